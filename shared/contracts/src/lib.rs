@@ -1,0 +1,27 @@
+//! The Symbolon protobuf contracts, generated at build time.
+//!
+//! Every service implements its server from here and calls the others through the
+//! clients generated here: services never share Rust types beyond these.
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::all,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
+
+/// The encoded `FileDescriptorSet` of every Symbolon proto, for server reflection.
+pub const FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/symbolon_descriptor.bin"));
+
+pub mod common {
+    pub mod v1 {
+        tonic::include_proto!("symbolon.common.v1");
+    }
+}
+
+pub mod customers {
+    pub mod v1 {
+        tonic::include_proto!("symbolon.customers.v1");
+    }
+}

@@ -1,0 +1,223 @@
+//! Settings from environment variables, with documented defaults and a clear error for a
+//! bad value. Every variable may be given per service as `SYMBOLON_<SERVICE>_<NAME>`
+//! (e.g. `SYMBOLON_CUSTOMERS_DATABASE_URL`), which wins over the shared `SYMBOLON_<NAME>`
+//! (and, for the database, the conventional `DATABASE_URL`).
+//!
+//! | variable | default |
+//! |---|---|
+//! | `SYMBOLON_LISTEN_ADDR` | `0.0.0.0:<service port>` |
+//! | `SYMBOLON_DATABASE_URL` / `DATABASE_URL` | `sqlite://.symbolon/<service>.db?mode=rwc` |
+//! | `SYMBOLON_JWT_PUBLIC_KEY_FILE` | none: a PEM public key (Ed25519 or RSA) |
+//! | `SYMBOLON_JWKS_FILE` | none: a JWKS document; one of the two is required |
+//! | `SYMBOLON_JWT_ISSUER` | `symbolon` |
+//! | `SYMBOLON_JWT_AUDIENCE` | `symbolon` |
+//! | `SYMBOLON_REQUEST_TIMEOUT_MS` | `10000`: the longest any unary call may run |
+//! | `SYMBOLON_CONCURRENCY_LIMIT` | `1024`: in-flight calls before shedding load |
+//! | `SYMBOLON_SHUTDOWN_DELAY_MS` | `0`: NOT_SERVING before draining (k8s: a few seconds) |
+//! | `SYMBOLON_DRAIN_TIMEOUT_MS` | `20000`: how long in-flight calls may finish |
+
+use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
+
+/// A setting that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration variable {name}={value:?} is invalid: {reason}")]
+pub struct ConfigError {
+    name: String,
+    value: String,
+    reason: String,
+}
+
+/// Where the JWT verification keys come from and what the tokens must say.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// A PEM public key (Ed25519 `PUBLIC KEY` or RSA).
+    pub public_key_file: Option<PathBuf>,
+    /// A JWKS document with one or more keys (key rotation: publish old and new).
+    pub jwks_file: Option<PathBuf>,
+    /// Required `iss` claim.
+    pub issuer: String,
+    /// Required `aud` claim.
+    pub audience: String,
+}
+
+/// What every service server needs.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Short service name: `customers`, `labs`, `supplychain`.
+    pub service: String,
+    /// Address to bind; port 0 picks a free one (tests).
+    pub listen_addr: SocketAddr,
+    /// `postgres://…` or `sqlite://…`.
+    pub database_url: String,
+    /// Token verification.
+    pub auth: AuthConfig,
+    /// Upper bound on a unary call (a smaller `grpc-timeout` from the client wins).
+    pub request_timeout: Duration,
+    /// In-flight calls across all connections before new ones are shed.
+    pub concurrency_limit: usize,
+    /// Time between NOT_SERVING and closing the listener, so load balancers notice.
+    pub shutdown_delay: Duration,
+    /// Upper bound on waiting for in-flight calls at shutdown.
+    pub drain_timeout: Duration,
+}
+
+/// Reads variables through `lookup`, service-specific name first.
+pub struct Env<'a> {
+    service: String,
+    lookup: Box<dyn Fn(&str) -> Option<String> + 'a>,
+}
+
+impl<'a> Env<'a> {
+    /// Reads from the process environment.
+    pub fn process(service: &str) -> Env<'static> {
+        Env {
+            service: service.to_uppercase().replace('-', "_"),
+            lookup: Box::new(|k| std::env::var(k).ok()),
+        }
+    }
+
+    /// Reads from a function (tests).
+    pub fn from_fn(service: &str, lookup: impl Fn(&str) -> Option<String> + 'a) -> Self {
+        Env {
+            service: service.to_uppercase().replace('-', "_"),
+            lookup: Box::new(lookup),
+        }
+    }
+
+    /// The raw value of `SYMBOLON_<SERVICE>_<name>` or else `SYMBOLON_<name>`.
+    pub fn raw(&self, name: &str) -> Option<(String, String)> {
+        let specific = format!("SYMBOLON_{}_{name}", self.service);
+        let shared = format!("SYMBOLON_{name}");
+        [specific, shared]
+            .into_iter()
+            .find_map(|k| (self.lookup)(&k).filter(|v| !v.is_empty()).map(|v| (k, v)))
+    }
+
+    /// A parsed value, the default when unset, an error naming the variable when bad.
+    pub fn get<T: FromStr>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        match self.raw(name) {
+            None => Ok(default),
+            Some((key, value)) => value.parse().map_err(|e: T::Err| ConfigError {
+                name: key,
+                reason: e.to_string(),
+                value,
+            }),
+        }
+    }
+
+    /// An optional string.
+    pub fn opt(&self, name: &str) -> Option<String> {
+        self.raw(name).map(|(_, v)| v)
+    }
+
+    /// A duration given in milliseconds.
+    pub fn millis(&self, name: &str, default_ms: u64) -> Result<Duration, ConfigError> {
+        self.get(name, default_ms).map(Duration::from_millis)
+    }
+
+    /// The conventional `DATABASE_URL`, read when no `SYMBOLON_` variant is set.
+    fn database_url(&self) -> Option<String> {
+        self.opt("DATABASE_URL")
+            .or_else(|| (self.lookup)("DATABASE_URL").filter(|v| !v.is_empty()))
+    }
+}
+
+impl ServerConfig {
+    /// Reads the configuration of `service`, whose port is `default_port` when unset.
+    pub fn from_env(env: &Env<'_>, service: &str, default_port: u16) -> Result<Self, ConfigError> {
+        let default_addr = SocketAddr::from(([0, 0, 0, 0], default_port));
+        let config = Self {
+            service: service.to_string(),
+            listen_addr: env.get("LISTEN_ADDR", default_addr)?,
+            database_url: env
+                .database_url()
+                .unwrap_or_else(|| format!("sqlite://.symbolon/{service}.db?mode=rwc")),
+            auth: AuthConfig {
+                public_key_file: env.opt("JWT_PUBLIC_KEY_FILE").map(PathBuf::from),
+                jwks_file: env.opt("JWKS_FILE").map(PathBuf::from),
+                issuer: env.get("JWT_ISSUER", "symbolon".to_string())?,
+                audience: env.get("JWT_AUDIENCE", "symbolon".to_string())?,
+            },
+            request_timeout: env.millis("REQUEST_TIMEOUT_MS", 10_000)?,
+            concurrency_limit: env.get("CONCURRENCY_LIMIT", 1024)?,
+            shutdown_delay: env.millis("SHUTDOWN_DELAY_MS", 0)?,
+            drain_timeout: env.millis("DRAIN_TIMEOUT_MS", 20_000)?,
+        };
+        if config.concurrency_limit == 0 {
+            return Err(ConfigError {
+                name: "SYMBOLON_CONCURRENCY_LIMIT".into(),
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(vars: &[(&str, &str)]) -> HashMap<String, String> {
+        vars.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() -> Result<(), ConfigError> {
+        let vars = env(&[]);
+        let c = ServerConfig::from_env(
+            &Env::from_fn("customers", |k| vars.get(k).cloned()),
+            "customers",
+            50051,
+        )?;
+        assert_eq!(c.listen_addr.port(), 50051);
+        assert_eq!(c.database_url, "sqlite://.symbolon/customers.db?mode=rwc");
+        assert_eq!(c.request_timeout, Duration::from_secs(10));
+        Ok(())
+    }
+
+    #[test]
+    fn service_specific_wins_over_shared() -> Result<(), ConfigError> {
+        let vars = env(&[
+            ("DATABASE_URL", "postgres://shared"),
+            ("SYMBOLON_LABS_DATABASE_URL", "postgres://labs"),
+            ("SYMBOLON_LISTEN_ADDR", "127.0.0.1:9000"),
+        ]);
+        let labs = ServerConfig::from_env(
+            &Env::from_fn("labs", |k| vars.get(k).cloned()),
+            "labs",
+            50052,
+        )?;
+        assert_eq!(labs.database_url, "postgres://labs");
+        assert_eq!(labs.listen_addr.port(), 9000);
+        let customers = ServerConfig::from_env(
+            &Env::from_fn("customers", |k| vars.get(k).cloned()),
+            "customers",
+            50051,
+        )?;
+        assert_eq!(customers.database_url, "postgres://shared");
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_value_names_the_variable() {
+        let vars = env(&[("SYMBOLON_REQUEST_TIMEOUT_MS", "soon")]);
+        let err =
+            ServerConfig::from_env(&Env::from_fn("labs", |k| vars.get(k).cloned()), "labs", 1)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+        assert!(err.contains("SYMBOLON_REQUEST_TIMEOUT_MS"), "{err}");
+        let vars = env(&[("SYMBOLON_CONCURRENCY_LIMIT", "0")]);
+        assert!(
+            ServerConfig::from_env(&Env::from_fn("labs", |k| vars.get(k).cloned()), "labs", 1)
+                .is_err()
+        );
+    }
+}

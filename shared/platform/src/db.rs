@@ -1,0 +1,247 @@
+//! Storage: one sqlx pool chosen by the URL — PostgreSQL (`postgres://…`, production)
+//! or SQLite (`sqlite://…`, the embedded default) — with each service's migrations
+//! embedded and applied at start.
+//!
+//! Queries go through sqlx's `Any` driver so that one code path serves both back ends.
+//! Its rules shape the schema: placeholders are always `$N`, times are BIGINT
+//! microseconds, ids are TEXT.
+
+use crate::status::StoreError;
+use sqlx::{
+    AnyPool, Arguments,
+    any::{AnyArguments, AnyPoolOptions},
+    migrate::Migrator,
+};
+use std::time::Duration;
+
+/// Which database is behind the pool, for the few statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL: several replicas may share it.
+    Postgres,
+    /// SQLite: one process, one writer.
+    Sqlite,
+}
+
+/// A service's migrations for each back end.
+pub struct Migrations {
+    /// Applied on PostgreSQL.
+    pub postgres: &'static Migrator,
+    /// Applied on SQLite.
+    pub sqlite: &'static Migrator,
+}
+
+/// The connection pools of one service.
+#[derive(Clone, Debug)]
+pub struct Database {
+    backend: Backend,
+    /// Reads, and on PostgreSQL writes too.
+    pool: AnyPool,
+    /// Writes. On SQLite a single connection, so writers queue instead of failing with
+    /// SQLITE_BUSY; on PostgreSQL the same pool as reads.
+    writer: AnyPool,
+}
+
+impl Database {
+    /// Connects, applies migrations, and returns the pools.
+    pub async fn connect(url: &str, migrations: &Migrations) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(StoreError::Other(sqlx::Error::Configuration(
+                format!("unsupported database URL scheme in {url:?}: use postgres:// or sqlite://")
+                    .into(),
+            )));
+        };
+        if backend == Backend::Sqlite {
+            create_sqlite_parent_dir(url);
+        }
+        let options = |max: u32| {
+            let o = AnyPoolOptions::new()
+                .max_connections(max)
+                .min_connections(1)
+                // A dead database must answer UNAVAILABLE quickly, never hang a call.
+                .acquire_timeout(Duration::from_secs(3))
+                .idle_timeout(Duration::from_secs(300));
+            match backend {
+                Backend::Sqlite => o.after_connect(sqlite_pragmas),
+                Backend::Postgres => o,
+            }
+        };
+        let (pool, writer) = match backend {
+            Backend::Postgres => {
+                let pool = options(32).connect(url).await?;
+                (pool.clone(), pool)
+            }
+            Backend::Sqlite => {
+                let writer = options(1).connect(url).await?;
+                let pool = options(8).connect(url).await?;
+                (pool, writer)
+            }
+        };
+        let migrator = match backend {
+            Backend::Postgres => migrations.postgres,
+            Backend::Sqlite => migrations.sqlite,
+        };
+        // On PostgreSQL the migrator takes an advisory lock, so replicas starting at
+        // once apply each migration exactly once.
+        migrator.run(&writer).await?;
+        Ok(Self {
+            backend,
+            pool,
+            writer,
+        })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool for reads.
+    pub fn reader(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The pool for writes.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.pool.close().await;
+    }
+}
+
+/// WAL lets readers run beside the writer; FULL makes every acknowledged commit
+/// durable; the busy timeout makes a locked database wait instead of failing.
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> futures_core_free::BoxFuture<'_, Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        sqlx::Executor::execute(
+            &mut *conn,
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
+             PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+mod futures_core_free {
+    pub(super) type BoxFuture<'a, T> =
+        std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+}
+
+fn create_sqlite_parent_dir(url: &str) {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return;
+    }
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+}
+
+/// A value bound to a statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// BIGINT.
+    Int(i64),
+    /// DOUBLE PRECISION / REAL.
+    Float(f64),
+    /// TEXT.
+    Text(String),
+    /// A nullable TEXT.
+    OptText(Option<String>),
+    /// A nullable BIGINT.
+    OptInt(Option<i64>),
+    /// BOOLEAN.
+    Bool(bool),
+}
+
+macro_rules! value_from {
+    ($($t:ty => $v:ident),* $(,)?) => {
+        $(impl From<$t> for Value { fn from(x: $t) -> Self { Value::$v(x.into()) } })*
+    };
+}
+value_from!(i64 => Int, i32 => Int, f64 => Float, String => Text, &str => Text,
+    Option<String> => OptText, Option<i64> => OptInt, bool => Bool);
+
+/// SQL text with numbered `$N` placeholders and their values, built piece by piece
+/// (filters and keyset conditions are only known at run time).
+#[derive(Debug, Default, Clone)]
+pub struct Sql {
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    /// Starts with a fixed piece of SQL.
+    pub fn new(text: &str) -> Self {
+        Self {
+            text: text.to_string(),
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends fixed SQL.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `value`.
+    pub fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
+        self.values.push(value.into());
+        self.text.push('$');
+        self.text.push_str(&self.values.len().to_string());
+        self
+    }
+
+    /// The SQL text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The statement, ready to run.
+    pub fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, AnyArguments<'_>> {
+        let mut args = AnyArguments::default();
+        for v in &self.values {
+            // Encoding these plain values into Any arguments cannot fail.
+            let _ = match v {
+                Value::Int(x) => args.add(*x),
+                Value::Float(x) => args.add(*x),
+                Value::Text(x) => args.add(x.as_str()),
+                Value::OptText(x) => args.add(x.as_deref()),
+                Value::OptInt(x) => args.add(*x),
+                Value::Bool(x) => args.add(*x),
+            };
+        }
+        sqlx::query_with(&self.text, args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut q = Sql::new("SELECT * FROM t WHERE a = ");
+        q.bind(1i64).push(" AND b = ").bind("x");
+        assert_eq!(q.text(), "SELECT * FROM t WHERE a = $1 AND b = $2");
+    }
+}

@@ -1,0 +1,26 @@
+//! What every Symbolon service shares.
+//!
+//! - [`config`]: settings from environment variables, failing fast on a bad value.
+//! - [`telemetry`]: structured logs, OpenTelemetry traces over OTLP, W3C trace context.
+//! - [`auth`]: JWT bearer verification and the typed [`auth::Caller`] handlers receive.
+//! - [`server`]: the one tonic server stack (health, reflection, deadlines, limits,
+//!   tracing, auth) with graceful drain on SIGTERM.
+//! - [`db`]: the sqlx pool for PostgreSQL or SQLite, with embedded migrations.
+//! - [`status`], [`paging`], [`filter`], [`names`], [`time`]: AIP helpers so every
+//!   method answers errors, pages, filters, names and times the same way.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod db;
+pub mod filter;
+pub mod names;
+pub mod paging;
+pub mod server;
+pub mod status;
+pub mod telemetry;
+pub mod time;
+
+pub use auth::{Caller, Org};
+pub use db::Database;
+pub use status::{StoreError, Violations};

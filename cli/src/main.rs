@@ -1,1 +1,129 @@
-fn main() {}
+//! `symbolon`: the command line of the suite.
+//!
+//! - `symbolon dev [--demo]` runs every service locally on SQLite, with a development
+//!   key pair, and prints ready-to-use grpcurl commands.
+//! - `symbolon token --org … --role …` mints a development token.
+//! - `symbolon keygen --out-dir DIR` writes a fresh Ed25519 key pair for tokens.
+
+mod demo;
+mod dev;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::{path::PathBuf, time::Duration};
+use symbolon_platform::auth::{DevKeys, Minter, Org};
+
+#[derive(Parser)]
+#[command(
+    name = "symbolon",
+    version,
+    about = "The Symbolon suite: run it, mint tokens, manage data."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole suite locally on SQLite files in the data directory.
+    Dev(dev::DevArgs),
+    /// Mint a development token signed with the local private key.
+    Token {
+        /// `vendor` or `customers/{id}`.
+        #[arg(long, default_value = "vendor")]
+        org: String,
+        /// A role; repeat for several (e.g. `--role admin`, `--role department:legal`).
+        #[arg(long = "role", default_value = "admin")]
+        roles: Vec<String>,
+        /// The subject (`sub` claim).
+        #[arg(long, default_value = "dev")]
+        sub: String,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 12 * 3600)]
+        ttl: u64,
+        /// The private key (PEM).
+        #[arg(long, default_value = ".symbolon/jwt-private.pem")]
+        key: PathBuf,
+        /// Issuer claim.
+        #[arg(long, default_value = "symbolon")]
+        issuer: String,
+        /// Audience claim.
+        #[arg(long, default_value = "symbolon")]
+        audience: String,
+    },
+    /// Write a fresh Ed25519 key pair (`jwt-private.pem`, `jwt-public.pem`).
+    Keygen {
+        /// Where to write the files.
+        #[arg(long, default_value = ".symbolon")]
+        out_dir: PathBuf,
+    },
+}
+
+/// Parses `vendor` or `customers/{id}`.
+pub(crate) fn parse_org(s: &str) -> anyhow::Result<Org> {
+    if s == "vendor" {
+        return Ok(Org::Vendor);
+    }
+    let id = s
+        .strip_prefix("customers/")
+        .ok_or_else(|| anyhow::anyhow!("--org must be `vendor` or `customers/{{id}}`"))?;
+    symbolon_platform::names::check_id(id)?;
+    Ok(Org::Customer(id.to_string()))
+}
+
+/// Writes a key pair into `dir` unless one is there already; returns the paths.
+pub(crate) fn ensure_keys(dir: &std::path::Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let private = dir.join("jwt-private.pem");
+    let public = dir.join("jwt-public.pem");
+    if !private.exists() || !public.exists() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let keys = DevKeys::generate().map_err(anyhow::Error::msg)?;
+        std::fs::write(&private, keys.private_pem)?;
+        std::fs::write(&public, keys.public_pem)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok((private, public))
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Dev(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(dev::run(args)),
+        Command::Token {
+            org,
+            roles,
+            sub,
+            ttl,
+            key,
+            issuer,
+            audience,
+        } => {
+            let pem = std::fs::read(&key).with_context(|| {
+                format!(
+                    "reading {} (run `symbolon keygen` or `symbolon dev` first)",
+                    key.display()
+                )
+            })?;
+            let minter = Minter::from_pem(&pem, &issuer, &audience).map_err(anyhow::Error::msg)?;
+            let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
+            let token = minter
+                .mint(&sub, &parse_org(&org)?, &roles, Duration::from_secs(ttl))
+                .map_err(anyhow::Error::msg)?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Keygen { out_dir } => {
+            let (private, public) = ensure_keys(&out_dir)?;
+            println!("{}\n{}", private.display(), public.display());
+            Ok(())
+        }
+    }
+}

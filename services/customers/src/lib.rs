@@ -1,1 +1,15 @@
+//! The customers service: the emotional-trust CRM (`symbolon.customers.v1`).
+//!
+//! - [`api`]: the gRPC handlers: parse, authorise, call the store.
+//! - [`store`]: sqlx over PostgreSQL or SQLite; migrations in `migrations/`.
+//! - [`startup`]: [`Application`] builds the server from configuration; `main.rs`
+//!   only reads the environment and runs it.
 
+pub mod api;
+pub mod startup;
+pub mod store;
+
+pub use startup::{Application, CustomersConfig};
+
+/// The default port.
+pub const DEFAULT_PORT: u16 = 50051;

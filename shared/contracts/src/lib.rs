@@ -25,3 +25,9 @@ pub mod customers {
         tonic::include_proto!("symbolon.customers.v1");
     }
 }
+
+pub mod bench {
+    pub mod v1 {
+        tonic::include_proto!("symbolon.bench.v1");
+    }
+}

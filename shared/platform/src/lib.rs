@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod country;
 pub mod db;
 pub mod filter;
 pub mod names;

@@ -73,14 +73,6 @@ impl GrpcServer {
         let (health, health_service) = tonic_health::server::health_reporter();
         let mut routes = RoutesBuilder::default();
         routes.add_service(health_service);
-        let reflection = || {
-            tonic_reflection::server::Builder::configure()
-                .register_encoded_file_descriptor_set(symbolon_contracts::FILE_DESCRIPTOR_SET)
-                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        };
-        // Both reflection versions: grpcurl 1.8 speaks v1alpha, newer tools v1.
-        routes.add_service(reflection().build_v1()?);
-        routes.add_service(reflection().build_v1alpha()?);
         Ok(Self {
             config,
             listener,
@@ -117,12 +109,13 @@ impl GrpcServer {
     /// Registers a gRPC service; its health is reported under its full name.
     pub fn add_service<S>(&mut self, service: S) -> &mut Self
     where
-        S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+        S: tower::Service<http::Request<Body>, Error = Infallible>
             + NamedService
             + Clone
             + Send
             + Sync
             + 'static,
+        S::Response: axum::response::IntoResponse,
         S::Future: Send + 'static,
     {
         self.services.push(S::NAME);
@@ -146,6 +139,26 @@ impl GrpcServer {
                 .set_service_status(*name, ServingStatus::Serving)
                 .await;
         }
+        // Reflection advertises exactly what this server serves; the descriptor sets also
+        // carry google.rpc so grpcurl can print error details.
+        let reflection = || {
+            let mut b = tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(symbolon_contracts::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET);
+            for name in services.iter().copied().chain([
+                "grpc.health.v1.Health",
+                "grpc.reflection.v1.ServerReflection",
+                "grpc.reflection.v1alpha.ServerReflection",
+            ]) {
+                b = b.with_service_name(name);
+            }
+            b
+        };
+        // Both reflection versions: grpcurl 1.8 speaks v1alpha, newer tools v1.
+        let mut routes = routes;
+        routes.add_service(reflection().build_v1()?);
+        routes.add_service(reflection().build_v1alpha()?);
         let signal_token = shutdown.clone();
         tokio::spawn(async move {
             tokio::select! {

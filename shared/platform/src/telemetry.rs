@@ -5,7 +5,7 @@
 //! | variable | meaning |
 //! |---|---|
 //! | `SYMBOLON_LOG` (or `RUST_LOG`) | log filter, default `info` |
-//! | `SYMBOLON_LOG_FORMAT` | `json` (default) or `text` |
+//! | `SYMBOLON_LOG_FORMAT` | `json` (services' default) or `text` (`symbolon dev`'s) |
 //! | `OTEL_EXPORTER_OTLP_ENDPOINT` | enables OTLP export (e.g. `http://collector:4317`) |
 //! | `OTEL_SERVICE_NAME` | overrides the service name on spans |
 
@@ -59,17 +59,28 @@ where
         .build()
 }
 
+/// How logs are written when `SYMBOLON_LOG_FORMAT` does not say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object a line (services in production).
+    Json,
+    /// Compact human-readable lines (`symbolon dev`).
+    Text,
+}
+
 /// Starts logging and, when configured, trace export, for a process named `service`.
-pub fn init(service: &str) -> Result<TelemetryGuard, TelemetryError> {
+pub fn init(service: &str, default_format: LogFormat) -> Result<TelemetryGuard, TelemetryError> {
     install_propagator();
     let filter = std::env::var("SYMBOLON_LOG")
         .ok()
         .and_then(|f| EnvFilter::try_new(f).ok())
         .or_else(|| EnvFilter::try_from_default_env().ok())
         .unwrap_or_else(|| EnvFilter::new("info"));
-    let json = std::env::var("SYMBOLON_LOG_FORMAT")
-        .map(|f| f != "text")
-        .unwrap_or(true);
+    let json = match std::env::var("SYMBOLON_LOG_FORMAT").as_deref() {
+        Ok("json") => true,
+        Ok("text") => false,
+        _ => default_format == LogFormat::Json,
+    };
     let fmt = if json {
         tracing_subscriber::fmt::layer()
             .json()

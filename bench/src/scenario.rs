@@ -1,0 +1,414 @@
+//! What the load tool calls: the bare echo, or a customers-service method on fixtures it
+//! first creates through the API.
+
+use anyhow::{Context as _, bail};
+use futures::{StreamExt as _, TryStreamExt as _};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+use symbolon_contracts::{
+    bench::v1::{EchoRequest, echo_service_client::EchoServiceClient},
+    customers::v1::{
+        CreateCustomerRequest, CreateKeyPersonRequest, Customer, DecisionRole, EmotionalState,
+        GetCustomerRequest, Industry, KeyPerson, ListCustomersRequest, Mood,
+        RecordTouchpointRequest, Touchpoint, TouchpointKind,
+        customers_service_client::CustomersServiceClient,
+    },
+};
+use tonic::{
+    Request, Status,
+    metadata::{Ascii, MetadataValue},
+    transport::Channel,
+};
+use tonic_health::pb::{
+    HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
+};
+
+/// The calls the tool can make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// `symbolon.bench.v1.EchoService/Echo` on the bare echo server.
+    Echo,
+    /// `GetCustomer` of a random customer among the fixtures (authenticated, read path).
+    GetCustomer,
+    /// `RecordTouchpoint` on the fixtures' key persons (authenticated, durable write).
+    RecordTouchpoint,
+}
+
+impl Kind {
+    /// The name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Echo => "echo",
+            Kind::GetCustomer => "get-customer",
+            Kind::RecordTouchpoint => "record-touchpoint",
+        }
+    }
+
+    /// Fixtures created when `--fixtures` is not given.
+    pub fn default_fixtures(self) -> usize {
+        match self {
+            Kind::Echo => 0,
+            Kind::GetCustomer => 1000,
+            Kind::RecordTouchpoint => 16,
+        }
+    }
+}
+
+/// A bearer token ready to go on every call, or none.
+#[derive(Debug, Clone, Default)]
+pub struct Auth(Option<MetadataValue<Ascii>>);
+
+impl Auth {
+    /// `authorization: Bearer TOKEN` on every call when `token` is set.
+    pub fn new(token: Option<&str>) -> anyhow::Result<Self> {
+        match token.map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(Self(None)),
+            Some(t) => Ok(Self(Some(
+                format!("Bearer {t}")
+                    .parse()
+                    .context("the token is not a valid header value")?,
+            ))),
+        }
+    }
+
+    fn request<T>(&self, message: T) -> Request<T> {
+        let mut req = Request::new(message);
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        req
+    }
+}
+
+/// What the calls work on, created before the measured run.
+#[derive(Debug, Clone)]
+pub enum Fixtures {
+    /// Echo needs none: just the payload.
+    Echo {
+        /// Sent on every call.
+        payload: Arc<Vec<u8>>,
+    },
+    /// Customer resource names to read.
+    Customers(Arc<[String]>),
+    /// (customer, key person) resource names to record touchpoints on.
+    KeyPersons(Arc<[(String, String)]>),
+}
+
+impl Fixtures {
+    /// How many resources the run works on.
+    pub fn len(&self) -> usize {
+        match self {
+            Fixtures::Echo { .. } => 0,
+            Fixtures::Customers(c) => c.len(),
+            Fixtures::KeyPersons(k) => k.len(),
+        }
+    }
+
+    /// True for echo, which needs no resources.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Creates (or, for `get-customer`, reuses) the resources a scenario needs.
+///
+/// `get-customer` reuses the live customers already listed and creates only the missing
+/// ones, so repeated runs keep the table at `count` rows (what the pgbench table mirrors).
+pub async fn prepare(
+    kind: Kind,
+    channel: Channel,
+    auth: &Auth,
+    count: usize,
+    payload_bytes: usize,
+) -> anyhow::Result<Fixtures> {
+    let mut client = CustomersServiceClient::new(channel);
+    match kind {
+        Kind::Echo => Ok(Fixtures::Echo {
+            payload: Arc::new((0..payload_bytes).map(|i| (i % 251) as u8).collect()),
+        }),
+        Kind::GetCustomer => {
+            let mut names = existing_customers(&mut client, auth, count).await?;
+            let missing = count.saturating_sub(names.len());
+            let created: Vec<String> = futures::stream::iter(0..missing)
+                .map(|i| {
+                    let mut client = client.clone();
+                    async move { create_customer(&mut client, auth, i).await }
+                })
+                .buffer_unordered(16)
+                .try_collect()
+                .await?;
+            names.extend(created);
+            if names.is_empty() {
+                bail!("get-customer needs at least one fixture (--fixtures)");
+            }
+            Ok(Fixtures::Customers(names.into()))
+        }
+        Kind::RecordTouchpoint => {
+            let pairs: Vec<(String, String)> = futures::stream::iter(0..count.max(1))
+                .map(|i| {
+                    let mut client = client.clone();
+                    async move {
+                        let customer = create_customer(&mut client, auth, i).await?;
+                        let person = create_key_person(&mut client, auth, &customer, i).await?;
+                        anyhow::Ok((customer, person))
+                    }
+                })
+                .buffer_unordered(16)
+                .try_collect()
+                .await?;
+            Ok(Fixtures::KeyPersons(pairs.into()))
+        }
+    }
+}
+
+async fn existing_customers(
+    client: &mut CustomersServiceClient<Channel>,
+    auth: &Auth,
+    count: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut names = Vec::new();
+    let mut page_token = String::new();
+    while names.len() < count {
+        let page = client
+            .list_customers(auth.request(ListCustomersRequest {
+                page_size: 1000,
+                page_token: page_token.clone(),
+                filter: String::new(),
+                show_deleted: false,
+            }))
+            .await
+            .context("listing existing customers")?
+            .into_inner();
+        names.extend(page.customers.into_iter().map(|c| c.name));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    names.truncate(count);
+    Ok(names)
+}
+
+async fn create_customer(
+    client: &mut CustomersServiceClient<Channel>,
+    auth: &Auth,
+    i: usize,
+) -> anyhow::Result<String> {
+    let customer = client
+        .create_customer(auth.request(CreateCustomerRequest {
+            customer: Some(Customer {
+                display_name: format!("Bench Customer {i}"),
+                industry: Industry::TelecomOperator as i32,
+                home_country: "DE".into(),
+                description: "Created by symbolon-load as a benchmark fixture.".into(),
+                ..Default::default()
+            }),
+            customer_id: String::new(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+        }))
+        .await
+        .context("creating a fixture customer")?
+        .into_inner();
+    Ok(customer.name)
+}
+
+async fn create_key_person(
+    client: &mut CustomersServiceClient<Channel>,
+    auth: &Auth,
+    customer: &str,
+    i: usize,
+) -> anyhow::Result<String> {
+    let person = client
+        .create_key_person(auth.request(CreateKeyPersonRequest {
+            parent: customer.to_string(),
+            key_person: Some(KeyPerson {
+                display_name: format!("Bench Person {i}"),
+                title: "CTO".into(),
+                decision_role: DecisionRole::DecisionMaker as i32,
+                email: format!("bench{i}@example.com"),
+                ..Default::default()
+            }),
+            key_person_id: String::new(),
+            request_id: uuid::Uuid::new_v4().to_string(),
+        }))
+        .await
+        .context("creating a fixture key person")?
+        .into_inner();
+    Ok(person.name)
+}
+
+/// One worker's means of making calls.
+#[derive(Debug)]
+pub enum Caller {
+    /// Calls Echo.
+    Echo {
+        /// The client, on this worker's connection.
+        client: EchoServiceClient<Channel>,
+        /// Sent on every call.
+        payload: Arc<Vec<u8>>,
+    },
+    /// Calls GetCustomer.
+    GetCustomer {
+        /// The client, on this worker's connection.
+        client: CustomersServiceClient<Channel>,
+        /// Customers to read.
+        names: Arc<[String]>,
+        /// The token.
+        auth: Auth,
+        /// xorshift64 state: which customer next.
+        rng: u64,
+    },
+    /// Calls RecordTouchpoint.
+    RecordTouchpoint {
+        /// The client, on this worker's connection.
+        client: CustomersServiceClient<Channel>,
+        /// Key persons to record on.
+        targets: Arc<[(String, String)]>,
+        /// The token.
+        auth: Auth,
+        /// Which target next.
+        next: usize,
+    },
+}
+
+impl Caller {
+    /// Worker `worker`'s caller on `channel`.
+    pub fn new(fixtures: &Fixtures, channel: Channel, auth: &Auth, worker: usize) -> Self {
+        match fixtures {
+            Fixtures::Echo { payload } => Caller::Echo {
+                client: EchoServiceClient::new(channel),
+                payload: payload.clone(),
+            },
+            Fixtures::Customers(names) => Caller::GetCustomer {
+                client: CustomersServiceClient::new(channel),
+                names: names.clone(),
+                auth: auth.clone(),
+                rng: 0x9E37_79B9_7F4A_7C15 ^ ((worker as u64 + 1) * 0xBF58_476D_1CE4_E5B9),
+            },
+            Fixtures::KeyPersons(targets) => Caller::RecordTouchpoint {
+                client: CustomersServiceClient::new(channel),
+                targets: targets.clone(),
+                auth: auth.clone(),
+                next: worker,
+            },
+        }
+    }
+
+    /// Makes one call.
+    pub async fn call(&mut self) -> Result<(), Status> {
+        match self {
+            Caller::Echo { client, payload } => {
+                client
+                    .echo(EchoRequest {
+                        payload: payload.to_vec(),
+                    })
+                    .await?;
+            }
+            Caller::GetCustomer {
+                client,
+                names,
+                auth,
+                rng,
+            } => {
+                *rng ^= *rng << 13;
+                *rng ^= *rng >> 7;
+                *rng ^= *rng << 17;
+                let name = &names[(*rng % names.len() as u64) as usize];
+                client
+                    .get_customer(auth.request(GetCustomerRequest { name: name.clone() }))
+                    .await?;
+            }
+            Caller::RecordTouchpoint {
+                client,
+                targets,
+                auth,
+                next,
+            } => {
+                let (customer, person) = &targets[*next % targets.len()];
+                *next = next.wrapping_add(1);
+                client
+                    .record_touchpoint(auth.request(touchpoint(customer, person)))
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn touchpoint(customer: &str, person: &str) -> RecordTouchpointRequest {
+    // A minute ago: never in the future, even with a little clock skew.
+    let occur = SystemTime::now()
+        .checked_sub(Duration::from_secs(60))
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .unwrap_or_default();
+    RecordTouchpointRequest {
+        parent: customer.to_string(),
+        touchpoint: Some(Touchpoint {
+            kind: TouchpointKind::Meeting as i32,
+            key_person: person.to_string(),
+            occur_time: Some(prost_types::Timestamp {
+                seconds: i64::try_from(occur.as_secs()).unwrap_or(i64::MAX),
+                nanos: i32::try_from(occur.subsec_nanos()).unwrap_or(0),
+            }),
+            summary: "Quarterly service review; the outage of last month came up.".into(),
+            emotional_state: Some(EmotionalState {
+                mood: Mood::Concerned as i32,
+                intensity: 3,
+            }),
+            strategic_anxiety: "Another outage before the regulator's audit.".into(),
+            implicit_expectations: vec!["A named engineer on call during the audit.".into()],
+            ..Default::default()
+        }),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+/// Waits up to `timeout` for the target to answer: Echo for the echo server, the
+/// standard health check (overall status SERVING) for a Symbolon service.
+pub async fn wait_ready(
+    kind: Kind,
+    endpoint: &tonic::transport::Endpoint,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let last = match probe(kind, endpoint).await {
+            Ok(()) => return Ok(()),
+            Err(e) => format!("{e:#}"),
+        };
+        if Instant::now() >= deadline {
+            bail!(
+                "{} not ready after {:.1} s: {last}",
+                endpoint.uri(),
+                timeout.as_secs_f64()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn probe(kind: Kind, endpoint: &tonic::transport::Endpoint) -> anyhow::Result<()> {
+    let channel = endpoint.connect().await?;
+    match kind {
+        Kind::Echo => {
+            EchoServiceClient::new(channel)
+                .echo(EchoRequest::default())
+                .await?;
+        }
+        Kind::GetCustomer | Kind::RecordTouchpoint => {
+            let status = HealthClient::new(channel)
+                .check(HealthCheckRequest {
+                    service: String::new(),
+                })
+                .await?
+                .into_inner()
+                .status;
+            if status != ServingStatus::Serving as i32 {
+                bail!("health status {status}");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! The standard methods (AIP-131..135, 164) once, for every mutable CRM resource:
+//! customers, sites and key persons differ only in their fields and who may write.
+
+use super::common::*;
+use crate::store::{self, ListQuery, Table};
+use prost_types::FieldMask;
+use symbolon_platform::{
+    Caller, Database, StoreError, Violations, db::Value, names, status, time::Clock,
+};
+use tonic::Status;
+
+/// A mutable CRM resource.
+pub(crate) trait Resource {
+    /// Its protobuf message.
+    type Proto: Default;
+    /// Its row.
+    type Row: Table;
+    /// Collection names of its resource name, e.g. `["customers", "sites"]`.
+    const COLLECTIONS: &'static [&'static str];
+    /// The request field that holds it, e.g. `site`.
+    const FIELD: &'static str;
+    /// Fields an update may set (update mask paths).
+    const MUTABLE: &'static [&'static str];
+
+    /// Records violations of `path` in `p`; `field` is the full path to report.
+    fn check(p: &Self::Proto, path: &str, field: String, v: &mut Violations);
+    /// Whether the client set `path` (for an update without a mask).
+    fn populated(p: &Self::Proto, path: &str) -> bool;
+    /// Columns and values that store `path`.
+    fn columns(p: &Self::Proto, path: &str) -> Vec<(&'static str, Value)>;
+    /// The resource name and etag the client sent.
+    fn name_and_etag(p: &Self::Proto) -> (&str, &str);
+    /// Row to message.
+    fn to_proto(row: Self::Row) -> Self::Proto;
+    /// PERMISSION_DENIED unless the caller may create or change it (visibility is
+    /// already checked).
+    fn may_write(caller: &Caller, customer_id: &str, name: &str) -> Result<(), Status>;
+}
+
+fn name_of<R: Resource>(customer_id: &str, id: &str) -> String {
+    match R::COLLECTIONS {
+        [c] => format!("{c}/{id}"),
+        [c, k] => format!("{c}/{customer_id}/{k}/{id}"),
+        _ => id.to_string(),
+    }
+}
+
+fn check_all<R: Resource>(p: &R::Proto, paths: &[&str], v: &mut Violations) {
+    for path in paths {
+        R::check(p, path, format!("{}.{path}", R::FIELD), v);
+    }
+}
+
+/// Create: validates, then inserts once per request id.
+pub(crate) async fn create<R: Resource>(
+    db: &Database,
+    clock: &Clock,
+    caller: &Caller,
+    parent: Option<&str>,
+    resource: Option<R::Proto>,
+    id: &str,
+    request_id: &str,
+) -> Result<R::Proto, Status> {
+    let mut v = Violations::new();
+    let key = request_key(caller, request_id, &mut v);
+    let p = resource.unwrap_or_default();
+    check_all::<R>(&p, R::MUTABLE, &mut v);
+    let id_field = format!("{}_id", R::FIELD);
+    if !id.is_empty() {
+        v.check(&id_field, names::check_id(id));
+    }
+    v.into_result()?;
+    let id = if id.is_empty() {
+        names::new_id()
+    } else {
+        id.to_string()
+    };
+    let customer_id = match parent {
+        Some(parent) => live_parent(db, caller, parent).await?,
+        None => id.clone(),
+    };
+    let name = name_of::<R>(&customer_id, &id);
+    R::may_write(caller, &customer_id, &name)?;
+    let now = clock.now();
+    let mut columns = vec!["id", "customer_id", "create_time", "update_time"];
+    let mut values: Vec<Value> = vec![
+        id.into(),
+        customer_id.clone().into(),
+        now.into(),
+        now.into(),
+    ];
+    for path in R::MUTABLE {
+        for (c, val) in R::columns(&p, path) {
+            columns.push(c);
+            values.push(val);
+        }
+    }
+    let row: R::Row = store::insert(db, &columns, values, key)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => status::already_exists(&name),
+            other => other.into(),
+        })?;
+    // A retried request id may name a row of another parent; never leak it.
+    let created = name_of::<R>(&customer_id, row.id());
+    caller.ensure_customer(&customer_id, &created)?;
+    Ok(R::to_proto(row))
+}
+
+/// Get, including soft-deleted resources (AIP-164).
+pub(crate) async fn get<R: Resource>(
+    db: &Database,
+    caller: &Caller,
+    name: &str,
+) -> Result<R::Proto, Status> {
+    let n = parse_name("name", name, R::COLLECTIONS)?;
+    let row: R::Row = fetch(db, caller, name, &n).await?;
+    Ok(R::to_proto(row))
+}
+
+/// A list request's common fields.
+pub(crate) struct List<'a> {
+    pub(crate) parent: Option<&'a str>,
+    pub(crate) page_size: i32,
+    pub(crate) page_token: &'a str,
+    pub(crate) filter: &'a str,
+    pub(crate) show_deleted: bool,
+}
+
+/// List: keyset pages within what the caller may see.
+pub(crate) async fn list<R: Resource>(
+    db: &Database,
+    caller: &Caller,
+    l: List<'_>,
+) -> Result<(Vec<R::Proto>, String), Status> {
+    let query = format!(
+        "{};{};{};{}",
+        R::FIELD,
+        l.parent.unwrap_or_default(),
+        l.filter,
+        l.show_deleted
+    );
+    let mut v = Violations::new();
+    let (limit, after) = page(l.page_size, l.page_token, &query, &mut v);
+    let customer_id = match l.parent {
+        Some(parent) => match names::parse(parent, &["customers"]) {
+            Ok(ids) => Some(ids[0].to_string()),
+            Err(e) => {
+                v.add("parent", e.to_string());
+                None
+            }
+        },
+        None => caller.customer_id().map(str::to_string),
+    };
+    v.into_result()?;
+    if let Some(c) = &customer_id {
+        caller.ensure_customer(c, l.parent.unwrap_or_default())?;
+    }
+    let page = store::list::<R::Row>(
+        db,
+        ListQuery {
+            customer_id: customer_id.as_deref(),
+            filter: l.filter,
+            after,
+            limit,
+            show_deleted: l.show_deleted,
+        },
+    )
+    .await?
+    .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+    Ok((
+        page.rows.into_iter().map(R::to_proto).collect(),
+        next_token(page.next_after, &query),
+    ))
+}
+
+/// Update with a field mask and an optional etag (AIP-134, 154).
+pub(crate) async fn update<R: Resource>(
+    db: &Database,
+    clock: &Clock,
+    caller: &Caller,
+    resource: Option<R::Proto>,
+    mask: Option<&FieldMask>,
+) -> Result<R::Proto, Status> {
+    let p = resource.unwrap_or_default();
+    let (name, etag) = R::name_and_etag(&p);
+    let n = parse_name(&format!("{}.name", R::FIELD), name, R::COLLECTIONS)?;
+    caller.ensure_customer(n.customer_id, name)?;
+    R::may_write(caller, n.customer_id, name)?;
+    let mut v = Violations::new();
+    let populated: Vec<&'static str> = R::MUTABLE
+        .iter()
+        .copied()
+        .filter(|path| R::populated(&p, path))
+        .collect();
+    let paths = mask_paths(mask, R::MUTABLE, &populated, &mut v);
+    check_all::<R>(&p, &paths, &mut v);
+    v.into_result()?;
+    let sets = paths.iter().flat_map(|path| R::columns(&p, path)).collect();
+    let w = store::update::<R::Row>(
+        db,
+        n.customer_id,
+        n.id,
+        etag_version(etag),
+        sets,
+        clock.now(),
+    )
+    .await?;
+    Ok(R::to_proto(written(w, name)?))
+}
+
+/// Soft delete; the etag, when given, must be current.
+pub(crate) async fn delete<R: Resource>(
+    db: &Database,
+    clock: &Clock,
+    caller: &Caller,
+    name: &str,
+    etag: &str,
+) -> Result<R::Proto, Status> {
+    let n = parse_name("name", name, R::COLLECTIONS)?;
+    caller.ensure_customer(n.customer_id, name)?;
+    R::may_write(caller, n.customer_id, name)?;
+    let w = store::soft_delete::<R::Row>(db, n.customer_id, n.id, etag_version(etag), clock.now())
+        .await?;
+    Ok(R::to_proto(written(w, name)?))
+}
+
+/// Undelete a soft-deleted resource.
+pub(crate) async fn undelete<R: Resource>(
+    db: &Database,
+    clock: &Clock,
+    caller: &Caller,
+    name: &str,
+) -> Result<R::Proto, Status> {
+    let n = parse_name("name", name, R::COLLECTIONS)?;
+    caller.ensure_customer(n.customer_id, name)?;
+    R::may_write(caller, n.customer_id, name)?;
+    let w = store::undelete::<R::Row>(db, n.customer_id, n.id, clock.now()).await?;
+    Ok(R::to_proto(written(w, name)?))
+}

@@ -1,0 +1,253 @@
+//! Touchpoints: append-only records that must carry the key person's emotional state,
+//! the strategic anxiety and the implicit expectations.
+
+use super::{Api, common::*, convert, crud};
+use crate::store::{self, KeyPersonRow, TouchpointRow, json_list};
+use symbolon_contracts::customers::v1 as pb;
+use symbolon_platform::{Caller, StoreError, Violations, names, status, time};
+use tonic::{Request, Response, Status};
+
+/// Touchpoints may be recorded a little ahead of the server's clock (skew), not more.
+const MAX_FUTURE_MICROS: i64 = 5 * 60 * 1_000_000;
+
+impl Api {
+    pub(crate) async fn record_touchpoint(
+        &self,
+        req: Request<pb::RecordTouchpointRequest>,
+    ) -> Result<Response<pb::Touchpoint>, Status> {
+        let caller = Caller::of(&req)?;
+        let req = req.into_inner();
+        let customer_id = live_parent(&self.db, &caller, &req.parent).await?;
+        if !(caller.is_vendor()
+            && (caller.has_role("frontline") || caller.has_role_prefix("department:")))
+        {
+            return Err(status::permission_denied(
+                "touchpoints are recorded by vendor frontline or department staff",
+            ));
+        }
+        let mut v = Violations::new();
+        let key = request_key(&caller, &req.request_id, &mut v);
+        let t = req.touchpoint.unwrap_or_default();
+        let now = self.clock.now();
+
+        if pb::TouchpointKind::try_from(t.kind)
+            .map_or(true, |k| k == pb::TouchpointKind::Unspecified)
+        {
+            v.add("touchpoint.kind", "is required and must be a known kind");
+        }
+        let occur_time = match &t.occur_time {
+            None => {
+                v.add("touchpoint.occur_time", "is required");
+                None
+            }
+            Some(ts) => match time::from_timestamp(ts) {
+                Err(e) => {
+                    v.add("touchpoint.occur_time", e.to_string());
+                    None
+                }
+                Ok(micros) if micros > now + MAX_FUTURE_MICROS => {
+                    v.add("touchpoint.occur_time", "must not be in the future");
+                    None
+                }
+                Ok(micros) => Some(micros),
+            },
+        };
+        match &t.emotional_state {
+            None => {
+                v.add("touchpoint.emotional_state.mood", "is required");
+                v.add("touchpoint.emotional_state.intensity", "is required");
+            }
+            Some(e) => {
+                if pb::Mood::try_from(e.mood).map_or(true, |m| m == pb::Mood::Unspecified) {
+                    v.add(
+                        "touchpoint.emotional_state.mood",
+                        "is required and must be a known mood",
+                    );
+                }
+                if !(1..=5).contains(&e.intensity) {
+                    v.add(
+                        "touchpoint.emotional_state.intensity",
+                        "must be between 1 and 5",
+                    );
+                }
+            }
+        }
+        text(
+            &mut v,
+            "touchpoint.strategic_anxiety",
+            &t.strategic_anxiety,
+            true,
+            4000,
+        );
+        text(&mut v, "touchpoint.summary", &t.summary, false, 4000);
+        if t.implicit_expectations.is_empty() {
+            v.add(
+                "touchpoint.implicit_expectations",
+                "at least one is required",
+            );
+        } else if t.implicit_expectations.len() > 20 {
+            v.add("touchpoint.implicit_expectations", "at most 20");
+        }
+        for (i, e) in t.implicit_expectations.iter().enumerate() {
+            text(
+                &mut v,
+                &format!("touchpoint.implicit_expectations[{i}]"),
+                e,
+                true,
+                1000,
+            );
+        }
+
+        // The key person and the corrected touchpoint must belong to this customer.
+        match names::parse(&t.key_person, &["customers", "keyPersons"]) {
+            Err(e) => v.add("touchpoint.key_person", e.to_string()),
+            Ok(ids) if ids[0] != customer_id => v.add(
+                "touchpoint.key_person",
+                "must be a key person of the parent customer",
+            ),
+            Ok(ids) => match store::get::<KeyPersonRow>(&self.db, &customer_id, ids[1]).await? {
+                Some(k) if k.meta.delete_time.is_none() => {}
+                _ => v.add("touchpoint.key_person", "no such key person"),
+            },
+        }
+        let mut corrects = None;
+        if !t.corrects.is_empty() {
+            match names::parse(&t.corrects, &["customers", "touchpoints"]) {
+                Ok(ids) if ids[0] == customer_id => {
+                    match store::get::<TouchpointRow>(&self.db, &customer_id, ids[1]).await? {
+                        Some(original) => match original.corrected_by {
+                            Some(by) => {
+                                v.into_result()?;
+                                return Err(status::failed_precondition(
+                                    "ALREADY_CORRECTED",
+                                    &t.corrects,
+                                    format!(
+                                        "{} is already corrected by customers/{customer_id}/touchpoints/{by}; correct that one instead",
+                                        t.corrects
+                                    ),
+                                ));
+                            }
+                            None => corrects = Some(original.id),
+                        },
+                        None => v.add("touchpoint.corrects", "no such touchpoint"),
+                    }
+                }
+                _ => v.add(
+                    "touchpoint.corrects",
+                    "must be a touchpoint of the parent customer",
+                ),
+            }
+        }
+        v.into_result()?;
+
+        let emotional = t.emotional_state.unwrap_or_default();
+        let row: TouchpointRow = store::insert(
+            &self.db,
+            &[
+                "id",
+                "customer_id",
+                "kind",
+                "key_person",
+                "occur_time",
+                "summary",
+                "mood",
+                "intensity",
+                "strategic_anxiety",
+                "implicit_expectations",
+                "corrects_id",
+                "recorded_by",
+                "create_time",
+            ],
+            vec![
+                names::new_id().into(),
+                customer_id.clone().into(),
+                i64::from(t.kind).into(),
+                t.key_person.clone().into(),
+                occur_time.unwrap_or(now).into(),
+                t.summary.clone().into(),
+                i64::from(emotional.mood).into(),
+                i64::from(emotional.intensity).into(),
+                t.strategic_anxiety.trim().into(),
+                json_list::encode_list(&t.implicit_expectations).into(),
+                corrects.into(),
+                caller.subject.clone().into(),
+                now.into(),
+            ],
+            key,
+        )
+        .await
+        .map_err(|e| match e {
+            // Two corrections of one touchpoint raced; the other one won.
+            StoreError::Conflict(_) => status::failed_precondition(
+                "ALREADY_CORRECTED",
+                &t.corrects,
+                "the touchpoint was corrected concurrently",
+            ),
+            other => other.into(),
+        })?;
+        caller.ensure_customer(&row.customer_id, &req.parent)?;
+        Ok(Response::new(convert::touchpoint(row)))
+    }
+
+    pub(crate) async fn get_touchpoint(
+        &self,
+        req: Request<pb::GetTouchpointRequest>,
+    ) -> Result<Response<pb::Touchpoint>, Status> {
+        let caller = Caller::of(&req)?;
+        let name = req.into_inner().name;
+        let n = parse_name("name", &name, &["customers", "touchpoints"])?;
+        let row: TouchpointRow = fetch(&self.db, &caller, &name, &n).await?;
+        Ok(Response::new(convert::touchpoint(row)))
+    }
+
+    pub(crate) async fn list_touchpoints(
+        &self,
+        req: Request<pb::ListTouchpointsRequest>,
+    ) -> Result<Response<pb::ListTouchpointsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let (touchpoints, next_page_token) = crud::list::<Touchpoints>(
+            &self.db,
+            &caller,
+            crud::List {
+                parent: Some(&r.parent),
+                page_size: r.page_size,
+                page_token: &r.page_token,
+                filter: &r.filter,
+                show_deleted: false,
+            },
+        )
+        .await?;
+        Ok(Response::new(pb::ListTouchpointsResponse {
+            touchpoints,
+            next_page_token,
+        }))
+    }
+}
+
+/// Touchpoints share only the List method with the mutable resources.
+pub(crate) struct Touchpoints;
+
+impl crud::Resource for Touchpoints {
+    type Proto = pb::Touchpoint;
+    type Row = TouchpointRow;
+    const COLLECTIONS: &'static [&'static str] = &["customers", "touchpoints"];
+    const FIELD: &'static str = "touchpoint";
+    const MUTABLE: &'static [&'static str] = &[];
+    fn check(_: &pb::Touchpoint, _: &str, _: String, _: &mut Violations) {}
+    fn populated(_: &pb::Touchpoint, _: &str) -> bool {
+        false
+    }
+    fn columns(_: &pb::Touchpoint, _: &str) -> Vec<(&'static str, symbolon_platform::db::Value)> {
+        Vec::new()
+    }
+    fn name_and_etag(t: &pb::Touchpoint) -> (&str, &str) {
+        (&t.name, "")
+    }
+    fn to_proto(row: TouchpointRow) -> pb::Touchpoint {
+        convert::touchpoint(row)
+    }
+    fn may_write(_: &Caller, _: &str, _: &str) -> Result<(), Status> {
+        Err(status::permission_denied("touchpoints are append-only"))
+    }
+}

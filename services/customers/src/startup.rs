@@ -1,0 +1,96 @@
+//! Building and running the service (the zero2prod shape: `Application::build` binds
+//! its own port, so tests start the real thing on port 0).
+
+use crate::api::Api;
+use std::net::SocketAddr;
+use symbolon_contracts::customers::v1::customers_service_server::CustomersServiceServer;
+use symbolon_platform::{
+    Database,
+    config::{ConfigError, Env, ServerConfig},
+    db::Migrations,
+    server::{GrpcServer, ServerError},
+    status::StoreError,
+    time::Clock,
+};
+use tokio_util::sync::CancellationToken;
+
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The service's migrations.
+pub const MIGRATIONS: Migrations = Migrations {
+    postgres: &POSTGRES,
+    sqlite: &SQLITE,
+};
+
+/// Everything the customers service is configured with.
+#[derive(Debug, Clone)]
+pub struct CustomersConfig {
+    /// The shared server settings.
+    pub server: ServerConfig,
+}
+
+impl CustomersConfig {
+    /// Reads `SYMBOLON_CUSTOMERS_*` / `SYMBOLON_*` variables.
+    pub fn from_env(env: &Env<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            server: ServerConfig::from_env(env, "customers", crate::DEFAULT_PORT)?,
+        })
+    }
+}
+
+/// The service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened or migrated.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The server could not be set up.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+/// A built, bound, not yet running customers service.
+pub struct Application {
+    server: GrpcServer,
+    db: Database,
+}
+
+impl Application {
+    /// Opens the store, applies migrations, binds the port.
+    pub async fn build(config: CustomersConfig) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Clock::system()).await
+    }
+
+    /// As [`Application::build`], with a given clock (tests drive timers with it).
+    pub async fn build_with_clock(
+        config: CustomersConfig,
+        clock: Clock,
+    ) -> Result<Self, StartError> {
+        let db = Database::connect(&config.server.database_url, &MIGRATIONS).await?;
+        let mut server = GrpcServer::bind(config.server).await?;
+        let api = Api::new(db.clone(), clock);
+        server.add_service(CustomersServiceServer::with_interceptor(
+            api,
+            server.authenticator(),
+        ));
+        Ok(Self { server, db })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Cancel to shut down gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.server.shutdown_token()
+    }
+
+    /// Serves until shut down, then closes the store.
+    pub async fn run_until_stopped(self) -> Result<(), ServerError> {
+        let result = self.server.run().await;
+        self.db.close().await;
+        result
+    }
+}

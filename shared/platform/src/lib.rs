@@ -9,6 +9,7 @@
 //! - [`status`], [`paging`], [`filter`], [`names`], [`time`]: AIP helpers so every
 //!   method answers errors, pages, filters, names and times the same way.
 
+pub mod aip;
 pub mod auth;
 pub mod client;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod names;
 pub mod paging;
 pub mod server;
 pub mod status;
+pub mod table;
 pub mod telemetry;
 pub mod time;
 

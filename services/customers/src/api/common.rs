@@ -1,9 +1,9 @@
 //! What every handler of this service does the same way: names, etags, request ids,
 //! pages, update masks, and turning store outcomes into AIP errors.
 
-use crate::store::{self, Table, Write};
-use prost_types::FieldMask;
-use symbolon_platform::{Caller, Violations, names, paging, status};
+use crate::store::{self, Table};
+pub(crate) use symbolon_platform::aip::*;
+use symbolon_platform::{Caller, names, status};
 use tonic::Status;
 
 /// Vendor roles that maintain CRM records.
@@ -27,97 +27,6 @@ pub(crate) fn parse_name<'a>(
         customer_id: ids[0],
         id: ids[ids.len() - 1],
     })
-}
-
-/// The idempotency key of a create: the caller's organisation plus its request id
-/// (a UUID, AIP-155), so two tenants can never collide.
-pub(crate) fn request_key(caller: &Caller, request_id: &str, v: &mut Violations) -> Option<String> {
-    if request_id.is_empty() {
-        return None;
-    }
-    match uuid::Uuid::parse_str(request_id) {
-        Ok(id) => Some(format!("{}/{}", caller.org.claim(), id.hyphenated())),
-        Err(_) => {
-            v.add("request_id", "must be a UUID");
-            None
-        }
-    }
-}
-
-/// The version an etag stands for. An etag we never issued matches no version, so it
-/// fails as stale rather than being ignored.
-pub(crate) fn etag_version(etag: &str) -> Option<i64> {
-    if etag.is_empty() {
-        None
-    } else {
-        Some(etag.parse().unwrap_or(-1))
-    }
-}
-
-/// The etag of a version.
-pub(crate) fn etag(version: i64) -> String {
-    version.to_string()
-}
-
-/// Page size and resume position, with violations recorded.
-pub(crate) fn page(
-    page_size: i32,
-    token: &str,
-    query: &str,
-    v: &mut Violations,
-) -> (i64, Option<String>) {
-    let size = v
-        .check("page_size", paging::page_size(page_size))
-        .unwrap_or(1);
-    let after = v
-        .check("page_token", paging::decode_token(token, query))
-        .flatten();
-    (size, after)
-}
-
-/// The next page token for a page.
-pub(crate) fn next_token(next_after: Option<String>, query: &str) -> String {
-    next_after
-        .map(|a| paging::encode_token(&a, query))
-        .unwrap_or_default()
-}
-
-/// The update mask's paths, each checked against `allowed`. An empty mask means every
-/// field the client populated (`populated`); `*` means all of `allowed`.
-pub(crate) fn mask_paths(
-    mask: Option<&FieldMask>,
-    allowed: &[&'static str],
-    populated: &[&'static str],
-    v: &mut Violations,
-) -> Vec<&'static str> {
-    let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
-    if paths.is_empty() {
-        return populated.to_vec();
-    }
-    if paths.iter().any(|p| p == "*") {
-        return allowed.to_vec();
-    }
-    let mut out = Vec::new();
-    for p in paths {
-        match allowed.iter().find(|a| **a == p.as_str()) {
-            Some(a) => out.push(*a),
-            None => v.add(
-                "update_mask.paths",
-                format!("{p:?} cannot be updated; allowed: {}", allowed.join(", ")),
-            ),
-        }
-    }
-    out
-}
-
-/// Turns a conditional write's outcome into the resource or the AIP error.
-pub(crate) fn written<T>(w: Write<T>, name: &str) -> Result<T, Status> {
-    match w {
-        Write::Done(t) => Ok(t),
-        Write::NotFound => Err(status::not_found(name)),
-        Write::Stale => Err(status::stale_etag(name)),
-        Write::NotDeleted => Err(status::already_exists(name)),
-    }
 }
 
 /// Reads a resource the caller may see (deleted ones included, AIP-164), or NOT_FOUND.
@@ -164,13 +73,4 @@ pub(crate) fn ensure_may_edit_children(
     Err(status::permission_denied(
         "only vendor CRM staff or the customer's executives may change this",
     ))
-}
-
-/// Checks the length of free text.
-pub(crate) fn text(v: &mut Violations, field: &str, value: &str, required: bool, max: usize) {
-    if required && value.trim().is_empty() {
-        v.add(field, "is required");
-    } else if value.chars().count() > max {
-        v.add(field, format!("must be at most {max} characters"));
-    }
 }

@@ -1,8 +1,8 @@
 //! Rows to protobuf resources.
 
-use super::common::etag;
 use crate::store::{CustomerRow, KeyPersonRow, SiteRow, TouchpointRow};
 use symbolon_contracts::{common::v1::LatLng, customers::v1 as pb};
+use symbolon_platform::aip::etag;
 use symbolon_platform::time::to_timestamp;
 
 pub(crate) fn customer(r: CustomerRow) -> pb::Customer {
@@ -21,7 +21,7 @@ pub(crate) fn customer(r: CustomerRow) -> pb::Customer {
 
 pub(crate) fn site(r: SiteRow) -> pb::Site {
     pb::Site {
-        name: format!("customers/{}/sites/{}", r.meta.customer_id, r.meta.id),
+        name: format!("customers/{}/sites/{}", r.meta.scope, r.meta.id),
         display_name: r.display_name,
         country: r.country,
         location: Some(LatLng {
@@ -38,7 +38,7 @@ pub(crate) fn site(r: SiteRow) -> pb::Site {
 
 pub(crate) fn key_person(r: KeyPersonRow) -> pb::KeyPerson {
     pb::KeyPerson {
-        name: format!("customers/{}/keyPersons/{}", r.meta.customer_id, r.meta.id),
+        name: format!("customers/{}/keyPersons/{}", r.meta.scope, r.meta.id),
         display_name: r.display_name,
         title: r.title,
         decision_role: r.decision_role,

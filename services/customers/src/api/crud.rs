@@ -159,7 +159,7 @@ pub(crate) async fn list<R: Resource>(
     let page = store::list::<R::Row>(
         db,
         ListQuery {
-            customer_id: customer_id.as_deref(),
+            scope: customer_id.as_deref(),
             filter: l.filter,
             after,
             limit,

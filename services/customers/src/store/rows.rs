@@ -1,26 +1,9 @@
 //! The rows of each table and how they are read.
 
-use super::{Table, meta};
 use sqlx::{Row, any::AnyRow};
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::filter::{Field, Kind};
-
-/// The columns every mutable resource shares.
-#[derive(Debug, Clone)]
-pub struct Meta {
-    /// Resource id.
-    pub id: String,
-    /// Owning customer.
-    pub customer_id: String,
-    /// Microseconds.
-    pub create_time: i64,
-    /// Microseconds.
-    pub update_time: i64,
-    /// Set while soft-deleted.
-    pub delete_time: Option<i64>,
-    /// Bumped by every write; the etag.
-    pub version: i64,
-}
+use symbolon_platform::table::{Meta, Table, meta};
 
 /// A customer.
 #[derive(Debug, Clone)]
@@ -39,6 +22,7 @@ pub struct CustomerRow {
 
 impl Table for CustomerRow {
     const NAME: &'static str = "customers";
+    const SCOPE: &'static str = "customer_id";
     const COLUMNS: &'static str = "id, customer_id, create_time, update_time, delete_time, version, display_name, industry, home_country, description";
     const SOFT_DELETE: bool = true;
     const FILTER: &'static [Field] = &[
@@ -55,7 +39,7 @@ impl Table for CustomerRow {
     ];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
-            meta: meta(row)?,
+            meta: meta::<Self>(row)?,
             display_name: row.try_get("display_name")?,
             industry: row.try_get::<i64, _>("industry")? as i32,
             home_country: row.try_get("home_country")?,
@@ -86,6 +70,7 @@ pub struct SiteRow {
 
 impl Table for SiteRow {
     const NAME: &'static str = "sites";
+    const SCOPE: &'static str = "customer_id";
     const COLUMNS: &'static str = "id, customer_id, create_time, update_time, delete_time, version, display_name, country, latitude, longitude, address";
     const SOFT_DELETE: bool = true;
     const FILTER: &'static [Field] = &[Field {
@@ -95,7 +80,7 @@ impl Table for SiteRow {
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
-            meta: meta(row)?,
+            meta: meta::<Self>(row)?,
             display_name: row.try_get("display_name")?,
             country: row.try_get("country")?,
             latitude: row.try_get("latitude")?,
@@ -127,6 +112,7 @@ pub struct KeyPersonRow {
 
 impl Table for KeyPersonRow {
     const NAME: &'static str = "key_persons";
+    const SCOPE: &'static str = "customer_id";
     const COLUMNS: &'static str = "id, customer_id, create_time, update_time, delete_time, version, display_name, title, decision_role, email, subject";
     const SOFT_DELETE: bool = true;
     const FILTER: &'static [Field] = &[Field {
@@ -136,7 +122,7 @@ impl Table for KeyPersonRow {
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
-            meta: meta(row)?,
+            meta: meta::<Self>(row)?,
             display_name: row.try_get("display_name")?,
             title: row.try_get("title")?,
             decision_role: row.try_get::<i64, _>("decision_role")? as i32,
@@ -184,6 +170,7 @@ pub struct TouchpointRow {
 
 impl Table for TouchpointRow {
     const NAME: &'static str = "touchpoints";
+    const SCOPE: &'static str = "customer_id";
     const COLUMNS: &'static str = "id, customer_id, kind, key_person, occur_time, summary, mood, intensity, \
         strategic_anxiety, implicit_expectations, corrects_id, recorded_by, create_time, \
         (SELECT c.id FROM touchpoints c WHERE c.corrects_id = touchpoints.id) AS corrected_by";

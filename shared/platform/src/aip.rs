@@ -1,0 +1,133 @@
+//! Request helpers every handler uses the same way (AIP-134, 154, 155, 158): request ids,
+//! etags, pages, update masks, and store outcomes as AIP errors.
+
+use crate::{Caller, Violations, paging, status, table::Write};
+use prost_types::FieldMask;
+use tonic::Status;
+
+/// The idempotency key of a create: the caller's organisation plus its request id
+/// (a UUID, AIP-155), so two tenants can never collide.
+pub fn request_key(caller: &Caller, request_id: &str, v: &mut Violations) -> Option<String> {
+    if request_id.is_empty() {
+        return None;
+    }
+    match uuid::Uuid::parse_str(request_id) {
+        Ok(id) => Some(format!("{}/{}", caller.org.claim(), id.hyphenated())),
+        Err(_) => {
+            v.add("request_id", "must be a UUID");
+            None
+        }
+    }
+}
+
+/// The version an etag stands for. An etag we never issued matches no version, so it
+/// fails as stale rather than being ignored.
+pub fn etag_version(etag: &str) -> Option<i64> {
+    if etag.is_empty() {
+        None
+    } else {
+        Some(etag.parse().unwrap_or(-1))
+    }
+}
+
+/// The etag of a row version.
+pub fn etag(version: i64) -> String {
+    version.to_string()
+}
+
+/// Page size and resume position, with violations recorded. `query` describes the
+/// rest of the request, so a token is only valid for the query that issued it.
+pub fn page(page_size: i32, token: &str, query: &str, v: &mut Violations) -> (i64, Option<String>) {
+    let size = v
+        .check("page_size", paging::page_size(page_size))
+        .unwrap_or(1);
+    let after = v
+        .check("page_token", paging::decode_token(token, query))
+        .flatten();
+    (size, after)
+}
+
+/// The next page token for a page.
+pub fn next_token(next_after: Option<String>, query: &str) -> String {
+    next_after
+        .map(|a| paging::encode_token(&a, query))
+        .unwrap_or_default()
+}
+
+/// The update mask's paths, each checked against `allowed`. An empty mask means every
+/// field the client populated (`populated`); `*` means all of `allowed`.
+pub fn mask_paths(
+    mask: Option<&FieldMask>,
+    allowed: &[&'static str],
+    populated: &[&'static str],
+    v: &mut Violations,
+) -> Vec<&'static str> {
+    let paths = mask.map(|m| m.paths.as_slice()).unwrap_or_default();
+    if paths.is_empty() {
+        return populated.to_vec();
+    }
+    if paths.iter().any(|p| p == "*") {
+        return allowed.to_vec();
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        match allowed.iter().find(|a| **a == p.as_str()) {
+            Some(a) => out.push(*a),
+            None => v.add(
+                "update_mask.paths",
+                format!("{p:?} cannot be updated; allowed: {}", allowed.join(", ")),
+            ),
+        }
+    }
+    out
+}
+
+/// Turns a conditional write's outcome into the row or the AIP error.
+pub fn written<T>(w: Write<T>, name: &str) -> Result<T, Status> {
+    match w {
+        Write::Done(t) => Ok(t),
+        Write::NotFound => Err(status::not_found(name)),
+        Write::Stale => Err(status::stale_etag(name)),
+        Write::NotDeleted => Err(status::already_exists(name)),
+    }
+}
+
+/// Checks free text: required or not, and at most `max` characters.
+pub fn text(v: &mut Violations, field: &str, value: &str, required: bool, max: usize) {
+    if required && value.trim().is_empty() {
+        v.add(field, "is required");
+    } else if value.chars().count() > max {
+        v.add(field, format!("must be at most {max} characters"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_accept_known_paths_star_and_empty() {
+        let mut v = Violations::new();
+        assert_eq!(mask_paths(None, &["a", "b"], &["b"], &mut v), vec!["b"]);
+        let star = FieldMask {
+            paths: vec!["*".into()],
+        };
+        assert_eq!(
+            mask_paths(Some(&star), &["a", "b"], &[], &mut v),
+            vec!["a", "b"]
+        );
+        assert!(v.is_empty());
+        let bad = FieldMask {
+            paths: vec!["a".into(), "owner".into()],
+        };
+        assert_eq!(mask_paths(Some(&bad), &["a", "b"], &[], &mut v), vec!["a"]);
+        assert_eq!(v.fields().collect::<Vec<_>>(), vec!["update_mask.paths"]);
+    }
+
+    #[test]
+    fn etags_we_never_issued_never_match() {
+        assert_eq!(etag_version(""), None);
+        assert_eq!(etag_version(&etag(7)), Some(7));
+        assert_eq!(etag_version("W/\"x\""), Some(-1));
+    }
+}

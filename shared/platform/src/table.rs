@@ -1,0 +1,282 @@
+//! Generic storage of AIP resources over [`crate::db`]: get, keyset list, idempotent
+//! insert, and conditional update / soft delete / undelete with etags (row versions).
+//!
+//! Tables declare a scope column (the tenant, e.g. `customer_id`) that becomes part of
+//! every statement, so tenancy is a condition of the query rather than a check done
+//! afterwards. Mutable tables share the AIP columns (`create_time`, `update_time`,
+//! `delete_time`, `version`, `request_key`).
+
+use crate::{
+    StoreError,
+    db::{Database, Sql, Value},
+    filter::{self, Field},
+};
+use sqlx::{Row, any::AnyRow};
+
+/// A table whose rows map to one resource type.
+pub trait Table: Sized + Send + Unpin {
+    /// SQL table name.
+    const NAME: &'static str;
+    /// The column that scopes rows to a tenant (e.g. `customer_id`); callers pass its
+    /// value to every operation.
+    const SCOPE: &'static str;
+    /// The select list, in the order `from_row` reads.
+    const COLUMNS: &'static str;
+    /// Whether rows are soft-deleted (`delete_time`) rather than append-only.
+    const SOFT_DELETE: bool;
+    /// Fields clients may filter on.
+    const FILTER: &'static [Field];
+    /// Reads one row.
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error>;
+    /// The keyset position of this row.
+    fn id(&self) -> &str;
+}
+
+/// What a conditional write found.
+#[derive(Debug)]
+pub enum Write<T> {
+    /// Done; the row as it is now.
+    Done(T),
+    /// No such row for this tenant (or it is in the wrong deleted state).
+    NotFound,
+    /// The row exists but its version is not the one the caller read.
+    Stale,
+    /// Undelete of a row that is not deleted.
+    NotDeleted,
+}
+
+/// One page of rows and the key to continue after, if there is more.
+pub struct Page<T> {
+    /// The rows.
+    pub rows: Vec<T>,
+    /// Set when another page follows.
+    pub next_after: Option<String>,
+}
+
+/// A list request, already validated.
+pub struct ListQuery<'a> {
+    /// Restrict to one scope (customer callers always are).
+    pub scope: Option<&'a str>,
+    /// AIP-160 filter text.
+    pub filter: &'a str,
+    /// Resume after this id.
+    pub after: Option<String>,
+    /// Page size.
+    pub limit: i64,
+    /// Include soft-deleted rows.
+    pub show_deleted: bool,
+}
+
+/// A filter that refers to unknown fields or bad values.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct BadFilter(#[from] filter::FilterError);
+
+/// Reads one row within `scope`, deleted or not.
+pub async fn get<T: Table>(db: &Database, scope: &str, id: &str) -> Result<Option<T>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE {} = ",
+        T::COLUMNS,
+        T::NAME,
+        T::SCOPE
+    ));
+    sql.bind(scope).push(" AND id = ").bind(id);
+    let row = sql.query().fetch_optional(db.reader()).await?;
+    Ok(row.as_ref().map(T::from_row).transpose()?)
+}
+
+/// One page in id order: keyset pagination, so every page costs the same.
+pub async fn list<T: Table>(
+    db: &Database,
+    q: ListQuery<'_>,
+) -> Result<Result<Page<T>, BadFilter>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE 1 = 1",
+        T::COLUMNS,
+        T::NAME
+    ));
+    if let Some(c) = q.scope {
+        sql.push(" AND ").push(T::SCOPE).push(" = ").bind(c);
+    }
+    if T::SOFT_DELETE && !q.show_deleted {
+        sql.push(" AND delete_time IS NULL");
+    }
+    if let Err(e) = filter::apply(q.filter, T::FILTER, &mut sql) {
+        return Ok(Err(e.into()));
+    }
+    if let Some(after) = q.after {
+        sql.push(" AND id > ").bind(after);
+    }
+    sql.push(" ORDER BY id LIMIT ").bind(q.limit + 1);
+    let rows = sql.query().fetch_all(db.reader()).await?;
+    let mut rows = rows
+        .iter()
+        .map(T::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next_after = if rows.len() as i64 > q.limit {
+        rows.truncate(q.limit as usize);
+        rows.last().map(|r| r.id().to_string())
+    } else {
+        None
+    };
+    Ok(Ok(Page { rows, next_after }))
+}
+
+/// Inserts a row; with a `request_key` already used, returns the first row instead.
+pub async fn insert<T: Table>(
+    db: &Database,
+    columns: &[&str],
+    values: Vec<Value>,
+    request_key: Option<String>,
+) -> Result<T, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO {} ({}, request_key) VALUES (",
+        T::NAME,
+        columns.join(", ")
+    ));
+    for v in values {
+        sql.bind(v).push(", ");
+    }
+    sql.bind(request_key.clone());
+    sql.push(") ON CONFLICT (request_key) DO NOTHING RETURNING id");
+    let inserted = sql.query().fetch_optional(db.writer()).await?;
+    // Without a row the request key was used before: this is a retry, so answer with
+    // the first result.
+    let mut read = Sql::new(&format!("SELECT {} FROM {} WHERE ", T::COLUMNS, T::NAME));
+    match inserted {
+        Some(row) => read.push("id = ").bind(row.try_get::<String, _>("id")?),
+        None => read.push("request_key = ").bind(request_key),
+    };
+    let row = read.query().fetch_one(db.writer()).await?;
+    Ok(T::from_row(&row)?)
+}
+
+/// Sets `sets` on a live row if its version is `expected` (when given).
+pub async fn update<T: Table>(
+    db: &Database,
+    scope: &str,
+    id: &str,
+    expected: Option<i64>,
+    sets: Vec<(&'static str, Value)>,
+    now: i64,
+) -> Result<Write<T>, StoreError> {
+    let mut sql = Sql::new(&format!("UPDATE {} SET ", T::NAME));
+    for (column, value) in sets {
+        sql.push(column).push(" = ").bind(value).push(", ");
+    }
+    sql.push("update_time = ")
+        .bind(now)
+        .push(", version = version + 1");
+    conditional::<T>(db, sql, scope, id, expected, " AND delete_time IS NULL").await
+}
+
+/// Soft-deletes a live row.
+pub async fn soft_delete<T: Table>(
+    db: &Database,
+    scope: &str,
+    id: &str,
+    expected: Option<i64>,
+    now: i64,
+) -> Result<Write<T>, StoreError> {
+    let mut sql = Sql::new(&format!("UPDATE {} SET delete_time = ", T::NAME));
+    sql.bind(now)
+        .push(", update_time = ")
+        .bind(now)
+        .push(", version = version + 1");
+    conditional::<T>(db, sql, scope, id, expected, " AND delete_time IS NULL").await
+}
+
+/// Restores a soft-deleted row.
+pub async fn undelete<T: Table>(
+    db: &Database,
+    scope: &str,
+    id: &str,
+    now: i64,
+) -> Result<Write<T>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "UPDATE {} SET delete_time = NULL, update_time = ",
+        T::NAME
+    ));
+    sql.bind(now).push(", version = version + 1");
+    match conditional::<T>(db, sql, scope, id, None, " AND delete_time IS NOT NULL").await? {
+        Write::NotFound => match get::<T>(db, scope, id).await? {
+            Some(_) => Ok(Write::NotDeleted),
+            None => Ok(Write::NotFound),
+        },
+        other => Ok(other),
+    }
+}
+
+async fn conditional<T: Table>(
+    db: &Database,
+    mut sql: Sql,
+    scope: &str,
+    id: &str,
+    expected: Option<i64>,
+    state: &str,
+) -> Result<Write<T>, StoreError> {
+    sql.push(" WHERE ")
+        .push(T::SCOPE)
+        .push(" = ")
+        .bind(scope)
+        .push(" AND id = ")
+        .bind(id)
+        .push(state);
+    if let Some(v) = expected {
+        sql.push(" AND version = ").bind(v);
+    }
+    sql.push(&format!(" RETURNING {}", T::COLUMNS));
+    if let Some(row) = sql.query().fetch_optional(db.writer()).await? {
+        return Ok(Write::Done(T::from_row(&row)?));
+    }
+    // Nothing matched: tell a stale etag from a missing row, so the client knows to
+    // re-read rather than give up.
+    let live = match get::<T>(db, scope, id).await? {
+        None => return Ok(Write::NotFound),
+        Some(_) if expected.is_none() => return Ok(Write::NotFound),
+        Some(row) => row,
+    };
+    let mut check = Sql::new(&format!(
+        "SELECT version FROM {} WHERE {} = ",
+        T::NAME,
+        T::SCOPE
+    ));
+    check
+        .bind(scope)
+        .push(" AND id = ")
+        .bind(live.id())
+        .push(state);
+    match check.query().fetch_optional(db.reader()).await? {
+        Some(_) => Ok(Write::Stale),
+        None => Ok(Write::NotFound),
+    }
+}
+
+/// The columns every mutable resource shares.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// Resource id.
+    pub id: String,
+    /// The scope column's value.
+    pub scope: String,
+    /// Microseconds.
+    pub create_time: i64,
+    /// Microseconds.
+    pub update_time: i64,
+    /// Set while soft-deleted.
+    pub delete_time: Option<i64>,
+    /// Bumped by every write; the etag.
+    pub version: i64,
+}
+
+/// Reads the shared AIP columns (`id`, the scope column, times, `version`).
+pub fn meta<T: Table>(row: &AnyRow) -> Result<Meta, sqlx::Error> {
+    Ok(Meta {
+        id: row.try_get("id")?,
+        scope: row.try_get(T::SCOPE)?,
+        create_time: row.try_get("create_time")?,
+        update_time: row.try_get("update_time")?,
+        delete_time: row.try_get("delete_time")?,
+        version: row.try_get("version")?,
+    })
+}

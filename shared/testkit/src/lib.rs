@@ -1,0 +1,242 @@
+//! Test support for integration tests that start real services on loopback ports.
+//!
+//! - [`TestDb`]: a fresh database per test — a SQLite file in a temporary directory, or a
+//!   new PostgreSQL database (dropped afterwards). PostgreSQL comes from
+//!   `SYMBOLON_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`);
+//!   when it cannot be reached the test fails loudly, it never skips.
+//! - [`Keys`]: a throwaway Ed25519 key pair; mints tokens for any caller.
+//! - [`server_config`]: a `ServerConfig` on `127.0.0.1:0` for a database and keys.
+//! - [`authed`]: a request carrying a bearer token.
+//! - [`both_backends!`]: runs one async test body on SQLite and on PostgreSQL.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use symbolon_platform::{
+    auth::{DevKeys, Minter, Org},
+    config::{AuthConfig, ServerConfig},
+};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file.
+    Sqlite,
+    /// A fresh PostgreSQL database.
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("SYMBOLON_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A database that lives as long as the test.
+pub struct TestDb {
+    /// Connection URL for the service.
+    pub url: String,
+    backend: Backend,
+    pg_name: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// Creates an empty database.
+    pub async fn new(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary directory");
+                let url = format!("sqlite://{}/test.db?mode=rwc", dir.path().display());
+                Self {
+                    url,
+                    backend,
+                    pg_name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                use sqlx::Connection;
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+                    panic!("PostgreSQL is required for this test and is not reachable at {admin}: {e}")
+                });
+                let name = format!("symbolon_test_{}", uuid::Uuid::new_v4().simple());
+                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .unwrap_or(admin);
+                Self {
+                    url: format!("{base}/{name}"),
+                    backend,
+                    pg_name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    /// Which backend this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            // Drop can't await: clean up on a thread of its own.
+            let admin = postgres_admin_url();
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let _ = sqlx::Executor::execute(
+                            &mut conn,
+                            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
+                        )
+                        .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// A throwaway key pair for tokens.
+pub struct Keys {
+    dir: tempfile::TempDir,
+    minter: Minter,
+}
+
+impl Default for Keys {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Keys {
+    /// Generates keys and writes the public one to a file.
+    pub fn new() -> Self {
+        let keys = DevKeys::generate().expect("key generation");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        std::fs::write(dir.path().join("jwt-public.pem"), &keys.public_pem).expect("write key");
+        std::fs::write(dir.path().join("jwt-private.pem"), &keys.private_pem).expect("write key");
+        let minter =
+            Minter::from_pem(keys.private_pem.as_bytes(), "symbolon", "symbolon").expect("minter");
+        Self { dir, minter }
+    }
+
+    /// The public key file services verify with.
+    pub fn public_key_file(&self) -> PathBuf {
+        self.dir.path().join("jwt-public.pem")
+    }
+
+    /// The private key file (for the `symbolon` command in tests).
+    pub fn private_key_file(&self) -> PathBuf {
+        self.dir.path().join("jwt-private.pem")
+    }
+
+    /// The minter behind [`Keys::token`].
+    pub fn minter(&self) -> &Minter {
+        &self.minter
+    }
+
+    /// A one-hour token for `subject` in `org` with `roles`.
+    pub fn token(&self, subject: &str, org: &Org, roles: &[&str]) -> String {
+        self.minter
+            .mint(subject, org, roles, Duration::from_secs(3600))
+            .expect("mint")
+    }
+
+    /// A vendor admin.
+    pub fn vendor_admin(&self) -> String {
+        self.token("admin@vendor", &Org::Vendor, &["admin"])
+    }
+
+    /// A person of customer `customer_id` with `roles`.
+    pub fn customer(&self, customer_id: &str, roles: &[&str]) -> String {
+        self.token(
+            &format!("someone@{customer_id}"),
+            &Org::Customer(customer_id.into()),
+            roles,
+        )
+    }
+}
+
+/// Server settings for a test: loopback, a free port, short drain.
+pub fn server_config(service: &str, database_url: &str, keys: &Keys) -> ServerConfig {
+    ServerConfig {
+        service: service.into(),
+        listen_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: database_url.into(),
+        auth: AuthConfig {
+            public_key_file: Some(keys.public_key_file()),
+            jwks_file: None,
+            issuer: "symbolon".into(),
+            audience: "symbolon".into(),
+        },
+        request_timeout: Duration::from_secs(10),
+        concurrency_limit: 1024,
+        shutdown_delay: Duration::ZERO,
+        drain_timeout: Duration::from_secs(5),
+    }
+}
+
+/// A request with `authorization: Bearer <token>`.
+pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(message);
+    r.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    r
+}
+
+/// A channel to a service listening on `addr`.
+pub async fn channel(addr: SocketAddr) -> tonic::transport::Channel {
+    tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+        .expect("uri")
+        .connect_timeout(Duration::from_secs(5))
+        .connect()
+        .await
+        .expect("connect")
+}
+
+/// Defines `mod sqlite` and `mod postgres`, each with a `#[tokio::test]` per listed
+/// function, calling it with that [`Backend`]:
+///
+/// ```ignore
+/// async fn creates_things(backend: Backend) { … }
+/// both_backends!(creates_things, lists_things);
+/// ```
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Backend::Postgres).await
+                }
+            )*
+        }
+    };
+}

@@ -260,12 +260,11 @@ impl Authenticator {
     /// Verifies `token` and returns the caller it proves.
     pub fn verify(&self, token: &str) -> Result<Arc<Caller>, Status> {
         let now = now_secs();
-        if let Ok(cache) = self.cache.read() {
-            if let Some(c) = cache.get(token) {
-                if c.expires_at > now {
-                    return Ok(c.clone());
-                }
-            }
+        if let Ok(cache) = self.cache.read()
+            && let Some(c) = cache.get(token)
+            && c.expires_at > now
+        {
+            return Ok(c.clone());
         }
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| status::unauthenticated(format!("malformed token: {e}")))?;

@@ -27,7 +27,7 @@ pub fn channel(
         .keep_alive_while_idle(true)
         .connect_lazy();
     Ok(tower::ServiceBuilder::new()
-        .layer(OtelGrpcLayer::default())
+        .layer(OtelGrpcLayer)
         .service(channel))
 }
 

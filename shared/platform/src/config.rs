@@ -61,10 +61,13 @@ pub struct ServerConfig {
     pub drain_timeout: Duration,
 }
 
+/// Where values come from: the process environment, or a function in tests.
+type Lookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
+
 /// Reads variables through `lookup`, service-specific name first.
 pub struct Env<'a> {
     service: String,
-    lookup: Box<dyn Fn(&str) -> Option<String> + 'a>,
+    lookup: Lookup<'a>,
 }
 
 impl<'a> Env<'a> {

@@ -138,13 +138,22 @@ pub async fn insert<T: Table>(
         sql.bind(v).push(", ");
     }
     sql.bind(request_key.clone());
-    sql.push(") ON CONFLICT (request_key) DO NOTHING RETURNING id");
+    sql.push(&format!(
+        ") ON CONFLICT (request_key) DO NOTHING RETURNING id, {}",
+        T::SCOPE
+    ));
     let inserted = sql.query().fetch_optional(db.writer()).await?;
     // Without a row the request key was used before: this is a retry, so answer with
     // the first result.
     let mut read = Sql::new(&format!("SELECT {} FROM {} WHERE ", T::COLUMNS, T::NAME));
     match inserted {
-        Some(row) => read.push("id = ").bind(row.try_get::<String, _>("id")?),
+        Some(row) => read
+            .push("id = ")
+            .bind(row.try_get::<String, _>("id")?)
+            .push(" AND ")
+            .push(T::SCOPE)
+            .push(" = ")
+            .bind(row.try_get::<String, _>(T::SCOPE)?),
         None => read.push("request_key = ").bind(request_key),
     };
     let row = read.query().fetch_one(db.writer()).await?;

@@ -17,7 +17,7 @@ CREATE INDEX customers_industry ON customers (industry, id);
 CREATE INDEX customers_country ON customers (home_country, id);
 
 CREATE TABLE sites (
-    id            TEXT PRIMARY KEY,
+    id            TEXT NOT NULL,
     customer_id   TEXT NOT NULL REFERENCES customers (id),
     display_name  TEXT NOT NULL,
     country       TEXT NOT NULL,
@@ -28,12 +28,12 @@ CREATE TABLE sites (
     update_time   INTEGER NOT NULL,
     delete_time   INTEGER,
     version       INTEGER NOT NULL DEFAULT 1,
-    request_key   TEXT UNIQUE
+    request_key   TEXT UNIQUE,
+    PRIMARY KEY (customer_id, id)
 );
-CREATE INDEX sites_customer ON sites (customer_id, id);
 
 CREATE TABLE key_persons (
-    id            TEXT PRIMARY KEY,
+    id            TEXT NOT NULL,
     customer_id   TEXT NOT NULL REFERENCES customers (id),
     display_name  TEXT NOT NULL,
     title         TEXT NOT NULL,
@@ -44,14 +44,15 @@ CREATE TABLE key_persons (
     update_time   INTEGER NOT NULL,
     delete_time   INTEGER,
     version       INTEGER NOT NULL DEFAULT 1,
-    request_key   TEXT UNIQUE
+    request_key   TEXT UNIQUE,
+    PRIMARY KEY (customer_id, id)
 );
-CREATE INDEX key_persons_customer ON key_persons (customer_id, id);
 
 -- Append-only: rows are never updated or deleted. A correction is a new row whose
--- corrects_id names the original; each touchpoint is corrected at most once.
+-- corrects_id names the original; each touchpoint is corrected at most once. Ids are
+-- unique within their customer, as resource names are hierarchical.
 CREATE TABLE touchpoints (
-    id                    TEXT PRIMARY KEY,
+    id                    TEXT NOT NULL,
     customer_id           TEXT NOT NULL REFERENCES customers (id),
     kind                  INTEGER NOT NULL,
     key_person            TEXT NOT NULL,
@@ -61,10 +62,12 @@ CREATE TABLE touchpoints (
     intensity             INTEGER NOT NULL CHECK (intensity BETWEEN 1 AND 5),
     strategic_anxiety     TEXT NOT NULL,
     implicit_expectations TEXT NOT NULL,
-    corrects_id           TEXT UNIQUE REFERENCES touchpoints (id),
+    corrects_id           TEXT,
     recorded_by           TEXT NOT NULL,
     create_time           INTEGER NOT NULL,
-    request_key           TEXT UNIQUE
+    request_key           TEXT UNIQUE,
+    PRIMARY KEY (customer_id, id),
+    UNIQUE (customer_id, corrects_id),
+    FOREIGN KEY (customer_id, corrects_id) REFERENCES touchpoints (customer_id, id)
 );
-CREATE INDEX touchpoints_customer ON touchpoints (customer_id, id);
 CREATE INDEX touchpoints_key_person ON touchpoints (customer_id, key_person, id);

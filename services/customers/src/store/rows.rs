@@ -173,7 +173,8 @@ impl Table for TouchpointRow {
     const SCOPE: &'static str = "customer_id";
     const COLUMNS: &'static str = "id, customer_id, kind, key_person, occur_time, summary, mood, intensity, \
         strategic_anxiety, implicit_expectations, corrects_id, recorded_by, create_time, \
-        (SELECT c.id FROM touchpoints c WHERE c.corrects_id = touchpoints.id) AS corrected_by";
+        (SELECT c.id FROM touchpoints c WHERE c.customer_id = touchpoints.customer_id \
+        AND c.corrects_id = touchpoints.id) AS corrected_by";
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[
         Field {

@@ -1,0 +1,203 @@
+use symbolon_contracts::{
+    common::v1::LatLng,
+    customers::v1::{self as pb, customers_service_client::CustomersServiceClient},
+};
+use symbolon_customers::{Application, CustomersConfig};
+use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, Status, transport::Channel};
+use tonic_types::StatusExt;
+
+pub type Client = CustomersServiceClient<Channel>;
+
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub keys: Keys,
+    pub admin: String,
+    pub client: Client,
+    pub shutdown: CancellationToken,
+    _db: TestDb,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let keys = Keys::new();
+    let config = CustomersConfig {
+        server: server_config("customers", &db.url, &keys),
+    };
+    let app = Application::build(config).await.expect("build");
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    tokio::spawn(app.run_until_stopped());
+    let client = CustomersServiceClient::new(symbolon_testkit::channel(addr).await);
+    let admin = keys.vendor_admin();
+    TestApp {
+        addr,
+        keys,
+        admin,
+        client,
+        shutdown,
+        _db: db,
+    }
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    pub async fn customer(&self, id: &str, industry: pb::Industry, country: &str) -> pb::Customer {
+        self.client()
+            .create_customer(authed(
+                &self.admin,
+                pb::CreateCustomerRequest {
+                    customer: Some(pb::Customer {
+                        display_name: format!("Customer {id}"),
+                        industry: industry as i32,
+                        home_country: country.into(),
+                        ..Default::default()
+                    }),
+                    customer_id: id.into(),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("create customer")
+            .into_inner()
+    }
+
+    pub async fn site(&self, customer: &str, id: &str) -> pb::Site {
+        self.client()
+            .create_site(authed(
+                &self.admin,
+                pb::CreateSiteRequest {
+                    parent: format!("customers/{customer}"),
+                    site: Some(site_message("DE", 50.1, 8.7)),
+                    site_id: id.into(),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("create site")
+            .into_inner()
+    }
+
+    pub async fn key_person(&self, customer: &str, id: &str) -> pb::KeyPerson {
+        self.client()
+            .create_key_person(authed(
+                &self.admin,
+                pb::CreateKeyPersonRequest {
+                    parent: format!("customers/{customer}"),
+                    key_person: Some(pb::KeyPerson {
+                        display_name: "Dr. Anna Weber".into(),
+                        title: "CTO".into(),
+                        decision_role: pb::DecisionRole::DecisionMaker as i32,
+                        ..Default::default()
+                    }),
+                    key_person_id: id.into(),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("create key person")
+            .into_inner()
+    }
+
+    pub async fn touchpoint(
+        &self,
+        customer: &str,
+        key_person: &str,
+        mood: pb::Mood,
+    ) -> pb::Touchpoint {
+        self.client()
+            .record_touchpoint(authed(
+                &self.admin,
+                pb::RecordTouchpointRequest {
+                    parent: format!("customers/{customer}"),
+                    touchpoint: Some(touchpoint_message(
+                        &format!("customers/{customer}/keyPersons/{key_person}"),
+                        mood,
+                    )),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("record touchpoint")
+            .into_inner()
+    }
+}
+
+pub fn site_message(country: &str, lat: f64, lng: f64) -> pb::Site {
+    pb::Site {
+        display_name: "Frankfurt core".into(),
+        country: country.into(),
+        location: Some(LatLng {
+            latitude: lat,
+            longitude: lng,
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn now() -> prost_types::Timestamp {
+    let s = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    prost_types::Timestamp {
+        seconds: s - 60,
+        nanos: 0,
+    }
+}
+
+pub fn touchpoint_message(key_person: &str, mood: pb::Mood) -> pb::Touchpoint {
+    pb::Touchpoint {
+        kind: pb::TouchpointKind::Incident as i32,
+        key_person: key_person.into(),
+        occur_time: Some(now()),
+        summary: "Night-time outage alarm".into(),
+        emotional_state: Some(pb::EmotionalState {
+            mood: mood as i32,
+            intensity: 4,
+        }),
+        strategic_anxiety: "Regulator fines after one hour of outage".into(),
+        implicit_expectations: vec!["Spare parts on site within the hour".into()],
+        ..Default::default()
+    }
+}
+
+/// The fields named in a status's BadRequest details.
+pub fn violated_fields(status: &Status) -> Vec<String> {
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// Asserts INVALID_ARGUMENT naming exactly `fields` (in any order).
+pub fn assert_invalid(result: Result<impl std::fmt::Debug, Status>, fields: &[&str]) {
+    let status = result.expect_err("expected INVALID_ARGUMENT");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let mut got = violated_fields(&status);
+    got.sort();
+    let mut want: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    want.sort();
+    assert_eq!(got, want, "{status:?}");
+    let info = status
+        .get_details_error_info()
+        .expect("every error carries ErrorInfo");
+    assert_eq!(info.domain, "symbolon.dev");
+}
+
+pub fn code<T: std::fmt::Debug>(r: Result<T, Status>) -> Code {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(s) => s.code(),
+    }
+}

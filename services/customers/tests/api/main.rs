@@ -1,0 +1,13 @@
+//! Integration tests of the customers service: the real server on a loopback port,
+//! called through the generated client, on SQLite and on PostgreSQL. One test binary
+//! (faster linking); one module per concern.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod auth;
+mod bad_input;
+mod grpcurl;
+mod helpers;
+mod resources;
+mod shutdown;
+mod tenancy;
+mod touchpoints;

@@ -1,0 +1,213 @@
+//! Touchpoints: mandatory emotional fields, append-only corrections, filters.
+
+use crate::helpers::*;
+use symbolon_contracts::customers::v1 as pb;
+use symbolon_testkit::{Backend, authed, both_backends};
+use tonic::Code;
+
+async fn every_missing_emotional_field_is_named(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", pb::Industry::TelecomOperator, "DE")
+        .await;
+    app.key_person("acme", "anna").await;
+    let bare = pb::Touchpoint {
+        kind: pb::TouchpointKind::Meeting as i32,
+        key_person: "customers/acme/keyPersons/anna".into(),
+        occur_time: Some(now()),
+        ..Default::default()
+    };
+    let r = app
+        .client()
+        .record_touchpoint(authed(
+            &app.admin,
+            pb::RecordTouchpointRequest {
+                parent: "customers/acme".into(),
+                touchpoint: Some(bare),
+                request_id: String::new(),
+            },
+        ))
+        .await;
+    assert_invalid(
+        r,
+        &[
+            "touchpoint.emotional_state.mood",
+            "touchpoint.emotional_state.intensity",
+            "touchpoint.strategic_anxiety",
+            "touchpoint.implicit_expectations",
+        ],
+    );
+    for intensity in [0, 6] {
+        let mut t = touchpoint_message("customers/acme/keyPersons/anna", pb::Mood::Angry);
+        t.emotional_state = Some(pb::EmotionalState {
+            mood: pb::Mood::Angry as i32,
+            intensity,
+        });
+        let r = app
+            .client()
+            .record_touchpoint(authed(
+                &app.admin,
+                pb::RecordTouchpointRequest {
+                    parent: "customers/acme".into(),
+                    touchpoint: Some(t),
+                    request_id: String::new(),
+                },
+            ))
+            .await;
+        assert_invalid(r, &["touchpoint.emotional_state.intensity"]);
+    }
+    let listed = app
+        .client()
+        .list_touchpoints(authed(
+            &app.admin,
+            pb::ListTouchpointsRequest {
+                parent: "customers/acme".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        listed.touchpoints.is_empty(),
+        "a refused touchpoint leaves nothing behind"
+    );
+}
+
+async fn corrections_are_new_touchpoints(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", pb::Industry::TelecomOperator, "DE")
+        .await;
+    app.key_person("acme", "anna").await;
+    let original = app.touchpoint("acme", "anna", pb::Mood::Calm).await;
+    let mut fix = touchpoint_message("customers/acme/keyPersons/anna", pb::Mood::Anxious);
+    fix.corrects = original.name.clone();
+    let correction = app
+        .client()
+        .record_touchpoint(authed(
+            &app.admin,
+            pb::RecordTouchpointRequest {
+                parent: "customers/acme".into(),
+                touchpoint: Some(fix.clone()),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(correction.corrects, original.name);
+    let reread = app
+        .client()
+        .get_touchpoint(authed(
+            &app.admin,
+            pb::GetTouchpointRequest {
+                name: original.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(reread.corrected_by, correction.name);
+    assert_eq!(
+        reread.emotional_state.unwrap().mood,
+        pb::Mood::Calm as i32,
+        "the original is unchanged"
+    );
+    let second = app
+        .client()
+        .record_touchpoint(authed(
+            &app.admin,
+            pb::RecordTouchpointRequest {
+                parent: "customers/acme".into(),
+                touchpoint: Some(fix),
+                request_id: String::new(),
+            },
+        ))
+        .await;
+    assert_eq!(code(second), Code::FailedPrecondition);
+}
+
+async fn list_filters_by_mood_kind_person_and_time(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", pb::Industry::TelecomOperator, "DE")
+        .await;
+    app.key_person("acme", "anna").await;
+    app.key_person("acme", "jonas").await;
+    app.touchpoint("acme", "anna", pb::Mood::Angry).await;
+    app.touchpoint("acme", "anna", pb::Mood::Satisfied).await;
+    app.touchpoint("acme", "jonas", pb::Mood::Angry).await;
+    let list = |filter: &str| pb::ListTouchpointsRequest {
+        parent: "customers/acme".into(),
+        filter: filter.into(),
+        ..Default::default()
+    };
+    let angry = app
+        .client()
+        .list_touchpoints(authed(&app.admin, list("mood = ANGRY")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(angry.touchpoints.len(), 2);
+    let anna_angry = app
+        .client()
+        .list_touchpoints(authed(
+            &app.admin,
+            list(r#"mood = MOOD_ANGRY AND key_person = "customers/acme/keyPersons/anna""#),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(anna_angry.touchpoints.len(), 1);
+    let future = app
+        .client()
+        .list_touchpoints(authed(
+            &app.admin,
+            list(r#"occur_time >= "2999-01-01T00:00:00Z" AND kind = INCIDENT"#),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(future.touchpoints.is_empty());
+    let past = app
+        .client()
+        .list_touchpoints(authed(
+            &app.admin,
+            list(r#"occur_time >= "2000-01-01T00:00:00Z" AND kind = INCIDENT"#),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(past.touchpoints.len(), 3);
+    let bad = app
+        .client()
+        .list_touchpoints(authed(&app.admin, list("mood = HANGRY")))
+        .await;
+    assert_invalid(bad, &["filter"]);
+}
+
+async fn key_person_must_belong_to_the_customer(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", pb::Industry::TelecomOperator, "DE")
+        .await;
+    app.customer("other", pb::Industry::Finance, "PT").await;
+    app.key_person("other", "bob").await;
+    let t = touchpoint_message("customers/other/keyPersons/bob", pb::Mood::Calm);
+    let r = app
+        .client()
+        .record_touchpoint(authed(
+            &app.admin,
+            pb::RecordTouchpointRequest {
+                parent: "customers/acme".into(),
+                touchpoint: Some(t),
+                request_id: String::new(),
+            },
+        ))
+        .await;
+    assert_invalid(r, &["touchpoint.key_person"]);
+}
+
+both_backends!(
+    every_missing_emotional_field_is_named,
+    corrections_are_new_touchpoints,
+    list_filters_by_mood_kind_person_and_time,
+    key_person_must_belong_to_the_customer,
+);

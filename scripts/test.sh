@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs every test of the suite: unit, integration (real services on loopback, on SQLite
+# and PostgreSQL), end to end with the real grpcurl, and the Kubernetes manifest checks.
+# Usage: scripts/test.sh [extra cargo test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# grpcurl: the real binary, installed from the registry if missing.
+if [ -z "${GRPCURL:-}" ]; then
+  if command -v grpcurl >/dev/null 2>&1; then
+    GRPCURL=$(command -v grpcurl)
+  else
+    GRPCURL=$(bash ../shared/tools/install-grpcurl.sh "${HOME}/.local/bin" | tail -n 1)
+  fi
+fi
+export GRPCURL
+"$GRPCURL" -version
+
+# PostgreSQL is required: its tests fail loudly rather than skip.
+export SYMBOLON_TEST_POSTGRES_URL=${SYMBOLON_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+if command -v pg_isready >/dev/null 2>&1; then
+  pg_isready -d "$SYMBOLON_TEST_POSTGRES_URL" || {
+    echo "PostgreSQL is not reachable at $SYMBOLON_TEST_POSTGRES_URL; the PostgreSQL tests need it." >&2
+    exit 1
+  }
+fi
+
+cargo test --workspace --locked "$@"
+
+if [ -f scripts/check-k8s.sh ]; then
+  bash scripts/check-k8s.sh
+fi

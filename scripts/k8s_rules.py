@@ -297,6 +297,16 @@ def setting(env, svc: Svc, name, default):
     return None, default
 
 
+def postgres_pool_size(root, default=32):
+    """The per-replica PostgreSQL pool size, read from the platform crate."""
+    try:
+        text = open(os.path.join(root, "shared", "platform", "src", "db.rs"), encoding="utf-8").read()
+    except OSError:
+        return default
+    m = re.search(r"Backend::Postgres\s*=>\s*\{\s*let\s+pool\s*=\s*options\((\d+)\)", text)
+    return int(m.group(1)) if m else default
+
+
 def proto_methods(root):
     """{package: {service: [methods]}} parsed from proto/ (empty when absent)."""
     out = defaultdict(lambda: defaultdict(list))
@@ -828,6 +838,14 @@ class Checker:
             owners.add(svc.database)
         r.check(len(owners) == len([n for n in SERVICES if any(d['metadata']['name'] == n for d in idx['deployments'])]),
                 "CNPG: every service owns a separate database")
+        # Connection budget: every replica the HPAs may start holds a full pool.
+        pool = postgres_pool_size(self.root)
+        peak = sum(h["spec"].get("maxReplicas", 1) * pool for h in idx["hpas"]
+                   if h["spec"]["scaleTargetRef"].get("name") in SERVICES)
+        max_conn = int(((spec.get("postgresql") or {}).get("parameters") or {}).get("max_connections", 100))
+        r.check(peak + 20 <= max_conn,
+                f"CNPG: max_connections ({max_conn}) covers every HPA maximum x {pool} pooled connections "
+                f"({peak}) plus 20 for the operator and replication")
 
     # --- OpenTelemetry Collector ----------------------------------------------------------
     def otel(self, idx):

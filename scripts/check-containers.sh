@@ -186,7 +186,7 @@ for svc in "${services[@]}"; do
   bin=$(basename "$ENTRYPOINT")
   if [ -z "${NO_BUILD:-}" ]; then
     echo "   $BUILD_CMD"
-    if ! (SQLX_OFFLINE=true CARGO_TERM_COLOR=never bash -c "$BUILD_CMD"); then
+    if ! (SQLX_OFFLINE=true CARGO_TERM_COLOR=never CARGO_INCREMENTAL=0 bash -c "$BUILD_CMD"); then
       bad "$svc: $BUILD_CMD"
       continue
     fi

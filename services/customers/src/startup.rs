@@ -1,9 +1,14 @@
 //! Building and running the service (the zero2prod shape: `Application::build` binds
 //! its own port, so tests start the real thing on port 0).
 
-use crate::api::Api;
+use crate::{
+    api::Api,
+    incidents::{IncidentTimers, Incidents},
+};
 use std::net::SocketAddr;
+use std::time::Duration;
 use symbolon_contracts::customers::v1::customers_service_server::CustomersServiceServer;
+use symbolon_contracts::customers::v1::incidents_service_server::IncidentsServiceServer;
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -28,13 +33,24 @@ pub const MIGRATIONS: Migrations = Migrations {
 pub struct CustomersConfig {
     /// The shared server settings.
     pub server: ServerConfig,
+    /// How often incident timers are swept (`SYMBOLON_TIMER_INTERVAL_MS`, default 1000).
+    pub timer_interval: Duration,
 }
 
 impl CustomersConfig {
+    /// Defaults around the given server settings.
+    pub fn new(server: ServerConfig) -> Self {
+        Self {
+            server,
+            timer_interval: Duration::from_secs(1),
+        }
+    }
+
     /// Reads `SYMBOLON_CUSTOMERS_*` / `SYMBOLON_*` variables.
     pub fn from_env(env: &Env<'_>) -> Result<Self, ConfigError> {
         Ok(Self {
             server: ServerConfig::from_env(env, "customers", crate::DEFAULT_PORT)?,
+            timer_interval: env.millis("TIMER_INTERVAL_MS", 1000)?,
         })
     }
 }
@@ -54,6 +70,7 @@ pub enum StartError {
 pub struct Application {
     server: GrpcServer,
     db: Database,
+    incidents: Incidents,
 }
 
 impl Application {
@@ -69,12 +86,27 @@ impl Application {
     ) -> Result<Self, StartError> {
         let db = Database::connect(&config.server.database_url, &MIGRATIONS).await?;
         let mut server = GrpcServer::bind(config.server).await?;
-        let api = Api::new(db.clone(), clock);
+        let api = Api::new(db.clone(), clock.clone());
         server.add_service(CustomersServiceServer::with_interceptor(
             api,
             server.authenticator(),
         ));
-        Ok(Self { server, db })
+        let incidents = Incidents::new(db.clone(), clock, server.shutdown_token());
+        server.add_service(IncidentsServiceServer::with_interceptor(
+            incidents.clone(),
+            server.authenticator(),
+        ));
+        incidents.spawn_timers(config.timer_interval);
+        Ok(Self {
+            server,
+            db,
+            incidents,
+        })
+    }
+
+    /// The incident timers (tests sweep them after moving a manual clock).
+    pub fn incident_timers(&self) -> IncidentTimers {
+        self.incidents.timers()
     }
 
     /// The bound address.

@@ -524,4 +524,43 @@ mod tests {
         assert!(auth.verify(&minter.mint_claims(&claims)?).is_ok());
         Ok(())
     }
+
+    #[test]
+    fn a_jwks_with_two_keys_accepts_both_during_rotation() -> Result<(), String> {
+        use ed25519_dalek::pkcs8::DecodePublicKey;
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let old = DevKeys::generate()?;
+        let new = DevKeys::generate()?;
+        let jwk = |pem: &str, kid: &str| -> Result<serde_json::Value, String> {
+            let key =
+                ed25519_dalek::VerifyingKey::from_public_key_pem(pem).map_err(|e| e.to_string())?;
+            Ok(
+                serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64.encode(key.as_bytes()), "kid": kid, "alg": "EdDSA", "use": "sig"}),
+            )
+        };
+        let set = serde_json::json!({"keys": [jwk(&old.public_pem, "2026-old")?, jwk(&new.public_pem, "2026-new")?]});
+        let dir = tempfile_free::Dir::new()?;
+        let path = dir.0.join("jwks.json");
+        std::fs::write(&path, set.to_string()).map_err(|e| e.to_string())?;
+        let auth = Authenticator::from_config(&AuthConfig {
+            public_key_file: None,
+            jwks_file: Some(path),
+            issuer: "symbolon".into(),
+            audience: "symbolon".into(),
+        })
+        .map_err(|e| e.to_string())?;
+        for keys in [&old, &new] {
+            let minter = Minter::from_pem(keys.private_pem.as_bytes(), "symbolon", "symbolon")?;
+            let t = minter.mint("op", &Org::Vendor, &["admin"], Duration::from_secs(60))?;
+            assert!(auth.verify(&t).is_ok());
+        }
+        let stranger = Minter::from_pem(
+            DevKeys::generate()?.private_pem.as_bytes(),
+            "symbolon",
+            "symbolon",
+        )?;
+        let t = stranger.mint("op", &Org::Vendor, &["admin"], Duration::from_secs(60))?;
+        assert!(auth.verify(&t).is_err());
+        Ok(())
+    }
 }

@@ -1,7 +1,7 @@
 //! The gRPC surface of the customers service: requests are parsed into checked values
 //! at this edge, authorised, and handed to the store.
 
-mod common;
+pub(crate) mod common;
 mod convert;
 mod crud;
 mod customers;

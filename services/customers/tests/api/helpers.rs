@@ -2,7 +2,8 @@ use symbolon_contracts::{
     common::v1::LatLng,
     customers::v1::{self as pb, customers_service_client::CustomersServiceClient},
 };
-use symbolon_customers::{Application, CustomersConfig};
+use symbolon_customers::{Application, CustomersConfig, incidents::IncidentTimers};
+use symbolon_platform::time::Clock;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, Status, transport::Channel};
@@ -16,6 +17,7 @@ pub struct TestApp {
     pub admin: String,
     pub client: Client,
     pub shutdown: CancellationToken,
+    pub timers: IncidentTimers,
     _db: TestDb,
 }
 
@@ -26,12 +28,20 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with_clock(backend, Clock::system()).await
+}
+
+/// Starts the service telling time by `clock`. Background timer sweeps are slowed to
+/// once an hour so that tests drive them with `TestApp::timers`.
+pub async fn spawn_app_with_clock(backend: Backend, clock: Clock) -> TestApp {
     let db = TestDb::new(backend).await;
     let keys = Keys::new();
-    let config = CustomersConfig {
-        server: server_config("customers", &db.url, &keys),
-    };
-    let app = Application::build(config).await.expect("build");
+    let mut config = CustomersConfig::new(server_config("customers", &db.url, &keys));
+    config.timer_interval = std::time::Duration::from_secs(3600);
+    let app = Application::build_with_clock(config, clock)
+        .await
+        .expect("build");
+    let timers = app.incident_timers();
     let addr = app.local_addr();
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
@@ -43,6 +53,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         admin,
         client,
         shutdown,
+        timers,
         _db: db,
     }
 }

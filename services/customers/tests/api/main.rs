@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod grpcurl;
 mod helpers;
+mod incidents;
 mod resources;
 mod shutdown;
 mod tenancy;

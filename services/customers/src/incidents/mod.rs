@@ -1,0 +1,722 @@
+//! Incidents and "calling for fire" (`symbolon.customers.v1.IncidentsService`).
+//!
+//! A frontline person opens an incident and mobilises departments directly; only the
+//! named department acknowledges and fulfils. Every change appends to the incident's
+//! timeline in the same transaction; timers fire warnings and escalations; watchers get
+//! the timeline replayed and then live.
+
+mod rows;
+mod timeline;
+mod timers;
+
+pub use timers::IncidentTimers;
+
+use crate::api::common::{live_parent, parse_name};
+use rows::{FireRequestRow, IncidentRow};
+use std::{pin::Pin, time::Duration};
+use symbolon_contracts::customers::v1::{self as pb, incidents_service_server::IncidentsService};
+use symbolon_platform::{
+    Caller, Database, Violations, aip, names, status,
+    table::{self, ListQuery},
+    time::{self, Clock},
+};
+use timeline::{NewEvent, Wakeup};
+use tokio_stream::Stream;
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+/// Frontline roles that open incidents and call for fire.
+const FRONTLINE: &[&str] = &["admin", "frontline"];
+/// How often a watcher looks for events appended by another replica.
+const WATCH_POLL: Duration = Duration::from_millis(250);
+
+/// The IncidentsService implementation.
+#[derive(Clone)]
+pub struct Incidents {
+    db: Database,
+    clock: Clock,
+    wakeup: Wakeup,
+    shutdown: CancellationToken,
+}
+
+impl Incidents {
+    /// Serves incidents from `db`; streams end when `shutdown` is cancelled.
+    pub fn new(db: Database, clock: Clock, shutdown: CancellationToken) -> Self {
+        Self {
+            db,
+            clock,
+            wakeup: Wakeup::default(),
+            shutdown,
+        }
+    }
+
+    /// The timers of these incidents (sweep them in tests; `run` them in production).
+    pub fn timers(&self) -> IncidentTimers {
+        IncidentTimers::new(self.db.clone(), self.clock.clone(), self.wakeup.clone())
+    }
+
+    /// Runs the timers every `interval` until shutdown.
+    pub fn spawn_timers(&self, interval: Duration) {
+        tokio::spawn(self.timers().run(interval, self.shutdown.clone()));
+    }
+
+    async fn incident(&self, caller: &Caller, name: &str) -> Result<IncidentRow, Status> {
+        let n = parse_name("name", name, &["customers", "incidents"])?;
+        caller.ensure_customer(n.customer_id, name)?;
+        table::get::<IncidentRow>(&self.db, n.customer_id, n.id)
+            .await?
+            .ok_or_else(|| status::not_found(name))
+    }
+
+    async fn fire_request(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<(IncidentRow, FireRequestRow), Status> {
+        let ids = names::parse(name, &["customers", "incidents", "fireRequests"])
+            .map_err(|e| status::invalid_argument("name", e.to_string()))?;
+        caller.ensure_customer(ids[0], name)?;
+        let incident = table::get::<IncidentRow>(&self.db, ids[0], ids[1])
+            .await?
+            .ok_or_else(|| status::not_found(name))?;
+        let key = format!("{}/{}", ids[0], ids[1]);
+        let fr = table::get::<FireRequestRow>(&self.db, &key, ids[2])
+            .await?
+            .ok_or_else(|| status::not_found(name))?;
+        Ok((incident, fr))
+    }
+}
+
+fn micros(d: &Option<prost_types::Duration>) -> Option<i64> {
+    d.as_ref().map(|d| {
+        d.seconds
+            .saturating_mul(1_000_000)
+            .saturating_add(i64::from(d.nanos) / 1000)
+    })
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<pb::IncidentEvent, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl IncidentsService for Incidents {
+    async fn open_incident(
+        &self,
+        req: Request<pb::OpenIncidentRequest>,
+    ) -> Result<Response<pb::Incident>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
+        caller.require_vendor(FRONTLINE)?;
+        let mut v = Violations::new();
+        let key = aip::request_key(&caller, &r.request_id, &mut v);
+        let i = r.incident.unwrap_or_default();
+        let now = self.clock.now();
+        if pb::Severity::try_from(i.severity).is_err() || i.severity == 0 {
+            v.add(
+                "incident.severity",
+                "is required and must be a known severity",
+            );
+        }
+        aip::text(&mut v, "incident.summary", &i.summary, true, 4000);
+        let detect = match i.detect_time.as_ref().map(time::from_timestamp) {
+            None => {
+                v.add("incident.detect_time", "is required");
+                now
+            }
+            Some(Err(e)) => {
+                v.add("incident.detect_time", e.to_string());
+                now
+            }
+            Some(Ok(t)) if t > now + 300_000_000 => {
+                v.add("incident.detect_time", "must not be in the future");
+                now
+            }
+            Some(Ok(t)) => t,
+        };
+        if !i.site.is_empty() {
+            match names::parse(&i.site, &["customers", "sites"]) {
+                Ok(ids) if ids[0] == customer_id => {
+                    if table::get::<crate::store::SiteRow>(&self.db, &customer_id, ids[1])
+                        .await?
+                        .is_none()
+                    {
+                        v.add("incident.site", "no such site");
+                    }
+                }
+                _ => v.add("incident.site", "must be a site of the parent customer"),
+            }
+        }
+        v.into_result()?;
+        let id = names::new_id();
+        let mut tx = self
+            .db
+            .writer()
+            .begin()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        let mut insert = symbolon_platform::db::Sql::new(
+            "INSERT INTO incidents (id, customer_id, site, severity, summary, detect_time, state, owner, create_time, request_key) VALUES (",
+        );
+        insert
+            .bind(id.as_str())
+            .push(", ")
+            .bind(customer_id.as_str())
+            .push(", ")
+            .bind(i.site.as_str())
+            .push(", ")
+            .bind(i64::from(i.severity))
+            .push(", ")
+            .bind(i.summary.trim())
+            .push(", ")
+            .bind(detect)
+            .push(", ")
+            .bind(pb::IncidentState::Open as i64)
+            .push(", ")
+            .bind(caller.subject.as_str())
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(key.clone())
+            .push(") ON CONFLICT (request_key) DO NOTHING");
+        let inserted = insert
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(symbolon_platform::StoreError::from)?
+            .rows_affected()
+            == 1;
+        if inserted {
+            let event = NewEvent {
+                kind: pb::IncidentEventKind::Opened,
+                actor: &caller.subject,
+                fire_request: "",
+                message: i.summary.trim().to_string(),
+                notify: Vec::new(),
+            };
+            timeline::append(&mut tx, &customer_id, &id, now, event).await?;
+        }
+        tx.commit()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        let row = if inserted {
+            table::get::<IncidentRow>(&self.db, &customer_id, &id).await?
+        } else {
+            let mut q = symbolon_platform::db::Sql::new(&format!(
+                "SELECT {} FROM incidents WHERE request_key = ",
+                <IncidentRow as table::Table>::COLUMNS
+            ));
+            q.bind(key);
+            let row = q
+                .query()
+                .fetch_optional(self.db.reader())
+                .await
+                .map_err(symbolon_platform::StoreError::from)?;
+            row.as_ref()
+                .map(<IncidentRow as table::Table>::from_row)
+                .transpose()
+                .map_err(symbolon_platform::StoreError::from)?
+        };
+        let row = row.ok_or_else(|| status::internal(&"incident vanished after insert"))?;
+        caller.ensure_customer(&row.customer_id, &r.parent)?;
+        self.wakeup.wake();
+        Ok(Response::new(row.to_proto()))
+    }
+
+    async fn get_incident(
+        &self,
+        req: Request<pb::GetIncidentRequest>,
+    ) -> Result<Response<pb::Incident>, Status> {
+        let caller = Caller::of(&req)?;
+        Ok(Response::new(
+            self.incident(&caller, &req.into_inner().name)
+                .await?
+                .to_proto(),
+        ))
+    }
+
+    async fn list_incidents(
+        &self,
+        req: Request<pb::ListIncidentsRequest>,
+    ) -> Result<Response<pb::ListIncidentsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let n = parse_name("parent", &r.parent, &["customers"])?;
+        caller.ensure_customer(n.customer_id, &r.parent)?;
+        let query = format!("incidents;{};{}", r.parent, r.filter);
+        let mut v = Violations::new();
+        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
+        v.into_result()?;
+        let page = table::list::<IncidentRow>(
+            &self.db,
+            ListQuery {
+                scope: Some(n.customer_id),
+                filter: &r.filter,
+                after,
+                limit,
+                show_deleted: false,
+            },
+        )
+        .await?
+        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        Ok(Response::new(pb::ListIncidentsResponse {
+            incidents: page.rows.iter().map(IncidentRow::to_proto).collect(),
+            next_page_token: aip::next_token(page.next_after, &query),
+        }))
+    }
+
+    async fn call_for_fire(
+        &self,
+        req: Request<pb::CallForFireRequest>,
+    ) -> Result<Response<pb::FireRequest>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let incident = self.incident(&caller, &r.parent).await?;
+        caller.require_vendor(FRONTLINE)?;
+        if incident.state != pb::IncidentState::Open as i32 {
+            return Err(status::failed_precondition(
+                "INCIDENT_CLOSED",
+                &r.parent,
+                "the incident is closed",
+            ));
+        }
+        let mut v = Violations::new();
+        let key = aip::request_key(&caller, &r.request_id, &mut v);
+        let f = r.fire_request.unwrap_or_default();
+        let department = f.department.trim().to_ascii_lowercase();
+        if department.is_empty()
+            || !department
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            v.add(
+                "fire_request.department",
+                "is required: lowercase letters, digits and '-' (e.g. supply-chain)",
+            );
+        }
+        aip::text(&mut v, "fire_request.ask", &f.ask, true, 4000);
+        let ack = micros(&f.acknowledge_within);
+        let fulfil = micros(&f.fulfil_within);
+        match ack {
+            Some(a) if a > 0 => {}
+            _ => v.add(
+                "fire_request.acknowledge_within",
+                "is required and must be positive",
+            ),
+        }
+        match (ack, fulfil) {
+            (_, None) => v.add("fire_request.fulfil_within", "is required"),
+            (Some(a), Some(f)) if f < a => v.add(
+                "fire_request.fulfil_within",
+                "must be at least acknowledge_within",
+            ),
+            (_, Some(f)) if f <= 0 => v.add("fire_request.fulfil_within", "must be positive"),
+            _ => {}
+        }
+        v.into_result()?;
+        let (ack, fulfil) = (ack.unwrap_or_default(), fulfil.unwrap_or_default());
+        let now = self.clock.now();
+        let id = names::new_id();
+        let incident_key = format!("{}/{}", incident.customer_id, incident.id);
+        let mut tx = self
+            .db
+            .writer()
+            .begin()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        let mut insert = symbolon_platform::db::Sql::new(
+            "INSERT INTO fire_requests (id, incident_key, customer_id, incident_id, department, ask, state, create_time, \
+             ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, request_key) VALUES (",
+        );
+        insert
+            .bind(id.as_str())
+            .push(", ")
+            .bind(incident_key.as_str())
+            .push(", ")
+            .bind(incident.customer_id.as_str())
+            .push(", ")
+            .bind(incident.id.as_str())
+            .push(", ")
+            .bind(department.as_str())
+            .push(", ")
+            .bind(f.ask.trim())
+            .push(", ")
+            .bind(pb::FireRequestState::Requested as i64)
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now + ack * 3 / 4)
+            .push(", ")
+            .bind(now + ack)
+            .push(", ")
+            .bind(now + fulfil * 3 / 4)
+            .push(", ")
+            .bind(now + fulfil)
+            .push(", ")
+            .bind(key.clone())
+            .push(") ON CONFLICT (request_key) DO NOTHING");
+        let inserted = insert
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(symbolon_platform::StoreError::from)?
+            .rows_affected()
+            == 1;
+        let name = format!("{}/fireRequests/{id}", r.parent);
+        if inserted {
+            let event = NewEvent {
+                kind: pb::IncidentEventKind::FireCalled,
+                actor: &caller.subject,
+                fire_request: &name,
+                message: format!("{department}: {}", f.ask.trim()),
+                notify: vec![format!("department:{department}")],
+            };
+            timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
+        }
+        tx.commit()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        let row = if inserted {
+            table::get::<FireRequestRow>(&self.db, &incident_key, &id).await?
+        } else {
+            let mut q = symbolon_platform::db::Sql::new(&format!(
+                "SELECT {} FROM fire_requests WHERE request_key = ",
+                <FireRequestRow as table::Table>::COLUMNS
+            ));
+            q.bind(key);
+            let row = q
+                .query()
+                .fetch_optional(self.db.reader())
+                .await
+                .map_err(symbolon_platform::StoreError::from)?;
+            row.as_ref()
+                .map(<FireRequestRow as table::Table>::from_row)
+                .transpose()
+                .map_err(symbolon_platform::StoreError::from)?
+        };
+        let row = row.ok_or_else(|| status::internal(&"fire request vanished after insert"))?;
+        self.wakeup.wake();
+        Ok(Response::new(row.to_proto()))
+    }
+
+    async fn list_fire_requests(
+        &self,
+        req: Request<pb::ListFireRequestsRequest>,
+    ) -> Result<Response<pb::ListFireRequestsResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let incident = self.incident(&caller, &r.parent).await?;
+        let query = format!("fire;{}", r.parent);
+        let mut v = Violations::new();
+        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
+        v.into_result()?;
+        let key = format!("{}/{}", incident.customer_id, incident.id);
+        let page = table::list::<FireRequestRow>(
+            &self.db,
+            ListQuery {
+                scope: Some(&key),
+                filter: "",
+                after,
+                limit,
+                show_deleted: false,
+            },
+        )
+        .await?
+        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        Ok(Response::new(pb::ListFireRequestsResponse {
+            fire_requests: page.rows.iter().map(FireRequestRow::to_proto).collect(),
+            next_page_token: aip::next_token(page.next_after, &query),
+        }))
+    }
+
+    async fn acknowledge_fire_request(
+        &self,
+        req: Request<pb::AcknowledgeFireRequestRequest>,
+    ) -> Result<Response<pb::FireRequest>, Status> {
+        let caller = Caller::of(&req)?;
+        let name = req.into_inner().name;
+        self.advance(
+            &caller,
+            &name,
+            pb::FireRequestState::Acknowledged,
+            String::new(),
+        )
+        .await
+    }
+
+    async fn fulfil_fire_request(
+        &self,
+        req: Request<pb::FulfilFireRequestRequest>,
+    ) -> Result<Response<pb::FireRequest>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        self.advance(&caller, &r.name, pb::FireRequestState::Fulfilled, r.note)
+            .await
+    }
+
+    async fn close_incident(
+        &self,
+        req: Request<pb::CloseIncidentRequest>,
+    ) -> Result<Response<pb::Incident>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let incident = self.incident(&caller, &r.name).await?;
+        caller.require_vendor(FRONTLINE)?;
+        let mut v = Violations::new();
+        let notice = r.fault_notice.unwrap_or_default();
+        aip::text(
+            &mut v,
+            "fault_notice.root_cause",
+            &notice.root_cause,
+            true,
+            8000,
+        );
+        aip::text(
+            &mut v,
+            "fault_notice.customer_impact",
+            &notice.customer_impact,
+            true,
+            8000,
+        );
+        aip::text(
+            &mut v,
+            "fault_notice.timeline",
+            &notice.timeline,
+            true,
+            8000,
+        );
+        aip::text(
+            &mut v,
+            "fault_notice.what_changes",
+            &notice.what_changes,
+            true,
+            8000,
+        );
+        v.into_result()?;
+        let now = self.clock.now();
+        let mut tx = self
+            .db
+            .writer()
+            .begin()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        let mut update = symbolon_platform::db::Sql::new("UPDATE incidents SET state = ");
+        update
+            .bind(pb::IncidentState::Closed as i64)
+            .push(", close_time = ")
+            .bind(now)
+            .push(", root_cause = ")
+            .bind(notice.root_cause.trim())
+            .push(", customer_impact = ")
+            .bind(notice.customer_impact.trim())
+            .push(", timeline = ")
+            .bind(notice.timeline.trim())
+            .push(", what_changes = ")
+            .bind(notice.what_changes.trim())
+            .push(" WHERE customer_id = ")
+            .bind(incident.customer_id.as_str())
+            .push(" AND id = ")
+            .bind(incident.id.as_str())
+            .push(" AND state = ")
+            .bind(pb::IncidentState::Open as i64);
+        if update
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(symbolon_platform::StoreError::from)?
+            .rows_affected()
+            != 1
+        {
+            return Err(status::failed_precondition(
+                "INCIDENT_CLOSED",
+                &r.name,
+                "the incident is already closed",
+            ));
+        }
+        let event = NewEvent {
+            kind: pb::IncidentEventKind::Closed,
+            actor: &caller.subject,
+            fire_request: "",
+            message: format!("closed; root cause: {}", notice.root_cause.trim()),
+            notify: Vec::new(),
+        };
+        timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
+        tx.commit()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        self.wakeup.wake();
+        Ok(Response::new(
+            self.incident(&caller, &r.name).await?.to_proto(),
+        ))
+    }
+
+    type WatchIncidentStream = EventStream;
+
+    async fn watch_incident(
+        &self,
+        req: Request<pb::WatchIncidentRequest>,
+    ) -> Result<Response<EventStream>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let incident = self.incident(&caller, &r.name).await?;
+        if r.after_sequence < 0 {
+            return Err(status::invalid_argument(
+                "after_sequence",
+                "must not be negative",
+            ));
+        }
+        let (tx, rx) = tokio::sync::mpsc::channel(64);
+        let (db, wakeup, shutdown) = (self.db.clone(), self.wakeup.clone(), self.shutdown.clone());
+        tokio::spawn(async move {
+            let mut after = r.after_sequence;
+            loop {
+                match timeline::read(&db, &incident.customer_id, &incident.id, after, 200).await {
+                    Ok(events) => {
+                        let caught_up = events.len() < 200;
+                        for e in events {
+                            after = e.sequence;
+                            // A bounded channel: a slow watcher slows only its own task.
+                            if tx.send(Ok(e)).await.is_err() {
+                                return; // The watcher went away.
+                            }
+                        }
+                        if !caught_up {
+                            continue;
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(Status::from(e))).await;
+                        return;
+                    }
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tx.closed() => return,
+                    _ = wakeup.wait(WATCH_POLL) => {}
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
+    }
+}
+
+impl Incidents {
+    /// Moves a fire request forward; only its department may.
+    async fn advance(
+        &self,
+        caller: &Caller,
+        name: &str,
+        to: pb::FireRequestState,
+        note: String,
+    ) -> Result<Response<pb::FireRequest>, Status> {
+        let (incident, fr) = self.fire_request(caller, name).await?;
+        let role = format!("department:{}", fr.department);
+        if !(caller.is_vendor() && caller.roles.contains(&role)) {
+            return Err(status::permission_denied(format!(
+                "only {role} may act on this request"
+            )));
+        }
+        if incident.state != pb::IncidentState::Open as i32 {
+            return Err(status::failed_precondition(
+                "INCIDENT_CLOSED",
+                name,
+                "the incident is closed",
+            ));
+        }
+        let (from, time_col, by_col, kind) = match to {
+            pb::FireRequestState::Acknowledged => (
+                "(1)",
+                "ack_time",
+                "acknowledged_by",
+                pb::IncidentEventKind::Acknowledged,
+            ),
+            _ => (
+                "(1, 2)",
+                "fulfil_time",
+                "fulfilled_by",
+                pb::IncidentEventKind::Fulfilled,
+            ),
+        };
+        let now = self.clock.now();
+        let key = format!("{}/{}", fr.customer_id, fr.incident_id);
+        let mut tx = self
+            .db
+            .writer()
+            .begin()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        let mut update = symbolon_platform::db::Sql::new("UPDATE fire_requests SET state = ");
+        update
+            .bind(to as i64)
+            .push(&format!(", {time_col} = "))
+            .bind(now)
+            .push(&format!(", {by_col} = "))
+            .bind(caller.subject.as_str());
+        if to == pb::FireRequestState::Fulfilled {
+            // Fulfilling implies acknowledging, if that had not happened yet.
+            update
+                .push(", ack_time = COALESCE(ack_time, ")
+                .bind(now)
+                .push("), acknowledged_by = CASE WHEN acknowledged_by = '' THEN ")
+                .bind(caller.subject.as_str())
+                .push(" ELSE acknowledged_by END");
+        }
+        update
+            .push(" WHERE incident_key = ")
+            .bind(key.as_str())
+            .push(" AND id = ")
+            .bind(fr.id.as_str())
+            .push(&format!(" AND state IN {from}"));
+        if update
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(symbolon_platform::StoreError::from)?
+            .rows_affected()
+            != 1
+        {
+            return Err(status::failed_precondition(
+                "WRONG_STATE",
+                name,
+                format!(
+                    "the request is already {:?}",
+                    pb::FireRequestState::try_from(fr.state).unwrap_or_default()
+                ),
+            ));
+        }
+        // The incident's first acknowledgement sets its time to acknowledge.
+        let mut first = symbolon_platform::db::Sql::new("UPDATE incidents SET acknowledge_time = ");
+        first
+            .bind(now)
+            .push(" WHERE customer_id = ")
+            .bind(fr.customer_id.as_str())
+            .push(" AND id = ")
+            .bind(fr.incident_id.as_str())
+            .push(" AND acknowledge_time IS NULL");
+        first
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        let message = if note.trim().is_empty() {
+            format!("{}: {:?}", fr.department, to)
+        } else {
+            format!("{}: {}", fr.department, note.trim())
+        };
+        let event = NewEvent {
+            kind,
+            actor: &caller.subject,
+            fire_request: name,
+            message,
+            notify: Vec::new(),
+        };
+        timeline::append(&mut tx, &fr.customer_id, &fr.incident_id, now, event).await?;
+        tx.commit()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        self.wakeup.wake();
+        let (_, fr) = self.fire_request(caller, name).await?;
+        Ok(Response::new(fr.to_proto()))
+    }
+}

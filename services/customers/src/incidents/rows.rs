@@ -1,0 +1,210 @@
+//! Incident and fire-request rows.
+
+use sqlx::{Row, any::AnyRow};
+use symbolon_contracts::customers::v1 as pb;
+use symbolon_platform::{
+    filter::{Field, Kind},
+    table::Table,
+    time::to_timestamp,
+};
+
+/// An incident.
+#[derive(Debug, Clone)]
+pub(crate) struct IncidentRow {
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
+    pub(crate) site: String,
+    pub(crate) severity: i32,
+    pub(crate) summary: String,
+    pub(crate) detect_time: i64,
+    pub(crate) state: i32,
+    pub(crate) owner: String,
+    pub(crate) notice: Option<[String; 4]>,
+    pub(crate) create_time: i64,
+    pub(crate) acknowledge_time: Option<i64>,
+    pub(crate) close_time: Option<i64>,
+}
+
+fn severity(s: &str) -> Option<i32> {
+    pb::Severity::from_str_name(s).map(|v| v as i32)
+}
+fn state(s: &str) -> Option<i32> {
+    pb::IncidentState::from_str_name(s).map(|v| v as i32)
+}
+
+impl Table for IncidentRow {
+    const NAME: &'static str = "incidents";
+    const SCOPE: &'static str = "customer_id";
+    const COLUMNS: &'static str = "id, customer_id, site, severity, summary, detect_time, state, owner, root_cause, \
+        customer_impact, timeline, what_changes, create_time, acknowledge_time, close_time";
+    const SOFT_DELETE: bool = false;
+    const FILTER: &'static [Field] = &[
+        Field {
+            name: "severity",
+            column: "severity",
+            kind: Kind::Enum(severity, "SEVERITY_"),
+        },
+        Field {
+            name: "state",
+            column: "state",
+            kind: Kind::Enum(state, "INCIDENT_STATE_"),
+        },
+        Field {
+            name: "detect_time",
+            column: "detect_time",
+            kind: Kind::Time,
+        },
+    ];
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let root_cause: Option<String> = row.try_get("root_cause")?;
+        let notice = match root_cause {
+            Some(rc) => Some([
+                rc,
+                row.try_get::<Option<String>, _>("customer_impact")?
+                    .unwrap_or_default(),
+                row.try_get::<Option<String>, _>("timeline")?
+                    .unwrap_or_default(),
+                row.try_get::<Option<String>, _>("what_changes")?
+                    .unwrap_or_default(),
+            ]),
+            None => None,
+        };
+        Ok(Self {
+            id: row.try_get("id")?,
+            customer_id: row.try_get("customer_id")?,
+            site: row.try_get("site")?,
+            severity: row.try_get::<i64, _>("severity")? as i32,
+            summary: row.try_get("summary")?,
+            detect_time: row.try_get("detect_time")?,
+            state: row.try_get::<i64, _>("state")? as i32,
+            owner: row.try_get("owner")?,
+            notice,
+            create_time: row.try_get("create_time")?,
+            acknowledge_time: row.try_get("acknowledge_time")?,
+            close_time: row.try_get("close_time")?,
+        })
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+fn duration(micros: i64) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
+    }
+}
+
+impl IncidentRow {
+    pub(crate) fn name(&self) -> String {
+        format!("customers/{}/incidents/{}", self.customer_id, self.id)
+    }
+
+    pub(crate) fn to_proto(&self) -> pb::Incident {
+        pb::Incident {
+            name: self.name(),
+            site: self.site.clone(),
+            severity: self.severity,
+            summary: self.summary.clone(),
+            detect_time: Some(to_timestamp(self.detect_time)),
+            state: self.state,
+            owner: self.owner.clone(),
+            fault_notice: self.notice.as_ref().map(
+                |[root_cause, customer_impact, timeline, what_changes]| pb::FaultNotice {
+                    root_cause: root_cause.clone(),
+                    customer_impact: customer_impact.clone(),
+                    timeline: timeline.clone(),
+                    what_changes: what_changes.clone(),
+                },
+            ),
+            create_time: Some(to_timestamp(self.create_time)),
+            acknowledge_time: self.acknowledge_time.map(to_timestamp),
+            close_time: self.close_time.map(to_timestamp),
+            time_to_acknowledge: self
+                .acknowledge_time
+                .map(|t| duration(t - self.detect_time)),
+            time_to_resolve: self.close_time.map(|t| duration(t - self.detect_time)),
+        }
+    }
+}
+
+/// A call for fire.
+#[derive(Debug, Clone)]
+pub(crate) struct FireRequestRow {
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
+    pub(crate) incident_id: String,
+    pub(crate) department: String,
+    pub(crate) ask: String,
+    pub(crate) state: i32,
+    pub(crate) create_time: i64,
+    pub(crate) ack_due: i64,
+    pub(crate) fulfil_due: i64,
+    pub(crate) ack_time: Option<i64>,
+    pub(crate) fulfil_time: Option<i64>,
+    pub(crate) acknowledged_by: String,
+    pub(crate) fulfilled_by: String,
+}
+
+impl Table for FireRequestRow {
+    const NAME: &'static str = "fire_requests";
+    const SCOPE: &'static str = "incident_key";
+    const COLUMNS: &'static str = "id, incident_key, customer_id, incident_id, department, ask, state, create_time, ack_due, \
+        fulfil_due, ack_time, fulfil_time, acknowledged_by, fulfilled_by";
+    const SOFT_DELETE: bool = false;
+    const FILTER: &'static [Field] = &[Field {
+        name: "department",
+        column: "department",
+        kind: Kind::Text,
+    }];
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get("id")?,
+            customer_id: row.try_get("customer_id")?,
+            incident_id: row.try_get("incident_id")?,
+            department: row.try_get("department")?,
+            ask: row.try_get("ask")?,
+            state: row.try_get::<i64, _>("state")? as i32,
+            create_time: row.try_get("create_time")?,
+            ack_due: row.try_get("ack_due")?,
+            fulfil_due: row.try_get("fulfil_due")?,
+            ack_time: row.try_get("ack_time")?,
+            fulfil_time: row.try_get("fulfil_time")?,
+            acknowledged_by: row.try_get("acknowledged_by")?,
+            fulfilled_by: row.try_get("fulfilled_by")?,
+        })
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl FireRequestRow {
+    pub(crate) fn name(&self) -> String {
+        format!(
+            "customers/{}/incidents/{}/fireRequests/{}",
+            self.customer_id, self.incident_id, self.id
+        )
+    }
+
+    pub(crate) fn to_proto(&self) -> pb::FireRequest {
+        pb::FireRequest {
+            name: self.name(),
+            department: self.department.clone(),
+            ask: self.ask.clone(),
+            acknowledge_within: Some(duration(self.ack_due - self.create_time)),
+            fulfil_within: Some(duration(self.fulfil_due - self.create_time)),
+            state: self.state,
+            create_time: Some(to_timestamp(self.create_time)),
+            acknowledge_due_time: Some(to_timestamp(self.ack_due)),
+            fulfil_due_time: Some(to_timestamp(self.fulfil_due)),
+            acknowledge_time: self.ack_time.map(to_timestamp),
+            fulfil_time: self.fulfil_time.map(to_timestamp),
+            acknowledged_by: self.acknowledged_by.clone(),
+            fulfilled_by: self.fulfilled_by.clone(),
+            time_to_acknowledge: self.ack_time.map(|t| duration(t - self.create_time)),
+            time_to_fulfil: self.fulfil_time.map(|t| duration(t - self.create_time)),
+        }
+    }
+}

@@ -1,0 +1,169 @@
+//! Warning and escalation timers, like entitlement milestones: a warning when 75% of the
+//! time to acknowledge or to fulfil has elapsed, an escalation when it is overdue.
+//!
+//! Timers are rows, not in-memory tasks: due times are columns, and each warning or
+//! escalation flips a flag with a conditional UPDATE in the same transaction that
+//! appends its timeline event. A restart loses nothing, and with several replicas only
+//! the one whose UPDATE matched fires (the others see the flag set and skip).
+
+use super::timeline::{self, NewEvent, Wakeup};
+use sqlx::Row;
+use std::time::Duration;
+use symbolon_contracts::customers::v1 as pb;
+use symbolon_platform::{Database, StoreError, db::Sql, time::Clock};
+use tokio_util::sync::CancellationToken;
+
+struct Spec {
+    flag: &'static str,
+    due: &'static str,
+    states: &'static str,
+    kind: pb::IncidentEventKind,
+    what: &'static str,
+}
+
+/// SQL lists of the fire-request states each timer watches (checked against the enum in
+/// the tests below).
+const NOT_ACKNOWLEDGED: &str = "(1)";
+const NOT_FULFILLED: &str = "(1, 2)";
+
+const SPECS: [Spec; 4] = [
+    Spec {
+        flag: "ack_warned",
+        due: "ack_warn_at",
+        states: NOT_ACKNOWLEDGED,
+        kind: pb::IncidentEventKind::Warning,
+        what: "75% of the time to acknowledge has elapsed",
+    },
+    Spec {
+        flag: "ack_escalated",
+        due: "ack_due",
+        states: NOT_ACKNOWLEDGED,
+        kind: pb::IncidentEventKind::Escalated,
+        what: "not acknowledged in time",
+    },
+    Spec {
+        flag: "fulfil_warned",
+        due: "fulfil_warn_at",
+        states: NOT_FULFILLED,
+        kind: pb::IncidentEventKind::Warning,
+        what: "75% of the time to fulfil has elapsed",
+    },
+    Spec {
+        flag: "fulfil_escalated",
+        due: "fulfil_due",
+        states: NOT_FULFILLED,
+        kind: pb::IncidentEventKind::Escalated,
+        what: "not fulfilled in time",
+    },
+];
+
+/// Fires due warnings and escalations.
+#[derive(Clone)]
+pub struct IncidentTimers {
+    db: Database,
+    clock: Clock,
+    wakeup: Wakeup,
+}
+
+impl IncidentTimers {
+    pub(crate) fn new(db: Database, clock: Clock, wakeup: Wakeup) -> Self {
+        Self { db, clock, wakeup }
+    }
+
+    /// Fires everything due now; returns how many events it appended.
+    pub async fn sweep(&self) -> Result<usize, StoreError> {
+        let now = self.clock.now();
+        let mut fired = 0;
+        for spec in &SPECS {
+            let mut due = Sql::new(&format!(
+                "SELECT f.id, f.incident_key, f.customer_id, f.incident_id, f.department, i.owner \
+                 FROM fire_requests f JOIN incidents i ON i.customer_id = f.customer_id AND i.id = f.incident_id \
+                 WHERE f.{flag} = 0 AND f.state IN {states} AND i.state = {open} AND f.{due} <= ",
+                flag = spec.flag,
+                states = spec.states,
+                due = spec.due,
+                open = pb::IncidentState::Open as i32,
+            ));
+            due.bind(now)
+                .push(" ORDER BY f.")
+                .push(spec.due)
+                .push(" LIMIT 500");
+            for row in due.query().fetch_all(self.db.reader()).await? {
+                let id: String = row.try_get("id")?;
+                let key: String = row.try_get("incident_key")?;
+                let customer_id: String = row.try_get("customer_id")?;
+                let incident_id: String = row.try_get("incident_id")?;
+                let department: String = row.try_get("department")?;
+                let owner: String = row.try_get("owner")?;
+                let mut tx = self.db.writer().begin().await?;
+                let mut claim = Sql::new(&format!(
+                    "UPDATE fire_requests SET {} = 1 WHERE incident_key = ",
+                    spec.flag
+                ));
+                claim
+                    .bind(key.as_str())
+                    .push(" AND id = ")
+                    .bind(id.as_str())
+                    .push(&format!(" AND {} = 0", spec.flag));
+                if claim.query().execute(&mut *tx).await?.rows_affected() != 1 {
+                    continue; // Another replica fired it.
+                }
+                let name =
+                    format!("customers/{customer_id}/incidents/{incident_id}/fireRequests/{id}");
+                let notify = if spec.kind == pb::IncidentEventKind::Escalated {
+                    vec![format!("department:{department}-lead"), owner]
+                } else {
+                    vec![format!("department:{department}")]
+                };
+                let event = NewEvent {
+                    kind: spec.kind,
+                    actor: "symbolon",
+                    fire_request: &name,
+                    message: format!("{department}: {}", spec.what),
+                    notify,
+                };
+                timeline::append(&mut tx, &customer_id, &incident_id, now, event).await?;
+                tx.commit().await?;
+                fired += 1;
+            }
+        }
+        if fired > 0 {
+            self.wakeup.wake();
+        }
+        Ok(fired)
+    }
+
+    /// Sweeps every `interval` until `shutdown`.
+    pub(crate) async fn run(self, interval: Duration, shutdown: CancellationToken) {
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(interval) => {}
+            }
+            if let Err(e) = self.sweep().await {
+                tracing::warn!(error = %e, "incident timer sweep failed; retrying");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_lists_match_the_enum() {
+        assert_eq!(
+            NOT_ACKNOWLEDGED,
+            format!("({})", pb::FireRequestState::Requested as i32)
+        );
+        assert_eq!(
+            NOT_FULFILLED,
+            format!(
+                "({}, {})",
+                pb::FireRequestState::Requested as i32,
+                pb::FireRequestState::Acknowledged as i32
+            )
+        );
+    }
+}

@@ -1,0 +1,489 @@
+//! Incidents and calling for fire: the night-time outage story, timers on a manual
+//! clock, the live timeline with resume, and who may do what.
+
+use crate::helpers::*;
+use std::time::Duration;
+use symbolon_contracts::customers::v1::{
+    self as pb, incidents_service_client::IncidentsServiceClient,
+};
+use symbolon_platform::{Org, time::Clock};
+use symbolon_testkit::{Backend, authed, both_backends};
+use tokio_stream::StreamExt;
+use tonic::Code;
+
+fn dur(secs: i64) -> Option<prost_types::Duration> {
+    Some(prost_types::Duration {
+        seconds: secs,
+        nanos: 0,
+    })
+}
+
+async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
+    let start = 1_790_000_000_000_000; // a fixed night, in microseconds
+    let clock = Clock::manual(start);
+    let app = spawn_app_with_clock(backend, clock.clone()).await;
+    app.customer("nordlicht", pb::Industry::TelecomOperator, "DE")
+        .await;
+    app.site("nordlicht", "frankfurt-core").await;
+    let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
+    let frontline = app.keys.token("li.wei", &Org::Vendor, &["frontline"]);
+    let supply = app
+        .keys
+        .token("sc.duty", &Org::Vendor, &["department:supply-chain"]);
+    let rnd = app
+        .keys
+        .token("rnd.duty", &Org::Vendor, &["department:rnd"]);
+    let customer = app.keys.customer("nordlicht", &["customer-engineer"]);
+    let stranger = app.keys.customer("other", &["customer-executive"]);
+
+    // 02:40, the core network alarm.
+    let incident = incidents
+        .open_incident(authed(
+            &frontline,
+            pb::OpenIncidentRequest {
+                parent: "customers/nordlicht".into(),
+                incident: Some(pb::Incident {
+                    site: "customers/nordlicht/sites/frankfurt-core".into(),
+                    severity: pb::Severity::Critical as i32,
+                    summary: "Core network outage alarm: two provinces without data service".into(),
+                    detect_time: Some(symbolon_platform::time::to_timestamp(start - 60_000_000)),
+                    ..Default::default()
+                }),
+                request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(incident.state, pb::IncidentState::Open as i32);
+    assert_eq!(incident.owner, "li.wei");
+
+    // Calls for fire, with no approval chain: supply chain for spare parts, R&D for the fix.
+    let call = |department: &str, ask: &str, ack: i64, fulfil: i64| pb::CallForFireRequest {
+        parent: incident.name.clone(),
+        fire_request: Some(pb::FireRequest {
+            department: department.into(),
+            ask: ask.into(),
+            acknowledge_within: dur(ack),
+            fulfil_within: dur(fulfil),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let parts = incidents
+        .call_for_fire(authed(
+            &frontline,
+            call(
+                "supply-chain",
+                "2 line cards SPX-400 to Frankfurt",
+                600,
+                4 * 3600,
+            ),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let fix = incidents
+        .call_for_fire(authed(
+            &frontline,
+            call("rnd", "Root-cause the routing crash", 1200, 8 * 3600),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Only the named department acknowledges.
+    let wrong = incidents
+        .acknowledge_fire_request(authed(
+            &rnd,
+            pb::AcknowledgeFireRequestRequest {
+                name: parts.name.clone(),
+            },
+        ))
+        .await;
+    assert_eq!(code(wrong), Code::PermissionDenied);
+    let wrong = incidents
+        .acknowledge_fire_request(authed(
+            &app.admin,
+            pb::AcknowledgeFireRequestRequest {
+                name: parts.name.clone(),
+            },
+        ))
+        .await;
+    assert_eq!(code(wrong), Code::PermissionDenied);
+
+    // Supply chain acknowledges within two minutes.
+    clock.advance(Duration::from_secs(120));
+    let acked = incidents
+        .acknowledge_fire_request(authed(
+            &supply,
+            pb::AcknowledgeFireRequestRequest {
+                name: parts.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(acked.state, pb::FireRequestState::Acknowledged as i32);
+    assert_eq!(acked.time_to_acknowledge.unwrap().seconds, 120);
+
+    // R&D stays silent: at 75% of its 20 minutes a warning, after 20 an escalation —
+    // each exactly once however often the timers run.
+    clock.advance(Duration::from_secs(15 * 60 - 120)); // 15 min after the call
+    app.timers.sweep().await.unwrap();
+    app.timers.sweep().await.unwrap();
+    clock.advance(Duration::from_secs(6 * 60)); // 21 min
+    app.timers.sweep().await.unwrap();
+    app.timers.sweep().await.unwrap();
+
+    // R&D finally fulfils; supply chain delivers.
+    incidents
+        .fulfil_fire_request(authed(
+            &rnd,
+            pb::FulfilFireRequestRequest {
+                name: fix.name.clone(),
+                note: "Hotfix deployed".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    incidents
+        .fulfil_fire_request(authed(
+            &supply,
+            pb::FulfilFireRequestRequest {
+                name: parts.name.clone(),
+                note: "Cards installed".into(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // Closing needs a candid fault notice, every field.
+    let vague = incidents
+        .close_incident(authed(
+            &frontline,
+            pb::CloseIncidentRequest {
+                name: incident.name.clone(),
+                fault_notice: Some(pb::FaultNotice {
+                    root_cause: "A glitch".into(),
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await;
+    assert_invalid(
+        vague,
+        &[
+            "fault_notice.customer_impact",
+            "fault_notice.timeline",
+            "fault_notice.what_changes",
+        ],
+    );
+    let closed = incidents
+        .close_incident(authed(
+            &frontline,
+            pb::CloseIncidentRequest {
+                name: incident.name.clone(),
+                fault_notice: Some(pb::FaultNotice {
+                    root_cause:
+                        "A routing daemon crashed on a malformed update after the 02:00 upgrade"
+                            .into(),
+                    customer_impact: "Data service lost in two provinces for 38 minutes".into(),
+                    timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
+                    what_changes:
+                        "Input validation in the daemon; upgrades move to a staged window".into(),
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(closed.state, pb::IncidentState::Closed as i32);
+    assert_eq!(closed.time_to_acknowledge.unwrap().seconds, 60 + 120);
+    assert!(closed.time_to_resolve.unwrap().seconds > 21 * 60);
+
+    // The customer's own people read the notice; other customers cannot see the incident.
+    let seen = incidents
+        .get_incident(authed(
+            &customer,
+            pb::GetIncidentRequest {
+                name: incident.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        seen.fault_notice
+            .unwrap()
+            .what_changes
+            .contains("staged window")
+    );
+    let hidden = incidents
+        .get_incident(authed(
+            &stranger,
+            pb::GetIncidentRequest {
+                name: incident.name.clone(),
+            },
+        ))
+        .await;
+    assert_eq!(code(hidden), Code::NotFound);
+    let hidden = incidents
+        .watch_incident(authed(
+            &stranger,
+            pb::WatchIncidentRequest {
+                name: incident.name.clone(),
+                after_sequence: 0,
+            },
+        ))
+        .await;
+    assert_eq!(code(hidden.map(|_| ())), Code::NotFound);
+
+    // The whole timeline, in order, without gaps.
+    let mut stream = incidents
+        .watch_incident(authed(
+            &customer,
+            pb::WatchIncidentRequest {
+                name: incident.name.clone(),
+                after_sequence: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut events = Vec::new();
+    while let Ok(Some(Ok(e))) =
+        tokio::time::timeout(Duration::from_millis(500), stream.next()).await
+    {
+        events.push(e);
+    }
+    let kinds: Vec<_> = events
+        .iter()
+        .map(|e| pb::IncidentEventKind::try_from(e.kind).unwrap())
+        .collect();
+    use pb::IncidentEventKind::*;
+    assert_eq!(
+        kinds,
+        vec![
+            Opened,
+            FireCalled,
+            FireCalled,
+            Acknowledged,
+            Warning,
+            Escalated,
+            Fulfilled,
+            Fulfilled,
+            Closed
+        ],
+        "{events:#?}"
+    );
+    assert_eq!(
+        events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        (1..=9).collect::<Vec<_>>()
+    );
+    let escalation = &events[5];
+    assert_eq!(escalation.fire_request, fix.name);
+    assert_eq!(
+        escalation.notify,
+        vec!["department:rnd-lead".to_string(), "li.wei".to_string()]
+    );
+    assert_eq!(escalation.actor, "symbolon");
+
+    // A retried open with the same request id returns the same incident.
+    let again = incidents
+        .open_incident(authed(
+            &frontline,
+            pb::OpenIncidentRequest {
+                parent: "customers/nordlicht".into(),
+                incident: Some(pb::Incident {
+                    severity: pb::Severity::Critical as i32,
+                    summary: "retry".into(),
+                    detect_time: Some(symbolon_platform::time::to_timestamp(start)),
+                    ..Default::default()
+                }),
+                request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(again.name, incident.name);
+}
+
+async fn watch_replays_then_follows_and_resumes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", pb::Industry::Energy, "CL").await;
+    let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
+    let incident = incidents
+        .open_incident(authed(
+            &app.admin,
+            pb::OpenIncidentRequest {
+                parent: "customers/acme".into(),
+                incident: Some(pb::Incident {
+                    severity: pb::Severity::Concern as i32,
+                    summary: "Data-sovereignty worry".into(),
+                    detect_time: Some(now()),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let call = |ask: &str| pb::CallForFireRequest {
+        parent: incident.name.clone(),
+        fire_request: Some(pb::FireRequest {
+            department: "legal".into(),
+            ask: ask.into(),
+            acknowledge_within: dur(3600),
+            fulfil_within: dur(86_400),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let mut watch = incidents
+        .watch_incident(authed(
+            &app.admin,
+            pb::WatchIncidentRequest {
+                name: incident.name.clone(),
+                after_sequence: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = watch.next().await.unwrap().unwrap();
+    assert_eq!(first.sequence, 1);
+    // Live: an event appended now arrives on the open stream.
+    incidents
+        .call_for_fire(authed(&app.admin, call("Compliance letter")))
+        .await
+        .unwrap();
+    let live = tokio::time::timeout(Duration::from_secs(2), watch.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(live.sequence, 2);
+    drop(watch);
+    // Missed while disconnected, then resumed from the last sequence seen.
+    incidents
+        .call_for_fire(authed(&app.admin, call("Data-residency annex")))
+        .await
+        .unwrap();
+    incidents
+        .call_for_fire(authed(&app.admin, call("Local hosting option")))
+        .await
+        .unwrap();
+    let mut resumed = incidents
+        .watch_incident(authed(
+            &app.admin,
+            pb::WatchIncidentRequest {
+                name: incident.name.clone(),
+                after_sequence: 2,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let a = resumed.next().await.unwrap().unwrap();
+    let b = resumed.next().await.unwrap().unwrap();
+    assert_eq!((a.sequence, b.sequence), (3, 4));
+    assert!(a.message.contains("Data-residency") && b.message.contains("Local hosting"));
+    let nothing_more = tokio::time::timeout(Duration::from_millis(400), resumed.next()).await;
+    assert!(nothing_more.is_err(), "no duplicates, nothing invented");
+}
+
+async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", pb::Industry::Energy, "CL").await;
+    let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
+    let bad_open = incidents
+        .open_incident(authed(
+            &app.admin,
+            pb::OpenIncidentRequest {
+                parent: "customers/acme".into(),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(
+        bad_open,
+        &[
+            "incident.severity",
+            "incident.summary",
+            "incident.detect_time",
+        ],
+    );
+    let engineer = app.keys.customer("acme", &["customer-engineer"]);
+    let denied = incidents
+        .open_incident(authed(
+            &engineer,
+            pb::OpenIncidentRequest {
+                parent: "customers/acme".into(),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_eq!(code(denied), Code::PermissionDenied);
+    let incident = incidents
+        .open_incident(authed(
+            &app.admin,
+            pb::OpenIncidentRequest {
+                parent: "customers/acme".into(),
+                incident: Some(pb::Incident {
+                    severity: pb::Severity::Major as i32,
+                    summary: "Substation link down".into(),
+                    detect_time: Some(now()),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let bad = incidents
+        .call_for_fire(authed(
+            &app.admin,
+            pb::CallForFireRequest {
+                parent: incident.name.clone(),
+                fire_request: Some(pb::FireRequest {
+                    department: "Supply Chain!".into(),
+                    acknowledge_within: dur(-5),
+                    fulfil_within: dur(-10),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+        ))
+        .await;
+    assert_invalid(
+        bad,
+        &[
+            "fire_request.department",
+            "fire_request.ask",
+            "fire_request.acknowledge_within",
+            "fire_request.fulfil_within",
+        ],
+    );
+    let listed = incidents
+        .list_fire_requests(authed(
+            &app.admin,
+            pb::ListFireRequestsRequest {
+                parent: incident.name.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(listed.fire_requests.is_empty(), "nothing half-written");
+}
+
+both_backends!(
+    outage_at_night_from_alarm_to_candid_close,
+    watch_replays_then_follows_and_resumes,
+    bad_calls_for_fire_are_refused_whole,
+);

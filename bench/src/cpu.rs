@@ -31,6 +31,26 @@ pub fn parse_stat(stat: &str) -> Option<f64> {
     Some((utime + stime) as f64 / USER_HZ)
 }
 
+/// (busy, total) jiffies of the whole machine, from the first line of `/proc/stat`.
+pub fn machine_jiffies() -> Option<(u64, u64)> {
+    parse_proc_stat(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// (busy, total) from the text of `/proc/stat`: busy is everything but idle and iowait.
+pub fn parse_proc_stat(text: &str) -> Option<(u64, u64)> {
+    let line = text.lines().find(|l| l.starts_with("cpu "))?;
+    let v: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    let total: u64 = v.iter().sum();
+    let idle = v.get(3)? + v.get(4).copied().unwrap_or(0);
+    Some((total.saturating_sub(idle), total))
+}
+
 /// Logical cores this process may run on.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -41,6 +61,7 @@ pub fn cores() -> usize {
 pub struct CpuWatch {
     pids: Vec<Option<u32>>,
     start: Vec<Option<f64>>,
+    machine: Option<(u64, u64)>,
     at: Instant,
 }
 
@@ -65,8 +86,18 @@ impl CpuWatch {
         Self {
             pids,
             start,
+            machine: machine_jiffies(),
             at: Instant::now(),
         }
+    }
+
+    /// Percentage of the whole machine busy since [`CpuWatch::start`], whoever used it:
+    /// well above the tool plus the watched processes means something else competed.
+    pub fn machine_busy_percent(&self) -> Option<f64> {
+        let (busy0, total0) = self.machine?;
+        let (busy1, total1) = machine_jiffies()?;
+        let total = total1.checked_sub(total0).filter(|t| *t > 0)?;
+        Some(100.0 * busy1.saturating_sub(busy0) as f64 / total as f64)
     }
 
     /// Use since [`CpuWatch::start`]; processes that could not be read are left out.
@@ -97,6 +128,12 @@ mod tests {
     fn parses_utime_and_stime_past_an_awkward_name() {
         let stat = "4242 (a) b (c)) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 3 0";
         assert_eq!(parse_stat(stat), Some(3.0));
+    }
+
+    #[test]
+    fn parses_machine_busy_time() {
+        let text = "cpu  100 5 50 800 40 3 2 0 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n";
+        assert_eq!(parse_proc_stat(text), Some((160, 1000)));
     }
 
     #[test]

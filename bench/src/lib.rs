@@ -6,6 +6,8 @@
 //! - [`scenario`]: the calls the tool can make, and the fixtures they need.
 //! - [`run`]: N in-flight calls over M connections for a count or a duration.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod cpu;
 pub mod echo;
 pub mod run;

@@ -47,6 +47,10 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// CPU over the measured part.
     pub cpu: Vec<cpu::CpuUse>,
+    /// Share of the whole machine busy over the measured part.
+    pub machine_busy_percent: Option<f64>,
+    /// Successful calls during warm-up (not in the figures; writes still happened).
+    pub warmup_ok: u64,
 }
 
 /// Runs `plan` with worker `i` on `channels[i % channels.len()]`.
@@ -75,6 +79,7 @@ pub async fn run(
         let budget = budget.clone();
         workers.push(tokio::spawn(async move {
             let mut rec = Recorder::new();
+            let mut warmup_ok = 0u64;
             loop {
                 let t0 = Instant::now();
                 if end.is_some_and(|end| t0 >= end) {
@@ -85,14 +90,14 @@ pub async fn run(
                     break;
                 }
                 let result = caller.call().await;
-                if measured {
-                    match result {
-                        Ok(()) => rec.ok(t0.elapsed()),
-                        Err(status) => rec.error(&status),
-                    }
+                match (measured, result) {
+                    (true, Ok(())) => rec.ok(t0.elapsed()),
+                    (true, Err(status)) => rec.error(&status),
+                    (false, Ok(())) => warmup_ok += 1,
+                    (false, Err(_)) => {}
                 }
             }
-            (rec, Instant::now())
+            (rec, warmup_ok, Instant::now())
         }));
     }
 
@@ -100,9 +105,11 @@ pub async fn run(
     let watch = CpuWatch::start(&plan.watch_pids);
     let mut recorder = Recorder::new();
     let mut last_end = measure_from;
+    let mut warmup_ok = 0;
     for w in workers {
-        let (rec, ended) = w.await?;
+        let (rec, ok, ended) = w.await?;
         recorder.merge(&rec);
+        warmup_ok += ok;
         last_end = last_end.max(ended);
     }
     let cpu = watch.stop();
@@ -110,6 +117,8 @@ pub async fn run(
         recorder,
         elapsed: last_end.saturating_duration_since(measure_from),
         cpu,
+        machine_busy_percent: watch.machine_busy_percent(),
+        warmup_ok,
     })
 }
 
@@ -131,6 +140,8 @@ pub fn report(
         elapsed: outcome.elapsed,
         recorder: outcome.recorder,
         cpu: outcome.cpu,
+        machine_busy_percent: outcome.machine_busy_percent,
+        warmup_ok: outcome.warmup_ok,
         cores: cpu::cores(),
     }
 }

@@ -112,6 +112,26 @@ impl Fixtures {
     }
 }
 
+/// The Echo request the echo scenario sends, with a `payload_bytes`-byte payload.
+pub fn echo_request(payload_bytes: usize) -> EchoRequest {
+    EchoRequest {
+        payload: (0..payload_bytes).map(|i| (i % 251) as u8).collect(),
+    }
+}
+
+/// That request as one gRPC message on the wire (uncompressed flag, big-endian length,
+/// protobuf): the body an HTTP/2 tool such as h2load can POST to
+/// `/symbolon.bench.v1.EchoService/Echo`.
+pub fn echo_grpc_frame(payload_bytes: usize) -> Vec<u8> {
+    let message = prost::Message::encode_to_vec(&echo_request(payload_bytes));
+    let len = u32::try_from(message.len()).unwrap_or(u32::MAX);
+    let mut frame = Vec::with_capacity(5 + message.len());
+    frame.push(0);
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(&message);
+    frame
+}
+
 /// Creates (or, for `get-customer`, reuses) the resources a scenario needs.
 ///
 /// `get-customer` reuses the live customers already listed and creates only the missing
@@ -126,7 +146,7 @@ pub async fn prepare(
     let mut client = CustomersServiceClient::new(channel);
     match kind {
         Kind::Echo => Ok(Fixtures::Echo {
-            payload: Arc::new((0..payload_bytes).map(|i| (i % 251) as u8).collect()),
+            payload: Arc::new(echo_request(payload_bytes).payload),
         }),
         Kind::GetCustomer => {
             let mut names = existing_customers(&mut client, auth, count).await?;
@@ -411,4 +431,48 @@ async fn probe(kind: Kind, endpoint: &tonic::transport::Endpoint) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_frame_is_length_prefixed_protobuf() {
+        let frame = echo_grpc_frame(64);
+        // tag 0x0a (field 1, length-delimited), length 64, then the payload.
+        assert_eq!(&frame[..7], &[0, 0, 0, 0, 66, 0x0a, 64]);
+        assert_eq!(frame.len(), 5 + 66);
+        let decoded: EchoRequest = prost::Message::decode(&frame[5..]).unwrap();
+        assert_eq!(decoded, echo_request(64));
+    }
+
+    #[test]
+    fn touchpoint_has_every_required_field() {
+        let req = touchpoint("customers/a", "customers/a/keyPersons/b");
+        let t = req.touchpoint.unwrap();
+        assert_eq!(t.key_person, "customers/a/keyPersons/b");
+        assert!(t.occur_time.is_some_and(|o| o.seconds > 0));
+        assert!(
+            t.emotional_state
+                .is_some_and(|e| (1..=5).contains(&e.intensity))
+        );
+        assert!(!t.strategic_anxiety.is_empty());
+        assert!(!t.implicit_expectations.is_empty());
+        assert!(uuid::Uuid::parse_str(&req.request_id).is_ok());
+    }
+
+    #[test]
+    fn token_goes_in_the_authorization_header() {
+        let auth = Auth::new(Some("abc")).unwrap();
+        let req = auth.request(());
+        assert_eq!(req.metadata().get("authorization").unwrap(), "Bearer abc");
+        assert!(
+            Auth::new(Some("  "))
+                .unwrap()
+                .request(())
+                .metadata()
+                .is_empty()
+        );
+    }
 }

@@ -147,6 +147,10 @@ pub struct Report {
     pub recorder: Recorder,
     /// CPU use over the measured part: the tool first, then each `--watch-pid`.
     pub cpu: Vec<CpuUse>,
+    /// Share of the whole machine busy over the measured part, whoever used it.
+    pub machine_busy_percent: Option<f64>,
+    /// Successful calls during warm-up, not in the figures (their writes did happen).
+    pub warmup_ok: u64,
     /// Logical cores of the machine.
     pub cores: usize,
 }
@@ -199,6 +203,7 @@ impl Report {
             "connections": self.connections,
             "elapsed_s": round2(self.elapsed.as_secs_f64()),
             "ok": r.ok_count(),
+            "warmup_ok": self.warmup_ok,
             "error_count": r.error_count(),
             "rps": round2(self.rps()),
             "p50_us": r.quantile_us(0.50),
@@ -210,6 +215,7 @@ impl Report {
             "mean_us": round2(r.mean_us()),
             "tool_cpu_percent": tool.map(|c| round2(c.percent_of_machine)),
             "tool_cpu_cores": tool.map(|c| round2(c.cores_used)),
+            "machine_busy_percent": self.machine_busy_percent.map(round2),
             "cores": self.cores,
             "generator_saturated": self.generator_saturated(),
             "watched_cpu": watched,
@@ -258,6 +264,12 @@ impl Report {
                 s,
                 "  cpu         {who}: {:.2} cores = {:.1}% of {} cores",
                 c.cores_used, c.percent_of_machine, self.cores
+            );
+        }
+        if let Some(busy) = self.machine_busy_percent {
+            let _ = writeln!(
+                s,
+                "  cpu         whole machine: {busy:.1}% busy (everything, other processes included)"
             );
         }
         if self.generator_saturated() {
@@ -319,6 +331,8 @@ mod tests {
                 cores_used: 1.9,
                 percent_of_machine: 95.0,
             }],
+            machine_busy_percent: Some(99.0),
+            warmup_ok: 0,
             cores: 2,
         };
         let j = report.to_json();

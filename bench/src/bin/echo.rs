@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let incoming = TcpIncoming::bind(args.addr)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?
-        .with_nodelay(std::env::var("ECHO_NAGLE").is_err().then_some(true));
+        .with_nodelay(Some(true));
     let addr = incoming.local_addr()?;
     eprintln!("symbolon-echo listening on {addr}");
     Server::builder()

@@ -70,10 +70,18 @@ struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// Write the echo scenario's request as a gRPC frame (for h2load -d) and exit.
+    #[arg(long, value_name = "FILE")]
+    write_echo_frame: Option<std::path::PathBuf>,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(path) = &args.write_echo_frame {
+        std::fs::write(path, scenario::echo_grpc_frame(args.payload_bytes))
+            .with_context(|| format!("writing {}", path.display()))?;
+        return Ok(());
+    }
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     rt.enable_all();
     if let Some(n) = args.threads {

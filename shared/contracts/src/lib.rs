@@ -26,6 +26,12 @@ pub mod customers {
     }
 }
 
+pub mod labs {
+    pub mod v1 {
+        tonic::include_proto!("symbolon.labs.v1");
+    }
+}
+
 pub mod bench {
     pub mod v1 {
         tonic::include_proto!("symbolon.bench.v1");

@@ -1,0 +1,146 @@
+//! Who may see and do what in a lab. A lab is visible to its members and to vendor
+//! admins; to anyone else it does not exist (NOT_FOUND, never PERMISSION_DENIED).
+
+use crate::store::{self, LabRow, MemberRow, Side};
+use std::sync::Arc;
+use symbolon_contracts::labs::v1::MemberRole;
+use symbolon_platform::{Caller, Database, names, status};
+use tonic::Status;
+
+/// A lab the caller may see, and their membership in it.
+pub(crate) struct Access {
+    pub(crate) lab: LabRow,
+    pub(crate) member: Option<MemberRow>,
+    pub(crate) admin: bool,
+    pub(crate) caller: Arc<Caller>,
+}
+
+/// Vendor staff holding the `admin` role.
+pub(crate) fn is_admin(c: &Caller) -> bool {
+    c.is_vendor() && c.roles.iter().any(|r| r == "admin")
+}
+
+/// PERMISSION_DENIED unless the caller is a vendor admin.
+pub(crate) fn require_admin(c: &Caller) -> Result<(), Status> {
+    if is_admin(c) {
+        Ok(())
+    } else {
+        Err(status::permission_denied("only vendor admins may do this"))
+    }
+}
+
+/// Parses `name` against `collections` (e.g. `["labs", "members"]`) into its ids.
+pub(crate) fn parse<'a>(
+    field: &str,
+    name: &'a str,
+    collections: &[&str],
+) -> Result<Vec<&'a str>, Status> {
+    names::parse(name, collections).map_err(|e| status::invalid_argument(field, e.to_string()))
+}
+
+/// Opens lab `lab_id` for `caller`, or NOT_FOUND naming `labs/{lab_id}`.
+pub(crate) async fn open(
+    db: &Database,
+    caller: &Arc<Caller>,
+    lab_id: &str,
+) -> Result<Access, Status> {
+    let name = format!("labs/{lab_id}");
+    let lab = store::get::<LabRow>(db, lab_id, lab_id)
+        .await?
+        .filter(|l| l.meta.delete_time.is_none())
+        .ok_or_else(|| status::not_found(&name))?;
+    if !caller.can_see_customer(&lab.customer_id) {
+        return Err(status::not_found(&name));
+    }
+    let admin = is_admin(caller);
+    let member = store::member_by_subject(db, lab_id, &caller.org.claim(), &caller.subject).await?;
+    if !admin && member.is_none() {
+        return Err(status::not_found(&name));
+    }
+    Ok(Access {
+        lab,
+        member,
+        admin,
+        caller: caller.clone(),
+    })
+}
+
+impl Access {
+    /// `labs/{lab}`.
+    pub(crate) fn name(&self) -> String {
+        format!("labs/{}", self.lab.meta.id)
+    }
+
+    /// The lab id.
+    pub(crate) fn id(&self) -> &str {
+        &self.lab.meta.id
+    }
+
+    /// True when the caller's membership holds one of `roles`.
+    pub(crate) fn holds(&self, roles: &[MemberRole]) -> bool {
+        self.member.as_ref().is_some_and(|m| {
+            m.roles
+                .iter()
+                .any(|r| roles.iter().any(|x| *x as i32 == *r))
+        })
+    }
+
+    /// PERMISSION_DENIED unless the caller is a vendor admin or holds one of `roles`.
+    pub(crate) fn require(&self, roles: &[MemberRole], what: &str) -> Result<(), Status> {
+        if self.admin || self.holds(roles) {
+            return Ok(());
+        }
+        Err(status::permission_denied(format!(
+            "{what} needs a lab role among: {}",
+            roles
+                .iter()
+                .map(|r| r.as_str_name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )))
+    }
+
+    /// The side the caller approves for.
+    pub(crate) fn side(&self) -> Side {
+        if self.caller.is_vendor() {
+            Side::Vendor
+        } else {
+            Side::Customer
+        }
+    }
+
+    /// Records a read of the log by a customer person (the customer's audit trail).
+    pub(crate) async fn audit_read(
+        &self,
+        db: &Database,
+        now: i64,
+        method: &str,
+        detail: String,
+    ) -> Result<(), Status> {
+        if self.caller.is_vendor() {
+            return Ok(());
+        }
+        store::record_access(
+            db,
+            &store::AccessRow {
+                id: store::new_id(),
+                lab_id: self.lab.meta.id.clone(),
+                subject: self.caller.subject.clone(),
+                org: self.caller.org.claim(),
+                method: method.into(),
+                detail,
+                access_time: now,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// Roles that may write designs, comments and test results.
+pub(crate) const CONTRIBUTORS: &[MemberRole] = &[
+    MemberRole::CustomerEngineer,
+    MemberRole::CustomerExecutive,
+    MemberRole::VendorEngineer,
+    MemberRole::VendorReleaseManager,
+];

@@ -1,0 +1,460 @@
+//! Labs, members and signer keys.
+
+use super::{Api, access::*, convert};
+use crate::store::{self, LabRow, ListQuery, MemberRow, SignerKeyRow, Table};
+use std::sync::Arc;
+use symbolon_contracts::labs::v1::{self as pb, MemberRole};
+use symbolon_platform::{
+    Caller, StoreError, Violations,
+    aip::{etag_version, mask_paths, next_token, page, request_key, text, written},
+    db::Value,
+    names, status,
+};
+use tonic::Status;
+
+/// A page of rows of `T` within `scope`; `query` binds the page token to the request.
+pub(crate) async fn list_scoped<T: Table>(
+    api: &Api,
+    scope: &str,
+    query: &str,
+    page_size: i32,
+    page_token: &str,
+) -> Result<(Vec<T>, String), Status> {
+    let mut v = Violations::new();
+    let (limit, after) = page(page_size, page_token, query, &mut v);
+    v.into_result()?;
+    let page = store::list::<T>(
+        &api.db,
+        ListQuery {
+            scope: Some(scope),
+            filter: "",
+            after,
+            limit,
+            show_deleted: true,
+        },
+    )
+    .await?
+    .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+    Ok((page.rows, next_token(page.next_after, query)))
+}
+
+fn conflict(name: String) -> impl FnOnce(StoreError) -> Status {
+    move |e| match e {
+        StoreError::Conflict(_) => status::already_exists(&name),
+        other => other.into(),
+    }
+}
+
+pub(crate) async fn create_lab(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::CreateLabRequest,
+) -> Result<pb::Lab, Status> {
+    let mut v = Violations::new();
+    let key = request_key(c, &r.request_id, &mut v);
+    let lab = r.lab.unwrap_or_default();
+    text(&mut v, "lab.display_name", &lab.display_name, true, 200);
+    text(&mut v, "lab.description", &lab.description, false, 4000);
+    let customer = match names::parse(&lab.customer, &["customers"]) {
+        Ok(ids) => ids[0].to_string(),
+        Err(e) => {
+            v.add("lab.customer", e.to_string());
+            String::new()
+        }
+    };
+    if !r.lab_id.is_empty() {
+        v.check("lab_id", names::check_id(&r.lab_id));
+    }
+    v.into_result()?;
+    require_admin(c)?;
+    // Checked before anything is written: if the customers service cannot answer, the
+    // call fails with UNAVAILABLE and nothing exists.
+    if !api.customers.customer_exists(c, &customer).await? {
+        return Err(status::invalid_argument(
+            "lab.customer",
+            format!("customers/{customer} does not exist"),
+        ));
+    }
+    let id = if r.lab_id.is_empty() {
+        names::new_id()
+    } else {
+        r.lab_id
+    };
+    let now = api.clock.now();
+    let row: LabRow = store::insert(
+        &api.db,
+        &[
+            "id",
+            "customer_id",
+            "display_name",
+            "description",
+            "last_hash",
+            "create_time",
+            "update_time",
+        ],
+        vec![
+            id.clone().into(),
+            customer.into(),
+            lab.display_name.trim().into(),
+            lab.description.into(),
+            crate::chain::GENESIS.into(),
+            now.into(),
+            now.into(),
+        ],
+        key,
+    )
+    .await
+    .map_err(conflict(format!("labs/{id}")))?;
+    Ok(convert::lab(row))
+}
+
+pub(crate) async fn get_lab(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::GetLabRequest,
+) -> Result<pb::Lab, Status> {
+    let ids = parse("name", &r.name, &["labs"])?;
+    Ok(convert::lab(open(&api.db, c, ids[0]).await?.lab))
+}
+
+pub(crate) async fn list_labs(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::ListLabsRequest,
+) -> Result<pb::ListLabsResponse, Status> {
+    let query = "labs";
+    let mut v = Violations::new();
+    let (limit, after) = page(r.page_size, &r.page_token, query, &mut v);
+    v.into_result()?;
+    let page = if is_admin(c) {
+        store::list::<LabRow>(
+            &api.db,
+            ListQuery {
+                scope: None,
+                filter: "",
+                after,
+                limit,
+                show_deleted: false,
+            },
+        )
+        .await?
+        .map_err(|e| status::invalid_argument("filter", e.to_string()))?
+    } else {
+        store::labs_of_member(&api.db, &c.org.claim(), &c.subject, after, limit).await?
+    };
+    Ok(pb::ListLabsResponse {
+        labs: page.rows.into_iter().map(convert::lab).collect(),
+        next_page_token: next_token(page.next_after, query),
+    })
+}
+
+pub(crate) async fn update_lab(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::UpdateLabRequest,
+) -> Result<pb::Lab, Status> {
+    let lab = r.lab.unwrap_or_default();
+    let ids = parse("lab.name", &lab.name, &["labs"])?;
+    let mut v = Violations::new();
+    let mut populated = Vec::new();
+    if !lab.display_name.is_empty() {
+        populated.push("display_name");
+    }
+    if !lab.description.is_empty() {
+        populated.push("description");
+    }
+    let paths = mask_paths(
+        r.update_mask.as_ref(),
+        &["display_name", "description"],
+        &populated,
+        &mut v,
+    );
+    let mut sets: Vec<(&'static str, Value)> = Vec::new();
+    for p in &paths {
+        if *p == "display_name" {
+            text(&mut v, "lab.display_name", &lab.display_name, true, 200);
+            sets.push(("display_name", lab.display_name.trim().into()));
+        } else {
+            text(&mut v, "lab.description", &lab.description, false, 4000);
+            sets.push(("description", lab.description.clone().into()));
+        }
+    }
+    v.into_result()?;
+    let a = open(&api.db, c, ids[0]).await?;
+    require_admin(c)?;
+    let w = store::update::<LabRow>(
+        &api.db,
+        a.id(),
+        a.id(),
+        etag_version(&lab.etag),
+        sets,
+        api.clock.now(),
+    )
+    .await?;
+    Ok(convert::lab(written(w, &lab.name)?))
+}
+
+fn role_side(r: MemberRole) -> Option<bool> {
+    match r {
+        MemberRole::CustomerEngineer | MemberRole::CustomerExecutive => Some(false),
+        MemberRole::VendorEngineer | MemberRole::VendorReleaseManager => Some(true),
+        _ => None,
+    }
+}
+
+pub(crate) async fn create_member(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::CreateMemberRequest,
+) -> Result<pb::Member, Status> {
+    let ids = parse("parent", &r.parent, &["labs"])?;
+    let mut v = Violations::new();
+    let key = request_key(c, &r.request_id, &mut v);
+    let m = r.member.unwrap_or_default();
+    let vendor = m.key_person.is_empty();
+    if vendor && m.subject.trim().is_empty() {
+        v.add(
+            "member.key_person",
+            "either a key person (customer side) or a subject (vendor staff) is required",
+        );
+    }
+    if !vendor && !m.subject.is_empty() {
+        v.add(
+            "member.subject",
+            "is taken from the key person; leave it empty",
+        );
+    }
+    text(&mut v, "member.subject", &m.subject, false, 200);
+    text(&mut v, "member.display_name", &m.display_name, false, 200);
+    if m.roles.is_empty() {
+        v.add("member.roles", "at least one role is required");
+    }
+    let mut roles: Vec<i32> = Vec::new();
+    for (i, role) in m.roles.iter().enumerate() {
+        match MemberRole::try_from(*role) {
+            Ok(MemberRole::Unspecified) | Err(_) => {
+                v.add(format!("member.roles[{i}]"), "is not a known role")
+            }
+            Ok(role) => match role_side(role) {
+                Some(side) if side != vendor => v.add(
+                    format!("member.roles[{i}]"),
+                    format!(
+                        "{} is a {} role",
+                        role.as_str_name(),
+                        if side { "vendor" } else { "customer" }
+                    ),
+                ),
+                _ => {
+                    if !roles.contains(&(role as i32)) {
+                        roles.push(role as i32);
+                    }
+                }
+            },
+        }
+    }
+    if !r.member_id.is_empty() {
+        v.check("member_id", names::check_id(&r.member_id));
+    }
+    let kp_customer = if vendor {
+        String::new()
+    } else {
+        match names::parse(&m.key_person, &["customers", "keyPersons"]) {
+            Ok(ids) => ids[0].to_string(),
+            Err(e) => {
+                v.add("member.key_person", e.to_string());
+                String::new()
+            }
+        }
+    };
+    v.into_result()?;
+    let a = open(&api.db, c, ids[0]).await?;
+    let (subject, org, display_name) = if vendor {
+        require_admin(c)?;
+        (
+            m.subject.trim().to_string(),
+            "vendor".to_string(),
+            m.display_name.trim().to_string(),
+        )
+    } else {
+        a.require(&[MemberRole::CustomerExecutive], "adding a key person")?;
+        if kp_customer != a.lab.customer_id {
+            return Err(status::invalid_argument(
+                "member.key_person",
+                format!(
+                    "must be a key person of customers/{}, the lab's customer",
+                    a.lab.customer_id
+                ),
+            ));
+        }
+        let Some(kp) = api.customers.key_person(c, &m.key_person).await? else {
+            return Err(status::invalid_argument(
+                "member.key_person",
+                format!("{} does not exist", m.key_person),
+            ));
+        };
+        if kp.subject.trim().is_empty() {
+            return Err(status::failed_precondition(
+                "KEY_PERSON_WITHOUT_SUBJECT",
+                &m.key_person,
+                format!(
+                    "{} has no sign-in subject; set it in the customers service first",
+                    m.key_person
+                ),
+            ));
+        }
+        (
+            kp.subject.trim().to_string(),
+            format!("customers/{kp_customer}"),
+            kp.display_name,
+        )
+    };
+    let id = if r.member_id.is_empty() {
+        names::new_id()
+    } else {
+        r.member_id
+    };
+    let now = api.clock.now();
+    let name = format!("{}/members/{id}", a.name());
+    let row: MemberRow = store::insert(
+        &api.db,
+        &[
+            "id",
+            "lab_id",
+            "key_person",
+            "subject",
+            "org",
+            "roles",
+            "display_name",
+            "create_time",
+            "update_time",
+        ],
+        vec![
+            id.into(),
+            a.id().into(),
+            m.key_person.clone().into(),
+            subject.into(),
+            org.into(),
+            store::to_json(&roles).into(),
+            display_name.into(),
+            now.into(),
+            now.into(),
+        ],
+        key,
+    )
+    .await
+    .map_err(conflict(name))?;
+    if row.meta.scope != a.id() {
+        return Err(status::not_found(&r.parent));
+    }
+    Ok(convert::member(row))
+}
+
+pub(crate) async fn get_member(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::GetMemberRequest,
+) -> Result<pb::Member, Status> {
+    let ids = parse("name", &r.name, &["labs", "members"])?;
+    let a = open(&api.db, c, ids[0]).await?;
+    let m = store::get::<MemberRow>(&api.db, a.id(), ids[1])
+        .await?
+        .ok_or_else(|| status::not_found(&r.name))?;
+    Ok(convert::member(m))
+}
+
+pub(crate) async fn list_members(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::ListMembersRequest,
+) -> Result<pb::ListMembersResponse, Status> {
+    let ids = parse("parent", &r.parent, &["labs"])?;
+    let a = open(&api.db, c, ids[0]).await?;
+    let (rows, next_page_token) = list_scoped::<MemberRow>(
+        api,
+        a.id(),
+        &format!("members;{}", r.parent),
+        r.page_size,
+        &r.page_token,
+    )
+    .await?;
+    Ok(pb::ListMembersResponse {
+        members: rows.into_iter().map(convert::member).collect(),
+        next_page_token,
+    })
+}
+
+pub(crate) async fn delete_member(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::DeleteMemberRequest,
+) -> Result<(), Status> {
+    let ids = parse("name", &r.name, &["labs", "members"])?;
+    let a = open(&api.db, c, ids[0]).await?;
+    require_admin(c)?;
+    if !store::delete_member(&api.db, a.id(), ids[1]).await? {
+        return Err(status::not_found(&r.name));
+    }
+    Ok(())
+}
+
+pub(crate) async fn register_signer_key(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::RegisterSignerKeyRequest,
+) -> Result<pb::SignerKey, Status> {
+    let ids = parse("parent", &r.parent, &["labs"])?;
+    let k = r.signer_key.unwrap_or_default();
+    let key = crate::dsse::parse_public_key(&k.public_key_pem)
+        .map_err(|e| status::invalid_argument("signer_key.public_key_pem", e.to_string()))?;
+    let a = open(&api.db, c, ids[0]).await?;
+    // Only the member themselves registers their key: nobody, not even an admin, can
+    // put words in another signer's mouth.
+    let Some(member) = &a.member else {
+        return Err(status::permission_denied(
+            "only lab members register signer keys, each for themselves",
+        ));
+    };
+    let row = SignerKeyRow {
+        id: crate::dsse::key_id(&key),
+        lab_id: a.id().to_string(),
+        member_id: member.meta.id.clone(),
+        subject: member.subject.clone(),
+        public_key_pem: k.public_key_pem.trim().to_string() + "\n",
+        create_time: api.clock.now(),
+    };
+    let name = format!("{}/signerKeys/{}", a.name(), row.id);
+    match store::insert_signer_key(&api.db, &row).await {
+        Ok(()) => Ok(convert::signer_key(row)),
+        Err(StoreError::Conflict(_)) => {
+            // Registering the same key again is a no-op for its owner.
+            match store::get::<SignerKeyRow>(&api.db, a.id(), &row.id).await? {
+                Some(existing) if existing.member_id == row.member_id => {
+                    Ok(convert::signer_key(existing))
+                }
+                _ => Err(status::already_exists(&name)),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub(crate) async fn list_signer_keys(
+    api: &Api,
+    c: &Arc<Caller>,
+    r: pb::ListSignerKeysRequest,
+) -> Result<pb::ListSignerKeysResponse, Status> {
+    let ids = parse("parent", &r.parent, &["labs"])?;
+    let a = open(&api.db, c, ids[0]).await?;
+    let (rows, next_page_token) = list_scoped::<SignerKeyRow>(
+        api,
+        a.id(),
+        &format!("keys;{}", r.parent),
+        r.page_size,
+        &r.page_token,
+    )
+    .await?;
+    Ok(pb::ListSignerKeysResponse {
+        signer_keys: rows.into_iter().map(convert::signer_key).collect(),
+        next_page_token,
+    })
+}

@@ -1,0 +1,1 @@
+//! Demo data for `symbolon dev --demo` (filled in below).

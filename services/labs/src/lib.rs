@@ -1,0 +1,27 @@
+//! The labs service: joint innovation labs (`symbolon.labs.v1`).
+//!
+//! - [`api`]: the gRPC handlers: parse, authorise (lab membership), call the store.
+//! - [`store`]: sqlx over PostgreSQL or SQLite; migrations in `migrations/`.
+//! - [`fanout`]: live log delivery to watchers across replicas (PostgreSQL
+//!   LISTEN/NOTIFY, or in-process on SQLite) with bounded buffers.
+//! - [`chain`]: the log's hash chain, verified on the server and offline.
+//! - [`dsse`]: DSSE envelopes and Ed25519 signatures over canonical release statements;
+//!   used by the server and by the `symbolon` command (which holds the private keys).
+//! - [`customers`]: the calls to the customers service that check customers and key
+//!   persons.
+//! - [`demo`]: demo data for `symbolon dev --demo`.
+//! - [`startup`]: [`Application`] builds the server from configuration.
+
+pub mod api;
+pub mod chain;
+pub mod customers;
+pub mod demo;
+pub mod dsse;
+pub mod fanout;
+pub mod startup;
+pub mod store;
+
+pub use startup::{Application, LabsConfig};
+
+/// The default port.
+pub const DEFAULT_PORT: u16 = 50052;

@@ -1,0 +1,124 @@
+//! Building and running the service (the zero2prod shape: `Application::build` binds
+//! its own port, so tests start the real thing on port 0).
+
+use crate::{api::Api, customers::Customers, fanout::Fanout};
+use std::{net::SocketAddr, time::Duration};
+use symbolon_contracts::labs::v1::labs_service_server::LabsServiceServer;
+use symbolon_platform::{
+    Database,
+    config::{ConfigError, Env, ServerConfig},
+    db::{Backend, Migrations},
+    server::{GrpcServer, ServerError},
+    status::StoreError,
+    time::Clock,
+};
+use tokio_util::sync::CancellationToken;
+
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The service's migrations.
+pub const MIGRATIONS: Migrations = Migrations {
+    postgres: &POSTGRES,
+    sqlite: &SQLITE,
+};
+
+/// Everything the labs service is configured with.
+#[derive(Debug, Clone)]
+pub struct LabsConfig {
+    /// The shared server settings.
+    pub server: ServerConfig,
+    /// The customers service (`SYMBOLON_CUSTOMERS_URL`, default `http://127.0.0.1:50051`).
+    pub customers_url: String,
+    /// Deadline of each call to the customers service
+    /// (`SYMBOLON_LABS_CUSTOMERS_DEADLINE_MS`, default 2000).
+    pub customers_deadline: Duration,
+    /// Log entries a lab's live ring holds per replica; a watcher further behind is told
+    /// to resume (`SYMBOLON_LABS_WATCH_BUFFER`, default 4096).
+    pub watch_buffer: usize,
+}
+
+impl LabsConfig {
+    /// Reads `SYMBOLON_LABS_*` / `SYMBOLON_*` variables.
+    pub fn from_env(env: &Env<'_>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            server: ServerConfig::from_env(env, "labs", crate::DEFAULT_PORT)?,
+            customers_url: env.get("CUSTOMERS_URL", "http://127.0.0.1:50051".to_string())?,
+            customers_deadline: env.millis("CUSTOMERS_DEADLINE_MS", 2000)?,
+            watch_buffer: env.get("WATCH_BUFFER", 4096)?,
+        })
+    }
+
+    /// Test and embedding defaults around a server configuration.
+    pub fn new(server: ServerConfig, customers_url: impl Into<String>) -> Self {
+        Self {
+            server,
+            customers_url: customers_url.into(),
+            customers_deadline: Duration::from_secs(2),
+            watch_buffer: 4096,
+        }
+    }
+}
+
+/// The service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened or migrated.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The server could not be set up.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// The customers service URL is invalid.
+    #[error("customers service URL: {0}")]
+    CustomersUrl(#[from] tonic::transport::Error),
+}
+
+/// A built, bound, not yet running labs service.
+pub struct Application {
+    server: GrpcServer,
+    db: Database,
+}
+
+impl Application {
+    /// Opens the store, applies migrations, binds the port.
+    pub async fn build(config: LabsConfig) -> Result<Self, StartError> {
+        Self::build_with_clock(config, Clock::system()).await
+    }
+
+    /// As [`Application::build`], with a given clock.
+    pub async fn build_with_clock(config: LabsConfig, clock: Clock) -> Result<Self, StartError> {
+        let db = Database::connect(&config.server.database_url, &MIGRATIONS).await?;
+        let customers = Customers::new(&config.customers_url, config.customers_deadline)?;
+        let url = config.server.database_url.clone();
+        let mut server = GrpcServer::bind(config.server).await?;
+        let shutdown = server.shutdown_token();
+        let fanout = Fanout::new(db.clone(), shutdown.clone(), config.watch_buffer);
+        if db.backend() == Backend::Postgres {
+            fanout.listen_postgres(url);
+        }
+        let api = Api::new(db.clone(), clock, customers, fanout, shutdown);
+        server.add_service(LabsServiceServer::with_interceptor(
+            api,
+            server.authenticator(),
+        ));
+        Ok(Self { server, db })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Cancel to shut down gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.server.shutdown_token()
+    }
+
+    /// Serves until shut down, then closes the store.
+    pub async fn run_until_stopped(self) -> Result<(), ServerError> {
+        let result = self.server.run().await;
+        self.db.close().await;
+        result
+    }
+}

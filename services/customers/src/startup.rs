@@ -3,12 +3,16 @@
 
 use crate::{
     api::Api,
+    dashboard::Dashboard,
     incidents::{IncidentTimers, Incidents},
 };
 use std::net::SocketAddr;
 use std::time::Duration;
 use symbolon_contracts::customers::v1::customers_service_server::CustomersServiceServer;
-use symbolon_contracts::customers::v1::incidents_service_server::IncidentsServiceServer;
+use symbolon_contracts::customers::v1::{
+    dashboard_service_server::DashboardServiceServer,
+    incidents_service_server::IncidentsServiceServer,
+};
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -94,6 +98,10 @@ impl Application {
         let incidents = Incidents::new(db.clone(), clock, server.shutdown_token());
         server.add_service(IncidentsServiceServer::with_interceptor(
             incidents.clone(),
+            server.authenticator(),
+        ));
+        server.add_service(DashboardServiceServer::with_interceptor(
+            Dashboard::new(db.clone()),
             server.authenticator(),
         ));
         incidents.spawn_timers(config.timer_interval);

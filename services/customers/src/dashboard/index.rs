@@ -1,0 +1,279 @@
+//! The trust index: 0 to 100, the weighted sum of five inputs, each scored 0 to 1. An
+//! analyst can reproduce it by hand from the dashboard's own figures:
+//!
+//! | input | weight | score |
+//! |---|---|---|
+//! | `sentiment` | 0.40 | (mean of valence × intensity / 5 + 1) / 2 over the quarter's touchpoints; 0.5 when there are none |
+//! | `mood_trend` | 0.10 | (last month's mean − first month's mean + 1) / 2, clamped to 0..1; 0.5 with fewer than two months |
+//! | `incident_load` | 0.25 | 1 / (1 + load), load = Σ per incident: critical 1, major 0.5, minor 0.2, concern 0.1 |
+//! | `responsiveness` | 0.10 | min(1, 30 min / mean time to acknowledge); 1 with no incidents, 0 if none was acknowledged |
+//! | `commitments` | 0.15 | (healthy + 0.5 × at risk) / all commitments; 1 with none |
+//!
+//! Valence of each mood: delighted +1, satisfied +0.7, calm +0.4, neutral 0,
+//! concerned −0.3, anxious −0.5, disappointed −0.6, frustrated −0.7, angry −1.
+
+use symbolon_contracts::customers::v1 as pb;
+
+/// One touchpoint, as the index needs it.
+pub(crate) struct Feeling {
+    pub(crate) month: String,
+    pub(crate) mood: i32,
+    pub(crate) intensity: i32,
+}
+
+/// One incident, as the index needs it.
+pub(crate) struct Trouble {
+    pub(crate) severity: i32,
+    pub(crate) time_to_acknowledge: Option<i64>,
+}
+
+/// Commitments by status.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Promises {
+    pub(crate) healthy: i32,
+    pub(crate) at_risk: i32,
+    pub(crate) breached: i32,
+}
+
+pub(crate) fn valence(mood: i32) -> f64 {
+    use pb::Mood::*;
+    match pb::Mood::try_from(mood).unwrap_or(Unspecified) {
+        Delighted => 1.0,
+        Satisfied => 0.7,
+        Calm => 0.4,
+        Neutral | Unspecified => 0.0,
+        Concerned => -0.3,
+        Anxious => -0.5,
+        Disappointed => -0.6,
+        Frustrated => -0.7,
+        Angry => -1.0,
+    }
+}
+
+/// valence × intensity / 5, in −1..1.
+pub(crate) fn weighted(f: &Feeling) -> f64 {
+    valence(f.mood) * f64::from(f.intensity.clamp(1, 5)) / 5.0
+}
+
+fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// Monthly means in month order: (month, count, mean).
+pub(crate) fn monthly(feelings: &[Feeling]) -> Vec<(String, usize, f64)> {
+    let mut months: Vec<String> = feelings.iter().map(|f| f.month.clone()).collect();
+    months.sort();
+    months.dedup();
+    months
+        .into_iter()
+        .map(|m| {
+            let of_month: Vec<&Feeling> = feelings.iter().filter(|f| f.month == m).collect();
+            let avg = mean(of_month.iter().map(|f| weighted(f))).unwrap_or(0.0);
+            (m, of_month.len(), avg)
+        })
+        .collect()
+}
+
+fn severity_load(severity: i32) -> f64 {
+    match pb::Severity::try_from(severity).unwrap_or(pb::Severity::Unspecified) {
+        pb::Severity::Critical => 1.0,
+        pb::Severity::Major => 0.5,
+        pb::Severity::Minor => 0.2,
+        pb::Severity::Concern => 0.1,
+        pb::Severity::Unspecified => 0.0,
+    }
+}
+
+/// The index and each input's contribution.
+pub(crate) fn trust_index(
+    feelings: &[Feeling],
+    troubles: &[Trouble],
+    promises: Promises,
+) -> (f64, Vec<pb::Contribution>) {
+    let mut out = Vec::new();
+    let mut push = |input: &str, weight: f64, score: f64, explanation: String| {
+        let score = score.clamp(0.0, 1.0);
+        out.push(pb::Contribution {
+            input: input.into(),
+            score,
+            weight,
+            points: score * weight * 100.0,
+            explanation,
+        });
+    };
+
+    match mean(feelings.iter().map(weighted)) {
+        Some(m) => push(
+            "sentiment",
+            0.40,
+            (m + 1.0) / 2.0,
+            format!(
+                "{} touchpoints, mean weighted valence {m:+.3}",
+                feelings.len()
+            ),
+        ),
+        None => push(
+            "sentiment",
+            0.40,
+            0.5,
+            "no touchpoints this quarter: neutral".into(),
+        ),
+    }
+
+    let months = monthly(feelings);
+    match (months.first(), months.last()) {
+        (Some(first), Some(last)) if months.len() >= 2 => {
+            let d = last.2 - first.2;
+            push(
+                "mood_trend",
+                0.10,
+                (d + 1.0) / 2.0,
+                format!(
+                    "{} {:+.3} → {} {:+.3} (change {d:+.3})",
+                    first.0, first.2, last.0, last.2
+                ),
+            );
+        }
+        _ => push(
+            "mood_trend",
+            0.10,
+            0.5,
+            "fewer than two months with touchpoints: neutral".into(),
+        ),
+    }
+
+    let load: f64 = troubles.iter().map(|t| severity_load(t.severity)).sum();
+    push(
+        "incident_load",
+        0.25,
+        1.0 / (1.0 + load),
+        format!("{} incidents, severity load {load:.2}", troubles.len()),
+    );
+
+    let acked: Vec<i64> = troubles
+        .iter()
+        .filter_map(|t| t.time_to_acknowledge)
+        .collect();
+    if troubles.is_empty() {
+        push("responsiveness", 0.10, 1.0, "no incidents".into());
+    } else if acked.is_empty() {
+        push(
+            "responsiveness",
+            0.10,
+            0.0,
+            "no incident was acknowledged".into(),
+        );
+    } else {
+        let minutes = acked.iter().sum::<i64>() as f64 / acked.len() as f64 / 60_000_000.0;
+        let score = if minutes <= 0.0 {
+            1.0
+        } else {
+            (30.0 / minutes).min(1.0)
+        };
+        push(
+            "responsiveness",
+            0.10,
+            score,
+            format!("mean time to acknowledge {minutes:.1} min against a 30 min target"),
+        );
+    }
+
+    let total = promises.healthy + promises.at_risk + promises.breached;
+    if total == 0 {
+        push("commitments", 0.15, 1.0, "no commitments".into());
+    } else {
+        let score =
+            (f64::from(promises.healthy) + 0.5 * f64::from(promises.at_risk)) / f64::from(total);
+        push(
+            "commitments",
+            0.15,
+            score,
+            format!(
+                "{} healthy, {} at risk, {} breached",
+                promises.healthy, promises.at_risk, promises.breached
+            ),
+        );
+    }
+    let index = out.iter().map(|c| c.points).sum();
+    (index, out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(month: &str, mood: pb::Mood, intensity: i32) -> Feeling {
+        Feeling {
+            month: month.into(),
+            mood: mood as i32,
+            intensity,
+        }
+    }
+
+    #[test]
+    fn matches_a_hand_computed_quarter() {
+        // Oct: angry 5 → −1.0, anxious 4 → −0.4; mean −0.7. Dec: satisfied 5 → +0.7.
+        let feelings = [
+            f("2026-10", pb::Mood::Angry, 5),
+            f("2026-10", pb::Mood::Anxious, 4),
+            f("2026-12", pb::Mood::Satisfied, 5),
+        ];
+        // One critical (acknowledged in 60 min) and one minor (never acknowledged).
+        let troubles = [
+            Trouble {
+                severity: pb::Severity::Critical as i32,
+                time_to_acknowledge: Some(60 * 60_000_000),
+            },
+            Trouble {
+                severity: pb::Severity::Minor as i32,
+                time_to_acknowledge: None,
+            },
+        ];
+        let promises = Promises {
+            healthy: 3,
+            at_risk: 1,
+            breached: 0,
+        };
+        let (index, parts) = trust_index(&feelings, &troubles, promises);
+        let points: Vec<f64> = parts
+            .iter()
+            .map(|p| (p.points * 1000.0).round() / 1000.0)
+            .collect();
+        // sentiment: mean(−1.0, −0.4, 0.7) = −0.2333…; (−0.2333 + 1) / 2 = 0.38333 × 40 = 15.333
+        // mood_trend: 0.7 − (−0.7) = 1.4 → (1.4 + 1) / 2 = 1.2 → clamped 1 × 10 = 10
+        // incident_load: load 1.2 → 1 / 2.2 = 0.4545 × 25 = 11.364
+        // responsiveness: 30 / 60 = 0.5 × 10 = 5
+        // commitments: (3 + 0.5) / 4 = 0.875 × 15 = 13.125
+        assert_eq!(points, vec![15.333, 10.0, 11.364, 5.0, 13.125]);
+        assert!((index - 54.822).abs() < 0.001, "{index}");
+        let weights: f64 = parts.iter().map(|p| p.weight).sum();
+        assert!((weights - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_quiet_quarter_is_neutral_not_perfect() {
+        let (index, _) = trust_index(&[], &[], Promises::default());
+        // 0.5 × 40 + 0.5 × 10 + 25 + 10 + 15
+        assert!((index - 75.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn happier_customers_never_score_lower() {
+        let moods = [
+            pb::Mood::Angry,
+            pb::Mood::Frustrated,
+            pb::Mood::Anxious,
+            pb::Mood::Neutral,
+            pb::Mood::Calm,
+            pb::Mood::Satisfied,
+            pb::Mood::Delighted,
+        ];
+        let mut last = f64::MIN;
+        for m in moods {
+            let (index, _) = trust_index(&[f("2026-10", m, 3)], &[], Promises::default());
+            assert!(index >= last, "{m:?}");
+            last = index;
+        }
+    }
+}

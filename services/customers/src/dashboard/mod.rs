@@ -1,0 +1,282 @@
+//! The trust dashboard (`symbolon.customers.v1.DashboardService`): the quarterly
+//! business review board of one customer, and the portfolio ranked for attention.
+//! The index itself is in [`index`], documented so an analyst can redo it by hand.
+
+mod calendar;
+mod index;
+
+use crate::store::json_list;
+use calendar::{Quarter, month_of};
+use index::{Feeling, Promises, Trouble};
+use sqlx::Row;
+use std::collections::HashMap;
+use symbolon_contracts::customers::v1::{self as pb, dashboard_service_server::DashboardService};
+use symbolon_platform::{Caller, Database, StoreError, db::Sql, names, paging, status};
+use tonic::{Request, Response, Status};
+
+/// The DashboardService implementation.
+#[derive(Clone)]
+pub struct Dashboard {
+    db: Database,
+}
+
+impl Dashboard {
+    /// Reads from `db`.
+    pub fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn duration(micros: i64) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
+    }
+}
+
+fn top(counts: HashMap<String, i32>, n: usize) -> Vec<pb::Mention> {
+    let mut v: Vec<pb::Mention> = counts
+        .into_iter()
+        .map(|(text, count)| pb::Mention { text, count })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+    v.truncate(n);
+    v
+}
+
+/// Commitments by status. The commitments flow (service commitments against real
+/// coverage) is not built yet, so every customer has none.
+fn promises(_customer_id: &str) -> Promises {
+    Promises::default()
+}
+
+struct Quarterly {
+    dashboard: pb::TrustDashboard,
+    open_critical: i32,
+}
+
+async fn quarterly(
+    db: &Database,
+    customer_id: &str,
+    q: Quarter,
+    label: &str,
+) -> Result<Quarterly, StoreError> {
+    let (start, end) = (q.start(), q.end());
+    let mut tq = Sql::new(
+        "SELECT occur_time, mood, intensity, strategic_anxiety, implicit_expectations FROM touchpoints WHERE customer_id = ",
+    );
+    tq.bind(customer_id)
+        .push(" AND occur_time >= ")
+        .bind(start)
+        .push(" AND occur_time < ")
+        .bind(end);
+    let mut feelings = Vec::new();
+    let mut anxieties: HashMap<String, i32> = HashMap::new();
+    let mut expectations: HashMap<String, i32> = HashMap::new();
+    for row in tq.query().fetch_all(db.reader()).await? {
+        feelings.push(Feeling {
+            month: month_of(row.try_get("occur_time")?),
+            mood: row.try_get::<i64, _>("mood")? as i32,
+            intensity: row.try_get::<i64, _>("intensity")? as i32,
+        });
+        *anxieties
+            .entry(
+                row.try_get::<String, _>("strategic_anxiety")?
+                    .trim()
+                    .to_string(),
+            )
+            .or_default() += 1;
+        let list: String = row.try_get("implicit_expectations")?;
+        for e in json_list::decode_list(&list).unwrap_or_default() {
+            *expectations.entry(e.trim().to_string()).or_default() += 1;
+        }
+    }
+
+    let mut iq = Sql::new(
+        "SELECT id, severity, state, summary, detect_time, acknowledge_time, close_time FROM incidents WHERE customer_id = ",
+    );
+    iq.bind(customer_id)
+        .push(" AND detect_time >= ")
+        .bind(start)
+        .push(" AND detect_time < ")
+        .bind(end)
+        .push(" ORDER BY detect_time");
+    let mut troubles = Vec::new();
+    let mut incidents = Vec::new();
+    let (mut open, mut open_critical) = (0, 0);
+    let (mut ttas, mut ttrs) = (Vec::new(), Vec::new());
+    for row in iq.query().fetch_all(db.reader()).await? {
+        let detect: i64 = row.try_get("detect_time")?;
+        let tta = row
+            .try_get::<Option<i64>, _>("acknowledge_time")?
+            .map(|t| t - detect);
+        let ttr = row
+            .try_get::<Option<i64>, _>("close_time")?
+            .map(|t| t - detect);
+        let severity = row.try_get::<i64, _>("severity")? as i32;
+        let state = row.try_get::<i64, _>("state")? as i32;
+        if state == pb::IncidentState::Open as i32 {
+            open += 1;
+            if severity == pb::Severity::Critical as i32 {
+                open_critical += 1;
+            }
+        }
+        ttas.extend(tta);
+        ttrs.extend(ttr);
+        troubles.push(Trouble {
+            severity,
+            time_to_acknowledge: tta,
+        });
+        incidents.push(pb::IncidentSummary {
+            name: format!(
+                "customers/{customer_id}/incidents/{}",
+                row.try_get::<String, _>("id")?
+            ),
+            severity,
+            state,
+            summary: row.try_get("summary")?,
+            time_to_acknowledge: tta.map(duration),
+            time_to_resolve: ttr.map(duration),
+        });
+    }
+    let mean =
+        |xs: &[i64]| (!xs.is_empty()).then(|| duration(xs.iter().sum::<i64>() / xs.len() as i64));
+
+    let promises = promises(customer_id);
+    let (trust_index, contributions) = index::trust_index(&feelings, &troubles, promises);
+    let mood_trend = index::monthly(&feelings)
+        .into_iter()
+        .map(|(month, n, mean_valence)| {
+            let mut by_mood: HashMap<i32, usize> = HashMap::new();
+            for f in feelings.iter().filter(|f| f.month == month) {
+                *by_mood.entry(f.mood).or_default() += 1;
+            }
+            let dominant = by_mood
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+                .and_then(|(m, _)| pb::Mood::try_from(m).ok())
+                .map(|m| m.as_str_name().to_string())
+                .unwrap_or_default();
+            pb::MonthMood {
+                month,
+                touchpoints: n as i32,
+                mean_valence,
+                dominant_mood: dominant,
+            }
+        })
+        .collect();
+    Ok(Quarterly {
+        dashboard: pb::TrustDashboard {
+            customer: format!("customers/{customer_id}"),
+            quarter: label.to_string(),
+            mood_trend,
+            top_anxieties: top(anxieties, 5),
+            top_expectations: top(expectations, 5),
+            incidents,
+            open_incidents: open,
+            mean_time_to_acknowledge: mean(&ttas),
+            mean_time_to_resolve: mean(&ttrs),
+            commitments_healthy: promises.healthy,
+            commitments_at_risk: promises.at_risk,
+            commitments_breached: promises.breached,
+            trust_index,
+            contributions,
+        },
+        open_critical,
+    })
+}
+
+#[tonic::async_trait]
+impl DashboardService for Dashboard {
+    async fn get_trust_dashboard(
+        &self,
+        req: Request<pb::GetTrustDashboardRequest>,
+    ) -> Result<Response<pb::TrustDashboard>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let mut v = symbolon_platform::Violations::new();
+        let ids = v.check("customer", names::parse(&r.customer, &["customers"]));
+        let quarter = v.check("quarter", Quarter::parse(&r.quarter));
+        v.into_result()?;
+        let (Some(ids), Some(quarter)) = (ids, quarter) else {
+            return Err(status::invalid_argument("customer", "is required"));
+        };
+        caller.ensure_customer(ids[0], &r.customer)?;
+        if symbolon_platform::table::get::<crate::store::CustomerRow>(&self.db, ids[0], ids[0])
+            .await?
+            .is_none()
+        {
+            return Err(status::not_found(&r.customer));
+        }
+        Ok(Response::new(
+            quarterly(&self.db, ids[0], quarter, &r.quarter)
+                .await?
+                .dashboard,
+        ))
+    }
+
+    async fn rank_customers_for_attention(
+        &self,
+        req: Request<pb::RankCustomersForAttentionRequest>,
+    ) -> Result<Response<pb::RankCustomersForAttentionResponse>, Status> {
+        let caller = Caller::of(&req)?;
+        caller.require_vendor(&["admin", "analyst", "frontline"])?;
+        let r = req.into_inner();
+        let mut v = symbolon_platform::Violations::new();
+        let quarter = v.check("quarter", Quarter::parse(&r.quarter));
+        let size = v.check("page_size", paging::page_size(r.page_size));
+        v.into_result()?;
+        let (Some(quarter), Some(size)) = (quarter, size) else {
+            return Err(status::invalid_argument("quarter", "is required"));
+        };
+        let rows = Sql::new(
+            "SELECT id, display_name FROM customers WHERE delete_time IS NULL ORDER BY id",
+        )
+        .query()
+        .fetch_all(self.db.reader())
+        .await
+        .map_err(StoreError::from)?;
+        let mut ranked = Vec::new();
+        for row in rows {
+            let id: String = row.try_get("id").map_err(StoreError::from)?;
+            let q = quarterly(&self.db, &id, quarter, &r.quarter).await?;
+            let mut losses: Vec<&pb::Contribution> = q.dashboard.contributions.iter().collect();
+            // Worst first: the points each input left on the table.
+            losses.sort_by(|a, b| {
+                (b.weight * 100.0 - b.points).total_cmp(&(a.weight * 100.0 - a.points))
+            });
+            let mut reasons: Vec<String> = losses
+                .iter()
+                .filter(|c| c.weight * 100.0 - c.points > 0.5)
+                .take(2)
+                .map(|c| {
+                    format!(
+                        "{}: -{:.1} points ({})",
+                        c.input,
+                        c.weight * 100.0 - c.points,
+                        c.explanation
+                    )
+                })
+                .collect();
+            if q.open_critical > 0 {
+                reasons.insert(0, format!("{} open critical incident(s)", q.open_critical));
+            }
+            ranked.push(pb::CustomerAttention {
+                customer: format!("customers/{id}"),
+                display_name: row.try_get("display_name").map_err(StoreError::from)?,
+                trust_index: q.dashboard.trust_index,
+                attention: 100.0 - q.dashboard.trust_index + 10.0 * f64::from(q.open_critical),
+                reasons,
+            });
+        }
+        ranked.sort_by(|a, b| {
+            b.attention
+                .total_cmp(&a.attention)
+                .then_with(|| a.customer.cmp(&b.customer))
+        });
+        ranked.truncate(size as usize);
+        Ok(Response::new(pb::RankCustomersForAttentionResponse {
+            customers: ranked,
+        }))
+    }
+}

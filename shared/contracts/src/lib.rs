@@ -26,6 +26,12 @@ pub mod customers {
     }
 }
 
+pub mod supplychain {
+    pub mod v1 {
+        tonic::include_proto!("symbolon.supplychain.v1");
+    }
+}
+
 pub mod labs {
     pub mod v1 {
         tonic::include_proto!("symbolon.labs.v1");

@@ -1,0 +1,506 @@
+//! Country profiles and the bulk factor import.
+
+use super::{Api, common::*, insert_once};
+use crate::{
+    convert,
+    model::{normalize, scoring::check_factor_id},
+    store::{self, CountryRow, GLOBAL, ListQuery, StoredFactor, Table, change},
+};
+use std::collections::BTreeMap;
+use symbolon_contracts::supplychain::v1 as pb;
+use symbolon_platform::{
+    Caller, StoreError, Violations, country::CountryCode, db::Sql, status, time::from_timestamp,
+};
+use tonic::{Status, Streaming};
+
+/// Most records one import may carry.
+const MAX_IMPORT_RECORDS: usize = 200_000;
+
+/// Checks one factor value, recording violations under `field`.
+pub(crate) fn check_factor(
+    v: &mut Violations,
+    field: &str,
+    id: &str,
+    f: &pb::FactorValue,
+) -> Option<StoredFactor> {
+    let before = v.fields().count();
+    if !check_factor_id(id) {
+        v.add(
+            field.to_string(),
+            format!(
+                "factor ids are 1-63 characters of a-z, 0-9 and '_', starting with a letter: {id:?}"
+            ),
+        );
+        return None;
+    }
+    let scale = pb::Scale::try_from(f.scale).unwrap_or(pb::Scale::Unspecified);
+    let normalized = match normalize::normalize(f.value, scale) {
+        Ok(n) => Some(n),
+        Err(normalize::ScaleError::Unspecified) => {
+            v.add(
+                format!("{field}.scale"),
+                normalize::ScaleError::Unspecified.to_string(),
+            );
+            None
+        }
+        Err(e) => {
+            v.add(format!("{field}.value"), e.to_string());
+            None
+        }
+    };
+    text(v, &format!("{field}.source"), &f.source, true, 500);
+    let as_of = match &f.as_of_time {
+        None => {
+            v.add(format!("{field}.as_of_time"), "is required");
+            None
+        }
+        Some(t) => v.check(&format!("{field}.as_of_time"), from_timestamp(t)),
+    };
+    if v.fields().count() != before {
+        return None;
+    }
+    Some(StoredFactor {
+        value: f.value,
+        scale: scale as i32,
+        normalized: normalized?,
+        source: f.source.trim().to_string(),
+        as_of: as_of?,
+    })
+}
+
+fn check_factors(
+    v: &mut Violations,
+    field: &str,
+    factors: &std::collections::HashMap<String, pb::FactorValue>,
+) -> BTreeMap<String, StoredFactor> {
+    let mut out = BTreeMap::new();
+    let mut keys: Vec<&String> = factors.keys().collect();
+    keys.sort();
+    for k in keys {
+        if let Some(s) = check_factor(v, &format!("{field}.{k}"), k, &factors[k]) {
+            out.insert(k.clone(), s);
+        }
+    }
+    out
+}
+
+fn encode(factors: &BTreeMap<String, StoredFactor>) -> String {
+    serde_json::to_string(factors).unwrap_or_else(|_| "{}".into())
+}
+
+async fn read(ch: &mut change::Change, cc: &str) -> Result<Option<CountryRow>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM country_profiles WHERE delete_time IS NULL AND id = ",
+        CountryRow::COLUMNS
+    ));
+    sql.bind(cc);
+    ch.one(&sql).await
+}
+
+async fn write(
+    ch: &mut change::Change,
+    existing: Option<&CountryRow>,
+    cc: &str,
+    display_name: &str,
+    factors: &BTreeMap<String, StoredFactor>,
+    now: i64,
+) -> Result<Option<CountryRow>, StoreError> {
+    let sql = match existing {
+        Some(_) => {
+            let mut s = Sql::new("UPDATE country_profiles SET display_name = ");
+            s.bind(display_name)
+                .push(", factors = ")
+                .bind(encode(factors))
+                .push(", update_time = ")
+                .bind(now)
+                .push(", version = version + 1 WHERE id = ")
+                .bind(cc)
+                .push(&format!(" RETURNING {}", CountryRow::COLUMNS));
+            s
+        }
+        None => {
+            let mut s = Sql::new(
+                "INSERT INTO country_profiles (id, scope, display_name, factors, create_time, update_time) VALUES (",
+            );
+            s.bind(cc)
+                .push(", ")
+                .bind(GLOBAL)
+                .push(", ")
+                .bind(display_name)
+                .push(", ")
+                .bind(encode(factors))
+                .push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(now)
+                .push(&format!(") RETURNING {}", CountryRow::COLUMNS));
+            s
+        }
+    };
+    ch.one(&sql).await
+}
+
+impl Api {
+    pub(super) async fn create_country_profile(
+        &self,
+        c: &Caller,
+        r: pb::CreateCountryProfileRequest,
+    ) -> Result<pb::CountryProfile, Status> {
+        c.require_vendor(PROFILE_WRITERS)?;
+        let mut v = Violations::new();
+        let key = request_key(c, &r.request_id, &mut v);
+        let p = r.country_profile.unwrap_or_default();
+        let cc = v
+            .check("country_profile.country", CountryCode::parse(&p.country))
+            .map(|c| c.to_string())
+            .unwrap_or_default();
+        text(
+            &mut v,
+            "country_profile.display_name",
+            &p.display_name,
+            false,
+            200,
+        );
+        let factors = check_factors(&mut v, "country_profile.factors", &p.factors);
+        v.into_result()?;
+        let name = format!("countryProfiles/{cc}");
+        let now = self.clock.now();
+        let mut ch = change::begin(&self.db).await?;
+        let (row, created): (CountryRow, bool) = insert_once(
+            &mut ch,
+            "country_profiles",
+            &[
+                "id",
+                "scope",
+                "display_name",
+                "factors",
+                "create_time",
+                "update_time",
+            ],
+            vec![
+                cc.clone().into(),
+                GLOBAL.into(),
+                p.display_name.trim().into(),
+                encode(&factors).into(),
+                now.into(),
+                now.into(),
+            ],
+            key,
+            &name,
+        )
+        .await?;
+        if created {
+            self.commit(ch, now, &format!("{name} created"), true)
+                .await?;
+        } else {
+            ch.rollback().await?;
+        }
+        Ok(convert::country(row))
+    }
+
+    pub(super) async fn get_country_profile(
+        &self,
+        c: &Caller,
+        r: pb::GetCountryProfileRequest,
+    ) -> Result<pb::CountryProfile, Status> {
+        c.require_vendor(READERS)?;
+        let cc = parse_country_name("name", &r.name)?;
+        let row = store::get::<CountryRow>(&self.db, GLOBAL, &cc)
+            .await?
+            .filter(|r| r.meta.delete_time.is_none())
+            .ok_or_else(|| status::not_found(&r.name))?;
+        Ok(convert::country(row))
+    }
+
+    pub(super) async fn list_country_profiles(
+        &self,
+        c: &Caller,
+        r: pb::ListCountryProfilesRequest,
+    ) -> Result<pb::ListCountryProfilesResponse, Status> {
+        c.require_vendor(READERS)?;
+        let mut v = Violations::new();
+        let (limit, after) = page(r.page_size, &r.page_token, "countryProfiles", &mut v);
+        v.into_result()?;
+        let page = store::list::<CountryRow>(
+            &self.db,
+            ListQuery {
+                scope: Some(GLOBAL),
+                filter: "",
+                after,
+                limit,
+                show_deleted: false,
+            },
+        )
+        .await?
+        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        Ok(pb::ListCountryProfilesResponse {
+            country_profiles: page.rows.into_iter().map(convert::country).collect(),
+            next_page_token: next_token(page.next_after, "countryProfiles"),
+        })
+    }
+
+    pub(super) async fn update_country_profile(
+        &self,
+        c: &Caller,
+        r: pb::UpdateCountryProfileRequest,
+    ) -> Result<pb::CountryProfile, Status> {
+        c.require_vendor(PROFILE_WRITERS)?;
+        let p = r.country_profile.unwrap_or_default();
+        let cc = parse_country_name("country_profile.name", &p.name)?;
+        let mut v = Violations::new();
+        // Paths: display_name, factors, factors.<id>. Without a mask: display_name when
+        // set, and each factor given (merged into the existing ones).
+        let mut paths: Vec<String> = match &r.update_mask {
+            Some(m) if !m.paths.is_empty() => m.paths.clone(),
+            _ => {
+                let mut p2 = Vec::new();
+                if !p.display_name.is_empty() {
+                    p2.push("display_name".to_string());
+                }
+                p2.extend(p.factors.keys().map(|k| format!("factors.{k}")));
+                p2
+            }
+        };
+        paths.sort();
+        paths.dedup();
+        if paths.is_empty() {
+            v.add("update_mask", "nothing to update");
+        }
+        for path in &paths {
+            if path == "display_name" {
+                text(
+                    &mut v,
+                    "country_profile.display_name",
+                    &p.display_name,
+                    false,
+                    200,
+                );
+            } else if path != "factors" && !path.starts_with("factors.") {
+                v.add(
+                    "update_mask.paths",
+                    format!(
+                        "{path:?} cannot be updated; allowed: display_name, factors, factors.<id>"
+                    ),
+                );
+            }
+        }
+        let factors = check_factors(&mut v, "country_profile.factors", &p.factors);
+        v.into_result()?;
+        let name = format!("countryProfiles/{cc}");
+        let now = self.clock.now();
+        let mut ch = change::begin(&self.db).await?;
+        let existing = read(&mut ch, &cc).await?;
+        if existing.is_none() && !r.allow_missing {
+            ch.rollback().await?;
+            return Err(status::not_found(&name));
+        }
+        if let (Some(e), Some(want)) = (&existing, etag_version(&p.etag))
+            && e.meta.version != want
+        {
+            ch.rollback().await?;
+            return Err(status::stale_etag(&name));
+        }
+        let mut display_name = existing
+            .as_ref()
+            .map(|e| e.display_name.clone())
+            .unwrap_or_default();
+        let mut merged = existing
+            .as_ref()
+            .map(|e| e.factors.clone())
+            .unwrap_or_default();
+        for path in &paths {
+            if path == "display_name" {
+                display_name = p.display_name.trim().to_string();
+            } else if path == "factors" {
+                merged = factors.clone();
+            } else if let Some(id) = path.strip_prefix("factors.") {
+                match factors.get(id) {
+                    Some(f) => {
+                        merged.insert(id.to_string(), f.clone());
+                    }
+                    None => {
+                        merged.remove(id);
+                    }
+                }
+            }
+        }
+        let row = write(&mut ch, existing.as_ref(), &cc, &display_name, &merged, now)
+            .await?
+            .ok_or_else(|| status::not_found(&name))?;
+        self.commit(
+            ch,
+            now,
+            &format!("{name} updated ({})", paths.join(", ")),
+            true,
+        )
+        .await?;
+        Ok(convert::country(row))
+    }
+
+    pub(super) async fn delete_country_profile(
+        &self,
+        c: &Caller,
+        r: pb::DeleteCountryProfileRequest,
+    ) -> Result<pb::CountryProfile, Status> {
+        c.require_vendor(PROFILE_WRITERS)?;
+        let cc = parse_country_name("name", &r.name)?;
+        let now = self.clock.now();
+        let mut ch = change::begin(&self.db).await?;
+        let mut sql = Sql::new("DELETE FROM country_profiles WHERE id = ");
+        sql.bind(cc.clone());
+        if let Some(want) = etag_version(&r.etag) {
+            sql.push(" AND version = ").bind(want);
+        }
+        sql.push(&format!(" RETURNING {}", CountryRow::COLUMNS));
+        let Some(row) = ch.one::<CountryRow>(&sql).await? else {
+            let exists = read(&mut ch, &cc).await?.is_some();
+            ch.rollback().await?;
+            return Err(if exists {
+                status::stale_etag(&r.name)
+            } else {
+                status::not_found(&r.name)
+            });
+        };
+        self.commit(ch, now, &format!("{} deleted", r.name), true)
+            .await?;
+        Ok(convert::country(row))
+    }
+
+    pub(super) async fn import_country_factors(
+        &self,
+        c: &Caller,
+        mut stream: Streaming<pb::ImportCountryFactorsRequest>,
+    ) -> Result<pb::ImportCountryFactorsResponse, Status> {
+        c.require_vendor(PROFILE_WRITERS)?;
+        let mut mode = None;
+        let mut records = Vec::new();
+        while let Some(msg) = stream.message().await? {
+            if mode.is_none() {
+                mode = Some(pb::ImportMode::try_from(msg.mode).unwrap_or_default());
+            }
+            records.extend(msg.records);
+            if records.len() > MAX_IMPORT_RECORDS {
+                return Err(status::invalid_argument(
+                    "records",
+                    format!("at most {MAX_IMPORT_RECORDS} records per import"),
+                ));
+            }
+        }
+        let mode = mode.unwrap_or_default();
+        let mut errors = Vec::new();
+        // country -> (display name, factors)
+        let mut good: BTreeMap<String, (String, BTreeMap<String, StoredFactor>)> = BTreeMap::new();
+        let mut applied = 0i64;
+        for (i, rec) in records.iter().enumerate() {
+            let mut v = Violations::new();
+            let field = format!("records[{i}]");
+            let cc = v
+                .check(
+                    &format!("{field}.country"),
+                    CountryCode::parse(&rec.country),
+                )
+                .map(|c| c.to_string());
+            let f = match &rec.value {
+                None => {
+                    v.add(format!("{field}.value"), "is required");
+                    None
+                }
+                Some(val) => {
+                    if check_factor_id(&rec.factor) {
+                        check_factor(&mut v, &format!("{field}.value"), &rec.factor, val)
+                    } else {
+                        v.add(
+                            format!("{field}.factor"),
+                            "factor ids are 1-63 characters of a-z, 0-9 and '_', starting with a letter",
+                        );
+                        None
+                    }
+                }
+            };
+            text(
+                &mut v,
+                &format!("{field}.display_name"),
+                &rec.display_name,
+                false,
+                200,
+            );
+            match v.into_result() {
+                Err(s) => {
+                    for (fv_field, desc) in violations_of(&s) {
+                        errors.push(pb::RecordError {
+                            index: i as i64,
+                            field: fv_field,
+                            description: desc,
+                        });
+                    }
+                }
+                Ok(()) => {
+                    if let (Some(cc), Some(f)) = (cc, f) {
+                        let entry = good.entry(cc).or_default();
+                        if !rec.display_name.trim().is_empty() {
+                            entry.0 = rec.display_name.trim().to_string();
+                        }
+                        entry.1.insert(rec.factor.clone(), f);
+                        applied += 1;
+                    }
+                }
+            }
+        }
+        let all_or_nothing = mode != pb::ImportMode::GoodRows;
+        if (all_or_nothing && !errors.is_empty()) || good.is_empty() {
+            return Ok(pb::ImportCountryFactorsResponse {
+                records_received: records.len() as i64,
+                records_applied: 0,
+                errors,
+                profiles_written: 0,
+            });
+        }
+        let now = self.clock.now();
+        let mut ch = change::begin(&self.db).await?;
+        let mut written = 0i64;
+        for (cc, (display_name, factors)) in &good {
+            let existing = read(&mut ch, cc).await?;
+            let mut merged = existing
+                .as_ref()
+                .map(|e| e.factors.clone())
+                .unwrap_or_default();
+            merged.extend(factors.clone());
+            let name = if display_name.is_empty() {
+                existing
+                    .as_ref()
+                    .map(|e| e.display_name.clone())
+                    .unwrap_or_default()
+            } else {
+                display_name.clone()
+            };
+            write(&mut ch, existing.as_ref(), cc, &name, &merged, now).await?;
+            written += 1;
+        }
+        self.commit(
+            ch,
+            now,
+            &format!("country factors imported ({written} profiles)"),
+            true,
+        )
+        .await?;
+        Ok(pb::ImportCountryFactorsResponse {
+            records_received: records.len() as i64,
+            records_applied: applied,
+            errors,
+            profiles_written: written,
+        })
+    }
+}
+
+/// The field violations of an INVALID_ARGUMENT status.
+fn violations_of(s: &Status) -> Vec<(String, String)> {
+    use tonic_types::StatusExt;
+    s.get_details_bad_request()
+        .map(|b| {
+            b.field_violations
+                .into_iter()
+                .map(|f| (f.field, f.description))
+                .collect()
+        })
+        .unwrap_or_else(|| vec![(String::new(), s.message().to_string())])
+}

@@ -1,0 +1,500 @@
+//! Scoring models, country scores and the ranking.
+
+use super::{Api, common::*, insert_once};
+use crate::{
+    convert,
+    model::scoring::{self, validate_weights},
+    store::{self, CountryRow, GLOBAL, ListQuery, ModelRow, ScoreRow, Table, change, snapshot},
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use prost::Message;
+use std::collections::BTreeMap;
+use symbolon_contracts::supplychain::v1 as pb;
+use symbolon_platform::{
+    Caller, Violations,
+    db::{Sql, Value},
+    names, status,
+    time::to_timestamp,
+};
+use tonic::Status;
+
+fn check_weights(
+    v: &mut Violations,
+    field: &str,
+    w: &std::collections::HashMap<String, f64>,
+) -> BTreeMap<String, f64> {
+    let weights: BTreeMap<String, f64> = w.iter().map(|(k, x)| (k.clone(), *x)).collect();
+    if let Err(errors) = validate_weights(&weights) {
+        for (k, e) in errors {
+            if k.is_empty() {
+                v.add(field, e.to_string());
+            } else {
+                v.add(format!("{field}.{k}"), e.to_string());
+            }
+        }
+    }
+    weights
+}
+
+/// Scores a country row with a model row.
+pub(crate) fn score_of(country: &CountryRow, model: &ModelRow, now: i64) -> pb::CountryScore {
+    let s = scoring::score(&model.weights, &|f| {
+        country.factors.get(f).map(|x| x.normalized)
+    });
+    pb::CountryScore {
+        name: String::new(),
+        country: country.meta.id.clone(),
+        score: s.total,
+        model: format!("scoringModels/{}", model.meta.id),
+        model_version: model.model_version,
+        contributions: s
+            .contributions
+            .into_iter()
+            .map(|c| pb::FactorContribution {
+                input: country.factors.get(&c.factor).map(convert::factor),
+                factor: c.factor,
+                weight: c.weight,
+                normalized_value: c.normalized,
+                contribution: c.points,
+                present: c.present,
+            })
+            .collect(),
+        rank: 0,
+        compute_time: Some(to_timestamp(now)),
+    }
+}
+
+impl Api {
+    async fn model_named(&self, field: &str, name: &str) -> Result<ModelRow, Status> {
+        if name.is_empty() {
+            let mut conn = self
+                .db
+                .reader()
+                .acquire()
+                .await
+                .map_err(symbolon_platform::StoreError::from)?;
+            return snapshot::active_model(&mut conn).await?.ok_or_else(|| {
+                status::failed_precondition(
+                    "NO_ACTIVE_MODEL",
+                    "scoringModels",
+                    "no scoring model is active: create one (the first is activated) or activate one",
+                )
+            });
+        }
+        let id = parse_id(field, name, "scoringModels")?;
+        store::get::<ModelRow>(&self.db, GLOBAL, &id)
+            .await?
+            .filter(|m| m.meta.delete_time.is_none())
+            .ok_or_else(|| status::not_found(name))
+    }
+
+    pub(super) async fn create_scoring_model(
+        &self,
+        c: &Caller,
+        r: pb::CreateScoringModelRequest,
+    ) -> Result<pb::ScoringModel, Status> {
+        c.require_vendor(PROFILE_WRITERS)?;
+        let mut v = Violations::new();
+        let key = request_key(c, &r.request_id, &mut v);
+        let m = r.scoring_model.unwrap_or_default();
+        text(
+            &mut v,
+            "scoring_model.display_name",
+            &m.display_name,
+            true,
+            200,
+        );
+        text(
+            &mut v,
+            "scoring_model.description",
+            &m.description,
+            false,
+            2000,
+        );
+        let weights = check_weights(&mut v, "scoring_model.weights", &m.weights);
+        if !r.scoring_model_id.is_empty() {
+            v.check("scoring_model_id", names::check_id(&r.scoring_model_id));
+        }
+        v.into_result()?;
+        let id = if r.scoring_model_id.is_empty() {
+            names::new_id()
+        } else {
+            r.scoring_model_id.clone()
+        };
+        let name = format!("scoringModels/{id}");
+        let now = self.clock.now();
+        let mut ch = change::begin(&self.db).await?;
+        let active_exists = snapshot::active_model(ch.conn()).await?.is_some();
+        let (row, created): (ModelRow, bool) = insert_once(
+            &mut ch,
+            "scoring_models",
+            &[
+                "id",
+                "scope",
+                "display_name",
+                "description",
+                "weights",
+                "model_version",
+                "active",
+                "create_time",
+                "update_time",
+            ],
+            vec![
+                id.into(),
+                GLOBAL.into(),
+                m.display_name.trim().into(),
+                m.description.clone().into(),
+                serde_json::to_string(&weights).unwrap_or_default().into(),
+                Value::Int(1),
+                Value::Int(i64::from(!active_exists)),
+                now.into(),
+                now.into(),
+            ],
+            key,
+            &name,
+        )
+        .await?;
+        if created {
+            self.commit(ch, now, &format!("{name} created"), false)
+                .await?;
+        } else {
+            ch.rollback().await?;
+        }
+        Ok(convert::model(row))
+    }
+
+    pub(super) async fn get_scoring_model(
+        &self,
+        c: &Caller,
+        r: pb::GetScoringModelRequest,
+    ) -> Result<pb::ScoringModel, Status> {
+        c.require_vendor(READERS)?;
+        let id = parse_id("name", &r.name, "scoringModels")?;
+        let row = store::get::<ModelRow>(&self.db, GLOBAL, &id)
+            .await?
+            .ok_or_else(|| status::not_found(&r.name))?;
+        Ok(convert::model(row))
+    }
+
+    pub(super) async fn list_scoring_models(
+        &self,
+        c: &Caller,
+        r: pb::ListScoringModelsRequest,
+    ) -> Result<pb::ListScoringModelsResponse, Status> {
+        c.require_vendor(READERS)?;
+        let mut v = Violations::new();
+        let (limit, after) = page(r.page_size, &r.page_token, "scoringModels", &mut v);
+        v.into_result()?;
+        let page = store::list::<ModelRow>(
+            &self.db,
+            ListQuery {
+                scope: Some(GLOBAL),
+                filter: "",
+                after,
+                limit,
+                show_deleted: false,
+            },
+        )
+        .await?
+        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        Ok(pb::ListScoringModelsResponse {
+            scoring_models: page.rows.into_iter().map(convert::model).collect(),
+            next_page_token: next_token(page.next_after, "scoringModels"),
+        })
+    }
+
+    pub(super) async fn update_scoring_model(
+        &self,
+        c: &Caller,
+        r: pb::UpdateScoringModelRequest,
+    ) -> Result<pb::ScoringModel, Status> {
+        c.require_vendor(PROFILE_WRITERS)?;
+        let m = r.scoring_model.unwrap_or_default();
+        let id = parse_id("scoring_model.name", &m.name, "scoringModels")?;
+        let mut v = Violations::new();
+        let mut populated = Vec::new();
+        if !m.display_name.is_empty() {
+            populated.push("display_name");
+        }
+        if !m.description.is_empty() {
+            populated.push("description");
+        }
+        if !m.weights.is_empty() {
+            populated.push("weights");
+        }
+        let paths = mask_paths(
+            r.update_mask.as_ref(),
+            &["display_name", "description", "weights"],
+            &populated,
+            &mut v,
+        );
+        let mut sets: Vec<(&'static str, Value)> = Vec::new();
+        let mut bump = false;
+        for p in &paths {
+            match *p {
+                "display_name" => {
+                    text(
+                        &mut v,
+                        "scoring_model.display_name",
+                        &m.display_name,
+                        true,
+                        200,
+                    );
+                    sets.push(("display_name", m.display_name.trim().into()));
+                }
+                "description" => {
+                    text(
+                        &mut v,
+                        "scoring_model.description",
+                        &m.description,
+                        false,
+                        2000,
+                    );
+                    sets.push(("description", m.description.clone().into()));
+                }
+                _ => {
+                    let w = check_weights(&mut v, "scoring_model.weights", &m.weights);
+                    sets.push((
+                        "weights",
+                        serde_json::to_string(&w).unwrap_or_default().into(),
+                    ));
+                    bump = true;
+                }
+            }
+        }
+        v.into_result()?;
+        let now = self.clock.now();
+        let mut ch = change::begin(&self.db).await?;
+        let mut sql = Sql::new("UPDATE scoring_models SET ");
+        for (col, val) in sets {
+            sql.push(col).push(" = ").bind(val).push(", ");
+        }
+        if bump {
+            sql.push("model_version = model_version + 1, ");
+        }
+        sql.push("update_time = ")
+            .bind(now)
+            .push(", version = version + 1 WHERE delete_time IS NULL AND id = ")
+            .bind(id.clone());
+        if let Some(want) = etag_version(&m.etag) {
+            sql.push(" AND version = ").bind(want);
+        }
+        sql.push(&format!(" RETURNING {}", ModelRow::COLUMNS));
+        let Some(row) = ch.one::<ModelRow>(&sql).await? else {
+            ch.rollback().await?;
+            let exists = store::get::<ModelRow>(&self.db, GLOBAL, &id)
+                .await?
+                .is_some_and(|m| m.meta.delete_time.is_none());
+            return Err(if exists {
+                status::stale_etag(&m.name)
+            } else {
+                status::not_found(&m.name)
+            });
+        };
+        self.commit(ch, now, &format!("{} updated", m.name), false)
+            .await?;
+        Ok(convert::model(row))
+    }
+
+    pub(super) async fn delete_scoring_model(
+        &self,
+        c: &Caller,
+        r: pb::DeleteScoringModelRequest,
+    ) -> Result<pb::ScoringModel, Status> {
+        c.require_vendor(PROFILE_WRITERS)?;
+        let id = parse_id("name", &r.name, "scoringModels")?;
+        let existing = store::get::<ModelRow>(&self.db, GLOBAL, &id)
+            .await?
+            .filter(|m| m.meta.delete_time.is_none())
+            .ok_or_else(|| status::not_found(&r.name))?;
+        if existing.active {
+            return Err(status::failed_precondition(
+                "MODEL_ACTIVE",
+                &r.name,
+                "the active scoring model cannot be deleted: activate another first",
+            ));
+        }
+        let now = self.clock.now();
+        let w = store::soft_delete::<ModelRow>(&self.db, GLOBAL, &id, etag_version(&r.etag), now)
+            .await?;
+        Ok(convert::model(written(w, &r.name)?))
+    }
+
+    pub(super) async fn activate_scoring_model(
+        &self,
+        c: &Caller,
+        r: pb::ActivateScoringModelRequest,
+    ) -> Result<pb::ScoringModel, Status> {
+        c.require_vendor(PROFILE_WRITERS)?;
+        let id = parse_id("name", &r.name, "scoringModels")?;
+        let now = self.clock.now();
+        let mut ch = change::begin(&self.db).await?;
+        let mut off = Sql::new("UPDATE scoring_models SET active = 0, update_time = ");
+        off.bind(now)
+            .push(", version = version + 1 WHERE active = 1 AND id <> ")
+            .bind(id.clone());
+        ch.exec(&off).await?;
+        let mut on = Sql::new("UPDATE scoring_models SET active = 1, update_time = ");
+        on.bind(now)
+            .push(", version = version + 1 WHERE delete_time IS NULL AND active = 0 AND id = ")
+            .bind(id.clone());
+        ch.exec(&on).await?;
+        let mut read = Sql::new(&format!(
+            "SELECT {} FROM scoring_models WHERE delete_time IS NULL AND id = ",
+            ModelRow::COLUMNS
+        ));
+        read.bind(id);
+        let Some(row) = ch.one::<ModelRow>(&read).await? else {
+            ch.rollback().await?;
+            return Err(status::not_found(&r.name));
+        };
+        self.commit(ch, now, &format!("{} activated", r.name), false)
+            .await?;
+        Ok(convert::model(row))
+    }
+
+    pub(super) async fn score_country(
+        &self,
+        c: &Caller,
+        r: pb::ScoreCountryRequest,
+    ) -> Result<pb::CountryScore, Status> {
+        c.require_vendor(READERS)?;
+        let cc = parse_country_name("country_profile", &r.country_profile)?;
+        let model = self.model_named("scoring_model", &r.scoring_model).await?;
+        let country = store::get::<CountryRow>(&self.db, GLOBAL, &cc)
+            .await?
+            .filter(|r| r.meta.delete_time.is_none())
+            .ok_or_else(|| status::not_found(&r.country_profile))?;
+        let now = self.clock.now();
+        let mut s = score_of(&country, &model, now);
+        let id = names::new_id();
+        s.name = format!("countryProfiles/{cc}/scores/{id}");
+        let mut sql = Sql::new(
+            "INSERT INTO country_scores (id, country, score, model, model_version, detail, compute_time) VALUES (",
+        );
+        sql.bind(id)
+            .push(", ")
+            .bind(cc)
+            .push(", ")
+            .bind(s.score)
+            .push(", ")
+            .bind(s.model.clone())
+            .push(", ")
+            .bind(s.model_version)
+            .push(", ")
+            .bind(STANDARD.encode(s.encode_to_vec()))
+            .push(", ")
+            .bind(now)
+            .push(")");
+        sql.query()
+            .execute(self.db.writer())
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        Ok(s)
+    }
+
+    pub(super) async fn list_country_scores(
+        &self,
+        c: &Caller,
+        r: pb::ListCountryScoresRequest,
+    ) -> Result<pb::ListCountryScoresResponse, Status> {
+        c.require_vendor(READERS)?;
+        let cc = parse_country_name("parent", &r.parent)?;
+        let query = format!("scores;{cc}");
+        let mut v = Violations::new();
+        let (limit, after) = page(r.page_size, &r.page_token, &query, &mut v);
+        v.into_result()?;
+        let page = store::list::<ScoreRow>(
+            &self.db,
+            ListQuery {
+                scope: Some(&cc),
+                filter: "",
+                after,
+                limit,
+                show_deleted: false,
+            },
+        )
+        .await?
+        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let scores = page
+            .rows
+            .into_iter()
+            .map(|row| {
+                let mut s = STANDARD
+                    .decode(&row.detail)
+                    .ok()
+                    .and_then(|b| pb::CountryScore::decode(b.as_slice()).ok())
+                    .unwrap_or_default();
+                s.name = format!("countryProfiles/{}/scores/{}", row.country, row.id);
+                s.country = row.country;
+                s.score = row.score;
+                s.model = row.model;
+                s.model_version = row.model_version;
+                s.compute_time = Some(to_timestamp(row.compute_time));
+                s
+            })
+            .collect();
+        Ok(pb::ListCountryScoresResponse {
+            country_scores: scores,
+            next_page_token: next_token(page.next_after, &query),
+        })
+    }
+
+    pub(super) async fn rank_countries(
+        &self,
+        c: &Caller,
+        r: pb::RankCountriesRequest,
+    ) -> Result<pb::RankCountriesResponse, Status> {
+        c.require_vendor(READERS)?;
+        let model = self.model_named("scoring_model", &r.scoring_model).await?;
+        let query = format!("rank;{};{}", model.meta.id, model.model_version);
+        let mut v = Violations::new();
+        let (limit, after) = page(r.page_size, &r.page_token, &query, &mut v);
+        let start: usize = match after {
+            None => 0,
+            Some(a) => match a.parse() {
+                Ok(n) => n,
+                Err(_) => {
+                    v.add("page_token", "is not a token issued for this query");
+                    0
+                }
+            },
+        };
+        v.into_result()?;
+        let rows: Vec<CountryRow> = Sql::new(&format!(
+            "SELECT {} FROM country_profiles WHERE delete_time IS NULL",
+            CountryRow::COLUMNS
+        ))
+        .query()
+        .fetch_all(self.db.reader())
+        .await
+        .map_err(symbolon_platform::StoreError::from)?
+        .iter()
+        .map(CountryRow::from_row)
+        .collect::<Result<_, _>>()
+        .map_err(symbolon_platform::StoreError::from)?;
+        let now = self.clock.now();
+        let mut scores: Vec<pb::CountryScore> =
+            rows.iter().map(|c| score_of(c, &model, now)).collect();
+        scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.country.cmp(&b.country)));
+        // Equal scores share a rank.
+        let mut last: Option<f64> = None;
+        let mut rank = 0;
+        for (i, s) in scores.iter_mut().enumerate() {
+            if last != Some(s.score) {
+                rank = i as i32 + 1;
+                last = Some(s.score);
+            }
+            s.rank = rank;
+        }
+        let end = (start + limit as usize).min(scores.len());
+        let page: Vec<pb::CountryScore> = scores.get(start..end).unwrap_or_default().to_vec();
+        let next = (end < scores.len()).then(|| end.to_string());
+        Ok(pb::RankCountriesResponse {
+            country_scores: page,
+            next_page_token: next_token(next, &query),
+            scoring_model: format!("scoringModels/{}", model.meta.id),
+            model_version: model.model_version,
+        })
+    }
+}

@@ -1,0 +1,206 @@
+//! Changes of live data.
+//!
+//! Every write that can alter coverage (depots, stock, reservations, country profiles,
+//! scoring models, registrations) runs inside a [`Change`]:
+//!
+//! 1. `BEGIN`, then lock the single `sc_state` row (`SELECT … FOR UPDATE` on
+//!    PostgreSQL; SQLite has a single writer connection). Changes are therefore
+//!    serialised across every replica sharing the database.
+//! 2. The caller's statements run on the transaction.
+//! 3. On commit, every live registration is re-assessed against a snapshot read inside
+//!    the same transaction; registrations whose state or redundancy changed are
+//!    updated and a risk event is appended with the next sequence number.
+//! 4. `data_version` is bumped (replicas drop their cached snapshot) and the
+//!    transaction commits.
+//!
+//! So a change and its re-assessment commit or fail together, re-assessment happens
+//! exactly once (by the replica that made the change), and sequence numbers are
+//! gap-free and in commit order — a subscriber resuming after sequence n on any replica
+//! gets exactly the events after n.
+
+use super::{EventRow, RegistrationRow, Table, snapshot};
+use crate::{convert, model::coverage::Params};
+use sqlx::{Any, AnyConnection, Transaction};
+use symbolon_platform::{
+    Database, StoreError,
+    db::{Backend, Sql},
+};
+
+/// An open change.
+pub struct Change {
+    tx: Transaction<'static, Any>,
+    last_seq: i64,
+}
+
+/// What a committed change produced.
+#[derive(Debug, Default)]
+pub struct Committed {
+    /// The last risk event sequence after the commit.
+    pub last_seq: i64,
+    /// Events appended.
+    pub events: Vec<EventRow>,
+}
+
+/// Starts a change, waiting for any other change to commit first.
+pub async fn begin(db: &Database) -> Result<Change, StoreError> {
+    let mut tx = db.writer().begin().await?;
+    let lock = match db.backend() {
+        Backend::Postgres => {
+            "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1 FOR UPDATE"
+        }
+        Backend::Sqlite => "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1",
+    };
+    let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
+    let last_seq: i64 = sqlx::Row::try_get(&row, "last_event_seq")?;
+    Ok(Change { tx, last_seq })
+}
+
+impl Change {
+    /// The connection of the transaction.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+
+    /// Runs a statement; returns the rows affected.
+    pub async fn exec(&mut self, sql: &Sql) -> Result<u64, StoreError> {
+        Ok(sql.query().execute(&mut *self.tx).await?.rows_affected())
+    }
+
+    /// Runs a query returning at most one row of `T`.
+    pub async fn one<T: Table>(&mut self, sql: &Sql) -> Result<Option<T>, StoreError> {
+        let row = sql.query().fetch_optional(&mut *self.tx).await?;
+        Ok(row.as_ref().map(T::from_row).transpose()?)
+    }
+
+    /// Runs a query returning rows of `T`.
+    pub async fn all<T: Table>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
+        let rows = sql.query().fetch_all(&mut *self.tx).await?;
+        Ok(rows.iter().map(T::from_row).collect::<Result<_, _>>()?)
+    }
+
+    /// Gives up: nothing is written.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
+    /// Re-assesses registrations (when `reassess`), records risk events with `cause`,
+    /// bumps the data version and commits.
+    pub async fn commit(
+        mut self,
+        params: &Params,
+        now: i64,
+        cause: &str,
+        reassess: bool,
+    ) -> Result<Committed, StoreError> {
+        let mut events = Vec::new();
+        if reassess {
+            events = self.reassess(params, now, cause).await?;
+        }
+        let last_seq = self.last_seq;
+        let mut bump =
+            Sql::new("UPDATE sc_state SET data_version = data_version + 1, last_event_seq = ");
+        bump.bind(last_seq).push(" WHERE id = 1");
+        bump.query().execute(&mut *self.tx).await?;
+        self.tx.commit().await?;
+        Ok(Committed { last_seq, events })
+    }
+
+    async fn reassess(
+        &mut self,
+        params: &Params,
+        now: i64,
+        cause: &str,
+    ) -> Result<Vec<EventRow>, StoreError> {
+        let regs: Vec<RegistrationRow> = self
+            .all(&Sql::new(&format!(
+                "SELECT {} FROM {} WHERE delete_time IS NULL ORDER BY id",
+                RegistrationRow::COLUMNS,
+                RegistrationRow::NAME
+            )))
+            .await?;
+        if regs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let snap = snapshot::load(&mut self.tx).await?;
+        let mut events = Vec::new();
+        for r in regs {
+            let a = convert::assess_registration(&snap, params, &r);
+            let state = convert::state_of(&a);
+            let redundancy = i64::from(a.redundancy);
+            if state as i32 == r.state && redundancy == r.redundancy {
+                continue;
+            }
+            let encoded = convert::encode_assessment(&a);
+            let mut up = Sql::new("UPDATE coverage_registrations SET state = ");
+            up.bind(state as i32)
+                .push(", redundancy = ")
+                .bind(redundancy)
+                .push(", assessment = ")
+                .bind(encoded.clone())
+                .push(", update_time = ")
+                .bind(now)
+                .push(", version = version + 1 WHERE id = ")
+                .bind(r.meta.id.clone());
+            self.exec(&up).await?;
+            self.last_seq += 1;
+            let ev = EventRow {
+                seq: self.last_seq,
+                registration_id: r.meta.id.clone(),
+                reference: r.reference.clone(),
+                previous_state: r.state,
+                state: state as i32,
+                previous_redundancy: r.redundancy,
+                redundancy,
+                cause: cause.to_string(),
+                assessment: encoded,
+                event_time: now,
+            };
+            let mut ins = Sql::new(
+                "INSERT INTO risk_events (seq, registration_id, reference, previous_state, \
+                 state, previous_redundancy, redundancy, cause, assessment, event_time) VALUES (",
+            );
+            ins.bind(ev.seq)
+                .push(", ")
+                .bind(ev.registration_id.clone())
+                .push(", ")
+                .bind(ev.reference.clone())
+                .push(", ")
+                .bind(ev.previous_state)
+                .push(", ")
+                .bind(ev.state)
+                .push(", ")
+                .bind(ev.previous_redundancy)
+                .push(", ")
+                .bind(ev.redundancy)
+                .push(", ")
+                .bind(ev.cause.clone())
+                .push(", ")
+                .bind(ev.assessment.clone())
+                .push(", ")
+                .bind(ev.event_time)
+                .push(")");
+            self.exec(&ins).await?;
+            events.push(ev);
+        }
+        Ok(events)
+    }
+}
+
+/// Events after `after`, oldest first, at most `limit`.
+pub async fn events_after(
+    db: &Database,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    let mut sql = Sql::new(
+        "SELECT seq, registration_id, reference, previous_state, state, previous_redundancy, \
+         redundancy, cause, assessment, event_time FROM risk_events WHERE seq > ",
+    );
+    sql.bind(after).push(" ORDER BY seq LIMIT ").bind(limit);
+    let rows = sql.query().fetch_all(db.reader()).await?;
+    Ok(rows
+        .iter()
+        .map(EventRow::from_row)
+        .collect::<Result<_, _>>()?)
+}

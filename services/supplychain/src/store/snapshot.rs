@@ -1,0 +1,139 @@
+//! Reading a consistent [`Snapshot`] of depots, stock, countries and the active model,
+//! and caching it per replica until `sc_state.data_version` moves.
+
+use super::{CountryRow, DepotRow, GLOBAL, ModelRow, Table};
+use crate::model::coverage::{CountryData, DepotData, Snapshot};
+use sqlx::{AnyConnection, Row};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::{Arc, Mutex},
+};
+use symbolon_contracts::supplychain::v1::DepotStatus;
+use symbolon_platform::{
+    Database, StoreError,
+    db::{Backend, Sql},
+};
+
+/// Reads everything the coverage engine needs through `conn` (inside a transaction,
+/// so the picture is consistent).
+pub async fn load(conn: &mut AnyConnection) -> Result<Snapshot, StoreError> {
+    let depots: Vec<DepotRow> = Sql::new(&format!(
+        "SELECT {} FROM depots WHERE delete_time IS NULL ORDER BY id",
+        DepotRow::COLUMNS
+    ))
+    .query()
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(DepotRow::from_row)
+    .collect::<Result<_, _>>()?;
+    let stock =
+        sqlx::query("SELECT depot_id, id, on_hand - reserved AS available FROM stock_levels")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut by_depot: HashMap<String, BTreeMap<String, i64>> = HashMap::new();
+    for r in &stock {
+        by_depot
+            .entry(r.try_get("depot_id")?)
+            .or_default()
+            .insert(r.try_get("id")?, r.try_get("available")?);
+    }
+    let countries: Vec<CountryRow> = Sql::new(&format!(
+        "SELECT {} FROM country_profiles WHERE delete_time IS NULL",
+        CountryRow::COLUMNS
+    ))
+    .query()
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(CountryRow::from_row)
+    .collect::<Result<_, _>>()?;
+    let model = active_model(&mut *conn).await?;
+    let depots = depots
+        .into_iter()
+        .map(|d| DepotData {
+            stock: by_depot.remove(&d.meta.id).unwrap_or_default(),
+            id: d.meta.id,
+            display_name: d.display_name,
+            country: d.country,
+            lat: d.latitude,
+            lon: d.longitude,
+            status: DepotStatus::try_from(d.status).unwrap_or(DepotStatus::Operational),
+            prep_h: d.prep_micros as f64 / 3.6e9,
+        })
+        .collect();
+    let countries = countries
+        .into_iter()
+        .map(|c| {
+            (
+                c.meta.id,
+                CountryData {
+                    factors: c
+                        .factors
+                        .into_iter()
+                        .map(|(k, v)| (k, v.normalized))
+                        .collect(),
+                    score: 0.0,
+                },
+            )
+        })
+        .collect();
+    let (name, version, weights) = match model {
+        Some(m) => (
+            format!("scoringModels/{}", m.meta.id),
+            m.model_version,
+            m.weights,
+        ),
+        None => (String::new(), 0, BTreeMap::new()),
+    };
+    Ok(Snapshot::new(depots, countries, name, version, weights))
+}
+
+/// The active scoring model, if any.
+pub async fn active_model(conn: &mut AnyConnection) -> Result<Option<ModelRow>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM scoring_models WHERE active = 1 AND delete_time IS NULL AND scope = ",
+        ModelRow::COLUMNS
+    ));
+    sql.bind(GLOBAL);
+    let row = sql.query().fetch_optional(&mut *conn).await?;
+    Ok(row.as_ref().map(ModelRow::from_row).transpose()?)
+}
+
+/// A snapshot and the data version it was read at.
+type Cached = (i64, Arc<Snapshot>);
+
+/// The latest snapshot this replica has read, reused while nothing changes.
+#[derive(Clone, Default)]
+pub struct Cache {
+    inner: Arc<Mutex<Option<Cached>>>,
+}
+
+impl Cache {
+    /// The current snapshot: one cheap read of the data version, and a full load only
+    /// when it moved.
+    pub async fn current(&self, db: &Database) -> Result<Arc<Snapshot>, StoreError> {
+        let mut tx = db.reader().begin().await?;
+        if db.backend() == Backend::Postgres {
+            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                .execute(&mut *tx)
+                .await?;
+        }
+        let row = sqlx::query("SELECT data_version FROM sc_state WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let version: i64 = row.try_get("data_version")?;
+        if let Ok(guard) = self.inner.lock()
+            && let Some((v, s)) = guard.as_ref()
+            && *v == version
+        {
+            return Ok(s.clone());
+        }
+        let snap = Arc::new(load(&mut tx).await?);
+        tx.commit().await?;
+        if let Ok(mut guard) = self.inner.lock() {
+            *guard = Some((version, snap.clone()));
+        }
+        Ok(snap)
+    }
+}

@@ -44,6 +44,14 @@ pub struct Committed {
 /// Starts a change, waiting for any other change to commit first.
 pub async fn begin(db: &Database) -> Result<Change, StoreError> {
     let mut tx = db.writer().begin().await?;
+    if db.backend() == Backend::Sqlite {
+        // Take SQLite's write lock now (waiting on busy_timeout), not at the first
+        // write: a deferred transaction that read first could not upgrade if another
+        // process wrote meanwhile.
+        sqlx::query("UPDATE sc_state SET data_version = data_version WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+    }
     let lock = match db.backend() {
         Backend::Postgres => {
             "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1 FOR UPDATE"

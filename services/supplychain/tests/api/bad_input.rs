@@ -1,0 +1,183 @@
+//! Bad input of every shape: INVALID_ARGUMENT naming each field, nothing written.
+
+use crate::helpers::*;
+use prost_types::Duration;
+use symbolon_contracts::supplychain::v1 as pb;
+use symbolon_testkit::{Backend, authed, both_backends};
+
+async fn bad_input_names_the_fields(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let c = app.client();
+    // Out-of-range factors, unknown country.
+    let bad = c
+        .clone()
+        .create_country_profile(authed(
+            &app.admin,
+            pb::CreateCountryProfileRequest {
+                country_profile: Some(pb::CountryProfile {
+                    country: "ZZ".into(),
+                    factors: [
+                        (
+                            "political_stability".to_string(),
+                            factor(3.9, pb::Scale::WgiEstimate),
+                        ),
+                        (
+                            "logistics_reachability".to_string(),
+                            factor(0.5, pb::Scale::Lpi),
+                        ),
+                        (
+                            "partner_maturity".to_string(),
+                            factor(101.0, pb::Scale::PercentileRank),
+                        ),
+                        ("other".to_string(), factor(1.5, pb::Scale::Unit)),
+                        ("noscale".to_string(), factor(0.5, pb::Scale::Unspecified)),
+                    ]
+                    .into_iter()
+                    .collect(),
+                    ..Default::default()
+                }),
+                request_id: "nope".into(),
+            },
+        ))
+        .await;
+    assert_invalid(
+        bad,
+        &[
+            "country_profile.country",
+            "country_profile.factors.political_stability.value",
+            "country_profile.factors.logistics_reachability.value",
+            "country_profile.factors.partner_maturity.value",
+            "country_profile.factors.other.value",
+            "country_profile.factors.noscale.scale",
+            "request_id",
+        ],
+    );
+    // Weights not summing to 1, negative weight.
+    let w = c
+        .clone()
+        .create_scoring_model(authed(
+            &app.admin,
+            pb::CreateScoringModelRequest {
+                scoring_model: Some(pb::ScoringModel {
+                    display_name: "x".into(),
+                    weights: [("a".to_string(), 0.5), ("b".to_string(), 0.4)]
+                        .into_iter()
+                        .collect(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(w, &["scoring_model.weights"]);
+    let neg = c
+        .clone()
+        .create_scoring_model(authed(
+            &app.admin,
+            pb::CreateScoringModelRequest {
+                scoring_model: Some(pb::ScoringModel {
+                    display_name: "x".into(),
+                    weights: [("a".to_string(), 1.5), ("b".to_string(), -0.5)]
+                        .into_iter()
+                        .collect(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(neg, &["scoring_model.weights.b"]);
+    // Negative window, empty parts, bad location, unknown country.
+    let mut req = assess_request(91.0, 8.0, "XX", &[], 4);
+    req.window = Some(Duration {
+        seconds: -3600,
+        nanos: 0,
+    });
+    let r = c.clone().assess_coverage(authed(&app.admin, req)).await;
+    assert_invalid(
+        r,
+        &[
+            "site.location.latitude",
+            "site.country",
+            "part_numbers",
+            "window",
+        ],
+    );
+    let mut req = assess_request(50.0, 8.0, "DE", &["ok", "bad part!"], 4);
+    req.window = None;
+    let r = c.clone().assess_coverage(authed(&app.admin, req)).await;
+    assert_invalid(r, &["part_numbers[1]", "window"]);
+    let batch = c
+        .clone()
+        .batch_assess_coverage(authed(
+            &app.admin,
+            pb::BatchAssessCoverageRequest {
+                requests: vec![
+                    assess_request(50.0, 8.0, "DE", &["RRU"], 4),
+                    assess_request(50.0, 8.0, "DE", &[], 4),
+                ],
+            },
+        ))
+        .await;
+    assert_invalid(batch, &["requests[1].part_numbers"]);
+    // Depots.
+    let d = c
+        .clone()
+        .create_depot(authed(
+            &app.admin,
+            pb::CreateDepotRequest {
+                depot: Some(pb::Depot {
+                    country: "DEU".into(),
+                    dispatch_preparation_time: Some(Duration {
+                        seconds: -1,
+                        nanos: 0,
+                    }),
+                    ..Default::default()
+                }),
+                depot_id: "Bad Id".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await;
+    assert_invalid(
+        d,
+        &[
+            "depot.display_name",
+            "depot.country",
+            "depot.location",
+            "depot.status",
+            "depot.dispatch_preparation_time",
+            "depot_id",
+        ],
+    );
+    let res = c
+        .clone()
+        .create_reservation(authed(
+            &app.admin,
+            pb::CreateReservationRequest {
+                parent: "depots/fra".into(),
+                reservation: Some(pb::Reservation {
+                    lines: vec![pb::PartQuantity {
+                        part_number: "RRU".into(),
+                        quantity: 0,
+                    }],
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+        ))
+        .await;
+    assert_invalid(res, &["reservation.lines[0].quantity"]);
+    let list = c
+        .clone()
+        .list_country_profiles(authed(
+            &app.admin,
+            pb::ListCountryProfilesRequest::default(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(list.country_profiles.is_empty(), "nothing was written");
+}
+
+both_backends!(bad_input_names_the_fields);

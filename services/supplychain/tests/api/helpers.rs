@@ -1,0 +1,309 @@
+use prost_types::{Duration, Timestamp};
+use symbolon_contracts::{
+    common::v1::LatLng,
+    supplychain::v1::{self as pb, supply_chain_service_client::SupplyChainServiceClient},
+};
+use symbolon_platform::auth::Org;
+use symbolon_supplychain::{Application, SupplyChainConfig};
+use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, Status, transport::Channel};
+use tonic_types::StatusExt;
+
+pub type Client = SupplyChainServiceClient<Channel>;
+
+/// One running instance.
+pub struct Instance {
+    pub client: Client,
+    pub shutdown: CancellationToken,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub struct TestApp {
+    pub keys: Keys,
+    pub admin: String,
+    pub instance: Instance,
+    pub db: TestDb,
+}
+
+pub async fn start(url: &str, keys: &Keys) -> Instance {
+    let mut config = SupplyChainConfig::with_server(server_config("supplychain", url, keys));
+    config.risk_poll = std::time::Duration::from_millis(100);
+    let app = Application::build(config).await.expect("build");
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    tokio::spawn(app.run_until_stopped());
+    let client = SupplyChainServiceClient::new(symbolon_testkit::channel(addr).await);
+    Instance { client, shutdown }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let db = TestDb::new(backend).await;
+    let keys = Keys::new();
+    let instance = start(&db.url, &keys).await;
+    let admin = keys.vendor_admin();
+    TestApp {
+        keys,
+        admin,
+        instance,
+        db,
+    }
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        self.instance.client.clone()
+    }
+
+    pub fn vendor(&self, roles: &[&str]) -> String {
+        self.keys.token("someone@vendor", &Org::Vendor, roles)
+    }
+
+    pub fn customer(&self) -> String {
+        self.keys.customer("acme", &["customer-engineer"])
+    }
+
+    /// A second instance on the same database (replicas).
+    pub async fn replica(&self) -> Instance {
+        start(&self.db.url, &self.keys).await
+    }
+
+    pub async fn country(&self, cc: &str, stability: f64, lpi: f64) -> pb::CountryProfile {
+        self.client()
+            .update_country_profile(authed(
+                &self.admin,
+                pb::UpdateCountryProfileRequest {
+                    country_profile: Some(pb::CountryProfile {
+                        name: format!("countryProfiles/{cc}"),
+                        display_name: cc.into(),
+                        factors: [
+                            (
+                                "political_stability".to_string(),
+                                factor(stability, pb::Scale::WgiEstimate),
+                            ),
+                            (
+                                "logistics_reachability".to_string(),
+                                factor(lpi, pb::Scale::Lpi),
+                            ),
+                        ]
+                        .into_iter()
+                        .collect(),
+                        ..Default::default()
+                    }),
+                    update_mask: None,
+                    allow_missing: true,
+                },
+            ))
+            .await
+            .expect("upsert country")
+            .into_inner()
+    }
+
+    pub async fn model(&self, id: &str, weights: &[(&str, f64)]) -> pb::ScoringModel {
+        self.client()
+            .create_scoring_model(authed(
+                &self.admin,
+                pb::CreateScoringModelRequest {
+                    scoring_model: Some(pb::ScoringModel {
+                        display_name: format!("Model {id}"),
+                        weights: weights.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                        ..Default::default()
+                    }),
+                    scoring_model_id: id.into(),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("create model")
+            .into_inner()
+    }
+
+    pub async fn depot(&self, id: &str, cc: &str, lat: f64, lng: f64) -> pb::Depot {
+        self.client()
+            .create_depot(authed(
+                &self.admin,
+                pb::CreateDepotRequest {
+                    depot: Some(depot_message(cc, lat, lng)),
+                    depot_id: id.into(),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("create depot")
+            .into_inner()
+    }
+
+    pub async fn stock(&self, depot: &str, part: &str, on_hand: i64) -> pb::StockLevel {
+        self.client()
+            .set_stock_level(authed(
+                &self.admin,
+                pb::SetStockLevelRequest {
+                    stock_level: Some(pb::StockLevel {
+                        name: format!("depots/{depot}/stockLevels/{part}"),
+                        on_hand,
+                        ..Default::default()
+                    }),
+                },
+            ))
+            .await
+            .expect("set stock")
+            .into_inner()
+    }
+
+    pub async fn set_status(&self, depot: &str, status: pb::DepotStatus) -> pb::Depot {
+        self.client()
+            .update_depot(authed(
+                &self.admin,
+                pb::UpdateDepotRequest {
+                    depot: Some(pb::Depot {
+                        name: format!("depots/{depot}"),
+                        status: status as i32,
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["status".into()],
+                    }),
+                },
+            ))
+            .await
+            .expect("update depot")
+            .into_inner()
+    }
+
+    pub async fn assess(
+        &self,
+        lat: f64,
+        lng: f64,
+        cc: &str,
+        parts: &[&str],
+        hours: i64,
+    ) -> pb::CoverageAssessment {
+        self.client()
+            .assess_coverage(authed(
+                &self.admin,
+                assess_request(lat, lng, cc, parts, hours),
+            ))
+            .await
+            .expect("assess")
+            .into_inner()
+    }
+
+    /// Germany and Kenya with real-ish values, a model, and depots at Frankfurt airport
+    /// (RRU ×3, BBU ×1), Munich (RRU ×10) and Nairobi (RRU ×2).
+    pub async fn world(&self) {
+        self.country("DE", 0.5955, 4.1).await;
+        self.country("KE", -0.8, 2.8).await;
+        self.model(
+            "baseline",
+            &[
+                ("political_stability", 0.5),
+                ("logistics_reachability", 0.5),
+            ],
+        )
+        .await;
+        self.depot("fra", "DE", 50.05, 8.57).await;
+        self.depot("muc", "DE", 48.14, 11.58).await;
+        self.depot("nbo", "KE", -1.32, 36.93).await;
+        self.stock("fra", "RRU", 3).await;
+        self.stock("fra", "BBU", 1).await;
+        self.stock("muc", "RRU", 10).await;
+        self.stock("nbo", "RRU", 2).await;
+    }
+}
+
+pub const FRANKFURT: (f64, f64) = (50.11552, 8.68417);
+
+pub fn factor(value: f64, scale: pb::Scale) -> pb::FactorValue {
+    pb::FactorValue {
+        value,
+        scale: scale as i32,
+        normalized_value: 0.0,
+        source: "test".into(),
+        as_of_time: Some(Timestamp {
+            seconds: 1_640_995_200,
+            nanos: 0,
+        }),
+    }
+}
+
+pub fn depot_message(cc: &str, lat: f64, lng: f64) -> pb::Depot {
+    pb::Depot {
+        display_name: format!("Depot {cc}"),
+        country: cc.into(),
+        location: Some(LatLng {
+            latitude: lat,
+            longitude: lng,
+        }),
+        status: pb::DepotStatus::Operational as i32,
+        dispatch_preparation_time: Some(Duration {
+            seconds: 1800,
+            nanos: 0,
+        }),
+        ..Default::default()
+    }
+}
+
+pub fn assess_request(
+    lat: f64,
+    lng: f64,
+    cc: &str,
+    parts: &[&str],
+    hours: i64,
+) -> pb::AssessCoverageRequest {
+    pb::AssessCoverageRequest {
+        site: Some(pb::SiteLocation {
+            location: Some(LatLng {
+                latitude: lat,
+                longitude: lng,
+            }),
+            country: cc.into(),
+            site: "customers/acme/sites/s1".into(),
+        }),
+        part_numbers: parts.iter().map(|p| p.to_string()).collect(),
+        window: Some(Duration {
+            seconds: hours * 3600,
+            nanos: 0,
+        }),
+    }
+}
+
+pub fn hours(d: &Option<Duration>) -> f64 {
+    d.as_ref()
+        .map(|d| d.seconds as f64 / 3600.0)
+        .unwrap_or(f64::NAN)
+}
+
+/// The fields named in a status's BadRequest details.
+pub fn violated_fields(status: &Status) -> Vec<String> {
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// Asserts INVALID_ARGUMENT naming exactly `fields` (in any order).
+pub fn assert_invalid(result: Result<impl std::fmt::Debug, Status>, fields: &[&str]) {
+    let status = result.expect_err("expected INVALID_ARGUMENT");
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let mut got = violated_fields(&status);
+    got.sort();
+    let mut want: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    want.sort();
+    assert_eq!(got, want, "{status:?}");
+}
+
+pub fn code<T: std::fmt::Debug>(r: Result<T, Status>) -> Code {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(s) => s.code(),
+    }
+}
+
+pub fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

@@ -15,6 +15,7 @@
 //! | `SYMBOLON_CONCURRENCY_LIMIT` | `1024`: in-flight calls before shedding load |
 //! | `SYMBOLON_SHUTDOWN_DELAY_MS` | `0`: NOT_SERVING before draining (k8s: a few seconds) |
 //! | `SYMBOLON_DRAIN_TIMEOUT_MS` | `20000`: how long in-flight calls may finish |
+//! | `SYMBOLON_MAX_CONNECTION_AGE_MS` | `0` (off): ask clients to reconnect after this long |
 
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
@@ -59,6 +60,9 @@ pub struct ServerConfig {
     pub shutdown_delay: Duration,
     /// Upper bound on waiting for in-flight calls at shutdown.
     pub drain_timeout: Duration,
+    /// Connections older than this are asked to reconnect (GOAWAY), so clients behind
+    /// a plain ClusterIP Service spread over new replicas; zero keeps connections.
+    pub max_connection_age: Duration,
 }
 
 /// Where values come from: the process environment, or a function in tests.
@@ -148,6 +152,7 @@ impl ServerConfig {
             concurrency_limit: env.get("CONCURRENCY_LIMIT", 1024)?,
             shutdown_delay: env.millis("SHUTDOWN_DELAY_MS", 0)?,
             drain_timeout: env.millis("DRAIN_TIMEOUT_MS", 20_000)?,
+            max_connection_age: env.millis("MAX_CONNECTION_AGE_MS", 0)?,
         };
         if config.concurrency_limit == 0 {
             return Err(ConfigError {

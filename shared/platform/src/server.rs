@@ -20,9 +20,13 @@
 use crate::{auth::Authenticator, config::ServerConfig};
 use std::{convert::Infallible, net::SocketAddr};
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
-use tonic::{body::Body, server::NamedService, service::RoutesBuilder, transport::Server};
+use tonic::{
+    body::Body,
+    server::NamedService,
+    service::RoutesBuilder,
+    transport::{Server, server::TcpIncoming},
+};
 use tonic_health::{ServingStatus, server::HealthReporter};
 use tonic_tracing_opentelemetry::middleware::{filters, server::OtelGrpcLayer};
 use tower::ServiceBuilder;
@@ -196,15 +200,25 @@ impl GrpcServer {
             .concurrency_limit(config.concurrency_limit)
             .layer(OtelGrpcLayer::default().filter(filters::reject_healthcheck))
             .into_inner();
-        let serve = Server::builder()
+        let mut builder = Server::builder();
+        if !config.max_connection_age.is_zero() {
+            // Periodic reconnects let kube-proxy spread long-lived HTTP/2 clients over
+            // replicas added since they connected; in-flight calls finish first.
+            builder = builder.max_connection_age(config.max_connection_age);
+        }
+        let serve = builder
             .timeout(config.request_timeout)
-            .tcp_nodelay(true)
             .layer(layers)
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), {
-                let stop = stop_accepting.clone();
-                async move { stop.cancelled().await }
-            });
+            .serve_with_incoming_shutdown(
+                // Server::tcp_nodelay is ignored with an incoming stream: set it here, or
+                // Nagle holds small responses back for tens of milliseconds.
+                TcpIncoming::from(listener).with_nodelay(Some(true)),
+                {
+                    let stop = stop_accepting.clone();
+                    async move { stop.cancelled().await }
+                },
+            );
         tokio::pin!(serve);
         tracing::info!(service = %config.service, addr = %config.listen_addr, "serving");
         tokio::select! {

@@ -22,6 +22,9 @@ pub trait Table: Sized + Send + Unpin {
     const SCOPE: &'static str;
     /// The select list, in the order `from_row` reads.
     const COLUMNS: &'static str;
+    /// What an insert returns to build the new row in the same round trip: `COLUMNS`
+    /// unless those use subqueries, which a fresh row can answer with constants.
+    const RETURNING: &'static str = Self::COLUMNS;
     /// Whether rows are soft-deleted (`delete_time`) rather than append-only.
     const SOFT_DELETE: bool;
     /// Fields clients may filter on.
@@ -139,23 +142,20 @@ pub async fn insert<T: Table>(
     }
     sql.bind(request_key.clone());
     sql.push(&format!(
-        ") ON CONFLICT (request_key) DO NOTHING RETURNING id, {}",
-        T::SCOPE
+        ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
+        T::RETURNING
     ));
-    let inserted = sql.query().fetch_optional(db.writer()).await?;
-    // Without a row the request key was used before: this is a retry, so answer with
-    // the first result.
-    let mut read = Sql::new(&format!("SELECT {} FROM {} WHERE ", T::COLUMNS, T::NAME));
-    match inserted {
-        Some(row) => read
-            .push("id = ")
-            .bind(row.try_get::<String, _>("id")?)
-            .push(" AND ")
-            .push(T::SCOPE)
-            .push(" = ")
-            .bind(row.try_get::<String, _>(T::SCOPE)?),
-        None => read.push("request_key = ").bind(request_key),
-    };
+    if let Some(row) = sql.query().fetch_optional(db.writer()).await? {
+        return Ok(T::from_row(&row)?);
+    }
+    // No row: the request key was used before, so this is a retry; answer with the
+    // first result.
+    let mut read = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE request_key = ",
+        T::COLUMNS,
+        T::NAME
+    ));
+    read.bind(request_key);
     let row = read.query().fetch_one(db.writer()).await?;
     Ok(T::from_row(&row)?)
 }

@@ -189,6 +189,7 @@ pub fn server_config(service: &str, database_url: &str, keys: &Keys) -> ServerCo
         concurrency_limit: 1024,
         shutdown_delay: Duration::ZERO,
         drain_timeout: Duration::from_secs(5),
+        max_connection_age: Duration::ZERO,
     }
 }
 

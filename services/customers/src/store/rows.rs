@@ -175,6 +175,10 @@ impl Table for TouchpointRow {
         strategic_anxiety, implicit_expectations, corrects_id, recorded_by, create_time, \
         (SELECT c.id FROM touchpoints c WHERE c.customer_id = touchpoints.customer_id \
         AND c.corrects_id = touchpoints.id) AS corrected_by";
+    // A touchpoint just recorded is corrected by nothing yet.
+    const RETURNING: &'static str = "id, customer_id, kind, key_person, occur_time, summary, mood, intensity, \
+        strategic_anxiety, implicit_expectations, corrects_id, recorded_by, create_time, \
+        CAST(NULL AS TEXT) AS corrected_by";
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[
         Field {

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod dashboard;
 pub mod incidents;
+pub mod quality;
 pub mod startup;
 pub mod store;
 

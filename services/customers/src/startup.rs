@@ -7,6 +7,7 @@ use crate::{
     incidents::{IncidentTimers, Incidents},
 };
 use std::net::SocketAddr;
+use symbolon_contracts::quality::v1::quality_service_server::QualityServiceServer;
 use std::time::Duration;
 use symbolon_contracts::customers::v1::customers_service_server::CustomersServiceServer;
 use symbolon_contracts::customers::v1::{
@@ -93,6 +94,12 @@ impl Application {
         let api = Api::new(db.clone(), clock.clone());
         server.add_service(CustomersServiceServer::with_interceptor(
             api,
+            server.authenticator(),
+        ));
+        let quality_api =
+            crate::quality::QualityApi::new(db.clone(), clock.clone(), server.shutdown_token());
+        server.add_service(QualityServiceServer::with_interceptor(
+            quality_api,
             server.authenticator(),
         ));
         let incidents = Incidents::new(db.clone(), clock, server.shutdown_token());

@@ -38,6 +38,12 @@ pub mod labs {
     }
 }
 
+pub mod quality {
+    pub mod v1 {
+        tonic::include_proto!("symbolon.quality.v1");
+    }
+}
+
 pub mod bench {
     pub mod v1 {
         tonic::include_proto!("symbolon.bench.v1");

@@ -1,0 +1,466 @@
+//! One check per indicator kind. Each returns the verdict with its evidence and the
+//! inspector's confidence in it.
+
+use super::{CompiledIndicator, CompiledStandard, TurnView, micros_duration, pb};
+
+/// Evidence lists are capped so a pathological conversation stays readable.
+const MAX_EVIDENCE: usize = 10;
+
+struct Outcome {
+    verdict: pb::Verdict,
+    confidence: f64,
+    evidence: Vec<pb::Evidence>,
+}
+
+fn na(note: impl Into<String>) -> Outcome {
+    Outcome {
+        verdict: pb::Verdict::NotApplicable,
+        confidence: 1.0,
+        evidence: vec![ev(-1, "", None, note)],
+    }
+}
+
+fn verdict(pass: bool, pass_conf: f64, fail_conf: f64, evidence: Vec<pb::Evidence>) -> Outcome {
+    Outcome {
+        verdict: if pass {
+            pb::Verdict::Pass
+        } else {
+            pb::Verdict::Fail
+        },
+        confidence: if pass { pass_conf } else { fail_conf },
+        evidence,
+    }
+}
+
+fn ev(turn: i64, phrase: &str, delay: Option<i64>, note: impl Into<String>) -> pb::Evidence {
+    pb::Evidence {
+        turn_index: turn as i32,
+        phrase: phrase.to_string(),
+        delay: delay.map(micros_duration),
+        note: note.into(),
+    }
+}
+
+fn secs(micros: i64) -> String {
+    let s = micros as f64 / 1_000_000.0;
+    if (s - s.round()).abs() < 1e-9 {
+        format!("{} s", s.round() as i64)
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+fn speaker_name(s: pb::Speaker) -> &'static str {
+    match s {
+        pb::Speaker::Customer => "customer",
+        pb::Speaker::Bot => "bot",
+        pb::Speaker::System => "system",
+        _ => "agent",
+    }
+}
+
+/// Checks one indicator against the turns.
+pub(super) fn check(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    turns: &[TurnView],
+    customer_name: &str,
+) -> pb::IndicatorResult {
+    use pb::IndicatorKind as K;
+    let o = match ind.kind {
+        K::FirstResponseTime => first_response(ind, turns),
+        K::ReplyTime => reply_time(ind, turns),
+        K::PhraseRequired => phrase_required(std, ind, turns),
+        K::PhraseForbidden => phrase_forbidden(std, ind, turns),
+        K::TriggeredResponse => triggered(std, ind, turns),
+        K::CustomerNameUsed => name_used(ind, turns, customer_name),
+        K::MaxReplyLength => max_length(ind, turns),
+        K::NoRepeatedReply => no_repeat(ind.speaker, 0, turns),
+        K::NoCustomerRepeat => no_repeat(pb::Speaker::Customer, ind.max_count, turns),
+        K::MaxDuration => max_duration(ind, turns),
+        K::MaxAgentTurns => max_turns(ind, turns),
+        K::Unspecified => na("unknown indicator kind"),
+    };
+    let s = &ind.spec;
+    pb::IndicatorResult {
+        indicator_id: s.id.clone(),
+        description: s.description.clone(),
+        dimension: s.dimension,
+        effect: s.effect,
+        weight: s.weight,
+        verdict: o.verdict as i32,
+        automatic_verdict: o.verdict as i32,
+        source: pb::VerdictSource::Automatic as i32,
+        confidence: o.confidence,
+        evidence: o.evidence,
+        points: 0.0,
+        reviewer_note: String::new(),
+    }
+}
+
+/// Turns of `speaker` with their indices.
+fn of(speaker: pb::Speaker, turns: &[TurnView]) -> impl Iterator<Item = (usize, &TurnView)> {
+    turns
+        .iter()
+        .enumerate()
+        .filter(move |(_, t)| t.speaker == speaker)
+}
+
+fn first_response(ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+    let limit = ind.threshold.unwrap_or(i64::MAX);
+    let Some((ci, c)) = of(pb::Speaker::Customer, turns).next() else {
+        return na("the customer never spoke");
+    };
+    match turns[ci..]
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.speaker == ind.speaker)
+    {
+        None => verdict(
+            false,
+            1.0,
+            1.0,
+            vec![ev(
+                ci as i64,
+                "",
+                None,
+                format!(
+                    "the customer's first turn was never answered by the {}",
+                    speaker_name(ind.speaker)
+                ),
+            )],
+        ),
+        Some((off, a)) => {
+            let delay = a.at - c.at;
+            let pass = delay <= limit;
+            verdict(
+                pass,
+                1.0,
+                1.0,
+                vec![ev(
+                    (ci + off) as i64,
+                    "",
+                    Some(delay),
+                    format!("first reply after {} (limit {})", secs(delay), secs(limit)),
+                )],
+            )
+        }
+    }
+}
+
+fn reply_time(ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+    let limit = ind.threshold.unwrap_or(i64::MAX);
+    let mut waiting_since: Option<i64> = None;
+    let mut replies = 0;
+    let mut late = Vec::new();
+    let mut worst: Option<(usize, i64)> = None;
+    for (i, t) in turns.iter().enumerate() {
+        if t.speaker == pb::Speaker::Customer {
+            waiting_since.get_or_insert(t.at);
+        } else if t.speaker == ind.speaker
+            && let Some(since) = waiting_since.take()
+        {
+            replies += 1;
+            let delay = t.at - since;
+            if worst.is_none_or(|(_, w)| delay > w) {
+                worst = Some((i, delay));
+            }
+            if delay > limit && late.len() < MAX_EVIDENCE {
+                late.push(ev(
+                    i as i64,
+                    "",
+                    Some(delay),
+                    format!("reply after {} (limit {})", secs(delay), secs(limit)),
+                ));
+            }
+        }
+    }
+    if replies == 0 {
+        return na("no reply to a customer turn");
+    }
+    if late.is_empty() {
+        let (i, d) = worst.unwrap_or((0, 0));
+        verdict(
+            true,
+            1.0,
+            1.0,
+            vec![ev(
+                i as i64,
+                "",
+                Some(d),
+                format!(
+                    "{replies} replies, slowest after {} (limit {})",
+                    secs(d),
+                    secs(limit)
+                ),
+            )],
+        )
+    } else {
+        verdict(false, 1.0, 1.0, late)
+    }
+}
+
+/// The window of `speaker`'s turns a required phrase is looked for in.
+fn window<'a>(ind: &CompiledIndicator, turns: &'a [TurnView]) -> Vec<(usize, &'a TurnView)> {
+    let all: Vec<_> = of(ind.speaker, turns).collect();
+    match ind.position {
+        pb::Position::Opening => all.into_iter().take(ind.window).collect(),
+        pb::Position::Closing => {
+            let skip = all.len().saturating_sub(ind.window);
+            all.into_iter().skip(skip).collect()
+        }
+        _ => all,
+    }
+}
+
+fn phrase_required(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+    let w = window(ind, turns);
+    if w.is_empty() {
+        return na(format!("the {} never spoke", speaker_name(ind.speaker)));
+    }
+    for (i, t) in &w {
+        if let Some(id) = t.first_of(&ind.phrases) {
+            let p = std.phrases.original(id);
+            return verdict(
+                true,
+                0.95,
+                0.75,
+                vec![ev(*i as i64, p, None, format!("\"{p}\" found"))],
+            );
+        }
+    }
+    let where_ = match ind.position {
+        pb::Position::Opening => format!("first {} turn(s)", ind.window),
+        pb::Position::Closing => format!("last {} turn(s)", ind.window),
+        _ => "turns".to_string(),
+    };
+    verdict(
+        false,
+        0.95,
+        0.75,
+        vec![ev(
+            w[0].0 as i64,
+            "",
+            None,
+            format!(
+                "none of the {} phrases in the {}'s {where_}",
+                ind.phrases.len(),
+                speaker_name(ind.speaker)
+            ),
+        )],
+    )
+}
+
+fn phrase_forbidden(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    turns: &[TurnView],
+) -> Outcome {
+    let mut spoke = false;
+    let mut hits = Vec::new();
+    for (i, t) in of(ind.speaker, turns) {
+        spoke = true;
+        for f in &t.found {
+            if ind.phrases.binary_search(&f.id).is_ok() && hits.len() < MAX_EVIDENCE {
+                let p = std.phrases.original(f.id);
+                hits.push(ev(i as i64, p, None, format!("\"{p}\" used")));
+            }
+        }
+    }
+    if !spoke {
+        return na(format!("the {} never spoke", speaker_name(ind.speaker)));
+    }
+    if hits.is_empty() {
+        verdict(
+            true,
+            0.9,
+            0.9,
+            vec![ev(-1, "", None, "no forbidden phrase used")],
+        )
+    } else {
+        verdict(false, 0.9, 0.9, hits)
+    }
+}
+
+fn triggered(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+    let mut triggered = 0;
+    let mut evidence = Vec::new();
+    let mut failed = false;
+    for (ci, c) in of(pb::Speaker::Customer, turns) {
+        let Some(trigger) = c.first_of(&ind.triggers) else {
+            continue;
+        };
+        triggered += 1;
+        let tp = std.phrases.original(trigger);
+        let answer = turns[ci + 1..]
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.speaker == ind.speaker)
+            .take(ind.window)
+            .find_map(|(off, t)| {
+                if ind.phrases.is_empty() {
+                    Some((ci + 1 + off, t, None))
+                } else {
+                    t.first_of(&ind.phrases).map(|p| (ci + 1 + off, t, Some(p)))
+                }
+            });
+        match answer {
+            Some((ai, a, p)) => {
+                let delay = a.at - c.at;
+                let in_time = ind.threshold.is_none_or(|l| delay <= l);
+                let phrase = p.map(|p| std.phrases.original(p)).unwrap_or_default();
+                let note = if in_time {
+                    format!(
+                        "customer said \"{tp}\" at turn {ci}; answered after {}",
+                        secs(delay)
+                    )
+                } else {
+                    failed = true;
+                    format!(
+                        "customer said \"{tp}\" at turn {ci}; answered only after {} (limit {})",
+                        secs(delay),
+                        secs(ind.threshold.unwrap_or_default())
+                    )
+                };
+                if evidence.len() < MAX_EVIDENCE {
+                    evidence.push(ev(ai as i64, phrase, Some(delay), note));
+                }
+            }
+            None => {
+                failed = true;
+                if evidence.len() < MAX_EVIDENCE {
+                    evidence.push(ev(
+                        ci as i64,
+                        tp,
+                        None,
+                        format!(
+                            "customer said \"{tp}\"; no fitting {} reply within {} turn(s)",
+                            speaker_name(ind.speaker),
+                            ind.window
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    if triggered == 0 {
+        return na("nothing in the conversation called for it");
+    }
+    verdict(!failed, 0.9, 0.7, evidence)
+}
+
+fn name_used(ind: &CompiledIndicator, turns: &[TurnView], name: &str) -> Outcome {
+    if name.is_empty() {
+        return na("the customer's name is unknown");
+    }
+    let mut spoke = false;
+    for (i, t) in of(ind.speaker, turns) {
+        spoke = true;
+        if t.norm.contains(name) {
+            return verdict(
+                true,
+                0.95,
+                0.85,
+                vec![ev(i as i64, name, None, "customer addressed by name")],
+            );
+        }
+    }
+    if !spoke {
+        return na(format!("the {} never spoke", speaker_name(ind.speaker)));
+    }
+    verdict(
+        false,
+        0.95,
+        0.85,
+        vec![ev(-1, "", None, format!("\"{name}\" never used"))],
+    )
+}
+
+fn max_length(ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+    let mut spoke = false;
+    let mut long = Vec::new();
+    for (i, t) in of(ind.speaker, turns) {
+        spoke = true;
+        if t.chars > ind.max_count && long.len() < MAX_EVIDENCE {
+            long.push(ev(
+                i as i64,
+                "",
+                None,
+                format!("{} characters (limit {})", t.chars, ind.max_count),
+            ));
+        }
+    }
+    if !spoke {
+        return na(format!("the {} never spoke", speaker_name(ind.speaker)));
+    }
+    let pass = long.is_empty();
+    verdict(pass, 1.0, 1.0, if pass { Vec::new() } else { long })
+}
+
+fn no_repeat(speaker: pb::Speaker, allowed: usize, turns: &[TurnView]) -> Outcome {
+    let said: Vec<(usize, String)> = of(speaker, turns)
+        .map(|(i, t)| (i, super::text::loose(&t.norm)))
+        .filter(|(_, k)| !k.is_empty())
+        .collect();
+    if said.is_empty() {
+        return na(format!("the {} never spoke", speaker_name(speaker)));
+    }
+    let mut repeats = Vec::new();
+    for (k, (i, t)) in said.iter().enumerate() {
+        let earlier = said[..k].iter().filter(|(_, e)| e == t).count();
+        if earlier > allowed && repeats.len() < MAX_EVIDENCE {
+            repeats.push(ev(
+                *i as i64,
+                "",
+                None,
+                format!(
+                    "the {} said the same thing again ({} times before)",
+                    speaker_name(speaker),
+                    earlier
+                ),
+            ));
+        }
+    }
+    let pass = repeats.is_empty();
+    verdict(pass, 0.95, 0.95, repeats)
+}
+
+fn max_duration(ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+    let (Some(first), Some(last)) = (turns.first(), turns.last()) else {
+        return na("no turns");
+    };
+    if turns.len() < 2 {
+        return na("a single turn");
+    }
+    let d = last.at - first.at;
+    let limit = ind.threshold.unwrap_or(i64::MAX);
+    verdict(
+        d <= limit,
+        1.0,
+        1.0,
+        vec![ev(
+            -1,
+            "",
+            Some(d),
+            format!("lasted {} (limit {})", secs(d), secs(limit)),
+        )],
+    )
+}
+
+fn max_turns(ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+    let n = of(ind.speaker, turns).count();
+    if n == 0 {
+        return na(format!("the {} never spoke", speaker_name(ind.speaker)));
+    }
+    verdict(
+        n <= ind.max_count,
+        1.0,
+        1.0,
+        vec![ev(
+            -1,
+            "",
+            None,
+            format!("{n} turns (limit {})", ind.max_count),
+        )],
+    )
+}

@@ -1,0 +1,23 @@
+//! Customer-service quality (`symbolon.quality.v1.QualityService`), served by the
+//! customers deployable.
+//!
+//! - [`inspect`]: the pure, deterministic inspector behind the [`inspect::Inspector`]
+//!   trait: text normalisation, phrase matching, one rule per indicator kind, scoring,
+//!   and the live session that turns single turns into hints.
+//! - [`default_standard()`]: 45 indicators over the four experience dimensions.
+//! - [`validate`]: what makes a standard, conversation, template or experiment valid.
+//! - [`stats`]: Welch's t-test and the two-proportion z-test, with hand-written CDFs.
+//! - [`api`]: the gRPC service; [`store`]: its tables (migration `0003_quality.sql`).
+
+pub mod api;
+mod default_standard;
+pub mod inspect;
+pub mod io;
+pub mod stats;
+pub mod store;
+pub mod validate;
+
+pub use api::QualityApi;
+pub use default_standard::default_standard;
+pub use io::{LoadError, standard_from_json, standard_to_json};
+pub use symbolon_contracts::quality::v1 as pb;

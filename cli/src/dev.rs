@@ -4,11 +4,14 @@ use crate::{demo, ensure_keys};
 use anyhow::Context;
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use symbolon_customers::{Application as Customers, CustomersConfig};
+use symbolon_labs::{Application as Labs, LabsConfig};
 use symbolon_platform::{
     auth::{Minter, Org},
     config::Env,
     telemetry,
 };
+use symbolon_supplychain::{Application as SupplyChain, SupplyChainConfig};
+use tonic::transport::Channel;
 
 /// Flags of `symbolon dev`.
 #[derive(clap::Args)]
@@ -22,64 +25,119 @@ pub(crate) struct DevArgs {
     /// Address of the customers service.
     #[arg(long, default_value = "127.0.0.1:50051")]
     customers_addr: SocketAddr,
+    /// Address of the labs service.
+    #[arg(long, default_value = "127.0.0.1:50052")]
+    labs_addr: SocketAddr,
+    /// Address of the supply-chain service.
+    #[arg(long, default_value = "127.0.0.1:50053")]
+    supplychain_addr: SocketAddr,
+}
+
+/// Settings of one service in the dev suite: the process environment wins, then the
+/// dev defaults (SQLite in the data directory, the dev public key, the given address,
+/// the other services' dev addresses).
+fn settings(
+    args: &DevArgs,
+    public_key: &str,
+    service: &'static str,
+    addr: SocketAddr,
+) -> impl Fn(&str) -> Option<String> + use<> {
+    let data = args.data_dir.display().to_string();
+    let public_key = public_key.to_string();
+    let customers = format!("http://{}", args.customers_addr);
+    let supplychain = format!("http://{}", args.supplychain_addr);
+    move |k: &str| -> Option<String> {
+        if let Ok(v) = std::env::var(k) {
+            return Some(v);
+        }
+        let upper = service.to_uppercase();
+        match k.strip_prefix(&format!("SYMBOLON_{upper}_")) {
+            Some("DATABASE_URL") => Some(format!("sqlite://{data}/{service}.db?mode=rwc")),
+            Some("LISTEN_ADDR") => Some(addr.to_string()),
+            Some("JWT_PUBLIC_KEY_FILE") => Some(public_key.clone()),
+            Some("CUSTOMERS_URL") => Some(customers.clone()),
+            Some("SUPPLYCHAIN_URL") => Some(supplychain.clone()),
+            _ => None,
+        }
+    }
+}
+
+async fn channel(addr: SocketAddr) -> anyhow::Result<Channel> {
+    Ok(Channel::from_shared(format!("http://{addr}"))?
+        .connect()
+        .await?)
 }
 
 pub(crate) async fn run(args: DevArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("symbolon-dev", telemetry::LogFormat::Text)?;
     let (private, public) = ensure_keys(&args.data_dir)?;
-    let data = args.data_dir.display().to_string();
     let public_key = public.display().to_string();
-    let lookup = |service: &'static str, addr: SocketAddr| {
-        let data = data.clone();
-        let public_key = public_key.clone();
-        move |k: &str| -> Option<String> {
-            if let Ok(v) = std::env::var(k) {
-                return Some(v);
-            }
-            let upper = service.to_uppercase();
-            match k.strip_prefix(&format!("SYMBOLON_{upper}_")) {
-                Some("DATABASE_URL") => Some(format!("sqlite://{data}/{service}.db?mode=rwc")),
-                Some("LISTEN_ADDR") => Some(addr.to_string()),
-                Some("JWT_PUBLIC_KEY_FILE") => Some(public_key.clone()),
-                _ => None,
-            }
-        }
-    };
 
-    let customers_config = CustomersConfig::from_env(&Env::from_fn(
+    let env = |service, addr| Env::from_fn(service, settings(&args, &public_key, service, addr));
+    let supplychain = SupplyChain::build(SupplyChainConfig::from_env(&env(
+        "supplychain",
+        args.supplychain_addr,
+    ))?)
+    .await
+    .context("starting supply-chain")?;
+    let customers = Customers::build(CustomersConfig::from_env(&env(
         "customers",
-        lookup("customers", args.customers_addr),
-    ))?;
-    let customers = Customers::build(customers_config)
+        args.customers_addr,
+    ))?)
+    .await
+    .context("starting customers")?;
+    let labs = Labs::build(LabsConfig::from_env(&env("labs", args.labs_addr))?)
         .await
-        .context("starting customers")?;
-    let customers_addr = customers.local_addr();
-    let customers_task = tokio::spawn(customers.run_until_stopped());
+        .context("starting labs")?;
+    let (customers_addr, labs_addr, supplychain_addr) = (
+        customers.local_addr(),
+        labs.local_addr(),
+        supplychain.local_addr(),
+    );
+    // Each service drains on SIGINT/SIGTERM by itself.
+    let tasks = [
+        tokio::spawn(customers.run_until_stopped()),
+        tokio::spawn(labs.run_until_stopped()),
+        tokio::spawn(supplychain.run_until_stopped()),
+    ];
 
     let pem = std::fs::read(&private)?;
     let minter = Minter::from_pem(&pem, "symbolon", "symbolon").map_err(anyhow::Error::msg)?;
-    let admin = minter
-        .mint(
-            "dev-admin",
-            &Org::Vendor,
-            &["admin"],
-            Duration::from_secs(12 * 3600),
-        )
-        .map_err(anyhow::Error::msg)?;
     if args.demo {
-        let summary = demo::load(&format!("http://{customers_addr}"), &admin).await?;
-        println!("demo data: {summary}");
+        let admin = minter
+            .mint(
+                "dev-admin",
+                &Org::Vendor,
+                &["admin"],
+                Duration::from_secs(3600),
+            )
+            .map_err(anyhow::Error::msg)?;
+        let crm = demo::load(&format!("http://{customers_addr}"), &admin).await?;
+        println!("demo customers: {crm}");
+        let sc =
+            symbolon_supplychain::demo::load_demo(channel(supplychain_addr).await?, &admin).await?;
+        println!("demo supply chain: {sc}");
+        let labs_demo = symbolon_labs::demo::load_demo(
+            channel(labs_addr).await?,
+            channel(customers_addr).await?,
+            &minter,
+        )
+        .await?;
+        println!("demo labs: {labs_demo}");
     }
 
+    let data = args.data_dir.display();
     println!(
-        "\nSymbolon is running (data in {data}).\n  customers     {customers_addr}\n\n\
-         A vendor admin token (12 h) is in $TOKEN after:\n  export TOKEN=$(cargo run -q -p symbolon -- token --org vendor --role admin)\n\n\
+        "\nSymbolon is running (data in {data}).\n  customers     {customers_addr}\n  labs          {labs_addr}\n  supply-chain  {supplychain_addr}\n\n\
+         A vendor admin token (12 h):\n  export TOKEN=$(cargo run -q -p symbolon -- token --org vendor --role admin)\n\n\
          Try:\n  grpcurl -plaintext {customers_addr} list\n  \
          grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" {customers_addr} symbolon.customers.v1.CustomersService/ListCustomers\n  \
+         grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" {labs_addr} symbolon.labs.v1.LabsService/ListLabs\n  \
+         grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" -d '{{\"site\":{{\"country\":\"DE\",\"location\":{{\"latitude\":50.11,\"longitude\":8.68}}}},\"part_numbers\":[\"RRU-5258\"],\"window\":\"14400s\"}}' {supplychain_addr} symbolon.supplychain.v1.SupplyChainService/AssessCoverage\n  \
          grpcurl -plaintext {customers_addr} grpc.health.v1.Health/Check\n\nCtrl-C stops everything.\n"
     );
-
-    // Each service drains on SIGINT/SIGTERM by itself; wait for all of them.
-    customers_task.await??;
+    for t in tasks {
+        t.await??;
+    }
     Ok(())
 }

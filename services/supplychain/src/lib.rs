@@ -13,6 +13,7 @@
 pub mod api;
 pub mod convert;
 pub mod demo;
+pub mod import;
 pub mod model;
 pub mod startup;
 pub mod store;

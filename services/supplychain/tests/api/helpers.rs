@@ -14,6 +14,7 @@ pub type Client = SupplyChainServiceClient<Channel>;
 
 /// One running instance.
 pub struct Instance {
+    pub addr: std::net::SocketAddr,
     pub client: Client,
     pub shutdown: CancellationToken,
 }
@@ -39,7 +40,11 @@ pub async fn start(url: &str, keys: &Keys) -> Instance {
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
     let client = SupplyChainServiceClient::new(symbolon_testkit::channel(addr).await);
-    Instance { client, shutdown }
+    Instance {
+        addr,
+        client,
+        shutdown,
+    }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -58,6 +63,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 impl TestApp {
     pub fn client(&self) -> Client {
         self.instance.client.clone()
+    }
+
+    pub async fn client_channel(&self) -> Channel {
+        symbolon_testkit::channel(self.instance.addr).await
     }
 
     pub fn vendor(&self, roles: &[&str]) -> String {

@@ -6,6 +6,7 @@
 mod bad_input;
 mod countries;
 mod coverage;
+mod demo;
 mod depots;
 mod helpers;
 mod risk;

@@ -370,10 +370,10 @@ mod tests {
         ));
         // A changed payload breaks every signature.
         let mut tampered = env.clone();
-        tampered.payload = payload
-            .iter()
-            .map(|b| if *b == b'n' { b'm' } else { *b })
-            .collect();
+        tampered.payload = String::from_utf8(payload.clone())
+            .unwrap_or_default()
+            .replace("\"1.0\"", "\"1.1\"")
+            .into_bytes();
         assert!(matches!(
             verify_envelope(&tampered.to_json(), &[&k1, &k2]),
             Err(DsseError::BadSignature(_))

@@ -9,6 +9,8 @@
 //!   used by the server and by the `symbolon` command (which holds the private keys).
 //! - [`customers`]: the calls to the customers service that check customers and key
 //!   persons.
+//! - [`tools`]: the `symbolon release sign|verify|export` and `symbolon log export|verify`
+//!   commands as library functions.
 //! - [`demo`]: demo data for `symbolon dev --demo`.
 //! - [`startup`]: [`Application`] builds the server from configuration.
 
@@ -20,6 +22,7 @@ pub mod dsse;
 pub mod fanout;
 pub mod startup;
 pub mod store;
+pub mod tools;
 
 pub use startup::{Application, LabsConfig};
 

@@ -1,0 +1,134 @@
+//! The customers service down: fast UNAVAILABLE and nothing half-written. Two replicas
+//! on one PostgreSQL database: gap-free sequence numbers and live delivery across them.
+
+use crate::helpers::*;
+use std::time::{Duration, Instant};
+use symbolon_contracts::labs::v1::{self as pb, MemberRole};
+use symbolon_testkit::{Backend, authed, both_backends};
+use tonic::Code;
+
+async fn customers_down_is_unavailable_fast_and_writes_nothing(backend: Backend) {
+    let w = world(backend).await;
+    // A replica of labs whose customers service is unreachable.
+    let mut down = w.replica(&dead_url().await, 4096).await;
+    let t = Instant::now();
+    let err = down
+        .create_lab(authed(
+            &w.admin,
+            pb::CreateLabRequest {
+                lab: Some(pb::Lab {
+                    customer: "customers/acme".into(),
+                    display_name: "Lab while down".into(),
+                    ..Default::default()
+                }),
+                lab_id: "down".into(),
+                request_id: uuid::Uuid::new_v4().to_string(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t.elapsed()
+    );
+    let t = Instant::now();
+    let err = down
+        .create_member(authed(
+            &w.admin,
+            pb::CreateMemberRequest {
+                parent: LAB.into(),
+                member: Some(pb::Member {
+                    key_person: "customers/acme/keyPersons/intern".into(),
+                    roles: vec![MemberRole::Observer as i32],
+                    ..Default::default()
+                }),
+                member_id: "intern".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        t.elapsed()
+    );
+    // Nothing was written.
+    let labs = w
+        .client()
+        .list_labs(authed(&w.admin, pb::ListLabsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .labs;
+    assert_eq!(labs.len(), 1);
+    let err = w
+        .client()
+        .get_member(authed(
+            &w.admin,
+            pb::GetMemberRequest {
+                name: format!("{LAB}/members/intern"),
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+    // Reads and appends that need no customers check still work on that replica.
+    down.append_log_entries(authed(&w.eng(), append_request(LAB, 1, 2)))
+        .await
+        .unwrap();
+}
+
+async fn two_replicas_append_gap_free_and_deliver_live_across(backend: Backend) {
+    let w = world(backend).await;
+    let other = w.replica(&w.customers_url, 4096).await;
+    // A watcher on replica B sees what is appended on replica A, live.
+    let mut s = other
+        .clone()
+        .watch_log_entries(authed(
+            &w.ceng(),
+            pb::WatchLogEntriesRequest {
+                parent: LAB.into(),
+                start_sequence: 1,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    // Both replicas append at once.
+    let mut tasks = Vec::new();
+    for client in [w.client(), other.clone(), w.client(), other.clone()] {
+        let eng = w.eng();
+        tasks.push(tokio::spawn(async move {
+            let mut c = client;
+            for i in 0..10 {
+                c.append_log_entries(authed(&eng, append_request(LAB, i * 10, 10)))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let got = take_entries(&mut s, 400).await;
+    assert_eq!(got, (1..=400).collect::<Vec<_>>());
+    let v = w
+        .client()
+        .verify_log(authed(
+            &w.eng(),
+            pb::VerifyLogRequest { parent: LAB.into() },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(v.valid && v.entries_checked == 400, "{v:?}");
+}
+
+both_backends!(
+    customers_down_is_unavailable_fast_and_writes_nothing,
+    two_replicas_append_gap_free_and_deliver_live_across
+);

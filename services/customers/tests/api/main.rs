@@ -9,6 +9,7 @@ mod dashboard;
 mod grpcurl;
 mod helpers;
 mod incidents;
+mod quality;
 mod resources;
 mod shutdown;
 mod tenancy;

@@ -1,0 +1,1573 @@
+//! QualityService: standards and versions, unary and live inspection, review, disputes,
+//! calibration, templates and experiments, scorecards, tenancy and bad input.
+
+use crate::helpers::*;
+use std::time::Duration;
+use symbolon_contracts::customers::v1 as cpb;
+use symbolon_contracts::quality::v1::{self as pb, quality_service_client::QualityServiceClient};
+use symbolon_customers::quality::default_standard;
+use symbolon_platform::Org;
+use symbolon_testkit::{Backend, authed, both_backends};
+use tonic::{Code, transport::Channel};
+
+type Q = QualityServiceClient<Channel>;
+
+const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+async fn client(app: &TestApp) -> Q {
+    QualityServiceClient::new(symbolon_testkit::channel(app.addr).await)
+}
+
+fn agent_token(app: &TestApp, who: &str) -> String {
+    app.keys.token(who, &Org::Vendor, &["frontline"])
+}
+
+fn reviewer_token(app: &TestApp) -> String {
+    app.keys
+        .token("rita@vendor", &Org::Vendor, &["qa-reviewer"])
+}
+
+fn ts(s: i64) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp {
+        seconds: T0 + s,
+        nanos: 0,
+    })
+}
+
+fn turn(s: pb::Speaker, t: i64, text: &str) -> pb::Turn {
+    pb::Turn {
+        speaker: s as i32,
+        text: text.into(),
+        send_time: ts(t),
+    }
+}
+
+use pb::Speaker::{Agent as A, Customer as C};
+
+/// A good Chinese support chat (by `agent`, for `customer` when not empty).
+fn good_zh(id: &str, agent: &str, customer: &str, start: i64) -> pb::Conversation {
+    pb::Conversation {
+        conversation_id: id.into(),
+        customer: customer.into(),
+        agent: agent.into(),
+        team: "team-east".into(),
+        customer_display_name: "王女士".into(),
+        turns: vec![
+            turn(C, start, "在吗?充电器到货就是坏的,我很生气"),
+            turn(
+                A,
+                start + 15,
+                "王女士您好,我是小李,非常理解您的心情,给您带来不便非常抱歉",
+            ),
+            turn(C, start + 40, "那怎么办?"),
+            turn(
+                A,
+                start + 60,
+                "马上为您安排补发您的订单,无需退回,我会跟进处理",
+            ),
+            turn(C, start + 80, "好的"),
+            turn(A, start + 95, "请问还有其他问题吗?祝您生活愉快"),
+        ],
+    }
+}
+
+/// A poor English chat: late, no greeting, demands proof, never confirms.
+fn poor_en(id: &str, agent: &str, customer: &str, start: i64) -> pb::Conversation {
+    pb::Conversation {
+        conversation_id: id.into(),
+        customer: customer.into(),
+        agent: agent.into(),
+        team: "team-east".into(),
+        customer_display_name: "Anna".into(),
+        turns: vec![
+            turn(C, start, "My charger arrived broken. This is ridiculous!"),
+            turn(A, start + 120, "Order number?"),
+            turn(C, start + 130, "12345"),
+            turn(
+                A,
+                start + 200,
+                "Please send proof of purchase and a video evidence of the fault.",
+            ),
+        ],
+    }
+}
+
+async fn load_default(app: &TestApp, q: &mut Q, id: &str) -> pb::Standard {
+    q.create_standard(authed(
+        &app.admin,
+        pb::CreateStandardRequest {
+            standard: Some(default_standard()),
+            standard_id: id.into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+async fn inspect(app: &TestApp, q: &mut Q, standard: &str, c: pb::Conversation) -> pb::Report {
+    q.inspect_conversation(authed(
+        &app.admin,
+        pb::InspectConversationRequest {
+            standard: standard.into(),
+            conversation: Some(c),
+            request_id: String::new(),
+            validate_only: false,
+        },
+    ))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+fn result<'a>(r: &'a pb::Report, id: &str) -> &'a pb::IndicatorResult {
+    r.results.iter().find(|x| x.indicator_id == id).unwrap()
+}
+
+async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut q = client(&app).await;
+    let rid = uuid::Uuid::new_v4().to_string();
+    let create = |rid: String| pb::CreateStandardRequest {
+        standard: Some(default_standard()),
+        standard_id: "support".into(),
+        request_id: rid,
+    };
+    let s = q
+        .create_standard(authed(&app.admin, create(rid.clone())))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(s.name, "standards/support");
+    assert_eq!(s.version, 1);
+    assert_eq!(s.current_version, "standards/support/versions/1");
+    assert!(s.indicators.len() >= 40);
+    let again = q
+        .create_standard(authed(&app.admin, create(rid)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        again.name, s.name,
+        "a retried create returns the first result"
+    );
+
+    let old = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        poor_en("c-1", "li@vendor", "", 0),
+    )
+    .await;
+    assert_eq!(old.standard_version, "standards/support/versions/1");
+
+    // Renaming changes nothing that scores depend on: no new version.
+    let renamed = q
+        .update_standard(authed(
+            &app.admin,
+            pb::UpdateStandardRequest {
+                standard: Some(pb::Standard {
+                    name: s.name.clone(),
+                    display_name: "Support chat".into(),
+                    etag: s.etag.clone(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["display_name".into()],
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (renamed.version, renamed.display_name.as_str()),
+        (1, "Support chat")
+    );
+
+    // A stale etag overwrites nothing.
+    let stale = q
+        .update_standard(authed(
+            &app.admin,
+            pb::UpdateStandardRequest {
+                standard: Some(pb::Standard {
+                    name: s.name.clone(),
+                    review_threshold: 50.0,
+                    etag: s.etag.clone(),
+                    ..Default::default()
+                }),
+                update_mask: None,
+            },
+        ))
+        .await;
+    assert_eq!(code(stale), Code::FailedPrecondition);
+
+    // Dropping the proof indicator changes scores: version 2.
+    let mut indicators = renamed.indicators.clone();
+    indicators.retain(|i| i.id != "no-unnecessary-proof");
+    let v2 = q
+        .update_standard(authed(
+            &app.admin,
+            pb::UpdateStandardRequest {
+                standard: Some(pb::Standard {
+                    name: s.name.clone(),
+                    indicators,
+                    etag: renamed.etag.clone(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["indicators".into()],
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.display_name, "Support chat");
+
+    let new = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        poor_en("c-2", "li@vendor", "", 0),
+    )
+    .await;
+    assert_eq!(new.standard_version, "standards/support/versions/2");
+    assert!(
+        new.results
+            .iter()
+            .all(|r| r.indicator_id != "no-unnecessary-proof")
+    );
+    let kept = q
+        .get_report(authed(
+            &app.admin,
+            pb::GetReportRequest {
+                name: old.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kept.standard_version, "standards/support/versions/1");
+    assert_eq!(kept.score, old.score);
+    assert_eq!(kept.results, old.results, "old reports are never rescored");
+    // Pinning the old version still scores with it.
+    let pinned = inspect(
+        &app,
+        &mut q,
+        "standards/support/versions/1",
+        poor_en("c-3", "li@vendor", "", 0),
+    )
+    .await;
+    assert_eq!(pinned.results, old.results);
+
+    let versions = q
+        .list_standard_versions(authed(
+            &app.admin,
+            pb::ListStandardVersionsRequest {
+                parent: s.name.clone(),
+                page_size: 1,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(versions.versions.len(), 1);
+    assert_eq!(versions.versions[0].name, "standards/support/versions/1");
+    let rest = q
+        .list_standard_versions(authed(
+            &app.admin,
+            pb::ListStandardVersionsRequest {
+                parent: s.name.clone(),
+                page_size: 1,
+                page_token: versions.next_page_token,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rest.versions[0].name, "standards/support/versions/2");
+    let v1 = q
+        .get_standard_version(authed(
+            &app.admin,
+            pb::GetStandardVersionRequest {
+                name: "standards/support/versions/1".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        v1.standard
+            .unwrap()
+            .indicators
+            .iter()
+            .any(|i| i.id == "no-unnecessary-proof")
+    );
+    assert_eq!(
+        code(
+            q.get_standard_version(authed(
+                &app.admin,
+                pb::GetStandardVersionRequest {
+                    name: "standards/support/versions/9".into()
+                }
+            ))
+            .await
+        ),
+        Code::NotFound
+    );
+}
+
+async fn inspection_scores_with_evidence_in_both_languages(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut q = client(&app).await;
+    load_default(&app, &mut q, "support").await;
+    let good = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        good_zh("zh-1", "li@vendor", "", 0),
+    )
+    .await;
+    assert!(good.name.starts_with("reports/"));
+    assert!(!good.auto_failed);
+    assert!(good.score >= 80.0, "score {}", good.score);
+    assert!(good.passed);
+    let empathy = result(&good, "empathy-when-upset");
+    assert_eq!(empathy.verdict, pb::Verdict::Pass as i32);
+    assert_eq!(empathy.evidence[0].turn_index, 1);
+    assert_eq!(empathy.evidence[0].phrase, "非常理解您的心情");
+    assert_eq!(
+        result(&good, "first-response-30s").evidence[0].delay,
+        Some(prost_types::Duration {
+            seconds: 15,
+            nanos: 0
+        })
+    );
+    assert_eq!(
+        result(&good, "human-on-request").verdict,
+        pb::Verdict::NotApplicable as i32
+    );
+    assert!(
+        good.results
+            .iter()
+            .all(|r| r.source == pb::VerdictSource::Automatic as i32)
+    );
+
+    let poor = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        poor_en("en-1", "li@vendor", "", 0),
+    )
+    .await;
+    let proof = result(&poor, "no-unnecessary-proof");
+    assert_eq!(proof.verdict, pb::Verdict::Fail as i32);
+    assert_eq!(proof.evidence[0].turn_index, 3);
+    assert_eq!(proof.evidence[0].phrase, "proof of purchase");
+    let frt = result(&poor, "first-response-30s");
+    assert_eq!(
+        (frt.verdict, frt.evidence[0].delay),
+        (
+            pb::Verdict::Fail as i32,
+            Some(prost_types::Duration {
+                seconds: 120,
+                nanos: 0
+            })
+        )
+    );
+    assert_eq!(result(&poor, "greeting").verdict, pb::Verdict::Fail as i32);
+    assert_eq!(
+        result(&poor, "apology-when-upset").verdict,
+        pb::Verdict::Fail as i32
+    );
+    assert!(poor.score < good.score);
+    assert_eq!(poor.review_state, pb::ReviewState::Pending as i32);
+    assert!(
+        poor.review_reasons
+            .contains(&(pb::ReviewReason::LowScore as i32))
+    );
+
+    // The review queue.
+    let pending = q
+        .list_reports(authed(
+            &app.admin,
+            pb::ListReportsRequest {
+                filter: "review_state = PENDING".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<&str> = pending.reports.iter().map(|r| r.name.as_str()).collect();
+    assert!(
+        names.contains(&poor.name.as_str()) && !names.contains(&good.name.as_str()),
+        "{names:?}"
+    );
+
+    // validate_only stores nothing.
+    let dry = q
+        .inspect_conversation(authed(
+            &app.admin,
+            pb::InspectConversationRequest {
+                standard: "standards/support".into(),
+                conversation: Some(good_zh("zh-2", "li@vendor", "", 0)),
+                request_id: String::new(),
+                validate_only: true,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(dry.name.is_empty());
+    assert_eq!(dry.score, good.score);
+    // A retried inspection stores one report.
+    let rid = uuid::Uuid::new_v4().to_string();
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        let r = q
+            .inspect_conversation(authed(
+                &app.admin,
+                pb::InspectConversationRequest {
+                    standard: "standards/support".into(),
+                    conversation: Some(good_zh("zh-3", "li@vendor", "", 0)),
+                    request_id: rid.clone(),
+                    validate_only: false,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        names.push(r.name);
+    }
+    assert_eq!(names[0], names[1]);
+}
+
+async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
+    use pb::inspect_live_request::Event;
+    use pb::inspect_live_response::Event as Out;
+    let app = spawn_app(backend).await;
+    let mut q = client(&app).await;
+    let mut s = default_standard();
+    // A one-second first-response limit, so the wall-clock timer can be seen.
+    for i in &mut s.indicators {
+        if i.id == "first-response-30s" {
+            i.threshold = Some(prost_types::Duration {
+                seconds: 1,
+                nanos: 0,
+            });
+        }
+    }
+    q.create_standard(authed(
+        &app.admin,
+        pb::CreateStandardRequest {
+            standard: Some(s),
+            standard_id: "live".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    let send = |e: Event| {
+        let tx = tx.clone();
+        async move {
+            tx.send(pb::InspectLiveRequest { event: Some(e) })
+                .await
+                .unwrap()
+        }
+    };
+    let token = agent_token(&app, "li@vendor");
+    let mut out = q
+        .inspect_live(authed(
+            &token,
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut next = async || -> pb::InspectLiveResponse {
+        tokio::time::timeout(Duration::from_secs(10), out.message())
+            .await
+            .expect("a message in time")
+            .unwrap()
+            .expect("stream open")
+    };
+    let mut header = good_zh("live-1", "li@vendor", "", 0);
+    header.turns.clear();
+    send(Event::Start(pb::LiveStart {
+        standard: "standards/live".into(),
+        conversation: Some(header),
+        request_id: String::new(),
+    }))
+    .await;
+    send(Event::Turn(turn(C, 0, "充电器坏了,我火冒三丈!"))).await;
+    let mut upset = Vec::new();
+    while upset.len() < 2 {
+        match next().await.event {
+            Some(Out::Hint(h)) => upset.push(h),
+            other => panic!("expected hints, got {other:?}"),
+        }
+    }
+    assert!(
+        upset
+            .iter()
+            .all(|h| h.kind == pb::HintKind::CustomerUpset as i32),
+        "{upset:?}"
+    );
+    assert!(upset.iter().any(|h| h.suggestion == "非常理解您的心情"));
+    // No reply for over a second: the server says the customer is waiting, by itself.
+    let waiting = next().await;
+    match waiting.event {
+        Some(Out::Hint(h)) => {
+            assert_eq!(h.kind, pb::HintKind::CustomerWaiting as i32, "{h:?}");
+            assert_eq!(h.indicator_id, "first-response-30s");
+        }
+        other => panic!("expected a waiting hint, got {other:?}"),
+    }
+    send(Event::Turn(turn(A, 2, "请提供购买凭证"))).await;
+    let mut kinds = Vec::new();
+    while !kinds.contains(&(pb::HintKind::MissingGreeting as i32)) {
+        match next().await.event {
+            Some(Out::Hint(h)) => kinds.push(h.kind),
+            other => panic!("expected hints, got {other:?}"),
+        }
+    }
+    assert!(
+        kinds.contains(&(pb::HintKind::ForbiddenPhrase as i32)),
+        "{kinds:?}"
+    );
+    assert!(
+        !kinds.contains(&(pb::HintKind::LateReply as i32)),
+        "already hinted as waiting"
+    );
+    // Ticks from the client's clock work too.
+    send(Event::Turn(turn(C, 10, "你们太差了"))).await;
+    send(Event::Tick(pb::LiveTick { now: ts(80) })).await;
+    let waiting = loop {
+        match next().await.event {
+            Some(Out::Hint(h)) if h.kind == pb::HintKind::CustomerWaiting as i32 => break h,
+            Some(Out::Hint(h)) => assert_eq!(h.kind, pb::HintKind::CustomerUpset as i32),
+            other => panic!("expected hints, got {other:?}"),
+        }
+    };
+    assert_eq!(waiting.message, "customer waiting 70 s");
+    assert_eq!(waiting.turn_index, 2);
+    send(Event::Turn(turn(A, 85, "非常抱歉让您久等了"))).await;
+    send(Event::Finish(pb::LiveFinish {})).await;
+    let report = loop {
+        match next().await.event {
+            Some(Out::Report(r)) => break r,
+            Some(Out::Hint(_)) => continue,
+            None => panic!("empty event"),
+        }
+    };
+    assert_eq!(report.conversation.as_ref().unwrap().turns.len(), 4);
+    assert_eq!(
+        result(&report, "no-unnecessary-proof").verdict,
+        pb::Verdict::Fail as i32
+    );
+    let stored = q
+        .get_report(authed(
+            &token,
+            pb::GetReportRequest {
+                name: report.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(stored.results, report.results);
+
+    // A stream that does not start with `start` is refused; so is a turn out of order.
+    let (tx2, rx2) = tokio::sync::mpsc::channel(4);
+    tx2.send(pb::InspectLiveRequest {
+        event: Some(Event::Turn(turn(C, 0, "hi"))),
+    })
+    .await
+    .unwrap();
+    let mut bad = q
+        .inspect_live(authed(
+            &token,
+            tokio_stream::wrappers::ReceiverStream::new(rx2),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let err = bad.message().await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let (tx3, rx3) = tokio::sync::mpsc::channel(4);
+    let mut header = good_zh("live-2", "li@vendor", "", 0);
+    header.turns.clear();
+    tx3.send(pb::InspectLiveRequest {
+        event: Some(Event::Start(pb::LiveStart {
+            standard: "standards/live".into(),
+            conversation: Some(header),
+            request_id: String::new(),
+        })),
+    })
+    .await
+    .unwrap();
+    tx3.send(pb::InspectLiveRequest {
+        event: Some(Event::Turn(turn(A, 10, "您好"))),
+    })
+    .await
+    .unwrap();
+    tx3.send(pb::InspectLiveRequest {
+        event: Some(Event::Turn(turn(A, 5, "earlier"))),
+    })
+    .await
+    .unwrap();
+    let mut bad = q
+        .inspect_live(authed(
+            &token,
+            tokio_stream::wrappers::ReceiverStream::new(rx3),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let err = loop {
+        match bad.message().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("expected an error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&err), vec!["turn.send_time".to_string()]);
+}
+
+async fn review_overrides_and_disputes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut q = client(&app).await;
+    load_default(&app, &mut q, "support").await;
+    let poor = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        poor_en("en-1", "li@vendor", "", 0),
+    )
+    .await;
+    assert_eq!(poor.review_state, pb::ReviewState::Pending as i32);
+    let reviewer = reviewer_token(&app);
+    let agent = agent_token(&app, "li@vendor");
+
+    // Agents may not review; a reviewer's verdict overrides and is kept beside the automatic one.
+    let req = |etag: &str| pb::ReviewReportRequest {
+        name: poor.name.clone(),
+        overrides: vec![pb::VerdictOverride {
+            indicator_id: "greeting".into(),
+            verdict: pb::Verdict::Pass as i32,
+            note: "greeted by voice before the chat".into(),
+        }],
+        etag: etag.into(),
+    };
+    assert_eq!(
+        code(q.review_report(authed(&agent, req(&poor.etag))).await),
+        Code::PermissionDenied
+    );
+    assert_eq!(
+        code(q.review_report(authed(&reviewer, req("999"))).await),
+        Code::FailedPrecondition
+    );
+    let reviewed = q
+        .review_report(authed(&reviewer, req(&poor.etag)))
+        .await
+        .unwrap()
+        .into_inner();
+    let g = result(&reviewed, "greeting");
+    assert_eq!(
+        (g.verdict, g.automatic_verdict, g.source),
+        (
+            pb::Verdict::Pass as i32,
+            pb::Verdict::Fail as i32,
+            pb::VerdictSource::Human as i32
+        )
+    );
+    assert_eq!(g.reviewer_note, "greeted by voice before the chat");
+    assert_eq!(
+        result(&reviewed, "first-response-30s").source,
+        pb::VerdictSource::Automatic as i32
+    );
+    assert_eq!(reviewed.human_verdicts, 1);
+    assert!(reviewed.score > poor.score);
+    assert_eq!(reviewed.review_state, pb::ReviewState::Reviewed as i32);
+    assert_eq!(reviewed.reviewer, "rita@vendor");
+    let bad = q
+        .review_report(authed(
+            &reviewer,
+            pb::ReviewReportRequest {
+                name: poor.name.clone(),
+                overrides: vec![pb::VerdictOverride {
+                    indicator_id: "nope".into(),
+                    verdict: 9,
+                    note: String::new(),
+                }],
+                etag: String::new(),
+            },
+        ))
+        .await;
+    assert_invalid(bad, &["overrides[0].indicator_id", "overrides[0].verdict"]);
+
+    // The agent disputes the proof verdict; another agent may not.
+    let dispute = pb::CreateDisputeRequest {
+        parent: poor.name.clone(),
+        dispute: Some(pb::Dispute {
+            indicator_id: "no-unnecessary-proof".into(),
+            reason: "the customer asked for a refund above the proof-free limit".into(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let other = app.keys.token("wang@vendor", &Org::Vendor, &["frontline"]);
+    assert_eq!(
+        code(q.create_dispute(authed(&other, dispute.clone())).await),
+        Code::NotFound,
+        "another agent does not even see the report"
+    );
+    let d = q
+        .create_dispute(authed(&agent, dispute.clone()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(d.state, pb::DisputeState::Open as i32);
+    assert_eq!(d.raised_by, "li@vendor");
+    assert!(d.name.starts_with(&format!("{}/disputes/", poor.name)));
+    let back = q
+        .get_report(authed(
+            &agent,
+            pb::GetReportRequest {
+                name: poor.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(back.review_state, pb::ReviewState::Pending as i32);
+    assert!(
+        back.review_reasons
+            .contains(&(pb::ReviewReason::Disputed as i32))
+    );
+    let open = q
+        .list_disputes(authed(
+            &reviewer,
+            pb::ListDisputesRequest {
+                parent: "reports/-".into(),
+                filter: "state = OPEN".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(open.disputes.len(), 1);
+
+    assert_eq!(
+        code(
+            q.resolve_dispute(authed(
+                &agent,
+                pb::ResolveDisputeRequest {
+                    name: d.name.clone(),
+                    resolution: pb::DisputeState::Upheld as i32,
+                    note: String::new()
+                }
+            ))
+            .await
+        ),
+        Code::PermissionDenied
+    );
+    let resolved = q
+        .resolve_dispute(authed(
+            &reviewer,
+            pb::ResolveDisputeRequest {
+                name: d.name.clone(),
+                resolution: pb::DisputeState::Upheld as i32,
+                note: "policy allows it".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resolved.state, pb::DisputeState::Upheld as i32);
+    assert_eq!(resolved.resolved_by, "rita@vendor");
+    let after = q
+        .get_report(authed(
+            &agent,
+            pb::GetReportRequest {
+                name: poor.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let p = result(&after, "no-unnecessary-proof");
+    assert_eq!(
+        (p.verdict, p.automatic_verdict, p.source),
+        (
+            pb::Verdict::Pass as i32,
+            pb::Verdict::Fail as i32,
+            pb::VerdictSource::Human as i32
+        )
+    );
+    assert_eq!(after.human_verdicts, 2);
+    assert_eq!(after.review_state, pb::ReviewState::Reviewed as i32);
+    assert!(after.score > reviewed.score);
+    assert_eq!(
+        code(
+            q.resolve_dispute(authed(
+                &reviewer,
+                pb::ResolveDisputeRequest {
+                    name: d.name.clone(),
+                    resolution: pb::DisputeState::Rejected as i32,
+                    note: String::new()
+                }
+            ))
+            .await
+        ),
+        Code::FailedPrecondition
+    );
+    // Disputing a verdict that is already what is asked for.
+    assert_eq!(
+        code(q.create_dispute(authed(&agent, dispute)).await),
+        Code::FailedPrecondition
+    );
+
+    // Calibration: greeting and proof disagreed once each; the rest agreed.
+    let cal = q
+        .get_calibration(authed(
+            &reviewer,
+            pb::GetCalibrationRequest {
+                standard: "standards/support".into(),
+                min_reviews: 1,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(cal.reviewed_reports, 1);
+    let greet = cal
+        .indicators
+        .iter()
+        .find(|c| c.indicator_id == "greeting")
+        .unwrap();
+    assert_eq!(
+        (
+            greet.reviewed,
+            greet.agreed,
+            greet.false_fails,
+            greet.agreement_rate
+        ),
+        (1, 0, 1, 0.0)
+    );
+    assert!(greet.weak);
+    let frt = cal
+        .indicators
+        .iter()
+        .find(|c| c.indicator_id == "first-response-30s")
+        .unwrap();
+    assert_eq!((frt.agreement_rate, frt.weak), (1.0, false));
+    assert!(
+        cal.indicators[0].agreement_rate <= cal.indicators[cal.indicators.len() - 1].agreement_rate,
+        "weakest first"
+    );
+    assert!(cal.overall_agreement_rate > 0.8 && cal.overall_agreement_rate < 1.0);
+}
+
+async fn experiments_report_winners_with_confidence(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut q = client(&app).await;
+    let cs = app
+        .keys
+        .token("lin@vendor", &Org::Vendor, &["department:customer-service"]);
+    let t = q
+        .create_template(authed(
+            &cs,
+            pb::CreateTemplateRequest {
+                template: Some(pb::Template {
+                    scenario: "damaged-on-arrival".into(),
+                    display_name: "Damaged item on arrival".into(),
+                    variants: vec![
+                        pb::TemplateVariant { id: "plain".into(), text: "{customer_name}, we will replace order {order_id}.".into(), empathy_phrase: String::new() },
+                        pb::TemplateVariant { id: "empathic".into(), text: "{customer_name},非常理解您的心情。订单 {order_id} 我们直接为您补发。".into(), empathy_phrase: "非常理解您的心情".into() },
+                    ],
+                    empathy_phrases: vec!["非常理解您的心情".into(), "I understand how you feel".into()],
+                    ..Default::default()
+                }),
+                template_id: "damaged".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        t.placeholders,
+        vec!["customer_name".to_string(), "order_id".to_string()]
+    );
+    let mut values = std::collections::HashMap::new();
+    values.insert("customer_name".to_string(), "王女士".to_string());
+    let missing = q
+        .render_template(authed(
+            &cs,
+            pb::RenderTemplateRequest {
+                name: t.name.clone(),
+                variant_id: "empathic".into(),
+                values: values.clone(),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(missing, &["values[order_id]"]);
+    values.insert("order_id".to_string(), "A-1".to_string());
+    let text = q
+        .render_template(authed(
+            &cs,
+            pb::RenderTemplateRequest {
+                name: t.name.clone(),
+                variant_id: "empathic".into(),
+                values: values.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        text.text,
+        "王女士,非常理解您的心情。订单 A-1 我们直接为您补发。"
+    );
+
+    let e = q
+        .create_experiment(authed(
+            &cs,
+            pb::CreateExperimentRequest {
+                experiment: Some(pb::Experiment {
+                    template: t.name.clone(),
+                    primary_metric: pb::Metric::QaScore as i32,
+                    min_samples: 10,
+                    ..Default::default()
+                }),
+                experiment_id: "damaged-ab".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        e.variants,
+        vec!["plain".to_string(), "empathic".to_string()]
+    );
+    assert_eq!(e.confidence_threshold, 0.95);
+    // Sticky: the same customer always gets the same variant; find ten of each.
+    let mut by_variant: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for k in 0..200 {
+        let key = format!("customers/c{k}");
+        let a = q
+            .assign_variant(authed(
+                &cs,
+                pb::AssignVariantRequest {
+                    experiment: e.name.clone(),
+                    customer_key: key.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        let b = q
+            .assign_variant(authed(
+                &cs,
+                pb::AssignVariantRequest {
+                    experiment: e.name.clone(),
+                    customer_key: key.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(a.variant_id, b.variant_id);
+        by_variant.entry(a.variant_id).or_default().push(key);
+    }
+    // The rendered variant follows the assignment.
+    let key = by_variant["empathic"][0].clone();
+    let r = q
+        .render_template(authed(
+            &cs,
+            pb::RenderTemplateRequest {
+                name: t.name.clone(),
+                values,
+                experiment: e.name.clone(),
+                customer_key: key,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.variant_id, "empathic");
+
+    // Control: QA 1..5 twice, 4 of 10 resolved; empathic: QA 3..7 twice, 9 of 10 resolved.
+    // Welch: means 3 and 5, variances 20/9 each: t = 2 / sqrt(4/9) = 3, df = 18,
+    // two-sided p = 0.0076854. z-test: pooled 0.65, z = 0.5 / sqrt(0.65 * 0.35 * 0.2)
+    // = 2.344036, p = 0.0190763.
+    let mut n = 0;
+    for (variant, base, resolved) in [("plain", 1.0, 4), ("empathic", 3.0, 9)] {
+        for (k, key) in by_variant[variant].iter().take(10).enumerate() {
+            let o = pb::Outcome {
+                conversation_id: format!("conv-{n}"),
+                customer_key: key.clone(),
+                qa_score: Some(base + (k % 5) as f64),
+                csat: Some(if variant == "plain" { 3 } else { 4 } + (k % 2) as i32),
+                resolved: Some(k < resolved),
+                ..Default::default()
+            };
+            n += 1;
+            let rec = q
+                .record_outcome(authed(
+                    &cs,
+                    pb::RecordOutcomeRequest {
+                        experiment: e.name.clone(),
+                        outcome: Some(o),
+                        request_id: String::new(),
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            assert_eq!(rec.variant_id, variant);
+        }
+    }
+    let dup = pb::Outcome {
+        conversation_id: "conv-0".into(),
+        customer_key: by_variant["plain"][0].clone(),
+        resolved: Some(true),
+        ..Default::default()
+    };
+    assert_eq!(
+        code(
+            q.record_outcome(authed(
+                &cs,
+                pb::RecordOutcomeRequest {
+                    experiment: e.name.clone(),
+                    outcome: Some(dup),
+                    request_id: String::new()
+                }
+            ))
+            .await
+        ),
+        Code::AlreadyExists
+    );
+    let bad = pb::Outcome {
+        conversation_id: "x".into(),
+        customer_key: by_variant["plain"][0].clone(),
+        csat: Some(6),
+        variant_id: "empathic".into(),
+        ..Default::default()
+    };
+    assert_invalid(
+        q.record_outcome(authed(
+            &cs,
+            pb::RecordOutcomeRequest {
+                experiment: e.name.clone(),
+                outcome: Some(bad),
+                request_id: String::new(),
+            },
+        ))
+        .await,
+        &["outcome.csat"],
+    );
+
+    let res = q
+        .get_experiment_results(authed(
+            &app.admin,
+            pb::GetExperimentResultsRequest {
+                name: e.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((res.qa_score[0].mean, res.qa_score[1].mean), (3.0, 5.0));
+    assert_eq!(res.qa_score[0].samples, 10);
+    let qa = res
+        .comparisons
+        .iter()
+        .find(|c| c.metric == pb::Metric::QaScore as i32)
+        .unwrap();
+    assert!((qa.statistic - 3.0).abs() < 1e-9, "{qa:?}");
+    assert!((qa.degrees_of_freedom - 18.0).abs() < 1e-9);
+    assert!((qa.p_value - 0.007_685_4).abs() < 1e-6, "{qa:?}");
+    assert_eq!(qa.test, "welch-t");
+    let rr = res
+        .comparisons
+        .iter()
+        .find(|c| c.metric == pb::Metric::ResolutionRate as i32)
+        .unwrap();
+    assert!((rr.difference - 0.5).abs() < 1e-12);
+    assert!((rr.statistic - 2.344_036).abs() < 1e-6, "{rr:?}");
+    assert!((rr.p_value - 0.019_076_3).abs() < 1e-6, "{rr:?}");
+    assert_eq!(res.winner, "empathic", "{}", res.explanation);
+    assert!(res.explanation.contains("0.95"));
+}
+
+async fn no_winner_below_the_threshold(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut q = client(&app).await;
+    let t = q
+        .create_template(authed(
+            &app.admin,
+            pb::CreateTemplateRequest {
+                template: Some(pb::Template {
+                    scenario: "late-delivery".into(),
+                    variants: vec![
+                        pb::TemplateVariant {
+                            id: "a".into(),
+                            text: "Sorry, {customer_name}.".into(),
+                            empathy_phrase: String::new(),
+                        },
+                        pb::TemplateVariant {
+                            id: "b".into(),
+                            text: "So sorry for the wait, {customer_name}.".into(),
+                            empathy_phrase: String::new(),
+                        },
+                    ],
+                    ..Default::default()
+                }),
+                template_id: String::new(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let e = q
+        .create_experiment(authed(
+            &app.admin,
+            pb::CreateExperimentRequest {
+                experiment: Some(pb::Experiment {
+                    template: t.name.clone(),
+                    primary_metric: pb::Metric::ResolutionRate as i32,
+                    min_samples: 2,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    // Half of each variant's conversations resolved: no difference at all.
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for k in 0..12 {
+        let key = format!("k{k}");
+        let v = q
+            .assign_variant(authed(
+                &app.admin,
+                pb::AssignVariantRequest {
+                    experiment: e.name.clone(),
+                    customer_key: key.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .variant_id;
+        let n = seen.entry(v).or_default();
+        *n += 1;
+        let o = pb::Outcome {
+            conversation_id: format!("c{k}"),
+            customer_key: key,
+            resolved: Some(n.is_multiple_of(2)),
+            ..Default::default()
+        };
+        q.record_outcome(authed(
+            &app.admin,
+            pb::RecordOutcomeRequest {
+                experiment: e.name.clone(),
+                outcome: Some(o),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    }
+    let res = q
+        .get_experiment_results(authed(
+            &app.admin,
+            pb::GetExperimentResultsRequest {
+                name: e.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(res.winner.is_empty(), "{res:?}");
+    assert!(res.qa_score.is_empty(), "no QA scores were recorded");
+    let bad = q
+        .create_experiment(authed(
+            &app.admin,
+            pb::CreateExperimentRequest {
+                experiment: Some(pb::Experiment {
+                    template: "templates/nope".into(),
+                    confidence_threshold: 2.0,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(
+        bad,
+        &[
+            "experiment.template",
+            "experiment.primary_metric",
+            "experiment.confidence_threshold",
+        ],
+    );
+}
+
+async fn scorecards_roll_up_agents_and_teams(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut q = client(&app).await;
+    load_default(&app, &mut q, "support").await;
+    let day = 86_400;
+    let mut scores = Vec::new();
+    for (k, good) in [(0, true), (1, false), (8, true), (9, true)] {
+        let c = if good {
+            good_zh(&format!("c{k}"), "li@vendor", "", k * day)
+        } else {
+            poor_en(&format!("c{k}"), "li@vendor", "", k * day)
+        };
+        scores.push(inspect(&app, &mut q, "standards/support", c).await.score);
+    }
+    inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        poor_en("other", "wang@vendor", "", 0),
+    )
+    .await;
+    let req = |subject: &str| pb::GetScorecardRequest {
+        subject: subject.into(),
+        start_time: ts(0),
+        end_time: ts(14 * day),
+        bucket_days: 7,
+    };
+    let me = agent_token(&app, "li@vendor");
+    let card = q
+        .get_scorecard(authed(&me, req("li@vendor")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(card.conversations, 4);
+    let mean = scores.iter().sum::<f64>() / 4.0;
+    assert!((card.mean_score - mean).abs() < 1e-9);
+    assert_eq!(card.trend.len(), 2);
+    assert_eq!(
+        (card.trend[0].conversations, card.trend[1].conversations),
+        (2, 2)
+    );
+    assert!(card.trend_slope > 0.0, "the second week was better");
+    assert!(!card.top_failed_indicators.is_empty());
+    let top = &card.top_failed_indicators[0];
+    assert!(top.failures >= 1 && top.failure_rate > 0.0);
+    assert_eq!(
+        code(q.get_scorecard(authed(&me, req("wang@vendor"))).await),
+        Code::PermissionDenied
+    );
+    let team = q
+        .get_scorecard(authed(&app.admin, req("teams/team-east")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(team.conversations, 5);
+    let bad = q
+        .get_scorecard(authed(
+            &app.admin,
+            pb::GetScorecardRequest {
+                subject: String::new(),
+                start_time: ts(10),
+                end_time: ts(5),
+                bucket_days: -1,
+            },
+        ))
+        .await;
+    assert_invalid(bad, &["subject", "end_time", "bucket_days"]);
+}
+
+async fn tenancy_and_bad_input(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", cpb::Industry::Retail, "CN").await;
+    app.customer("globex", cpb::Industry::Retail, "DE").await;
+    let mut q = client(&app).await;
+    load_default(&app, &mut q, "support").await;
+    let acme = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        good_zh("a-1", "li@vendor", "customers/acme", 0),
+    )
+    .await;
+    let globex = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        poor_en("g-1", "li@vendor", "customers/globex", 0),
+    )
+    .await;
+    let internal = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        poor_en("i-1", "li@vendor", "", 0),
+    )
+    .await;
+    let acme_eng = app.keys.customer("acme", &["customer-engineer"]);
+    let get = |name: &str| pb::GetReportRequest { name: name.into() };
+    assert!(
+        q.get_report(authed(&acme_eng, get(&acme.name)))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        code(q.get_report(authed(&acme_eng, get(&globex.name))).await),
+        Code::NotFound
+    );
+    assert_eq!(
+        code(q.get_report(authed(&acme_eng, get(&internal.name))).await),
+        Code::NotFound
+    );
+    let listed = q
+        .list_reports(authed(&acme_eng, pb::ListReportsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        listed
+            .reports
+            .iter()
+            .map(|r| r.name.clone())
+            .collect::<Vec<_>>(),
+        vec![acme.name.clone()]
+    );
+    let filtered = q
+        .list_reports(authed(
+            &acme_eng,
+            pb::ListReportsRequest {
+                filter: "customer = \"customers/globex\"".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(filtered.reports.is_empty());
+    // Customers neither inspect, read standards, nor dispute.
+    let r = q
+        .inspect_conversation(authed(
+            &acme_eng,
+            pb::InspectConversationRequest {
+                standard: "standards/support".into(),
+                conversation: Some(good_zh("x", "li@vendor", "customers/acme", 0)),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_eq!(code(r), Code::PermissionDenied);
+    assert_eq!(
+        code(
+            q.get_standard(authed(
+                &acme_eng,
+                pb::GetStandardRequest {
+                    name: "standards/support".into()
+                }
+            ))
+            .await
+        ),
+        Code::PermissionDenied
+    );
+    // A frontline agent inspects only their own conversations and sees only their reports.
+    let wang = agent_token(&app, "wang@vendor");
+    let r = q
+        .inspect_conversation(authed(
+            &wang,
+            pb::InspectConversationRequest {
+                standard: "standards/support".into(),
+                conversation: Some(good_zh("x", "li@vendor", "", 0)),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_eq!(code(r), Code::PermissionDenied);
+    assert_eq!(
+        code(q.get_report(authed(&wang, get(&acme.name))).await),
+        Code::NotFound
+    );
+    let none = q
+        .list_reports(authed(&wang, pb::ListReportsRequest::default()))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(none.reports.is_empty());
+    let nobody = app.keys.token("x@vendor", &Org::Vendor, &[]);
+    assert_eq!(
+        code(
+            q.list_reports(authed(&nobody, pb::ListReportsRequest::default()))
+                .await
+        ),
+        Code::PermissionDenied
+    );
+    assert_eq!(
+        code(
+            q.create_standard(authed(
+                &wang,
+                pb::CreateStandardRequest {
+                    standard: Some(default_standard()),
+                    ..Default::default()
+                }
+            ))
+            .await
+        ),
+        Code::PermissionDenied
+    );
+
+    // Bad input names every field.
+    let empty = q
+        .inspect_conversation(authed(
+            &app.admin,
+            pb::InspectConversationRequest::default(),
+        ))
+        .await;
+    assert_invalid(
+        empty,
+        &[
+            "standard",
+            "conversation.conversation_id",
+            "conversation.agent",
+            "conversation.turns",
+        ],
+    );
+    let mut c = good_zh("b-1", "li@vendor", "customers/nobody", 0);
+    c.turns[1].send_time = ts(-5);
+    c.turns[2].speaker = 0;
+    c.turns[3].send_time = None;
+    let r = q
+        .inspect_conversation(authed(
+            &app.admin,
+            pb::InspectConversationRequest {
+                standard: "standards/support".into(),
+                conversation: Some(c),
+                request_id: "nope".into(),
+                validate_only: false,
+            },
+        ))
+        .await;
+    assert_invalid(
+        r,
+        &[
+            "request_id",
+            "conversation.customer",
+            "conversation.turns[1].send_time",
+            "conversation.turns[2].speaker",
+            "conversation.turns[3].send_time",
+        ],
+    );
+    let r = q
+        .inspect_conversation(authed(
+            &app.admin,
+            pb::InspectConversationRequest {
+                standard: "standards/missing".into(),
+                conversation: Some(good_zh("b-2", "li@vendor", "", 0)),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_eq!(code(r), Code::NotFound);
+    let r = q
+        .inspect_conversation(authed(
+            &app.admin,
+            pb::InspectConversationRequest {
+                standard: "standards/support/versions/zero".into(),
+                conversation: Some(good_zh("b-3", "li@vendor", "", 0)),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(r, &["standard"]);
+    let mut s = default_standard();
+    s.indicators[0].weight = 0.0;
+    s.indicators[1].id = s.indicators[0].id.clone();
+    s.indicators[11].threshold = None;
+    s.indicators[2].kind = 77;
+    s.review_threshold = 120.0;
+    let r = q
+        .create_standard(authed(
+            &app.admin,
+            pb::CreateStandardRequest {
+                standard: Some(s),
+                standard_id: "Bad Id".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await;
+    assert_invalid(
+        r,
+        &[
+            "standard.indicators[0].weight",
+            "standard.indicators[1].id",
+            "standard.indicators[11].threshold",
+            "standard.indicators[2].kind",
+            "standard.review_threshold",
+            "standard_id",
+        ],
+    );
+    assert_eq!(
+        code(
+            q.create_standard(authed(
+                &app.admin,
+                pb::CreateStandardRequest {
+                    standard: Some(default_standard()),
+                    standard_id: "support".into(),
+                    request_id: String::new()
+                }
+            ))
+            .await
+        ),
+        Code::AlreadyExists
+    );
+    let r = q
+        .list_reports(authed(
+            &app.admin,
+            pb::ListReportsRequest {
+                filter: "score > 3".into(),
+                page_size: -1,
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_eq!(code(r), Code::InvalidArgument);
+    let r = q
+        .get_report(authed(&app.admin, get("reports/Not_Valid")))
+        .await;
+    assert_invalid(r, &["name"]);
+    let r = q
+        .get_report(authed(&app.admin, get("reports/missing")))
+        .await;
+    assert_eq!(code(r), Code::NotFound);
+}
+
+both_backends!(
+    standards_are_versioned_and_reports_keep_theirs,
+    inspection_scores_with_evidence_in_both_languages,
+    live_hints_arrive_before_the_conversation_ends,
+    review_overrides_and_disputes,
+    experiments_report_winners_with_confidence,
+    no_winner_below_the_threshold,
+    scorecards_roll_up_agents_and_teams,
+    tenancy_and_bad_input,
+);

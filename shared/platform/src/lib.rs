@@ -16,6 +16,7 @@ pub mod config;
 pub mod country;
 pub mod db;
 pub mod filter;
+pub mod metrics;
 pub mod names;
 pub mod paging;
 pub mod server;

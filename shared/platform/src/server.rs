@@ -8,6 +8,7 @@
 //!    OpenTelemetry RPC attributes, parented on the caller's W3C `traceparent`. It sits
 //!    below the limit because it needs an infallible inner service. Health checks are
 //!    left out: probes would drown real traffic.
+//!    Below it, `RpcMetricsLayer` records `rpc.server.duration` for every call.
 //! 3. tonic's own deadline (`Server::timeout`): the smaller of the configured bound and
 //!    the client's `grpc-timeout`.
 //! 4. authentication: an interceptor on each Symbolon service (not on health or
@@ -199,6 +200,7 @@ impl GrpcServer {
             .load_shed()
             .concurrency_limit(config.concurrency_limit)
             .layer(OtelGrpcLayer::default().filter(filters::reject_healthcheck))
+            .layer(crate::metrics::RpcMetricsLayer::default())
             .into_inner();
         let mut builder = Server::builder();
         if !config.max_connection_age.is_zero() {

@@ -10,7 +10,10 @@
 //! | `OTEL_SERVICE_NAME` | overrides the service name on spans |
 
 use opentelemetry::trace::TracerProvider as _;
-use opentelemetry_sdk::{Resource, propagation::TraceContextPropagator, trace::SdkTracerProvider};
+use opentelemetry_sdk::{
+    Resource, metrics::SdkMeterProvider, propagation::TraceContextPropagator,
+    trace::SdkTracerProvider,
+};
 use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
 
 /// Telemetry could not start.
@@ -28,12 +31,16 @@ pub enum TelemetryError {
 #[must_use = "dropping the guard stops trace export"]
 pub struct TelemetryGuard {
     provider: Option<SdkTracerProvider>,
+    meters: Option<SdkMeterProvider>,
 }
 
 impl Drop for TelemetryGuard {
     fn drop(&mut self) {
         if let Some(p) = self.provider.take() {
             let _ = p.shutdown();
+        }
+        if let Some(m) = self.meters.take() {
+            let _ = m.shutdown();
         }
     }
 }
@@ -86,29 +93,45 @@ pub fn init(service: &str, default_format: LogFormat) -> Result<TelemetryGuard, 
             .json()
             .flatten_event(true)
             .with_current_span(true)
+            .with_filter(filter)
             .boxed()
     } else {
-        tracing_subscriber::fmt::layer().compact().boxed()
+        tracing_subscriber::fmt::layer()
+            .compact()
+            .with_filter(filter)
+            .boxed()
     };
 
-    let provider = match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT") {
-        Ok(endpoint) if !endpoint.is_empty() => {
-            let exporter = opentelemetry_otlp::SpanExporter::builder()
-                .with_tonic()
-                .build()?;
-            let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| service.to_string());
-            Some(tracer_provider(&name, exporter))
-        }
-        _ => None,
+    let endpoint = std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").unwrap_or_default();
+    let name = std::env::var("OTEL_SERVICE_NAME").unwrap_or_else(|_| service.to_string());
+    let (provider, meters) = if endpoint.is_empty() {
+        (None, None)
+    } else {
+        let spans = opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .build()?;
+        let metrics = opentelemetry_otlp::MetricExporter::builder()
+            .with_tonic()
+            .build()?;
+        // Exported every OTEL_METRIC_EXPORT_INTERVAL (default 60 s) and at shutdown.
+        let meters = SdkMeterProvider::builder()
+            .with_periodic_exporter(metrics)
+            .with_resource(Resource::builder().with_service_name(name.clone()).build())
+            .build();
+        opentelemetry::global::set_meter_provider(meters.clone());
+        (Some(tracer_provider(&name, spans)), Some(meters))
     };
     let otel = provider.as_ref().map(|p| {
         opentelemetry::global::set_tracer_provider(p.clone());
-        tracing_opentelemetry::layer().with_tracer(p.tracer(service.to_string()))
+        // Spans get their own filter, independent of the log level: the RPC spans of
+        // the instrumentation are at TRACE level under `otel::tracing`.
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer(service.to_string()))
+            .with_filter(EnvFilter::new("info,otel::tracing=trace"))
     });
     tracing_subscriber::registry()
-        .with(filter)
         .with(fmt)
         .with(otel)
         .try_init()?;
-    Ok(TelemetryGuard { provider })
+    Ok(TelemetryGuard { provider, meters })
 }

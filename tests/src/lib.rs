@@ -1,0 +1,143 @@
+//! Support for suite tests: the service binaries as the images run them, and an
+//! in-process OTLP receiver that keeps every span and metric it is sent.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use opentelemetry_proto::tonic::collector::{
+    metrics::v1::{
+        ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+        metrics_service_server::{MetricsService, MetricsServiceServer},
+    },
+    trace::v1::{
+        ExportTraceServiceRequest, ExportTraceServiceResponse,
+        trace_service_server::{TraceService, TraceServiceServer},
+    },
+};
+use std::{
+    net::SocketAddr,
+    path::PathBuf,
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::process::{Child, Command};
+use tonic::{Request, Response, Status};
+
+/// What the receiver was sent.
+#[derive(Default, Clone)]
+pub struct Received {
+    /// Every trace export.
+    pub traces: Arc<Mutex<Vec<ExportTraceServiceRequest>>>,
+    /// Every metrics export.
+    pub metrics: Arc<Mutex<Vec<ExportMetricsServiceRequest>>>,
+}
+
+#[tonic::async_trait]
+impl TraceService for Received {
+    async fn export(
+        &self,
+        req: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        self.traces.lock().unwrap().push(req.into_inner());
+        Ok(Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for Received {
+    async fn export(
+        &self,
+        req: Request<ExportMetricsServiceRequest>,
+    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
+        self.metrics.lock().unwrap().push(req.into_inner());
+        Ok(Response::new(ExportMetricsServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+/// Starts an OTLP/gRPC receiver on a loopback port.
+pub async fn otlp_receiver() -> (SocketAddr, Received) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let received = Received::default();
+    let server = tonic::transport::Server::builder()
+        .add_service(TraceServiceServer::new(received.clone()))
+        .add_service(MetricsServiceServer::new(received.clone()))
+        .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener));
+    tokio::spawn(server);
+    (addr, received)
+}
+
+/// The directory holding the workspace's binaries (built by `cargo test --workspace`).
+fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    // target/<profile>/deps/<test> → target/<profile>
+    exe.parent()
+        .and_then(|p| p.parent())
+        .expect("target dir")
+        .to_path_buf()
+}
+
+/// A service binary running as a process; killed when dropped.
+pub struct Service {
+    /// Its address.
+    pub addr: SocketAddr,
+    /// The process.
+    pub child: Child,
+}
+
+/// A free loopback port.
+pub fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// Starts `binary` (e.g. `symbolon-customers`) with `env`, and waits until it accepts
+/// connections.
+pub async fn start(binary: &str, addr: SocketAddr, env: &[(&str, String)]) -> Service {
+    let path = bin_dir().join(binary);
+    assert!(
+        path.exists(),
+        "{} is missing: run the suite with `cargo test --workspace` (scripts/test.sh), which builds every service binary",
+        path.display()
+    );
+    let mut cmd = Command::new(path);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SYMBOLON_LISTEN_ADDR", addr.to_string())
+        .env("SYMBOLON_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("start service");
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Service { addr, child };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{binary} did not start on {addr}");
+}
+
+impl Service {
+    /// SIGTERM, then wait for a clean exit (which flushes telemetry).
+    pub async fn stop(mut self) {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+        }
+        let status = tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await;
+        assert!(
+            matches!(status, Ok(Ok(s)) if s.success()),
+            "service did not exit cleanly: {status:?}"
+        );
+    }
+}

@@ -1,0 +1,225 @@
+//! One trace across the suite: a call that crosses services, exported over OTLP by the
+//! real service processes to an in-process receiver, forms a single trace with
+//! OpenTelemetry RPC attributes and the right parent/child links.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use opentelemetry_proto::tonic::{
+    common::v1::any_value::Value,
+    metrics::v1::metric,
+    trace::v1::{Span, span::SpanKind},
+};
+use symbolon_contracts::{
+    customers::v1::{self as cpb, customers_service_client::CustomersServiceClient},
+    labs::v1::{self as lpb, labs_service_client::LabsServiceClient},
+};
+use symbolon_suite_tests::{free_addr, otlp_receiver, start};
+use symbolon_testkit::{Keys, authed, channel};
+
+fn attr(span: &Span, key: &str) -> Option<String> {
+    span.attributes.iter().find(|a| a.key == key).and_then(|a| {
+        match a.value.as_ref()?.value.as_ref()? {
+            Value::StringValue(s) => Some(s.clone()),
+            Value::IntValue(i) => Some(i.to_string()),
+            other => Some(format!("{other:?}")),
+        }
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_labs_call_that_checks_the_customer_is_one_trace() {
+    let (otlp, received) = otlp_receiver().await;
+    let keys = Keys::new();
+    let dir = tempfile_dir();
+    let common = |service: &str, db: &str| {
+        vec![
+            (
+                "DATABASE_URL",
+                format!("sqlite://{}/{db}.db?mode=rwc", dir.display()),
+            ),
+            (
+                "SYMBOLON_JWT_PUBLIC_KEY_FILE",
+                keys.public_key_file().display().to_string(),
+            ),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{otlp}")),
+            ("OTEL_SERVICE_NAME", service.to_string()),
+            // Export promptly; shutdown flushes the rest.
+            ("OTEL_BSP_SCHEDULE_DELAY", "200".to_string()),
+        ]
+    };
+    let customers = start(
+        "symbolon-customers",
+        free_addr(),
+        &common("customers", "customers"),
+    )
+    .await;
+    let mut labs_env = common("labs", "labs");
+    labs_env.push((
+        "SYMBOLON_CUSTOMERS_URL",
+        format!("http://{}", customers.addr),
+    ));
+    let labs = start("symbolon-labs", free_addr(), &labs_env).await;
+
+    let admin = keys.vendor_admin();
+    CustomersServiceClient::new(channel(customers.addr).await)
+        .create_customer(authed(
+            &admin,
+            cpb::CreateCustomerRequest {
+                customer: Some(cpb::Customer {
+                    display_name: "Nordlicht Telecom".into(),
+                    industry: cpb::Industry::TelecomOperator as i32,
+                    home_country: "DE".into(),
+                    ..Default::default()
+                }),
+                customer_id: "nordlicht".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // The caller starts the trace: its traceparent must be honoured end to end.
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller_span = "00f067aa0ba902b7";
+    let mut req = authed(
+        &admin,
+        lpb::CreateLabRequest {
+            lab: Some(lpb::Lab {
+                customer: "customers/nordlicht".into(),
+                display_name: "5G core lab".into(),
+                ..Default::default()
+            }),
+            lab_id: "core-lab".into(),
+            request_id: String::new(),
+        },
+    );
+    req.metadata_mut().insert(
+        "traceparent",
+        format!("00-{trace_id}-{caller_span}-01").parse().unwrap(),
+    );
+    LabsServiceClient::new(channel(labs.addr).await)
+        .create_lab(req)
+        .await
+        .unwrap();
+
+    labs.stop().await;
+    customers.stop().await;
+
+    let spans: Vec<(String, Span)> = received
+        .traces
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.resource_spans.iter())
+        .flat_map(|rs| {
+            let service = rs
+                .resource
+                .as_ref()
+                .and_then(|r| r.attributes.iter().find(|a| a.key == "service.name"))
+                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                    Value::StringValue(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            rs.scope_spans.iter().flat_map(move |ss| {
+                ss.spans.iter().map({
+                    let service = service.clone();
+                    move |s| (service.clone(), s.clone())
+                })
+            })
+        })
+        .filter(|(_, s)| hex(&s.trace_id) == trace_id)
+        .collect();
+    let find = |service: &str, kind: SpanKind, method: &str| {
+        spans
+            .iter()
+            .find(|(svc, s)| {
+                svc == service
+                    && s.kind == kind as i32
+                    && attr(s, "rpc.method").as_deref() == Some(method)
+            })
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {kind:?} span for {method} from {service} in {:#?}",
+                    spans
+                        .iter()
+                        .map(|(svc, s)| (svc, &s.name, s.kind))
+                        .collect::<Vec<_>>()
+                )
+            })
+    };
+    let labs_server = find("labs", SpanKind::Server, "CreateLab");
+    let labs_client = find("labs", SpanKind::Client, "GetCustomer");
+    let customers_server = find("customers", SpanKind::Server, "GetCustomer");
+
+    assert_eq!(
+        hex(&labs_server.parent_span_id),
+        caller_span,
+        "labs continues the caller's trace"
+    );
+    assert_eq!(
+        labs_client.parent_span_id, labs_server.span_id,
+        "the outgoing call is a child of the handler"
+    );
+    assert_eq!(
+        customers_server.parent_span_id, labs_client.span_id,
+        "customers continues labs' trace"
+    );
+    assert_eq!(attr(&labs_server, "rpc.system").as_deref(), Some("grpc"));
+    assert_eq!(
+        attr(&labs_server, "rpc.service").as_deref(),
+        Some("symbolon.labs.v1.LabsService")
+    );
+    assert_eq!(
+        attr(&customers_server, "rpc.service").as_deref(),
+        Some("symbolon.customers.v1.CustomersService")
+    );
+    assert_eq!(
+        attr(&customers_server, "rpc.grpc.status_code").as_deref(),
+        Some("0")
+    );
+
+    // RPC duration metrics went out too, with the RPC attributes.
+    let metrics = received.metrics.lock().unwrap();
+    let durations: Vec<_> = metrics
+        .iter()
+        .flat_map(|r| r.resource_metrics.iter())
+        .flat_map(|rm| rm.scope_metrics.iter())
+        .flat_map(|sm| sm.metrics.iter())
+        .filter(|m| m.name == "rpc.server.duration")
+        .collect();
+    assert!(!durations.is_empty(), "no rpc.server.duration exported");
+    let methods: Vec<String> = durations
+        .iter()
+        .filter_map(|m| match m.data.as_ref()? {
+            metric::Data::Histogram(h) => Some(
+                h.data_points
+                    .iter()
+                    .filter_map(|p| {
+                        p.attributes
+                            .iter()
+                            .find(|a| a.key == "rpc.method")
+                            .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                                Value::StringValue(s) => Some(s.clone()),
+                                _ => None,
+                            })
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(methods.iter().any(|m| m == "GetCustomer"), "{methods:?}");
+    assert!(methods.iter().any(|m| m == "CreateLab"), "{methods:?}");
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let p = std::env::temp_dir().join(format!("symbolon-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}

@@ -6,6 +6,7 @@
 //!   only reads the environment and runs it.
 
 pub mod api;
+pub mod commitments;
 pub mod dashboard;
 pub mod incidents;
 pub mod quality;

@@ -3,17 +3,19 @@
 
 use crate::{
     api::Api,
+    commitments::{Commitments, RiskConsumer, SupplyChain},
     dashboard::Dashboard,
     incidents::{IncidentTimers, Incidents},
 };
 use std::net::SocketAddr;
-use symbolon_contracts::quality::v1::quality_service_server::QualityServiceServer;
 use std::time::Duration;
 use symbolon_contracts::customers::v1::customers_service_server::CustomersServiceServer;
 use symbolon_contracts::customers::v1::{
+    commitments_service_server::CommitmentsServiceServer,
     dashboard_service_server::DashboardServiceServer,
     incidents_service_server::IncidentsServiceServer,
 };
+use symbolon_contracts::quality::v1::quality_service_server::QualityServiceServer;
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -40,6 +42,17 @@ pub struct CustomersConfig {
     pub server: ServerConfig,
     /// How often incident timers are swept (`SYMBOLON_TIMER_INTERVAL_MS`, default 1000).
     pub timer_interval: Duration,
+    /// The supply-chain service (`SYMBOLON_SUPPLYCHAIN_URL`); without it commitments
+    /// cannot be created (UNAVAILABLE) and no risk events are followed.
+    pub supplychain_url: Option<String>,
+    /// Deadline of each call to the supply-chain service
+    /// (`SYMBOLON_SUPPLYCHAIN_DEADLINE_MS`, default 2000).
+    pub supplychain_deadline: Duration,
+    /// A file holding the vendor token this service presents to the supply-chain
+    /// service for its own background work, the risk stream
+    /// (`SYMBOLON_SERVICE_TOKEN_FILE`; mint one with `symbolon token`). Without it the
+    /// risk stream is not followed.
+    pub service_token_file: Option<std::path::PathBuf>,
 }
 
 impl CustomersConfig {
@@ -48,7 +61,22 @@ impl CustomersConfig {
         Self {
             server,
             timer_interval: Duration::from_secs(1),
+            supplychain_url: None,
+            supplychain_deadline: Duration::from_secs(2),
+            service_token_file: None,
         }
+    }
+
+    /// Uses the supply-chain service at `url`, following its risk stream with the token
+    /// in `service_token_file` (when given).
+    pub fn with_supplychain(
+        mut self,
+        url: impl Into<String>,
+        service_token_file: Option<std::path::PathBuf>,
+    ) -> Self {
+        self.supplychain_url = Some(url.into());
+        self.service_token_file = service_token_file;
+        self
     }
 
     /// Reads `SYMBOLON_CUSTOMERS_*` / `SYMBOLON_*` variables.
@@ -56,6 +84,9 @@ impl CustomersConfig {
         Ok(Self {
             server: ServerConfig::from_env(env, "customers", crate::DEFAULT_PORT)?,
             timer_interval: env.millis("TIMER_INTERVAL_MS", 1000)?,
+            supplychain_url: env.opt("SUPPLYCHAIN_URL"),
+            supplychain_deadline: env.millis("SUPPLYCHAIN_DEADLINE_MS", 2000)?,
+            service_token_file: env.opt("SERVICE_TOKEN_FILE").map(std::path::PathBuf::from),
         })
     }
 }
@@ -69,6 +100,9 @@ pub enum StartError {
     /// The server could not be set up.
     #[error(transparent)]
     Server(#[from] ServerError),
+    /// The supply-chain service URL is invalid.
+    #[error("supply-chain service URL: {0}")]
+    SupplyChainUrl(#[from] tonic::transport::Error),
 }
 
 /// A built, bound, not yet running customers service.
@@ -90,6 +124,10 @@ impl Application {
         clock: Clock,
     ) -> Result<Self, StartError> {
         let db = Database::connect(&config.server.database_url, &MIGRATIONS).await?;
+        let supply = match &config.supplychain_url {
+            Some(url) => Some(SupplyChain::new(url, config.supplychain_deadline)?),
+            None => None,
+        };
         let mut server = GrpcServer::bind(config.server).await?;
         let api = Api::new(db.clone(), clock.clone());
         server.add_service(CustomersServiceServer::with_interceptor(
@@ -102,7 +140,7 @@ impl Application {
             quality_api,
             server.authenticator(),
         ));
-        let incidents = Incidents::new(db.clone(), clock, server.shutdown_token());
+        let incidents = Incidents::new(db.clone(), clock.clone(), server.shutdown_token());
         server.add_service(IncidentsServiceServer::with_interceptor(
             incidents.clone(),
             server.authenticator(),
@@ -111,6 +149,20 @@ impl Application {
             Dashboard::new(db.clone()),
             server.authenticator(),
         ));
+        server.add_service(CommitmentsServiceServer::with_interceptor(
+            Commitments::new(db.clone(), clock.clone(), supply.clone()),
+            server.authenticator(),
+        ));
+        match (supply, config.service_token_file) {
+            (Some(supply), Some(token_file)) => {
+                let consumer = RiskConsumer::new(db.clone(), clock.clone(), supply, token_file);
+                tokio::spawn(consumer.run(server.shutdown_token()));
+            }
+            (Some(_), None) => tracing::warn!(
+                "SYMBOLON_SERVICE_TOKEN_FILE is not set: commitments will not follow supply-chain risk events"
+            ),
+            _ => {}
+        }
         incidents.spawn_timers(config.timer_interval);
         Ok(Self {
             server,

@@ -107,6 +107,20 @@ pub fn failed_precondition(reason: &str, subject: &str, description: impl Into<S
     with_info(Code::FailedPrecondition, description, reason, d)
 }
 
+/// `FAILED_PRECONDITION` with one `PreconditionFailure` violation per
+/// `(type, subject, description)`, e.g. every (site, part) a commitment cannot cover.
+pub fn failed_preconditions(
+    reason: &str,
+    message: impl Into<String>,
+    violations: &[(String, String, String)],
+) -> Status {
+    let mut d = ErrorDetails::new();
+    for (kind, subject, description) in violations {
+        d.add_precondition_failure_violation(kind.clone(), subject.clone(), description.clone());
+    }
+    with_info(Code::FailedPrecondition, message, reason, d)
+}
+
 /// `FAILED_PRECONDITION` for an etag that is not the resource's current one (AIP-154).
 pub fn stale_etag(resource_name: &str) -> Status {
     failed_precondition(

@@ -44,10 +44,14 @@ fn top(counts: HashMap<String, i32>, n: usize) -> Vec<pb::Mention> {
     v
 }
 
-/// Commitments by status. The commitments flow (service commitments against real
-/// coverage) is not built yet, so every customer has none.
-fn promises(_customer_id: &str) -> Promises {
-    Promises::default()
+/// The customer's service commitments by status.
+async fn promises(db: &Database, customer_id: &str) -> Result<Promises, StoreError> {
+    let (healthy, at_risk, breached) = crate::commitments::counts(db, customer_id).await?;
+    Ok(Promises {
+        healthy,
+        at_risk,
+        breached,
+    })
 }
 
 struct Quarterly {
@@ -142,7 +146,7 @@ async fn quarterly(
     let mean =
         |xs: &[i64]| (!xs.is_empty()).then(|| duration(xs.iter().sum::<i64>() / xs.len() as i64));
 
-    let promises = promises(customer_id);
+    let promises = promises(db, customer_id).await?;
     let (trust_index, contributions) = index::trust_index(&feelings, &troubles, promises);
     let mood_trend = index::monthly(&feelings)
         .into_iter()

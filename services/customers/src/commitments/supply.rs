@@ -1,0 +1,151 @@
+//! Calls to the supply-chain service. Commitment creation acts as the caller (their
+//! token is forwarded, with a short deadline); the risk consumer acts with the service's
+//! own token. Anything but a clear answer — transport errors, UNAVAILABLE,
+//! DEADLINE_EXCEEDED — becomes UNAVAILABLE at once, and nothing is written.
+
+use std::time::Duration;
+use symbolon_contracts::supplychain::v1::{
+    self as pb, supply_chain_service_client::SupplyChainServiceClient,
+};
+use symbolon_platform::{
+    Caller,
+    client::{self, TracedChannel},
+    status,
+};
+use tonic::{Code, Status};
+
+/// A client of the supply-chain service.
+#[derive(Clone)]
+pub struct SupplyChain {
+    channel: TracedChannel,
+    stream_channel: TracedChannel,
+    deadline: Duration,
+}
+
+impl SupplyChain {
+    /// A lazily connecting client of the supply-chain service at `url`; every unary call
+    /// ends after `deadline`.
+    pub fn new(url: &str, deadline: Duration) -> Result<Self, tonic::transport::Error> {
+        Ok(Self {
+            channel: client::channel(url, Duration::from_secs(1), deadline)?,
+            // The channel timeout bounds the wait for response headers only, so the
+            // risk stream may run for days on it.
+            stream_channel: client::channel(url, Duration::from_secs(1), Duration::from_secs(10))?,
+            deadline,
+        })
+    }
+
+    fn client(&self) -> SupplyChainServiceClient<TracedChannel> {
+        SupplyChainServiceClient::new(self.channel.clone())
+    }
+
+    /// Assesses every request against one snapshot, as `caller`.
+    pub async fn batch_assess(
+        &self,
+        caller: &Caller,
+        requests: Vec<pb::AssessCoverageRequest>,
+    ) -> Result<Vec<pb::CoverageAssessment>, Status> {
+        let n = requests.len();
+        let req = client::request(
+            caller,
+            pb::BatchAssessCoverageRequest { requests },
+            self.deadline,
+        );
+        let out = self
+            .client()
+            .batch_assess_coverage(req)
+            .await
+            .map_err(answer)?
+            .into_inner()
+            .assessments;
+        if out.len() != n {
+            return Err(status::unavailable(
+                "the supply-chain service answered a different number of assessments",
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Registers coverage with a client-chosen id and request id, so a retry returns the
+    /// first registration.
+    pub async fn register(
+        &self,
+        caller: &Caller,
+        id: &str,
+        registration: pb::CoverageRegistration,
+    ) -> Result<pb::CoverageRegistration, Status> {
+        let req = client::request(
+            caller,
+            pb::CreateCoverageRegistrationRequest {
+                coverage_registration: Some(registration),
+                coverage_registration_id: id.to_string(),
+                request_id: id.to_string(),
+            },
+            self.deadline,
+        );
+        match self.client().create_coverage_registration(req).await {
+            Ok(r) => Ok(r.into_inner()),
+            // Registered by an earlier attempt with another request key: read it.
+            Err(s) if s.code() == Code::AlreadyExists => {
+                let req = client::request(
+                    caller,
+                    pb::GetCoverageRegistrationRequest {
+                        name: format!("coverageRegistrations/{id}"),
+                    },
+                    self.deadline,
+                );
+                Ok(self
+                    .client()
+                    .get_coverage_registration(req)
+                    .await
+                    .map_err(answer)?
+                    .into_inner())
+            }
+            Err(s) => Err(answer(s)),
+        }
+    }
+
+    /// Deletes a registration, best effort (a create that failed half way).
+    pub async fn unregister(&self, caller: &Caller, name: &str) {
+        let req = client::request(
+            caller,
+            pb::DeleteCoverageRegistrationRequest { name: name.into() },
+            self.deadline,
+        );
+        if let Err(e) = self.client().delete_coverage_registration(req).await {
+            tracing::warn!(registration = name, error = %e, "could not delete a coverage registration");
+        }
+    }
+
+    /// Opens the risk stream after `after_sequence`, presenting `token`.
+    pub async fn watch(
+        &self,
+        token: &str,
+        after_sequence: i64,
+    ) -> Result<tonic::Streaming<pb::RiskEvent>, Status> {
+        let mut req = tonic::Request::new(pb::WatchRiskEventsRequest { after_sequence });
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| Status::unauthenticated("the service token is not a valid header"))?;
+        req.metadata_mut().insert("authorization", value);
+        Ok(SupplyChainServiceClient::new(self.stream_channel.clone())
+            .watch_risk_events(req)
+            .await?
+            .into_inner())
+    }
+}
+
+/// The caller's own authentication or input problems pass through; everything else
+/// means the supply-chain service cannot answer now.
+fn answer(s: Status) -> Status {
+    match s.code() {
+        Code::Unauthenticated | Code::PermissionDenied | Code::InvalidArgument => s,
+        _ => {
+            tracing::warn!(code = ?s.code(), message = s.message(), "supply-chain service unavailable");
+            status::unavailable(format!(
+                "the supply-chain service is unavailable ({}); nothing was written, retry with the same request id",
+                s.code().description()
+            ))
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 mod auth;
 mod bad_input;
+mod commitments;
 mod dashboard;
 mod grpcurl;
 mod helpers;

@@ -1,0 +1,720 @@
+//! Service commitments against the real supply-chain service on loopback: coverage
+//! checked on create (refused with details, or accepted AT_RISK), registrations made
+//! once, risk events turning commitments AT_RISK and back with either service restarted
+//! in the middle, and a supply-chain outage answered UNAVAILABLE with nothing written.
+
+use crate::helpers::site_message;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use symbolon_contracts::customers::v1::{
+    self as pb, commitments_service_client::CommitmentsServiceClient,
+    customers_service_client::CustomersServiceClient,
+    dashboard_service_client::DashboardServiceClient,
+};
+use symbolon_contracts::{
+    common::v1::LatLng,
+    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+};
+use symbolon_customers::CustomersConfig;
+use symbolon_platform::auth::Org;
+use symbolon_supplychain::SupplyChainConfig;
+use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends, server_config};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, transport::Channel};
+use tonic_types::StatusExt;
+
+/// A running service: its address, how to stop it, and its task.
+struct Running {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
+    }
+}
+
+/// Both services on loopback, each with its own database, sharing the keys.
+pub struct World {
+    keys: Keys,
+    admin: String,
+    sc_db: TestDb,
+    cu_db: TestDb,
+    sc_addr: SocketAddr,
+    sc: Option<Running>,
+    cu: Option<Running>,
+    token_file: PathBuf,
+    _token_dir: tempfile::TempDir,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        for r in [&self.sc, &self.cu].into_iter().flatten() {
+            r.shutdown.cancel();
+        }
+    }
+}
+
+async fn start_supplychain(url: &str, keys: &Keys, addr: Option<SocketAddr>) -> Running {
+    let mut server = server_config("supplychain", url, keys);
+    if let Some(a) = addr {
+        server.listen_addr = a;
+    }
+    let mut config = SupplyChainConfig::with_server(server);
+    config.risk_poll = Duration::from_millis(100);
+    // The port of a stopped instance may take a moment to be free again.
+    let mut tries = 0;
+    let app = loop {
+        match symbolon_supplychain::Application::build(config.clone()).await {
+            Ok(app) => break app,
+            Err(e) if tries < 50 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("supply-chain did not start: {e}"),
+        }
+    };
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(async move {
+        let _ = app.run_until_stopped().await;
+    });
+    Running {
+        addr,
+        shutdown,
+        task,
+    }
+}
+
+async fn start_customers(url: &str, keys: &Keys, sc_addr: SocketAddr, token: &PathBuf) -> Running {
+    let mut config = CustomersConfig::new(server_config("customers", url, keys))
+        .with_supplychain(format!("http://{sc_addr}"), Some(token.clone()));
+    config.timer_interval = Duration::from_secs(3600);
+    let app = symbolon_customers::Application::build(config)
+        .await
+        .expect("customers build");
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(async move {
+        let _ = app.run_until_stopped().await;
+    });
+    Running {
+        addr,
+        shutdown,
+        task,
+    }
+}
+
+/// Frankfurt, where depot `fra` is.
+const FRANKFURT: (f64, f64) = (50.11552, 8.68417);
+/// Mombasa, far from every depot.
+const MOMBASA: (f64, f64) = (-4.0435, 39.6682);
+
+impl World {
+    /// Depot `fra` at Frankfurt airport holding RRU-5258 ×3 and BBU-5900 ×2, customer
+    /// `acme` with sites `frankfurt` and `mombasa`.
+    async fn new(backend: Backend) -> World {
+        let keys = Keys::new();
+        let admin = keys.vendor_admin();
+        let sc_db = TestDb::new(backend).await;
+        let cu_db = TestDb::new(backend).await;
+        let token_dir = tempfile::tempdir().expect("temporary directory");
+        let token_file = token_dir.path().join("service-token");
+        std::fs::write(
+            &token_file,
+            keys.token("service:customers", &Org::Vendor, &["service"]),
+        )
+        .expect("write token");
+        let sc = start_supplychain(&sc_db.url, &keys, None).await;
+        let sc_addr = sc.addr;
+        let cu = start_customers(&cu_db.url, &keys, sc_addr, &token_file).await;
+        let w = World {
+            keys,
+            admin,
+            sc_db,
+            cu_db,
+            sc_addr,
+            sc: Some(sc),
+            cu: Some(cu),
+            token_file,
+            _token_dir: token_dir,
+        };
+        let mut sc = w.supplychain().await;
+        sc.create_depot(authed(
+            &w.admin,
+            spb::CreateDepotRequest {
+                depot: Some(spb::Depot {
+                    display_name: "Frankfurt airport".into(),
+                    country: "DE".into(),
+                    location: Some(LatLng {
+                        latitude: 50.05,
+                        longitude: 8.57,
+                    }),
+                    status: spb::DepotStatus::Operational as i32,
+                    dispatch_preparation_time: Some(prost_types::Duration {
+                        seconds: 1800,
+                        nanos: 0,
+                    }),
+                    ..Default::default()
+                }),
+                depot_id: "fra".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("create depot");
+        for (part, n) in [("RRU-5258", 3), ("BBU-5900", 2)] {
+            sc.set_stock_level(authed(
+                &w.admin,
+                spb::SetStockLevelRequest {
+                    stock_level: Some(spb::StockLevel {
+                        name: format!("depots/fra/stockLevels/{part}"),
+                        on_hand: n,
+                        ..Default::default()
+                    }),
+                },
+            ))
+            .await
+            .expect("set stock");
+        }
+        let mut crm = CustomersServiceClient::new(w.channel().await);
+        crm.create_customer(authed(
+            &w.admin,
+            pb::CreateCustomerRequest {
+                customer: Some(pb::Customer {
+                    display_name: "ACME Telecom".into(),
+                    industry: pb::Industry::TelecomOperator as i32,
+                    home_country: "DE".into(),
+                    ..Default::default()
+                }),
+                customer_id: "acme".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("create customer");
+        for (id, cc, (lat, lng)) in [("frankfurt", "DE", FRANKFURT), ("mombasa", "KE", MOMBASA)] {
+            crm.create_site(authed(
+                &w.admin,
+                pb::CreateSiteRequest {
+                    parent: "customers/acme".into(),
+                    site: Some(site_message(cc, lat, lng)),
+                    site_id: id.into(),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("create site");
+        }
+        w
+    }
+
+    async fn channel(&self) -> Channel {
+        symbolon_testkit::channel(self.cu.as_ref().expect("customers running").addr).await
+    }
+
+    async fn commitments(&self) -> CommitmentsServiceClient<Channel> {
+        CommitmentsServiceClient::new(self.channel().await)
+    }
+
+    async fn supplychain(&self) -> SupplyChainServiceClient<Channel> {
+        SupplyChainServiceClient::new(symbolon_testkit::channel(self.sc_addr).await)
+    }
+
+    async fn stop_supplychain(&mut self) {
+        if let Some(sc) = self.sc.take() {
+            sc.stop().await;
+        }
+    }
+
+    async fn start_supplychain(&mut self) {
+        self.sc = Some(start_supplychain(&self.sc_db.url, &self.keys, Some(self.sc_addr)).await);
+    }
+
+    async fn stop_customers(&mut self) {
+        if let Some(cu) = self.cu.take() {
+            cu.stop().await;
+        }
+    }
+
+    async fn start_customers(&mut self) {
+        self.cu = Some(
+            start_customers(&self.cu_db.url, &self.keys, self.sc_addr, &self.token_file).await,
+        );
+    }
+
+    async fn create(
+        &self,
+        sites: &[&str],
+        parts: &[&str],
+        accept_risk: bool,
+        request_id: &str,
+    ) -> Result<pb::Commitment, tonic::Status> {
+        let frontline = self
+            .keys
+            .token("fiona@vendor", &Org::Vendor, &["frontline"]);
+        self.commitments()
+            .await
+            .create_commitment(authed(
+                &frontline,
+                create_request(sites, parts, accept_risk, request_id),
+            ))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    async fn get(&self, name: &str) -> pb::Commitment {
+        self.commitments()
+            .await
+            .get_commitment(authed(
+                &self.admin,
+                pb::GetCommitmentRequest { name: name.into() },
+            ))
+            .await
+            .expect("get commitment")
+            .into_inner()
+    }
+
+    async fn history(&self, name: &str) -> Vec<pb::CommitmentStatusChange> {
+        self.commitments()
+            .await
+            .list_commitment_status_changes(authed(
+                &self.admin,
+                pb::ListCommitmentStatusChangesRequest {
+                    parent: name.into(),
+                    page_size: 100,
+                    page_token: String::new(),
+                },
+            ))
+            .await
+            .expect("history")
+            .into_inner()
+            .status_changes
+    }
+
+    async fn list(&self) -> Vec<pb::Commitment> {
+        self.commitments()
+            .await
+            .list_commitments(authed(
+                &self.admin,
+                pb::ListCommitmentsRequest {
+                    parent: "customers/acme".into(),
+                    page_size: 100,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("list")
+            .into_inner()
+            .commitments
+    }
+
+    /// Waits (up to 20 s) until the commitment has `status`.
+    async fn wait_for(&self, name: &str, status: pb::CommitmentStatus) -> pb::Commitment {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let c = self.get(name).await;
+            if c.status == status as i32 {
+                return c;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} never became {status:?}; it is {:?}: {}",
+                c.status(),
+                c.status_reason
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn set_depot(&self, status: spb::DepotStatus) {
+        self.supplychain()
+            .await
+            .update_depot(authed(
+                &self.admin,
+                spb::UpdateDepotRequest {
+                    depot: Some(spb::Depot {
+                        name: "depots/fra".into(),
+                        status: status as i32,
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["status".into()],
+                    }),
+                },
+            ))
+            .await
+            .expect("update depot");
+    }
+
+    async fn registrations(&self) -> Vec<spb::CoverageRegistration> {
+        self.supplychain()
+            .await
+            .list_coverage_registrations(authed(
+                &self.admin,
+                spb::ListCoverageRegistrationsRequest {
+                    page_size: 1000,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("registrations")
+            .into_inner()
+            .coverage_registrations
+    }
+}
+
+fn create_request(
+    sites: &[&str],
+    parts: &[&str],
+    accept_risk: bool,
+    request_id: &str,
+) -> pb::CreateCommitmentRequest {
+    pb::CreateCommitmentRequest {
+        parent: "customers/acme".into(),
+        commitment: Some(pb::Commitment {
+            display_name: "Production line non-stop guarantee".into(),
+            clauses: vec![
+                pb::CommitmentClause {
+                    kind: Some(pb::commitment_clause::Kind::RemoteExpert(
+                        pb::RemoteExpertClause {
+                            hours_per_day: 24,
+                            days_per_week: 7,
+                        },
+                    )),
+                },
+                pb::CommitmentClause {
+                    kind: Some(pb::commitment_clause::Kind::SpareParts(
+                        pb::SparePartsClause {
+                            sites: sites
+                                .iter()
+                                .map(|s| format!("customers/acme/sites/{s}"))
+                                .collect(),
+                            part_numbers: parts.iter().map(|p| p.to_string()).collect(),
+                            window: Some(prost_types::Duration {
+                                seconds: 4 * 3600,
+                                nanos: 0,
+                            }),
+                        },
+                    )),
+                },
+            ],
+            ..Default::default()
+        }),
+        request_id: request_id.into(),
+        accept_risk,
+    }
+}
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// `YYYY-Qn` of today (UTC).
+fn this_quarter() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64
+        / 86_400;
+    // Civil from days (H. Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year}-Q{}", (month - 1) / 3 + 1)
+}
+
+async fn refused_for_an_uncovered_site_and_accepted_for_a_covered_one(backend: Backend) {
+    let w = World::new(backend).await;
+    let parts = ["RRU-5258", "BBU-5900"];
+
+    // Covered: Frankfurt is half an hour from the depot.
+    let ok = w
+        .create(&["frankfurt"], &parts, false, &uuid())
+        .await
+        .expect("covered commitment");
+    assert_eq!(ok.status(), pb::CommitmentStatus::Healthy);
+    assert!(!ok.risk_accepted);
+    assert_eq!(ok.coverage.len(), 1);
+    let cov = &ok.coverage[0];
+    assert_eq!(cov.site, "customers/acme/sites/frankfurt");
+    assert_eq!(cov.clause, 1);
+    assert!(cov.covered);
+    assert_eq!(cov.best_depot, "depots/fra");
+    assert!(cov.registration.starts_with("coverageRegistrations/"));
+    let history = w.history(&ok.name).await;
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].status(), pb::CommitmentStatus::Healthy);
+
+    // Mombasa is days away: refused, one violation per part, with the best time.
+    let err = w
+        .create(&["frankfurt", "mombasa"], &parts, false, &uuid())
+        .await
+        .expect_err("uncovered commitment");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    let details = err.get_error_details();
+    let violations = details
+        .precondition_failure()
+        .map(|p| p.violations.clone())
+        .unwrap_or_default();
+    assert_eq!(violations.len(), 2, "{violations:?}");
+    for (v, part) in violations.iter().zip(parts) {
+        assert_eq!(v.r#type, "NOT_COVERED");
+        assert_eq!(v.subject, "customers/acme/sites/mombasa");
+        assert!(v.description.contains(part), "{}", v.description);
+        assert!(
+            v.description.contains("best achievable") && v.description.contains("depots/fra"),
+            "{}",
+            v.description
+        );
+    }
+    assert_eq!(
+        w.list().await.len(),
+        1,
+        "a refused commitment is not written"
+    );
+    assert_eq!(
+        w.registrations().await.len(),
+        1,
+        "a refused commitment registers nothing"
+    );
+
+    // Accepting the risk creates it AT_RISK; a retry returns it and registers nothing
+    // twice.
+    let request_id = uuid();
+    let risky = w
+        .create(&["frankfurt", "mombasa"], &parts, true, &request_id)
+        .await
+        .expect("risk accepted");
+    assert_eq!(risky.status(), pb::CommitmentStatus::AtRisk);
+    assert!(risky.risk_accepted);
+    assert!(
+        risky.status_reason.contains("mombasa"),
+        "{}",
+        risky.status_reason
+    );
+    let covered: Vec<(String, bool)> = risky
+        .coverage
+        .iter()
+        .map(|c| (c.site.clone(), c.covered))
+        .collect();
+    assert_eq!(
+        covered,
+        vec![
+            ("customers/acme/sites/frankfurt".into(), true),
+            ("customers/acme/sites/mombasa".into(), false)
+        ]
+    );
+    let again = w
+        .create(&["frankfurt", "mombasa"], &parts, true, &request_id)
+        .await
+        .expect("retry");
+    assert_eq!(again.name, risky.name);
+    assert_eq!(w.list().await.len(), 2);
+    let regs = w.registrations().await;
+    assert_eq!(regs.len(), 3, "{regs:?}");
+    assert!(
+        regs.iter()
+            .all(|r| r.reference.starts_with("customers/acme/commitments/"))
+    );
+
+    // The dashboard counts them.
+    let board = DashboardServiceClient::new(w.channel().await)
+        .get_trust_dashboard(authed(
+            &w.admin,
+            pb::GetTrustDashboardRequest {
+                customer: "customers/acme".into(),
+                quarter: this_quarter(),
+            },
+        ))
+        .await
+        .expect("dashboard")
+        .into_inner();
+    assert_eq!(
+        (board.commitments_healthy, board.commitments_at_risk),
+        (1, 1)
+    );
+
+    // Filter by status; another tenant sees nothing.
+    let at_risk = w
+        .commitments()
+        .await
+        .list_commitments(authed(
+            &w.admin,
+            pb::ListCommitmentsRequest {
+                parent: "customers/acme".into(),
+                filter: "status = COMMITMENT_STATUS_AT_RISK".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("filtered list")
+        .into_inner()
+        .commitments;
+    assert_eq!(at_risk.len(), 1);
+    let stranger = w.keys.customer("globex", &["customer-executive"]);
+    let err = w
+        .commitments()
+        .await
+        .get_commitment(authed(
+            &stranger,
+            pb::GetCommitmentRequest {
+                name: ok.name.clone(),
+            },
+        ))
+        .await
+        .expect_err("other tenant");
+    assert_eq!(err.code(), Code::NotFound);
+    let own = w.keys.customer("acme", &["customer-engineer"]);
+    w.commitments()
+        .await
+        .get_commitment(authed(&own, pb::GetCommitmentRequest { name: ok.name }))
+        .await
+        .expect("the customer sees its own commitment");
+}
+
+async fn a_depot_outage_turns_a_commitment_at_risk_across_restarts(backend: Backend) {
+    let mut w = World::new(backend).await;
+    let c = w
+        .create(&["frankfurt"], &["RRU-5258"], false, &uuid())
+        .await
+        .expect("create");
+    assert_eq!(c.status(), pb::CommitmentStatus::Healthy);
+
+    // The supply-chain service restarts; the consumer reconnects and resumes.
+    w.stop_supplychain().await;
+    w.start_supplychain().await;
+    w.set_depot(spb::DepotStatus::Outage).await;
+    let at_risk = w.wait_for(&c.name, pb::CommitmentStatus::AtRisk).await;
+    assert!(
+        at_risk.status_reason.contains("frankfurt") && at_risk.status_reason.contains("OUTAGE"),
+        "{}",
+        at_risk.status_reason
+    );
+    assert!(!at_risk.coverage[0].covered);
+
+    // The customers service is down while the depot recovers: it catches up from its
+    // stored cursor when it is back.
+    w.stop_customers().await;
+    w.set_depot(spb::DepotStatus::Operational).await;
+    w.start_customers().await;
+    let healthy = w.wait_for(&c.name, pb::CommitmentStatus::Healthy).await;
+    assert!(healthy.coverage[0].covered);
+
+    // One change per event, each with its reason, nothing twice.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let history = w.history(&c.name).await;
+    let statuses: Vec<_> = history.iter().map(|h| h.status()).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            pb::CommitmentStatus::Healthy,
+            pb::CommitmentStatus::AtRisk,
+            pb::CommitmentStatus::Healthy
+        ],
+        "{history:?}"
+    );
+    assert_eq!(
+        history.iter().map(|h| h.sequence).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert!(history[1].risk_event_sequence > 0);
+    assert!(history[2].risk_event_sequence > history[1].risk_event_sequence);
+    assert!(
+        history[2].reason.contains("covered again"),
+        "{}",
+        history[2].reason
+    );
+    assert_eq!(history[2].previous_status(), pb::CommitmentStatus::AtRisk);
+}
+
+async fn supplychain_down_is_unavailable_fast_and_nothing_is_half_written(backend: Backend) {
+    let mut w = World::new(backend).await;
+    w.stop_supplychain().await;
+    let request_id = uuid();
+    let started = std::time::Instant::now();
+    let err = w
+        .create(&["frankfurt"], &["RRU-5258"], false, &request_id)
+        .await
+        .expect_err("supply-chain is down");
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    // Functional bound (not a benchmark): it must not hang until some long timeout.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(w.list().await.is_empty(), "nothing is written");
+
+    w.start_supplychain().await;
+    let c = w
+        .create(&["frankfurt"], &["RRU-5258"], false, &request_id)
+        .await
+        .expect("works again");
+    assert_eq!(c.status(), pb::CommitmentStatus::Healthy);
+    assert_eq!(w.list().await.len(), 1);
+    assert_eq!(w.registrations().await.len(), 1);
+
+    // And the risk stream is followed again.
+    w.set_depot(spb::DepotStatus::Outage).await;
+    w.wait_for(&c.name, pb::CommitmentStatus::AtRisk).await;
+}
+
+async fn bad_input_names_each_field(backend: Backend) {
+    let w = World::new(backend).await;
+    let mut req = create_request(&["nowhere", "frankfurt"], &["bad part!"], false, "x");
+    if let Some(c) = req.commitment.as_mut() {
+        c.display_name.clear();
+        c.clauses.push(pb::CommitmentClause { kind: None });
+    }
+    let frontline = w.keys.token("fiona@vendor", &Org::Vendor, &["frontline"]);
+    let err = w
+        .commitments()
+        .await
+        .create_commitment(authed(&frontline, req))
+        .await
+        .expect_err("bad input");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let fields: Vec<String> = err
+        .get_error_details()
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default();
+    for f in [
+        "request_id",
+        "commitment.display_name",
+        "commitment.clauses[1].spare_parts.sites[0]",
+        "commitment.clauses[1].spare_parts.part_numbers[0]",
+        "commitment.clauses[2]",
+    ] {
+        assert!(fields.iter().any(|x| x == f), "{f} missing from {fields:?}");
+    }
+    // Customer people cannot create commitments.
+    let own = w.keys.customer("acme", &["customer-executive"]);
+    let err = w
+        .commitments()
+        .await
+        .create_commitment(authed(
+            &own,
+            create_request(&["frankfurt"], &["RRU-5258"], false, ""),
+        ))
+        .await
+        .expect_err("customer");
+    assert_eq!(err.code(), Code::PermissionDenied);
+}
+
+both_backends!(
+    refused_for_an_uncovered_site_and_accepted_for_a_covered_one,
+    a_depot_outage_turns_a_commitment_at_risk_across_restarts,
+    supplychain_down_is_unavailable_fast_and_nothing_is_half_written,
+    bad_input_names_each_field,
+);

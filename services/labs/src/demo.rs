@@ -104,7 +104,12 @@ pub async fn load_demo(
         let eng_token = mint(minter, &subjects[1], &org, &["customer-engineer"])?;
         let lab_id = format!("{customer}-lab");
         let lab = format!("labs/{lab_id}");
-        if tolerate(
+        let exists = client
+            .get_lab(authed(&t.admin, pb::GetLabRequest { name: lab.clone() }))
+            .await
+            .is_ok();
+        if !exists {
+            tolerate(
             client
                 .create_lab(authed(
                     &t.admin,
@@ -121,9 +126,7 @@ pub async fn load_demo(
                     },
                 ))
                 .await,
-        )?
-        .is_some()
-        {
+        )?;
             labs_made += 1;
         }
         let members: [(&str, pb::Member); 4] = [

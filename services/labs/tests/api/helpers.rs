@@ -19,6 +19,7 @@ pub struct World {
     pub keys: Keys,
     pub admin: String,
     pub labs: Client,
+    pub labs_channel: Channel,
     pub labs_db: TestDb,
     pub customers_url: String,
     pub shutdown: std::sync::Mutex<Vec<CancellationToken>>,
@@ -147,8 +148,10 @@ pub async fn world_with(backend: Backend, buffer: usize) -> World {
     shutdown.push(labs.shutdown_token());
     tokio::spawn(labs.run_until_stopped());
     let admin = keys.vendor_admin();
+    let labs_channel = symbolon_testkit::channel(addr).await;
     let w = World {
-        labs: LabsServiceClient::new(symbolon_testkit::channel(addr).await),
+        labs: LabsServiceClient::new(labs_channel.clone()),
+        labs_channel,
         admin,
         keys,
         labs_db,

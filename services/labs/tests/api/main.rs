@@ -3,6 +3,7 @@
 //! PostgreSQL. One test binary; one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+mod demo;
 mod design;
 mod helpers;
 mod logs;

@@ -712,9 +712,46 @@ async fn bad_input_names_each_field(backend: Backend) {
     assert_eq!(err.code(), Code::PermissionDenied);
 }
 
+async fn two_replicas_apply_each_event_once(backend: Backend) {
+    let mut w = World::new(backend).await;
+    let c = w
+        .create(&["frankfurt"], &["RRU-5258"], false, &uuid())
+        .await
+        .expect("create");
+    // A second replica on the same database: on PostgreSQL it waits for the advisory
+    // lock; on SQLite both follow the stream and the cursor claim applies each event once.
+    let replica = start_customers(&w.cu_db.url, &w.keys, w.sc_addr, &w.token_file).await;
+    w.set_depot(spb::DepotStatus::Outage).await;
+    w.wait_for(&c.name, pb::CommitmentStatus::AtRisk).await;
+    w.set_depot(spb::DepotStatus::Operational).await;
+    w.wait_for(&c.name, pb::CommitmentStatus::Healthy).await;
+
+    // The first replica goes away; the other takes over the stream.
+    w.stop_customers().await;
+    w.cu = Some(replica);
+    w.set_depot(spb::DepotStatus::Outage).await;
+    w.wait_for(&c.name, pb::CommitmentStatus::AtRisk).await;
+
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let history = w.history(&c.name).await;
+    assert_eq!(
+        history.iter().map(|h| h.status()).collect::<Vec<_>>(),
+        vec![
+            pb::CommitmentStatus::Healthy,
+            pb::CommitmentStatus::AtRisk,
+            pb::CommitmentStatus::Healthy,
+            pb::CommitmentStatus::AtRisk
+        ],
+        "{history:?}"
+    );
+    let events: Vec<i64> = history.iter().map(|h| h.risk_event_sequence).collect();
+    assert!(events.windows(2).all(|p| p[0] < p[1]), "{events:?}");
+}
+
 both_backends!(
     refused_for_an_uncovered_site_and_accepted_for_a_covered_one,
     a_depot_outage_turns_a_commitment_at_risk_across_restarts,
     supplychain_down_is_unavailable_fast_and_nothing_is_half_written,
     bad_input_names_each_field,
+    two_replicas_apply_each_event_once,
 );

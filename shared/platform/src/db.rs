@@ -65,7 +65,13 @@ impl Database {
                 .min_connections(1)
                 // A dead database must answer UNAVAILABLE quickly, never hang a call.
                 .acquire_timeout(Duration::from_secs(3))
-                .idle_timeout(Duration::from_secs(300));
+                .idle_timeout(Duration::from_secs(300))
+                // sqlx pings every connection before handing it out by default: one more
+                // round trip (PostgreSQL) or worker-thread hop (SQLite) on every query's
+                // critical path. sqlx already pings each connection when it goes back to
+                // the pool, closing broken ones there; a connection that dies while idle
+                // fails its next query, which surfaces as UNAVAILABLE and is closed.
+                .test_before_acquire(false);
             match backend {
                 Backend::Sqlite => o.after_connect(sqlite_pragmas),
                 Backend::Postgres => o,

@@ -156,3 +156,46 @@ impl Application {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<SupplyChainConfig, SupplyChainConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        SupplyChainConfig::from_env(&Env::from_fn("supplychain", |k| vars.get(k).cloned()))
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.server.listen_addr.port(), 50053);
+        assert_eq!(c.model, Params::default());
+        let c = config(&[
+            ("SYMBOLON_SUPPLYCHAIN_SPEED_KMH", "60"),
+            ("SYMBOLON_SUPPLYCHAIN_CROSS_BORDER_DELAY_MINUTES", "90"),
+        ])
+        .unwrap();
+        assert_eq!(c.model.speed_kmh, 60.0);
+        assert_eq!(c.model.cross_border_delay_h, 1.5);
+    }
+
+    #[test]
+    fn bad_parameters_are_named() {
+        let e = config(&[("SYMBOLON_SUPPLYCHAIN_ROAD_FACTOR", "0.5")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("ROAD_FACTOR"), "{e}");
+        let e = config(&[("SYMBOLON_SUPPLYCHAIN_STOCK_WEIGHT", "0.5")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("STOCK_WEIGHT"), "{e}");
+        assert!(config(&[("SYMBOLON_SUPPLYCHAIN_SPEED_KMH", "fast")]).is_err());
+    }
+}

@@ -447,12 +447,19 @@ impl Api {
         require_any_vendor(c)?;
         let mut v = Violations::new();
         let key = request_key(c, &r.request_id, &mut v);
+        let anywhere = r.parent == "depots/-";
         let depot = match parse_id("parent", &r.parent, "depots") {
             Ok(d) => d,
+            Err(_) if anywhere => String::new(),
             Err(_) => {
-                v.add("parent", "must look like depots/{depot}");
+                v.add("parent", "must look like depots/{depot} or depots/-");
                 String::new()
             }
+        };
+        let site = if anywhere {
+            Some(check_site(&mut v, "site", r.site.as_ref()))
+        } else {
+            None
         };
         let res = r.reservation.unwrap_or_default();
         if res.lines.is_empty() {
@@ -476,7 +483,6 @@ impl Api {
         }
         text(&mut v, "reservation.reference", &res.reference, false, 500);
         v.into_result()?;
-        let parent = format!("depots/{depot}");
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
         // A retry: answer with the first result, touching nothing.
@@ -491,6 +497,37 @@ impl Api {
                 return Ok(convert::reservation(row));
             }
         }
+        let depot = match site {
+            None => depot,
+            Some(site) => {
+                // Chosen under the change lock, so the stock seen is the stock reserved.
+                let snap = crate::store::snapshot::load(ch.conn()).await?;
+                let loc = site.location.unwrap_or_default();
+                let want: Vec<(String, i64)> =
+                    lines.iter().map(|l| (l.part.clone(), l.quantity)).collect();
+                let target = crate::model::coverage::Site {
+                    lat: loc.latitude,
+                    lon: loc.longitude,
+                    country: site.country.clone(),
+                };
+                match snap.fastest_with(&self.params, &target, &want) {
+                    Some((i, _)) => snap.depots[i].id.clone(),
+                    None => {
+                        ch.rollback().await?;
+                        let parts: Vec<String> = lines
+                            .iter()
+                            .map(|l| format!("{} x{}", l.part, l.quantity))
+                            .collect();
+                        return Err(status::failed_precondition(
+                            "INSUFFICIENT_STOCK",
+                            "depots/-",
+                            format!("no serving depot has {} available", parts.join(", ")),
+                        ));
+                    }
+                }
+            }
+        };
+        let parent = format!("depots/{depot}");
         let Some(d) = self.live_depot(&mut ch, &depot).await? else {
             ch.rollback().await?;
             return Err(status::not_found(&parent));

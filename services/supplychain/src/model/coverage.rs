@@ -505,6 +505,28 @@ impl Snapshot {
         }
     }
 
+    /// The serving depot with the earliest arrival at `site` that has `quantity`
+    /// available of every `(part, quantity)`, however far.
+    pub fn fastest_with(
+        &self,
+        params: &Params,
+        site: &Site,
+        lines: &[(String, i64)],
+    ) -> Option<(usize, Eta)> {
+        let reach = self.reachability(params, &site.country);
+        self.depots
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                d.serves()
+                    && lines
+                        .iter()
+                        .all(|(p, q)| d.stock.get(p).is_some_and(|n| n >= q))
+            })
+            .map(|(i, _)| (i, self.eta(params, i, site, reach)))
+            .min_by(|a, b| a.1.total_h.total_cmp(&b.1.total_h))
+    }
+
     /// The fastest serving depot with every part, however far: widen the ball until
     /// one is found, then search the ball any faster depot must lie in.
     fn best_anywhere(

@@ -164,6 +164,7 @@ async fn bad_input_names_the_fields(backend: Backend) {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+                site: None,
             },
         ))
         .await;

@@ -33,6 +33,7 @@ async fn reserve(
                 parent: format!("depots/{depot}"),
                 reservation: Some(reservation(parts)),
                 request_id: request_id.into(),
+                site: None,
             },
         ))
         .await
@@ -167,6 +168,47 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
         ))
         .await;
     assert!(ok.is_ok());
+    // depots/-: the fastest depot for the site that has the parts.
+    let (lat, lng) = FRANKFURT;
+    let any = app
+        .client()
+        .create_reservation(authed(
+            &frontline,
+            pb::CreateReservationRequest {
+                parent: "depots/-".into(),
+                reservation: Some(reservation(&[("RRU", 5)])),
+                request_id: uuid(),
+                site: Some(pb::SiteLocation {
+                    location: Some(symbolon_contracts::common::v1::LatLng {
+                        latitude: lat,
+                        longitude: lng,
+                    }),
+                    country: "DE".into(),
+                    site: String::new(),
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        any.name.starts_with("depots/fra/reservations/"),
+        "{}",
+        any.name
+    );
+    let none = app
+        .client()
+        .create_reservation(authed(
+            &frontline,
+            pb::CreateReservationRequest {
+                parent: "depots/-".into(),
+                reservation: Some(reservation(&[("RRU", 500)])),
+                request_id: uuid(),
+                site: None,
+            },
+        ))
+        .await;
+    assert_invalid(none, &["site"]);
     let customer = app.customer();
     let cust = reserve(&app, &customer, "fra", &[("RRU", 1)], &uuid()).await;
     assert_eq!(code(cust), Code::PermissionDenied);
@@ -252,6 +294,7 @@ async fn never_oversells_under_concurrency(backend: Backend) {
                             parent: "depots/hub".into(),
                             reservation: Some(reservation(&[("RRU", 1)])),
                             request_id: request_id.clone(),
+                            site: None,
                         },
                     ))
                     .await;

@@ -237,6 +237,29 @@ pub fn standard_to_json(s: &pb::Standard) -> String {
     serde_json::to_string_pretty(&root).unwrap_or_default()
 }
 
+/// Creates `standard` as `standards/{id}` through the API (what `symbolon quality
+/// load` does with a file, or with [`super::default_standard`]). `token` is a bearer
+/// token of a vendor `admin` or `qa-reviewer`; `request_id` (a UUID, may be empty)
+/// makes a retry safe.
+pub async fn upload_standard(
+    client: &mut pb::quality_service_client::QualityServiceClient<tonic::transport::Channel>,
+    token: &str,
+    id: &str,
+    standard: pb::Standard,
+    request_id: &str,
+) -> Result<pb::Standard, tonic::Status> {
+    let mut req = tonic::Request::new(pb::CreateStandardRequest {
+        standard: Some(standard),
+        standard_id: id.to_string(),
+        request_id: request_id.to_string(),
+    });
+    let header = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| tonic::Status::invalid_argument("the token is not a valid header value"))?;
+    req.metadata_mut().insert("authorization", header);
+    Ok(client.create_standard(req).await?.into_inner())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {

@@ -19,5 +19,5 @@ pub mod validate;
 
 pub use api::QualityApi;
 pub use default_standard::default_standard;
-pub use io::{LoadError, standard_from_json, standard_to_json};
+pub use io::{LoadError, standard_from_json, standard_to_json, upload_standard};
 pub use symbolon_contracts::quality::v1 as pb;

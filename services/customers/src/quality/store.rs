@@ -79,7 +79,7 @@ async fn id_by_request_key(
 ) -> Result<Option<String>, StoreError> {
     let mut sql = Sql::new(&format!("SELECT id FROM {table} WHERE request_key = "));
     sql.bind(key);
-    Ok(match sql.query().fetch_optional(db.writer()).await? {
+    Ok(match sql.query().fetch_optional(db.reader()).await? {
         Some(r) => Some(r.try_get("id")?),
         None => None,
     })
@@ -200,7 +200,7 @@ pub async fn get_standard(db: &Database, id: &str) -> Result<Option<StandardRow>
     sql.bind(id);
     Ok(sql
         .query()
-        .fetch_optional(db.writer())
+        .fetch_optional(db.reader())
         .await?
         .as_ref()
         .map(standard_row)
@@ -502,7 +502,7 @@ pub async fn get_report(db: &Database, id: &str) -> Result<Option<ReportRow>, St
     sql.bind(id);
     Ok(sql
         .query()
-        .fetch_optional(db.writer())
+        .fetch_optional(db.reader())
         .await?
         .as_ref()
         .map(report_row)
@@ -771,7 +771,7 @@ pub async fn get_dispute(
     sql.bind(report_id).push(" AND id = ").bind(id);
     Ok(sql
         .query()
-        .fetch_optional(db.writer())
+        .fetch_optional(db.reader())
         .await?
         .as_ref()
         .map(dispute_row)
@@ -880,7 +880,7 @@ pub async fn open_disputes(db: &Database, report_id: &str) -> Result<i64, StoreE
     sql.bind(report_id)
         .push(" AND state = ")
         .bind(pb::DisputeState::Open as i64);
-    let row = sql.query().fetch_one(db.writer()).await?;
+    let row = sql.query().fetch_one(db.reader()).await?;
     Ok(row.try_get("n")?)
 }
 
@@ -927,7 +927,7 @@ pub async fn get_body(
         "SELECT body, create_time FROM {table} WHERE id = "
     ));
     sql.bind(id);
-    Ok(match sql.query().fetch_optional(db.writer()).await? {
+    Ok(match sql.query().fetch_optional(db.reader()).await? {
         Some(r) => Some((r.try_get("body")?, r.try_get("create_time")?)),
         None => None,
     })
@@ -1048,7 +1048,7 @@ async fn get_outcome(db: &Database, id: &str) -> Result<Option<pb::Outcome>, Sto
     sql.bind(id);
     Ok(sql
         .query()
-        .fetch_optional(db.writer())
+        .fetch_optional(db.reader())
         .await?
         .as_ref()
         .map(outcome_row)

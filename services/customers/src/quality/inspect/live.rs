@@ -196,15 +196,13 @@ impl LiveSession {
                                 });
                             }
                         }
-                        pb::IndicatorKind::NoRepeatedReply => {
-                            let key = super::text::loose(&view.norm);
-                            if !key.is_empty()
+                        pb::IndicatorKind::NoRepeatedReply
+                            if view.key != 0
                                 && self.views.iter().any(|v| {
-                                    v.speaker == pb::Speaker::Agent
-                                        && super::text::loose(&v.norm) == key
-                                })
-                            {
-                                hints.push(pb::Hint {
+                                    v.speaker == pb::Speaker::Agent && v.key == view.key
+                                }) =>
+                        {
+                            hints.push(pb::Hint {
                                     kind: pb::HintKind::RepeatedReply as i32,
                                     indicator_id: ind.spec.id.clone(),
                                     turn_index: index as i32,
@@ -213,7 +211,6 @@ impl LiveSession {
                                     phrase: String::new(),
                                     waited: None,
                                 });
-                            }
                         }
                         _ => {}
                     }

@@ -138,6 +138,9 @@ pub struct TurnView {
     pub chars: usize,
     /// Phrases of the standard found in it.
     pub found: Vec<Found>,
+    /// [`text::loose_hash`] of the text: equal for replies that differ only in
+    /// punctuation and spacing; 0 for a text without letters or digits.
+    pub key: u64,
 }
 
 impl TurnView {
@@ -145,7 +148,9 @@ impl TurnView {
     pub fn new(standard: &CompiledStandard, turn: &pb::Turn) -> Self {
         let norm = normalise(&turn.text);
         let found = standard.phrases.find(&norm);
+        let key = text::loose_hash(&norm);
         Self {
+            key,
             speaker: pb::Speaker::try_from(turn.speaker).unwrap_or(pb::Speaker::System),
             at: turn
                 .send_time

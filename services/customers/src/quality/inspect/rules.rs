@@ -398,9 +398,9 @@ fn max_length(ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
 }
 
 fn no_repeat(speaker: pb::Speaker, allowed: usize, turns: &[TurnView]) -> Outcome {
-    let said: Vec<(usize, String)> = of(speaker, turns)
-        .map(|(i, t)| (i, super::text::loose(&t.norm)))
-        .filter(|(_, k)| !k.is_empty())
+    let said: Vec<(usize, u64)> = of(speaker, turns)
+        .map(|(i, t)| (i, t.key))
+        .filter(|(_, k)| *k != 0)
         .collect();
     if said.is_empty() {
         return na(format!("the {} never spoke", speaker_name(speaker)));

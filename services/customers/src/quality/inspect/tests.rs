@@ -654,3 +654,31 @@ fn live_hints_come_at_once() {
     let c = live.into_conversation();
     assert_eq!(c.turns.len(), 2);
 }
+
+#[test]
+fn a_late_reply_is_hinted_when_no_waiting_hint_came_first() {
+    let s = Arc::new(CompiledStandard::compile(
+        &default_standard(),
+        "standards/d/versions/1",
+    ));
+    let mut live = LiveSession::new(s, conv(&[(S::Customer, 0, "Where is my parcel?")]));
+    assert_eq!(
+        live.pending_wait(),
+        Some((0, 30_000_000)),
+        "the first-response limit applies"
+    );
+    let h = live.push(pb::Turn {
+        speaker: S::Agent as i32,
+        text: "Hello, I'm Li, let me check".into(),
+        send_time: Some(prost_types::Timestamp {
+            seconds: T0 + 45,
+            nanos: 0,
+        }),
+    });
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0].kind, pb::HintKind::LateReply as i32);
+    assert_eq!(h[0].indicator_id, "first-response-30s");
+    assert_eq!(h[0].waited, secs(45));
+    assert_eq!(live.pending_wait(), None);
+    assert!(live.timer_fired(1).is_empty(), "nobody is waiting");
+}

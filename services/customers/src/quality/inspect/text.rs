@@ -7,6 +7,7 @@
 //! boundary, so "hi" does not match inside "this"; CJK phrases match anywhere.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Normalises one character into `out` (lowercasing may yield several).
 fn push_normalised(c: char, out: &mut String) {
@@ -50,8 +51,30 @@ fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric()
 }
 
+/// A small, fast, deterministic hasher for `char` keys (FxHash's mixing step).
+#[derive(Default, Clone, Copy)]
+pub struct CharHasher(u64);
+
+impl Hasher for CharHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u32(u32::from(*b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type CharMap<V> = HashMap<char, V, BuildHasherDefault<CharHasher>>;
+
 /// A set of phrases compiled for matching many texts at once: every phrase gets an id;
-/// [`PhraseSet::find`] returns the ids (and positions) of the phrases in a text.
+/// [`PhraseSet::find`] returns the ids (and positions) of the phrases in a text. Phrases
+/// are indexed by their first character (a table for ASCII, a hash map for the rest),
+/// so each position of a text is compared only with the phrases that can start there.
 #[derive(Debug, Default, Clone)]
 pub struct PhraseSet {
     /// Phrases as given (for evidence).
@@ -60,8 +83,9 @@ pub struct PhraseSet {
     normalised: Vec<String>,
     /// Whether the phrase must start / end at an ASCII word boundary.
     bounds: Vec<(bool, bool)>,
-    /// Phrase ids by the first byte of their normalised form.
-    by_first: HashMap<u8, Vec<u32>>,
+    /// Phrase ids by first character: ASCII by table, others by map.
+    ascii: Vec<Vec<u32>>,
+    other: CharMap<Vec<u32>>,
     index: HashMap<String, u32>,
 }
 
@@ -78,19 +102,20 @@ impl PhraseSet {
     /// Adds `phrase` (if not there yet) and returns its id; `None` for an empty phrase.
     pub fn add(&mut self, phrase: &str) -> Option<u32> {
         let n = normalise(phrase);
-        if n.is_empty() {
-            return None;
-        }
+        let first = n.chars().next()?;
         if let Some(id) = self.index.get(&n) {
             return Some(*id);
         }
         let id = self.normalised.len() as u32;
-        let first = n.as_bytes()[0];
-        let bounds = (
-            n.chars().next().is_some_and(is_word),
-            n.chars().last().is_some_and(is_word),
-        );
-        self.by_first.entry(first).or_default().push(id);
+        let bounds = (is_word(first), n.chars().last().is_some_and(is_word));
+        if first.is_ascii() {
+            if self.ascii.is_empty() {
+                self.ascii = vec![Vec::new(); 128];
+            }
+            self.ascii[first as usize].push(id);
+        } else {
+            self.other.entry(first).or_default().push(id);
+        }
         self.index.insert(n.clone(), id);
         self.originals.push(phrase.trim().to_string());
         self.normalised.push(n);
@@ -111,34 +136,48 @@ impl PhraseSet {
     pub fn find(&self, text: &str) -> Vec<Found> {
         let bytes = text.as_bytes();
         let mut out: Vec<Found> = Vec::new();
-        for (i, b) in bytes.iter().enumerate() {
-            // Only char boundaries start a phrase (continuation bytes are 10xxxxxx).
-            if b & 0xC0 == 0x80 {
-                continue;
-            }
-            let Some(candidates) = self.by_first.get(b) else {
-                continue;
+        let mut prev: Option<char> = None;
+        for (i, c) in text.char_indices() {
+            let candidates = if c.is_ascii() {
+                self.ascii.get(c as usize)
+            } else {
+                self.other.get(&c)
             };
-            for &id in candidates {
-                let p = &self.normalised[id as usize];
-                if !bytes[i..].starts_with(p.as_bytes()) {
-                    continue;
-                }
-                let (start_bound, end_bound) = self.bounds[id as usize];
-                if start_bound && text[..i].chars().next_back().is_some_and(is_word) {
-                    continue;
-                }
-                let end = i + p.len();
-                if end_bound && text[end..].chars().next().is_some_and(is_word) {
-                    continue;
-                }
-                if !out.iter().any(|f| f.id == id) {
-                    out.push(Found { id, at: i as u32 });
+            if let Some(candidates) = candidates {
+                for &id in candidates {
+                    let p = &self.normalised[id as usize];
+                    if !bytes[i..].starts_with(p.as_bytes()) {
+                        continue;
+                    }
+                    let (start_bound, end_bound) = self.bounds[id as usize];
+                    if start_bound && prev.is_some_and(is_word) {
+                        continue;
+                    }
+                    let end = i + p.len();
+                    if end_bound && text[end..].chars().next().is_some_and(is_word) {
+                        continue;
+                    }
+                    if !out.iter().any(|f| f.id == id) {
+                        out.push(Found { id, at: i as u32 });
+                    }
                 }
             }
+            prev = Some(c);
         }
         out
     }
+}
+
+/// A hash of the letters and digits of normalised text (see [`loose`]), for spotting
+/// repeated replies without allocating.
+pub fn loose_hash(norm: &str) -> u64 {
+    let mut h = CharHasher::default();
+    let mut any = false;
+    for c in norm.chars().filter(|c| c.is_alphanumeric()) {
+        h.write_u32(c as u32);
+        any = true;
+    }
+    if any { h.finish() | 1 } else { 0 }
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The default standard for support chats: 45 indicators over the four experience
+//! The default standard for support chats: 46 indicators over the four experience
 //! dimensions of e-commerce service (convenience, response speed, service quality,
 //! personalisation), with Chinese and English phrase lists. Load it with
 //! `CreateStandard` (the `symbolon` command does) and edit it like any other.
@@ -846,11 +846,50 @@ pub fn default_standard() -> pb::Standard {
 
     pb::Standard {
         display_name: "Default support chat standard".into(),
-        description: "45 behaviour indicators over convenience, response speed, service quality and personalisation; Chinese and English phrases.".into(),
+        description: "46 behaviour indicators over convenience, response speed, service quality and personalisation; Chinese and English phrases.".into(),
         touchpoint_type: pb::TouchpointType::SupportChat as i32,
         indicators: v,
         review_threshold: 80.0,
         min_confidence: 0.8,
         ..Default::default()
     }
+}
+
+/// The default standard adapted to a touchpoint type: complaints make the apology and
+/// logging the complaint auto-fail indicators and expect a reply within 30 s;
+/// after-sales weighs the refund timeline and the proof rule more; pre-sales drops the
+/// complaint-only indicators' weight to the minimum. Other types get the support-chat
+/// standard with the type set.
+pub fn default_standard_for(touchpoint_type: pb::TouchpointType) -> pb::Standard {
+    let mut s = default_standard();
+    s.touchpoint_type = touchpoint_type as i32;
+    let set = |s: &mut pb::Standard, id: &str, f: &dyn Fn(&mut pb::Indicator)| {
+        if let Some(i) = s.indicators.iter_mut().find(|i| i.id == id) {
+            f(i);
+        }
+    };
+    match touchpoint_type {
+        pb::TouchpointType::Complaint => {
+            s.display_name = "Default complaint standard".into();
+            set(&mut s, "apology-when-upset", &|i| {
+                i.effect = E::AutoFail as i32
+            });
+            set(&mut s, "complaint-logged", &|i| {
+                i.effect = E::AutoFail as i32
+            });
+            set(&mut s, "reply-within-60s", &|i| i.threshold = secs(30));
+        }
+        pb::TouchpointType::AfterSales => {
+            s.display_name = "Default after-sales standard".into();
+            set(&mut s, "refund-timeline", &|i| i.weight = 6.0);
+            set(&mut s, "no-unnecessary-proof", &|i| i.weight = 10.0);
+        }
+        pb::TouchpointType::PreSales => {
+            s.display_name = "Default pre-sales standard".into();
+            set(&mut s, "complaint-logged", &|i| i.weight = 1.0);
+            set(&mut s, "refund-timeline", &|i| i.weight = 1.0);
+        }
+        _ => {}
+    }
+    s
 }

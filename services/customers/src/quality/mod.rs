@@ -4,7 +4,8 @@
 //! - [`inspect`]: the pure, deterministic inspector behind the [`inspect::Inspector`]
 //!   trait: text normalisation, phrase matching, one rule per indicator kind, scoring,
 //!   and the live session that turns single turns into hints.
-//! - [`default_standard()`]: 45 indicators over the four experience dimensions.
+//! - [`default_standard()`]: 46 indicators over the four experience dimensions;
+//!   [`default_standard_for`] adapts it to complaints, after-sales and pre-sales.
 //! - [`validate`]: what makes a standard, conversation, template or experiment valid.
 //! - [`stats`]: Welch's t-test and the two-proportion z-test, with hand-written CDFs.
 //! - [`api`]: the gRPC service; [`store`]: its tables (migration `0003_quality.sql`).
@@ -18,6 +19,6 @@ pub mod store;
 pub mod validate;
 
 pub use api::QualityApi;
-pub use default_standard::default_standard;
+pub use default_standard::{default_standard, default_standard_for};
 pub use io::{LoadError, standard_from_json, standard_to_json, upload_standard};
 pub use symbolon_contracts::quality::v1 as pb;

@@ -682,3 +682,28 @@ fn a_late_reply_is_hinted_when_no_waiting_hint_came_first() {
     assert_eq!(live.pending_wait(), None);
     assert!(live.timer_fired(1).is_empty(), "nobody is waiting");
 }
+
+#[test]
+fn per_touchpoint_defaults_are_valid_and_differ() {
+    use crate::quality::default_standard_for;
+    for tp in [
+        pb::TouchpointType::SupportChat,
+        pb::TouchpointType::Complaint,
+        pb::TouchpointType::AfterSales,
+        pb::TouchpointType::PreSales,
+        pb::TouchpointType::Phone,
+    ] {
+        let s = default_standard_for(tp);
+        assert_eq!(s.touchpoint_type, tp as i32);
+        let mut v = symbolon_platform::Violations::new();
+        crate::quality::validate::standard(&s, "standard", &mut v);
+        assert!(v.is_empty(), "{tp:?}");
+    }
+    let c = default_standard_for(pb::TouchpointType::Complaint);
+    let apology = c
+        .indicators
+        .iter()
+        .find(|i| i.id == "apology-when-upset")
+        .unwrap();
+    assert_eq!(apology.effect, E::AutoFail as i32);
+}

@@ -7,6 +7,7 @@
 
 mod demo;
 mod dev;
+mod tools;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,15 @@ enum Command {
         #[arg(long, default_value = "symbolon")]
         audience: String,
     },
+    /// Co-signed release statements: keygen, sign, export, verify offline.
+    #[command(subcommand)]
+    Release(tools::Release),
+    /// Hash-chained lab logs: export, verify offline.
+    #[command(subcommand)]
+    Log(tools::Log),
+    /// Country factors for supply-chain scoring: import a CSV.
+    #[command(subcommand)]
+    Factors(tools::Factors),
     /// Write a fresh Ed25519 key pair (`jwt-private.pem`, `jwt-public.pem`).
     Keygen {
         /// Where to write the files.
@@ -90,13 +100,19 @@ pub(crate) fn ensure_keys(dir: &std::path::Path) -> anyhow::Result<(PathBuf, Pat
     Ok((private, public))
 }
 
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Dev(args) => tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(dev::run(args)),
+        Command::Dev(args) => runtime()?.block_on(dev::run(args)),
+        Command::Release(cmd) => runtime()?.block_on(tools::release(cmd)),
+        Command::Log(cmd) => runtime()?.block_on(tools::log(cmd)),
+        Command::Factors(cmd) => runtime()?.block_on(tools::factors(cmd)),
         Command::Token {
             org,
             roles,

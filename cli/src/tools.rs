@@ -1,0 +1,196 @@
+//! The `symbolon` subcommands that act on a running suite or on exported files:
+//! co-signed releases, hash-chained logs, and country-factor imports.
+
+use anyhow::Context;
+use std::path::PathBuf;
+use symbolon_contracts::{labs::v1::labs_service_client::LabsServiceClient, supplychain::v1 as sc};
+use symbolon_labs::{chain, dsse, tools};
+use tonic::transport::Channel;
+
+/// Where a service is and who is calling.
+#[derive(clap::Args)]
+pub(crate) struct Remote {
+    /// The service's address.
+    #[arg(long)]
+    addr: Option<String>,
+    /// A bearer token (mint one with `symbolon token`).
+    #[arg(long, env = "SYMBOLON_TOKEN", hide_env_values = true)]
+    token: String,
+}
+
+impl Remote {
+    async fn channel(&self, default: &str) -> anyhow::Result<Channel> {
+        let addr = self.addr.clone().unwrap_or_else(|| default.to_string());
+        Channel::from_shared(addr.clone())?
+            .connect()
+            .await
+            .with_context(|| format!("connecting to {addr}"))
+    }
+}
+
+/// `symbolon release …`
+#[derive(clap::Subcommand)]
+pub(crate) enum Release {
+    /// Write a signer key pair: NAME.pem (private, stays with you) and NAME.pub.pem
+    /// (register it with the lab).
+    Keygen {
+        /// File name stem.
+        #[arg(long)]
+        name: String,
+        /// Directory.
+        #[arg(long, default_value = ".")]
+        out_dir: PathBuf,
+    },
+    /// Sign a release statement locally and submit the DSSE signature.
+    Sign {
+        /// `labs/{lab}/releases/{release}`.
+        #[arg(long)]
+        release: String,
+        /// Your PKCS#8 PEM private key.
+        #[arg(long)]
+        key: PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Print a published release as a DSSE envelope (JSON).
+    Export {
+        /// `labs/{lab}/releases/{release}`.
+        #[arg(long)]
+        release: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Verify an exported envelope offline with only the signers' public keys.
+    Verify {
+        /// The DSSE JSON file.
+        #[arg(long)]
+        envelope: PathBuf,
+        /// A signer's public key (PEM); repeat for each signer.
+        #[arg(long = "key", required = true)]
+        keys: Vec<PathBuf>,
+    },
+}
+
+/// `symbolon log …`
+#[derive(clap::Subcommand)]
+pub(crate) enum Log {
+    /// Print a lab's whole optimisation log as JSON lines.
+    Export {
+        /// `labs/{lab}`.
+        #[arg(long)]
+        lab: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Verify an exported log's hash chain offline.
+    Verify {
+        /// The JSON-lines file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+/// `symbolon factors …`
+#[derive(clap::Subcommand)]
+pub(crate) enum Factors {
+    /// Import country factors from a CSV file (country,factor,value,scale,source,as_of).
+    Import {
+        /// The CSV file.
+        #[arg(long)]
+        csv: PathBuf,
+        /// Apply only if every row is good (default), or apply the good rows.
+        #[arg(long, default_value = "all-or-nothing", value_parser = ["all-or-nothing", "good-rows"])]
+        mode: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+fn read(path: &PathBuf) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
+}
+
+pub(crate) async fn release(cmd: Release) -> anyhow::Result<()> {
+    match cmd {
+        Release::Keygen { name, out_dir } => {
+            let (private, public) = dsse::generate_signer_key()?;
+            std::fs::create_dir_all(&out_dir)?;
+            let (p, q) = (
+                out_dir.join(format!("{name}.pem")),
+                out_dir.join(format!("{name}.pub.pem")),
+            );
+            std::fs::write(&p, private)?;
+            std::fs::write(&q, public)?;
+            println!("{}\n{}", p.display(), q.display());
+        }
+        Release::Sign {
+            release,
+            key,
+            remote,
+        } => {
+            let client = LabsServiceClient::new(remote.channel("http://127.0.0.1:50052").await?);
+            let signed = tools::sign_release(client, &remote.token, &release, &read(&key)?).await?;
+            println!(
+                "{} signed; state {:?}",
+                signed.name,
+                symbolon_contracts::labs::v1::ReleaseState::try_from(signed.state)
+                    .unwrap_or_default()
+            );
+        }
+        Release::Export { release, remote } => {
+            let client = LabsServiceClient::new(remote.channel("http://127.0.0.1:50052").await?);
+            println!(
+                "{}",
+                tools::export_release(client, &remote.token, &release).await?
+            );
+        }
+        Release::Verify { envelope, keys } => {
+            let pems = keys.iter().map(read).collect::<anyhow::Result<Vec<_>>>()?;
+            let refs: Vec<&str> = pems.iter().map(String::as_str).collect();
+            let verified = dsse::verify_envelope(&read(&envelope)?, &refs)?;
+            println!("valid: signed by {}", verified.signed_by.join(", "));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn log(cmd: Log) -> anyhow::Result<()> {
+    match cmd {
+        Log::Export { lab, remote } => {
+            let client = LabsServiceClient::new(remote.channel("http://127.0.0.1:50052").await?);
+            print!("{}", tools::export_log(client, &remote.token, &lab).await?);
+        }
+        Log::Verify { file } => {
+            let v = chain::verify_exported_log(&read(&file)?)?;
+            if v.valid {
+                println!("valid: {} entries, head {}", v.checked, v.head);
+            } else {
+                anyhow::bail!("invalid at sequence {}: {}", v.first_bad_sequence, v.reason);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn factors(cmd: Factors) -> anyhow::Result<()> {
+    let Factors::Import { csv, mode, remote } = cmd;
+    let mode = if mode == "good-rows" {
+        sc::ImportMode::GoodRows
+    } else {
+        sc::ImportMode::AllOrNothing
+    };
+    let channel = remote.channel("http://127.0.0.1:50053").await?;
+    let r = symbolon_supplychain::import::import_csv(channel, &remote.token, &read(&csv)?, mode)
+        .await?;
+    println!(
+        "received {}, applied {}, profiles written {}",
+        r.records_received, r.records_applied, r.profiles_written
+    );
+    for e in &r.errors {
+        println!("row {}: {}: {}", e.index, e.field, e.description);
+    }
+    if !r.errors.is_empty() && mode == sc::ImportMode::AllOrNothing {
+        anyhow::bail!("nothing applied: {} bad rows", r.errors.len());
+    }
+    Ok(())
+}

@@ -62,6 +62,9 @@ enum Command {
     /// Country factors for supply-chain scoring: import a CSV.
     #[command(subcommand)]
     Factors(tools::Factors),
+    /// Service-quality standards: print the default, upload one.
+    #[command(subcommand)]
+    Quality(tools::Quality),
     /// Write a fresh Ed25519 key pair (`jwt-private.pem`, `jwt-public.pem`).
     Keygen {
         /// Where to write the files.
@@ -113,6 +116,7 @@ fn main() -> anyhow::Result<()> {
         Command::Release(cmd) => runtime()?.block_on(tools::release(cmd)),
         Command::Log(cmd) => runtime()?.block_on(tools::log(cmd)),
         Command::Factors(cmd) => runtime()?.block_on(tools::factors(cmd)),
+        Command::Quality(cmd) => runtime()?.block_on(tools::quality(cmd)),
         Command::Token {
             org,
             roles,

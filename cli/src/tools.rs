@@ -106,6 +106,28 @@ pub(crate) enum Factors {
     },
 }
 
+/// `symbolon quality …`
+#[derive(clap::Subcommand)]
+pub(crate) enum Quality {
+    /// Print the default inspection standard (46 indicators) as editable JSON.
+    DefaultStandard {
+        /// `support-chat` (default), `complaint`, `after-sales`, `pre-sales`, `phone`.
+        #[arg(long, default_value = "support-chat")]
+        touchpoint_type: String,
+    },
+    /// Create a standard from a JSON file (as printed by `default-standard`).
+    Upload {
+        /// The JSON file.
+        #[arg(long)]
+        file: PathBuf,
+        /// The standard's id, e.g. `support-chat`.
+        #[arg(long)]
+        id: String,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
 fn read(path: &PathBuf) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
@@ -191,6 +213,38 @@ pub(crate) async fn factors(cmd: Factors) -> anyhow::Result<()> {
     }
     if !r.errors.is_empty() && mode == sc::ImportMode::AllOrNothing {
         anyhow::bail!("nothing applied: {} bad rows", r.errors.len());
+    }
+    Ok(())
+}
+
+pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
+    use symbolon_contracts::quality::v1::{
+        TouchpointType, quality_service_client::QualityServiceClient,
+    };
+    use symbolon_customers::quality;
+    match cmd {
+        Quality::DefaultStandard { touchpoint_type } => {
+            let name = format!(
+                "TOUCHPOINT_TYPE_{}",
+                touchpoint_type.to_ascii_uppercase().replace('-', "_")
+            );
+            let t = TouchpointType::from_str_name(&name)
+                .ok_or_else(|| anyhow::anyhow!("unknown touchpoint type {touchpoint_type}"))?;
+            println!(
+                "{}",
+                quality::standard_to_json(&quality::default_standard_for(t))
+            );
+        }
+        Quality::Upload { file, id, remote } => {
+            let standard = quality::standard_from_json(&read(&file)?)?;
+            let mut client =
+                QualityServiceClient::new(remote.channel("http://127.0.0.1:50051").await?);
+            let request_id = uuid::Uuid::new_v4().to_string();
+            let created =
+                quality::upload_standard(&mut client, &remote.token, &id, standard, &request_id)
+                    .await?;
+            println!("{} ({} indicators)", created.name, created.indicators.len());
+        }
     }
     Ok(())
 }

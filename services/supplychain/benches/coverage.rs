@@ -77,33 +77,36 @@ fn main() {
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
     let (places, source) = places(&mut rng);
     let params = Params::default();
-    let depots: Vec<DepotData> = (0..1000)
-        .map(|i| {
-            let (lat, lon, cc) = places[rng.below(places.len())].clone();
-            let mut stock = std::collections::BTreeMap::new();
-            for p in PARTS {
-                if rng.unit() < 0.7 {
-                    stock.insert(p.to_string(), 1 + rng.below(20) as i64);
+    let make_depots = |n: usize, rng: &mut Rng| -> Vec<DepotData> {
+        (0..n)
+            .map(|i| {
+                let (lat, lon, cc) = places[rng.below(places.len())].clone();
+                let mut stock = std::collections::BTreeMap::new();
+                for p in PARTS {
+                    if rng.unit() < 0.7 {
+                        stock.insert(p.to_string(), 1 + rng.below(20) as i64);
+                    }
                 }
-            }
-            DepotData {
-                id: format!("d{i}"),
-                display_name: format!("Depot {i}"),
-                country: cc,
-                lat,
-                lon,
-                status: if i % 50 == 0 {
-                    DepotStatus::Outage
-                } else if i % 17 == 0 {
-                    DepotStatus::Degraded
-                } else {
-                    DepotStatus::Operational
-                },
-                prep_h: 0.25 + rng.unit(),
-                stock,
-            }
-        })
-        .collect();
+                DepotData {
+                    id: format!("d{i}"),
+                    display_name: format!("Depot {i}"),
+                    country: cc,
+                    lat,
+                    lon,
+                    status: if i % 50 == 0 {
+                        DepotStatus::Outage
+                    } else if i % 17 == 0 {
+                        DepotStatus::Degraded
+                    } else {
+                        DepotStatus::Operational
+                    },
+                    prep_h: 0.25 + rng.unit(),
+                    stock,
+                }
+            })
+            .collect()
+    };
+    let depots = make_depots(1000, &mut rng);
     let mut countries = HashMap::new();
     for (_, _, cc) in &places {
         countries.entry(cc.clone()).or_insert_with(|| CountryData {
@@ -116,14 +119,20 @@ fn main() {
             score: 0.0,
         });
     }
-    let weights = [
+    let weights: std::collections::BTreeMap<String, f64> = [
         ("political_stability".to_string(), 0.5),
         ("logistics_reachability".to_string(), 0.5),
     ]
     .into_iter()
     .collect();
     let t = Instant::now();
-    let snap = Snapshot::new(depots, countries, "scoringModels/bench".into(), 1, weights);
+    let snap = Snapshot::new(
+        depots,
+        countries.clone(),
+        "scoringModels/bench".into(),
+        1,
+        weights.clone(),
+    );
     let build = t.elapsed();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
@@ -233,6 +242,35 @@ fn main() {
             parallel.as_secs_f64() * 1e3,
             single.as_secs_f64() * 1e6 / n as f64,
             covered as f64 * 100.0 / n as f64
+        );
+    }
+
+    // Depot scaling: the same 100k sites against 100 / 1,000 / 10,000 depots. The tree
+    // query is O(log depots + k); k (depots within reach of a site) grows with density.
+    println!(
+        "{:>10} | {:>12} | {:>14}",
+        "depots", "100k sites", "in-window/site"
+    );
+    let sites = make_sites(100_000, &mut rng);
+    for n in [100usize, 1_000, 10_000] {
+        let snap = Snapshot::new(
+            make_depots(n, &mut rng),
+            countries.clone(),
+            "scoringModels/bench".into(),
+            1,
+            weights.clone(),
+        );
+        let t = Instant::now();
+        let redundancy: u64 = sites
+            .iter()
+            .map(|(s, p)| u64::from(snap.assess(&params, s, p, 4.0).redundancy))
+            .sum();
+        let took = t.elapsed();
+        println!(
+            "{:>10} | {:>9.1} ms | {:>14.2}",
+            n,
+            took.as_secs_f64() * 1e3,
+            redundancy as f64 / sites.len() as f64
         );
     }
 }

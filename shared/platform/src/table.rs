@@ -160,6 +160,38 @@ pub async fn insert<T: Table>(
     Ok(T::from_row(&row)?)
 }
 
+/// Inserts a row only if `condition` holds, in one statement (`INSERT … SELECT … WHERE`):
+/// checks such as "the parent exists and is live" cost no extra round trip. `condition`
+/// appends SQL (e.g. `EXISTS (…)`) and binds its own values. `None` when the condition
+/// did not hold *or* `request_key` was used before: the caller then takes its slower
+/// path (check, then [`insert`]), which tells the two apart.
+pub async fn insert_where<T: Table>(
+    db: &Database,
+    columns: &[&str],
+    values: Vec<Value>,
+    request_key: Option<String>,
+    condition: impl FnOnce(&mut Sql),
+) -> Result<Option<T>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO {} ({}, request_key) SELECT ",
+        T::NAME,
+        columns.join(", ")
+    ));
+    for v in values {
+        sql.bind(v).push(", ");
+    }
+    sql.bind(request_key);
+    // The WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
+    sql.push(" WHERE ");
+    condition(&mut sql);
+    sql.push(&format!(
+        " ON CONFLICT (request_key) DO NOTHING RETURNING {}",
+        T::RETURNING
+    ));
+    let row = sql.query().fetch_optional(db.writer()).await?;
+    Ok(row.as_ref().map(T::from_row).transpose()?)
+}
+
 /// Sets `sets` on a live row if its version is `expected` (when given).
 pub async fn update<T: Table>(
     db: &Database,

@@ -4,7 +4,7 @@
 use super::{Api, common::*, convert, crud};
 use crate::store::{self, KeyPersonRow, TouchpointRow, json_list};
 use symbolon_contracts::customers::v1 as pb;
-use symbolon_platform::{Caller, StoreError, Violations, names, status, time};
+use symbolon_platform::{Caller, StoreError, Violations, db::Value, names, status, time};
 use tonic::{Request, Response, Status};
 
 /// Touchpoints may be recorded a little ahead of the server's clock (skew), not more.
@@ -17,86 +17,86 @@ impl Api {
     ) -> Result<Response<pb::Touchpoint>, Status> {
         let caller = Caller::of(&req)?;
         let req = req.into_inner();
-        let customer_id = live_parent(&self.db, &caller, &req.parent).await?;
-        if !(caller.is_vendor()
-            && (caller.has_role("frontline") || caller.has_role_prefix("department:")))
-        {
+        if let Some(done) = self.record_touchpoint_fast(&caller, &req).await? {
+            return Ok(done);
+        }
+        self.record_touchpoint_checked(&caller, req).await
+    }
+
+    /// The common case in one statement: a valid touchpoint (no correction) by a caller
+    /// allowed to record it, inserted only if the customer and the key person are live.
+    /// `None` when anything is off (or the request id was used before): then
+    /// [`Self::record_touchpoint_checked`] runs the checks one by one and gives the exact
+    /// answer, so both paths answer alike.
+    async fn record_touchpoint_fast(
+        &self,
+        caller: &Caller,
+        req: &pb::RecordTouchpointRequest,
+    ) -> Result<Option<Response<pb::Touchpoint>>, Status> {
+        let Some(t) = &req.touchpoint else {
+            return Ok(None);
+        };
+        if !may_record(caller) || !t.corrects.is_empty() {
+            return Ok(None);
+        }
+        let Ok(parent) = parse_name("parent", &req.parent, &["customers"]) else {
+            return Ok(None);
+        };
+        let customer_id = parent.id;
+        let key_person_id = match names::parse(&t.key_person, &["customers", "keyPersons"]) {
+            Ok(ids) if ids[0] == customer_id => ids[1],
+            _ => return Ok(None),
+        };
+        let mut v = Violations::new();
+        let key = request_key(caller, &req.request_id, &mut v);
+        let now = self.clock.now();
+        let occur_time = check_touchpoint(t, now, &mut v);
+        if !v.is_empty() {
+            return Ok(None);
+        }
+        let inserted = store::insert_where::<TouchpointRow>(
+            &self.db,
+            COLUMNS,
+            values(caller, customer_id, t, occur_time, None, now),
+            key,
+            |sql| {
+                sql.push("EXISTS (SELECT 1 FROM customers WHERE customer_id = ")
+                    .bind(customer_id)
+                    .push(" AND id = ")
+                    .bind(customer_id)
+                    .push(" AND delete_time IS NULL)")
+                    .push(" AND EXISTS (SELECT 1 FROM key_persons WHERE customer_id = ")
+                    .bind(customer_id)
+                    .push(" AND id = ")
+                    .bind(key_person_id)
+                    .push(" AND delete_time IS NULL)");
+            },
+        )
+        .await?;
+        let Some(row) = inserted else {
+            return Ok(None);
+        };
+        caller.ensure_customer(&row.customer_id, &req.parent)?;
+        Ok(Some(Response::new(convert::touchpoint(row))))
+    }
+
+    /// Every check in turn, then the insert.
+    async fn record_touchpoint_checked(
+        &self,
+        caller: &Caller,
+        req: pb::RecordTouchpointRequest,
+    ) -> Result<Response<pb::Touchpoint>, Status> {
+        let customer_id = live_parent(&self.db, caller, &req.parent).await?;
+        if !may_record(caller) {
             return Err(status::permission_denied(
                 "touchpoints are recorded by vendor frontline or department staff",
             ));
         }
         let mut v = Violations::new();
-        let key = request_key(&caller, &req.request_id, &mut v);
+        let key = request_key(caller, &req.request_id, &mut v);
         let t = req.touchpoint.unwrap_or_default();
         let now = self.clock.now();
-
-        if pb::TouchpointKind::try_from(t.kind)
-            .map_or(true, |k| k == pb::TouchpointKind::Unspecified)
-        {
-            v.add("touchpoint.kind", "is required and must be a known kind");
-        }
-        let occur_time = match &t.occur_time {
-            None => {
-                v.add("touchpoint.occur_time", "is required");
-                None
-            }
-            Some(ts) => match time::from_timestamp(ts) {
-                Err(e) => {
-                    v.add("touchpoint.occur_time", e.to_string());
-                    None
-                }
-                Ok(micros) if micros > now + MAX_FUTURE_MICROS => {
-                    v.add("touchpoint.occur_time", "must not be in the future");
-                    None
-                }
-                Ok(micros) => Some(micros),
-            },
-        };
-        match &t.emotional_state {
-            None => {
-                v.add("touchpoint.emotional_state.mood", "is required");
-                v.add("touchpoint.emotional_state.intensity", "is required");
-            }
-            Some(e) => {
-                if pb::Mood::try_from(e.mood).map_or(true, |m| m == pb::Mood::Unspecified) {
-                    v.add(
-                        "touchpoint.emotional_state.mood",
-                        "is required and must be a known mood",
-                    );
-                }
-                if !(1..=5).contains(&e.intensity) {
-                    v.add(
-                        "touchpoint.emotional_state.intensity",
-                        "must be between 1 and 5",
-                    );
-                }
-            }
-        }
-        text(
-            &mut v,
-            "touchpoint.strategic_anxiety",
-            &t.strategic_anxiety,
-            true,
-            4000,
-        );
-        text(&mut v, "touchpoint.summary", &t.summary, false, 4000);
-        if t.implicit_expectations.is_empty() {
-            v.add(
-                "touchpoint.implicit_expectations",
-                "at least one is required",
-            );
-        } else if t.implicit_expectations.len() > 20 {
-            v.add("touchpoint.implicit_expectations", "at most 20");
-        }
-        for (i, e) in t.implicit_expectations.iter().enumerate() {
-            text(
-                &mut v,
-                &format!("touchpoint.implicit_expectations[{i}]"),
-                e,
-                true,
-                1000,
-            );
-        }
+        let occur_time = check_touchpoint(&t, now, &mut v);
 
         // The key person and the corrected touchpoint must belong to this customer.
         match names::parse(&t.key_person, &["customers", "keyPersons"]) {
@@ -140,39 +140,10 @@ impl Api {
         }
         v.into_result()?;
 
-        let emotional = t.emotional_state.unwrap_or_default();
         let row: TouchpointRow = store::insert(
             &self.db,
-            &[
-                "id",
-                "customer_id",
-                "kind",
-                "key_person",
-                "occur_time",
-                "summary",
-                "mood",
-                "intensity",
-                "strategic_anxiety",
-                "implicit_expectations",
-                "corrects_id",
-                "recorded_by",
-                "create_time",
-            ],
-            vec![
-                names::new_id().into(),
-                customer_id.clone().into(),
-                i64::from(t.kind).into(),
-                t.key_person.clone().into(),
-                occur_time.unwrap_or(now).into(),
-                t.summary.clone().into(),
-                i64::from(emotional.mood).into(),
-                i64::from(emotional.intensity).into(),
-                t.strategic_anxiety.trim().into(),
-                json_list::encode_list(&t.implicit_expectations).into(),
-                corrects.into(),
-                caller.subject.clone().into(),
-                now.into(),
-            ],
+            COLUMNS,
+            values(caller, &customer_id, &t, occur_time, corrects, now),
             key,
         )
         .await
@@ -223,6 +194,124 @@ impl Api {
             next_page_token,
         }))
     }
+}
+
+fn may_record(caller: &Caller) -> bool {
+    caller.is_vendor() && (caller.has_role("frontline") || caller.has_role_prefix("department:"))
+}
+
+/// The checks that need no storage, in the order their violations are reported; the
+/// occur time when it is valid.
+fn check_touchpoint(t: &pb::Touchpoint, now: i64, v: &mut Violations) -> Option<i64> {
+    if pb::TouchpointKind::try_from(t.kind).map_or(true, |k| k == pb::TouchpointKind::Unspecified) {
+        v.add("touchpoint.kind", "is required and must be a known kind");
+    }
+    let occur_time = match &t.occur_time {
+        None => {
+            v.add("touchpoint.occur_time", "is required");
+            None
+        }
+        Some(ts) => match time::from_timestamp(ts) {
+            Err(e) => {
+                v.add("touchpoint.occur_time", e.to_string());
+                None
+            }
+            Ok(micros) if micros > now + MAX_FUTURE_MICROS => {
+                v.add("touchpoint.occur_time", "must not be in the future");
+                None
+            }
+            Ok(micros) => Some(micros),
+        },
+    };
+    match &t.emotional_state {
+        None => {
+            v.add("touchpoint.emotional_state.mood", "is required");
+            v.add("touchpoint.emotional_state.intensity", "is required");
+        }
+        Some(e) => {
+            if pb::Mood::try_from(e.mood).map_or(true, |m| m == pb::Mood::Unspecified) {
+                v.add(
+                    "touchpoint.emotional_state.mood",
+                    "is required and must be a known mood",
+                );
+            }
+            if !(1..=5).contains(&e.intensity) {
+                v.add(
+                    "touchpoint.emotional_state.intensity",
+                    "must be between 1 and 5",
+                );
+            }
+        }
+    }
+    text(
+        v,
+        "touchpoint.strategic_anxiety",
+        &t.strategic_anxiety,
+        true,
+        4000,
+    );
+    text(v, "touchpoint.summary", &t.summary, false, 4000);
+    if t.implicit_expectations.is_empty() {
+        v.add(
+            "touchpoint.implicit_expectations",
+            "at least one is required",
+        );
+    } else if t.implicit_expectations.len() > 20 {
+        v.add("touchpoint.implicit_expectations", "at most 20");
+    }
+    for (i, e) in t.implicit_expectations.iter().enumerate() {
+        text(
+            v,
+            &format!("touchpoint.implicit_expectations[{i}]"),
+            e,
+            true,
+            1000,
+        );
+    }
+    occur_time
+}
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "customer_id",
+    "kind",
+    "key_person",
+    "occur_time",
+    "summary",
+    "mood",
+    "intensity",
+    "strategic_anxiety",
+    "implicit_expectations",
+    "corrects_id",
+    "recorded_by",
+    "create_time",
+];
+
+/// A new touchpoint's values, in [`COLUMNS`] order.
+fn values(
+    caller: &Caller,
+    customer_id: &str,
+    t: &pb::Touchpoint,
+    occur_time: Option<i64>,
+    corrects: Option<String>,
+    now: i64,
+) -> Vec<Value> {
+    let emotional = t.emotional_state.unwrap_or_default();
+    vec![
+        names::new_id().into(),
+        customer_id.into(),
+        i64::from(t.kind).into(),
+        t.key_person.clone().into(),
+        occur_time.unwrap_or(now).into(),
+        t.summary.clone().into(),
+        i64::from(emotional.mood).into(),
+        i64::from(emotional.intensity).into(),
+        t.strategic_anxiety.trim().into(),
+        json_list::encode_list(&t.implicit_expectations).into(),
+        corrects.into(),
+        caller.subject.clone().into(),
+        now.into(),
+    ]
 }
 
 /// Touchpoints share only the List method with the mutable resources.

@@ -205,9 +205,46 @@ async fn key_person_must_belong_to_the_customer(backend: Backend) {
     assert_invalid(r, &["touchpoint.key_person"]);
 }
 
+/// The one-statement insert falls back to the checks one by one, which answer exactly:
+/// an unknown key person of the right customer, an unknown parent, a retried request.
+async fn failed_conditions_and_retries_answer_exactly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", pb::Industry::TelecomOperator, "DE")
+        .await;
+    app.key_person("acme", "anna").await;
+    let record = |parent: &str, key_person: &str, request_id: &str| {
+        let req = pb::RecordTouchpointRequest {
+            parent: parent.into(),
+            touchpoint: Some(touchpoint_message(key_person, pb::Mood::Calm)),
+            request_id: request_id.into(),
+        };
+        let mut client = app.client();
+        let admin = app.admin.clone();
+        async move { client.record_touchpoint(authed(&admin, req)).await }
+    };
+    let r = record("customers/acme", "customers/acme/keyPersons/nobody", "").await;
+    assert_invalid(r, &["touchpoint.key_person"]);
+    let r = record("customers/ghost", "customers/ghost/keyPersons/anna", "").await;
+    assert_eq!(r.unwrap_err().code(), Code::NotFound);
+    let id = "6f1c9b1e-3f5a-4c61-9a55-2d0c7a1e9b10";
+    let first = record("customers/acme", "customers/acme/keyPersons/anna", id)
+        .await
+        .unwrap()
+        .into_inner();
+    let again = record("customers/acme", "customers/acme/keyPersons/anna", id)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        first.name, again.name,
+        "a retry answers with the first touchpoint"
+    );
+}
+
 both_backends!(
     every_missing_emotional_field_is_named,
     corrections_are_new_touchpoints,
     list_filters_by_mood_kind_person_and_time,
     key_person_must_belong_to_the_customer,
+    failed_conditions_and_retries_answer_exactly,
 );

@@ -90,9 +90,14 @@ async fn start_supplychain(url: &str, keys: &Keys, addr: Option<SocketAddr>) -> 
     }
 }
 
-async fn start_customers(url: &str, keys: &Keys, sc_addr: SocketAddr, token: &PathBuf) -> Running {
+async fn start_customers(
+    url: &str,
+    keys: &Keys,
+    sc_addr: SocketAddr,
+    token: &std::path::Path,
+) -> Running {
     let mut config = CustomersConfig::new(server_config("customers", url, keys))
-        .with_supplychain(format!("http://{sc_addr}"), Some(token.clone()));
+        .with_supplychain(format!("http://{sc_addr}"), Some(token.to_path_buf()));
     config.timer_interval = Duration::from_secs(3600);
     let app = symbolon_customers::Application::build(config)
         .await

@@ -417,6 +417,17 @@ impl CommitmentsService for Commitments {
         // 3. Write everything in one transaction.
         let now = self.clock.now();
         let mut tx = self.db.writer().begin().await.map_err(StoreError::from)?;
+        if self.db.backend() == symbolon_platform::db::Backend::Postgres {
+            // Waits for a risk event being applied (it holds the cursor row) and makes
+            // the consumer wait for this create, so an event for these registrations
+            // is either absorbed from the pending table here or applied after commit.
+            // Creates only share the lock, so they do not wait for each other. (SQLite
+            // has one writer: transactions never overlap.)
+            sqlx::query("SELECT sequence FROM commitment_risk_cursor WHERE id = 1 FOR SHARE")
+                .execute(&mut *tx)
+                .await
+                .map_err(StoreError::from)?;
+        }
         let mut insert = Sql::new(
             "INSERT INTO commitments (id, customer_id, display_name, clauses, status, status_reason, \
              risk_accepted, created_by, create_time, update_time, version, last_change, request_key) VALUES (",

@@ -75,7 +75,7 @@ DEFAULT_SHUTDOWN_DELAY_MS = 0
 DEFAULT_DRAIN_TIMEOUT_MS = 20000
 # Secrets the operator creates out of band (docs/operations.md, "Secrets").
 EXTERNAL_SECRETS = {
-    "symbolon-jwks",
+    "symbolon-jwks", "customers-service-token",
     "customers-database", "labs-database", "supply-chain-database",
     "symbolon-pg-customers", "symbolon-pg-labs", "symbolon-pg-supplychain",
 }

@@ -57,6 +57,7 @@ fn settings(
             Some("JWT_PUBLIC_KEY_FILE") => Some(public_key.clone()),
             Some("CUSTOMERS_URL") => Some(customers.clone()),
             Some("SUPPLYCHAIN_URL") => Some(supplychain.clone()),
+            Some("SERVICE_TOKEN_FILE") => Some(format!("{data}/customers-service.token")),
             _ => None,
         }
     }
@@ -72,6 +73,19 @@ pub(crate) async fn run(args: DevArgs) -> anyhow::Result<()> {
     let _telemetry = telemetry::init("symbolon-dev", telemetry::LogFormat::Text)?;
     let (private, public) = ensure_keys(&args.data_dir)?;
     let public_key = public.display().to_string();
+
+    // The customers service follows the supply-chain risk stream with its own token.
+    let minter = Minter::from_pem(&std::fs::read(&private)?, "symbolon", "symbolon")
+        .map_err(anyhow::Error::msg)?;
+    let service_token = minter
+        .mint(
+            "service:customers",
+            &Org::Vendor,
+            &["service"],
+            Duration::from_secs(30 * 24 * 3600),
+        )
+        .map_err(anyhow::Error::msg)?;
+    std::fs::write(args.data_dir.join("customers-service.token"), service_token)?;
 
     let env = |service, addr| Env::from_fn(service, settings(&args, &public_key, service, addr));
     let supplychain = SupplyChain::build(SupplyChainConfig::from_env(&env(
@@ -101,8 +115,6 @@ pub(crate) async fn run(args: DevArgs) -> anyhow::Result<()> {
         tokio::spawn(supplychain.run_until_stopped()),
     ];
 
-    let pem = std::fs::read(&private)?;
-    let minter = Minter::from_pem(&pem, "symbolon", "symbolon").map_err(anyhow::Error::msg)?;
     if args.demo {
         let admin = minter
             .mint(

@@ -82,6 +82,12 @@ fn main() {
 }
 
 async fn run() {
+    // Warnings and errors of the services (e.g. the cause of an INTERNAL) on stderr.
+    let _telemetry = symbolon_platform::telemetry::init(
+        "labs-bench",
+        symbolon_platform::telemetry::LogFormat::Text,
+    )
+    .ok();
     let customers_db = TestDb::new(Backend::Postgres).await;
     let labs_db = TestDb::new(Backend::Postgres).await;
     let keys = Keys::new();
@@ -93,6 +99,7 @@ async fn run() {
     .await
     .unwrap();
     let customers_addr = customers.local_addr();
+    let mut services = vec![customers.shutdown_token()];
     tokio::spawn(customers.run_until_stopped());
     let mut server = server_config("labs", &labs_db.url, &keys);
     server.concurrency_limit = 100_000;
@@ -100,6 +107,7 @@ async fn run() {
         .await
         .unwrap();
     let labs_addr = labs.local_addr();
+    services.push(labs.shutdown_token());
     tokio::spawn(labs.run_until_stopped());
     let admin = keys.vendor_admin();
     let eng = keys.token("eng@vendor", &Org::Vendor, &[]);
@@ -226,14 +234,15 @@ async fn run() {
     let delivered = Arc::new(AtomicU64::new(0));
     let fell_behind = Arc::new(AtomicU64::new(0));
     let stop = tokio_util::sync::CancellationToken::new();
-    // 100 streams per HTTP/2 connection.
+    // `LABS_BENCH_STREAMS_PER_CONNECTION` (100) watch streams per HTTP/2 connection.
+    let per_conn = env("LABS_BENCH_STREAMS_PER_CONNECTION", 100).max(1) as usize;
     let mut channels = Vec::new();
-    for _ in 0..watchers.div_ceil(100) {
+    for _ in 0..watchers.div_ceil(per_conn) {
         channels.push(symbolon_testkit::channel(labs_addr).await);
     }
     let mut tasks = Vec::new();
     for i in 0..watchers {
-        let mut wc = LabsServiceClient::new(channels[i / 100].clone());
+        let mut wc = LabsServiceClient::new(channels[i / per_conn].clone());
         let (token, lab) = (watcher.clone(), fan_lab.clone());
         let (hist, delivered, fell_behind, stop) = (
             hist.clone(),
@@ -303,10 +312,15 @@ async fn run() {
         let (mut c, eng, lab, appended) =
             (c.clone(), eng.clone(), fan_lab.clone(), appended.clone());
         pending.push(tokio::spawn(async move {
-            c.append_log_entries(authed(&eng, batch(&lab, per_tick)))
+            match c
+                .append_log_entries(authed(&eng, batch(&lab, per_tick)))
                 .await
-                .unwrap();
-            appended.fetch_add(per_tick as u64, Ordering::Relaxed);
+            {
+                Ok(_) => {
+                    appended.fetch_add(per_tick as u64, Ordering::Relaxed);
+                }
+                Err(s) => eprintln!("append failed: {:?} {}", s.code(), s.message()),
+            }
         }));
         ticks += 1;
         if ticks.is_multiple_of(100) {
@@ -327,7 +341,7 @@ async fn run() {
     let h = hist.lock().await;
     let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
     println!(
-        "fan-out {watchers} watchers, {:.0} entries/s appended for {secs} s: {} of {} deliveries, {:.0} deliveries/s",
+        "fan-out ({per_conn} streams per connection) {watchers} watchers, {:.0} entries/s appended for {secs} s: {} of {} deliveries, {:.0} deliveries/s",
         appended as f64 / append_secs,
         delivered.load(Ordering::Relaxed),
         appended * watchers as u64,
@@ -347,4 +361,9 @@ async fn run() {
     println!(
         "memory (RSS of the whole process: both services and all clients): {rss_before:.0} MiB before watchers, {rss_watching:.0} MiB with {watchers} idle watchers, {peak:.0} MiB peak while appending"
     );
+    // Stop the services before their databases are dropped.
+    for s in services {
+        s.cancel();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
 }

@@ -128,7 +128,32 @@ async fn two_replicas_append_gap_free_and_deliver_live_across(backend: Backend) 
     assert!(v.valid && v.entries_checked == 400, "{v:?}");
 }
 
+async fn many_concurrent_appends_get_consecutive_ranges(backend: Backend) {
+    let w = world(backend).await;
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let c = w.client();
+        let eng = w.eng();
+        tasks.push(tokio::spawn(async move {
+            let mut c = c;
+            c.append_log_entries(authed(&eng, append_request(LAB, i * 10, 10)))
+                .await
+        }));
+    }
+    let mut ranges = Vec::new();
+    for t in tasks {
+        let entries = t.await.unwrap().unwrap().into_inner().entries;
+        let seqs: Vec<i64> = entries.iter().map(|e| e.sequence).collect();
+        // Each batch is one consecutive range.
+        assert_eq!(seqs, (seqs[0]..seqs[0] + 10).collect::<Vec<_>>());
+        ranges.push(seqs[0]);
+    }
+    ranges.sort();
+    assert_eq!(ranges, (0..60).map(|i| 1 + i * 10).collect::<Vec<_>>());
+}
+
 both_backends!(
     customers_down_is_unavailable_fast_and_writes_nothing,
-    two_replicas_append_gap_free_and_deliver_live_across
+    two_replicas_append_gap_free_and_deliver_live_across,
+    many_concurrent_appends_get_consecutive_ranges
 );

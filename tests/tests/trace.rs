@@ -219,7 +219,192 @@ async fn a_labs_call_that_checks_the_customer_is_one_trace() {
 }
 
 fn tempfile_dir() -> std::path::PathBuf {
-    let p = std::env::temp_dir().join(format!("symbolon-trace-{}", std::process::id()));
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let p = std::env::temp_dir().join(format!("symbolon-trace-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&p).unwrap();
     p
+}
+
+/// Every span the receiver got for `trace_id`, with its service name.
+fn spans_of(received: &symbolon_suite_tests::Received, trace_id: &str) -> Vec<(String, Span)> {
+    received
+        .traces
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.resource_spans.iter())
+        .flat_map(|rs| {
+            let service = rs
+                .resource
+                .as_ref()
+                .and_then(|r| r.attributes.iter().find(|a| a.key == "service.name"))
+                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                    Value::StringValue(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            rs.scope_spans.iter().flat_map(move |ss| {
+                let service = service.clone();
+                ss.spans.iter().map(move |s| (service.clone(), s.clone()))
+            })
+        })
+        .filter(|(_, s)| hex(&s.trace_id) == trace_id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commitment_checked_against_the_supply_chain_is_one_trace() {
+    use symbolon_contracts::customers::v1::commitments_service_client::CommitmentsServiceClient;
+    let (otlp, received) = otlp_receiver().await;
+    let keys = Keys::new();
+    let dir = tempfile_dir();
+    let common = |service: &str| {
+        vec![
+            (
+                "DATABASE_URL",
+                format!("sqlite://{}/{service}.db?mode=rwc", dir.display()),
+            ),
+            (
+                "SYMBOLON_JWT_PUBLIC_KEY_FILE",
+                keys.public_key_file().display().to_string(),
+            ),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{otlp}")),
+            ("OTEL_SERVICE_NAME", service.to_string()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "200".to_string()),
+        ]
+    };
+    let supply = start("symbolon-supplychain", free_addr(), &common("supply-chain")).await;
+    let mut customers_env = common("customers");
+    customers_env.push((
+        "SYMBOLON_SUPPLYCHAIN_URL",
+        format!("http://{}", supply.addr),
+    ));
+    let customers = start("symbolon-customers", free_addr(), &customers_env).await;
+
+    let admin = keys.vendor_admin();
+    let mut crm = CustomersServiceClient::new(channel(customers.addr).await);
+    crm.create_customer(authed(
+        &admin,
+        cpb::CreateCustomerRequest {
+            customer: Some(cpb::Customer {
+                display_name: "Sakura Precision".into(),
+                industry: cpb::Industry::Manufacturing as i32,
+                home_country: "JP".into(),
+                ..Default::default()
+            }),
+            customer_id: "sakura".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .unwrap();
+    crm.create_site(authed(
+        &admin,
+        cpb::CreateSiteRequest {
+            parent: "customers/sakura".into(),
+            site: Some(cpb::Site {
+                display_name: "Nagoya line 3".into(),
+                country: "JP".into(),
+                location: Some(symbolon_contracts::common::v1::LatLng {
+                    latitude: 35.18147,
+                    longitude: 136.90641,
+                }),
+                ..Default::default()
+            }),
+            site_id: "nagoya".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .unwrap();
+
+    let trace_id = "0af7651916cd43dd8448eb211c80319c";
+    let caller_span = "b7ad6b7169203331";
+    let mut req = authed(
+        &admin,
+        cpb::CreateCommitmentRequest {
+            parent: "customers/sakura".into(),
+            commitment: Some(cpb::Commitment {
+                display_name: "Production line non-stop guarantee".into(),
+                clauses: vec![cpb::CommitmentClause {
+                    kind: Some(cpb::commitment_clause::Kind::SpareParts(
+                        cpb::SparePartsClause {
+                            sites: vec!["customers/sakura/sites/nagoya".into()],
+                            part_numbers: vec!["PLC-S7".into()],
+                            window: Some(prost_types::Duration {
+                                seconds: 4 * 3600,
+                                nanos: 0,
+                            }),
+                        },
+                    )),
+                }],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+            // No depots exist, so the site is not covered: accept the risk.
+            accept_risk: true,
+        },
+    );
+    req.metadata_mut().insert(
+        "traceparent",
+        format!("00-{trace_id}-{caller_span}-01").parse().unwrap(),
+    );
+    let created = CommitmentsServiceClient::new(channel(customers.addr).await)
+        .create_commitment(req)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.status, cpb::CommitmentStatus::AtRisk as i32);
+
+    customers.stop().await;
+    supply.stop().await;
+
+    let spans = spans_of(&received, trace_id);
+    let pick = |service: &str, kind: SpanKind, method: &str| {
+        spans
+            .iter()
+            .find(|(svc, s)| {
+                svc == service
+                    && s.kind == kind as i32
+                    && attr(s, "rpc.method").as_deref() == Some(method)
+            })
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {kind:?} span for {method} from {service} in {:#?}",
+                    spans
+                        .iter()
+                        .map(|(svc, s)| (svc, &s.name, s.kind))
+                        .collect::<Vec<_>>()
+                )
+            })
+    };
+    let server = pick("customers", SpanKind::Server, "CreateCommitment");
+    let client = pick("customers", SpanKind::Client, "BatchAssessCoverage");
+    let assess = pick("supply-chain", SpanKind::Server, "BatchAssessCoverage");
+    let register = pick(
+        "supply-chain",
+        SpanKind::Server,
+        "CreateCoverageRegistration",
+    );
+    assert_eq!(hex(&server.parent_span_id), caller_span);
+    assert_eq!(client.parent_span_id, server.span_id);
+    assert_eq!(
+        assess.parent_span_id, client.span_id,
+        "supply-chain continues the customers trace"
+    );
+    assert_eq!(
+        attr(&assess, "rpc.service").as_deref(),
+        Some("symbolon.supplychain.v1.SupplyChainService")
+    );
+    let register_client = spans
+        .iter()
+        .find(|(_, s)| s.span_id == register.parent_span_id)
+        .map(|(svc, s)| (svc.clone(), s.parent_span_id.clone()))
+        .expect("the registration's parent span is in the trace");
+    assert_eq!(
+        register_client,
+        ("customers".to_string(), server.span_id.clone())
+    );
 }

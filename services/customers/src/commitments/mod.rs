@@ -34,6 +34,7 @@ use symbolon_platform::{
     time::Clock,
 };
 use tonic::{Request, Response, Status};
+use tracing::Instrument;
 
 /// Vendor roles that create commitments.
 const WRITERS: &[&str] = &["admin", "frontline"];
@@ -386,7 +387,12 @@ impl CommitmentsService for Commitments {
                 ..Default::default()
             };
             let (supply, caller) = (supply.clone(), caller.clone());
-            tasks.spawn(async move { (i, supply.register(&caller, &reg_id, reg).await) });
+            // Spawned tasks start with no span: carry the handler's, so the
+            // registrations stay in the caller's trace.
+            tasks.spawn(
+                async move { (i, supply.register(&caller, &reg_id, reg).await) }
+                    .instrument(tracing::Span::current()),
+            );
         }
         let mut failure = None;
         let mut made = Vec::new();

@@ -209,7 +209,10 @@ impl From<sqlx::Error> for StoreError {
             // SQLite reports a locked database as a plain database error (code 5/6); PostgreSQL
             // serialization failures, too many clients and admin shutdown are passing too.
             sqlx::Error::Database(db)
-                if matches!(db.code().as_deref(), Some("5") | Some("6") | Some("40001") | Some("53300") | Some("57P01")) =>
+                if matches!(
+                    db.code().as_deref(),
+                    Some("5") | Some("6") | Some("40001") | Some("53300") | Some("57P01")
+                ) =>
             {
                 StoreError::Unavailable(e)
             }

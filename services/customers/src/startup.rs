@@ -140,7 +140,12 @@ impl Application {
             quality_api,
             server.authenticator(),
         ));
-        let incidents = Incidents::new(db.clone(), clock.clone(), server.shutdown_token());
+        let incidents = Incidents::new(
+            db.clone(),
+            clock.clone(),
+            supply.clone(),
+            server.shutdown_token(),
+        );
         server.add_service(IncidentsServiceServer::with_interceptor(
             incidents.clone(),
             server.authenticator(),

@@ -111,7 +111,7 @@ fn human(d: &prost_types::Duration) -> String {
 
 /// A stable UUID-shaped id from `parts` (FNV-1a, 128 bits): the same commitment, clause
 /// and site always give the same registration id.
-fn derived_id(parts: &[&str]) -> String {
+pub(crate) fn derived_id(parts: &[&str]) -> String {
     let mut h: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
     for p in parts {
         for b in p.bytes().chain(std::iter::once(0u8)) {
@@ -125,7 +125,7 @@ fn derived_id(parts: &[&str]) -> String {
         .to_string()
 }
 
-fn check_part(p: &str) -> bool {
+pub(crate) fn check_part(p: &str) -> bool {
     (1..=64).contains(&p.len())
         && p.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))

@@ -117,6 +117,56 @@ impl SupplyChain {
         }
     }
 
+    /// Reserves `lines` at the serving depot with the earliest arrival at `site` that
+    /// has every line, as `caller`. `request_id` (a UUID) makes a retry return the first
+    /// reservation. No depot with the parts is FAILED_PRECONDITION with the supply-chain
+    /// service's message.
+    pub async fn reserve(
+        &self,
+        caller: &Caller,
+        request_id: &str,
+        site: pb::SiteLocation,
+        reservation: pb::Reservation,
+    ) -> Result<pb::Reservation, Status> {
+        let req = client::request(
+            caller,
+            pb::CreateReservationRequest {
+                parent: "depots/-".into(),
+                reservation: Some(reservation),
+                request_id: request_id.to_string(),
+                site: Some(site),
+            },
+            self.deadline,
+        );
+        match self.client().create_reservation(req).await {
+            Ok(r) => Ok(r.into_inner()),
+            Err(s) if s.code() == Code::FailedPrecondition => Err(s),
+            Err(s) => Err(answer(s)),
+        }
+    }
+
+    /// Releases a reservation, as `caller`; releasing a released one is fine. A
+    /// reservation that is gone or can no longer be released (dispatched) is the inner
+    /// `Err` with the supply-chain service's reason: there is nothing left to give back.
+    pub async fn release(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<Result<pb::Reservation, String>, Status> {
+        let req = client::request(
+            caller,
+            pb::ReleaseReservationRequest { name: name.into() },
+            self.deadline,
+        );
+        match self.client().release_reservation(req).await {
+            Ok(r) => Ok(Ok(r.into_inner())),
+            Err(s) if matches!(s.code(), Code::FailedPrecondition | Code::NotFound) => {
+                Ok(Err(s.message().to_string()))
+            }
+            Err(s) => Err(answer(s)),
+        }
+    }
+
     /// Opens the risk stream after `after_sequence`, presenting `token`.
     pub async fn watch(
         &self,

@@ -4,6 +4,11 @@
 //! named department acknowledges and fulfils. Every change appends to the incident's
 //! timeline in the same transaction; timers fire warnings and escalations; watchers get
 //! the timeline replayed and then live.
+//!
+//! A supply-chain call for fire may ask for parts: they are reserved through the
+//! supply-chain service (nearest depot that has them all) before anything is written,
+//! under a request id derived from the fire request's, so a retry never reserves twice.
+//! CancelIncident releases them before the incident turns CANCELLED.
 
 mod rows;
 mod timeline;
@@ -12,9 +17,11 @@ mod timers;
 pub use timers::IncidentTimers;
 
 use crate::api::common::{live_parent, parse_name};
+use crate::commitments::SupplyChain;
 use rows::{FireRequestRow, IncidentRow};
 use std::{pin::Pin, time::Duration};
 use symbolon_contracts::customers::v1::{self as pb, incidents_service_server::IncidentsService};
+use symbolon_contracts::supplychain::v1 as spb;
 use symbolon_platform::{
     Caller, Database, Violations, aip, names, status,
     table::{self, ListQuery},
@@ -37,17 +44,81 @@ pub struct Incidents {
     clock: Clock,
     wakeup: Wakeup,
     shutdown: CancellationToken,
+    /// Reserves and releases parts; without it parts cannot be requested (UNAVAILABLE).
+    supply: Option<SupplyChain>,
 }
 
 impl Incidents {
-    /// Serves incidents from `db`; streams end when `shutdown` is cancelled.
-    pub fn new(db: Database, clock: Clock, shutdown: CancellationToken) -> Self {
+    /// Serves incidents from `db`, reserving parts through `supply`; streams end when
+    /// `shutdown` is cancelled.
+    pub fn new(
+        db: Database,
+        clock: Clock,
+        supply: Option<SupplyChain>,
+        shutdown: CancellationToken,
+    ) -> Self {
         Self {
             db,
             clock,
             wakeup: Wakeup::default(),
             shutdown,
+            supply,
         }
+    }
+
+    fn supply(&self) -> Result<&SupplyChain, Status> {
+        self.supply.as_ref().ok_or_else(|| {
+            status::unavailable(
+                "no supply-chain service is configured, so parts cannot be reserved or released",
+            )
+        })
+    }
+
+    /// Where the incident's site is, for the supply-chain service.
+    async fn site_location(&self, incident: &IncidentRow) -> Result<spb::SiteLocation, Status> {
+        let site = names::parse(&incident.site, &["customers", "sites"])
+            .ok()
+            .and_then(|ids| (ids[0] == incident.customer_id).then(|| ids[1].to_string()));
+        let row = match site {
+            Some(id) => {
+                table::get::<crate::store::SiteRow>(&self.db, &incident.customer_id, &id).await?
+            }
+            None => None,
+        };
+        let Some(row) = row.filter(|r| r.meta.delete_time.is_none()) else {
+            return Err(status::failed_precondition(
+                "SITE_GONE",
+                &incident.site,
+                "the incident's site no longer exists, so parts cannot be routed to it",
+            ));
+        };
+        Ok(spb::SiteLocation {
+            location: Some(symbolon_contracts::common::v1::LatLng {
+                latitude: row.latitude,
+                longitude: row.longitude,
+            }),
+            country: row.country,
+            site: incident.site.clone(),
+        })
+    }
+
+    /// The fire request created earlier with request key `key`, if any.
+    async fn fire_request_by_key(&self, key: &str) -> Result<Option<FireRequestRow>, Status> {
+        let mut q = symbolon_platform::db::Sql::new(&format!(
+            "SELECT {} FROM fire_requests WHERE request_key = ",
+            <FireRequestRow as table::Table>::COLUMNS
+        ));
+        q.bind(key.to_string());
+        let row = q
+            .query()
+            .fetch_optional(self.db.reader())
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        Ok(row
+            .as_ref()
+            .map(<FireRequestRow as table::Table>::from_row)
+            .transpose()
+            .map_err(symbolon_platform::StoreError::from)?)
     }
 
     /// The timers of these incidents (sweep them in tests; `run` them in production).
@@ -93,6 +164,24 @@ fn micros(d: &Option<prost_types::Duration>) -> Option<i64> {
             .saturating_mul(1_000_000)
             .saturating_add(i64::from(d.nanos) / 1000)
     })
+}
+
+/// FAILED_PRECONDITION: the incident is no longer open.
+fn not_open(name: &str, state: i32) -> Status {
+    let cancelled = state == pb::IncidentState::Cancelled as i32;
+    status::failed_precondition(
+        if cancelled {
+            "INCIDENT_CANCELLED"
+        } else {
+            "INCIDENT_CLOSED"
+        },
+        name,
+        if cancelled {
+            "the incident is cancelled"
+        } else {
+            "the incident is closed"
+        },
+    )
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::IncidentEvent, Status>> + Send>>;
@@ -294,6 +383,39 @@ impl IncidentsService for Incidents {
             );
         }
         aip::text(&mut v, "fire_request.ask", &f.ask, true, 4000);
+        if !f.parts.is_empty() {
+            if department != "supply-chain" {
+                v.add(
+                    "fire_request.parts",
+                    "parts may only be requested from department supply-chain",
+                );
+            }
+            if incident.site.is_empty() {
+                v.add(
+                    "fire_request.parts",
+                    "parts need an incident with a site to deliver them to",
+                );
+            }
+            if f.parts.len() > 100 {
+                v.add("fire_request.parts", "at most 100 parts");
+            }
+        }
+        for (i, p) in f.parts.iter().enumerate() {
+            let field = format!("fire_request.parts[{i}]");
+            if p.part_number.is_empty() {
+                v.add(format!("{field}.part_number"), "is required");
+            } else if !crate::commitments::check_part(&p.part_number) {
+                v.add(
+                    format!("{field}.part_number"),
+                    "1 to 64 letters, digits, '.', '_' or '-'",
+                );
+            } else if f.parts[..i].iter().any(|q| q.part_number == p.part_number) {
+                v.add(format!("{field}.part_number"), "each part may appear once");
+            }
+            if !(1..=1_000_000).contains(&p.quantity) {
+                v.add(format!("{field}.quantity"), "must be between 1 and 1000000");
+            }
+        }
         let ack = micros(&f.acknowledge_within);
         let fulfil = micros(&f.fulfil_within);
         match ack {
@@ -314,9 +436,51 @@ impl IncidentsService for Incidents {
         }
         v.into_result()?;
         let (ack, fulfil) = (ack.unwrap_or_default(), fulfil.unwrap_or_default());
-        let now = self.clock.now();
+        // A retry of a request that was written: answer with it, reserving nothing.
+        if let Some(k) = &key
+            && let Some(row) = self.fire_request_by_key(k).await?
+        {
+            caller.ensure_customer(&row.customer_id, &r.parent)?;
+            return Ok(Response::new(row.to_proto()));
+        }
         let id = names::new_id();
         let incident_key = format!("{}/{}", incident.customer_id, incident.id);
+        let name = format!("{}/fireRequests/{id}", r.parent);
+        // Parts are reserved before anything is written. The reservation's request id is
+        // derived from the request key (or the new id), so a retry after a failure
+        // between the reservation and the write gets the same reservation back.
+        let reservation = if f.parts.is_empty() {
+            None
+        } else {
+            let supply = self.supply()?;
+            let site = self.site_location(&incident).await?;
+            let request_id = match &key {
+                Some(k) => crate::commitments::derived_id(&["fire-request-parts", k]),
+                None => crate::commitments::derived_id(&["fire-request-parts", &name]),
+            };
+            let lines = f
+                .parts
+                .iter()
+                .map(|p| spb::PartQuantity {
+                    part_number: p.part_number.clone(),
+                    quantity: i64::from(p.quantity),
+                })
+                .collect();
+            let reserved = supply
+                .reserve(
+                    &caller,
+                    &request_id,
+                    site,
+                    spb::Reservation {
+                        lines,
+                        reference: name.clone(),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            Some(reserved)
+        };
+        let now = self.clock.now();
         let mut tx = self
             .db
             .writer()
@@ -325,7 +489,7 @@ impl IncidentsService for Incidents {
             .map_err(symbolon_platform::StoreError::from)?;
         let mut insert = symbolon_platform::db::Sql::new(
             "INSERT INTO fire_requests (id, incident_key, customer_id, incident_id, department, ask, state, create_time, \
-             ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, request_key) VALUES (",
+             ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, request_key, parts, reservation) VALUES (",
         );
         insert
             .bind(id.as_str())
@@ -353,6 +517,15 @@ impl IncidentsService for Incidents {
             .bind(now + fulfil)
             .push(", ")
             .bind(key.clone())
+            .push(", ")
+            .bind(rows::parts_to_json(&f.parts))
+            .push(", ")
+            .bind(
+                reservation
+                    .as_ref()
+                    .map(|res| res.name.clone())
+                    .unwrap_or_default(),
+            )
             .push(") ON CONFLICT (request_key) DO NOTHING");
         let inserted = insert
             .query()
@@ -361,7 +534,6 @@ impl IncidentsService for Incidents {
             .map_err(symbolon_platform::StoreError::from)?
             .rows_affected()
             == 1;
-        let name = format!("{}/fireRequests/{id}", r.parent);
         if inserted {
             let event = NewEvent {
                 kind: pb::IncidentEventKind::FireCalled,
@@ -371,27 +543,28 @@ impl IncidentsService for Incidents {
                 notify: vec![format!("department:{department}")],
             };
             timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
+            if let Some(res) = &reservation {
+                let lines: Vec<String> = f
+                    .parts
+                    .iter()
+                    .map(|p| format!("{} x{}", p.part_number, p.quantity))
+                    .collect();
+                let event = NewEvent {
+                    kind: pb::IncidentEventKind::PartsReserved,
+                    actor: &caller.subject,
+                    fire_request: &name,
+                    message: format!("{} reserved as {}", lines.join(", "), res.name),
+                    notify: vec![format!("department:{department}")],
+                };
+                timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
+            }
         }
         tx.commit()
             .await
             .map_err(symbolon_platform::StoreError::from)?;
-        let row = if inserted {
-            table::get::<FireRequestRow>(&self.db, &incident_key, &id).await?
-        } else {
-            let mut q = symbolon_platform::db::Sql::new(&format!(
-                "SELECT {} FROM fire_requests WHERE request_key = ",
-                <FireRequestRow as table::Table>::COLUMNS
-            ));
-            q.bind(key);
-            let row = q
-                .query()
-                .fetch_optional(self.db.reader())
-                .await
-                .map_err(symbolon_platform::StoreError::from)?;
-            row.as_ref()
-                .map(<FireRequestRow as table::Table>::from_row)
-                .transpose()
-                .map_err(symbolon_platform::StoreError::from)?
+        let row = match (inserted, &key) {
+            (false, Some(k)) => self.fire_request_by_key(k).await?,
+            _ => table::get::<FireRequestRow>(&self.db, &incident_key, &id).await?,
         };
         let row = row.ok_or_else(|| status::internal(&"fire request vanished after insert"))?;
         self.wakeup.wake();
@@ -537,6 +710,109 @@ impl IncidentsService for Incidents {
             actor: &caller.subject,
             fire_request: "",
             message: format!("closed; root cause: {}", notice.root_cause.trim()),
+            notify: Vec::new(),
+        };
+        timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
+        tx.commit()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        self.wakeup.wake();
+        Ok(Response::new(
+            self.incident(&caller, &r.name).await?.to_proto(),
+        ))
+    }
+
+    async fn cancel_incident(
+        &self,
+        req: Request<pb::CancelIncidentRequest>,
+    ) -> Result<Response<pb::Incident>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let incident = self.incident(&caller, &r.name).await?;
+        caller.require_vendor(FRONTLINE)?;
+        let mut v = Violations::new();
+        aip::text(&mut v, "reason", &r.reason, false, 4000);
+        v.into_result()?;
+        if incident.state != pb::IncidentState::Open as i32 {
+            return Err(not_open(&r.name, incident.state));
+        }
+        // Every reservation is released first; if the supply-chain service cannot
+        // answer, nothing changes here and the cancel may simply be retried (releasing
+        // twice is harmless).
+        let incident_key = format!("{}/{}", incident.customer_id, incident.id);
+        let mut q = symbolon_platform::db::Sql::new(&format!(
+            "SELECT {} FROM fire_requests WHERE incident_key = ",
+            <FireRequestRow as table::Table>::COLUMNS
+        ));
+        q.bind(incident_key.as_str())
+            .push(" AND reservation <> '' ORDER BY id");
+        let reserved = q
+            .query()
+            .fetch_all(self.db.reader())
+            .await
+            .map_err(symbolon_platform::StoreError::from)?
+            .iter()
+            .map(<FireRequestRow as table::Table>::from_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(symbolon_platform::StoreError::from)?;
+        let mut released = Vec::new();
+        if !reserved.is_empty() {
+            let supply = self.supply()?;
+            for fr in &reserved {
+                let message = match supply.release(&caller, &fr.reservation).await? {
+                    Ok(_) => format!("{} released", fr.reservation),
+                    Err(why) => format!("{} not released: {why}", fr.reservation),
+                };
+                released.push((fr.name(), message));
+            }
+        }
+        let now = self.clock.now();
+        let mut tx = self
+            .db
+            .writer()
+            .begin()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        let mut update = symbolon_platform::db::Sql::new("UPDATE incidents SET state = ");
+        update
+            .bind(pb::IncidentState::Cancelled as i64)
+            .push(" WHERE customer_id = ")
+            .bind(incident.customer_id.as_str())
+            .push(" AND id = ")
+            .bind(incident.id.as_str())
+            .push(" AND state = ")
+            .bind(pb::IncidentState::Open as i64);
+        if update
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(symbolon_platform::StoreError::from)?
+            .rows_affected()
+            != 1
+        {
+            // Closed or cancelled meanwhile.
+            return Err(not_open(&r.name, pb::IncidentState::Closed as i32));
+        }
+        for (fire_request, message) in released {
+            let event = NewEvent {
+                kind: pb::IncidentEventKind::PartsReleased,
+                actor: &caller.subject,
+                fire_request: &fire_request,
+                message,
+                notify: vec!["department:supply-chain".to_string()],
+            };
+            timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
+        }
+        let reason = r.reason.trim();
+        let event = NewEvent {
+            kind: pb::IncidentEventKind::Cancelled,
+            actor: &caller.subject,
+            fire_request: "",
+            message: if reason.is_empty() {
+                "cancelled".to_string()
+            } else {
+                format!("cancelled: {reason}")
+            },
             notify: Vec::new(),
         };
         timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;

@@ -145,13 +145,17 @@ pub(crate) struct FireRequestRow {
     pub(crate) fulfil_time: Option<i64>,
     pub(crate) acknowledged_by: String,
     pub(crate) fulfilled_by: String,
+    /// The requested parts, JSON `[{"part_number": …, "quantity": …}]`.
+    pub(crate) parts: String,
+    /// The supply-chain reservation holding them, or empty.
+    pub(crate) reservation: String,
 }
 
 impl Table for FireRequestRow {
     const NAME: &'static str = "fire_requests";
     const SCOPE: &'static str = "incident_key";
     const COLUMNS: &'static str = "id, incident_key, customer_id, incident_id, department, ask, state, create_time, ack_due, \
-        fulfil_due, ack_time, fulfil_time, acknowledged_by, fulfilled_by";
+        fulfil_due, ack_time, fulfil_time, acknowledged_by, fulfilled_by, parts, reservation";
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[Field {
         name: "department",
@@ -173,6 +177,8 @@ impl Table for FireRequestRow {
             fulfil_time: row.try_get("fulfil_time")?,
             acknowledged_by: row.try_get("acknowledged_by")?,
             fulfilled_by: row.try_get("fulfilled_by")?,
+            parts: row.try_get("parts")?,
+            reservation: row.try_get("reservation")?,
         })
     }
     fn id(&self) -> &str {
@@ -205,6 +211,40 @@ impl FireRequestRow {
             fulfilled_by: self.fulfilled_by.clone(),
             time_to_acknowledge: self.ack_time.map(|t| duration(t - self.create_time)),
             time_to_fulfil: self.fulfil_time.map(|t| duration(t - self.create_time)),
+            parts: parts_from_json(&self.parts),
+            reservation: self.reservation.clone(),
         }
     }
+}
+
+/// The stored form of requested parts.
+pub(crate) fn parts_to_json(parts: &[pb::PartQuantity]) -> String {
+    serde_json::Value::Array(
+        parts
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "part_number": p.part_number,
+                    "quantity": p.quantity,
+                })
+            })
+            .collect(),
+    )
+    .to_string()
+}
+
+fn parts_from_json(json: &str) -> Vec<pb::PartQuantity> {
+    let Ok(serde_json::Value::Array(items)) = serde_json::from_str(json) else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .map(|p| pb::PartQuantity {
+            part_number: p["part_number"].as_str().unwrap_or_default().to_string(),
+            quantity: p["quantity"]
+                .as_i64()
+                .and_then(|q| i32::try_from(q).ok())
+                .unwrap_or_default(),
+        })
+        .collect()
 }

@@ -9,6 +9,7 @@ mod commitments;
 mod dashboard;
 mod grpcurl;
 mod helpers;
+mod incident_parts;
 mod incidents;
 mod quality;
 mod resources;

@@ -1,0 +1,529 @@
+//! Parts for an incident, against the real supply-chain service on loopback: a
+//! supply-chain call for fire reserves them at the nearest depot that has them, a retry
+//! reserves nothing twice, an unknown part or an outage writes nothing, and cancelling
+//! the incident releases them.
+
+use crate::helpers::{assert_invalid, site_message};
+use std::{net::SocketAddr, time::Duration};
+use symbolon_contracts::customers::v1::{
+    self as pb, customers_service_client::CustomersServiceClient,
+    incidents_service_client::IncidentsServiceClient,
+};
+use symbolon_contracts::{
+    common::v1::LatLng,
+    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+};
+use symbolon_customers::CustomersConfig;
+use symbolon_platform::auth::Org;
+use symbolon_supplychain::SupplyChainConfig;
+use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends, server_config};
+use tokio_util::sync::CancellationToken;
+use tonic::{Code, transport::Channel};
+
+/// A running service: its address and how to stop it.
+struct Running {
+    addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
+    }
+}
+
+async fn start_supplychain(url: &str, keys: &Keys, addr: Option<SocketAddr>) -> Running {
+    let mut server = server_config("supplychain", url, keys);
+    if let Some(a) = addr {
+        server.listen_addr = a;
+    }
+    let config = SupplyChainConfig::with_server(server);
+    // The port of a stopped instance may take a moment to be free again.
+    let mut tries = 0;
+    let app = loop {
+        match symbolon_supplychain::Application::build(config.clone()).await {
+            Ok(app) => break app,
+            Err(e) if tries < 50 => {
+                tries += 1;
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("supply-chain did not start: {e}"),
+        }
+    };
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(async move {
+        let _ = app.run_until_stopped().await;
+    });
+    Running {
+        addr,
+        shutdown,
+        task,
+    }
+}
+
+async fn start_customers(url: &str, keys: &Keys, sc_addr: SocketAddr) -> Running {
+    let mut config = CustomersConfig::new(server_config("customers", url, keys))
+        .with_supplychain(format!("http://{sc_addr}"), None);
+    config.timer_interval = Duration::from_secs(3600);
+    config.supplychain_deadline = Duration::from_secs(2);
+    let app = symbolon_customers::Application::build(config)
+        .await
+        .expect("customers build");
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(async move {
+        let _ = app.run_until_stopped().await;
+    });
+    Running {
+        addr,
+        shutdown,
+        task,
+    }
+}
+
+fn dur(secs: i64) -> Option<prost_types::Duration> {
+    Some(prost_types::Duration {
+        seconds: secs,
+        nanos: 0,
+    })
+}
+
+fn call(
+    incident: &str,
+    department: &str,
+    parts: &[(&str, i32)],
+    request_id: &str,
+) -> pb::CallForFireRequest {
+    pb::CallForFireRequest {
+        parent: incident.into(),
+        fire_request: Some(pb::FireRequest {
+            department: department.into(),
+            ask: "Line cards to the Frankfurt core site".into(),
+            acknowledge_within: dur(600),
+            fulfil_within: dur(4 * 3600),
+            parts: parts
+                .iter()
+                .map(|(p, q)| pb::PartQuantity {
+                    part_number: (*p).into(),
+                    quantity: *q,
+                })
+                .collect(),
+            ..Default::default()
+        }),
+        request_id: request_id.into(),
+    }
+}
+
+async fn stock(sc: &mut SupplyChainServiceClient<Channel>, admin: &str, depot: &str) -> i64 {
+    sc.get_stock_level(authed(
+        admin,
+        spb::GetStockLevelRequest {
+            name: format!("depots/{depot}/stockLevels/SPX-400"),
+        },
+    ))
+    .await
+    .expect("get stock level")
+    .into_inner()
+    .reserved
+}
+
+async fn timeline(
+    incidents: &mut IncidentsServiceClient<Channel>,
+    token: &str,
+    incident: &str,
+) -> Vec<pb::IncidentEvent> {
+    let mut stream = incidents
+        .watch_incident(authed(
+            token,
+            pb::WatchIncidentRequest {
+                name: incident.into(),
+                after_sequence: 0,
+            },
+        ))
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut events = Vec::new();
+    // The replay comes at once; stop when nothing more arrives.
+    while let Ok(Ok(Some(e))) =
+        tokio::time::timeout(Duration::from_millis(500), stream.message()).await
+    {
+        events.push(e);
+    }
+    events
+}
+
+async fn fire_request_count(
+    incidents: &mut IncidentsServiceClient<Channel>,
+    token: &str,
+    incident: &str,
+) -> usize {
+    incidents
+        .list_fire_requests(authed(
+            token,
+            pb::ListFireRequestsRequest {
+                parent: incident.into(),
+                page_size: 100,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .expect("list fire requests")
+        .into_inner()
+        .fire_requests
+        .len()
+}
+
+async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(backend: Backend) {
+    let keys = Keys::new();
+    let admin = keys.vendor_admin();
+    let sc_db = TestDb::new(backend).await;
+    let cu_db = TestDb::new(backend).await;
+    let sc_run = start_supplychain(&sc_db.url, &keys, None).await;
+    let sc_addr = sc_run.addr;
+    let cu = start_customers(&cu_db.url, &keys, sc_addr).await;
+    let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
+
+    // Two depots with SPX-400: Frankfurt airport near the site, Munich further away.
+    for (id, (lat, lng), n) in [("fra", (50.05, 8.57), 3), ("muc", (48.35, 11.78), 5)] {
+        sc.create_depot(authed(
+            &admin,
+            spb::CreateDepotRequest {
+                depot: Some(spb::Depot {
+                    display_name: format!("Depot {id}"),
+                    country: "DE".into(),
+                    location: Some(LatLng {
+                        latitude: lat,
+                        longitude: lng,
+                    }),
+                    status: spb::DepotStatus::Operational as i32,
+                    dispatch_preparation_time: dur(1800),
+                    ..Default::default()
+                }),
+                depot_id: id.into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("create depot");
+        sc.set_stock_level(authed(
+            &admin,
+            spb::SetStockLevelRequest {
+                stock_level: Some(spb::StockLevel {
+                    name: format!("depots/{id}/stockLevels/SPX-400"),
+                    on_hand: n,
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .expect("set stock");
+    }
+    let channel = symbolon_testkit::channel(cu.addr).await;
+    let mut crm = CustomersServiceClient::new(channel.clone());
+    crm.create_customer(authed(
+        &admin,
+        pb::CreateCustomerRequest {
+            customer: Some(pb::Customer {
+                display_name: "Nordlicht Telecom".into(),
+                industry: pb::Industry::TelecomOperator as i32,
+                home_country: "DE".into(),
+                ..Default::default()
+            }),
+            customer_id: "nordlicht".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .expect("create customer");
+    crm.create_site(authed(
+        &admin,
+        pb::CreateSiteRequest {
+            parent: "customers/nordlicht".into(),
+            site: Some(site_message("DE", 50.11552, 8.68417)),
+            site_id: "frankfurt-core".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .expect("create site");
+
+    let mut incidents = IncidentsServiceClient::new(channel);
+    let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
+    let open = |site: &str| pb::OpenIncidentRequest {
+        parent: "customers/nordlicht".into(),
+        incident: Some(pb::Incident {
+            site: site.into(),
+            severity: pb::Severity::Critical as i32,
+            summary: "Core network outage".into(),
+            detect_time: Some(crate::helpers::now()),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let incident = incidents
+        .open_incident(authed(
+            &frontline,
+            open("customers/nordlicht/sites/frankfurt-core"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let siteless = incidents
+        .open_incident(authed(&frontline, open("")))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Reserved at the nearer depot.
+    let rid = "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e001";
+    let fr = incidents
+        .call_for_fire(authed(
+            &frontline,
+            call(&incident.name, "supply-chain", &[("SPX-400", 2)], rid),
+        ))
+        .await
+        .expect("call for fire with parts")
+        .into_inner();
+    assert!(
+        fr.reservation.starts_with("depots/fra/reservations/"),
+        "{}",
+        fr.reservation
+    );
+    assert_eq!(fr.parts.len(), 1);
+    assert_eq!(fr.parts[0].part_number, "SPX-400");
+    assert_eq!(fr.parts[0].quantity, 2);
+    assert_eq!(stock(&mut sc, &admin, "fra").await, 2);
+    assert_eq!(stock(&mut sc, &admin, "muc").await, 0);
+    let reservation = sc
+        .get_reservation(authed(
+            &admin,
+            spb::GetReservationRequest {
+                name: fr.reservation.clone(),
+            },
+        ))
+        .await
+        .expect("get reservation")
+        .into_inner();
+    assert_eq!(reservation.reference, fr.name);
+    assert_eq!(reservation.state, spb::ReservationState::Active as i32);
+
+    // A retry answers with the same request and reserves nothing more.
+    let again = incidents
+        .call_for_fire(authed(
+            &frontline,
+            call(&incident.name, "supply-chain", &[("SPX-400", 2)], rid),
+        ))
+        .await
+        .expect("retry")
+        .into_inner();
+    assert_eq!(again.name, fr.name);
+    assert_eq!(again.reservation, fr.reservation);
+    assert_eq!(stock(&mut sc, &admin, "fra").await, 2);
+    assert_eq!(stock(&mut sc, &admin, "muc").await, 0);
+
+    // More than the nearest depot has left: the next one that has them all.
+    let far = incidents
+        .call_for_fire(authed(
+            &frontline,
+            call(&incident.name, "supply-chain", &[("SPX-400", 4)], ""),
+        ))
+        .await
+        .expect("call for fire, Munich")
+        .into_inner();
+    assert!(far.reservation.starts_with("depots/muc/reservations/"));
+    assert_eq!(stock(&mut sc, &admin, "muc").await, 4);
+
+    // An unknown part: FAILED_PRECONDITION, nothing written.
+    let events_before = timeline(&mut incidents, &frontline, &incident.name)
+        .await
+        .len();
+    let err = incidents
+        .call_for_fire(authed(
+            &frontline,
+            call(
+                &incident.name,
+                "supply-chain",
+                &[("NOPE-1", 1)],
+                "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e002",
+            ),
+        ))
+        .await
+        .expect_err("unknown part");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    assert!(err.message().contains("NOPE-1"), "{err:?}");
+    assert_eq!(
+        fire_request_count(&mut incidents, &frontline, &incident.name).await,
+        2
+    );
+    assert_eq!(
+        timeline(&mut incidents, &frontline, &incident.name)
+            .await
+            .len(),
+        events_before
+    );
+
+    // Bad input names each field.
+    assert_invalid(
+        incidents
+            .call_for_fire(authed(
+                &frontline,
+                call(&incident.name, "rnd", &[("SPX-400", 1)], ""),
+            ))
+            .await,
+        &["fire_request.parts"],
+    );
+    assert_invalid(
+        incidents
+            .call_for_fire(authed(
+                &frontline,
+                call(&siteless.name, "supply-chain", &[("SPX-400", 1)], ""),
+            ))
+            .await,
+        &["fire_request.parts"],
+    );
+    assert_invalid(
+        incidents
+            .call_for_fire(authed(
+                &frontline,
+                call(
+                    &incident.name,
+                    "supply-chain",
+                    &[("SPX-400", 0), ("", 1)],
+                    "",
+                ),
+            ))
+            .await,
+        &[
+            "fire_request.parts[0].quantity",
+            "fire_request.parts[1].part_number",
+        ],
+    );
+
+    // The supply-chain service down: UNAVAILABLE, nothing written, nothing cancelled.
+    sc_run.stop().await;
+    let err = incidents
+        .call_for_fire(authed(
+            &frontline,
+            call(
+                &incident.name,
+                "supply-chain",
+                &[("SPX-400", 1)],
+                "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e003",
+            ),
+        ))
+        .await
+        .expect_err("supply chain down");
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    let err = incidents
+        .cancel_incident(authed(
+            &frontline,
+            pb::CancelIncidentRequest {
+                name: incident.name.clone(),
+                reason: "false alarm".into(),
+            },
+        ))
+        .await
+        .expect_err("supply chain down");
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert_eq!(
+        fire_request_count(&mut incidents, &frontline, &incident.name).await,
+        2
+    );
+    let still = incidents
+        .get_incident(authed(
+            &frontline,
+            pb::GetIncidentRequest {
+                name: incident.name.clone(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(still.state, pb::IncidentState::Open as i32);
+    let sc_run = start_supplychain(&sc_db.url, &keys, Some(sc_addr)).await;
+    let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
+    assert_eq!(stock(&mut sc, &admin, "fra").await, 2);
+
+    // Cancelling releases everything.
+    let cancelled = incidents
+        .cancel_incident(authed(
+            &frontline,
+            pb::CancelIncidentRequest {
+                name: incident.name.clone(),
+                reason: "false alarm".into(),
+            },
+        ))
+        .await
+        .expect("cancel")
+        .into_inner();
+    assert_eq!(cancelled.state, pb::IncidentState::Cancelled as i32);
+    assert_eq!(stock(&mut sc, &admin, "fra").await, 0);
+    assert_eq!(stock(&mut sc, &admin, "muc").await, 0);
+    let events = timeline(&mut incidents, &frontline, &incident.name).await;
+    let kinds: Vec<i32> = events.iter().map(|e| e.kind).collect();
+    use pb::IncidentEventKind as K;
+    assert_eq!(
+        kinds,
+        [
+            K::Opened,
+            K::FireCalled,
+            K::PartsReserved,
+            K::FireCalled,
+            K::PartsReserved,
+            K::PartsReleased,
+            K::PartsReleased,
+            K::Cancelled,
+        ]
+        .map(|k| k as i32),
+        "{events:?}"
+    );
+    assert!(events[2].message.contains(&fr.reservation), "{events:?}");
+    assert!(
+        events[5..7]
+            .iter()
+            .any(|e| e.fire_request == fr.name && e.message.contains(&fr.reservation)),
+        "{events:?}"
+    );
+
+    // Once cancelled, no more: neither cancel nor call for fire.
+    let err = incidents
+        .cancel_incident(authed(
+            &frontline,
+            pb::CancelIncidentRequest {
+                name: incident.name.clone(),
+                reason: String::new(),
+            },
+        ))
+        .await
+        .expect_err("cancel twice");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    let err = incidents
+        .call_for_fire(authed(&frontline, call(&incident.name, "rnd", &[], "")))
+        .await
+        .expect_err("call for fire on a cancelled incident");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+
+    // Only frontline staff cancel.
+    let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
+    let err = incidents
+        .cancel_incident(authed(
+            &rnd,
+            pb::CancelIncidentRequest {
+                name: siteless.name.clone(),
+                reason: String::new(),
+            },
+        ))
+        .await
+        .expect_err("not frontline");
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+
+    cu.stop().await;
+    sc_run.stop().await;
+}
+
+both_backends!(parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel);

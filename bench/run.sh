@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Symbolon benchmark, in one run: the bare tonic echo server, the customers service
-# on SQLite and on PostgreSQL, and pgbench with the equivalent SQL, all driven with the
-# same load on the same machine; then a table of throughput, latency and the ratios
+# on SQLite and on PostgreSQL, the supply-chain service's AssessCoverage on SQLite, and
+# pgbench with the equivalent SQL, all driven with the same load on the same machine; then a table of throughput, latency and the ratios
 # against the targets. See bench/README.md.
 #
 #   bench/run.sh                      # everything, 10 s per step
@@ -16,7 +16,7 @@
 #   BENCH_SKIP_BUILD=1     use the release binaries already in target/release
 #   BENCH_SKIP_PG=1        leave PostgreSQL and pgbench out
 #   BENCH_OUT=target/bench where the results are kept (JSON lines and the table)
-#   BENCH_KEEP=1           keep the work directory (keys, SQLite file, logs)
+#   BENCH_KEEP=1           keep the work directory (keys, SQLite files, logs)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -130,9 +130,9 @@ load() {
 # ---------------------------------------------------------------------------------
 if [[ -z ${BENCH_SKIP_BUILD:-} ]]; then
     log "building release binaries"
-    cargo build --release -p symbolon-bench -p symbolon-customers -p symbolon >&2
+    cargo build --release -p symbolon-bench -p symbolon-customers -p symbolon-supplychain -p symbolon >&2
 fi
-for b in symbolon-echo symbolon-load symbolon-customers symbolon; do
+for b in symbolon-echo symbolon-load symbolon-customers symbolon-supplychain symbolon; do
     [[ -x $BIN/$b ]] || { log "missing $BIN/$b (build it, or unset BENCH_SKIP_BUILD)"; exit 1; }
 done
 
@@ -202,8 +202,31 @@ get_customer_steps() {
 log "customers service on SQLite"
 if start_customers "sqlite://$WORK/customers.db?mode=rwc"; then
     get_customer_steps sqlite
+    # OpenIncident + CallForFire: one iteration is the pair (two durable writes).
+    load "open-incident sqlite c=32" "$SVC_PID" open-incident "$SVC_URL" 32
     stop "$SVC_PID"
 fi
+
+# ---- the supply-chain service ----------------------------------------------------
+# AssessCoverage of a Frankfurt site for RRU-5258 within 4 h, on the supply-chain demo
+# data (country profiles, 13 depots with stock) that the load tool loads through the API.
+log "supply-chain service on SQLite"
+SC_PORT=$(free_port)
+SYMBOLON_LISTEN_ADDR=127.0.0.1:$SC_PORT DATABASE_URL="sqlite://$WORK/supplychain.db?mode=rwc" \
+    SYMBOLON_JWT_PUBLIC_KEY_FILE=$WORK/jwt-public.pem SYMBOLON_LOG=warn \
+    "$BIN/symbolon-supplychain" >>"$WORK/supplychain.log" 2>&1 &
+SC_PID=$!
+PIDS+=("$SC_PID")
+SC_URL=http://127.0.0.1:$SC_PORT
+if "$BIN/symbolon-load" --target "$SC_URL" --scenario assess-coverage --wait 60 --wait-only; then
+    for c in 1 50; do
+        load "assess-coverage sqlite c=$c" "$SC_PID" assess-coverage "$SC_URL" "$c"
+    done
+else
+    log "the supply-chain service did not become healthy:"
+    tail -20 "$WORK/supplychain.log" >&2
+fi
+stop "$SC_PID"
 
 # ---- PostgreSQL and pgbench ------------------------------------------------------
 PG_NOTE=""
@@ -321,12 +344,18 @@ target_row() { # text value op target
         "$(ratio "${P50[get-customer sqlite c=1]:-}" "${P50[echo c=1]:-}")" "<=" 3
     target_row "GetCustomer PostgreSQL p50 c=1 / echo p50 c=1" \
         "$(ratio "${P50[get-customer postgres c=1]:-}" "${P50[echo c=1]:-}")" "<=" 3
+    target_row "AssessCoverage c=50 / echo c=50 (calls/s)" \
+        "$(ratio "${RPS[assess-coverage sqlite c=50]:-}" "${RPS[echo c=50]:-}")" ">=" 0.40
     echo
     echo "For reference (no target):"
     target_row "GetCustomer SQLite c=32 / echo c=32" \
         "$(ratio "${RPS[get-customer sqlite c=32]:-}" "${RPS[echo c=32]:-}")" ">=" 0
     target_row "GetCustomer PostgreSQL c=50 / echo c=50" \
         "$(ratio "${RPS[get-customer postgres c=50]:-}" "${RPS[echo c=50]:-}")" ">=" 0
+    target_row "OpenIncident+CallForFire SQLite c=32 / echo c=32 (pairs/s)" \
+        "$(ratio "${RPS[open-incident sqlite c=32]:-}" "${RPS[echo c=32]:-}")" ">=" 0
+    target_row "AssessCoverage p50 c=1 / echo p50 c=1" \
+        "$(ratio "${P50[assess-coverage sqlite c=1]:-}" "${P50[echo c=1]:-}")" ">=" 0
     target_row "h2load / symbolon-load, echo c=50 (the tool's own cost)" \
         "$(ratio "${RPS[h2load echo c=50]:-}" "${RPS[echo c=50]:-}")" ">=" 0
     echo

@@ -1,5 +1,5 @@
-//! What the load tool calls: the bare echo, or a customers-service method on fixtures it
-//! first creates through the API.
+//! What the load tool calls: the bare echo, or a customers- or supply-chain-service method
+//! on fixtures it first creates through the API.
 
 use anyhow::{Context as _, bail};
 use futures::{StreamExt as _, TryStreamExt as _};
@@ -9,11 +9,16 @@ use std::{
 };
 use symbolon_contracts::{
     bench::v1::{EchoRequest, echo_service_client::EchoServiceClient},
+    common::v1::LatLng,
     customers::v1::{
-        CreateCustomerRequest, CreateKeyPersonRequest, Customer, DecisionRole, EmotionalState,
-        GetCustomerRequest, Industry, KeyPerson, ListCustomersRequest, Mood,
-        RecordTouchpointRequest, Touchpoint, TouchpointKind,
-        customers_service_client::CustomersServiceClient,
+        CallForFireRequest, CreateCustomerRequest, CreateKeyPersonRequest, Customer, DecisionRole,
+        EmotionalState, FireRequest, GetCustomerRequest, Incident, Industry, KeyPerson,
+        ListCustomersRequest, Mood, OpenIncidentRequest, RecordTouchpointRequest, Severity,
+        Touchpoint, TouchpointKind, customers_service_client::CustomersServiceClient,
+        incidents_service_client::IncidentsServiceClient,
+    },
+    supplychain::v1::{
+        AssessCoverageRequest, SiteLocation, supply_chain_service_client::SupplyChainServiceClient,
     },
 };
 use tonic::{
@@ -34,6 +39,12 @@ pub enum Kind {
     GetCustomer,
     /// `RecordTouchpoint` on the fixtures' key persons (authenticated, durable write).
     RecordTouchpoint,
+    /// Supply chain `AssessCoverage` of a Frankfurt site for one part within 4 h, on the
+    /// supply-chain demo data (depots, stock levels), loaded first through the API.
+    AssessCoverage,
+    /// `OpenIncident` then `CallForFire` on it, one iteration per pair (two durable
+    /// writes), on the fixture customers.
+    OpenIncident,
 }
 
 impl Kind {
@@ -43,15 +54,17 @@ impl Kind {
             Kind::Echo => "echo",
             Kind::GetCustomer => "get-customer",
             Kind::RecordTouchpoint => "record-touchpoint",
+            Kind::AssessCoverage => "assess-coverage",
+            Kind::OpenIncident => "open-incident",
         }
     }
 
     /// Fixtures created when `--fixtures` is not given.
     pub fn default_fixtures(self) -> usize {
         match self {
-            Kind::Echo => 0,
+            Kind::Echo | Kind::AssessCoverage => 0,
             Kind::GetCustomer => 1000,
-            Kind::RecordTouchpoint => 16,
+            Kind::RecordTouchpoint | Kind::OpenIncident => 16,
         }
     }
 }
@@ -71,6 +84,14 @@ impl Auth {
                     .context("the token is not a valid header value")?,
             ))),
         }
+    }
+
+    /// The token itself (without `Bearer `), if any.
+    fn token(&self) -> Option<&str> {
+        self.0
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
     }
 
     fn request<T>(&self, message: T) -> Request<T> {
@@ -94,6 +115,10 @@ pub enum Fixtures {
     Customers(Arc<[String]>),
     /// (customer, key person) resource names to record touchpoints on.
     KeyPersons(Arc<[(String, String)]>),
+    /// The one coverage question asked on every call.
+    Coverage(Arc<AssessCoverageRequest>),
+    /// Customer resource names to open incidents on.
+    IncidentCustomers(Arc<[String]>),
 }
 
 impl Fixtures {
@@ -103,6 +128,8 @@ impl Fixtures {
             Fixtures::Echo { .. } => 0,
             Fixtures::Customers(c) => c.len(),
             Fixtures::KeyPersons(k) => k.len(),
+            Fixtures::Coverage(_) => 1,
+            Fixtures::IncidentCustomers(c) => c.len(),
         }
     }
 
@@ -132,10 +159,34 @@ pub fn echo_grpc_frame(payload_bytes: usize) -> Vec<u8> {
     frame
 }
 
+/// The part `assess-coverage` asks for (stocked by the supply-chain demo data).
+pub const COVERAGE_PART: &str = "RRU-5258";
+
+/// The `assess-coverage` question: a Frankfurt site, one part, a 4 h window.
+pub fn coverage_request() -> AssessCoverageRequest {
+    AssessCoverageRequest {
+        site: Some(SiteLocation {
+            location: Some(LatLng {
+                latitude: 50.11552,
+                longitude: 8.68417,
+            }),
+            country: "DE".into(),
+            site: "Frankfurt (bench)".into(),
+        }),
+        part_numbers: vec![COVERAGE_PART.into()],
+        window: Some(prost_types::Duration {
+            seconds: 4 * 3600,
+            nanos: 0,
+        }),
+    }
+}
+
 /// Creates (or, for `get-customer`, reuses) the resources a scenario needs.
 ///
 /// `get-customer` reuses the live customers already listed and creates only the missing
 /// ones, so repeated runs keep the table at `count` rows (what the pgbench table mirrors).
+/// `assess-coverage` loads the supply-chain demo data (idempotent) and checks once that
+/// the question is answered.
 pub async fn prepare(
     kind: Kind,
     channel: Channel,
@@ -143,7 +194,7 @@ pub async fn prepare(
     count: usize,
     payload_bytes: usize,
 ) -> anyhow::Result<Fixtures> {
-    let mut client = CustomersServiceClient::new(channel);
+    let mut client = CustomersServiceClient::new(channel.clone());
     match kind {
         Kind::Echo => Ok(Fixtures::Echo {
             payload: Arc::new(echo_request(payload_bytes).payload),
@@ -179,6 +230,31 @@ pub async fn prepare(
                 .try_collect()
                 .await?;
             Ok(Fixtures::KeyPersons(pairs.into()))
+        }
+        Kind::AssessCoverage => {
+            let token = auth
+                .token()
+                .context("assess-coverage needs an admin token to load its fixtures")?;
+            symbolon_supplychain::demo::load_demo(channel.clone(), token)
+                .await
+                .context("loading the supply-chain demo data")?;
+            let request = coverage_request();
+            SupplyChainServiceClient::new(channel)
+                .assess_coverage(auth.request(request.clone()))
+                .await
+                .context("the first AssessCoverage")?;
+            Ok(Fixtures::Coverage(Arc::new(request)))
+        }
+        Kind::OpenIncident => {
+            let names: Vec<String> = futures::stream::iter(0..count.max(1))
+                .map(|i| {
+                    let mut client = client.clone();
+                    async move { create_customer(&mut client, auth, i).await }
+                })
+                .buffer_unordered(16)
+                .try_collect()
+                .await?;
+            Ok(Fixtures::IncidentCustomers(names.into()))
         }
     }
 }
@@ -291,6 +367,26 @@ pub enum Caller {
         /// Which target next.
         next: usize,
     },
+    /// Calls AssessCoverage.
+    AssessCoverage {
+        /// The client, on this worker's connection.
+        client: SupplyChainServiceClient<Channel>,
+        /// Asked on every call.
+        request: Arc<AssessCoverageRequest>,
+        /// The token.
+        auth: Auth,
+    },
+    /// Calls OpenIncident, then CallForFire on the new incident.
+    OpenIncident {
+        /// The client, on this worker's connection.
+        client: IncidentsServiceClient<Channel>,
+        /// Customers to open incidents on.
+        customers: Arc<[String]>,
+        /// The token.
+        auth: Auth,
+        /// Which customer next.
+        next: usize,
+    },
 }
 
 impl Caller {
@@ -310,6 +406,17 @@ impl Caller {
             Fixtures::KeyPersons(targets) => Caller::RecordTouchpoint {
                 client: CustomersServiceClient::new(channel),
                 targets: targets.clone(),
+                auth: auth.clone(),
+                next: worker,
+            },
+            Fixtures::Coverage(request) => Caller::AssessCoverage {
+                client: SupplyChainServiceClient::new(channel),
+                request: request.clone(),
+                auth: auth.clone(),
+            },
+            Fixtures::IncidentCustomers(customers) => Caller::OpenIncident {
+                client: IncidentsServiceClient::new(channel),
+                customers: customers.clone(),
                 auth: auth.clone(),
                 next: worker,
             },
@@ -352,26 +459,88 @@ impl Caller {
                     .record_touchpoint(auth.request(touchpoint(customer, person)))
                     .await?;
             }
+            Caller::AssessCoverage {
+                client,
+                request,
+                auth,
+            } => {
+                client
+                    .assess_coverage(auth.request(AssessCoverageRequest::clone(request)))
+                    .await?;
+            }
+            Caller::OpenIncident {
+                client,
+                customers,
+                auth,
+                next,
+            } => {
+                let customer = &customers[*next % customers.len()];
+                *next = next.wrapping_add(1);
+                let incident = client
+                    .open_incident(auth.request(open_incident(customer)))
+                    .await?
+                    .into_inner();
+                client
+                    .call_for_fire(auth.request(call_for_fire(&incident.name)))
+                    .await?;
+            }
         }
         Ok(())
     }
 }
 
-fn touchpoint(customer: &str, person: &str) -> RecordTouchpointRequest {
-    // A minute ago: never in the future, even with a little clock skew.
-    let occur = SystemTime::now()
+fn minute_ago() -> prost_types::Timestamp {
+    // Never in the future, even with a little clock skew.
+    let t = SystemTime::now()
         .checked_sub(Duration::from_secs(60))
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .unwrap_or_default();
+    prost_types::Timestamp {
+        seconds: i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
+        nanos: i32::try_from(t.subsec_nanos()).unwrap_or(0),
+    }
+}
+
+fn open_incident(customer: &str) -> OpenIncidentRequest {
+    OpenIncidentRequest {
+        parent: customer.to_string(),
+        incident: Some(Incident {
+            severity: Severity::Major as i32,
+            summary: "Radio units at the Frankfurt site dropped off the network.".into(),
+            detect_time: Some(minute_ago()),
+            ..Default::default()
+        }),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+fn call_for_fire(incident: &str) -> CallForFireRequest {
+    CallForFireRequest {
+        parent: incident.to_string(),
+        fire_request: Some(FireRequest {
+            department: "supply-chain".into(),
+            ask: "A replacement RRU-5258 on site within 4 hours.".into(),
+            acknowledge_within: Some(prost_types::Duration {
+                seconds: 15 * 60,
+                nanos: 0,
+            }),
+            fulfil_within: Some(prost_types::Duration {
+                seconds: 4 * 3600,
+                nanos: 0,
+            }),
+            ..Default::default()
+        }),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+fn touchpoint(customer: &str, person: &str) -> RecordTouchpointRequest {
     RecordTouchpointRequest {
         parent: customer.to_string(),
         touchpoint: Some(Touchpoint {
             kind: TouchpointKind::Meeting as i32,
             key_person: person.to_string(),
-            occur_time: Some(prost_types::Timestamp {
-                seconds: i64::try_from(occur.as_secs()).unwrap_or(i64::MAX),
-                nanos: i32::try_from(occur.subsec_nanos()).unwrap_or(0),
-            }),
+            occur_time: Some(minute_ago()),
             summary: "Quarterly service review; the outage of last month came up.".into(),
             emotional_state: Some(EmotionalState {
                 mood: Mood::Concerned as i32,
@@ -417,7 +586,7 @@ async fn probe(kind: Kind, endpoint: &tonic::transport::Endpoint) -> anyhow::Res
                 .echo(EchoRequest::default())
                 .await?;
         }
-        Kind::GetCustomer | Kind::RecordTouchpoint => {
+        Kind::GetCustomer | Kind::RecordTouchpoint | Kind::AssessCoverage | Kind::OpenIncident => {
             let status = HealthClient::new(channel)
                 .check(HealthCheckRequest {
                     service: String::new(),
@@ -463,10 +632,40 @@ mod tests {
     }
 
     #[test]
+    fn incident_pair_has_every_required_field() {
+        let open = open_incident("customers/a");
+        let i = open.incident.unwrap();
+        assert_eq!(open.parent, "customers/a");
+        assert_ne!(i.severity, Severity::Unspecified as i32);
+        assert!(!i.summary.is_empty());
+        assert!(i.detect_time.is_some_and(|d| d.seconds > 0));
+        let fire = call_for_fire("customers/a/incidents/b")
+            .fire_request
+            .unwrap();
+        let ack = fire.acknowledge_within.unwrap().seconds;
+        assert!(ack > 0 && fire.fulfil_within.unwrap().seconds >= ack);
+        assert!(!fire.department.is_empty() && !fire.ask.is_empty());
+    }
+
+    #[test]
+    fn coverage_question_is_frankfurt_rru_in_four_hours() {
+        let r = coverage_request();
+        let site = r.site.unwrap();
+        assert_eq!(site.country, "DE");
+        assert!(
+            site.location
+                .is_some_and(|l| (l.latitude - 50.11552).abs() < 1e-9)
+        );
+        assert_eq!(r.part_numbers, vec![COVERAGE_PART.to_string()]);
+        assert_eq!(r.window.unwrap().seconds, 4 * 3600);
+    }
+
+    #[test]
     fn token_goes_in_the_authorization_header() {
         let auth = Auth::new(Some("abc")).unwrap();
         let req = auth.request(());
         assert_eq!(req.metadata().get("authorization").unwrap(), "Bearer abc");
+        assert_eq!(auth.token(), Some("abc"));
         assert!(
             Auth::new(Some("  "))
                 .unwrap()

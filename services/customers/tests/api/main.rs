@@ -11,6 +11,7 @@ mod grpcurl;
 mod helpers;
 mod incident_parts;
 mod incidents;
+mod migrations;
 mod quality;
 mod resources;
 mod shutdown;

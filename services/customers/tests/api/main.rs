@@ -10,6 +10,7 @@ mod dashboard;
 mod grpcurl;
 mod helpers;
 mod incident_parts;
+mod incident_replicas;
 mod incidents;
 mod migrations;
 mod quality;

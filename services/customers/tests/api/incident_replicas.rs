@@ -1,0 +1,153 @@
+//! Two replicas of the customers service on one PostgreSQL database: a warning or an
+//! escalation fires exactly once, however many replicas sweep the timers at once.
+
+use std::time::Duration;
+use symbolon_contracts::customers::v1::{
+    self as pb, incidents_service_client::IncidentsServiceClient,
+};
+use symbolon_customers::{Application, CustomersConfig};
+use symbolon_platform::time::Clock;
+use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use tokio_stream::StreamExt;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timers_fire_once_across_replicas() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let keys = Keys::new();
+    let start = 1_790_000_000_000_000;
+    // Each replica has its own clock; the test moves both alike.
+    let clocks = [Clock::manual(start), Clock::manual(start)];
+    let mut apps = Vec::new();
+    for clock in &clocks {
+        let mut config = CustomersConfig::new(server_config("customers", &db.url, &keys));
+        config.timer_interval = Duration::from_secs(3600);
+        apps.push(
+            Application::build_with_clock(config, clock.clone())
+                .await
+                .unwrap(),
+        );
+    }
+    let timers: Vec<_> = apps.iter().map(|a| a.incident_timers()).collect();
+    let addr = apps[0].local_addr();
+    let shutdown: Vec<_> = apps.iter().map(|a| a.shutdown_token()).collect();
+    for app in apps {
+        tokio::spawn(app.run_until_stopped());
+    }
+    let admin = keys.vendor_admin();
+    let channel = symbolon_testkit::channel(addr).await;
+    pb::customers_service_client::CustomersServiceClient::new(channel.clone())
+        .create_customer(authed(
+            &admin,
+            pb::CreateCustomerRequest {
+                customer: Some(pb::Customer {
+                    display_name: "Nordlicht".into(),
+                    industry: pb::Industry::TelecomOperator as i32,
+                    home_country: "DE".into(),
+                    ..Default::default()
+                }),
+                customer_id: "nordlicht".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    let mut incidents = IncidentsServiceClient::new(channel);
+    let incident = incidents
+        .open_incident(authed(
+            &admin,
+            pb::OpenIncidentRequest {
+                parent: "customers/nordlicht".into(),
+                incident: Some(pb::Incident {
+                    severity: pb::Severity::Critical as i32,
+                    summary: "Core outage".into(),
+                    detect_time: Some(symbolon_platform::time::to_timestamp(start)),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut requests = Vec::new();
+    for department in ["rnd", "legal", "delivery"] {
+        requests.push(
+            incidents
+                .call_for_fire(authed(
+                    &admin,
+                    pb::CallForFireRequest {
+                        parent: incident.name.clone(),
+                        fire_request: Some(pb::FireRequest {
+                            department: department.into(),
+                            ask: "Help".into(),
+                            acknowledge_within: Some(prost_types::Duration {
+                                seconds: 600,
+                                nanos: 0,
+                            }),
+                            fulfil_within: Some(prost_types::Duration {
+                                seconds: 3600,
+                                nanos: 0,
+                            }),
+                            ..Default::default()
+                        }),
+                        request_id: String::new(),
+                    },
+                ))
+                .await
+                .unwrap(),
+        );
+    }
+    // Past every acknowledgement and fulfilment deadline: 4 timer events per request.
+    for clock in &clocks {
+        clock.advance(Duration::from_secs(2 * 3600));
+    }
+    let (a, b) = tokio::join!(
+        async {
+            let mut n = 0;
+            for _ in 0..5 {
+                n += timers[0].sweep().await.unwrap();
+            }
+            n
+        },
+        async {
+            let mut n = 0;
+            for _ in 0..5 {
+                n += timers[1].sweep().await.unwrap();
+            }
+            n
+        }
+    );
+    assert_eq!(
+        a + b,
+        3 * 4,
+        "each warning and escalation fired once across both replicas ({a} + {b})"
+    );
+
+    let mut stream = incidents
+        .watch_incident(authed(
+            &admin,
+            pb::WatchIncidentRequest {
+                name: incident.name.clone(),
+                after_sequence: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut events = Vec::new();
+    while let Ok(Some(Ok(e))) =
+        tokio::time::timeout(Duration::from_millis(500), stream.next()).await
+    {
+        events.push(e);
+    }
+    let timer_events = events.iter().filter(|e| e.actor == "symbolon").count();
+    assert_eq!(timer_events, 12);
+    assert_eq!(
+        events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+        (1..=events.len() as i64).collect::<Vec<_>>(),
+        "gap-free"
+    );
+    for t in shutdown {
+        t.cancel();
+    }
+}

@@ -4,6 +4,7 @@
 //! in the middle, and a supply-chain outage answered UNAVAILABLE with nothing written.
 
 use crate::helpers::site_message;
+use crate::two_services::{Running, start_customers, start_supplychain};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use symbolon_contracts::customers::v1::{
     self as pb, commitments_service_client::CommitmentsServiceClient,
@@ -14,28 +15,10 @@ use symbolon_contracts::{
     common::v1::LatLng,
     supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
 };
-use symbolon_customers::CustomersConfig;
 use symbolon_platform::auth::Org;
-use symbolon_supplychain::SupplyChainConfig;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends, server_config};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
+use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::{Code, transport::Channel};
 use tonic_types::StatusExt;
-
-/// A running service: its address, how to stop it, and its task.
-struct Running {
-    addr: SocketAddr,
-    shutdown: CancellationToken,
-    task: JoinHandle<()>,
-}
-
-impl Running {
-    async fn stop(self) {
-        self.shutdown.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
-    }
-}
 
 /// Both services on loopback, each with its own database, sharing the keys.
 pub struct World {
@@ -55,62 +38,6 @@ impl Drop for World {
         for r in [&self.sc, &self.cu].into_iter().flatten() {
             r.shutdown.cancel();
         }
-    }
-}
-
-async fn start_supplychain(url: &str, keys: &Keys, addr: Option<SocketAddr>) -> Running {
-    let mut server = server_config("supplychain", url, keys);
-    if let Some(a) = addr {
-        server.listen_addr = a;
-    }
-    let mut config = SupplyChainConfig::with_server(server);
-    config.risk_poll = Duration::from_millis(100);
-    // The port of a stopped instance may take a moment to be free again.
-    let mut tries = 0;
-    let app = loop {
-        match symbolon_supplychain::Application::build(config.clone()).await {
-            Ok(app) => break app,
-            Err(e) if tries < 50 => {
-                tries += 1;
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("supply-chain did not start: {e}"),
-        }
-    };
-    let addr = app.local_addr();
-    let shutdown = app.shutdown_token();
-    let task = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
-    Running {
-        addr,
-        shutdown,
-        task,
-    }
-}
-
-async fn start_customers(
-    url: &str,
-    keys: &Keys,
-    sc_addr: SocketAddr,
-    token: &std::path::Path,
-) -> Running {
-    let mut config = CustomersConfig::new(server_config("customers", url, keys))
-        .with_supplychain(format!("http://{sc_addr}"), Some(token.to_path_buf()));
-    config.timer_interval = Duration::from_secs(3600);
-    let app = symbolon_customers::Application::build(config)
-        .await
-        .expect("customers build");
-    let addr = app.local_addr();
-    let shutdown = app.shutdown_token();
-    let task = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
-    Running {
-        addr,
-        shutdown,
-        task,
     }
 }
 
@@ -136,7 +63,7 @@ impl World {
         .expect("write token");
         let sc = start_supplychain(&sc_db.url, &keys, None).await;
         let sc_addr = sc.addr;
-        let cu = start_customers(&cu_db.url, &keys, sc_addr, &token_file).await;
+        let cu = start_customers(&cu_db.url, &keys, sc_addr, Some(&token_file)).await;
         let w = World {
             keys,
             admin,
@@ -248,7 +175,13 @@ impl World {
 
     async fn start_customers(&mut self) {
         self.cu = Some(
-            start_customers(&self.cu_db.url, &self.keys, self.sc_addr, &self.token_file).await,
+            start_customers(
+                &self.cu_db.url,
+                &self.keys,
+                self.sc_addr,
+                Some(&self.token_file),
+            )
+            .await,
         );
     }
 
@@ -725,7 +658,7 @@ async fn two_replicas_apply_each_event_once(backend: Backend) {
         .expect("create");
     // A second replica on the same database: on PostgreSQL it waits for the advisory
     // lock; on SQLite both follow the stream and the cursor claim applies each event once.
-    let replica = start_customers(&w.cu_db.url, &w.keys, w.sc_addr, &w.token_file).await;
+    let replica = start_customers(&w.cu_db.url, &w.keys, w.sc_addr, Some(&w.token_file)).await;
     w.set_depot(spb::DepotStatus::Outage).await;
     w.wait_for(&c.name, pb::CommitmentStatus::AtRisk).await;
     w.set_depot(spb::DepotStatus::Operational).await;

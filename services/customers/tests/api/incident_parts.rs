@@ -4,7 +4,8 @@
 //! the incident releases them.
 
 use crate::helpers::{assert_invalid, site_message};
-use std::{net::SocketAddr, time::Duration};
+use crate::two_services::{start_customers, start_supplychain};
+use std::time::Duration;
 use symbolon_contracts::customers::v1::{
     self as pb, customers_service_client::CustomersServiceClient,
     incidents_service_client::IncidentsServiceClient,
@@ -13,77 +14,9 @@ use symbolon_contracts::{
     common::v1::LatLng,
     supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
 };
-use symbolon_customers::CustomersConfig;
 use symbolon_platform::auth::Org;
-use symbolon_supplychain::SupplyChainConfig;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends, server_config};
-use tokio_util::sync::CancellationToken;
+use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::{Code, transport::Channel};
-
-/// A running service: its address and how to stop it.
-struct Running {
-    addr: SocketAddr,
-    shutdown: CancellationToken,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Running {
-    async fn stop(self) {
-        self.shutdown.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
-    }
-}
-
-async fn start_supplychain(url: &str, keys: &Keys, addr: Option<SocketAddr>) -> Running {
-    let mut server = server_config("supplychain", url, keys);
-    if let Some(a) = addr {
-        server.listen_addr = a;
-    }
-    let config = SupplyChainConfig::with_server(server);
-    // The port of a stopped instance may take a moment to be free again.
-    let mut tries = 0;
-    let app = loop {
-        match symbolon_supplychain::Application::build(config.clone()).await {
-            Ok(app) => break app,
-            Err(e) if tries < 50 => {
-                tries += 1;
-                let _ = e;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            Err(e) => panic!("supply-chain did not start: {e}"),
-        }
-    };
-    let addr = app.local_addr();
-    let shutdown = app.shutdown_token();
-    let task = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
-    Running {
-        addr,
-        shutdown,
-        task,
-    }
-}
-
-async fn start_customers(url: &str, keys: &Keys, sc_addr: SocketAddr) -> Running {
-    let mut config = CustomersConfig::new(server_config("customers", url, keys))
-        .with_supplychain(format!("http://{sc_addr}"), None);
-    config.timer_interval = Duration::from_secs(3600);
-    config.supplychain_deadline = Duration::from_secs(2);
-    let app = symbolon_customers::Application::build(config)
-        .await
-        .expect("customers build");
-    let addr = app.local_addr();
-    let shutdown = app.shutdown_token();
-    let task = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
-    Running {
-        addr,
-        shutdown,
-        task,
-    }
-}
 
 fn dur(secs: i64) -> Option<prost_types::Duration> {
     Some(prost_types::Duration {
@@ -185,7 +118,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let cu_db = TestDb::new(backend).await;
     let sc_run = start_supplychain(&sc_db.url, &keys, None).await;
     let sc_addr = sc_run.addr;
-    let cu = start_customers(&cu_db.url, &keys, sc_addr).await;
+    let cu = start_customers(&cu_db.url, &keys, sc_addr, None).await;
     let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
 
     // Two depots with SPX-400: Frankfurt airport near the site, Munich further away.

@@ -18,3 +18,4 @@ mod resources;
 mod shutdown;
 mod tenancy;
 mod touchpoints;
+mod two_services;

@@ -1,0 +1,82 @@
+//! Starting the customers and supply-chain services together, for the tests of the flows
+//! between them.
+
+use std::{net::SocketAddr, time::Duration};
+use symbolon_customers::CustomersConfig;
+use symbolon_supplychain::SupplyChainConfig;
+use symbolon_testkit::{Keys, server_config};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// A running service: its address, how to stop it, and its task.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub shutdown: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
+    }
+}
+
+/// Starts supply-chain on `url`, on `addr` if given (a restart on the same port).
+pub async fn start_supplychain(url: &str, keys: &Keys, addr: Option<SocketAddr>) -> Running {
+    let mut server = server_config("supplychain", url, keys);
+    if let Some(a) = addr {
+        server.listen_addr = a;
+    }
+    let mut config = SupplyChainConfig::with_server(server);
+    config.risk_poll = Duration::from_millis(100);
+    // The port of a stopped instance may take a moment to be free again.
+    let mut tries = 0;
+    let app = loop {
+        match symbolon_supplychain::Application::build(config.clone()).await {
+            Ok(app) => break app,
+            Err(_) if tries < 50 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("supply-chain did not start: {e}"),
+        }
+    };
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(async move {
+        let _ = app.run_until_stopped().await;
+    });
+    Running {
+        addr,
+        shutdown,
+        task,
+    }
+}
+
+/// Starts customers on `url`, calling supply-chain at `sc_addr`; with a service token
+/// file it also follows the risk stream.
+pub async fn start_customers(
+    url: &str,
+    keys: &Keys,
+    sc_addr: SocketAddr,
+    token: Option<&std::path::Path>,
+) -> Running {
+    let mut config = CustomersConfig::new(server_config("customers", url, keys))
+        .with_supplychain(format!("http://{sc_addr}"), token.map(|t| t.to_path_buf()));
+    config.timer_interval = Duration::from_secs(3600);
+    config.supplychain_deadline = Duration::from_secs(2);
+    let app = symbolon_customers::Application::build(config)
+        .await
+        .expect("customers build");
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(async move {
+        let _ = app.run_until_stopped().await;
+    });
+    Running {
+        addr,
+        shutdown,
+        task,
+    }
+}

@@ -5,7 +5,8 @@
 //! `cargo bench -p symbolon-supplychain --bench coverage`
 //!
 //! Depots and sites are drawn from GeoNames cities when `SYMBOLON_CITIES_CSV` (or
-//! `/work/shared/data/cities.csv`) exists, else from a synthetic clustered world.
+//! the shared data set's `cities.csv`, beside the repository) exists, else from a
+//! synthetic clustered world.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{collections::HashMap, time::Instant};
@@ -36,8 +37,13 @@ impl Rng {
 
 /// (lat, lon, country) places to draw from.
 fn places(rng: &mut Rng) -> (Vec<(f64, f64, String)>, &'static str) {
-    let path = std::env::var("SYMBOLON_CITIES_CSV")
-        .unwrap_or_else(|_| "/work/shared/data/cities.csv".into());
+    let path = std::env::var("SYMBOLON_CITIES_CSV").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/cities.csv"
+        )
+        .into()
+    });
     if let Ok(text) = std::fs::read_to_string(&path) {
         let (h, rows) = csv::records(&text);
         let col = |n: &str| h.iter().position(|x| x == n).unwrap_or(usize::MAX);

@@ -16,6 +16,7 @@ mod migrations;
 mod quality;
 mod resources;
 mod shutdown;
+mod story;
 mod tenancy;
 mod touchpoints;
 mod two_services;

@@ -80,3 +80,33 @@ pub async fn start_customers(
         task,
     }
 }
+
+/// As [`start_customers`], telling time by `clock` (timers are then swept by the test).
+pub async fn start_customers_at(
+    url: &str,
+    keys: &Keys,
+    sc_addr: SocketAddr,
+    clock: symbolon_platform::time::Clock,
+) -> (Running, symbolon_customers::incidents::IncidentTimers) {
+    let mut config = CustomersConfig::new(server_config("customers", url, keys))
+        .with_supplychain(format!("http://{sc_addr}"), None);
+    config.timer_interval = Duration::from_secs(3600);
+    config.supplychain_deadline = Duration::from_secs(2);
+    let app = symbolon_customers::Application::build_with_clock(config, clock)
+        .await
+        .expect("customers build");
+    let timers = app.incident_timers();
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(async move {
+        let _ = app.run_until_stopped().await;
+    });
+    (
+        Running {
+            addr,
+            shutdown,
+            task,
+        },
+        timers,
+    )
+}

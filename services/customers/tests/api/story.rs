@@ -1,0 +1,298 @@
+//! The first article's story as one test, against the real customers and supply-chain
+//! services: a carrier's core-network alarm at night → an incident → calls for fire to
+//! supply chain (spare parts reserved at the nearest depot) and R&D → warning and
+//! escalation timers on a controllable clock → a candid fault notice → closed.
+
+use crate::{
+    helpers::{code, site_message},
+    two_services::{start_customers_at, start_supplychain},
+};
+use std::time::Duration;
+use symbolon_contracts::{
+    common::v1::LatLng,
+    customers::v1::{
+        self as pb, customers_service_client::CustomersServiceClient,
+        incidents_service_client::IncidentsServiceClient,
+    },
+    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+};
+use symbolon_platform::{Org, time::Clock};
+use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
+use tonic::Code;
+
+fn dur(secs: i64) -> Option<prost_types::Duration> {
+    Some(prost_types::Duration {
+        seconds: secs,
+        nanos: 0,
+    })
+}
+
+async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
+    let keys = Keys::new();
+    let admin = keys.vendor_admin();
+    let (sc_db, cu_db) = (TestDb::new(backend).await, TestDb::new(backend).await);
+    let sc_run = start_supplychain(&sc_db.url, &keys, None).await;
+    let night = 1_790_040_000_000_000; // 02:40 UTC
+    let clock = Clock::manual(night);
+    let (cu, timers) = start_customers_at(&cu_db.url, &keys, sc_run.addr, clock.clone()).await;
+
+    // Spare-parts centres: Frankfurt airport (near the site) and Munich (further).
+    let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_run.addr).await);
+    for (id, (lat, lng)) in [("fra", (50.05, 8.57)), ("muc", (48.35, 11.78))] {
+        sc.create_depot(authed(
+            &admin,
+            spb::CreateDepotRequest {
+                depot: Some(spb::Depot {
+                    display_name: format!("{id} spare-parts centre"),
+                    country: "DE".into(),
+                    location: Some(LatLng {
+                        latitude: lat,
+                        longitude: lng,
+                    }),
+                    status: spb::DepotStatus::Operational as i32,
+                    dispatch_preparation_time: dur(1800),
+                    ..Default::default()
+                }),
+                depot_id: id.into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+        sc.set_stock_level(authed(
+            &admin,
+            spb::SetStockLevelRequest {
+                stock_level: Some(spb::StockLevel {
+                    name: format!("depots/{id}/stockLevels/SPX-400"),
+                    on_hand: 4,
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+    }
+
+    let channel = symbolon_testkit::channel(cu.addr).await;
+    let mut crm = CustomersServiceClient::new(channel.clone());
+    crm.create_customer(authed(
+        &admin,
+        pb::CreateCustomerRequest {
+            customer: Some(pb::Customer {
+                display_name: "Nordlicht Telecom".into(),
+                industry: pb::Industry::TelecomOperator as i32,
+                home_country: "DE".into(),
+                ..Default::default()
+            }),
+            customer_id: "nordlicht".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .unwrap();
+    crm.create_site(authed(
+        &admin,
+        pb::CreateSiteRequest {
+            parent: "customers/nordlicht".into(),
+            site: Some(site_message("DE", 50.11552, 8.68417)),
+            site_id: "frankfurt-core".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .unwrap();
+
+    let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
+    let supply = keys.token("sc.duty", &Org::Vendor, &["department:supply-chain"]);
+    let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
+    let mut incidents = IncidentsServiceClient::new(channel);
+
+    // 02:40: the core network alarm.
+    let incident = incidents
+        .open_incident(authed(
+            &frontline,
+            pb::OpenIncidentRequest {
+                parent: "customers/nordlicht".into(),
+                incident: Some(pb::Incident {
+                    site: "customers/nordlicht/sites/frankfurt-core".into(),
+                    severity: pb::Severity::Critical as i32,
+                    summary: "Core network outage alarm: two provinces without data service".into(),
+                    detect_time: Some(symbolon_platform::time::to_timestamp(night - 60_000_000)),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Calling for fire, no approval chain: spare parts from supply chain, a fix from R&D.
+    let parts = incidents
+        .call_for_fire(authed(
+            &frontline,
+            pb::CallForFireRequest {
+                parent: incident.name.clone(),
+                fire_request: Some(pb::FireRequest {
+                    department: "supply-chain".into(),
+                    ask: "Two SPX-400 line cards to Frankfurt core".into(),
+                    acknowledge_within: dur(600),
+                    fulfil_within: dur(4 * 3600),
+                    parts: vec![pb::PartQuantity {
+                        part_number: "SPX-400".into(),
+                        quantity: 2,
+                    }],
+                    ..Default::default()
+                }),
+                request_id: "6d1f4e0e-5d5a-4c8f-9f0e-1a2b3c4d5e6f".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        parts.reservation.starts_with("depots/fra/"),
+        "reserved at the nearest depot: {}",
+        parts.reservation
+    );
+    let fix = incidents
+        .call_for_fire(authed(
+            &frontline,
+            pb::CallForFireRequest {
+                parent: incident.name.clone(),
+                fire_request: Some(pb::FireRequest {
+                    department: "rnd".into(),
+                    ask: "Root-cause the routing crash".into(),
+                    acknowledge_within: dur(1200),
+                    fulfil_within: dur(8 * 3600),
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Only the named department acknowledges; supply chain does within two minutes.
+    let wrong = incidents
+        .acknowledge_fire_request(authed(
+            &rnd,
+            pb::AcknowledgeFireRequestRequest {
+                name: parts.name.clone(),
+            },
+        ))
+        .await;
+    assert_eq!(code(wrong), Code::PermissionDenied);
+    clock.advance(Duration::from_secs(120));
+    incidents
+        .acknowledge_fire_request(authed(
+            &supply,
+            pb::AcknowledgeFireRequestRequest {
+                name: parts.name.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+
+    // R&D stays silent: a warning at 75% of its 20 minutes, an escalation after 20.
+    clock.advance(Duration::from_secs(15 * 60 - 120));
+    timers.sweep().await.unwrap();
+    clock.advance(Duration::from_secs(6 * 60));
+    timers.sweep().await.unwrap();
+    timers.sweep().await.unwrap();
+
+    incidents
+        .fulfil_fire_request(authed(
+            &rnd,
+            pb::FulfilFireRequestRequest {
+                name: fix.name.clone(),
+                note: "Hotfix deployed".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    incidents
+        .fulfil_fire_request(authed(
+            &supply,
+            pb::FulfilFireRequestRequest {
+                name: parts.name.clone(),
+                note: "Cards installed".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let closed = incidents
+        .close_incident(authed(
+            &frontline,
+            pb::CloseIncidentRequest {
+                name: incident.name.clone(),
+                fault_notice: Some(pb::FaultNotice {
+                    root_cause:
+                        "A routing daemon crashed on a malformed update after the 02:00 upgrade"
+                            .into(),
+                    customer_impact: "Data service lost in two provinces for 38 minutes".into(),
+                    timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
+                    what_changes:
+                        "Input validation in the daemon; upgrades move to a staged window".into(),
+                }),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(closed.state, pb::IncidentState::Closed as i32);
+    assert_eq!(closed.time_to_acknowledge.unwrap().seconds, 180);
+
+    // The customer reads the whole timeline, in order.
+    let customer = keys.customer("nordlicht", &["customer-executive"]);
+    let mut stream = incidents
+        .watch_incident(authed(
+            &customer,
+            pb::WatchIncidentRequest {
+                name: incident.name.clone(),
+                after_sequence: 0,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut kinds = Vec::new();
+    while let Ok(Ok(Some(e))) =
+        tokio::time::timeout(Duration::from_millis(500), stream.message()).await
+    {
+        kinds.push(pb::IncidentEventKind::try_from(e.kind).unwrap());
+    }
+    use pb::IncidentEventKind::*;
+    assert_eq!(
+        kinds,
+        vec![
+            Opened,
+            FireCalled,
+            PartsReserved,
+            FireCalled,
+            Acknowledged,
+            Warning,
+            Escalated,
+            Fulfilled,
+            Fulfilled,
+            Closed
+        ]
+    );
+    // The parts are held at Frankfurt, and only once.
+    let fra = sc
+        .get_stock_level(authed(
+            &admin,
+            spb::GetStockLevelRequest {
+                name: "depots/fra/stockLevels/SPX-400".into(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(fra.reserved, 2);
+    cu.stop().await;
+    sc_run.stop().await;
+}
+
+both_backends!(a_night_outage_from_alarm_to_candid_close);

@@ -113,6 +113,20 @@ impl Cache {
     /// The current snapshot: one cheap read of the data version, and a full load only
     /// when it moved.
     pub async fn current(&self, db: &Database) -> Result<Arc<Snapshot>, StoreError> {
+        // The common case is one statement outside any transaction: the version has not
+        // moved, so the cached snapshot answers.
+        let row = sqlx::query("SELECT data_version FROM sc_state WHERE id = 1")
+            .fetch_one(db.reader())
+            .await?;
+        let version: i64 = row.try_get("data_version")?;
+        if let Ok(guard) = self.inner.lock()
+            && let Some((v, s)) = guard.as_ref()
+            && *v == version
+        {
+            return Ok(s.clone());
+        }
+        // It moved: load a consistent snapshot, reading the version again inside the
+        // same transaction.
         let mut tx = db.reader().begin().await?;
         if db.backend() == Backend::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -123,12 +137,6 @@ impl Cache {
             .fetch_one(&mut *tx)
             .await?;
         let version: i64 = row.try_get("data_version")?;
-        if let Ok(guard) = self.inner.lock()
-            && let Some((v, s)) = guard.as_ref()
-            && *v == version
-        {
-            return Ok(s.clone());
-        }
         let snap = Arc::new(load(&mut tx).await?);
         tx.commit().await?;
         if let Ok(mut guard) = self.inner.lock() {

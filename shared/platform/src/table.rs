@@ -150,14 +150,21 @@ pub async fn insert<T: Table>(
     }
     // No row: the request key was used before, so this is a retry; answer with the
     // first result.
+    by_request_key::<T>(db, &request_key.unwrap_or_default())
+        .await?
+        .ok_or(StoreError::Other(sqlx::Error::RowNotFound))
+}
+
+/// The row an earlier create with request key `key` made, if any.
+pub async fn by_request_key<T: Table>(db: &Database, key: &str) -> Result<Option<T>, StoreError> {
     let mut read = Sql::new(&format!(
         "SELECT {} FROM {} WHERE request_key = ",
         T::COLUMNS,
         T::NAME
     ));
-    read.bind(request_key);
-    let row = read.query().fetch_one(db.writer()).await?;
-    Ok(T::from_row(&row)?)
+    read.bind(key);
+    let row = read.query().fetch_optional(db.writer()).await?;
+    Ok(row.as_ref().map(T::from_row).transpose()?)
 }
 
 /// Inserts a row only if `condition` holds, in one statement (`INSERT … SELECT … WHERE`):

@@ -102,25 +102,6 @@ impl Incidents {
         })
     }
 
-    /// The fire request created earlier with request key `key`, if any.
-    async fn fire_request_by_key(&self, key: &str) -> Result<Option<FireRequestRow>, Status> {
-        let mut q = symbolon_platform::db::Sql::new(&format!(
-            "SELECT {} FROM fire_requests WHERE request_key = ",
-            <FireRequestRow as table::Table>::COLUMNS
-        ));
-        q.bind(key.to_string());
-        let row = q
-            .query()
-            .fetch_optional(self.db.reader())
-            .await
-            .map_err(symbolon_platform::StoreError::from)?;
-        Ok(row
-            .as_ref()
-            .map(<FireRequestRow as table::Table>::from_row)
-            .transpose()
-            .map_err(symbolon_platform::StoreError::from)?)
-    }
-
     /// The timers of these incidents (sweep them in tests; `run` them in production).
     pub fn timers(&self) -> IncidentTimers {
         IncidentTimers::new(self.db.clone(), self.clock.clone(), self.wakeup.clone())
@@ -290,20 +271,8 @@ impl IncidentsService for Incidents {
         let row = if inserted {
             table::get::<IncidentRow>(&self.db, &customer_id, &id).await?
         } else {
-            let mut q = symbolon_platform::db::Sql::new(&format!(
-                "SELECT {} FROM incidents WHERE request_key = ",
-                <IncidentRow as table::Table>::COLUMNS
-            ));
-            q.bind(key);
-            let row = q
-                .query()
-                .fetch_optional(self.db.reader())
-                .await
-                .map_err(symbolon_platform::StoreError::from)?;
-            row.as_ref()
-                .map(<IncidentRow as table::Table>::from_row)
-                .transpose()
-                .map_err(symbolon_platform::StoreError::from)?
+            table::by_request_key::<IncidentRow>(&self.db, key.as_deref().unwrap_or_default())
+                .await?
         };
         let row = row.ok_or_else(|| status::internal(&"incident vanished after insert"))?;
         caller.ensure_customer(&row.customer_id, &r.parent)?;
@@ -438,7 +407,7 @@ impl IncidentsService for Incidents {
         let (ack, fulfil) = (ack.unwrap_or_default(), fulfil.unwrap_or_default());
         // A retry of a request that was written: answer with it, reserving nothing.
         if let Some(k) = &key
-            && let Some(row) = self.fire_request_by_key(k).await?
+            && let Some(row) = table::by_request_key::<FireRequestRow>(&self.db, k).await?
         {
             caller.ensure_customer(&row.customer_id, &r.parent)?;
             return Ok(Response::new(row.to_proto()));
@@ -563,7 +532,7 @@ impl IncidentsService for Incidents {
             .await
             .map_err(symbolon_platform::StoreError::from)?;
         let row = match (inserted, &key) {
-            (false, Some(k)) => self.fire_request_by_key(k).await?,
+            (false, Some(k)) => table::by_request_key::<FireRequestRow>(&self.db, k).await?,
             _ => table::get::<FireRequestRow>(&self.db, &incident_key, &id).await?,
         };
         let row = row.ok_or_else(|| status::internal(&"fire request vanished after insert"))?;

@@ -1,7 +1,10 @@
 //! Request helpers every handler uses the same way (AIP-134, 154, 155, 158): request ids,
 //! etags, pages, update masks, and store outcomes as AIP errors.
 
-use crate::{Caller, Violations, paging, status, table::Write};
+use crate::{
+    Caller, Database, Violations, paging, status,
+    table::{self, ListQuery, Table, Write},
+};
 use prost_types::FieldMask;
 use tonic::Status;
 
@@ -80,6 +83,43 @@ pub fn mask_paths(
         }
     }
     out
+}
+
+/// What a List request asks for, beyond its page.
+pub struct Listing<'a> {
+    /// The scope column's value (`None`: every scope the caller may see).
+    pub scope: Option<&'a str>,
+    /// AIP-160 filter text.
+    pub filter: &'a str,
+    /// Everything else about the request, binding page tokens to it.
+    pub query: &'a str,
+    /// Include soft-deleted rows.
+    pub show_deleted: bool,
+}
+
+/// One List call end to end: checks `page_size` and `page_token`, reads a keyset page,
+/// and returns the rows with the next page token. Bad paging or filters are
+/// INVALID_ARGUMENT naming the field.
+pub async fn list_page<T: Table>(
+    db: &Database,
+    l: Listing<'_>,
+    page_size: i32,
+    page_token: &str,
+) -> Result<(Vec<T>, String), Status> {
+    let mut v = Violations::new();
+    let (limit, after) = page(page_size, page_token, l.query, &mut v);
+    v.into_result()?;
+    let q = ListQuery {
+        scope: l.scope,
+        filter: l.filter,
+        after,
+        limit,
+        show_deleted: l.show_deleted,
+    };
+    let page = table::list::<T>(db, q)
+        .await?
+        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+    Ok((page.rows, next_token(page.next_after, l.query)))
 }
 
 /// Turns a conditional write's outcome into the row or the AIP error.

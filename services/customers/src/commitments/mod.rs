@@ -27,11 +27,7 @@ use symbolon_contracts::customers::v1::{
 };
 use symbolon_contracts::supplychain::v1 as spb;
 use symbolon_platform::{
-    Caller, Database, StoreError, Violations, aip,
-    db::Sql,
-    names, status,
-    table::{self, ListQuery},
-    time::Clock,
+    Caller, Database, StoreError, Violations, aip, db::Sql, names, status, table, time::Clock,
 };
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
@@ -579,28 +575,21 @@ impl CommitmentsService for Commitments {
         let n = parse_name("parent", &r.parent, &["customers"])?;
         caller.ensure_customer(n.customer_id, &r.parent)?;
         let query = format!("commitments;{};{}", r.parent, r.filter);
-        let mut v = Violations::new();
-        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = table::list::<CommitmentRow>(
-            &self.db,
-            ListQuery {
-                scope: Some(n.customer_id),
-                filter: &r.filter,
-                after,
-                limit,
-                show_deleted: false,
-            },
-        )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-        let mut commitments = Vec::with_capacity(page.rows.len());
-        for row in &page.rows {
+        let listing = aip::Listing {
+            scope: Some(n.customer_id),
+            filter: &r.filter,
+            query: &query,
+            show_deleted: false,
+        };
+        let (rows, next_page_token) =
+            aip::list_page::<CommitmentRow>(&self.db, listing, r.page_size, &r.page_token).await?;
+        let mut commitments = Vec::with_capacity(rows.len());
+        for row in &rows {
             commitments.push(self.to_proto(row).await?);
         }
         Ok(Response::new(pb::ListCommitmentsResponse {
             commitments,
-            next_page_token: aip::next_token(page.next_after, &query),
+            next_page_token,
         }))
     }
 
@@ -612,25 +601,19 @@ impl CommitmentsService for Commitments {
         let r = req.into_inner();
         let row = self.commitment(&caller, &r.parent).await?;
         let query = format!("commitmentStatusChanges;{}", r.parent);
-        let mut v = Violations::new();
-        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
         let scope = format!("{}/{}", row.customer_id, row.id);
-        let page = table::list::<StatusChangeRow>(
-            &self.db,
-            ListQuery {
-                scope: Some(&scope),
-                filter: "",
-                after,
-                limit,
-                show_deleted: false,
-            },
-        )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let listing = aip::Listing {
+            scope: Some(&scope),
+            filter: "",
+            query: &query,
+            show_deleted: false,
+        };
+        let (rows, next_page_token) =
+            aip::list_page::<StatusChangeRow>(&self.db, listing, r.page_size, &r.page_token)
+                .await?;
         Ok(Response::new(pb::ListCommitmentStatusChangesResponse {
-            status_changes: page.rows.iter().map(StatusChangeRow::to_proto).collect(),
-            next_page_token: aip::next_token(page.next_after, &query),
+            status_changes: rows.iter().map(StatusChangeRow::to_proto).collect(),
+            next_page_token,
         }))
     }
 }

@@ -23,8 +23,7 @@ use std::{pin::Pin, time::Duration};
 use symbolon_contracts::customers::v1::{self as pb, incidents_service_server::IncidentsService};
 use symbolon_contracts::supplychain::v1 as spb;
 use symbolon_platform::{
-    Caller, Database, Violations, aip, names, status,
-    table::{self, ListQuery},
+    Caller, Database, Violations, aip, names, status, table,
     time::{self, Clock},
 };
 use timeline::{NewEvent, Wakeup};
@@ -301,24 +300,17 @@ impl IncidentsService for Incidents {
         let n = parse_name("parent", &r.parent, &["customers"])?;
         caller.ensure_customer(n.customer_id, &r.parent)?;
         let query = format!("incidents;{};{}", r.parent, r.filter);
-        let mut v = Violations::new();
-        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = table::list::<IncidentRow>(
-            &self.db,
-            ListQuery {
-                scope: Some(n.customer_id),
-                filter: &r.filter,
-                after,
-                limit,
-                show_deleted: false,
-            },
-        )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let listing = aip::Listing {
+            scope: Some(n.customer_id),
+            filter: &r.filter,
+            query: &query,
+            show_deleted: false,
+        };
+        let (rows, next_page_token) =
+            aip::list_page::<IncidentRow>(&self.db, listing, r.page_size, &r.page_token).await?;
         Ok(Response::new(pb::ListIncidentsResponse {
-            incidents: page.rows.iter().map(IncidentRow::to_proto).collect(),
-            next_page_token: aip::next_token(page.next_after, &query),
+            incidents: rows.iter().map(IncidentRow::to_proto).collect(),
+            next_page_token,
         }))
     }
 
@@ -548,25 +540,18 @@ impl IncidentsService for Incidents {
         let r = req.into_inner();
         let incident = self.incident(&caller, &r.parent).await?;
         let query = format!("fire;{}", r.parent);
-        let mut v = Violations::new();
-        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
         let key = format!("{}/{}", incident.customer_id, incident.id);
-        let page = table::list::<FireRequestRow>(
-            &self.db,
-            ListQuery {
-                scope: Some(&key),
-                filter: "",
-                after,
-                limit,
-                show_deleted: false,
-            },
-        )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let listing = aip::Listing {
+            scope: Some(&key),
+            filter: "",
+            query: &query,
+            show_deleted: false,
+        };
+        let (rows, next_page_token) =
+            aip::list_page::<FireRequestRow>(&self.db, listing, r.page_size, &r.page_token).await?;
         Ok(Response::new(pb::ListFireRequestsResponse {
-            fire_requests: page.rows.iter().map(FireRequestRow::to_proto).collect(),
-            next_page_token: aip::next_token(page.next_after, &query),
+            fire_requests: rows.iter().map(FireRequestRow::to_proto).collect(),
+            next_page_token,
         }))
     }
 

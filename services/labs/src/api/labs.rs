@@ -20,22 +20,13 @@ pub(crate) async fn list_scoped<T: Table>(
     page_size: i32,
     page_token: &str,
 ) -> Result<(Vec<T>, String), Status> {
-    let mut v = Violations::new();
-    let (limit, after) = page(page_size, page_token, query, &mut v);
-    v.into_result()?;
-    let page = store::list::<T>(
-        &api.db,
-        ListQuery {
-            scope: Some(scope),
-            filter: "",
-            after,
-            limit,
-            show_deleted: true,
-        },
-    )
-    .await?
-    .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-    Ok((page.rows, next_token(page.next_after, query)))
+    let listing = symbolon_platform::aip::Listing {
+        scope: Some(scope),
+        filter: "",
+        query,
+        show_deleted: true,
+    };
+    symbolon_platform::aip::list_page::<T>(&api.db, listing, page_size, page_token).await
 }
 
 fn conflict(name: String) -> impl FnOnce(StoreError) -> Status {

@@ -236,6 +236,7 @@ async fn run() {
     let stop = tokio_util::sync::CancellationToken::new();
     // `LABS_BENCH_STREAMS_PER_CONNECTION` (100) watch streams per HTTP/2 connection.
     let per_conn = env("LABS_BENCH_STREAMS_PER_CONNECTION", 100).max(1) as usize;
+    let batch_entries = env("LABS_BENCH_BATCH", 0) as i32;
     let mut channels = Vec::new();
     for _ in 0..watchers.div_ceil(per_conn) {
         channels.push(symbolon_testkit::channel(labs_addr).await);
@@ -260,6 +261,7 @@ async fn run() {
                         pb::WatchLogEntriesRequest {
                             parent: lab.clone(),
                             start_sequence: next,
+                            max_batch_entries: batch_entries,
                         },
                     ))
                     .await
@@ -270,15 +272,24 @@ async fn run() {
                         _ = stop.cancelled() => break 'outer,
                         m = s.message() => m,
                     };
+                    let mut receive = |e: &pb::LogEntry, now: i64| {
+                        let sent = e.create_time.as_ref().and_then(|t| from_timestamp(t).ok());
+                        if let Some(sent) = sent {
+                            let _ = local.record((now - sent).max(1) as u64);
+                        }
+                        delivered.fetch_add(1, Ordering::Relaxed);
+                    };
                     match msg {
                         Ok(Some(pb::WatchLogEntriesResponse {
                             event: Some(Event::Entry(e)),
+                        })) => receive(&e, now_micros()),
+                        Ok(Some(pb::WatchLogEntriesResponse {
+                            event: Some(Event::Entries(b)),
                         })) => {
-                            let sent = e.create_time.as_ref().and_then(|t| from_timestamp(t).ok());
-                            if let Some(sent) = sent {
-                                let _ = local.record((now_micros() - sent).max(1) as u64);
+                            let now = now_micros();
+                            for e in &b.entries {
+                                receive(e, now);
                             }
-                            delivered.fetch_add(1, Ordering::Relaxed);
                         }
                         Ok(Some(pb::WatchLogEntriesResponse {
                             event: Some(Event::FellBehind(f)),

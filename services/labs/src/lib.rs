@@ -4,6 +4,7 @@
 //! - [`store`]: sqlx over PostgreSQL or SQLite; migrations in `migrations/`.
 //! - [`fanout`]: live log delivery to watchers across replicas (PostgreSQL
 //!   LISTEN/NOTIFY, or in-process on SQLite) with bounded buffers.
+//! - [`wire`]: watch events encoded once per batch and shared by every watcher.
 //! - [`chain`]: the log's hash chain, verified on the server and offline.
 //! - [`dsse`]: DSSE envelopes and Ed25519 signatures over canonical release statements;
 //!   used by the server and by the `symbolon` command (which holds the private keys).
@@ -23,6 +24,7 @@ pub mod fanout;
 pub mod startup;
 pub mod store;
 pub mod tools;
+pub mod wire;
 
 pub use startup::{Application, LabsConfig};
 

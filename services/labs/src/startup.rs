@@ -1,9 +1,12 @@
 //! Building and running the service (the zero2prod shape: `Application::build` binds
 //! its own port, so tests start the real thing on port 0).
 
-use crate::{api::Api, customers::Customers, fanout::Fanout};
+use crate::{
+    api::{Api, LabsRoutes},
+    customers::Customers,
+    fanout::Fanout,
+};
 use std::{net::SocketAddr, time::Duration};
-use symbolon_contracts::labs::v1::labs_service_server::LabsServiceServer;
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -98,10 +101,7 @@ impl Application {
             fanout.listen_postgres(url);
         }
         let api = Api::new(db.clone(), clock, customers, fanout, shutdown);
-        server.add_service(LabsServiceServer::with_interceptor(
-            api,
-            server.authenticator(),
-        ));
+        server.add_service(LabsRoutes::new(api, server.authenticator()));
         Ok(Self { server, db })
     }
 

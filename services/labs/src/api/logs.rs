@@ -4,24 +4,24 @@
 use super::{Api, access::*, convert, labs::list_scoped};
 use crate::{
     chain::Verifier,
+    fanout::{Read, Subscription},
     store::{self, AccessRow, LogEntryRow, NewEntry},
+    wire::{self, Batch, Encoded},
 };
-use std::{sync::Arc, time::Duration};
+use futures::{Stream, StreamExt};
+use std::{pin::Pin, sync::Arc, time::Duration};
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
 use symbolon_platform::{
     Caller, Violations,
     aip::{next_token, page, request_key, text},
     paging, status,
 };
-use tokio::sync::{broadcast::error::RecvError, mpsc};
 use tonic::{Status, Streaming};
 
 /// Most entries in one append.
 pub(crate) const MAX_BATCH: usize = 1000;
 /// Entries read per database query while replaying.
 const REPLAY_PAGE: i64 = 500;
-/// Messages buffered per watcher between its task and the connection.
-const WATCHER_BUFFER: usize = 64;
 /// How often a live watcher's membership is checked again.
 const RECHECK: Duration = Duration::from_secs(5);
 
@@ -133,11 +133,12 @@ pub(crate) async fn stream_log_entries(
     Ok(out)
 }
 
-type Tx = mpsc::Sender<Result<pb::WatchLogEntriesResponse, Status>>;
+/// A stream of encoded watch events (see [`crate::wire`]).
+pub(crate) type WatchStream = Pin<Box<dyn Stream<Item = Result<Encoded, Status>> + Send>>;
 
-/// A stream of watch events.
-pub(crate) type WatchStream =
-    tokio_stream::wrappers::ReceiverStream<Result<pb::WatchLogEntriesResponse, Status>>;
+/// The same events as protobuf messages.
+pub(crate) type DecodedWatchStream =
+    Pin<Box<dyn Stream<Item = Result<pb::WatchLogEntriesResponse, Status>> + Send>>;
 
 pub(crate) async fn watch_log_entries(
     api: &Api,
@@ -145,12 +146,14 @@ pub(crate) async fn watch_log_entries(
     r: pb::WatchLogEntriesRequest,
 ) -> Result<WatchStream, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
+    let mut v = Violations::new();
     if r.start_sequence < 0 {
-        return Err(status::invalid_argument(
-            "start_sequence",
-            "must not be negative",
-        ));
+        v.add("start_sequence", "must not be negative");
     }
+    if r.max_batch_entries < 0 {
+        v.add("max_batch_entries", "must not be negative");
+    }
+    v.into_result()?;
     let a = open(&api.db, c, ids[0]).await?;
     let next = if r.start_sequence == 0 {
         a.lab.last_seq + 1
@@ -164,129 +167,199 @@ pub(crate) async fn watch_log_entries(
         format!("from sequence {next}"),
     )
     .await?;
-    let (tx, rx) = mpsc::channel(WATCHER_BUFFER);
-    let api = api.clone();
-    let caller = c.clone();
-    let lab_id = a.id().to_string();
-    tokio::spawn(async move {
-        let mut w = Watcher {
-            api,
-            caller,
-            lab_id,
-            tx,
+    let w = Watcher {
+        api: api.clone(),
+        caller: c.clone(),
+        lab_id: a.id().to_string(),
+        pos: Position {
             next,
-        };
-        if let Err(s) = w.run().await {
-            let _ = w.tx.send(Err(s)).await;
-        }
-    });
-    Ok(WatchStream::new(rx))
+            max_batch_entries: usize::try_from(r.max_batch_entries)
+                .unwrap_or(0)
+                .min(wire::MAX_BATCH_ENTRIES),
+        },
+        phase: Phase::Replay(None),
+    };
+    // Each step yields every event available at once; tonic encodes ready events into
+    // one buffer, so a burst of entries leaves as one DATA frame.
+    Ok(Box::pin(
+        futures::stream::unfold(w, |mut w| async move {
+            let events = w.step().await?;
+            Some((futures::stream::iter(events), w))
+        })
+        .flatten(),
+    ))
 }
 
+/// Where a watcher is.
+enum Phase {
+    /// Replaying stored entries; subscribed once the replay has caught up once (then
+    /// one more pass covers entries committed between the replay and the subscription).
+    Replay(Option<Subscription>),
+    /// Following the lab's hub.
+    Follow(Subscription, tokio::time::Interval),
+    /// The stream has ended.
+    Done,
+}
+
+/// One watcher: a state machine polled by its stream (no task of its own, so a
+/// published batch wakes each watcher once, directly).
 struct Watcher {
     api: Api,
     caller: Arc<Caller>,
     lab_id: String,
-    tx: Tx,
-    next: i64,
+    pos: Position,
+    phase: Phase,
 }
 
-/// Why a watcher stopped without an error.
-enum Stop {
-    /// The client went away or the server is shutting down.
-    Gone,
+/// What a watcher has delivered, and how it delivers.
+struct Position {
+    /// The next sequence to deliver.
+    next: i64,
+    /// 0: one `entry` event per entry; else at most this many per `entries` event.
+    max_batch_entries: usize,
+}
+
+type Events = Vec<Result<Encoded, Status>>;
+
+fn shutting_down(next: i64) -> Status {
+    status::unavailable(format!(
+        "the server is shutting down; resume from sequence {next}"
+    ))
+}
+
+impl Position {
+    /// Encodes entries read from the store (in sequence order, from `self.next` on)
+    /// and moves past them. Runs of consecutive entries are encoded together; a hole
+    /// in the store (entries removed behind the service's back, which `VerifyLog`
+    /// reports) is skipped rather than waited for.
+    fn stored(&mut self, rows: &[LogEntryRow], out: &mut Events) {
+        let mut i = 0;
+        while i < rows.len() {
+            let mut j = i + 1;
+            while j < rows.len() && rows[j].seq == rows[j - 1].seq + 1 {
+                j += 1;
+            }
+            if rows[j - 1].seq >= self.next {
+                let batch = Batch::encode(&rows[i..j]);
+                self.next = self.next.max(batch.first());
+                self.shared(&batch, out);
+            }
+            i = j;
+        }
+    }
+
+    /// The events for `batch`'s entries from `self.next` on.
+    fn shared(&mut self, batch: &Batch, out: &mut Events) {
+        if batch.last() < self.next || batch.first() > self.next {
+            return;
+        }
+        batch.events(self.next, self.max_batch_entries, |e| out.push(Ok(e)));
+        self.next = batch.last() + 1;
+    }
 }
 
 impl Watcher {
-    /// Sends one event; `Err(Gone)` when the client left or the server stops.
-    async fn send(&self, event: pb::watch_log_entries_response::Event) -> Result<(), Stop> {
-        let msg = Ok(pb::WatchLogEntriesResponse { event: Some(event) });
-        tokio::select! {
-            r = self.tx.send(msg) => r.map_err(|_| Stop::Gone),
-            _ = self.api.shutdown.cancelled() => Err(Stop::Gone),
-        }
-    }
-
-    /// Sends entries from `self.next` up to `to` (inclusive; all when `None`) from the
-    /// database, in order.
-    async fn replay(&mut self, to: Option<i64>) -> Result<Result<(), Stop>, Status> {
-        loop {
-            let rows =
-                store::log_range(&self.api.db, &self.lab_id, self.next, to, REPLAY_PAGE).await?;
-            let done = (rows.len() as i64) < REPLAY_PAGE;
-            for row in &rows {
-                if let Err(stop) = self
-                    .send(pb::watch_log_entries_response::Event::Entry(
-                        convert::log_entry(row),
-                    ))
-                    .await
-                {
-                    return Ok(Err(stop));
-                }
-                self.next = row.seq + 1;
+    /// The next events to send; `None` once the stream has ended.
+    async fn step(&mut self) -> Option<Events> {
+        match self.try_step().await {
+            Ok(Some(events)) => Some(events),
+            Ok(None) => {
+                self.phase = Phase::Done;
+                None
             }
-            if done {
-                return Ok(Ok(()));
+            Err(status) => {
+                self.phase = Phase::Done;
+                Some(vec![Err(status)])
             }
         }
     }
 
-    async fn run(&mut self) -> Result<(), Status> {
-        // 1. Replay what is stored.
-        if self.replay(None).await?.is_err() {
-            return Ok(());
-        }
-        // 2. Follow: subscribe, then catch up once more to cover entries committed
-        //    between the replay's last read and the subscription.
-        let mut rx = self.api.fanout.subscribe(&self.lab_id);
-        if self.replay(None).await?.is_err() {
-            return Ok(());
-        }
-        let mut recheck = tokio::time::interval(RECHECK);
-        recheck.tick().await;
+    async fn try_step(&mut self) -> Result<Option<Events>, Status> {
+        let mut out = Events::new();
         loop {
-            tokio::select! {
-                _ = self.api.shutdown.cancelled() => {
-                    return Err(status::unavailable(format!(
-                        "the server is shutting down; resume from sequence {}", self.next
-                    )));
-                }
-                _ = recheck.tick() => {
-                    // Membership may have been revoked: the lab then no longer exists
-                    // for this caller.
-                    open(&self.api.db, &self.caller, &self.lab_id).await?;
-                }
-                r = rx.recv() => match r {
-                    Ok(entry) => {
-                        if entry.seq < self.next {
-                            continue;
-                        }
-                        if entry.seq > self.next {
-                            // A gap (the hub got ahead of us): fill it from the store.
-                            if self.replay(Some(entry.seq)).await?.is_err() {
-                                return Ok(());
+            match &mut self.phase {
+                Phase::Done => return Ok(None),
+                Phase::Replay(_) => {
+                    let rows = tokio::select! {
+                        _ = self.api.shutdown.cancelled() => return Err(shutting_down(self.pos.next)),
+                        r = store::log_range(&self.api.db, &self.lab_id, self.pos.next, None, REPLAY_PAGE) => r?,
+                    };
+                    let more = rows.len() as i64 == REPLAY_PAGE;
+                    self.pos.stored(&rows, &mut out);
+                    if !more {
+                        // Caught up: subscribe (then replay once more), or follow.
+                        self.phase = match std::mem::replace(&mut self.phase, Phase::Done) {
+                            Phase::Replay(Some(sub)) => {
+                                let mut recheck = tokio::time::interval(RECHECK);
+                                recheck.reset();
+                                Phase::Follow(sub, recheck)
                             }
-                            continue;
-                        }
-                        if self.send(pb::watch_log_entries_response::Event::Entry(
-                            convert::log_entry(&entry),
-                        )).await.is_err() {
-                            return Ok(());
-                        }
-                        self.next = entry.seq + 1;
+                            _ => Phase::Replay(Some(self.api.fanout.subscribe(&self.lab_id))),
+                        };
                     }
-                    Err(RecvError::Lagged(_)) => {
-                        // Too slow to keep up: tell the watcher where to resume and end
-                        // the stream, rather than buffer without bound.
-                        let _ = self.send(pb::watch_log_entries_response::Event::FellBehind(
-                            pb::FellBehind { resume_sequence: self.next },
-                        )).await;
-                        return Ok(());
+                    if !out.is_empty() {
+                        return Ok(Some(out));
                     }
-                    Err(RecvError::Closed) => {
-                        return Err(status::unavailable(format!(
-                            "the server is shutting down; resume from sequence {}", self.next
-                        )));
+                }
+                Phase::Follow(sub, recheck) => {
+                    if sub.head() >= self.pos.next {
+                        match sub.read(self.pos.next) {
+                            Read::Entries(batches) => {
+                                for b in &batches {
+                                    self.pos.shared(b, &mut out);
+                                }
+                                if !out.is_empty() {
+                                    return Ok(Some(out));
+                                }
+                            }
+                            Read::Missing { to } => {
+                                // Not in the ring: read it from the store.
+                                let rows = store::log_range(
+                                    &self.api.db,
+                                    &self.lab_id,
+                                    self.pos.next,
+                                    Some(to),
+                                    REPLAY_PAGE,
+                                )
+                                .await?;
+                                self.pos.stored(&rows, &mut out);
+                                if !out.is_empty() {
+                                    return Ok(Some(out));
+                                }
+                                tracing::warn!(
+                                    lab = %self.lab_id,
+                                    "log entries {}..={to} are missing from the store; skipped",
+                                    self.pos.next
+                                );
+                                self.pos.next = to + 1;
+                                continue;
+                            }
+                            Read::FellBehind => {
+                                // Too slow to keep up: tell the watcher where to resume
+                                // and end the stream, rather than buffer without bound.
+                                self.phase = Phase::Done;
+                                return Ok(Some(vec![Ok(Encoded::message(
+                                    &pb::WatchLogEntriesResponse {
+                                        event: Some(
+                                            pb::watch_log_entries_response::Event::FellBehind(
+                                                pb::FellBehind {
+                                                    resume_sequence: self.pos.next,
+                                                },
+                                            ),
+                                        ),
+                                    },
+                                ))]));
+                            }
+                        }
+                    }
+                    tokio::select! {
+                        _ = self.api.shutdown.cancelled() => return Err(shutting_down(self.pos.next)),
+                        _ = recheck.tick() => {
+                            // Membership may have been revoked: the lab then no longer
+                            // exists for this caller.
+                            open(&self.api.db, &self.caller, &self.lab_id).await?;
+                        }
+                        _ = sub.changed() => {}
                     }
                 }
             }

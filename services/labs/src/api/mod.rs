@@ -3,14 +3,18 @@
 //! only; NOT_FOUND for everyone else), and the store is called.
 
 mod access;
-mod convert;
+pub(crate) mod convert;
 mod labs;
 mod logs;
 mod proposals;
 mod releases;
+mod route;
 mod tests;
 
+pub use route::LabsRoutes;
+
 use crate::{customers::Customers, fanout::Fanout};
+use futures::StreamExt;
 use symbolon_contracts::labs::v1::{self as pb, labs_service_server::LabsService};
 use symbolon_platform::{Caller, Database, time::Clock};
 use tokio_util::sync::CancellationToken;
@@ -50,7 +54,7 @@ type R<T> = Result<Response<T>, Status>;
 
 #[tonic::async_trait]
 impl LabsService for Api {
-    type WatchLogEntriesStream = logs::WatchStream;
+    type WatchLogEntriesStream = logs::DecodedWatchStream;
 
     async fn create_lab(&self, req: Request<pb::CreateLabRequest>) -> R<pb::Lab> {
         let c = Caller::of(&req)?;
@@ -345,9 +349,10 @@ impl LabsService for Api {
         &self,
         req: Request<pb::WatchLogEntriesRequest>,
     ) -> R<Self::WatchLogEntriesStream> {
+        // Served by [`LabsRoutes`] with events encoded once for all watchers; this is
+        // the same stream, decoded, for whoever serves `Api` with the generated server.
         let c = Caller::of(&req)?;
-        Ok(Response::new(
-            logs::watch_log_entries(self, &c, req.into_inner()).await?,
-        ))
+        let events = logs::watch_log_entries(self, &c, req.into_inner()).await?;
+        Ok(Response::new(Box::pin(events.map(|e| e?.decode()))))
     }
 }

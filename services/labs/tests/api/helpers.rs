@@ -338,6 +338,32 @@ pub async fn next_event(
         .and_then(|m| m.event)
 }
 
+/// Receives `n` entries in `entries` events of at most `max` entries each and returns
+/// their sequence numbers and the number of events.
+pub async fn take_batched(
+    s: &mut tonic::Streaming<pb::WatchLogEntriesResponse>,
+    n: usize,
+    max: usize,
+) -> (Vec<i64>, usize) {
+    let mut out = Vec::new();
+    let mut events = 0;
+    while out.len() < n {
+        match next_event(s).await {
+            Some(pb::watch_log_entries_response::Event::Entries(b)) => {
+                assert!(
+                    !b.entries.is_empty() && b.entries.len() <= max,
+                    "a batch of {} entries (max {max})",
+                    b.entries.len()
+                );
+                out.extend(b.entries.iter().map(|e| e.sequence));
+                events += 1;
+            }
+            other => panic!("expected a batch of entries, got {other:?}"),
+        }
+    }
+    (out, events)
+}
+
 /// Receives `n` entries and returns their sequence numbers.
 pub async fn take_entries(
     s: &mut tonic::Streaming<pb::WatchLogEntriesResponse>,

@@ -9,12 +9,22 @@ use symbolon_testkit::{Backend, authed, both_backends};
 use tonic::Code;
 
 async fn watch(w: &World, token: &str, from: i64) -> tonic::Streaming<pb::WatchLogEntriesResponse> {
+    watch_batched(w, token, from, 0).await
+}
+
+async fn watch_batched(
+    w: &World,
+    token: &str,
+    from: i64,
+    max_batch_entries: i32,
+) -> tonic::Streaming<pb::WatchLogEntriesResponse> {
     w.client()
         .watch_log_entries(authed(
             token,
             pb::WatchLogEntriesRequest {
                 parent: LAB.into(),
                 start_sequence: from,
+                max_batch_entries,
             },
         ))
         .await
@@ -70,7 +80,9 @@ async fn a_slow_watcher_does_not_block_appends_and_is_told_to_resume(backend: Ba
     // A ring of 32 entries per lab.
     let w = world_with(backend, 32).await;
     let eng = w.eng();
-    let mut slow = watch(&w, &w.ceng(), 1).await;
+    // Two stalled watchers: one entry per event, and batched.
+    let slow = watch(&w, &w.ceng(), 1).await;
+    let slow_batched = watch_batched(&w, &w.ceng(), 1, 50).await;
     let total = 3000;
     let started = Instant::now();
     let mut c = w.client();
@@ -92,20 +104,97 @@ async fn a_slow_watcher_does_not_block_appends_and_is_told_to_resume(backend: Ba
     );
     // The watcher now reads: a contiguous prefix, then "fell behind" with where to
     // resume; resuming delivers the rest, contiguous.
-    let mut seen: Vec<i64> = Vec::new();
-    let resume = loop {
-        match next_event(&mut slow).await {
-            Some(Event::Entry(e)) => seen.push(e.sequence),
-            Some(Event::FellBehind(f)) => break f.resume_sequence,
-            None => panic!("no event"),
-        }
+    for (mut slow, batched) in [(slow, false), (slow_batched, true)] {
+        let mut seen: Vec<i64> = Vec::new();
+        let resume = loop {
+            match next_event(&mut slow).await {
+                Some(Event::Entry(e)) if !batched => seen.push(e.sequence),
+                Some(Event::Entries(b)) if batched => {
+                    assert!(b.entries.len() <= 50);
+                    seen.extend(b.entries.iter().map(|e| e.sequence));
+                }
+                Some(Event::FellBehind(f)) => break f.resume_sequence,
+                other => panic!("unexpected {other:?} (batched: {batched})"),
+            }
+        };
+        assert_eq!(seen, (1..resume).collect::<Vec<_>>());
+        assert!(resume <= total as i64, "the watcher never fell behind");
+        assert!(slow.message().await.unwrap().is_none(), "the stream ends");
+        let rest = (total as i64 - resume + 1) as usize;
+        let rest = if batched {
+            let mut s = watch_batched(&w, &w.ceng(), resume, 50).await;
+            take_batched(&mut s, rest, 50).await.0
+        } else {
+            let mut s = watch(&w, &w.ceng(), resume).await;
+            take_entries(&mut s, rest).await
+        };
+        assert_eq!(rest, (resume..=total as i64).collect::<Vec<_>>());
+    }
+}
+
+async fn batched_watch_delivers_exactly_the_entries_in_order(backend: Backend) {
+    let w = world(backend).await;
+    let eng = w.eng();
+    w.append(&eng, LAB, 1, 10).await;
+    // Replay in events of at most 4 entries.
+    let mut s = watch_batched(&w, &w.ceng(), 1, 4).await;
+    let (got, events) = take_batched(&mut s, 10, 4).await;
+    assert_eq!(got, (1..=10).collect::<Vec<_>>());
+    assert_eq!(events, 3, "4 + 4 + 2");
+    // Live: an append of 25 entries arrives whole, in events of at most 4.
+    w.append(&eng, LAB, 11, 25).await;
+    let (got, _) = take_batched(&mut s, 25, 4).await;
+    assert_eq!(got, (11..=35).collect::<Vec<_>>());
+    // Many small appends at once, each entry exactly once and in order.
+    let appender = {
+        let mut c = w.client();
+        let eng = eng.clone();
+        tokio::spawn(async move {
+            for i in 0..20 {
+                c.append_log_entries(authed(&eng, append_request(LAB, 36 + i, 1)))
+                    .await
+                    .unwrap();
+            }
+        })
     };
-    assert_eq!(seen, (1..resume).collect::<Vec<_>>());
-    assert!(resume <= total as i64, "the watcher never fell behind");
-    assert!(slow.message().await.unwrap().is_none(), "the stream ends");
-    let mut s = watch(&w, &w.ceng(), resume).await;
-    let rest = take_entries(&mut s, (total as i64 - resume + 1) as usize).await;
-    assert_eq!(rest, (resume..=total as i64).collect::<Vec<_>>());
+    let (got, _) = take_batched(&mut s, 20, 4).await;
+    assert_eq!(got, (36..=55).collect::<Vec<_>>());
+    appender.await.unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), s.message())
+            .await
+            .is_err(),
+        "nothing more arrives"
+    );
+    // A reconnect in the middle delivers exactly the missed entries; a watcher without
+    // batching on the same lab still gets one entry per event.
+    drop(s);
+    w.append(&eng, LAB, 56, 5).await;
+    let mut s = watch_batched(&w, &w.ceng(), 50, 1000).await;
+    let mut single = watch(&w, &w.ceng(), 58).await;
+    let (got, _) = take_batched(&mut s, 11, 1000).await;
+    assert_eq!(got, (50..=60).collect::<Vec<_>>());
+    assert_eq!(take_entries(&mut single, 3).await, vec![58, 59, 60]);
+    w.append(&eng, LAB, 61, 2).await;
+    assert_eq!(take_batched(&mut s, 2, 1000).await.0, vec![61, 62]);
+    assert_eq!(take_entries(&mut single, 2).await, vec![61, 62]);
+    // More than 1000 is taken as 1000; negative is invalid.
+    let mut s = watch_batched(&w, &w.ceng(), 1, i32::MAX).await;
+    let (got, events) = take_batched(&mut s, 62, 1000).await;
+    assert_eq!((got, events), ((1..=62).collect::<Vec<_>>(), 1));
+    let err = w
+        .client()
+        .watch_log_entries(authed(
+            &w.ceng(),
+            pb::WatchLogEntriesRequest {
+                parent: LAB.into(),
+                start_sequence: 1,
+                max_batch_entries: -1,
+            },
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
 }
 
 async fn exec(url: &str, sql: &str) {
@@ -276,6 +365,7 @@ async fn a_watcher_removed_from_the_lab_is_cut_off(backend: Backend) {
 both_backends!(
     replay_then_follow_and_resume_without_gaps_or_duplicates,
     a_slow_watcher_does_not_block_appends_and_is_told_to_resume,
+    batched_watch_delivers_exactly_the_entries_in_order,
     tampering_is_detected_online_and_offline,
     appends_are_idempotent_and_customer_reads_are_audited,
     a_watcher_removed_from_the_lab_is_cut_off

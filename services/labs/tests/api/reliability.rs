@@ -85,19 +85,27 @@ async fn customers_down_is_unavailable_fast_and_writes_nothing(backend: Backend)
 async fn two_replicas_append_gap_free_and_deliver_live_across(backend: Backend) {
     let w = world(backend).await;
     let other = w.replica(&w.customers_url, 4096).await;
-    // A watcher on replica B sees what is appended on replica A, live.
-    let mut s = other
-        .clone()
-        .watch_log_entries(authed(
-            &w.ceng(),
-            pb::WatchLogEntriesRequest {
-                parent: LAB.into(),
-                start_sequence: 1,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    // Watchers on replica B see what is appended on replica A, live: one entry per
+    // event, and batched.
+    let watch = |max_batch_entries| {
+        let mut c = other.clone();
+        let token = w.ceng();
+        async move {
+            c.watch_log_entries(authed(
+                &token,
+                pb::WatchLogEntriesRequest {
+                    parent: LAB.into(),
+                    start_sequence: 1,
+                    max_batch_entries,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+        }
+    };
+    let mut s = watch(0).await;
+    let mut batched = watch(64).await;
     // Both replicas append at once.
     let mut tasks = Vec::new();
     for client in [w.client(), other.clone(), w.client(), other.clone()] {
@@ -115,6 +123,8 @@ async fn two_replicas_append_gap_free_and_deliver_live_across(backend: Backend) 
         t.await.unwrap();
     }
     let got = take_entries(&mut s, 400).await;
+    assert_eq!(got, (1..=400).collect::<Vec<_>>());
+    let (got, _) = take_batched(&mut batched, 400, 64).await;
     assert_eq!(got, (1..=400).collect::<Vec<_>>());
     let v = w
         .client()

@@ -311,7 +311,8 @@ fn attempts(c: &Client, t: &str) -> Vec<(&'static str, BoxFut)> {
                 watch_log_entries,
                 pb::WatchLogEntriesRequest {
                     parent: l.clone(),
-                    start_sequence: 1
+                    start_sequence: 1,
+                    ..Default::default()
                 }
             ),
         ),

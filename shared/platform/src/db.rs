@@ -6,9 +6,9 @@
 //! Its rules shape the schema: placeholders are always `$N`, times are BIGINT
 //! microseconds, ids are TEXT.
 
-use crate::status::StoreError;
+use crate::{pool::Pool, status::StoreError};
 use sqlx::{
-    AnyPool, Arguments,
+    Arguments,
     any::{AnyArguments, AnyPoolOptions},
     migrate::Migrator,
 };
@@ -36,10 +36,10 @@ pub struct Migrations {
 pub struct Database {
     backend: Backend,
     /// Reads, and on PostgreSQL writes too.
-    pool: AnyPool,
+    pool: Pool,
     /// Writes. On SQLite a single connection, so writers queue instead of failing with
     /// SQLITE_BUSY; on PostgreSQL the same pool as reads.
-    writer: AnyPool,
+    writer: Pool,
 }
 
 impl Database {
@@ -59,32 +59,35 @@ impl Database {
         if backend == Backend::Sqlite {
             create_sqlite_parent_dir(url);
         }
+        // A dead database must answer UNAVAILABLE quickly, never hang a call.
+        const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+        const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
         let options = |max: u32| {
             let o = AnyPoolOptions::new()
                 .max_connections(max)
                 .min_connections(1)
-                // A dead database must answer UNAVAILABLE quickly, never hang a call.
-                .acquire_timeout(Duration::from_secs(3))
-                .idle_timeout(Duration::from_secs(300))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .idle_timeout(IDLE_TIMEOUT)
                 // sqlx pings every connection before handing it out by default: one more
                 // round trip (PostgreSQL) or worker-thread hop (SQLite) on every query's
-                // critical path. sqlx already pings each connection when it goes back to
-                // the pool, closing broken ones there; a connection that dies while idle
-                // fails its next query, which surfaces as UNAVAILABLE and is closed.
+                // critical path. A connection that dies while idle fails its next query,
+                // which surfaces as UNAVAILABLE, and sqlx's ping then closes it (see
+                // `pool`).
                 .test_before_acquire(false);
             match backend {
                 Backend::Sqlite => o.after_connect(sqlite_pragmas),
                 Backend::Postgres => o,
             }
         };
+        let wrap = |p| Pool::new(p, ACQUIRE_TIMEOUT, IDLE_TIMEOUT);
         let (pool, writer) = match backend {
             Backend::Postgres => {
-                let pool = options(32).connect(url).await?;
+                let pool = wrap(options(32).connect(url).await?);
                 (pool.clone(), pool)
             }
             Backend::Sqlite => {
-                let writer = options(1).connect(url).await?;
-                let pool = options(8).connect(url).await?;
+                let writer = wrap(options(1).connect(url).await?);
+                let pool = wrap(options(8).connect(url).await?);
                 (pool, writer)
             }
         };
@@ -94,7 +97,7 @@ impl Database {
         };
         // On PostgreSQL the migrator takes an advisory lock, so replicas starting at
         // once apply each migration exactly once.
-        migrator.run(&writer).await?;
+        migrator.run(writer.sqlx()).await?;
         Ok(Self {
             backend,
             pool,
@@ -108,12 +111,12 @@ impl Database {
     }
 
     /// The pool for reads.
-    pub fn reader(&self) -> &AnyPool {
+    pub fn reader(&self) -> &Pool {
         &self.pool
     }
 
     /// The pool for writes.
-    pub fn writer(&self) -> &AnyPool {
+    pub fn writer(&self) -> &Pool {
         &self.writer
     }
 

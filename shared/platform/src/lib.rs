@@ -19,6 +19,7 @@ pub mod filter;
 pub mod metrics;
 pub mod names;
 pub mod paging;
+pub mod pool;
 pub mod server;
 pub mod status;
 pub mod table;

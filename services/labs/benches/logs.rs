@@ -32,7 +32,7 @@ use std::{
     net::SocketAddr,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicI64, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
 };
@@ -87,6 +87,39 @@ fn cpu_secs(pid: &str) -> f64 {
             Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
         })
         .map_or(0.0, |ticks| ticks / 100.0)
+}
+
+/// CPU seconds of every PostgreSQL server process so far.
+fn postgres_cpu_secs() -> f64 {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return 0.0;
+    };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().map(str::to_string))
+        .filter(|pid| pid.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "postgres")
+        })
+        .map(|pid| cpu_secs(&pid))
+        .sum()
+}
+
+/// Busy CPU seconds of the whole machine so far (`/proc/stat`: all but idle and
+/// iowait).
+fn machine_busy_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let f: Vec<f64> = stat
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    let idle = f.get(3).copied().unwrap_or(0.0) + f.get(4).copied().unwrap_or(0.0);
+    (f.iter().sum::<f64>() - idle) / 100.0
 }
 
 fn now_micros() -> i64 {
@@ -243,12 +276,73 @@ impl Watched for LeanResponse {
 }
 
 /// What the watchers of one round counted.
-#[derive(Default)]
 struct Counts {
     delivered: AtomicU64,
     fell_behind: AtomicU64,
     /// Entries out of order, repeated or skipped.
     errors: AtomicU64,
+    /// When the appender got the acknowledgement of each sequence number (µs; 0: not
+    /// yet).
+    acks: Vec<AtomicI64>,
+    /// Worst latency from acknowledgement (µs) per second of the round.
+    timeline: Vec<AtomicU64>,
+    /// Start of the round (µs).
+    start: i64,
+}
+
+impl Counts {
+    fn new(entries: usize, secs: usize) -> Self {
+        Self {
+            delivered: AtomicU64::new(0),
+            fell_behind: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            acks: (0..entries).map(|_| AtomicI64::new(0)).collect(),
+            timeline: (0..secs).map(|_| AtomicU64::new(0)).collect(),
+            start: now_micros(),
+        }
+    }
+
+    fn acknowledged(&self, seq: i64, at: i64) {
+        if let Some(a) = usize::try_from(seq).ok().and_then(|s| self.acks.get(s)) {
+            a.store(at, Ordering::Relaxed);
+        }
+    }
+
+    /// Latency from the acknowledgement of `seq` to `now` (1 µs when it arrived before
+    /// the appender saw the acknowledgement).
+    fn since_ack(&self, seq: i64, now: i64) -> Option<u64> {
+        let ack = self
+            .acks
+            .get(usize::try_from(seq).ok()?)?
+            .load(Ordering::Relaxed);
+        let latency = if ack == 0 {
+            1
+        } else {
+            (now - ack).max(1) as u64
+        };
+        let second = usize::try_from((now - self.start) / 1_000_000).ok()?;
+        if let Some(t) = self.timeline.get(second) {
+            t.fetch_max(latency, Ordering::Relaxed);
+        }
+        Some(latency)
+    }
+}
+
+/// Latencies seen by one watcher: from the entry's create time (taken by the service
+/// before the append commits) and from the append's acknowledgement.
+struct Latencies {
+    from_create: Histogram<u64>,
+    from_ack: Histogram<u64>,
+}
+
+impl Latencies {
+    fn new() -> Self {
+        let h = || Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+        Self {
+            from_create: h(),
+            from_ack: h(),
+        }
+    }
 }
 
 /// One watcher: from the lab's next entry on, reconnecting where told after falling
@@ -260,8 +354,8 @@ async fn watcher<T: Watched>(
     batch_entries: i32,
     counts: Arc<Counts>,
     stop: tokio_util::sync::CancellationToken,
-) -> Histogram<u64> {
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+) -> Latencies {
+    let mut hist = Latencies::new();
     // 0: from the next entry appended; then exactly the one after the last received.
     let mut next = 0;
     'outer: loop {
@@ -301,7 +395,10 @@ async fn watcher<T: Watched>(
                 }
                 next = seq + 1;
                 if let Some(sent) = sent {
-                    let _ = hist.record((now - sent).max(1) as u64);
+                    let _ = hist.from_create.record((now - sent).max(1) as u64);
+                }
+                if let Some(l) = counts.since_ack(seq, now) {
+                    let _ = hist.from_ack.record(l);
                 }
                 n += 1;
             });
@@ -548,7 +645,10 @@ async fn run() {
     for (round, batch_entries) in modes.into_iter().enumerate() {
         let fan_lab = lab(format!("fanout{round}")).await;
         let rss_before = status_mib(&pid, "VmRSS:");
-        let counts = Arc::new(Counts::default());
+        let counts = Arc::new(Counts::new(
+            (rate * (secs + 5)) as usize + 10_000,
+            secs as usize + 10,
+        ));
         let stop = tokio_util::sync::CancellationToken::new();
         let mut channels = Vec::new();
         for _ in 0..watchers.div_ceil(per_conn) {
@@ -580,6 +680,9 @@ async fn run() {
         // Append `rate` entries per second in batches of rate/100 every 10 ms.
         let per_tick = (rate / 100).max(1) as usize;
         let cpu_start = cpu_secs(&pid);
+        let bench_cpu_start = cpu_secs("self");
+        let pg_cpu_start = postgres_cpu_secs();
+        let machine_start = machine_busy_secs();
         let started = Instant::now();
         let mut tick = tokio::time::interval(Duration::from_millis(10));
         let appended = Arc::new(AtomicU64::new(0));
@@ -590,14 +693,23 @@ async fn run() {
             tick.tick().await;
             // Appends are issued at the rate regardless of how long each takes (they
             // queue on the lab's counter row and commit in order).
-            let (mut c, eng, lab, appended) =
-                (c.clone(), eng.clone(), fan_lab.clone(), appended.clone());
+            let (mut c, eng, lab, appended, counts) = (
+                c.clone(),
+                eng.clone(),
+                fan_lab.clone(),
+                appended.clone(),
+                counts.clone(),
+            );
             pending.push(tokio::spawn(async move {
                 match c
                     .append_log_entries(authed(&eng, batch(&lab, per_tick)))
                     .await
                 {
-                    Ok(_) => {
+                    Ok(r) => {
+                        let now = now_micros();
+                        for e in &r.get_ref().entries {
+                            counts.acknowledged(e.sequence, now);
+                        }
                         appended.fetch_add(per_tick as u64, Ordering::Relaxed);
                     }
                     Err(s) => eprintln!("append failed: {:?} {}", s.code(), s.message()),
@@ -614,15 +726,20 @@ async fn run() {
         let appended = appended.load(Ordering::Relaxed);
         let append_secs = started.elapsed().as_secs_f64();
         let cpu = cpu_secs(&pid) - cpu_start;
+        let bench_cpu = cpu_secs("self") - bench_cpu_start;
+        let pg_cpu = postgres_cpu_secs() - pg_cpu_start;
+        let busy = machine_busy_secs() - machine_start;
         // Drain.
         tokio::time::sleep(Duration::from_secs(2)).await;
         stop.cancel();
-        let mut h = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).unwrap();
+        let mut all = Latencies::new();
         for t in tasks {
             if let Ok(local) = t.await {
-                h.add(&local).unwrap();
+                all.from_create.add(&local.from_create).unwrap();
+                all.from_ack.add(&local.from_ack).unwrap();
             }
         }
+        let h = &all.from_ack;
         let delivered = counts.delivered.load(Ordering::Relaxed);
         let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
         let mode = if batch_entries > 0 {
@@ -638,13 +755,32 @@ async fn run() {
             delivered as f64 / (append_secs + 2.0),
         );
         println!(
-            "fan-out [{mode}] delivery latency: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms (target p99 <= 50 ms)",
+            "fan-out [{mode}] delivery latency from append acknowledgement to receipt: p50 {:.1} ms, p90 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms (target p99 <= 50 ms)",
             ms(0.5),
             ms(0.9),
             ms(0.99),
             ms(0.999),
             h.max() as f64 / 1000.0
         );
+        let c = &all.from_create;
+        let cms = |q: f64| c.value_at_quantile(q) as f64 / 1000.0;
+        println!(
+            "fan-out [{mode}] latency from the entry's create time (before its append commits) to receipt: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            cms(0.5),
+            cms(0.99),
+            c.max() as f64 / 1000.0
+        );
+        if env("LABS_BENCH_TIMELINE", 0) == 1 {
+            let worst: Vec<String> = counts
+                .timeline
+                .iter()
+                .map(|t| format!("{:.0}", t.load(Ordering::Relaxed) as f64 / 1000.0))
+                .collect();
+            println!(
+                "fan-out [{mode}] worst latency from acknowledgement per second (ms): {}",
+                worst.join(" ")
+            );
+        }
         println!(
             "fan-out [{mode}] watchers told they fell behind: {}; delivery errors (gaps, duplicates, disorder): {}",
             counts.fell_behind.load(Ordering::Relaxed),
@@ -659,6 +795,23 @@ async fn run() {
             "fan-out [{mode}] memory ({whose}): {rss_before:.0} MiB before watchers, {rss_watching:.0} MiB with {watchers} idle watchers, {peak:.0} MiB peak while appending; {} CPU while appending: {:.0} % of one core",
             if in_process { "process" } else { "service" },
             100.0 * cpu / append_secs
+        );
+        let others = busy - bench_cpu - pg_cpu - if in_process { 0.0 } else { cpu };
+        println!(
+            "fan-out [{mode}] CPU while appending, in % of one core: {} {:.0}, PostgreSQL {:.0}, anything else on the machine {:.0}{}",
+            if in_process {
+                "this process (services, clients, appender)"
+            } else {
+                "this benchmark process (clients, appender, customers)"
+            },
+            100.0 * bench_cpu / append_secs,
+            100.0 * pg_cpu / append_secs,
+            100.0 * others.max(0.0) / append_secs,
+            if others / append_secs > 0.15 {
+                " (other work disturbed this round: run it again on a quiet machine)"
+            } else {
+                ""
+            },
         );
     }
     // Stop the services before their databases are dropped.

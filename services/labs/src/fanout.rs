@@ -9,9 +9,9 @@
 //! delays delivery.
 //!
 //! Cost: every publication wakes every watcher of the lab, so a hub publishes at most
-//! one batch per [`COALESCE`] (a burst of appends becomes one batch), and a watcher
+//! one batch per coalescing interval (a burst of appends becomes one batch), and a watcher
 //! takes everything new at once. 1,000 appends/s to a lab with 1,000 watchers are then
-//! at most ~200 wake-ups per watcher per second, not 1,000.
+//! at most ~100 wake-ups per watcher per second (10 ms by default), not 1,000.
 //!
 //! Backpressure: appends never wait for watchers (they only wake the hub), and the ring
 //! is bounded (in entries and in bytes). A watcher whose next entry has left the ring
@@ -37,9 +37,6 @@ use tokio_util::sync::CancellationToken;
 const SAFETY_POLL: Duration = Duration::from_secs(2);
 /// Entries read per query by a hub.
 const READ_BATCH: i64 = 500;
-/// A hub reads (and publishes) at most once per this interval: appends that arrive
-/// meanwhile are published together.
-pub const COALESCE: Duration = Duration::from_millis(4);
 /// A ring never holds more encoded bytes than this (besides its newest batch).
 const MAX_RING_BYTES: usize = 64 << 20;
 
@@ -146,6 +143,9 @@ struct Inner {
     hubs: Mutex<HashMap<String, Arc<Hub>>>,
     shutdown: CancellationToken,
     capacity: usize,
+    /// A hub reads (and publishes) at most once per this interval: appends that arrive
+    /// meanwhile are published together.
+    coalesce: Duration,
 }
 
 impl Inner {
@@ -164,14 +164,21 @@ pub struct Fanout {
 }
 
 impl Fanout {
-    /// Hubs over `db` with rings of `capacity` entries, stopping on `shutdown`.
-    pub fn new(db: Database, shutdown: CancellationToken, capacity: usize) -> Self {
+    /// Hubs over `db` with rings of `capacity` entries, publishing at most once per
+    /// `coalesce`, stopping on `shutdown`.
+    pub fn new(
+        db: Database,
+        shutdown: CancellationToken,
+        capacity: usize,
+        coalesce: Duration,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
                 hubs: Mutex::default(),
                 shutdown,
                 capacity: capacity.max(16),
+                coalesce,
             }),
         }
     }
@@ -297,11 +304,11 @@ async fn run_hub(inner: Arc<Inner>, lab_id: String, hub: Arc<Hub>) {
             _ = hub.wake.notified() => {}
             _ = tokio::time::sleep(SAFETY_POLL) => {}
         }
-        // Coalesce: appends that arrive within `COALESCE` of the last read are read
+        // Coalesce: appends that arrive within `coalesce` of the last read are read
         // together (the wake-up permit they leave is picked up below).
         tokio::select! {
             _ = inner.shutdown.cancelled() => break,
-            _ = tokio::time::sleep_until(read_at + COALESCE) => {}
+            _ = tokio::time::sleep_until(read_at + inner.coalesce) => {}
         }
         read_at = Instant::now();
         last = read_new(&inner, &lab_id, &hub, last).await;

@@ -40,6 +40,8 @@ pub struct Database {
     /// Writes. On SQLite a single connection, so writers queue instead of failing with
     /// SQLITE_BUSY; on PostgreSQL the same pool as reads.
     writer: Pool,
+    /// Where the pools connect, for [`Database::with_own_readers`].
+    url: String,
 }
 
 impl Database {
@@ -59,27 +61,7 @@ impl Database {
         if backend == Backend::Sqlite {
             create_sqlite_parent_dir(url);
         }
-        // A dead database must answer UNAVAILABLE quickly, never hang a call.
-        const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
-        const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
-        let options = |max: u32| {
-            let o = AnyPoolOptions::new()
-                .max_connections(max)
-                .min_connections(1)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
-                .idle_timeout(IDLE_TIMEOUT)
-                // sqlx pings every connection before handing it out by default: one more
-                // round trip (PostgreSQL) or worker-thread hop (SQLite) on every query's
-                // critical path. A connection that dies while idle fails its next query,
-                // which surfaces as UNAVAILABLE, and sqlx's ping then closes it (see
-                // `pool`).
-                .test_before_acquire(false);
-            match backend {
-                Backend::Sqlite => o.after_connect(sqlite_pragmas),
-                Backend::Postgres => o,
-            }
-        };
-        let wrap = |p| Pool::new(p, ACQUIRE_TIMEOUT, IDLE_TIMEOUT);
+        let options = |max| pool_options(backend, max);
         let (pool, writer) = match backend {
             Backend::Postgres => {
                 let pool = wrap(options(32).connect(url).await?);
@@ -99,6 +81,7 @@ impl Database {
         // once apply each migration exactly once.
         migrator.run(writer.sqlx()).await?;
         Ok(Self {
+            url: url.to_string(),
             backend,
             pool,
             writer,
@@ -120,11 +103,50 @@ impl Database {
         &self.writer
     }
 
+    /// A handle whose reads have `size` PostgreSQL connections of their own (writes
+    /// stay on the shared pool), for readers that must not queue behind a burst of
+    /// writes holding every shared connection — the labs live-log hubs. On SQLite the
+    /// same handle: its reads already have a pool beside the single writer.
+    pub async fn with_own_readers(&self, size: u32) -> Result<Self, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.clone()),
+            Backend::Postgres => Ok(Self {
+                pool: wrap(pool_options(self.backend, size).connect(&self.url).await?),
+                ..self.clone()
+            }),
+        }
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
     }
+}
+
+/// A dead database must answer UNAVAILABLE quickly, never hang a call.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
+
+fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+    let o = AnyPoolOptions::new()
+        .max_connections(max)
+        .min_connections(1)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .idle_timeout(IDLE_TIMEOUT)
+        // sqlx pings every connection before handing it out by default: one more
+        // round trip (PostgreSQL) or worker-thread hop (SQLite) on every query's
+        // critical path. A connection that dies while idle fails its next query,
+        // which surfaces as UNAVAILABLE, and sqlx's ping then closes it (see `pool`).
+        .test_before_acquire(false);
+    match backend {
+        Backend::Sqlite => o.after_connect(sqlite_pragmas),
+        Backend::Postgres => o,
+    }
+}
+
+fn wrap(sqlx: sqlx::AnyPool) -> Pool {
+    Pool::new(sqlx, ACQUIRE_TIMEOUT, IDLE_TIMEOUT)
 }
 
 /// WAL lets readers run beside the writer; FULL makes every acknowledged commit

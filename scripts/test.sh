@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the suite: unit, integration (real services on loopback, on SQLite
-# and PostgreSQL), end to end with the real grpcurl, and the Kubernetes manifest checks.
+# and PostgreSQL), end to end with the real grpcurl, buf lint of the contracts, and the
+# Kubernetes manifest checks.
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,9 @@ if command -v pg_isready >/dev/null 2>&1; then
     exit 1
   }
 fi
+
+# The contracts follow buf's style guide (before the build: it fails in seconds).
+bash scripts/lint-proto.sh
 
 cargo test --workspace --locked "$@"
 

@@ -51,11 +51,18 @@ struct Inner {
     /// A parked connection unused for this long is handed back to sqlx, which closes
     /// it when idle long enough.
     idle_timeout: Duration,
+    /// A connection that has gone from statement to statement for sqlx's
+    /// `max_lifetime` is handed back to sqlx, which closes it (its age counts from the
+    /// opening, earlier still): sessions are recycled as sqlx alone would.
+    max_lifetime: Option<Duration>,
 }
 
 #[derive(Debug)]
 struct Parked {
     conn: PoolConnection<Any>,
+    /// When it came from sqlx's pool.
+    born: Instant,
+    /// When it was parked.
     since: Instant,
 }
 
@@ -64,13 +71,14 @@ impl Pool {
     pub fn new(sqlx: AnyPool, acquire_timeout: Duration, idle_timeout: Duration) -> Self {
         Self {
             inner: Arc::new(Inner {
-                sqlx,
                 parked: Mutex::default(),
                 parked_one: Notify::new(),
                 waiting: AtomicUsize::new(0),
                 growing: AtomicBool::new(false),
                 acquire_timeout,
                 idle_timeout,
+                max_lifetime: sqlx.options().get_max_lifetime(),
+                sqlx,
             }),
         }
     }
@@ -82,12 +90,12 @@ impl Pool {
 
     /// A connection of its own for the caller; dropping it hands it back to sqlx.
     pub async fn acquire(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
-        self.checkout().await
+        Ok(self.checkout().await?.0)
     }
 
     /// Starts a transaction on a connection of its own.
     pub async fn begin(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
-        let conn = self.checkout().await?;
+        let (conn, _) = self.checkout().await?;
         // What `sqlx::Pool::begin` does with the connection it acquires.
         Transaction::begin(conn, None).await
     }
@@ -102,7 +110,8 @@ impl Pool {
 
     /// Takes a parked connection, or waits for one for at most the acquire timeout
     /// (while `grow` brings one from sqlx's pool).
-    async fn checkout(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
+    /// The connection comes with when it came from sqlx's pool.
+    async fn checkout(&self) -> Result<(PoolConnection<Any>, Instant), sqlx::Error> {
         if let Some(conn) = self.unpark() {
             return Ok(conn);
         }
@@ -142,7 +151,7 @@ impl Pool {
             loop {
                 while pool.inner.waiting.load(Ordering::Acquire) > 0 {
                     match pool.inner.sqlx.acquire().await {
-                        Ok(conn) => pool.park(conn),
+                        Ok(conn) => pool.park(conn, Instant::now()),
                         Err(e) => {
                             // The waiters time out on their own; the next one to wait
                             // tries again.
@@ -164,7 +173,7 @@ impl Pool {
         });
     }
 
-    fn unpark(&self) -> Option<PoolConnection<Any>> {
+    fn unpark(&self) -> Option<(PoolConnection<Any>, Instant)> {
         let mut parked = self.lock();
         // The least recently used sit at the front: hand back the stale ones to sqlx.
         while parked
@@ -173,15 +182,25 @@ impl Pool {
         {
             drop(parked.remove(0));
         }
-        parked.pop().map(|p| p.conn)
+        while let Some(p) = parked.pop() {
+            if self
+                .inner
+                .max_lifetime
+                .is_none_or(|max| p.born.elapsed() < max)
+            {
+                return Some((p.conn, p.born));
+            }
+        }
+        None
     }
 
-    fn park(&self, conn: PoolConnection<Any>) {
+    fn park(&self, conn: PoolConnection<Any>, born: Instant) {
         if self.inner.sqlx.is_closed() {
             return;
         }
         self.lock().push(Parked {
             conn,
+            born,
             since: Instant::now(),
         });
         self.inner.parked_one.notify_one();
@@ -195,9 +214,11 @@ impl Pool {
     }
 
     async fn statement(&self) -> Result<Statement, sqlx::Error> {
+        let (conn, born) = self.checkout().await?;
         Ok(Statement {
             pool: self.clone(),
-            conn: Some(self.checkout().await?),
+            conn: Some(conn),
+            born,
             clean: false,
         })
     }
@@ -208,6 +229,7 @@ impl Pool {
 struct Statement {
     pool: Pool,
     conn: Option<PoolConnection<Any>>,
+    born: Instant,
     clean: bool,
 }
 
@@ -228,7 +250,7 @@ impl Drop for Statement {
         if let Some(conn) = self.conn.take()
             && self.clean
         {
-            self.pool.park(conn);
+            self.pool.park(conn, self.born);
         }
     }
 }

@@ -134,3 +134,33 @@ async fn a_cancelled_statement_leaves_nothing_for_the_next_one() {
     }
     assert_eq!(pool.sqlx().size(), 1);
 }
+
+/// Connections are recycled after sqlx's `max_lifetime` even when they never rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_is_recycled_after_its_lifetime() {
+    let db = TestDb::new(Backend::Postgres).await;
+    sqlx::any::install_default_drivers();
+    let sqlx = AnyPoolOptions::new()
+        .max_connections(1)
+        .max_lifetime(Duration::from_millis(300))
+        .test_before_acquire(false)
+        .connect(&db.url)
+        .await
+        .unwrap();
+    let pool = Pool::new(sqlx, Duration::from_secs(10), Duration::from_secs(300));
+    let session = || async {
+        sqlx::query("SELECT pg_backend_pid()")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+            .get::<i32, _>(0)
+    };
+    let first = session().await;
+    assert_eq!(session().await, first, "parked and reused while young");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_ne!(
+        session().await,
+        first,
+        "a new session once the lifetime passed"
+    );
+}

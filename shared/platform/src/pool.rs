@@ -57,6 +57,46 @@ struct Inner {
     max_lifetime: Option<Duration>,
 }
 
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Parked>> {
+        match self.parked.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Hands the connections parked longer than the idle timeout back to sqlx. The
+    /// least recently used sit at the front.
+    fn release_stale(&self, parked: &mut Vec<Parked>) {
+        let stale = parked
+            .iter()
+            .take_while(|p| p.since.elapsed() > self.idle_timeout)
+            .count();
+        parked.drain(..stale);
+    }
+}
+
+/// Every so often, hands stale parked connections back to sqlx, until the pool is gone.
+async fn release_idle(inner: std::sync::Weak<Inner>) {
+    let every = match inner.upgrade() {
+        Some(inner) => {
+            (inner.idle_timeout / 2).clamp(Duration::from_millis(50), Duration::from_secs(60))
+        }
+        None => return,
+    };
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        if inner.sqlx.is_closed() {
+            return;
+        }
+        let mut parked = inner.lock();
+        inner.release_stale(&mut parked);
+    }
+}
+
 #[derive(Debug)]
 struct Parked {
     conn: PoolConnection<Any>,
@@ -67,9 +107,11 @@ struct Parked {
 }
 
 impl Pool {
-    /// Wraps a connected sqlx pool.
+    /// Wraps a connected sqlx pool. Call it inside a Tokio runtime: a task of its own
+    /// hands connections parked longer than `idle_timeout` back to sqlx, whose reaper
+    /// then closes the idle ones above its minimum.
     pub fn new(sqlx: AnyPool, acquire_timeout: Duration, idle_timeout: Duration) -> Self {
-        Self {
+        let pool = Self {
             inner: Arc::new(Inner {
                 parked: Mutex::default(),
                 parked_one: Notify::new(),
@@ -80,7 +122,11 @@ impl Pool {
                 max_lifetime: sqlx.options().get_max_lifetime(),
                 sqlx,
             }),
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(release_idle(Arc::downgrade(&pool.inner)));
         }
+        pool
     }
 
     /// The sqlx pool underneath (migrations, listeners).
@@ -175,13 +221,7 @@ impl Pool {
 
     fn unpark(&self) -> Option<(PoolConnection<Any>, Instant)> {
         let mut parked = self.lock();
-        // The least recently used sit at the front: hand back the stale ones to sqlx.
-        while parked
-            .first()
-            .is_some_and(|p| p.since.elapsed() > self.inner.idle_timeout)
-        {
-            drop(parked.remove(0));
-        }
+        self.inner.release_stale(&mut parked);
         while let Some(p) = parked.pop() {
             if self
                 .inner
@@ -207,10 +247,7 @@ impl Pool {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Parked>> {
-        match self.inner.parked.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        self.inner.lock()
     }
 
     async fn statement(&self) -> Result<Statement, sqlx::Error> {

@@ -115,6 +115,7 @@ both_backends!(
     many_statements_share_the_pool_and_get_their_own_rows,
     a_database_error_keeps_the_pool_working,
     times_out_while_the_only_connection_stays_busy,
+    idle_connections_are_released,
 );
 
 /// A statement abandoned half-way (its caller's deadline passed) must not leave its
@@ -163,4 +164,39 @@ async fn a_connection_is_recycled_after_its_lifetime() {
         first,
         "a new session once the lifetime passed"
     );
+}
+
+/// Connections parked past the idle timeout go back to sqlx, which closes them: a
+/// burst does not hold its sessions for ever.
+async fn idle_connections_are_released(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    sqlx::any::install_default_drivers();
+    let sqlx = AnyPoolOptions::new()
+        .max_connections(4)
+        .min_connections(0)
+        .idle_timeout(Duration::from_millis(200))
+        .test_before_acquire(false)
+        .connect(&db.url)
+        .await
+        .unwrap();
+    let pool = Pool::new(sqlx, Duration::from_secs(10), Duration::from_millis(200));
+    let burst: Vec<_> = (0..40i64)
+        .map(|n| {
+            let pool = pool.clone();
+            tokio::spawn(async move { number(&pool, n).await })
+        })
+        .collect();
+    for call in burst {
+        call.await.unwrap();
+    }
+    assert!(
+        pool.sqlx().size() > 1,
+        "the burst opened several connections"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while pool.sqlx().size() > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(pool.sqlx().size(), 0, "idle connections closed");
+    assert_eq!(number(&pool, 5).await, 5);
 }

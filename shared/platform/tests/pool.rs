@@ -1,6 +1,7 @@
 //! The statement pool against real databases: connections come back after cancelled
-//! and failed statements, transactions hand theirs back to waiting statements, and the
-//! pool never grows beyond its size.
+//! and failed statements, transactions hand theirs back to waiting statements, the pool
+//! never grows beyond its size, and connections are recycled and released as sqlx's
+//! lifetime and idle timeout say.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use sqlx::{Row, any::AnyPoolOptions};
@@ -9,15 +10,27 @@ use symbolon_platform::pool::Pool;
 use symbolon_testkit::{Backend, TestDb, both_backends};
 
 async fn pool(db: &TestDb, size: u32, acquire_timeout: Duration) -> Pool {
+    pool_with(
+        db,
+        AnyPoolOptions::new().max_connections(size),
+        acquire_timeout,
+    )
+    .await
+}
+
+/// A pool over sqlx's with `options`, the idle timeout taken from them.
+async fn pool_with(db: &TestDb, options: AnyPoolOptions, acquire_timeout: Duration) -> Pool {
     sqlx::any::install_default_drivers();
-    let sqlx = AnyPoolOptions::new()
-        .max_connections(size)
+    let idle = options
+        .get_idle_timeout()
+        .unwrap_or(Duration::from_secs(300));
+    let sqlx = options
         .acquire_timeout(acquire_timeout)
         .test_before_acquire(false)
         .connect(&db.url)
         .await
         .expect("connect");
-    Pool::new(sqlx, acquire_timeout, Duration::from_secs(300))
+    Pool::new(sqlx, acquire_timeout, idle)
 }
 
 async fn number(pool: &Pool, n: i64) -> i64 {
@@ -140,15 +153,10 @@ async fn a_cancelled_statement_leaves_nothing_for_the_next_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_is_recycled_after_its_lifetime() {
     let db = TestDb::new(Backend::Postgres).await;
-    sqlx::any::install_default_drivers();
-    let sqlx = AnyPoolOptions::new()
+    let options = AnyPoolOptions::new()
         .max_connections(1)
-        .max_lifetime(Duration::from_millis(300))
-        .test_before_acquire(false)
-        .connect(&db.url)
-        .await
-        .unwrap();
-    let pool = Pool::new(sqlx, Duration::from_secs(10), Duration::from_secs(300));
+        .max_lifetime(Duration::from_millis(300));
+    let pool = pool_with(&db, options, Duration::from_secs(10)).await;
     let session = || async {
         sqlx::query("SELECT pg_backend_pid()")
             .fetch_one(&pool)
@@ -170,16 +178,11 @@ async fn a_connection_is_recycled_after_its_lifetime() {
 /// burst does not hold its sessions for ever.
 async fn idle_connections_are_released(backend: Backend) {
     let db = TestDb::new(backend).await;
-    sqlx::any::install_default_drivers();
-    let sqlx = AnyPoolOptions::new()
+    let options = AnyPoolOptions::new()
         .max_connections(4)
         .min_connections(0)
-        .idle_timeout(Duration::from_millis(200))
-        .test_before_acquire(false)
-        .connect(&db.url)
-        .await
-        .unwrap();
-    let pool = Pool::new(sqlx, Duration::from_secs(10), Duration::from_millis(200));
+        .idle_timeout(Duration::from_millis(200));
+    let pool = pool_with(&db, options, Duration::from_secs(10)).await;
     let burst: Vec<_> = (0..40i64)
         .map(|n| {
             let pool = pool.clone();

@@ -10,8 +10,10 @@
 //! are written in one transaction only after every call succeeded.
 //!
 //! [`risk`] consumes the supply-chain risk stream and moves commitments between
-//! `HEALTHY` and `AT_RISK` on its own.
+//! `HEALTHY` and `AT_RISK` on its own; [`breach`] turns them `BREACHED` when a
+//! supply-chain fire request for a promised part at a promised site is fulfilled late.
 
+pub(crate) mod breach;
 pub mod risk;
 mod store;
 mod supply;

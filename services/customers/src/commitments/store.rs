@@ -45,9 +45,7 @@ impl Table for CommitmentRow {
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         let hex: String = row.try_get("clauses")?;
-        let clauses = unhex(&hex)
-            .and_then(|b| pb::Commitment::decode(b.as_slice()).ok())
-            .map(|c| c.clauses)
+        let clauses = decode_clauses(&hex)
             .ok_or_else(|| sqlx::Error::Decode("corrupt commitment clauses".into()))?;
         Ok(Self {
             id: row.try_get("id")?,
@@ -256,6 +254,13 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// Decodes the `clauses` column.
+pub(crate) fn decode_clauses(hex: &str) -> Option<Vec<pb::CommitmentClause>> {
+    unhex(hex)
+        .and_then(|b| pb::Commitment::decode(b.as_slice()).ok())
+        .map(|c| c.clauses)
 }
 
 /// Encodes clauses for the `clauses` column.

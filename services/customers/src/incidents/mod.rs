@@ -17,7 +17,7 @@ mod timers;
 pub use timers::IncidentTimers;
 
 use crate::api::common::{live_parent, parse_name};
-use crate::commitments::SupplyChain;
+use crate::commitments::{SupplyChain, breach};
 use rows::{FireRequestRow, IncidentRow};
 use std::{pin::Pin, time::Duration};
 use symbolon_contracts::customers::v1::{self as pb, incidents_service_server::IncidentsService};
@@ -929,11 +929,33 @@ impl Incidents {
             .execute(&mut *tx)
             .await
             .map_err(symbolon_platform::StoreError::from)?;
-        let message = if note.trim().is_empty() {
+        let mut message = if note.trim().is_empty() {
             format!("{}: {:?}", fr.department, to)
         } else {
             format!("{}: {}", fr.department, note.trim())
         };
+        if to == pb::FireRequestState::Fulfilled {
+            let parts = rows::parts_from_json(&fr.parts);
+            let fulfilment = breach::Fulfilment {
+                customer_id: &fr.customer_id,
+                site: &incident.site,
+                part_numbers: parts.iter().map(|p| p.part_number.as_str()).collect(),
+                fire_request: name,
+                requested_at: fr.create_time,
+                fulfilled_at: now,
+            };
+            let breached = breach::on_fulfilled(&mut tx, &fulfilment).await?;
+            if !breached.is_empty() {
+                let names: Vec<String> = breached
+                    .iter()
+                    .map(|id| format!("customers/{}/commitments/{id}", fr.customer_id))
+                    .collect();
+                message.push_str(&format!(
+                    " (late: commitment breached: {})",
+                    names.join(", ")
+                ));
+            }
+        }
         let event = NewEvent {
             kind,
             actor: &caller.subject,

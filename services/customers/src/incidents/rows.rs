@@ -233,7 +233,7 @@ pub(crate) fn parts_to_json(parts: &[pb::PartQuantity]) -> String {
     .to_string()
 }
 
-fn parts_from_json(json: &str) -> Vec<pb::PartQuantity> {
+pub(crate) fn parts_from_json(json: &str) -> Vec<pb::PartQuantity> {
     let Ok(serde_json::Value::Array(items)) = serde_json::from_str(json) else {
         return Vec::new();
     };

@@ -10,6 +10,7 @@ use symbolon_contracts::customers::v1::{
     self as pb, commitments_service_client::CommitmentsServiceClient,
     customers_service_client::CustomersServiceClient,
     dashboard_service_client::DashboardServiceClient,
+    incidents_service_client::IncidentsServiceClient,
 };
 use symbolon_contracts::{
     common::v1::LatLng,
@@ -686,7 +687,125 @@ async fn two_replicas_apply_each_event_once(backend: Backend) {
     assert!(events.windows(2).all(|p| p[0] < p[1]), "{events:?}");
 }
 
+/// A supply-chain fire request for a promised part at a promised site, fulfilled later
+/// than the window, breaks the promise: the commitment turns BREACHED for good, with the
+/// reason and a status change; a commitment whose window it met stays as it was.
+async fn a_late_fulfilment_breaches_the_commitment(backend: Backend) {
+    let w = World::new(backend).await;
+    let frontline = w.keys.token("fiona@vendor", &Org::Vendor, &["frontline"]);
+    let logistics = w
+        .keys
+        .token("sam@vendor", &Org::Vendor, &["department:supply-chain"]);
+    // Four hours: covered, HEALTHY.
+    let kept = w
+        .create(&["frankfurt"], &["RRU-5258"], false, &uuid())
+        .await
+        .expect("covered commitment");
+    assert_eq!(kept.status(), pb::CommitmentStatus::Healthy);
+    // One second, which no depot can meet: accepted AT_RISK.
+    let mut tight = create_request(&["frankfurt"], &["RRU-5258"], true, &uuid());
+    for clause in &mut tight.commitment.as_mut().expect("commitment").clauses {
+        if let Some(pb::commitment_clause::Kind::SpareParts(s)) = &mut clause.kind {
+            s.window = Some(prost_types::Duration {
+                seconds: 1,
+                nanos: 0,
+            });
+        }
+    }
+    let tight = w
+        .commitments()
+        .await
+        .create_commitment(authed(&frontline, tight))
+        .await
+        .expect("commitment at risk")
+        .into_inner();
+    assert_eq!(tight.status(), pb::CommitmentStatus::AtRisk);
+    // A part the commitment does not name breaks nothing, however late.
+    let mut incidents = IncidentsServiceClient::new(w.channel().await);
+    let mut raise = async |part: &str| {
+        let incident = incidents
+            .open_incident(authed(
+                &frontline,
+                pb::OpenIncidentRequest {
+                    parent: "customers/acme".into(),
+                    incident: Some(pb::Incident {
+                        site: "customers/acme/sites/frankfurt".into(),
+                        severity: pb::Severity::Critical as i32,
+                        summary: "Line card failure".into(),
+                        detect_time: Some(crate::helpers::now()),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("open incident")
+            .into_inner();
+        incidents
+            .call_for_fire(authed(
+                &frontline,
+                pb::CallForFireRequest {
+                    parent: incident.name,
+                    fire_request: Some(pb::FireRequest {
+                        department: "supply-chain".into(),
+                        ask: "A line card to the site".into(),
+                        acknowledge_within: Some(prost_types::Duration {
+                            seconds: 600,
+                            nanos: 0,
+                        }),
+                        fulfil_within: Some(prost_types::Duration {
+                            seconds: 4 * 3600,
+                            nanos: 0,
+                        }),
+                        parts: vec![pb::PartQuantity {
+                            part_number: part.into(),
+                            quantity: 1,
+                        }],
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("call for fire")
+            .into_inner()
+    };
+    let other_part = raise("BBU-5900").await;
+    let late = raise("RRU-5258").await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut incidents = IncidentsServiceClient::new(w.channel().await);
+    for fr in [&other_part, &late] {
+        incidents
+            .fulfil_fire_request(authed(
+                &logistics,
+                pb::FulfilFireRequestRequest {
+                    name: fr.name.clone(),
+                    note: "delivered".into(),
+                },
+            ))
+            .await
+            .expect("fulfil");
+    }
+
+    let broken = w.get(&tight.name).await;
+    assert_eq!(broken.status(), pb::CommitmentStatus::Breached);
+    assert!(
+        broken.status_reason.contains(&late.name) && broken.status_reason.contains("RRU-5258"),
+        "{}",
+        broken.status_reason
+    );
+    let history = w.history(&tight.name).await;
+    let last = history.last().expect("a status change");
+    assert_eq!(last.previous_status(), pb::CommitmentStatus::AtRisk);
+    assert_eq!(last.status(), pb::CommitmentStatus::Breached);
+    assert_eq!(history.len(), 2);
+    let still = w.get(&kept.name).await;
+    assert_eq!(still.status(), pb::CommitmentStatus::Healthy);
+    assert_eq!(w.history(&kept.name).await.len(), 1);
+}
+
 both_backends!(
+    a_late_fulfilment_breaches_the_commitment,
     refused_for_an_uncovered_site_and_accepted_for_a_covered_one,
     a_depot_outage_turns_a_commitment_at_risk_across_restarts,
     supplychain_down_is_unavailable_fast_and_nothing_is_half_written,

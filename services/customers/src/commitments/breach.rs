@@ -1,16 +1,17 @@
 //! Breaches: a spare-parts clause promises named parts at named sites within a window.
-//! When a supply-chain fire request for one of those parts at one of those sites is
-//! fulfilled later than the window after it was raised, the promise was not kept: the
-//! commitment turns `BREACHED` for good (risk events no longer move it), with the reason
-//! and a status change, in the fulfilment's own transaction.
+//! A supply-chain fire request for one of those parts at one of those sites that is
+//! fulfilled later than the window after it was raised — or still open when the window
+//! has passed — broke the promise: the commitment turns `BREACHED` for good (risk events
+//! no longer move it), with the reason and a status change. Fulfilment checks in its own
+//! transaction; the incident timers check open requests on every sweep.
 
 use super::{duration, human, micros, store};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, Executor, Row, Transaction};
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{StoreError, db::Sql};
 
-/// A fulfilled request for parts, as breach detection needs it.
-pub(crate) struct Fulfilment<'a> {
+/// A request for parts, as breach detection needs it.
+pub(crate) struct Delivery<'a> {
     pub(crate) customer_id: &'a str,
     /// `customers/{customer}/sites/{site}` of the incident.
     pub(crate) site: &'a str,
@@ -18,86 +19,116 @@ pub(crate) struct Fulfilment<'a> {
     /// `customers/{c}/incidents/{i}/fireRequests/{f}`.
     pub(crate) fire_request: &'a str,
     pub(crate) requested_at: i64,
-    pub(crate) fulfilled_at: i64,
+    /// When it was fulfilled, or now for one still open.
+    pub(crate) at: i64,
+    pub(crate) fulfilled: bool,
 }
 
-/// Marks every commitment of the customer whose promise `f` broke as `BREACHED`;
-/// returns their ids.
-pub(crate) async fn on_fulfilled(
-    tx: &mut Transaction<'static, Any>,
-    f: &Fulfilment<'_>,
-) -> Result<Vec<String>, StoreError> {
-    if f.site.is_empty() || f.part_numbers.is_empty() {
+/// A commitment `Delivery` broke.
+pub(crate) struct Broken {
+    id: String,
+    previous: i32,
+    sequence: i64,
+    reason: String,
+}
+
+/// The customer's commitments, not yet breached, whose promise `d` broke.
+pub(crate) async fn broken_by<'c, E>(ex: E, d: &Delivery<'_>) -> Result<Vec<Broken>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    if d.site.is_empty() || d.part_numbers.is_empty() {
         return Ok(Vec::new());
     }
-    let took = f.fulfilled_at - f.requested_at;
     let mut q =
         Sql::new("SELECT id, clauses, status, last_change FROM commitments WHERE customer_id = ");
-    q.bind(f.customer_id)
+    q.bind(d.customer_id)
         .push(" AND status <> ")
         .bind(pb::CommitmentStatus::Breached as i64)
         .push(" ORDER BY id");
-    let rows = q.query().fetch_all(&mut **tx).await?;
-    let mut breached = Vec::new();
-    for row in rows {
-        let id: String = row.try_get("id")?;
+    let mut out = Vec::new();
+    for row in q.query().fetch_all(ex).await? {
         let clauses =
             store::decode_clauses(&row.try_get::<String, _>("clauses")?).ok_or_else(|| {
                 StoreError::Other(sqlx::Error::Decode("corrupt commitment clauses".into()))
             })?;
-        let Some(reason) = broken(&clauses, f, took) else {
-            continue;
-        };
-        let previous = row.try_get::<i64, _>("status")? as i32;
-        let sequence = row.try_get::<i64, _>("last_change")? + 1;
+        if let Some(reason) = reason(&clauses, d) {
+            out.push(Broken {
+                id: row.try_get("id")?,
+                previous: row.try_get::<i64, _>("status")? as i32,
+                sequence: row.try_get::<i64, _>("last_change")? + 1,
+                reason,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Marks every commitment `d` broke as `BREACHED`, in `tx`; returns their ids. A
+/// commitment another transaction breached first is left to that one.
+pub(crate) async fn breach(
+    tx: &mut Transaction<'static, Any>,
+    d: &Delivery<'_>,
+) -> Result<Vec<String>, StoreError> {
+    let mut breached = Vec::new();
+    for b in broken_by(&mut **tx, d).await? {
         let mut u = Sql::new("UPDATE commitments SET status = ");
         u.bind(pb::CommitmentStatus::Breached as i64)
             .push(", status_reason = ")
-            .bind(reason.as_str())
+            .bind(b.reason.as_str())
             .push(", update_time = ")
-            .bind(f.fulfilled_at)
+            .bind(d.at)
             .push(", version = version + 1, last_change = ")
-            .bind(sequence)
+            .bind(b.sequence)
             .push(" WHERE customer_id = ")
-            .bind(f.customer_id)
+            .bind(d.customer_id)
             .push(" AND id = ")
-            .bind(id.as_str());
-        u.query().execute(&mut **tx).await?;
+            .bind(b.id.as_str())
+            .push(" AND status <> ")
+            .bind(pb::CommitmentStatus::Breached as i64);
+        if u.query().execute(&mut **tx).await?.rows_affected() != 1 {
+            continue;
+        }
         store::append_change(
             tx,
-            f.customer_id,
-            &id,
-            sequence,
-            previous,
+            d.customer_id,
+            &b.id,
+            b.sequence,
+            b.previous,
             pb::CommitmentStatus::Breached as i32,
-            &reason,
+            &b.reason,
             0,
-            f.fulfilled_at,
+            d.at,
         )
         .await?;
-        breached.push(id);
+        breached.push(b.id);
     }
     Ok(breached)
 }
 
-/// Why `f`, which took `took` µs, broke one of `clauses`, if it did.
-fn broken(clauses: &[pb::CommitmentClause], f: &Fulfilment<'_>, took: i64) -> Option<String> {
+/// Why `d` broke one of `clauses`, if it did.
+fn reason(clauses: &[pb::CommitmentClause], d: &Delivery<'_>) -> Option<String> {
+    let took = d.at - d.requested_at;
     clauses.iter().find_map(|c| {
         let Some(pb::commitment_clause::Kind::SpareParts(s)) = &c.kind else {
             return None;
         };
         let window = s.window.as_ref().map(micros)?;
-        if took <= window || !s.sites.iter().any(|site| site == f.site) {
+        if took <= window || !s.sites.iter().any(|site| site == d.site) {
             return None;
         }
-        let part = f
+        let part = d
             .part_numbers
             .iter()
             .find(|p| s.part_numbers.iter().any(|q| q == *p))?;
+        let what = if d.fulfilled {
+            format!("brought {part} to {}", d.site)
+        } else {
+            format!("has not brought {part} to {}", d.site)
+        };
         Some(format!(
-            "{} brought {part} to {} {} after it was raised; the commitment promises {}",
-            f.fire_request,
-            f.site,
+            "{} {what} {} after it was raised; the commitment promises {}",
+            d.fire_request,
             human(&duration(took)),
             human(&duration(window)),
         ))
@@ -123,25 +154,36 @@ mod tests {
         }
     }
 
-    fn fulfilment<'a>(site: &'a str, parts: Vec<&'a str>) -> Fulfilment<'a> {
-        Fulfilment {
+    fn delivery<'a>(site: &'a str, parts: Vec<&'a str>, hours: i64) -> Delivery<'a> {
+        Delivery {
             customer_id: "acme",
             site,
             part_numbers: parts,
             fire_request: "customers/acme/incidents/i/fireRequests/f",
             requested_at: 0,
-            fulfilled_at: 5 * 3_600_000_000,
+            at: hours * 3_600_000_000,
+            fulfilled: true,
         }
     }
 
     #[test]
     fn late_for_a_promised_part_at_a_promised_site_breaks_the_promise() {
         let c = [clause(&["s/a"], &["P1", "P2"], 4 * 3600)];
-        let why = broken(&c, &fulfilment("s/a", vec!["X", "P2"]), 5 * 3_600_000_000);
+        let why = reason(&c, &delivery("s/a", vec!["X", "P2"], 5));
         assert_eq!(
             why.as_deref(),
             Some(
                 "customers/acme/incidents/i/fireRequests/f brought P2 to s/a 5h00m after it was raised; the commitment promises 4h00m"
+            )
+        );
+        let open = Delivery {
+            fulfilled: false,
+            ..delivery("s/a", vec!["P1"], 5)
+        };
+        assert_eq!(
+            reason(&c, &open).as_deref(),
+            Some(
+                "customers/acme/incidents/i/fireRequests/f has not brought P1 to s/a 5h00m after it was raised; the commitment promises 4h00m"
             )
         );
     }
@@ -149,10 +191,9 @@ mod tests {
     #[test]
     fn in_time_another_site_or_other_parts_keep_it() {
         let c = [clause(&["s/a"], &["P1"], 4 * 3600)];
-        let late = 5 * 3_600_000_000;
-        assert!(broken(&c, &fulfilment("s/a", vec!["P1"]), 4 * 3_600_000_000).is_none());
-        assert!(broken(&c, &fulfilment("s/b", vec!["P1"]), late).is_none());
-        assert!(broken(&c, &fulfilment("s/a", vec!["P9"]), late).is_none());
+        assert!(reason(&c, &delivery("s/a", vec!["P1"], 4)).is_none());
+        assert!(reason(&c, &delivery("s/b", vec!["P1"], 5)).is_none());
+        assert!(reason(&c, &delivery("s/a", vec!["P9"], 5)).is_none());
         let remote = [pb::CommitmentClause {
             kind: Some(pb::commitment_clause::Kind::RemoteExpert(
                 pb::RemoteExpertClause {
@@ -161,6 +202,6 @@ mod tests {
                 },
             )),
         }];
-        assert!(broken(&remote, &fulfilment("s/a", vec!["P1"]), late).is_none());
+        assert!(reason(&remote, &delivery("s/a", vec!["P1"], 5)).is_none());
     }
 }

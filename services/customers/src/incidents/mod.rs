@@ -929,33 +929,11 @@ impl Incidents {
             .execute(&mut *tx)
             .await
             .map_err(symbolon_platform::StoreError::from)?;
-        let mut message = if note.trim().is_empty() {
+        let message = if note.trim().is_empty() {
             format!("{}: {:?}", fr.department, to)
         } else {
             format!("{}: {}", fr.department, note.trim())
         };
-        if to == pb::FireRequestState::Fulfilled {
-            let parts = rows::parts_from_json(&fr.parts);
-            let fulfilment = breach::Fulfilment {
-                customer_id: &fr.customer_id,
-                site: &incident.site,
-                part_numbers: parts.iter().map(|p| p.part_number.as_str()).collect(),
-                fire_request: name,
-                requested_at: fr.create_time,
-                fulfilled_at: now,
-            };
-            let breached = breach::on_fulfilled(&mut tx, &fulfilment).await?;
-            if !breached.is_empty() {
-                let names: Vec<String> = breached
-                    .iter()
-                    .map(|id| format!("customers/{}/commitments/{id}", fr.customer_id))
-                    .collect();
-                message.push_str(&format!(
-                    " (late: commitment breached: {})",
-                    names.join(", ")
-                ));
-            }
-        }
         let event = NewEvent {
             kind,
             actor: &caller.subject,
@@ -964,6 +942,23 @@ impl Incidents {
             notify: Vec::new(),
         };
         timeline::append(&mut tx, &fr.customer_id, &fr.incident_id, now, event).await?;
+        if to == pb::FireRequestState::Fulfilled {
+            let parts = rows::parts_from_json(&fr.parts);
+            let delivery = breach::Delivery {
+                customer_id: &fr.customer_id,
+                site: &incident.site,
+                part_numbers: parts.iter().map(|p| p.part_number.as_str()).collect(),
+                fire_request: name,
+                requested_at: fr.create_time,
+                at: now,
+                fulfilled: true,
+            };
+            let breached = breach::breach(&mut tx, &delivery).await?;
+            if !breached.is_empty() {
+                let event = timers::breach_event(&fr.customer_id, name, &breached, &incident.owner);
+                timeline::append(&mut tx, &fr.customer_id, &fr.incident_id, now, event).await?;
+            }
+        }
         tx.commit()
             .await
             .map_err(symbolon_platform::StoreError::from)?;

@@ -1,12 +1,16 @@
 //! Warning and escalation timers, like entitlement milestones: a warning when 75% of the
-//! time to acknowledge or to fulfil has elapsed, an escalation when it is overdue.
+//! time to acknowledge or to fulfil has elapsed, an escalation when it is overdue; and
+//! breaches: an open supply-chain request that outlived the window a service commitment
+//! promises for its parts at its site breaks that commitment.
 //!
 //! Timers are rows, not in-memory tasks: due times are columns, and each warning or
 //! escalation flips a flag with a conditional UPDATE in the same transaction that
 //! appends its timeline event. A restart loses nothing, and with several replicas only
 //! the one whose UPDATE matched fires (the others see the flag set and skip).
 
+use super::rows;
 use super::timeline::{self, NewEvent, Wakeup};
+use crate::commitments::breach;
 use sqlx::Row;
 use std::time::Duration;
 use symbolon_contracts::customers::v1 as pb;
@@ -56,6 +60,29 @@ const SPECS: [Spec; 4] = [
         what: "not fulfilled in time",
     },
 ];
+
+/// The department whose requests carry parts.
+const SUPPLY_CHAIN: &str = "supply-chain";
+
+/// The timeline event of commitments breached by the fire request `name`.
+pub(crate) fn breach_event<'a>(
+    customer_id: &str,
+    name: &'a str,
+    breached: &[String],
+    owner: &str,
+) -> NewEvent<'a> {
+    let names: Vec<String> = breached
+        .iter()
+        .map(|id| format!("customers/{customer_id}/commitments/{id}"))
+        .collect();
+    NewEvent {
+        kind: pb::IncidentEventKind::CommitmentBreached,
+        actor: "symbolon",
+        fire_request: name,
+        message: format!("{SUPPLY_CHAIN}: commitment breached: {}", names.join(", ")),
+        notify: vec![format!("department:{SUPPLY_CHAIN}-lead"), owner.to_string()],
+    }
+}
 
 /// Fires due warnings and escalations.
 #[derive(Clone)]
@@ -127,8 +154,58 @@ impl IncidentTimers {
                 fired += 1;
             }
         }
+        fired += self.breaches(now).await?;
         if fired > 0 {
             self.wakeup.wake();
+        }
+        Ok(fired)
+    }
+
+    /// Breaks the commitments whose window an open supply-chain request for their parts
+    /// at their site has outlived; returns how many events it appended. A commitment
+    /// breaks once, so replicas and later sweeps find nothing more to do.
+    async fn breaches(&self, now: i64) -> Result<usize, StoreError> {
+        let mut open = Sql::new(&format!(
+            "SELECT f.id, f.customer_id, f.incident_id, f.create_time, f.parts, i.site, i.owner \
+             FROM fire_requests f JOIN incidents i ON i.customer_id = f.customer_id AND i.id = f.incident_id \
+             WHERE f.state IN {NOT_FULFILLED} AND i.state = {open} AND i.site <> '' AND f.department = ",
+            open = pb::IncidentState::Open as i32,
+        ));
+        open.bind(SUPPLY_CHAIN)
+            .push(" ORDER BY f.create_time LIMIT 500");
+        let mut fired = 0;
+        for row in open.query().fetch_all(self.db.reader()).await? {
+            let customer_id: String = row.try_get("customer_id")?;
+            let incident_id: String = row.try_get("incident_id")?;
+            let id: String = row.try_get("id")?;
+            let site: String = row.try_get("site")?;
+            let owner: String = row.try_get("owner")?;
+            let parts = rows::parts_from_json(&row.try_get::<String, _>("parts")?);
+            let name = format!("customers/{customer_id}/incidents/{incident_id}/fireRequests/{id}");
+            let delivery = breach::Delivery {
+                customer_id: &customer_id,
+                site: &site,
+                part_numbers: parts.iter().map(|p| p.part_number.as_str()).collect(),
+                fire_request: &name,
+                requested_at: row.try_get("create_time")?,
+                at: now,
+                fulfilled: false,
+            };
+            // Read first: a sweep with nothing to break writes nothing.
+            if breach::broken_by(self.db.reader(), &delivery)
+                .await?
+                .is_empty()
+            {
+                continue;
+            }
+            let mut tx = self.db.writer().begin().await?;
+            let breached = breach::breach(&mut tx, &delivery).await?;
+            if !breached.is_empty() {
+                let event = breach_event(&customer_id, &name, &breached, &owner);
+                timeline::append(&mut tx, &customer_id, &incident_id, now, event).await?;
+                fired += 1;
+            }
+            tx.commit().await?;
         }
         Ok(fired)
     }

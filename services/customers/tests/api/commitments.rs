@@ -4,7 +4,7 @@
 //! in the middle, and a supply-chain outage answered UNAVAILABLE with nothing written.
 
 use crate::helpers::site_message;
-use crate::two_services::{Running, start_customers, start_supplychain};
+use crate::two_services::{Running, start_customers, start_customers_at, start_supplychain};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use symbolon_contracts::customers::v1::{
     self as pb, commitments_service_client::CommitmentsServiceClient,
@@ -16,7 +16,8 @@ use symbolon_contracts::{
     common::v1::LatLng,
     supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
 };
-use symbolon_platform::auth::Org;
+use symbolon_customers::incidents::IncidentTimers;
+use symbolon_platform::{auth::Org, time::Clock};
 use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::{Code, transport::Channel};
 use tonic_types::StatusExt;
@@ -32,6 +33,8 @@ pub struct World {
     cu: Option<Running>,
     token_file: PathBuf,
     _token_dir: tempfile::TempDir,
+    /// With a manual clock: the incident timers, swept by the test.
+    timers: Option<IncidentTimers>,
 }
 
 impl Drop for World {
@@ -51,6 +54,16 @@ impl World {
     /// Depot `fra` at Frankfurt airport holding RRU-5258 ×3 and BBU-5900 ×2, customer
     /// `acme` with sites `frankfurt` and `mombasa`.
     async fn new(backend: Backend) -> World {
+        Self::build(backend, None).await
+    }
+
+    /// As [`World::new`], customers telling time by `clock` (and not following the risk
+    /// stream).
+    async fn at(backend: Backend, clock: Clock) -> World {
+        Self::build(backend, Some(clock)).await
+    }
+
+    async fn build(backend: Backend, clock: Option<Clock>) -> World {
         let keys = Keys::new();
         let admin = keys.vendor_admin();
         let sc_db = TestDb::new(backend).await;
@@ -64,7 +77,16 @@ impl World {
         .expect("write token");
         let sc = start_supplychain(&sc_db.url, &keys, None).await;
         let sc_addr = sc.addr;
-        let cu = start_customers(&cu_db.url, &keys, sc_addr, Some(&token_file)).await;
+        let (cu, timers) = match clock {
+            Some(clock) => {
+                let (cu, timers) = start_customers_at(&cu_db.url, &keys, sc_addr, clock).await;
+                (cu, Some(timers))
+            }
+            None => (
+                start_customers(&cu_db.url, &keys, sc_addr, Some(&token_file)).await,
+                None,
+            ),
+        };
         let w = World {
             keys,
             admin,
@@ -75,6 +97,7 @@ impl World {
             cu: Some(cu),
             token_file,
             _token_dir: token_dir,
+            timers,
         };
         let mut sc = w.supplychain().await;
         sc.create_depot(authed(
@@ -288,6 +311,77 @@ impl World {
             ))
             .await
             .expect("update depot");
+    }
+
+    /// Opens an incident at Frankfurt and asks supply-chain for one `part`.
+    async fn call_for_part(&self, part: &str) -> pb::FireRequest {
+        let frontline = self
+            .keys
+            .token("fiona@vendor", &Org::Vendor, &["frontline"]);
+        let mut incidents = IncidentsServiceClient::new(self.channel().await);
+        let incident = incidents
+            .open_incident(authed(
+                &frontline,
+                pb::OpenIncidentRequest {
+                    parent: "customers/acme".into(),
+                    incident: Some(pb::Incident {
+                        site: "customers/acme/sites/frankfurt".into(),
+                        severity: pb::Severity::Critical as i32,
+                        summary: "Line card failure".into(),
+                        detect_time: Some(crate::helpers::now()),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("open incident")
+            .into_inner();
+        incidents
+            .call_for_fire(authed(
+                &frontline,
+                pb::CallForFireRequest {
+                    parent: incident.name,
+                    fire_request: Some(pb::FireRequest {
+                        department: "supply-chain".into(),
+                        ask: "A line card to the site".into(),
+                        acknowledge_within: Some(prost_types::Duration {
+                            seconds: 600,
+                            nanos: 0,
+                        }),
+                        fulfil_within: Some(prost_types::Duration {
+                            seconds: 4 * 3600,
+                            nanos: 0,
+                        }),
+                        parts: vec![pb::PartQuantity {
+                            part_number: part.into(),
+                            quantity: 1,
+                        }],
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("call for fire")
+            .into_inner()
+    }
+
+    /// Fulfils a fire request as the supply-chain department.
+    async fn fulfil(&self, fire_request: &str) {
+        let logistics = self
+            .keys
+            .token("sam@vendor", &Org::Vendor, &["department:supply-chain"]);
+        IncidentsServiceClient::new(self.channel().await)
+            .fulfil_fire_request(authed(
+                &logistics,
+                pb::FulfilFireRequestRequest {
+                    name: fire_request.into(),
+                    note: "delivered".into(),
+                },
+            ))
+            .await
+            .expect("fulfil");
     }
 
     async fn registrations(&self) -> Vec<spb::CoverageRegistration> {
@@ -693,9 +787,6 @@ async fn two_replicas_apply_each_event_once(backend: Backend) {
 async fn a_late_fulfilment_breaches_the_commitment(backend: Backend) {
     let w = World::new(backend).await;
     let frontline = w.keys.token("fiona@vendor", &Org::Vendor, &["frontline"]);
-    let logistics = w
-        .keys
-        .token("sam@vendor", &Org::Vendor, &["department:supply-chain"]);
     // Four hours: covered, HEALTHY.
     let kept = w
         .create(&["frankfurt"], &["RRU-5258"], false, &uuid())
@@ -721,71 +812,11 @@ async fn a_late_fulfilment_breaches_the_commitment(backend: Backend) {
         .into_inner();
     assert_eq!(tight.status(), pb::CommitmentStatus::AtRisk);
     // A part the commitment does not name breaks nothing, however late.
-    let mut incidents = IncidentsServiceClient::new(w.channel().await);
-    let mut raise = async |part: &str| {
-        let incident = incidents
-            .open_incident(authed(
-                &frontline,
-                pb::OpenIncidentRequest {
-                    parent: "customers/acme".into(),
-                    incident: Some(pb::Incident {
-                        site: "customers/acme/sites/frankfurt".into(),
-                        severity: pb::Severity::Critical as i32,
-                        summary: "Line card failure".into(),
-                        detect_time: Some(crate::helpers::now()),
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .expect("open incident")
-            .into_inner();
-        incidents
-            .call_for_fire(authed(
-                &frontline,
-                pb::CallForFireRequest {
-                    parent: incident.name,
-                    fire_request: Some(pb::FireRequest {
-                        department: "supply-chain".into(),
-                        ask: "A line card to the site".into(),
-                        acknowledge_within: Some(prost_types::Duration {
-                            seconds: 600,
-                            nanos: 0,
-                        }),
-                        fulfil_within: Some(prost_types::Duration {
-                            seconds: 4 * 3600,
-                            nanos: 0,
-                        }),
-                        parts: vec![pb::PartQuantity {
-                            part_number: part.into(),
-                            quantity: 1,
-                        }],
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .expect("call for fire")
-            .into_inner()
-    };
-    let other_part = raise("BBU-5900").await;
-    let late = raise("RRU-5258").await;
+    let other_part = w.call_for_part("BBU-5900").await;
+    let late = w.call_for_part("RRU-5258").await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let mut incidents = IncidentsServiceClient::new(w.channel().await);
-    for fr in [&other_part, &late] {
-        incidents
-            .fulfil_fire_request(authed(
-                &logistics,
-                pb::FulfilFireRequestRequest {
-                    name: fr.name.clone(),
-                    note: "delivered".into(),
-                },
-            ))
-            .await
-            .expect("fulfil");
-    }
+    w.fulfil(&other_part.name).await;
+    w.fulfil(&late.name).await;
 
     let broken = w.get(&tight.name).await;
     assert_eq!(broken.status(), pb::CommitmentStatus::Breached);
@@ -804,8 +835,67 @@ async fn a_late_fulfilment_breaches_the_commitment(backend: Backend) {
     assert_eq!(w.history(&kept.name).await.len(), 1);
 }
 
+/// A supply-chain request still open when the window has passed breaks the promise at
+/// the next timer sweep, once, with an event on the incident's timeline for the
+/// supply-chain lead and the owner.
+async fn an_overdue_request_breaches_the_commitment(backend: Backend) {
+    let clock = Clock::manual(Clock::system().now());
+    let w = World::at(backend, clock.clone()).await;
+    let timers = w.timers.clone().expect("timers");
+    let c = w
+        .create(&["frankfurt"], &["BBU-5900"], false, &uuid())
+        .await
+        .expect("covered commitment");
+    assert_eq!(c.status(), pb::CommitmentStatus::Healthy);
+    let fr = w.call_for_part("BBU-5900").await;
+    timers.sweep().await.expect("sweep");
+    assert_eq!(w.get(&c.name).await.status(), pb::CommitmentStatus::Healthy);
+
+    // Five hours on, still open: the four-hour promise is broken.
+    clock.advance(Duration::from_secs(5 * 3600));
+    timers.sweep().await.expect("sweep");
+    let broken = w.get(&c.name).await;
+    assert_eq!(broken.status(), pb::CommitmentStatus::Breached);
+    assert!(
+        broken.status_reason.contains(&fr.name)
+            && broken.status_reason.contains("has not brought BBU-5900"),
+        "{}",
+        broken.status_reason
+    );
+    let incident = fr
+        .name
+        .split("/fireRequests/")
+        .next()
+        .expect("incident name");
+    let mut incidents = IncidentsServiceClient::new(w.channel().await);
+    let events = crate::incident_parts::timeline(&mut incidents, &w.admin, incident).await;
+    let breach: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind() == pb::IncidentEventKind::CommitmentBreached)
+        .collect();
+    assert_eq!(breach.len(), 1, "{events:?}");
+    assert!(breach[0].message.contains(&c.name), "{}", breach[0].message);
+    assert!(
+        breach[0]
+            .notify
+            .contains(&"department:supply-chain-lead".to_string()),
+        "{:?}",
+        breach[0].notify
+    );
+
+    // Once: later sweeps and the late fulfilment change nothing more.
+    assert_eq!(timers.sweep().await.expect("sweep"), 0);
+    w.fulfil(&fr.name).await;
+    assert_eq!(w.history(&c.name).await.len(), 2);
+    assert_eq!(
+        w.get(&c.name).await.status(),
+        pb::CommitmentStatus::Breached
+    );
+}
+
 both_backends!(
     a_late_fulfilment_breaches_the_commitment,
+    an_overdue_request_breaches_the_commitment,
     refused_for_an_uncovered_site_and_accepted_for_a_covered_one,
     a_depot_outage_turns_a_commitment_at_risk_across_restarts,
     supplychain_down_is_unavailable_fast_and_nothing_is_half_written,

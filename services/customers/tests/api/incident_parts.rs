@@ -64,7 +64,7 @@ async fn stock(sc: &mut SupplyChainServiceClient<Channel>, admin: &str, depot: &
     .reserved
 }
 
-async fn timeline(
+pub(crate) async fn timeline(
     incidents: &mut IncidentsServiceClient<Channel>,
     token: &str,
     incident: &str,

@@ -30,6 +30,9 @@ use std::{
 };
 use tokio::sync::Notify;
 
+/// How long `grow` waits before asking sqlx again after a failed acquire.
+const GROW_RETRY: Duration = Duration::from_millis(50);
+
 /// A pool of database connections; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Pool {
@@ -155,8 +158,7 @@ impl Pool {
     }
 
     /// Takes a parked connection, or waits for one for at most the acquire timeout
-    /// (while `grow` brings one from sqlx's pool).
-    /// The connection comes with when it came from sqlx's pool.
+    /// (while `grow` brings one from sqlx's pool); with the time it came from sqlx's.
     async fn checkout(&self) -> Result<(PoolConnection<Any>, Instant), sqlx::Error> {
         if let Some(conn) = self.unpark() {
             return Ok(conn);
@@ -170,15 +172,22 @@ impl Pool {
                 // Registered before looking, so a parking in between is not missed.
                 parked.as_mut().enable();
                 if let Some(conn) = self.unpark() {
-                    return conn;
+                    return Ok(conn);
+                }
+                if self.inner.sqlx.is_closed() {
+                    return Err(sqlx::Error::PoolClosed);
                 }
                 self.grow();
-                parked.await;
+                tokio::select! {
+                    _ = parked => {}
+                    // `close` wakes nobody here: notice it at once.
+                    _ = self.inner.sqlx.close_event() => {}
+                }
             }
         };
         tokio::time::timeout(self.inner.acquire_timeout, wait)
             .await
-            .map_err(|_| sqlx::Error::PoolTimedOut)
+            .map_err(|_| sqlx::Error::PoolTimedOut)?
     }
 
     /// Brings connections from sqlx's pool — idle ones, new ones while the pool is
@@ -198,12 +207,17 @@ impl Pool {
                 while pool.inner.waiting.load(Ordering::Acquire) > 0 {
                     match pool.inner.sqlx.acquire().await {
                         Ok(conn) => pool.park(conn, Instant::now()),
-                        Err(e) => {
-                            // The waiters time out on their own; the next one to wait
-                            // tries again.
-                            tracing::debug!(error = %e, "no connection from the pool");
+                        Err(_) if pool.inner.sqlx.is_closed() => {
+                            // The waiters notice the close themselves.
                             pool.inner.growing.store(false, Ordering::Release);
                             return;
+                        }
+                        // sqlx's own acquire timed out, or the database refused a new
+                        // connection: try again shortly for those still waiting (each
+                        // gives up at its own acquire timeout).
+                        Err(e) => {
+                            tracing::debug!(error = %e, "no connection from the pool yet");
+                            tokio::time::sleep(GROW_RETRY).await;
                         }
                     }
                 }
@@ -235,14 +249,18 @@ impl Pool {
     }
 
     fn park(&self, conn: PoolConnection<Any>, born: Instant) {
+        let mut parked = self.lock();
+        // Checked under the lock `close` clears under: a connection parked after the
+        // clearing would hold sqlx's close waiting for ever.
         if self.inner.sqlx.is_closed() {
             return;
         }
-        self.lock().push(Parked {
+        parked.push(Parked {
             conn,
             born,
             since: Instant::now(),
         });
+        drop(parked);
         self.inner.parked_one.notify_one();
     }
 

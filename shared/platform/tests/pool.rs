@@ -123,7 +123,40 @@ async fn times_out_while_the_only_connection_stays_busy(backend: Backend) {
     assert_eq!(number(&pool, 3).await, 3);
 }
 
+/// Closing while statements run finishes (no connection stays parked behind sqlx's
+/// back), and statements after it fail cleanly.
+async fn close_finishes_under_load(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let pool = pool(&db, 4, Duration::from_secs(2)).await;
+    let load: Vec<_> = (0..16i64)
+        .map(|n| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                while sqlx::query("SELECT $1")
+                    .bind(n)
+                    .fetch_one(&pool)
+                    .await
+                    .is_ok()
+                {}
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    tokio::time::timeout(Duration::from_secs(10), pool.close())
+        .await
+        .expect("close finished");
+    for task in load {
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("statements stopped")
+            .unwrap();
+    }
+    assert!(sqlx::query("SELECT 1").execute(&pool).await.is_err());
+    assert_eq!(pool.sqlx().size(), 0);
+}
+
 both_backends!(
+    close_finishes_under_load,
     a_statement_waits_for_the_transaction_holding_the_only_connection,
     many_statements_share_the_pool_and_get_their_own_rows,
     a_database_error_keeps_the_pool_working,

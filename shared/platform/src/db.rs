@@ -6,13 +6,16 @@
 //! Its rules shape the schema: placeholders are always `$N`, times are BIGINT
 //! microseconds, ids are TEXT.
 
-use crate::{pool::Pool, status::StoreError};
+use crate::{
+    batch::BatchStats, group_insert::GroupInserts, point_reads::PointReads, pool::Pool,
+    status::StoreError,
+};
 use sqlx::{
     Arguments,
     any::{AnyArguments, AnyPoolOptions},
     migrate::Migrator,
 };
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 /// Which database is behind the pool, for the few statements that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +45,10 @@ pub struct Database {
     writer: Pool,
     /// Where the pools connect, for [`Database::with_own_readers`].
     url: String,
+    /// Batches concurrent point reads on `pool`.
+    point_reads: Arc<PointReads>,
+    /// Batches concurrent conditional inserts on `writer`.
+    group_inserts: Arc<GroupInserts>,
 }
 
 impl Database {
@@ -85,6 +92,8 @@ impl Database {
             backend,
             pool,
             writer,
+            point_reads: Arc::default(),
+            group_inserts: Arc::default(),
         })
     }
 
@@ -96,6 +105,28 @@ impl Database {
     /// The pool for reads.
     pub fn reader(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The point-read batches of the read pool.
+    pub(crate) fn point_reads(&self) -> &PointReads {
+        &self.point_reads
+    }
+
+    /// How many point reads ([`crate::table::get`]) the read pool answered, and in how
+    /// many statements: for benchmarks and tests.
+    pub fn point_read_stats(&self) -> BatchStats {
+        self.point_reads.stats()
+    }
+
+    /// How many conditional inserts ([`crate::table::insert_where`]) went in how many
+    /// statements.
+    pub fn group_insert_stats(&self) -> BatchStats {
+        self.group_inserts.stats()
+    }
+
+    /// The conditional-insert batches of the write pool.
+    pub(crate) fn group_inserts(&self) -> &GroupInserts {
+        &self.group_inserts
     }
 
     /// The pool for writes.
@@ -112,6 +143,7 @@ impl Database {
             Backend::Sqlite => Ok(self.clone()),
             Backend::Postgres => Ok(Self {
                 pool: wrap(pool_options(self.backend, size).connect(&self.url).await?),
+                point_reads: Arc::default(),
                 ..self.clone()
             }),
         }
@@ -242,6 +274,26 @@ impl Sql {
         self
     }
 
+    /// Appends another piece with its values, renumbering its placeholders to follow
+    /// this one's. Pieces hold no `$` but their placeholders (no literal contains one).
+    pub fn append(&mut self, other: &Sql) -> &mut Self {
+        let offset = self.values.len();
+        let mut rest = other.text.as_str();
+        while let Some(at) = rest.find('$') {
+            self.text.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            match rest[..digits].parse::<usize>() {
+                Ok(n) => self.text.push_str(&(n + offset).to_string()),
+                Err(_) => self.text.push_str(&rest[..digits]),
+            }
+            rest = &rest[digits..];
+        }
+        self.text.push_str(rest);
+        self.values.extend(other.values.iter().cloned());
+        self
+    }
+
     /// The SQL text.
     pub fn text(&self) -> &str {
         &self.text
@@ -274,5 +326,23 @@ mod tests {
         let mut q = Sql::new("SELECT * FROM t WHERE a = ");
         q.bind(1i64).push(" AND b = ").bind("x");
         assert_eq!(q.text(), "SELECT * FROM t WHERE a = $1 AND b = $2");
+    }
+
+    #[test]
+    fn appended_placeholders_follow_the_first_ones() {
+        let mut a = Sql::new("SELECT ");
+        a.bind(1i64).push(", ").bind(2i64);
+        let mut b = Sql::new(" UNION ALL SELECT ");
+        for n in 3..=12i64 {
+            b.bind(n).push(if n < 12 { ", " } else { "" });
+        }
+        a.append(&b).append(&b);
+        assert_eq!(
+            a.text(),
+            "SELECT $1, $2 UNION ALL SELECT $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 \
+             UNION ALL SELECT $13, $14, $15, $16, $17, $18, $19, $20, $21, $22"
+        );
+        assert_eq!(a.values.len(), 22);
+        assert_eq!(a.values[21], Value::Int(12));
     }
 }

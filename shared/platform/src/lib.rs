@@ -11,14 +11,17 @@
 
 pub mod aip;
 pub mod auth;
+mod batch;
 pub mod client;
 pub mod config;
 pub mod country;
 pub mod db;
 pub mod filter;
+mod group_insert;
 pub mod metrics;
 pub mod names;
 pub mod paging;
+mod point_reads;
 pub mod pool;
 pub mod server;
 pub mod status;
@@ -27,5 +30,6 @@ pub mod telemetry;
 pub mod time;
 
 pub use auth::{Caller, Org};
+pub use batch::BatchStats;
 pub use db::Database;
 pub use status::{StoreError, Violations};

@@ -10,11 +10,13 @@ use crate::{
     StoreError,
     db::{Database, Sql, Value},
     filter::{self, Field},
+    group_insert,
+    pool::Pool,
 };
 use sqlx::{Row, any::AnyRow};
 
 /// A table whose rows map to one resource type.
-pub trait Table: Sized + Send + Unpin {
+pub trait Table: Sized + Send + Unpin + 'static {
     /// SQL table name.
     const NAME: &'static str;
     /// The column that scopes rows to a tenant (e.g. `customer_id`); callers pass its
@@ -75,8 +77,18 @@ pub struct ListQuery<'a> {
 #[error(transparent)]
 pub struct BadFilter(#[from] filter::FilterError);
 
-/// Reads one row within `scope`, deleted or not.
+/// Reads one row within `scope`, deleted or not. Concurrent reads of a table share
+/// statements (see [`crate::point_reads`]).
 pub async fn get<T: Table>(db: &Database, scope: &str, id: &str) -> Result<Option<T>, StoreError> {
+    db.point_reads().get(db.reader(), scope, id).await
+}
+
+/// [`get`] in a statement of its own.
+pub(crate) async fn get_one<T: Table>(
+    pool: &Pool,
+    scope: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
     let mut sql = Sql::new(&format!(
         "SELECT {} FROM {} WHERE {} = ",
         T::COLUMNS,
@@ -84,7 +96,7 @@ pub async fn get<T: Table>(db: &Database, scope: &str, id: &str) -> Result<Optio
         T::SCOPE
     ));
     sql.bind(scope).push(" AND id = ").bind(id);
-    let row = sql.query().fetch_optional(db.reader()).await?;
+    let row = sql.query().fetch_optional(pool).await?;
     Ok(row.as_ref().map(T::from_row).transpose()?)
 }
 
@@ -171,7 +183,8 @@ pub async fn by_request_key<T: Table>(db: &Database, key: &str) -> Result<Option
 /// checks such as "the parent exists and is live" cost no extra round trip. `condition`
 /// appends SQL (e.g. `EXISTS (…)`) and binds its own values. `None` when the condition
 /// did not hold *or* `request_key` was used before: the caller then takes its slower
-/// path (check, then [`insert`]), which tells the two apart.
+/// path (check, then [`insert`]), which tells the two apart. Concurrent inserts of a
+/// table with an `id` column share statements (see [`crate::group_insert`]).
 pub async fn insert_where<T: Table>(
     db: &Database,
     columns: &[&str],
@@ -179,24 +192,48 @@ pub async fn insert_where<T: Table>(
     request_key: Option<String>,
     condition: impl FnOnce(&mut Sql),
 ) -> Result<Option<T>, StoreError> {
-    let mut sql = Sql::new(&format!(
-        "INSERT INTO {} ({}, request_key) SELECT ",
+    let id = columns
+        .iter()
+        .position(|c| *c == "id")
+        .and_then(|i| match values.get(i) {
+            Some(Value::Text(id)) => Some(id.clone()),
+            _ => None,
+        });
+    let head = format!(
+        "INSERT INTO {} ({}, request_key) ",
         T::NAME,
         columns.join(", ")
-    ));
+    );
+    let mut select = Sql::new("SELECT ");
     for v in values {
-        sql.bind(v).push(", ");
+        select.bind(v).push(", ");
     }
-    sql.bind(request_key);
+    select.bind(request_key);
     // The WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
-    sql.push(" WHERE ");
-    condition(&mut sql);
-    sql.push(&format!(
+    select.push(" WHERE ");
+    condition(&mut select);
+    let tail = format!(
         " ON CONFLICT (request_key) DO NOTHING RETURNING {}",
         T::RETURNING
-    ));
-    let row = sql.query().fetch_optional(db.writer()).await?;
-    Ok(row.as_ref().map(T::from_row).transpose()?)
+    );
+    match id {
+        // Rows are told apart by id when they come back from a batch.
+        Some(id) => {
+            let statement = group_insert::Statement {
+                head,
+                select,
+                tail: &tail,
+                id,
+            };
+            db.group_inserts().insert(db.writer(), statement).await
+        }
+        None => {
+            let mut sql = Sql::new(&head);
+            sql.append(&select).push(&tail);
+            let row = sql.query().fetch_optional(db.writer()).await?;
+            Ok(row.as_ref().map(T::from_row).transpose()?)
+        }
+    }
 }
 
 /// Sets `sets` on a live row if its version is `expected` (when given).

@@ -1,0 +1,138 @@
+//! A queue that turns concurrent requests into batches, as a group commit does: at
+//! most `slots` batches run at once; requests arriving meanwhile wait, and the first
+//! slot to come free takes every waiting one (up to `max`). Nothing waits for a
+//! timer: a request that finds a free slot goes at once, alone.
+
+use std::{
+    collections::VecDeque,
+    sync::{Mutex, MutexGuard},
+};
+
+/// The waiting requests of one kind of batch.
+pub(crate) struct Batches<T> {
+    state: Mutex<State<T>>,
+    slots: usize,
+    max: usize,
+}
+
+struct State<T> {
+    waiting: VecDeque<T>,
+    running: usize,
+    stats: BatchStats,
+}
+
+/// How many requests went in how many batches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchStats {
+    /// Requests taken.
+    pub requests: u64,
+    /// Batches (statements) they went in.
+    pub batches: u64,
+}
+
+impl std::ops::Add for BatchStats {
+    type Output = Self;
+    fn add(self, o: Self) -> Self {
+        Self {
+            requests: self.requests + o.requests,
+            batches: self.batches + o.batches,
+        }
+    }
+}
+
+impl<T> Batches<T> {
+    pub(crate) fn new(slots: usize, max: usize) -> Self {
+        Self {
+            state: Mutex::new(State {
+                waiting: VecDeque::new(),
+                running: 0,
+                stats: BatchStats::default(),
+            }),
+            slots,
+            max,
+        }
+    }
+
+    /// Queues `item`. True when a slot was free and the caller must now run batches
+    /// (`next`) until there are none; otherwise a running slot will take it.
+    pub(crate) fn push(&self, item: T) -> bool {
+        let mut state = self.lock();
+        state.waiting.push_back(item);
+        if state.running < self.slots {
+            state.running += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The next batch for a running slot, or `None` (and the slot is free) when
+    /// nothing waits.
+    pub(crate) fn next(&self) -> Option<Vec<T>> {
+        let mut state = self.lock();
+        if state.waiting.is_empty() {
+            state.running -= 1;
+            return None;
+        }
+        let n = state.waiting.len().min(self.max);
+        state.stats.requests += n as u64;
+        state.stats.batches += 1;
+        Some(state.waiting.drain(..n).collect())
+    }
+
+    /// What went out so far.
+    pub(crate) fn stats(&self) -> BatchStats {
+        self.lock().stats
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        lock(&self.state)
+    }
+}
+
+/// Locks, ignoring poisoning: every critical section here leaves the data whole.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_items_go_together_once_a_slot_frees() {
+        let b = Batches::new(1, 3);
+        assert!(b.push(1));
+        assert!(!b.push(2));
+        assert_eq!(b.next(), Some(vec![1, 2]));
+        for i in 3..8 {
+            assert!(!b.push(i), "the slot is still running");
+        }
+        assert_eq!(b.next(), Some(vec![3, 4, 5]));
+        assert_eq!(b.next(), Some(vec![6, 7]));
+        assert_eq!(b.next(), None);
+        assert!(b.push(8), "the slot came free");
+        assert_eq!(
+            b.stats(),
+            BatchStats {
+                requests: 7,
+                batches: 3
+            }
+        );
+    }
+
+    #[test]
+    fn each_slot_starts_its_own_runner() {
+        let b = Batches::new(2, 10);
+        assert!(b.push(1));
+        assert!(b.push(2));
+        assert!(!b.push(3));
+        assert_eq!(b.next(), Some(vec![1, 2, 3]));
+        assert_eq!(b.next(), None);
+        assert_eq!(b.next(), None);
+        assert!(b.push(4));
+    }
+}

@@ -1,0 +1,186 @@
+//! Conditional inserts ([`crate::table::insert_where`]) into one table that arrive
+//! while another is in flight go to the database together: one
+//! `INSERT … SELECT … WHERE … UNION ALL SELECT … WHERE …` statement, hence one
+//! commit and one durable flush for the lot — a group commit the database cannot do
+//! as well by itself, since each lone statement still pays its own round trip, plan
+//! and commit record. Every row keeps its own condition. The statement commits all
+//! its rows or none, and a caller hears back only after it committed.
+//!
+//! When the database refuses the batch (a constraint, a bad value), nothing was
+//! written, and each insert runs alone for its own answer. When the connection fails
+//! half-way, whether it committed is unknown, as for a lone statement: each caller
+//! gets UNAVAILABLE.
+
+use crate::{
+    StoreError,
+    batch::{BatchStats, Batches, lock},
+    db::Sql,
+    pool::Pool,
+    table::Table,
+};
+use sqlx::{Row, any::AnyRow};
+use std::{
+    any::TypeId,
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+use tokio::sync::oneshot;
+
+/// Insert statements of one table in flight at once.
+const SLOTS: usize = 1;
+/// The most rows one statement carries.
+const MAX_BATCH: usize = 64;
+
+/// The insert queues of one pool, a queue per table type and column list.
+#[derive(Default)]
+pub(crate) struct GroupInserts {
+    tables: Mutex<HashMap<(TypeId, String), Arc<Queue>>>,
+}
+
+impl std::fmt::Debug for GroupInserts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupInserts")
+            .field("tables", &lock(&self.tables).len())
+            .finish()
+    }
+}
+
+/// One insert: `head` (`INSERT INTO t (columns)`), then `select` (`SELECT values WHERE
+/// condition`), then `tail` (`ON CONFLICT … RETURNING …`).
+pub(crate) struct Statement<'a> {
+    pub(crate) head: String,
+    pub(crate) select: Sql,
+    pub(crate) tail: &'a str,
+    /// The new row's id, to find it among the returned ones.
+    pub(crate) id: String,
+}
+
+impl GroupInserts {
+    /// Runs `insert`, batched with concurrent inserts of the same shape. The new row,
+    /// or `None` when its condition did not hold (or its request key was taken).
+    pub(crate) async fn insert<T: Table>(
+        &self,
+        pool: &Pool,
+        insert: Statement<'_>,
+    ) -> Result<Option<T>, StoreError> {
+        let queue = self.queue::<T>(&insert.head, insert.tail);
+        let (reply, answer) = oneshot::channel();
+        queue.submit(
+            pool,
+            Pending {
+                id: insert.id.clone(),
+                select: insert.select.clone(),
+                reply,
+            },
+        );
+        match answer.await {
+            Ok(Outcome::Done(row)) => Ok(row.as_ref().map(T::from_row).transpose()?),
+            Ok(Outcome::Refused) => {
+                let mut sql = Sql::new(&insert.head);
+                sql.append(&insert.select).push(insert.tail);
+                let row = sql.query().fetch_optional(pool).await?;
+                Ok(row.as_ref().map(T::from_row).transpose()?)
+            }
+            Ok(Outcome::Lost(why)) => Err(StoreError::Unavailable(sqlx::Error::Io(
+                std::io::Error::other(why),
+            ))),
+            Err(_) => Err(StoreError::Unavailable(sqlx::Error::WorkerCrashed)),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> BatchStats {
+        lock(&self.tables)
+            .values()
+            .fold(BatchStats::default(), |sum, q| sum + q.batches.stats())
+    }
+
+    fn queue<T: Table>(&self, head: &str, tail: &str) -> Arc<Queue> {
+        let mut tables = lock(&self.tables);
+        tables
+            .entry((TypeId::of::<T>(), head.to_string()))
+            .or_insert_with(|| {
+                Arc::new(Queue {
+                    head: head.to_string(),
+                    tail: format!("{tail}, id AS group_insert_id"),
+                    batches: Batches::new(SLOTS, MAX_BATCH),
+                })
+            })
+            .clone()
+    }
+}
+
+struct Pending {
+    id: String,
+    select: Sql,
+    reply: oneshot::Sender<Outcome>,
+}
+
+enum Outcome {
+    /// Committed; the row if its condition held.
+    Done(Option<AnyRow>),
+    /// The database refused the whole batch: nothing was written.
+    Refused,
+    /// The batch failed in a way that leaves its fate unknown.
+    Lost(String),
+}
+
+struct Queue {
+    head: String,
+    tail: String,
+    batches: Batches<Pending>,
+}
+
+impl Queue {
+    fn submit(self: &Arc<Self>, pool: &Pool, insert: Pending) {
+        if self.batches.push(insert) {
+            let (queue, pool) = (self.clone(), pool.clone());
+            tokio::spawn(async move {
+                while let Some(batch) = queue.batches.next() {
+                    queue.run(&pool, batch).await;
+                }
+            });
+        }
+    }
+
+    async fn run(&self, pool: &Pool, batch: Vec<Pending>) {
+        let mut sql = Sql::new(&self.head);
+        for (i, p) in batch.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ALL ");
+            }
+            sql.append(&p.select);
+        }
+        sql.push(&self.tail);
+        let rows = match sql.query().fetch_all(pool).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                let outcome = || match &e {
+                    sqlx::Error::Database(_) => Outcome::Refused,
+                    other => Outcome::Lost(other.to_string()),
+                };
+                tracing::debug!(error = %e, rows = batch.len(), "group insert failed");
+                for p in batch {
+                    let _ = p.reply.send(outcome());
+                }
+                return;
+            }
+        };
+        let returned = rows.len();
+        let mut found: HashMap<String, AnyRow> = rows
+            .into_iter()
+            .filter_map(|row| Some((row.try_get("group_insert_id").ok()?, row)))
+            .collect();
+        // A row that cannot be told apart leaves every unmatched caller unsure whether
+        // it was the one written: none may read that as "not inserted".
+        let unsure = found.len() < returned;
+        for p in batch {
+            // The caller may have gone (deadline, cancellation): its row stays written,
+            // as a lone statement's would.
+            let _ = p.reply.send(match found.remove(&p.id) {
+                Some(row) => Outcome::Done(Some(row)),
+                None if unsure => Outcome::Lost("a returned row had no id".into()),
+                None => Outcome::Done(None),
+            });
+        }
+    }
+}

@@ -9,7 +9,7 @@ use std::{
 };
 
 /// The waiting requests of one kind of batch.
-pub(crate) struct Batches<T> {
+pub struct Batches<T> {
     state: Mutex<State<T>>,
     slots: usize,
     max: usize,
@@ -41,7 +41,8 @@ impl std::ops::Add for BatchStats {
 }
 
 impl<T> Batches<T> {
-    pub(crate) fn new(slots: usize, max: usize) -> Self {
+    /// At most `slots` batches at once, of at most `max` requests each.
+    pub fn new(slots: usize, max: usize) -> Self {
         Self {
             state: Mutex::new(State {
                 waiting: VecDeque::new(),
@@ -55,7 +56,7 @@ impl<T> Batches<T> {
 
     /// Queues `item`. True when a slot was free and the caller must now run batches
     /// (`next`) until there are none; otherwise a running slot will take it.
-    pub(crate) fn push(&self, item: T) -> bool {
+    pub fn push(&self, item: T) -> bool {
         let mut state = self.lock();
         state.waiting.push_back(item);
         if state.running < self.slots {
@@ -68,7 +69,7 @@ impl<T> Batches<T> {
 
     /// The next batch for a running slot, or `None` (and the slot is free) when
     /// nothing waits.
-    pub(crate) fn next(&self) -> Option<Vec<T>> {
+    pub fn next(&self) -> Option<Vec<T>> {
         let mut state = self.lock();
         if state.waiting.is_empty() {
             state.running -= 1;
@@ -81,7 +82,7 @@ impl<T> Batches<T> {
     }
 
     /// What went out so far.
-    pub(crate) fn stats(&self) -> BatchStats {
+    pub fn stats(&self) -> BatchStats {
         self.lock().stats
     }
 

@@ -11,7 +11,7 @@
 
 pub mod aip;
 pub mod auth;
-mod batch;
+pub mod batch;
 pub mod client;
 pub mod config;
 pub mod country;

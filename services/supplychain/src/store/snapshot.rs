@@ -11,8 +11,10 @@ use std::{
 use symbolon_contracts::supplychain::v1::DepotStatus;
 use symbolon_platform::{
     Database, StoreError,
+    batch::Batches,
     db::{Backend, Sql},
 };
+use tokio::sync::oneshot;
 
 /// Reads everything the coverage engine needs through `conn` (inside a transaction,
 /// so the picture is consistent).
@@ -104,21 +106,31 @@ pub async fn active_model(conn: &mut AnyConnection) -> Result<Option<ModelRow>, 
 type Cached = (i64, Arc<Snapshot>);
 
 /// The latest snapshot this replica has read, reused while nothing changes.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Cache {
     inner: Arc<Mutex<Option<Cached>>>,
+    /// Callers waiting for the data version. One statement in flight at a time answers
+    /// every caller that asked before it started (so each still sees every change
+    /// committed before its call): at 50 calls in flight, one read instead of fifty.
+    version_reads: Arc<Batches<oneshot::Sender<Option<i64>>>>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Self {
+            inner: Arc::default(),
+            version_reads: Arc::new(Batches::new(1, usize::MAX)),
+        }
+    }
 }
 
 impl Cache {
     /// The current snapshot: one cheap read of the data version, and a full load only
     /// when it moved.
     pub async fn current(&self, db: &Database) -> Result<Arc<Snapshot>, StoreError> {
-        // The common case is one statement outside any transaction: the version has not
-        // moved, so the cached snapshot answers.
-        let row = sqlx::query("SELECT data_version FROM sc_state WHERE id = 1")
-            .fetch_one(db.reader())
-            .await?;
-        let version: i64 = row.try_get("data_version")?;
+        // The common case is one shared statement outside any transaction: the version
+        // has not moved, so the cached snapshot answers.
+        let version = self.version(db).await?;
         if let Ok(guard) = self.inner.lock()
             && let Some((v, s)) = guard.as_ref()
             && *v == version
@@ -144,4 +156,31 @@ impl Cache {
         }
         Ok(snap)
     }
+
+    async fn version(&self, db: &Database) -> Result<i64, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        if self.version_reads.push(reply) {
+            let (reads, db) = (self.version_reads.clone(), db.clone());
+            tokio::spawn(async move {
+                while let Some(waiting) = reads.next() {
+                    let version = read_version(&db).await.ok();
+                    for w in waiting {
+                        let _ = w.send(version);
+                    }
+                }
+            });
+        }
+        match answer.await {
+            Ok(Some(version)) => Ok(version),
+            // The shared read failed: read alone, for this caller's own error.
+            _ => read_version(db).await,
+        }
+    }
+}
+
+async fn read_version(db: &Database) -> Result<i64, StoreError> {
+    let row = sqlx::query("SELECT data_version FROM sc_state WHERE id = 1")
+        .fetch_one(db.reader())
+        .await?;
+    Ok(row.try_get("data_version")?)
 }

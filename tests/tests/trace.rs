@@ -104,9 +104,28 @@ async fn a_labs_call_that_checks_the_customer_is_one_trace() {
         .create_lab(req)
         .await
         .unwrap();
+    // A live watch that the shutdown ends after its headers went out: its status
+    // travels in the trailers.
+    let mut watch = LabsServiceClient::new(channel(labs.addr).await)
+        .watch_log_entries(authed(
+            &admin,
+            lpb::WatchLogEntriesRequest {
+                parent: "labs/core-lab".into(),
+                start_sequence: 1,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
 
     labs.stop().await;
     customers.stop().await;
+    let ended = watch
+        .message()
+        .await
+        .expect_err("the shutdown ends the watch");
+    assert_eq!(ended.code(), tonic::Code::Unavailable);
 
     let spans: Vec<(String, Span)> = received
         .traces
@@ -216,6 +235,38 @@ async fn a_labs_call_that_checks_the_customer_is_one_trace() {
         .collect();
     assert!(methods.iter().any(|m| m == "GetCustomer"), "{methods:?}");
     assert!(methods.iter().any(|m| m == "CreateLab"), "{methods:?}");
+    // The watch counts with the status its trailers carried, not the OK of its headers.
+    let watch_codes: Vec<i64> = durations
+        .iter()
+        .filter_map(|m| match m.data.as_ref()? {
+            metric::Data::Histogram(h) => Some(h.data_points.iter()),
+            _ => None,
+        })
+        .flatten()
+        .filter(|p| {
+            p.attributes.iter().any(|a| {
+                a.key == "rpc.method"
+                    && matches!(
+                        a.value.as_ref().and_then(|v| v.value.as_ref()),
+                        Some(Value::StringValue(s)) if s == "WatchLogEntries"
+                    )
+            })
+        })
+        .filter_map(|p| {
+            p.attributes
+                .iter()
+                .find(|a| a.key == "rpc.grpc.status_code")
+                .and_then(|a| match a.value.as_ref()?.value.as_ref()? {
+                    Value::IntValue(i) => Some(*i),
+                    _ => None,
+                })
+        })
+        .collect();
+    assert_eq!(
+        watch_codes,
+        vec![14],
+        "WatchLogEntries recorded as {watch_codes:?}"
+    );
 }
 
 fn tempfile_dir() -> std::path::PathBuf {

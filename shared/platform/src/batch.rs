@@ -3,10 +3,35 @@
 //! slot to come free takes every waiting one (up to `max`). Nothing waits for a
 //! timer: a request that finds a free slot goes at once, alone.
 
+use crate::pool::Pool;
 use std::{
     collections::VecDeque,
-    sync::{Mutex, MutexGuard},
+    future::Future,
+    sync::{Arc, Mutex, MutexGuard},
 };
+
+/// A kind of batched statement: its queue, and how one batch runs.
+pub(crate) trait Statement: Send + Sync + 'static {
+    /// One caller's part.
+    type Item: Send + 'static;
+    /// The waiting parts.
+    fn batches(&self) -> &Batches<Self::Item>;
+    /// Runs one batch and answers each of its callers.
+    fn run(&self, pool: &Pool, batch: Vec<Self::Item>) -> impl Future<Output = ()> + Send;
+}
+
+/// Queues `item`; when that took a free slot, runs batches on a task of their own until
+/// none wait (the caller waits for its answer, not for the others').
+pub(crate) fn submit<S: Statement>(statement: &Arc<S>, pool: &Pool, item: S::Item) {
+    if statement.batches().push(item) {
+        let (statement, pool) = (statement.clone(), pool.clone());
+        tokio::spawn(async move {
+            while let Some(batch) = statement.batches().next() {
+                statement.run(&pool, batch).await;
+            }
+        });
+    }
+}
 
 /// The waiting requests of one kind of batch.
 pub struct Batches<T> {

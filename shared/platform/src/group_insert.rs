@@ -13,7 +13,7 @@
 
 use crate::{
     StoreError,
-    batch::{BatchStats, Batches, lock},
+    batch::{self, BatchStats, Batches, lock},
     db::Sql,
     pool::Pool,
     table::Table,
@@ -65,7 +65,8 @@ impl GroupInserts {
     ) -> Result<Option<T>, StoreError> {
         let queue = self.queue::<T>(&insert.head, insert.tail);
         let (reply, answer) = oneshot::channel();
-        queue.submit(
+        batch::submit(
+            &queue,
             pool,
             Pending {
                 id: insert.id.clone(),
@@ -130,16 +131,11 @@ struct Queue {
     batches: Batches<Pending>,
 }
 
-impl Queue {
-    fn submit(self: &Arc<Self>, pool: &Pool, insert: Pending) {
-        if self.batches.push(insert) {
-            let (queue, pool) = (self.clone(), pool.clone());
-            tokio::spawn(async move {
-                while let Some(batch) = queue.batches.next() {
-                    queue.run(&pool, batch).await;
-                }
-            });
-        }
+impl batch::Statement for Queue {
+    type Item = Pending;
+
+    fn batches(&self) -> &Batches<Pending> {
+        &self.batches
     }
 
     async fn run(&self, pool: &Pool, batch: Vec<Pending>) {

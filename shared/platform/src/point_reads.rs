@@ -12,7 +12,7 @@
 
 use crate::{
     StoreError,
-    batch::{BatchStats, Batches, lock},
+    batch::{self, BatchStats, Batches, lock},
     db::Sql,
     pool::Pool,
     table::{self, Table},
@@ -58,7 +58,8 @@ impl PointReads {
     ) -> Result<Option<T>, StoreError> {
         let queue = self.queue::<T>();
         let (reply, answer) = oneshot::channel();
-        queue.submit(
+        batch::submit(
+            &queue,
             pool,
             Read {
                 scope: scope.to_string(),
@@ -132,16 +133,11 @@ struct Queue {
     batches: Batches<Read>,
 }
 
-impl Queue {
-    fn submit(self: &Arc<Self>, pool: &Pool, read: Read) {
-        if self.batches.push(read) {
-            let (queue, pool) = (self.clone(), pool.clone());
-            tokio::spawn(async move {
-                while let Some(batch) = queue.batches.next() {
-                    queue.run(&pool, batch).await;
-                }
-            });
-        }
+impl batch::Statement for Queue {
+    type Item = Read;
+
+    fn batches(&self) -> &Batches<Read> {
+        &self.batches
     }
 
     async fn run(&self, pool: &Pool, batch: Vec<Read>) {

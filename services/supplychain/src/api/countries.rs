@@ -4,7 +4,7 @@ use super::{Api, common::*, insert_once};
 use crate::{
     convert,
     model::{normalize, scoring::check_factor_id},
-    store::{self, CountryRow, GLOBAL, ListQuery, StoredFactor, Table, change},
+    store::{self, CountryRow, GLOBAL, StoredFactor, Table, change},
 };
 use std::collections::BTreeMap;
 use symbolon_contracts::supplychain::v1 as pb;
@@ -218,24 +218,21 @@ impl Api {
         r: pb::ListCountryProfilesRequest,
     ) -> Result<pb::ListCountryProfilesResponse, Status> {
         c.require_vendor(READERS)?;
-        let mut v = Violations::new();
-        let (limit, after) = page(r.page_size, &r.page_token, "countryProfiles", &mut v);
-        v.into_result()?;
-        let page = store::list::<CountryRow>(
+        let (rows, next_page_token) = list_page::<CountryRow>(
             &self.db,
-            ListQuery {
+            Listing {
                 scope: Some(GLOBAL),
                 filter: "",
-                after,
-                limit,
+                query: "countryProfiles",
                 show_deleted: false,
             },
+            r.page_size,
+            &r.page_token,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        .await?;
         Ok(pb::ListCountryProfilesResponse {
-            country_profiles: page.rows.into_iter().map(convert::country).collect(),
-            next_page_token: next_token(page.next_after, "countryProfiles"),
+            country_profiles: rows.into_iter().map(convert::country).collect(),
+            next_page_token,
         })
     }
 

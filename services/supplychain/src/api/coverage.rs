@@ -3,7 +3,7 @@
 use super::{Api, common::*, insert_once};
 use crate::{
     convert,
-    store::{self, GLOBAL, ListQuery, RegistrationRow, Table, change, snapshot},
+    store::{self, GLOBAL, RegistrationRow, Table, change, snapshot},
 };
 use std::sync::Arc;
 use symbolon_contracts::supplychain::v1 as pb;
@@ -252,24 +252,21 @@ impl Api {
     ) -> Result<pb::ListCoverageRegistrationsResponse, Status> {
         require_any_vendor(c)?;
         let query = format!("registrations;{}", r.filter);
-        let mut v = Violations::new();
-        let (limit, after) = page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list::<RegistrationRow>(
+        let (rows, next_page_token) = list_page::<RegistrationRow>(
             &self.db,
-            ListQuery {
+            Listing {
                 scope: Some(GLOBAL),
                 filter: &r.filter,
-                after,
-                limit,
+                query: &query,
                 show_deleted: false,
             },
+            r.page_size,
+            &r.page_token,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        .await?;
         Ok(pb::ListCoverageRegistrationsResponse {
-            coverage_registrations: page.rows.into_iter().map(convert::registration).collect(),
-            next_page_token: next_token(page.next_after, &query),
+            coverage_registrations: rows.into_iter().map(convert::registration).collect(),
+            next_page_token,
         })
     }
 

@@ -3,7 +3,7 @@
 use super::{Api, common::*, insert_once};
 use crate::{
     convert,
-    store::{self, DepotRow, GLOBAL, Line, ListQuery, ReservationRow, StockRow, Table, change},
+    store::{self, DepotRow, GLOBAL, Line, ReservationRow, StockRow, Table, change},
 };
 use symbolon_contracts::supplychain::v1 as pb;
 use symbolon_platform::{
@@ -158,24 +158,21 @@ impl Api {
     ) -> Result<pb::ListDepotsResponse, Status> {
         c.require_vendor(READERS)?;
         let query = format!("depots;{}", r.filter);
-        let mut v = Violations::new();
-        let (limit, after) = page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list::<DepotRow>(
+        let (rows, next_page_token) = list_page::<DepotRow>(
             &self.db,
-            ListQuery {
+            Listing {
                 scope: Some(GLOBAL),
                 filter: &r.filter,
-                after,
-                limit,
+                query: &query,
                 show_deleted: false,
             },
+            r.page_size,
+            &r.page_token,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        .await?;
         Ok(pb::ListDepotsResponse {
-            depots: page.rows.into_iter().map(convert::depot).collect(),
-            next_page_token: next_token(page.next_after, &query),
+            depots: rows.into_iter().map(convert::depot).collect(),
+            next_page_token,
         })
     }
 
@@ -418,24 +415,21 @@ impl Api {
         c.require_vendor(READERS)?;
         let depot = parse_id("parent", &r.parent, "depots")?;
         let query = format!("stock;{depot}");
-        let mut v = Violations::new();
-        let (limit, after) = page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list::<StockRow>(
+        let (rows, next_page_token) = list_page::<StockRow>(
             &self.db,
-            ListQuery {
+            Listing {
                 scope: Some(&depot),
                 filter: "",
-                after,
-                limit,
+                query: &query,
                 show_deleted: false,
             },
+            r.page_size,
+            &r.page_token,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        .await?;
         Ok(pb::ListStockLevelsResponse {
-            stock_levels: page.rows.into_iter().map(convert::stock).collect(),
-            next_page_token: next_token(page.next_after, &query),
+            stock_levels: rows.into_iter().map(convert::stock).collect(),
+            next_page_token,
         })
     }
 
@@ -637,24 +631,21 @@ impl Api {
         require_any_vendor(c)?;
         let depot = parse_id("parent", &r.parent, "depots")?;
         let query = format!("reservations;{depot}");
-        let mut v = Violations::new();
-        let (limit, after) = page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list::<ReservationRow>(
+        let (rows, next_page_token) = list_page::<ReservationRow>(
             &self.db,
-            ListQuery {
+            Listing {
                 scope: Some(&depot),
                 filter: "",
-                after,
-                limit,
+                query: &query,
                 show_deleted: false,
             },
+            r.page_size,
+            &r.page_token,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        .await?;
         Ok(pb::ListReservationsResponse {
-            reservations: page.rows.into_iter().map(convert::reservation).collect(),
-            next_page_token: next_token(page.next_after, &query),
+            reservations: rows.into_iter().map(convert::reservation).collect(),
+            next_page_token,
         })
     }
 

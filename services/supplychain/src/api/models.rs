@@ -182,24 +182,21 @@ impl Api {
         r: pb::ListScoringModelsRequest,
     ) -> Result<pb::ListScoringModelsResponse, Status> {
         c.require_vendor(READERS)?;
-        let mut v = Violations::new();
-        let (limit, after) = page(r.page_size, &r.page_token, "scoringModels", &mut v);
-        v.into_result()?;
-        let page = store::list::<ModelRow>(
+        let (rows, next_page_token) = list_page::<ModelRow>(
             &self.db,
-            ListQuery {
+            Listing {
                 scope: Some(GLOBAL),
                 filter: "",
-                after,
-                limit,
+                query: "scoringModels",
                 show_deleted: false,
             },
+            r.page_size,
+            &r.page_token,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        .await?;
         Ok(pb::ListScoringModelsResponse {
-            scoring_models: page.rows.into_iter().map(convert::model).collect(),
-            next_page_token: next_token(page.next_after, "scoringModels"),
+            scoring_models: rows.into_iter().map(convert::model).collect(),
+            next_page_token,
         })
     }
 

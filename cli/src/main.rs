@@ -14,6 +14,9 @@ use clap::{Parser, Subcommand};
 use std::{path::PathBuf, time::Duration};
 use symbolon_platform::auth::{DevKeys, Minter, Org};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "symbolon",

@@ -1,11 +1,14 @@
 //! `symbolon-echo`: the bare tonic echo server, the baseline of every benchmark.
 //!
-//! Same tonic version and Tokio multi-thread runtime as the services, TCP_NODELAY on
-//! accepted connections, and nothing else: no authentication, tracing, limits or storage.
+//! Same tonic version, Tokio multi-thread runtime and global allocator (mimalloc) as the
+//! services, TCP_NODELAY on accepted connections, and nothing else: no authentication, tracing, limits or storage.
 
 use clap::Parser;
 use std::net::SocketAddr;
 use tonic::transport::{Server, server::TcpIncoming};
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// The bare tonic echo server.
 #[derive(Debug, Parser)]

@@ -12,6 +12,9 @@ use symbolon_bench::{
 };
 use tonic::transport::Endpoint;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The Symbolon load tool.
 #[derive(Debug, Parser)]
 #[command(name = "symbolon-load", version)]

@@ -3,6 +3,9 @@
 use symbolon_customers::{Application, CustomersConfig};
 use symbolon_platform::{config::Env, telemetry};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _telemetry = telemetry::init("customers", telemetry::LogFormat::Json)?;

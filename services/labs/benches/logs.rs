@@ -54,6 +54,10 @@ use tonic::{
     transport::Channel,
 };
 
+// The watchers share the machine with the service: the same allocator keeps their cost down.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()

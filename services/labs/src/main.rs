@@ -3,6 +3,9 @@
 use symbolon_labs::{Application, LabsConfig};
 use symbolon_platform::{config::Env, telemetry};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _telemetry = telemetry::init("labs", telemetry::LogFormat::Json)?;

@@ -3,6 +3,9 @@
 use symbolon_platform::{config::Env, telemetry};
 use symbolon_supplychain::{Application, SupplyChainConfig};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _telemetry = telemetry::init("supplychain", telemetry::LogFormat::Json)?;

@@ -254,6 +254,8 @@ if [[ -z ${BENCH_SKIP_PG:-} ]]; then
                     NOTE["record-touchpoint postgres c=32"]+=" LOST WRITES: $acked acked, $rows rows"
                 fi
             fi
+            # OpenIncident + CallForFire where it runs in production (two durable writes a pair).
+            load "open-incident postgres c=32" "$SVC_PID" open-incident "$SVC_URL" 32
             stop "$SVC_PID"
         fi
 
@@ -354,6 +356,8 @@ target_row() { # text value op target
         "$(ratio "${RPS[get-customer postgres c=50]:-}" "${RPS[echo c=50]:-}")" ">=" 0
     target_row "OpenIncident+CallForFire SQLite c=32 / echo c=32 (pairs/s)" \
         "$(ratio "${RPS[open-incident sqlite c=32]:-}" "${RPS[echo c=32]:-}")" ">=" 0
+    target_row "OpenIncident+CallForFire PostgreSQL c=32 / pgbench insert c=32" \
+        "$(ratio "${RPS[open-incident postgres c=32]:-}" "${RPS[pgbench insert c=32]:-}")" ">=" 0
     target_row "AssessCoverage p50 c=1 / echo p50 c=1" \
         "$(ratio "${P50[assess-coverage sqlite c=1]:-}" "${P50[echo c=1]:-}")" ">=" 0
     target_row "h2load / symbolon-load, echo c=50 (the tool's own cost)" \

@@ -119,6 +119,10 @@ async fn a_labs_call_that_checks_the_customer_is_one_trace() {
         .unwrap()
         .into_inner();
 
+    let stopping = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
     labs.stop().await;
     customers.stop().await;
     let ended = watch
@@ -266,6 +270,42 @@ async fn a_labs_call_that_checks_the_customer_is_one_trace() {
         watch_codes,
         vec![14],
         "WatchLogEntries recorded as {watch_codes:?}"
+    );
+    drop(metrics);
+
+    // Its span too: it lasts until the trailers, and carries their status.
+    let watch_spans: Vec<Span> = received
+        .traces
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.resource_spans.iter())
+        .flat_map(|rs| rs.scope_spans.iter())
+        .flat_map(|ss| ss.spans.iter())
+        .filter(|s| {
+            s.kind == SpanKind::Server as i32
+                && attr(s, "rpc.method").as_deref() == Some("WatchLogEntries")
+        })
+        .cloned()
+        .collect();
+    assert_eq!(watch_spans.len(), 1, "{watch_spans:#?}");
+    let watch_span = &watch_spans[0];
+    assert_eq!(
+        attr(watch_span, "rpc.grpc.status_code").as_deref(),
+        Some("14")
+    );
+    assert_eq!(
+        watch_span.status.as_ref().map(|s| s.code),
+        Some(opentelemetry_proto::tonic::trace::v1::status::StatusCode::Error as i32),
+        "{watch_span:#?}"
+    );
+    assert!(
+        watch_span.end_time_unix_nano >= stopping,
+        "the watch's span ended with its headers, before the shutdown ended it"
+    );
+    assert_eq!(
+        customers_server.status.as_ref().map(|s| s.code),
+        Some(opentelemetry_proto::tonic::trace::v1::status::StatusCode::Ok as i32)
     );
 }
 

@@ -4,11 +4,10 @@
 //! 1. load shed + concurrency limit: past `concurrency_limit` calls in flight, new calls
 //!    fail at once (UNAVAILABLE) instead of queueing without bound. Shed must sit above
 //!    the limit to see it as not ready.
-//! 2. tracing (`OtelGrpcLayer`): every admitted call gets a server span with the
-//!    OpenTelemetry RPC attributes, parented on the caller's W3C `traceparent`. It sits
-//!    below the limit because it needs an infallible inner service. Health checks are
-//!    left out: probes would drown real traffic.
-//!    Below it, `RpcMetricsLayer` records `rpc.server.duration` for every call.
+//! 2. observation (`observe::ObserveLayer`): every admitted call gets a server span with
+//!    the OpenTelemetry RPC attributes, parented on the caller's W3C `traceparent`, and
+//!    its `rpc.server.duration`; both end when the response ends (a stream's trailers),
+//!    with the status it ended with. Health checks get no span.
 //! 3. tonic's own deadline (`Server::timeout`): the smaller of the configured bound and
 //!    the client's `grpc-timeout`.
 //! 4. authentication: an interceptor on each Symbolon service (not on health or
@@ -29,7 +28,6 @@ use tonic::{
     transport::{Server, server::TcpIncoming},
 };
 use tonic_health::{ServingStatus, server::HealthReporter};
-use tonic_tracing_opentelemetry::middleware::{filters, server::OtelGrpcLayer};
 use tower::ServiceBuilder;
 
 /// The server failed to start or to run.
@@ -199,8 +197,7 @@ impl GrpcServer {
         let layers = ServiceBuilder::new()
             .load_shed()
             .concurrency_limit(config.concurrency_limit)
-            .layer(OtelGrpcLayer::default().filter(filters::reject_healthcheck))
-            .layer(crate::metrics::RpcMetricsLayer::default())
+            .layer(crate::observe::ObserveLayer::default())
             .into_inner();
         let mut builder = Server::builder();
         if !config.max_connection_age.is_zero() {

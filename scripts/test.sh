@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of the suite: unit, integration (real services on loopback, on SQLite
-# and PostgreSQL), end to end with the real grpcurl, buf lint of the contracts, and the
+# and PostgreSQL), end to end with the real grpcurl, buf lint and breaking check of the contracts, and the
 # Kubernetes manifest checks.
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
@@ -26,7 +26,8 @@ if command -v pg_isready >/dev/null 2>&1; then
   }
 fi
 
-# The contracts follow buf's style guide (before the build: it fails in seconds).
+# The contracts follow buf's style guide and break nothing published (before the build:
+# it fails in seconds).
 bash scripts/lint-proto.sh
 
 cargo test --workspace --locked "$@"

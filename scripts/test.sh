@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the suite: unit, integration (real services on loopback, on SQLite
-# and PostgreSQL), end to end with the real grpcurl, buf lint and breaking check of the contracts, and the
-# Kubernetes manifest checks.
+# and PostgreSQL), end to end with the real grpcurl, buf lint and breaking check of the
+# contracts, and the Kubernetes manifest checks.
 # Usage: scripts/test.sh [extra cargo test arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."

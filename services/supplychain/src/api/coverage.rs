@@ -3,7 +3,7 @@
 use super::{Api, common::*, insert_once};
 use crate::{
     convert,
-    store::{self, GLOBAL, RegistrationRow, Table, change, snapshot},
+    store::{self, GLOBAL, RegistrationRow, Table, change},
 };
 use std::sync::Arc;
 use symbolon_contracts::supplychain::v1 as pb;
@@ -171,8 +171,9 @@ impl Api {
         };
         let name = format!("coverageRegistrations/{id}");
         let now = self.clock.now();
-        let mut ch = change::begin(&self.db).await?;
-        let snap = snapshot::load(ch.conn()).await?;
+        // Beside other registrations, never beside a change of live data (see `change`).
+        let mut ch = change::begin_registration(&self.db).await?;
+        let snap = self.cache.at(ch.data_version(), ch.conn()).await?;
         let a = convert::assess(
             &snap,
             &self.params,

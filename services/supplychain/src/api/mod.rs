@@ -114,10 +114,25 @@ async fn insert_once<T: Table>(
     for v in values {
         sql.bind(v).push(", ");
     }
-    sql.bind(key).push(&format!(") RETURNING {}", T::COLUMNS));
+    // Registrations run beside one another: the same key may be inserting right now.
+    sql.bind(key.clone()).push(&format!(
+        ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
+        T::COLUMNS
+    ));
     match ch.one::<T>(&sql).await {
         Ok(Some(row)) => Ok((row, true)),
-        Ok(None) => Err(status::internal(&"insert returned no row")),
+        Ok(None) => {
+            // The other insert of this key committed first: answer with its row.
+            let mut again = Sql::new(&format!(
+                "SELECT {} FROM {table} WHERE request_key = ",
+                T::COLUMNS
+            ));
+            again.bind(key);
+            match ch.one::<T>(&again).await? {
+                Some(row) => Ok((row, false)),
+                None => Err(status::internal(&"insert returned no row")),
+            }
+        }
         Err(StoreError::Conflict(_)) => Err(status::already_exists(name)),
         Err(e) => Err(e.into()),
     }

@@ -17,6 +17,13 @@
 //! exactly once (by the replica that made the change), and sequence numbers are
 //! gap-free and in commit order — a subscriber resuming after sequence n on any replica
 //! gets exactly the events after n.
+//!
+//! Registrations are the one write that leaves live data alone: on PostgreSQL every
+//! change also holds an advisory lock, which [`begin_registration`] takes in share mode,
+//! so registrations run beside one another (their commits flushed together) but never
+//! beside a change of live data: the snapshot a registration is assessed against is
+//! still the one in force when it commits, and the next change re-assesses it. They
+//! append no event and leave `data_version` as it is (the snapshot did not change).
 
 use super::{EventRow, RegistrationRow, Table, snapshot};
 use crate::{convert, model::coverage::Params};
@@ -26,10 +33,16 @@ use symbolon_platform::{
     db::{Backend, Sql},
 };
 
+/// The advisory lock key of changes ("SYMCHGES").
+const CHANGE_LOCK: i64 = 0x5359_4D43_4847_4553;
+
 /// An open change.
 pub struct Change {
     tx: Transaction<'static, Any>,
     last_seq: i64,
+    data_version: i64,
+    /// Registrations only: nothing to re-assess, no version to bump.
+    registration: bool,
 }
 
 /// What a committed change produced.
@@ -43,6 +56,16 @@ pub struct Committed {
 
 /// Starts a change, waiting for any other change to commit first.
 pub async fn begin(db: &Database) -> Result<Change, StoreError> {
+    start(db, false).await
+}
+
+/// Starts a change that only adds registrations: it waits for changes of live data, not
+/// for other registrations (on PostgreSQL; SQLite has one writer anyway).
+pub async fn begin_registration(db: &Database) -> Result<Change, StoreError> {
+    start(db, true).await
+}
+
+async fn start(db: &Database, registration: bool) -> Result<Change, StoreError> {
     let mut tx = db.writer().begin().await?;
     if db.backend() == Backend::Sqlite {
         // Take SQLite's write lock now (waiting on busy_timeout), not at the first
@@ -52,18 +75,43 @@ pub async fn begin(db: &Database) -> Result<Change, StoreError> {
             .execute(&mut *tx)
             .await?;
     }
-    let lock = match db.backend() {
-        Backend::Postgres => {
+    if db.backend() == Backend::Postgres {
+        // An advisory lock, shared by registrations and exclusive for changes: it is a
+        // heavyweight lock, so a change waiting for it holds back registrations that
+        // come after it (with row share locks they would keep overtaking it).
+        let take = if registration {
+            "SELECT pg_advisory_xact_lock_shared($1)"
+        } else {
+            "SELECT pg_advisory_xact_lock($1)"
+        };
+        sqlx::query(take)
+            .bind(CHANGE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let lock = match (db.backend(), registration) {
+        (Backend::Postgres, false) => {
             "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1 FOR UPDATE"
         }
-        Backend::Sqlite => "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1",
+        _ => "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1",
     };
     let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
     let last_seq: i64 = sqlx::Row::try_get(&row, "last_event_seq")?;
-    Ok(Change { tx, last_seq })
+    let data_version: i64 = sqlx::Row::try_get(&row, "data_version")?;
+    Ok(Change {
+        tx,
+        last_seq,
+        data_version,
+        registration,
+    })
 }
 
 impl Change {
+    /// The data version this change sees (and, being locked, keeps until it commits).
+    pub fn data_version(&self) -> i64 {
+        self.data_version
+    }
+
     /// The connection of the transaction.
     pub fn conn(&mut self) -> &mut AnyConnection {
         &mut self.tx
@@ -93,7 +141,7 @@ impl Change {
     }
 
     /// Re-assesses registrations (when `reassess`), records risk events with `cause`,
-    /// bumps the data version and commits.
+    /// bumps the data version and commits. A registration change only commits.
     pub async fn commit(
         mut self,
         params: &Params,
@@ -101,6 +149,15 @@ impl Change {
         cause: &str,
         reassess: bool,
     ) -> Result<Committed, StoreError> {
+        if self.registration {
+            // Live data did not change: nothing to re-assess, the snapshot stands, and
+            // the share lock forbids the update below.
+            self.tx.commit().await?;
+            return Ok(Committed {
+                last_seq: self.last_seq,
+                events: Vec::new(),
+            });
+        }
         let mut events = Vec::new();
         if reassess {
             events = self.reassess(params, now, cause).await?;

@@ -157,6 +157,28 @@ impl Cache {
         Ok(snap)
     }
 
+    /// The snapshot at `version`, read on `conn` unless this replica holds it already.
+    /// `conn` must be a change's: its lock keeps the data at `version` while it reads.
+    pub async fn at(
+        &self,
+        version: i64,
+        conn: &mut AnyConnection,
+    ) -> Result<Arc<Snapshot>, StoreError> {
+        if let Ok(guard) = self.inner.lock()
+            && let Some((v, s)) = guard.as_ref()
+            && *v == version
+        {
+            return Ok(s.clone());
+        }
+        let snap = Arc::new(load(conn).await?);
+        if let Ok(mut guard) = self.inner.lock()
+            && guard.as_ref().is_none_or(|(v, _)| *v < version)
+        {
+            *guard = Some((version, snap.clone()));
+        }
+        Ok(snap)
+    }
+
     async fn version(&self, db: &Database) -> Result<i64, StoreError> {
         let (reply, answer) = oneshot::channel();
         if self.version_reads.push(reply) {

@@ -285,8 +285,129 @@ async fn replicas_share_the_stream_and_reassess_once(backend: Backend) {
     }
 }
 
+/// Registrations run beside one another but never beside a change of live data: those
+/// racing an outage all end at risk — assessed after it, or re-assessed by it — and
+/// none is left covered by a snapshot the outage made stale.
+async fn registrations_racing_a_change_all_see_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let other = app.replica().await;
+    app.world().await;
+    let (lat, lng) = FRANKFURT;
+    let registrations = (0..24).map(|i| {
+        let app = &app;
+        async move {
+            register(app, &format!("race-{i}"), lat, lng, "DE", &["RRU"], "race").await;
+        }
+    });
+    let mut c = other.client.clone();
+    let outage = async {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        c.update_depot(authed(
+            &app.admin,
+            pb::UpdateDepotRequest {
+                depot: Some(pb::Depot {
+                    name: "depots/fra".into(),
+                    status: pb::DepotStatus::Outage as i32,
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["status".into()],
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+    };
+    tokio::join!(futures::future::join_all(registrations), outage);
+    let all = app
+        .client()
+        .list_coverage_registrations(authed(
+            &app.admin,
+            pb::ListCoverageRegistrationsRequest {
+                page_size: 100,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .coverage_registrations;
+    assert_eq!(all.len(), 24);
+    let covered: Vec<&str> = all
+        .iter()
+        .filter(|r| r.state != pb::CoverageState::AtRisk as i32)
+        .map(|r| r.name.as_str())
+        .collect();
+    assert!(
+        covered.is_empty(),
+        "still covered after the outage: {covered:?}"
+    );
+}
+
+/// The same request sent eight times at once registers once, and every answer is that
+/// registration.
+async fn concurrent_retries_register_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.world().await;
+    let (lat, lng) = FRANKFURT;
+    let request_id = uuid();
+    let calls = (0..8).map(|_| {
+        let mut client = app.client();
+        let request_id = request_id.clone();
+        let token = app.admin.clone();
+        async move {
+            client
+                .create_coverage_registration(authed(
+                    &token,
+                    pb::CreateCoverageRegistrationRequest {
+                        coverage_registration: Some(pb::CoverageRegistration {
+                            site: Some(pb::SiteLocation {
+                                location: Some(LatLng {
+                                    latitude: lat,
+                                    longitude: lng,
+                                }),
+                                country: "DE".into(),
+                                site: "customers/acme/sites/hq".into(),
+                            }),
+                            part_numbers: vec!["RRU".into()],
+                            window: Some(prost_types::Duration {
+                                seconds: 4 * 3600,
+                                nanos: 0,
+                            }),
+                            reference: "retried".into(),
+                            ..Default::default()
+                        }),
+                        coverage_registration_id: String::new(),
+                        request_id,
+                    },
+                ))
+                .await
+                .map(|r| r.into_inner().name)
+        }
+    });
+    let names: Vec<String> = futures::future::join_all(calls)
+        .await
+        .into_iter()
+        .map(|r| r.expect("every retry succeeds"))
+        .collect();
+    assert!(names.iter().all(|n| n == &names[0]), "{names:?}");
+    let all = app
+        .client()
+        .list_coverage_registrations(authed(
+            &app.admin,
+            pb::ListCoverageRegistrationsRequest::default(),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .coverage_registrations;
+    assert_eq!(all.len(), 1, "{all:#?}");
+}
+
 both_backends!(
     simulation_lists_what_breaks_and_changes_nothing,
     live_changes_stream_risk_events_with_resume,
-    replicas_share_the_stream_and_reassess_once
+    replicas_share_the_stream_and_reassess_once,
+    registrations_racing_a_change_all_see_it,
+    concurrent_retries_register_once
 );

@@ -12,7 +12,10 @@ use super::rows;
 use super::timeline::{self, NewEvent, Wakeup};
 use crate::commitments::breach;
 use sqlx::Row;
-use std::time::Duration;
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{Database, StoreError, db::Sql, time::Clock};
 use tokio_util::sync::CancellationToken;
@@ -85,16 +88,38 @@ pub(crate) fn breach_event<'a>(
 }
 
 /// Fires due warnings and escalations.
+/// Open supply-chain requests checked for breaches per sweep.
+const BREACH_BATCH: usize = 500;
+
 #[derive(Clone)]
 pub struct IncidentTimers {
     db: Database,
     clock: Clock,
     wakeup: Wakeup,
+    breach_batch: usize,
+    /// Where the next sweep's breach check resumes: (create time, id) of the last open
+    /// request checked, `None` to start from the oldest. With more open requests than
+    /// a batch, successive sweeps walk through all of them instead of re-reading the
+    /// oldest batch for ever.
+    breach_cursor: Arc<Mutex<Option<(i64, String)>>>,
 }
 
 impl IncidentTimers {
     pub(crate) fn new(db: Database, clock: Clock, wakeup: Wakeup) -> Self {
-        Self { db, clock, wakeup }
+        Self {
+            db,
+            clock,
+            wakeup,
+            breach_batch: BREACH_BATCH,
+            breach_cursor: Arc::default(),
+        }
+    }
+
+    /// The same timers checking at most `n` open requests for breaches per sweep.
+    pub fn with_breach_batch(mut self, n: usize) -> Self {
+        self.breach_batch = n.max(1);
+        self.breach_cursor = Arc::default();
+        self
     }
 
     /// Fires everything due now; returns how many events it appended.
@@ -171,10 +196,31 @@ impl IncidentTimers {
              WHERE f.state IN {NOT_FULFILLED} AND i.state = {open} AND i.site <> '' AND f.department = ",
             open = pb::IncidentState::Open as i32,
         ));
-        open.bind(SUPPLY_CHAIN)
-            .push(" ORDER BY f.create_time LIMIT 500");
+        open.bind(SUPPLY_CHAIN);
+        let cursor = self.breach_cursor.lock().ok().and_then(|c| c.clone());
+        if let Some((time, id)) = &cursor {
+            open.push(" AND (f.create_time > ")
+                .bind(*time)
+                .push(" OR (f.create_time = ")
+                .bind(*time)
+                .push(" AND f.id > ")
+                .bind(id.as_str())
+                .push("))");
+        }
+        open.push(&format!(
+            " ORDER BY f.create_time, f.id LIMIT {}",
+            self.breach_batch
+        ));
+        let rows = open.query().fetch_all(self.db.reader()).await?;
+        // A short batch reached the newest: the next sweep starts again from the oldest.
+        let next = match rows.last() {
+            Some(last) if rows.len() == self.breach_batch => {
+                Some((last.try_get("create_time")?, last.try_get("id")?))
+            }
+            _ => None,
+        };
         let mut fired = 0;
-        for row in open.query().fetch_all(self.db.reader()).await? {
+        for row in rows {
             let customer_id: String = row.try_get("customer_id")?;
             let incident_id: String = row.try_get("incident_id")?;
             let id: String = row.try_get("id")?;
@@ -206,6 +252,10 @@ impl IncidentTimers {
                 fired += 1;
             }
             tx.commit().await?;
+        }
+        // Moved on only once the batch is done: a failed sweep checks it again.
+        if let Ok(mut c) = self.breach_cursor.lock() {
+            *c = next;
         }
         Ok(fired)
     }

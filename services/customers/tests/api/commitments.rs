@@ -893,7 +893,45 @@ async fn an_overdue_request_breaches_the_commitment(backend: Backend) {
     );
 }
 
+/// More open requests than one sweep checks: successive sweeps walk through all of
+/// them, so the newest is checked too (a sweep used to re-read the oldest batch).
+async fn sweeps_walk_through_every_open_request(backend: Backend) {
+    let clock = Clock::manual(Clock::system().now());
+    let w = World::at(backend, clock.clone()).await;
+    let timers = w.timers.clone().expect("timers").with_breach_batch(2);
+    let c = w
+        .create(&["frankfurt"], &["BBU-5900"], false, &uuid())
+        .await
+        .expect("covered commitment");
+    // Three older requests for a part the commitment does not name, then the one that
+    // will break it.
+    for _ in 0..3 {
+        w.call_for_part("RRU-5258").await;
+        clock.advance(Duration::from_secs(1));
+    }
+    let late = w.call_for_part("BBU-5900").await;
+    clock.advance(Duration::from_secs(5 * 3600));
+    // Four open requests, two per sweep (the sweep also fires their overdue
+    // acknowledgement and fulfilment timers, so its count says nothing here): the first
+    // sweep checks the two oldest, the second reaches the late one.
+    timers.sweep().await.expect("sweep");
+    assert_eq!(w.get(&c.name).await.status(), pb::CommitmentStatus::Healthy);
+    timers.sweep().await.expect("sweep");
+    let broken = w.get(&c.name).await;
+    assert_eq!(broken.status(), pb::CommitmentStatus::Breached);
+    assert!(
+        broken.status_reason.contains(&late.name),
+        "{}",
+        broken.status_reason
+    );
+    // Then it starts again from the oldest; the breach stays one.
+    timers.sweep().await.expect("sweep");
+    timers.sweep().await.expect("sweep");
+    assert_eq!(w.history(&c.name).await.len(), 2);
+}
+
 both_backends!(
+    sweeps_walk_through_every_open_request,
     a_late_fulfilment_breaches_the_commitment,
     an_overdue_request_breaches_the_commitment,
     refused_for_an_uncovered_site_and_accepted_for_a_covered_one,

@@ -163,11 +163,11 @@ impl TurnView {
         }
     }
 
-    /// The first of `ids` found in this turn.
+    /// The first of `ids` found in this turn, negated ones ("not sorry") left out.
     pub(crate) fn first_of(&self, ids: &[u32]) -> Option<u32> {
         self.found
             .iter()
-            .find(|f| ids.binary_search(&f.id).is_ok())
+            .find(|f| !f.negated && ids.binary_search(&f.id).is_ok())
             .map(|f| f.id)
     }
 }

@@ -287,6 +287,49 @@ fn empathy_and_apology_when_upset() {
 }
 
 #[test]
+fn a_negated_apology_or_trigger_counts_for_nothing() {
+    let mut i = indicator("apology", K::TriggeredResponse, E::Scored, 1.0);
+    i.trigger_phrases = vec!["angry".into(), "生气".into()];
+    phrases(&mut i, &["sorry", "抱歉"]);
+    let refused = run(
+        i.clone(),
+        &[
+            (S::Customer, 0, "I am angry"),
+            (S::Agent, 10, "I'm not sorry, those are the rules"),
+        ],
+    );
+    assert_eq!(verdict(&refused), V::Fail);
+    let zh = run(
+        i.clone(),
+        &[
+            (S::Customer, 0, "我很生气"),
+            (S::Agent, 10, "这不用抱歉,规定就是这样"),
+        ],
+    );
+    assert_eq!(verdict(&zh), V::Fail);
+    let apologised = run(
+        i.clone(),
+        &[
+            (S::Customer, 0, "I am angry"),
+            (S::Agent, 10, "No excuse, I am so sorry about that"),
+        ],
+    );
+    assert_eq!(verdict(&apologised), V::Pass);
+    let calm = run(
+        i,
+        &[
+            (S::Customer, 0, "I am not angry, just asking"),
+            (S::Agent, 10, "Sure"),
+        ],
+    );
+    assert_eq!(
+        verdict(&calm),
+        V::NotApplicable,
+        "a negated trigger triggers nothing"
+    );
+}
+
+#[test]
 fn triggered_response_with_a_time_limit() {
     let mut i = indicator("human", K::TriggeredResponse, E::Scored, 1.0);
     i.trigger_phrases = vec!["转人工".into(), "real person".into()];

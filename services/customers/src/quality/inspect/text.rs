@@ -5,6 +5,10 @@
 //! space, everything is lowercased and runs of white space collapse to one space. A
 //! phrase that starts (ends) with an ASCII letter or digit must start (end) at a word
 //! boundary, so "hi" does not match inside "this"; CJK phrases match anywhere.
+//!
+//! A phrase found right after a negation in the same clause ("not sorry", "没有抱歉") is
+//! marked negated: it fulfils no expectation (an apology, an empathy phrase, a trigger),
+//! but a forbidden phrase stays forbidden however it is wrapped.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -96,6 +100,49 @@ pub struct Found {
     pub id: u32,
     /// Byte offset in the normalised text.
     pub at: u32,
+    /// Whether a negation comes right before it (see [`negated`]).
+    pub negated: bool,
+}
+
+/// English words that negate what follows them in the same clause (besides every word
+/// ending in "n't").
+const NEGATIONS: [&str; 8] = [
+    "not", "no", "never", "cannot", "without", "hardly", "nothing", "nobody",
+];
+/// Chinese characters that negate what directly follows them. Not 非 or 别: "非常抱歉"
+/// and "特别抱歉" are apologies.
+const CJK_NEGATIONS: [char; 3] = ['不', '没', '未'];
+
+fn ends_clause(c: char) -> bool {
+    matches!(
+        c,
+        ',' | '.' | '!' | '?' | ';' | ':' | '，' | '。' | '！' | '？' | '；' | '：' | '、'
+    )
+}
+
+/// Whether what starts at byte `at` of normalised `text` is negated: one of the three
+/// words before it in its clause is a negation ("not", "never", "don't"…), or one of the
+/// two characters right before it is 不, 没 or 未.
+pub fn negated(text: &str, at: usize) -> bool {
+    let before = text.get(..at).unwrap_or_default();
+    let clause = before
+        .rfind(ends_clause)
+        .map_or(before, |p| &before[p..])
+        .trim_end();
+    if clause
+        .chars()
+        .rev()
+        .take(2)
+        .any(|c| CJK_NEGATIONS.contains(&c))
+    {
+        return true;
+    }
+    clause
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+        .filter(|w| !w.is_empty())
+        .rev()
+        .take(3)
+        .any(|w| NEGATIONS.contains(&w) || w.ends_with("n't") || w.ends_with("n’t"))
 }
 
 impl PhraseSet {
@@ -131,8 +178,8 @@ impl PhraseSet {
             .unwrap_or_default()
     }
 
-    /// Every phrase occurring in `text` (already normalised), first occurrence each,
-    /// in order of position.
+    /// Every phrase occurring in `text` (already normalised), once each: its first
+    /// occurrence not negated, or its first if every one is.
     pub fn find(&self, text: &str) -> Vec<Found> {
         let bytes = text.as_bytes();
         let mut out: Vec<Found> = Vec::new();
@@ -157,13 +204,28 @@ impl PhraseSet {
                     if end_bound && text[end..].chars().next().is_some_and(is_word) {
                         continue;
                     }
-                    if !out.iter().any(|f| f.id == id) {
-                        out.push(Found { id, at: i as u32 });
+                    let negated = negated(text, i);
+                    match out.iter_mut().find(|f| f.id == id) {
+                        None => out.push(Found {
+                            id,
+                            at: i as u32,
+                            negated,
+                        }),
+                        // "Not sorry. Sorry!" apologises: the first plain occurrence counts.
+                        Some(f) if f.negated && !negated => {
+                            *f = Found {
+                                id,
+                                at: i as u32,
+                                negated,
+                            }
+                        }
+                        Some(_) => {}
                     }
                 }
             }
             prev = Some(c);
         }
+        out.sort_by_key(|f| f.at);
         out
     }
 }
@@ -183,6 +245,40 @@ pub fn loose_hash(norm: &str) -> u64 {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
+    #[test]
+    fn negation_right_before_a_phrase_in_the_same_clause() {
+        let neg = |t: &str, p: &str| {
+            let t = normalise(t);
+            negated(&t, t.find(p).expect("phrase in text"))
+        };
+        assert!(neg("I'm not sorry", "sorry"));
+        assert!(neg("We don't apologise for that", "apologise"));
+        assert!(neg("we never said sorry", "sorry"));
+        assert!(neg("I won’t apologize", "apologize"));
+        assert!(neg("我们没有抱歉", "抱歉"));
+        assert!(neg("我不理解您的心情", "理解您的心情"));
+        assert!(!neg("I'm so sorry", "sorry"));
+        assert!(!neg("No problem, sorry for the wait", "sorry"));
+        assert!(!neg("not at all what you expected. sorry", "sorry"));
+        assert!(!neg("非常抱歉", "抱歉"));
+        assert!(!neg("特别抱歉", "抱歉"));
+        assert!(!neg("真不好意思", "不好意思"));
+        assert!(!neg("我不知道,抱歉", "抱歉"));
+        assert!(!neg("no idea why you are upset", "upset"));
+    }
+
+    #[test]
+    fn a_plain_occurrence_wins_over_a_negated_one() {
+        let mut s = PhraseSet::default();
+        let sorry = s.add("sorry").unwrap();
+        let found = s.find(&normalise("Not sorry? Sorry!"));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].id, sorry);
+        assert!(!found[0].negated);
+        assert_eq!(found[0].at, 11);
+        assert!(s.find(&normalise("I am not sorry"))[0].negated);
+    }
+
     use super::*;
 
     #[test]

@@ -13,19 +13,7 @@ async fn demo_covers_some_sites_and_not_others(backend: Backend) {
     // Idempotent.
     let again = demo::load_demo(channel, &app.admin).await.unwrap();
     assert!(again.contains("13 coverage registrations"), "{again}");
-    let regs = app
-        .client()
-        .list_coverage_registrations(authed(
-            &app.admin,
-            pb::ListCoverageRegistrationsRequest {
-                page_size: 100,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .coverage_registrations;
+    let regs = app.registrations().await;
     assert_eq!(regs.len(), 13);
     let mut covered: Vec<&str> = regs
         .iter()

@@ -165,7 +165,17 @@ impl TestApp {
     }
 
     pub async fn set_status(&self, depot: &str, status: pb::DepotStatus) -> pb::Depot {
-        self.client()
+        self.set_status_via(self.client(), depot, status).await
+    }
+
+    /// [`Self::set_status`] through `client` (another replica's, say).
+    pub async fn set_status_via(
+        &self,
+        mut client: Client,
+        depot: &str,
+        status: pb::DepotStatus,
+    ) -> pb::Depot {
+        client
             .update_depot(authed(
                 &self.admin,
                 pb::UpdateDepotRequest {
@@ -182,6 +192,22 @@ impl TestApp {
             .await
             .expect("update depot")
             .into_inner()
+    }
+
+    /// Every coverage registration (up to 100), in name order.
+    pub async fn registrations(&self) -> Vec<pb::CoverageRegistration> {
+        self.client()
+            .list_coverage_registrations(authed(
+                &self.admin,
+                pb::ListCoverageRegistrationsRequest {
+                    page_size: 100,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .expect("list registrations")
+            .into_inner()
+            .coverage_registrations
     }
 
     pub async fn assess(

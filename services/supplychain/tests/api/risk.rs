@@ -258,22 +258,8 @@ async fn replicas_share_the_stream_and_reassess_once(backend: Backend) {
     let mut on_first = watch(&mut app.client(), &app.admin, 0).await;
     // Changes through both replicas, interleaved.
     app.set_status("fra", pb::DepotStatus::Outage).await; // 1: at risk
-    let mut c = other.client.clone();
-    c.update_depot(authed(
-        &app.admin,
-        pb::UpdateDepotRequest {
-            depot: Some(pb::Depot {
-                name: "depots/fra".into(),
-                status: pb::DepotStatus::Operational as i32,
-                ..Default::default()
-            }),
-            update_mask: Some(prost_types::FieldMask {
-                paths: vec!["status".into()],
-            }),
-        },
-    ))
-    .await
-    .unwrap(); // 2: covered
+    app.set_status_via(other.client.clone(), "fra", pb::DepotStatus::Operational)
+        .await; // 2: covered
     for stream in [&mut on_other, &mut on_first] {
         let a = next(stream).await;
         let b = next(stream).await;
@@ -299,39 +285,14 @@ async fn registrations_racing_a_change_all_see_it(backend: Backend) {
             register(app, &format!("race-{i}"), lat, lng, "DE", &["RRU"], "race").await;
         }
     });
-    let mut c = other.client.clone();
     let outage = async {
         tokio::time::sleep(Duration::from_millis(5)).await;
-        c.update_depot(authed(
-            &app.admin,
-            pb::UpdateDepotRequest {
-                depot: Some(pb::Depot {
-                    name: "depots/fra".into(),
-                    status: pb::DepotStatus::Outage as i32,
-                    ..Default::default()
-                }),
-                update_mask: Some(prost_types::FieldMask {
-                    paths: vec!["status".into()],
-                }),
-            },
-        ))
-        .await
-        .unwrap();
+        // Through another replica: the lock is the database's, not a process's.
+        app.set_status_via(other.client.clone(), "fra", pb::DepotStatus::Outage)
+            .await;
     };
     tokio::join!(futures::future::join_all(registrations), outage);
-    let all = app
-        .client()
-        .list_coverage_registrations(authed(
-            &app.admin,
-            pb::ListCoverageRegistrationsRequest {
-                page_size: 100,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .coverage_registrations;
+    let all = app.registrations().await;
     assert_eq!(all.len(), 24);
     let covered: Vec<&str> = all
         .iter()
@@ -391,16 +352,7 @@ async fn concurrent_retries_register_once(backend: Backend) {
         .map(|r| r.expect("every retry succeeds"))
         .collect();
     assert!(names.iter().all(|n| n == &names[0]), "{names:?}");
-    let all = app
-        .client()
-        .list_coverage_registrations(authed(
-            &app.admin,
-            pb::ListCoverageRegistrationsRequest::default(),
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .coverage_registrations;
+    let all = app.registrations().await;
     assert_eq!(all.len(), 1, "{all:#?}");
 }
 

@@ -7,6 +7,33 @@ use symbolon_contracts::{common::v1::LatLng, supplychain::v1 as pb};
 use symbolon_testkit::{Backend, authed, both_backends};
 use tonic::Streaming;
 
+/// A four-hour registration of `parts` at site `site` of customer acme.
+fn registration(
+    site: &str,
+    (lat, lng): (f64, f64),
+    cc: &str,
+    parts: &[&str],
+    reference: &str,
+) -> pb::CoverageRegistration {
+    pb::CoverageRegistration {
+        site: Some(pb::SiteLocation {
+            location: Some(LatLng {
+                latitude: lat,
+                longitude: lng,
+            }),
+            country: cc.into(),
+            site: format!("customers/acme/sites/{site}"),
+        }),
+        part_numbers: parts.iter().map(|p| p.to_string()).collect(),
+        window: Some(prost_types::Duration {
+            seconds: 4 * 3600,
+            nanos: 0,
+        }),
+        reference: reference.into(),
+        ..Default::default()
+    }
+}
+
 async fn register(
     app: &TestApp,
     id: &str,
@@ -20,23 +47,7 @@ async fn register(
         .create_coverage_registration(authed(
             &app.admin,
             pb::CreateCoverageRegistrationRequest {
-                coverage_registration: Some(pb::CoverageRegistration {
-                    site: Some(pb::SiteLocation {
-                        location: Some(LatLng {
-                            latitude: lat,
-                            longitude: lng,
-                        }),
-                        country: cc.into(),
-                        site: format!("customers/acme/sites/{id}"),
-                    }),
-                    part_numbers: parts.iter().map(|p| p.to_string()).collect(),
-                    window: Some(prost_types::Duration {
-                        seconds: 4 * 3600,
-                        nanos: 0,
-                    }),
-                    reference: reference.into(),
-                    ..Default::default()
-                }),
+                coverage_registration: Some(registration(id, (lat, lng), cc, parts, reference)),
                 coverage_registration_id: id.into(),
                 request_id: uuid(),
             },
@@ -310,7 +321,6 @@ async fn registrations_racing_a_change_all_see_it(backend: Backend) {
 async fn concurrent_retries_register_once(backend: Backend) {
     let app = spawn_app(backend).await;
     app.world().await;
-    let (lat, lng) = FRANKFURT;
     let request_id = uuid();
     let calls = (0..8).map(|_| {
         let mut client = app.client();
@@ -321,23 +331,13 @@ async fn concurrent_retries_register_once(backend: Backend) {
                 .create_coverage_registration(authed(
                     &token,
                     pb::CreateCoverageRegistrationRequest {
-                        coverage_registration: Some(pb::CoverageRegistration {
-                            site: Some(pb::SiteLocation {
-                                location: Some(LatLng {
-                                    latitude: lat,
-                                    longitude: lng,
-                                }),
-                                country: "DE".into(),
-                                site: "customers/acme/sites/hq".into(),
-                            }),
-                            part_numbers: vec!["RRU".into()],
-                            window: Some(prost_types::Duration {
-                                seconds: 4 * 3600,
-                                nanos: 0,
-                            }),
-                            reference: "retried".into(),
-                            ..Default::default()
-                        }),
+                        coverage_registration: Some(registration(
+                            "hq",
+                            FRANKFURT,
+                            "DE",
+                            &["RRU"],
+                            "retried",
+                        )),
                         coverage_registration_id: String::new(),
                         request_id,
                     },

@@ -23,7 +23,8 @@ use std::{pin::Pin, time::Duration};
 use symbolon_contracts::customers::v1::{self as pb, incidents_service_server::IncidentsService};
 use symbolon_contracts::supplychain::v1 as spb;
 use symbolon_platform::{
-    Caller, Database, Violations, aip, names, status, table,
+    Caller, Database, Violations, aip, names, status,
+    table::{self, Table},
     time::{self, Clock},
 };
 use timeline::{NewEvent, Wakeup};
@@ -246,15 +247,13 @@ impl IncidentsService for Incidents {
             .bind(now)
             .push(", ")
             .bind(key.clone())
-            .push(") ON CONFLICT (request_key) DO NOTHING");
-        let inserted = insert
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(symbolon_platform::StoreError::from)?
-            .rows_affected()
-            == 1;
-        if inserted {
+            .push(&format!(
+                ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
+                IncidentRow::COLUMNS
+            ));
+        // The new row comes back from the insert itself: no read after the commit.
+        let created = created_row::<IncidentRow>(&mut tx, &insert).await?;
+        if created.is_some() {
             let event = NewEvent {
                 kind: pb::IncidentEventKind::Opened,
                 actor: &caller.subject,
@@ -267,11 +266,12 @@ impl IncidentsService for Incidents {
         tx.commit()
             .await
             .map_err(symbolon_platform::StoreError::from)?;
-        let row = if inserted {
-            table::get::<IncidentRow>(&self.db, &customer_id, &id).await?
-        } else {
-            table::by_request_key::<IncidentRow>(&self.db, key.as_deref().unwrap_or_default())
-                .await?
+        let row = match created {
+            Some(row) => Some(row),
+            None => {
+                table::by_request_key::<IncidentRow>(&self.db, key.as_deref().unwrap_or_default())
+                    .await?
+            }
         };
         let row = row.ok_or_else(|| status::internal(&"incident vanished after insert"))?;
         caller.ensure_customer(&row.customer_id, &r.parent)?;
@@ -487,15 +487,12 @@ impl IncidentsService for Incidents {
                     .map(|res| res.name.clone())
                     .unwrap_or_default(),
             )
-            .push(") ON CONFLICT (request_key) DO NOTHING");
-        let inserted = insert
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(symbolon_platform::StoreError::from)?
-            .rows_affected()
-            == 1;
-        if inserted {
+            .push(&format!(
+                ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
+                FireRequestRow::COLUMNS
+            ));
+        let created = created_row::<FireRequestRow>(&mut tx, &insert).await?;
+        if created.is_some() {
             let event = NewEvent {
                 kind: pb::IncidentEventKind::FireCalled,
                 actor: &caller.subject,
@@ -523,9 +520,10 @@ impl IncidentsService for Incidents {
         tx.commit()
             .await
             .map_err(symbolon_platform::StoreError::from)?;
-        let row = match (inserted, &key) {
-            (false, Some(k)) => table::by_request_key::<FireRequestRow>(&self.db, k).await?,
-            _ => table::get::<FireRequestRow>(&self.db, &incident_key, &id).await?,
+        let row = match (created, &key) {
+            (Some(row), _) => Some(row),
+            (None, Some(k)) => table::by_request_key::<FireRequestRow>(&self.db, k).await?,
+            (None, None) => None,
         };
         let row = row.ok_or_else(|| status::internal(&"fire request vanished after insert"))?;
         self.wakeup.wake();
@@ -966,4 +964,14 @@ impl Incidents {
         let (_, fr) = self.fire_request(caller, name).await?;
         Ok(Response::new(fr.to_proto()))
     }
+}
+
+/// Runs an `INSERT … ON CONFLICT DO NOTHING RETURNING` on `tx`: the new row, or `None`
+/// when the request key was used before.
+async fn created_row<T: Table>(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    insert: &symbolon_platform::db::Sql,
+) -> Result<Option<T>, symbolon_platform::StoreError> {
+    let row = insert.query().fetch_optional(&mut **tx).await?;
+    Ok(row.as_ref().map(T::from_row).transpose()?)
 }

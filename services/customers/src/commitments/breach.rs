@@ -32,6 +32,59 @@ pub(crate) struct Broken {
     reason: String,
 }
 
+/// A commitment not yet breached, as breach detection needs it.
+pub(crate) struct Open {
+    id: String,
+    clauses: Vec<pb::CommitmentClause>,
+    status: i32,
+    last_change: i64,
+}
+
+/// The customer's commitments not yet breached.
+pub(crate) async fn open_commitments<'c, E>(
+    ex: E,
+    customer_id: &str,
+) -> Result<Vec<Open>, StoreError>
+where
+    E: Executor<'c, Database = Any>,
+{
+    let mut q =
+        Sql::new("SELECT id, clauses, status, last_change FROM commitments WHERE customer_id = ");
+    q.bind(customer_id)
+        .push(" AND status <> ")
+        .bind(pb::CommitmentStatus::Breached as i64)
+        .push(" ORDER BY id");
+    let mut out = Vec::new();
+    for row in q.query().fetch_all(ex).await? {
+        out.push(Open {
+            id: row.try_get("id")?,
+            clauses: store::decode_clauses(&row.try_get::<String, _>("clauses")?).ok_or_else(
+                || StoreError::Other(sqlx::Error::Decode("corrupt commitment clauses".into())),
+            )?,
+            status: row.try_get::<i64, _>("status")? as i32,
+            last_change: row.try_get("last_change")?,
+        });
+    }
+    Ok(out)
+}
+
+/// Which of `open` (the customer's commitments not yet breached) `d` broke.
+pub(crate) fn broken_among(open: &[Open], d: &Delivery<'_>) -> Vec<Broken> {
+    if d.site.is_empty() || d.part_numbers.is_empty() {
+        return Vec::new();
+    }
+    open.iter()
+        .filter_map(|c| {
+            reason(&c.clauses, d).map(|reason| Broken {
+                id: c.id.clone(),
+                previous: c.status,
+                sequence: c.last_change + 1,
+                reason,
+            })
+        })
+        .collect()
+}
+
 /// The customer's commitments, not yet breached, whose promise `d` broke.
 pub(crate) async fn broken_by<'c, E>(ex: E, d: &Delivery<'_>) -> Result<Vec<Broken>, StoreError>
 where
@@ -40,28 +93,7 @@ where
     if d.site.is_empty() || d.part_numbers.is_empty() {
         return Ok(Vec::new());
     }
-    let mut q =
-        Sql::new("SELECT id, clauses, status, last_change FROM commitments WHERE customer_id = ");
-    q.bind(d.customer_id)
-        .push(" AND status <> ")
-        .bind(pb::CommitmentStatus::Breached as i64)
-        .push(" ORDER BY id");
-    let mut out = Vec::new();
-    for row in q.query().fetch_all(ex).await? {
-        let clauses =
-            store::decode_clauses(&row.try_get::<String, _>("clauses")?).ok_or_else(|| {
-                StoreError::Other(sqlx::Error::Decode("corrupt commitment clauses".into()))
-            })?;
-        if let Some(reason) = reason(&clauses, d) {
-            out.push(Broken {
-                id: row.try_get("id")?,
-                previous: row.try_get::<i64, _>("status")? as i32,
-                sequence: row.try_get::<i64, _>("last_change")? + 1,
-                reason,
-            });
-        }
-    }
-    Ok(out)
+    Ok(broken_among(&open_commitments(ex, d.customer_id).await?, d))
 }
 
 /// Marks every commitment `d` broke as `BREACHED`, in `tx`; returns their ids. A

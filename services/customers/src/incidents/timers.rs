@@ -13,6 +13,7 @@ use super::timeline::{self, NewEvent, Wakeup};
 use crate::commitments::breach;
 use sqlx::Row;
 use std::{
+    collections::HashMap,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -220,6 +221,7 @@ impl IncidentTimers {
             _ => None,
         };
         let mut fired = 0;
+        let mut open: HashMap<String, Vec<breach::Open>> = HashMap::new();
         for row in rows {
             let customer_id: String = row.try_get("customer_id")?;
             let incident_id: String = row.try_get("incident_id")?;
@@ -237,11 +239,17 @@ impl IncidentTimers {
                 at: now,
                 fulfilled: false,
             };
-            // Read first: a sweep with nothing to break writes nothing.
-            if breach::broken_by(self.db.reader(), &delivery)
-                .await?
-                .is_empty()
-            {
+            // Read first: a sweep with nothing to break writes nothing. Each customer's
+            // commitments are read once per batch, not once per request.
+            if !open.contains_key(&customer_id) {
+                let commitments = breach::open_commitments(self.db.reader(), &customer_id).await?;
+                open.insert(customer_id.clone(), commitments);
+            }
+            let commitments = open
+                .get(&customer_id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if breach::broken_among(commitments, &delivery).is_empty() {
                 continue;
             }
             let mut tx = self.db.writer().begin().await?;
@@ -252,6 +260,10 @@ impl IncidentTimers {
                 fired += 1;
             }
             tx.commit().await?;
+            if !breached.is_empty() {
+                // Those are breached now: read the customer's commitments again.
+                open.remove(&customer_id);
+            }
         }
         // Moved on only once the batch is done: a failed sweep checks it again.
         if let Ok(mut c) = self.breach_cursor.lock() {

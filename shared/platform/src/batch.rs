@@ -5,8 +5,9 @@
 
 use crate::pool::Pool;
 use std::{
-    collections::VecDeque,
+    collections::{HashMap, VecDeque},
     future::Future,
+    hash::Hash,
     sync::{Arc, Mutex, MutexGuard},
 };
 
@@ -113,6 +114,44 @@ impl<T> Batches<T> {
 
     fn lock(&self) -> MutexGuard<'_, State<T>> {
         lock(&self.state)
+    }
+}
+
+/// The batched statements of one pool by key (a table type, say), each made on first use.
+pub(crate) struct Statements<K, S> {
+    by_key: Mutex<HashMap<K, Arc<S>>>,
+}
+
+impl<K, S> Default for Statements<K, S> {
+    fn default() -> Self {
+        Self {
+            by_key: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl<K, S> std::fmt::Debug for Statements<K, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Statements")
+            .field("kinds", &lock(&self.by_key).len())
+            .finish()
+    }
+}
+
+impl<K: Eq + Hash, S: Statement> Statements<K, S> {
+    /// The statement for `key`, made by `make` the first time.
+    pub(crate) fn get(&self, key: K, make: impl FnOnce() -> S) -> Arc<S> {
+        lock(&self.by_key)
+            .entry(key)
+            .or_insert_with(|| Arc::new(make()))
+            .clone()
+    }
+
+    /// Requests and batches of every statement so far.
+    pub(crate) fn stats(&self) -> BatchStats {
+        lock(&self.by_key)
+            .values()
+            .fold(BatchStats::default(), |sum, s| sum + s.batches().stats())
     }
 }
 

@@ -13,17 +13,13 @@
 
 use crate::{
     StoreError,
-    batch::{self, BatchStats, Batches, lock},
+    batch::{self, BatchStats, Batches, Statements},
     db::Sql,
     pool::Pool,
     table::Table,
 };
 use sqlx::{Row, any::AnyRow};
-use std::{
-    any::TypeId,
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::{any::TypeId, collections::HashMap, sync::Arc};
 use tokio::sync::oneshot;
 
 /// Insert statements of one table in flight at once.
@@ -32,17 +28,9 @@ const SLOTS: usize = 1;
 const MAX_BATCH: usize = 64;
 
 /// The insert queues of one pool, a queue per table type and column list.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct GroupInserts {
-    tables: Mutex<HashMap<(TypeId, String), Arc<Queue>>>,
-}
-
-impl std::fmt::Debug for GroupInserts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GroupInserts")
-            .field("tables", &lock(&self.tables).len())
-            .finish()
-    }
+    tables: Statements<(TypeId, String), Queue>,
 }
 
 /// One insert: `head` (`INSERT INTO t (columns)`), then `select` (`SELECT values WHERE
@@ -90,23 +78,16 @@ impl GroupInserts {
     }
 
     pub(crate) fn stats(&self) -> BatchStats {
-        lock(&self.tables)
-            .values()
-            .fold(BatchStats::default(), |sum, q| sum + q.batches.stats())
+        self.tables.stats()
     }
 
     fn queue<T: Table>(&self, head: &str, tail: &str) -> Arc<Queue> {
-        let mut tables = lock(&self.tables);
-        tables
-            .entry((TypeId::of::<T>(), head.to_string()))
-            .or_insert_with(|| {
-                Arc::new(Queue {
-                    head: head.to_string(),
-                    tail: format!("{tail}, id AS group_insert_id"),
-                    batches: Batches::new(SLOTS, MAX_BATCH),
-                })
+        self.tables
+            .get((TypeId::of::<T>(), head.to_string()), || Queue {
+                head: head.to_string(),
+                tail: format!("{tail}, id AS group_insert_id"),
+                batches: Batches::new(SLOTS, MAX_BATCH),
             })
-            .clone()
     }
 }
 

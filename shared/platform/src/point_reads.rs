@@ -12,17 +12,13 @@
 
 use crate::{
     StoreError,
-    batch::{self, BatchStats, Batches, lock},
+    batch::{self, BatchStats, Batches, Statements},
     db::Sql,
     pool::Pool,
     table::{self, Table},
 };
 use sqlx::{Row, any::AnyRow};
-use std::{
-    any::TypeId,
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::{any::TypeId, collections::HashMap, sync::Arc};
 use tokio::sync::oneshot;
 
 /// Statements of one table's point reads in flight at once. One, as in a group
@@ -34,17 +30,9 @@ const SLOTS: usize = 1;
 const MAX_BATCH: usize = 64;
 
 /// The point-read queues of one pool, a queue per table type.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct PointReads {
-    tables: Mutex<HashMap<TypeId, Arc<Queue>>>,
-}
-
-impl std::fmt::Debug for PointReads {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PointReads")
-            .field("tables", &lock(&self.tables).len())
-            .finish()
-    }
+    tables: Statements<TypeId, Queue>,
 }
 
 impl PointReads {
@@ -75,24 +63,16 @@ impl PointReads {
     }
 
     pub(crate) fn stats(&self) -> BatchStats {
-        lock(&self.tables)
-            .values()
-            .fold(BatchStats::default(), |sum, q| sum + q.batches.stats())
+        self.tables.stats()
     }
 
     fn queue<T: Table>(&self) -> Arc<Queue> {
-        let mut tables = lock(&self.tables);
-        tables
-            .entry(TypeId::of::<T>())
-            .or_insert_with(|| {
-                Arc::new(Queue {
-                    statements: (0..=MAX_BATCH.trailing_zeros())
-                        .map(|log| statement::<T>(1 << log))
-                        .collect(),
-                    batches: Batches::new(SLOTS, MAX_BATCH),
-                })
-            })
-            .clone()
+        self.tables.get(TypeId::of::<T>(), || Queue {
+            statements: (0..=MAX_BATCH.trailing_zeros())
+                .map(|log| statement::<T>(1 << log))
+                .collect(),
+            batches: Batches::new(SLOTS, MAX_BATCH),
+        })
     }
 }
 

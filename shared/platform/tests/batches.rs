@@ -19,56 +19,48 @@ use symbolon_testkit::{Backend, TestDb, both_backends};
 
 static NONE: sqlx::migrate::Migrator = sqlx::migrate::Migrator::DEFAULT;
 
-#[derive(Debug, Clone, PartialEq)]
-struct Item {
-    scope: String,
-    id: String,
-    n: i64,
+/// A test table: an id, a scope and a number. Two of them, because batches are kept
+/// per table type.
+macro_rules! test_table {
+    ($(#[$doc:meta])* $name:ident, $table:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq)]
+        struct $name {
+            id: String,
+            scope: String,
+            n: i64,
+        }
+
+        impl Table for $name {
+            const NAME: &'static str = $table;
+            const SCOPE: &'static str = "scope";
+            const COLUMNS: &'static str = "id, scope, n";
+            const SOFT_DELETE: bool = false;
+            const FILTER: &'static [Field] = &[];
+            fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+                Ok(Self {
+                    id: row.try_get("id")?,
+                    scope: row.try_get("scope")?,
+                    n: row.try_get("n")?,
+                })
+            }
+            fn id(&self) -> &str {
+                &self.id
+            }
+        }
+    };
 }
 
-impl Table for Item {
-    const NAME: &'static str = "items";
-    const SCOPE: &'static str = "scope";
-    const COLUMNS: &'static str = "id, scope, n";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            scope: row.try_get("scope")?,
-            id: row.try_get("id")?,
-            n: row.try_get("n")?,
-        })
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
-
-/// A row written with `insert_where`.
-#[derive(Debug, Clone, PartialEq)]
-struct Note {
-    id: String,
-    scope: String,
-    n: i64,
-}
-
-impl Table for Note {
-    const NAME: &'static str = "notes";
-    const SCOPE: &'static str = "scope";
-    const COLUMNS: &'static str = "id, scope, n";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: row.try_get("id")?,
-            scope: row.try_get("scope")?,
-            n: row.try_get("n")?,
-        })
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+test_table!(
+    /// A row read with `table::get`.
+    Item,
+    "items"
+);
+test_table!(
+    /// A row written with `insert_where`.
+    Note,
+    "notes"
+);
 
 /// Writes note `id` with `n` in `scope` if item i0 of that scope exists.
 async fn note(

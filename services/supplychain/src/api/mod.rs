@@ -97,15 +97,8 @@ async fn insert_once<T: Table>(
     key: Option<String>,
     name: &str,
 ) -> Result<(T, bool), Status> {
-    if let Some(k) = &key {
-        let mut sql = Sql::new(&format!(
-            "SELECT {} FROM {table} WHERE request_key = ",
-            T::COLUMNS
-        ));
-        sql.bind(k.clone());
-        if let Some(row) = ch.one::<T>(&sql).await? {
-            return Ok((row, false));
-        }
+    if let Some(row) = by_request_key::<T>(ch, table, key.as_deref()).await? {
+        return Ok((row, false));
     }
     let mut sql = Sql::new(&format!(
         "INSERT INTO {table} ({}, request_key) VALUES (",
@@ -121,21 +114,31 @@ async fn insert_once<T: Table>(
     ));
     match ch.one::<T>(&sql).await {
         Ok(Some(row)) => Ok((row, true)),
-        Ok(None) => {
-            // The other insert of this key committed first: answer with its row.
-            let mut again = Sql::new(&format!(
-                "SELECT {} FROM {table} WHERE request_key = ",
-                T::COLUMNS
-            ));
-            again.bind(key);
-            match ch.one::<T>(&again).await? {
-                Some(row) => Ok((row, false)),
-                None => Err(status::internal(&"insert returned no row")),
-            }
-        }
+        // The other insert of this key committed first: answer with its row.
+        Ok(None) => match by_request_key::<T>(ch, table, key.as_deref()).await? {
+            Some(row) => Ok((row, false)),
+            None => Err(status::internal(&"insert returned no row")),
+        },
         Err(StoreError::Conflict(_)) => Err(status::already_exists(name)),
         Err(e) => Err(e.into()),
     }
+}
+
+/// The row of `table` written with request key `key`, if any (none without a key).
+async fn by_request_key<T: Table>(
+    ch: &mut change::Change,
+    table: &str,
+    key: Option<&str>,
+) -> Result<Option<T>, StoreError> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {table} WHERE request_key = ",
+        T::COLUMNS
+    ));
+    sql.bind(key.to_string());
+    ch.one::<T>(&sql).await
 }
 
 type R<T> = Result<Response<T>, Status>;

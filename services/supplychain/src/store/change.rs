@@ -67,15 +67,8 @@ pub async fn begin_registration(db: &Database) -> Result<Change, StoreError> {
 
 async fn start(db: &Database, registration: bool) -> Result<Change, StoreError> {
     let mut tx = db.writer().begin().await?;
-    if db.backend() == Backend::Sqlite {
-        // Take SQLite's write lock now (waiting on busy_timeout), not at the first
-        // write: a deferred transaction that read first could not upgrade if another
-        // process wrote meanwhile.
-        sqlx::query("UPDATE sc_state SET data_version = data_version WHERE id = 1")
-            .execute(&mut *tx)
-            .await?;
-    }
-    if db.backend() == Backend::Postgres {
+    let postgres = db.backend() == Backend::Postgres;
+    if postgres {
         // An advisory lock, shared by registrations and exclusive for changes: it is a
         // heavyweight lock, so a change waiting for it holds back registrations that
         // come after it (with row share locks they would keep overtaking it).
@@ -88,12 +81,20 @@ async fn start(db: &Database, registration: bool) -> Result<Change, StoreError> 
             .bind(CHANGE_LOCK)
             .execute(&mut *tx)
             .await?;
+    } else {
+        // Take SQLite's write lock now (waiting on busy_timeout), not at the first
+        // write: a deferred transaction that read first could not upgrade if another
+        // process wrote meanwhile.
+        sqlx::query("UPDATE sc_state SET data_version = data_version WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
     }
-    let lock = match (db.backend(), registration) {
-        (Backend::Postgres, false) => {
-            "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1 FOR UPDATE"
-        }
-        _ => "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1",
+    // Changes lock the row too, as releases before the advisory lock did: so they
+    // still wait for those during a rolling upgrade.
+    let lock = if postgres && !registration {
+        "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1 FOR UPDATE"
+    } else {
+        "SELECT data_version, last_event_seq FROM sc_state WHERE id = 1"
     };
     let row = sqlx::query(lock).fetch_one(&mut *tx).await?;
     let last_seq: i64 = sqlx::Row::try_get(&row, "last_event_seq")?;

@@ -131,11 +131,8 @@ impl Cache {
         // The common case is one shared statement outside any transaction: the version
         // has not moved, so the cached snapshot answers.
         let version = self.version(db).await?;
-        if let Ok(guard) = self.inner.lock()
-            && let Some((v, s)) = guard.as_ref()
-            && *v == version
-        {
-            return Ok(s.clone());
+        if let Some(s) = self.cached(version) {
+            return Ok(s);
         }
         // It moved: load a consistent snapshot, reading the version again inside the
         // same transaction.
@@ -145,30 +142,22 @@ impl Cache {
                 .execute(&mut *tx)
                 .await?;
         }
-        let row = sqlx::query("SELECT data_version FROM sc_state WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
-        let version: i64 = row.try_get("data_version")?;
-        let snap = Arc::new(load(&mut tx).await?);
+        let version = read_version(&mut *tx).await?;
+        let snap = self.at(version, &mut tx).await?;
         tx.commit().await?;
-        if let Ok(mut guard) = self.inner.lock() {
-            *guard = Some((version, snap.clone()));
-        }
         Ok(snap)
     }
 
     /// The snapshot at `version`, read on `conn` unless this replica holds it already.
-    /// `conn` must be a change's: its lock keeps the data at `version` while it reads.
+    /// `conn` must see the data at `version` throughout: a change's (its lock keeps it
+    /// there) or a repeatable-read transaction's.
     pub async fn at(
         &self,
         version: i64,
         conn: &mut AnyConnection,
     ) -> Result<Arc<Snapshot>, StoreError> {
-        if let Ok(guard) = self.inner.lock()
-            && let Some((v, s)) = guard.as_ref()
-            && *v == version
-        {
-            return Ok(s.clone());
+        if let Some(s) = self.cached(version) {
+            return Ok(s);
         }
         let snap = Arc::new(load(conn).await?);
         if let Ok(mut guard) = self.inner.lock()
@@ -179,13 +168,20 @@ impl Cache {
         Ok(snap)
     }
 
+    /// The kept snapshot, if it is the one at `version`.
+    fn cached(&self, version: i64) -> Option<Arc<Snapshot>> {
+        let guard = self.inner.lock().ok()?;
+        let (v, s) = guard.as_ref()?;
+        (*v == version).then(|| s.clone())
+    }
+
     async fn version(&self, db: &Database) -> Result<i64, StoreError> {
         let (reply, answer) = oneshot::channel();
         if self.version_reads.push(reply) {
             let (reads, db) = (self.version_reads.clone(), db.clone());
             tokio::spawn(async move {
                 while let Some(waiting) = reads.next() {
-                    let version = read_version(&db).await.ok();
+                    let version = read_version(db.reader()).await.ok();
                     for w in waiting {
                         let _ = w.send(version);
                     }
@@ -195,14 +191,16 @@ impl Cache {
         match answer.await {
             Ok(Some(version)) => Ok(version),
             // The shared read failed: read alone, for this caller's own error.
-            _ => read_version(db).await,
+            _ => read_version(db.reader()).await,
         }
     }
 }
 
-async fn read_version(db: &Database) -> Result<i64, StoreError> {
+async fn read_version<'c, E: sqlx::Executor<'c, Database = sqlx::Any>>(
+    ex: E,
+) -> Result<i64, StoreError> {
     let row = sqlx::query("SELECT data_version FROM sc_state WHERE id = 1")
-        .fetch_one(db.reader())
+        .fetch_one(ex)
         .await?;
     Ok(row.try_get("data_version")?)
 }

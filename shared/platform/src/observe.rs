@@ -18,6 +18,7 @@ use std::{
     task::{Context, Poll},
     time::Instant,
 };
+use tonic_tracing_opentelemetry::middleware::filters;
 use tracing_opentelemetry_instrumentation_sdk::{self as otel, http as otel_http};
 
 /// Observes every call: a span and a duration.
@@ -69,7 +70,7 @@ where
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let path = req.uri().path();
-        let (span, fallback) = if path.starts_with("/grpc.health.v1.Health/") {
+        let (span, fallback) = if !filters::reject_healthcheck(path) {
             (tracing::Span::none(), None)
         } else {
             let span = otel_http::grpc_server::make_span_from_request(&req);

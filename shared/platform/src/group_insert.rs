@@ -16,7 +16,7 @@ use crate::{
     batch::{self, BatchStats, Batches, Statements},
     db::Sql,
     pool::Pool,
-    table::Table,
+    table::{self, Table},
 };
 use sqlx::{Row, any::AnyRow};
 use std::{any::TypeId, collections::HashMap, sync::Arc};
@@ -43,6 +43,13 @@ pub(crate) struct Statement<'a> {
     pub(crate) id: String,
 }
 
+/// One insert as a statement of its own.
+pub(crate) fn alone(head: &str, select: &Sql, tail: &str) -> Sql {
+    let mut sql = Sql::new(head);
+    sql.append(select).push(tail);
+    sql
+}
+
 impl GroupInserts {
     /// Runs `insert`, batched with concurrent inserts of the same shape. The new row,
     /// or `None` when its condition did not hold (or its request key was taken).
@@ -65,10 +72,7 @@ impl GroupInserts {
         match answer.await {
             Ok(Outcome::Done(row)) => Ok(row.as_ref().map(T::from_row).transpose()?),
             Ok(Outcome::Refused) => {
-                let mut sql = Sql::new(&insert.head);
-                sql.append(&insert.select).push(insert.tail);
-                let row = sql.query().fetch_optional(pool).await?;
-                Ok(row.as_ref().map(T::from_row).transpose()?)
+                table::fetch_optional(pool, &alone(&insert.head, &insert.select, insert.tail)).await
             }
             Ok(Outcome::Lost(why)) => Err(StoreError::Unavailable(sqlx::Error::Io(
                 std::io::Error::other(why),

@@ -96,7 +96,15 @@ pub(crate) async fn get_one<T: Table>(
         T::SCOPE
     ));
     sql.bind(scope).push(" AND id = ").bind(id);
-    let row = sql.query().fetch_optional(pool).await?;
+    fetch_optional(pool, &sql).await
+}
+
+/// Runs `sql` on `ex`: the row of `T` it returns, if any.
+pub async fn fetch_optional<'c, T: Table, E>(ex: E, sql: &Sql) -> Result<Option<T>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let row = sql.query().fetch_optional(ex).await?;
     Ok(row.as_ref().map(T::from_row).transpose()?)
 }
 
@@ -175,8 +183,7 @@ pub async fn by_request_key<T: Table>(db: &Database, key: &str) -> Result<Option
         T::NAME
     ));
     read.bind(key);
-    let row = read.query().fetch_optional(db.writer()).await?;
-    Ok(row.as_ref().map(T::from_row).transpose()?)
+    fetch_optional(db.writer(), &read).await
 }
 
 /// Inserts a row only if `condition` holds, in one statement (`INSERT … SELECT … WHERE`):
@@ -227,12 +234,7 @@ pub async fn insert_where<T: Table>(
             };
             db.group_inserts().insert(db.writer(), statement).await
         }
-        None => {
-            let mut sql = Sql::new(&head);
-            sql.append(&select).push(&tail);
-            let row = sql.query().fetch_optional(db.writer()).await?;
-            Ok(row.as_ref().map(T::from_row).transpose()?)
-        }
+        None => fetch_optional(db.writer(), &group_insert::alone(&head, &select, &tail)).await,
     }
 }
 

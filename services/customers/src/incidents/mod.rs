@@ -252,7 +252,7 @@ impl IncidentsService for Incidents {
                 IncidentRow::COLUMNS
             ));
         // The new row comes back from the insert itself: no read after the commit.
-        let created = created_row::<IncidentRow>(&mut tx, &insert).await?;
+        let created = table::fetch_optional::<IncidentRow, _>(&mut *tx, &insert).await?;
         if created.is_some() {
             let event = NewEvent {
                 kind: pb::IncidentEventKind::Opened,
@@ -491,7 +491,7 @@ impl IncidentsService for Incidents {
                 ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
                 FireRequestRow::COLUMNS
             ));
-        let created = created_row::<FireRequestRow>(&mut tx, &insert).await?;
+        let created = table::fetch_optional::<FireRequestRow, _>(&mut *tx, &insert).await?;
         if created.is_some() {
             let event = NewEvent {
                 kind: pb::IncidentEventKind::FireCalled,
@@ -964,14 +964,4 @@ impl Incidents {
         let (_, fr) = self.fire_request(caller, name).await?;
         Ok(Response::new(fr.to_proto()))
     }
-}
-
-/// Runs an `INSERT … ON CONFLICT DO NOTHING RETURNING` on `tx`: the new row, or `None`
-/// when the request key was used before.
-async fn created_row<T: Table>(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    insert: &symbolon_platform::db::Sql,
-) -> Result<Option<T>, symbolon_platform::StoreError> {
-    let row = insert.query().fetch_optional(&mut **tx).await?;
-    Ok(row.as_ref().map(T::from_row).transpose()?)
 }

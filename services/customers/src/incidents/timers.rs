@@ -13,7 +13,7 @@ use super::timeline::{self, NewEvent, Wakeup};
 use crate::commitments::breach;
 use sqlx::Row;
 use std::{
-    collections::HashMap,
+    collections::{HashMap, hash_map::Entry},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -221,7 +221,7 @@ impl IncidentTimers {
             _ => None,
         };
         let mut fired = 0;
-        let mut open: HashMap<String, Vec<breach::Open>> = HashMap::new();
+        let mut commitments_of: HashMap<String, Vec<breach::Open>> = HashMap::new();
         for row in rows {
             let customer_id: String = row.try_get("customer_id")?;
             let incident_id: String = row.try_get("incident_id")?;
@@ -241,14 +241,12 @@ impl IncidentTimers {
             };
             // Read first: a sweep with nothing to break writes nothing. Each customer's
             // commitments are read once per batch, not once per request.
-            if !open.contains_key(&customer_id) {
-                let commitments = breach::open_commitments(self.db.reader(), &customer_id).await?;
-                open.insert(customer_id.clone(), commitments);
-            }
-            let commitments = open
-                .get(&customer_id)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let commitments = match commitments_of.entry(customer_id.clone()) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
+                    e.insert(breach::open_commitments(self.db.reader(), &customer_id).await?)
+                }
+            };
             if breach::broken_among(commitments, &delivery).is_empty() {
                 continue;
             }
@@ -262,7 +260,7 @@ impl IncidentTimers {
             tx.commit().await?;
             if !breached.is_empty() {
                 // Those are breached now: read the customer's commitments again.
-                open.remove(&customer_id);
+                commitments_of.remove(&customer_id);
             }
         }
         // Moved on only once the batch is done: a failed sweep checks it again.

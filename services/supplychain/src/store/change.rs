@@ -125,8 +125,7 @@ impl Change {
 
     /// Runs a query returning at most one row of `T`.
     pub async fn one<T: Table>(&mut self, sql: &Sql) -> Result<Option<T>, StoreError> {
-        let row = sql.query().fetch_optional(&mut *self.tx).await?;
-        Ok(row.as_ref().map(T::from_row).transpose()?)
+        symbolon_platform::table::fetch_optional(&mut *self.tx, sql).await
     }
 
     /// Runs a query returning rows of `T`.

@@ -183,6 +183,8 @@ impl PhraseSet {
     pub fn find(&self, text: &str) -> Vec<Found> {
         let bytes = text.as_bytes();
         let mut out: Vec<Found> = Vec::new();
+        // Whether a found phrase moved to a later occurrence (order is by position).
+        let mut moved = false;
         let mut prev: Option<char> = None;
         for (i, c) in text.char_indices() {
             let candidates = if c.is_ascii() {
@@ -204,20 +206,21 @@ impl PhraseSet {
                     if end_bound && text[end..].chars().next().is_some_and(is_word) {
                         continue;
                     }
-                    let negated = negated(text, i);
+                    let at = i as u32;
                     match out.iter_mut().find(|f| f.id == id) {
                         None => out.push(Found {
                             id,
-                            at: i as u32,
-                            negated,
+                            at,
+                            negated: negated(text, i),
                         }),
                         // "Not sorry. Sorry!" apologises: the first plain occurrence counts.
-                        Some(f) if f.negated && !negated => {
+                        Some(f) if f.negated && !negated(text, i) => {
                             *f = Found {
                                 id,
-                                at: i as u32,
-                                negated,
-                            }
+                                at,
+                                negated: false,
+                            };
+                            moved = true;
                         }
                         Some(_) => {}
                     }
@@ -225,7 +228,9 @@ impl PhraseSet {
             }
             prev = Some(c);
         }
-        out.sort_by_key(|f| f.at);
+        if moved {
+            out.sort_by_key(|f| f.at);
+        }
         out
     }
 }

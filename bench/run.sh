@@ -11,6 +11,10 @@
 #   BENCH_SECS=10          measured seconds per step
 #   BENCH_WARMUP=2         warm-up seconds per step (not counted)
 #   BENCH_CONNECTIONS=2    HTTP/2 connections the load tool spreads its calls over
+#   BENCH_WORKERS=1        runtime worker threads of every server, echo included
+#                          (TOKIO_WORKER_THREADS; in Kubernetes a service's CPU limit of 1
+#                          gives it one, see bench/README.md)
+#   BENCH_TOOL_THREADS=1   the load tool's runtime threads
 #   BENCH_ROWS=1000        customers in the table GetCustomer reads (and pgbench's copy)
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   the PostgreSQL server (trust auth)
 #   BENCH_SKIP_BUILD=1     use the release binaries already in target/release
@@ -24,6 +28,8 @@ ROOT=$(pwd)
 SECS=${BENCH_SECS:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNECTIONS:-2}
+WORKERS=${BENCH_WORKERS:-1}
+TOOL_THREADS=${BENCH_TOOL_THREADS:-1}
 ROWS=${BENCH_ROWS:-1000}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
 OUT=${BENCH_OUT:-$ROOT/target/bench}
@@ -106,7 +112,7 @@ load() {
     log "$label: $scenario, $conc in flight, ${SECS} s"
     local json
     if ! json=$("$BIN/symbolon-load" --json --label "$label" --scenario "$scenario" \
-        --target "$target" --concurrency "$conc" --connections "$CONNS" \
+        --target "$target" --concurrency "$conc" --connections "$CONNS" --threads "$TOOL_THREADS" \
         --duration "$SECS" --warmup "$WARMUP" \
         --watch-pid "$pid" "$@" 2>>"$WORK/load.log"); then
         log "$label failed; see below"
@@ -143,7 +149,7 @@ export SYMBOLON_TOKEN=$TOKEN # read by symbolon-load; kept off its command line
 
 # ---- echo ------------------------------------------------------------------------
 ECHO_PORT=$(free_port)
-"$BIN/symbolon-echo" --addr "127.0.0.1:$ECHO_PORT" 2>"$WORK/echo.log" &
+TOKIO_WORKER_THREADS=$WORKERS "$BIN/symbolon-echo" --addr "127.0.0.1:$ECHO_PORT" 2>"$WORK/echo.log" &
 ECHO_PID=$!
 PIDS+=("$ECHO_PID")
 ECHO_URL=http://127.0.0.1:$ECHO_PORT
@@ -178,7 +184,7 @@ stop "$ECHO_PID"
 start_customers() {
     local port
     port=$(free_port)
-    SYMBOLON_LISTEN_ADDR=127.0.0.1:$port DATABASE_URL=$1 \
+    TOKIO_WORKER_THREADS=$WORKERS SYMBOLON_LISTEN_ADDR=127.0.0.1:$port DATABASE_URL=$1 \
         SYMBOLON_JWT_PUBLIC_KEY_FILE=$WORK/jwt-public.pem SYMBOLON_LOG=warn \
         "$BIN/symbolon-customers" >>"$WORK/customers.log" 2>&1 &
     SVC_PID=$!
@@ -212,7 +218,7 @@ fi
 # data (country profiles, 13 depots with stock) that the load tool loads through the API.
 log "supply-chain service on SQLite"
 SC_PORT=$(free_port)
-SYMBOLON_LISTEN_ADDR=127.0.0.1:$SC_PORT DATABASE_URL="sqlite://$WORK/supplychain.db?mode=rwc" \
+TOKIO_WORKER_THREADS=$WORKERS SYMBOLON_LISTEN_ADDR=127.0.0.1:$SC_PORT DATABASE_URL="sqlite://$WORK/supplychain.db?mode=rwc" \
     SYMBOLON_JWT_PUBLIC_KEY_FILE=$WORK/jwt-public.pem SYMBOLON_LOG=warn \
     "$BIN/symbolon-supplychain" >>"$WORK/supplychain.log" 2>&1 &
 SC_PID=$!
@@ -322,7 +328,8 @@ target_row() { # text value op target
 {
     echo
     echo "Symbolon benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, ${SECS} s per step after ${WARMUP} s warm-up,"
-    echo "load tool over $CONNS connection(s); $ROWS customers${PG_NOTE:+; PostgreSQL $PG_NOTE}"
+    echo "servers with $WORKERS runtime worker(s), load tool with $TOOL_THREADS thread(s) over $CONNS connection(s);"
+    echo "$ROWS customers${PG_NOTE:+; PostgreSQL $PG_NOTE}"
     echo
     printf '  %-34s %9s %8s %8s %6s %6s %6s  %s\n' step "calls/s" "p50 µs" "p99 µs" tool server "all" notes
     for k in "${ORDER[@]}"; do

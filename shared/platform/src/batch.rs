@@ -23,12 +23,20 @@ pub(crate) trait Statement: Send + Sync + 'static {
 
 /// Queues `item`; when that took a free slot, runs batches on a task of their own until
 /// none wait (the caller waits for its answer, not for the others').
+///
+/// After each batch the task yields once before taking the next: Tokio resumes it only
+/// when the worker has run every task already woken and polled the sockets again, so
+/// the calls that arrived meanwhile (and those the answers just released) have queued.
+/// No timer, and a lone call still goes at once. Measured on PostgreSQL, GetCustomer at
+/// 32 in flight with one runtime worker: ~5 reads a statement became ~10, and 38k calls/s
+/// 42k–46k.
 pub(crate) fn submit<S: Statement>(statement: &Arc<S>, pool: &Pool, item: S::Item) {
     if statement.batches().push(item) {
         let (statement, pool) = (statement.clone(), pool.clone());
         tokio::spawn(async move {
             while let Some(batch) = statement.batches().next() {
                 statement.run(&pool, batch).await;
+                tokio::task::yield_now().await;
             }
         });
     }

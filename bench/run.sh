@@ -11,10 +11,12 @@
 #   BENCH_SECS=10          measured seconds per step
 #   BENCH_WARMUP=2         warm-up seconds per step (not counted)
 #   BENCH_CONNECTIONS=2    HTTP/2 connections the load tool spreads its calls over
-#   BENCH_WORKERS=1        runtime worker threads of every server, echo included
-#                          (TOKIO_WORKER_THREADS; in Kubernetes a service's CPU limit of 1
-#                          gives it one, see bench/README.md)
-#   BENCH_TOOL_THREADS=1   the load tool's runtime threads
+#   BENCH_SQLITE_WORKERS=$(nproc)  runtime worker threads (SYMBOLON_WORKER_THREADS) of the
+#                          servers in the SQLite steps: as `symbolon dev` runs them here
+#   BENCH_PG_WORKERS=1     the same for the PostgreSQL steps: as Kubernetes runs them (a CPU
+#                          limit of 1 gives one). Echo runs with each setting, and each
+#                          ratio to echo takes the echo with the service's setting.
+#   BENCH_TOOL_THREADS=1   the load tool's runtime threads (1: current-thread runtime)
 #   BENCH_ROWS=1000        customers in the table GetCustomer reads (and pgbench's copy)
 #   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432   the PostgreSQL server (trust auth)
 #   BENCH_SKIP_BUILD=1     use the release binaries already in target/release
@@ -28,7 +30,8 @@ ROOT=$(pwd)
 SECS=${BENCH_SECS:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNECTIONS:-2}
-WORKERS=${BENCH_WORKERS:-1}
+SQLITE_WORKERS=${BENCH_SQLITE_WORKERS:-$(nproc)}
+PG_WORKERS=${BENCH_PG_WORKERS:-1}
 TOOL_THREADS=${BENCH_TOOL_THREADS:-1}
 ROWS=${BENCH_ROWS:-1000}
 PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
@@ -148,15 +151,32 @@ TOKEN=$("$BIN/symbolon" token --key "$WORK/jwt-private.pem" --org vendor --role 
 export SYMBOLON_TOKEN=$TOKEN # read by symbolon-load; kept off its command line
 
 # ---- echo ------------------------------------------------------------------------
-ECHO_PORT=$(free_port)
-TOKIO_WORKER_THREADS=$WORKERS "$BIN/symbolon-echo" --addr "127.0.0.1:$ECHO_PORT" 2>"$WORK/echo.log" &
-ECHO_PID=$!
-PIDS+=("$ECHO_PID")
-ECHO_URL=http://127.0.0.1:$ECHO_PORT
-"$BIN/symbolon-load" --target "$ECHO_URL" --scenario echo --wait 30 --wait-only
-for c in 1 32 50; do
-    load "echo c=$c" "$ECHO_PID" echo "$ECHO_URL" "$c"
-done
+# start_echo WORKERS: the echo server with that many runtime workers; sets ECHO_PID, ECHO_URL.
+start_echo() {
+    local port
+    port=$(free_port)
+    SYMBOLON_WORKER_THREADS=$1 "$BIN/symbolon-echo" --addr "127.0.0.1:$port" 2>>"$WORK/echo.log" &
+    ECHO_PID=$!
+    PIDS+=("$ECHO_PID")
+    ECHO_URL=http://127.0.0.1:$port
+    "$BIN/symbolon-load" --target "$ECHO_URL" --scenario echo --wait 30 --wait-only
+}
+# echo_steps WORKERS: echo at 1, 32 and 50 in flight, labelled "echo wWORKERS c=N".
+echo_steps() {
+    local c
+    for c in 1 32 50; do
+        load "echo w$1 c=$c" "$ECHO_PID" echo "$ECHO_URL" "$c"
+    done
+}
+ESQ="echo w$SQLITE_WORKERS"
+EPG="echo w$PG_WORKERS"
+if [[ -z ${BENCH_SKIP_PG:-} && $PG_WORKERS != "$SQLITE_WORKERS" ]]; then
+    start_echo "$PG_WORKERS"
+    echo_steps "$PG_WORKERS"
+    stop "$ECHO_PID"
+fi
+start_echo "$SQLITE_WORKERS"
+echo_steps "$SQLITE_WORKERS"
 
 # h2load, an independent HTTP/2 client, posting the same gRPC frame: a cross-check of
 # the load tool's echo figures (apt-get install nghttp2-client).
@@ -180,11 +200,11 @@ fi
 stop "$ECHO_PID"
 
 # ---- the customers service -------------------------------------------------------
-# start_customers DATABASE_URL: starts it on a free port, sets SVC_PID and SVC_URL.
+# start_customers DATABASE_URL WORKERS: starts it on a free port, sets SVC_PID and SVC_URL.
 start_customers() {
     local port
     port=$(free_port)
-    TOKIO_WORKER_THREADS=$WORKERS SYMBOLON_LISTEN_ADDR=127.0.0.1:$port DATABASE_URL=$1 \
+    SYMBOLON_WORKER_THREADS=$2 SYMBOLON_LISTEN_ADDR=127.0.0.1:$port DATABASE_URL=$1 \
         SYMBOLON_JWT_PUBLIC_KEY_FILE=$WORK/jwt-public.pem SYMBOLON_LOG=warn \
         "$BIN/symbolon-customers" >>"$WORK/customers.log" 2>&1 &
     SVC_PID=$!
@@ -206,7 +226,7 @@ get_customer_steps() {
 }
 
 log "customers service on SQLite"
-if start_customers "sqlite://$WORK/customers.db?mode=rwc"; then
+if start_customers "sqlite://$WORK/customers.db?mode=rwc" "$SQLITE_WORKERS"; then
     get_customer_steps sqlite
     # OpenIncident + CallForFire: one iteration is the pair (two durable writes).
     load "open-incident sqlite c=32" "$SVC_PID" open-incident "$SVC_URL" 32
@@ -218,7 +238,7 @@ fi
 # data (country profiles, 13 depots with stock) that the load tool loads through the API.
 log "supply-chain service on SQLite"
 SC_PORT=$(free_port)
-TOKIO_WORKER_THREADS=$WORKERS SYMBOLON_LISTEN_ADDR=127.0.0.1:$SC_PORT DATABASE_URL="sqlite://$WORK/supplychain.db?mode=rwc" \
+SYMBOLON_WORKER_THREADS=$SQLITE_WORKERS SYMBOLON_LISTEN_ADDR=127.0.0.1:$SC_PORT DATABASE_URL="sqlite://$WORK/supplychain.db?mode=rwc" \
     SYMBOLON_JWT_PUBLIC_KEY_FILE=$WORK/jwt-public.pem SYMBOLON_LOG=warn \
     "$BIN/symbolon-supplychain" >>"$WORK/supplychain.log" 2>&1 &
 SC_PID=$!
@@ -245,7 +265,7 @@ if [[ -z ${BENCH_SKIP_PG:-} ]]; then
         DB_URL=$PG_URL/$DB
         PG_NOTE="fsync=$(psql "$DB_URL" -qAtc 'SHOW fsync'), synchronous_commit=$(psql "$DB_URL" -qAtc 'SHOW synchronous_commit')"
         log "customers service on PostgreSQL ($DB; $PG_NOTE)"
-        if start_customers "$DB_URL"; then
+        if start_customers "$DB_URL" "$PG_WORKERS"; then
             get_customer_steps postgres
             touch_before=$(psql "$DB_URL" -qAtc 'SELECT count(*) FROM touchpoints')
             LAST_JSON=
@@ -328,7 +348,8 @@ target_row() { # text value op target
 {
     echo
     echo "Symbolon benchmark, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, ${SECS} s per step after ${WARMUP} s warm-up,"
-    echo "servers with $WORKERS runtime worker(s), load tool with $TOOL_THREADS thread(s) over $CONNS connection(s);"
+    echo "runtime workers: $SQLITE_WORKERS in the SQLite and echo w$SQLITE_WORKERS steps, $PG_WORKERS in the PostgreSQL and echo w$PG_WORKERS steps;"
+    echo "load tool with $TOOL_THREADS thread(s) over $CONNS connection(s);"
     echo "$ROWS customers${PG_NOTE:+; PostgreSQL $PG_NOTE}"
     echo
     printf '  %-34s %9s %8s %8s %6s %6s %6s  %s\n' step "calls/s" "p50 µs" "p99 µs" tool server "all" notes
@@ -343,32 +364,32 @@ target_row() { # text value op target
     echo "  'all' near 100% means the machine, not the service, was the limit."
     echo
     echo "Targets (ratios within this run):"
-    target_row "GetCustomer SQLite c=50 / echo c=50 (calls/s)" \
-        "$(ratio "${RPS[get-customer sqlite c=50]:-}" "${RPS[echo c=50]:-}")" ">=" 0.50
+    target_row "GetCustomer SQLite c=50 / $ESQ c=50 (calls/s)" \
+        "$(ratio "${RPS[get-customer sqlite c=50]:-}" "${RPS[$ESQ c=50]:-}")" ">=" 0.50
     target_row "GetCustomer PostgreSQL c=32 / pgbench select c=32" \
         "$(ratio "${RPS[get-customer postgres c=32]:-}" "${RPS[pgbench select c=32]:-}")" ">=" 0.70
     target_row "RecordTouchpoint PostgreSQL c=32 / pgbench insert c=32" \
         "$(ratio "${RPS[record-touchpoint postgres c=32]:-}" "${RPS[pgbench insert c=32]:-}")" ">=" 0.70
-    target_row "GetCustomer SQLite p50 c=1 / echo p50 c=1" \
-        "$(ratio "${P50[get-customer sqlite c=1]:-}" "${P50[echo c=1]:-}")" "<=" 3
-    target_row "GetCustomer PostgreSQL p50 c=1 / echo p50 c=1" \
-        "$(ratio "${P50[get-customer postgres c=1]:-}" "${P50[echo c=1]:-}")" "<=" 3
-    target_row "AssessCoverage c=50 / echo c=50 (calls/s)" \
-        "$(ratio "${RPS[assess-coverage sqlite c=50]:-}" "${RPS[echo c=50]:-}")" ">=" 0.40
+    target_row "GetCustomer SQLite p50 c=1 / $ESQ p50 c=1" \
+        "$(ratio "${P50[get-customer sqlite c=1]:-}" "${P50[$ESQ c=1]:-}")" "<=" 3
+    target_row "GetCustomer PostgreSQL p50 c=1 / $EPG p50 c=1" \
+        "$(ratio "${P50[get-customer postgres c=1]:-}" "${P50[$EPG c=1]:-}")" "<=" 3
+    target_row "AssessCoverage c=50 / $ESQ c=50 (calls/s)" \
+        "$(ratio "${RPS[assess-coverage sqlite c=50]:-}" "${RPS[$ESQ c=50]:-}")" ">=" 0.40
     echo
     echo "For reference (no target):"
-    target_row "GetCustomer SQLite c=32 / echo c=32" \
-        "$(ratio "${RPS[get-customer sqlite c=32]:-}" "${RPS[echo c=32]:-}")" ">=" 0
-    target_row "GetCustomer PostgreSQL c=50 / echo c=50" \
-        "$(ratio "${RPS[get-customer postgres c=50]:-}" "${RPS[echo c=50]:-}")" ">=" 0
-    target_row "OpenIncident+CallForFire SQLite c=32 / echo c=32 (pairs/s)" \
-        "$(ratio "${RPS[open-incident sqlite c=32]:-}" "${RPS[echo c=32]:-}")" ">=" 0
+    target_row "GetCustomer SQLite c=32 / $ESQ c=32" \
+        "$(ratio "${RPS[get-customer sqlite c=32]:-}" "${RPS[$ESQ c=32]:-}")" ">=" 0
+    target_row "GetCustomer PostgreSQL c=50 / $EPG c=50" \
+        "$(ratio "${RPS[get-customer postgres c=50]:-}" "${RPS[$EPG c=50]:-}")" ">=" 0
+    target_row "OpenIncident+CallForFire SQLite c=32 / $ESQ c=32 (pairs/s)" \
+        "$(ratio "${RPS[open-incident sqlite c=32]:-}" "${RPS[$ESQ c=32]:-}")" ">=" 0
     target_row "OpenIncident+CallForFire PostgreSQL c=32 / pgbench insert c=32" \
         "$(ratio "${RPS[open-incident postgres c=32]:-}" "${RPS[pgbench insert c=32]:-}")" ">=" 0
-    target_row "AssessCoverage p50 c=1 / echo p50 c=1" \
-        "$(ratio "${P50[assess-coverage sqlite c=1]:-}" "${P50[echo c=1]:-}")" ">=" 0
-    target_row "h2load / symbolon-load, echo c=50 (the tool's own cost)" \
-        "$(ratio "${RPS[h2load echo c=50]:-}" "${RPS[echo c=50]:-}")" ">=" 0
+    target_row "AssessCoverage p50 c=1 / $ESQ p50 c=1" \
+        "$(ratio "${P50[assess-coverage sqlite c=1]:-}" "${P50[$ESQ c=1]:-}")" ">=" 0
+    target_row "h2load / symbolon-load, $ESQ c=50 (the tool's own cost)" \
+        "$(ratio "${RPS[h2load echo c=50]:-}" "${RPS[$ESQ c=50]:-}")" ">=" 0
     echo
     echo "Raw results: $RESULTS"
 } | tee "$TABLE"

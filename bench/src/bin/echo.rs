@@ -5,6 +5,7 @@
 
 use clap::Parser;
 use std::net::SocketAddr;
+use symbolon_platform::config::Env;
 use tonic::transport::{Server, server::TcpIncoming};
 
 #[global_allocator]
@@ -19,9 +20,13 @@ struct Args {
     addr: SocketAddr,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // The services' runtime, sized the same way (SYMBOLON_WORKER_THREADS).
+    symbolon_platform::runtime::build(&Env::process("echo"))?.block_on(serve(args))
+}
+
+async fn serve(args: Args) -> anyhow::Result<()> {
     let incoming = TcpIncoming::bind(args.addr)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?
         .with_nodelay(Some(true));

@@ -67,7 +67,8 @@ struct Args {
     /// Name of the run in the report (default: the scenario).
     #[arg(long)]
     label: Option<String>,
-    /// Worker threads of the tool's runtime (default: one per core).
+    /// Worker threads of the tool's runtime (default: one per core). With 1, Tokio's
+    /// current-thread scheduler, which writes the calls woken together in one go.
     #[arg(long)]
     threads: Option<usize>,
     /// Print one JSON object instead of text.
@@ -88,11 +89,16 @@ fn main() -> anyhow::Result<()> {
     // With no subscriber, every span h2 opens (one per connection poll) is also sent
     // to the `log` facade: ~1.5% of the tool's CPU for nothing. Nothing here is traced.
     let _ = tracing::subscriber::set_global_default(tracing::subscriber::NoSubscriber::default());
-    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    let mut rt = match args.threads {
+        Some(0 | 1) => tokio::runtime::Builder::new_current_thread(),
+        Some(n) => {
+            let mut rt = tokio::runtime::Builder::new_multi_thread();
+            rt.worker_threads(n);
+            rt
+        }
+        None => tokio::runtime::Builder::new_multi_thread(),
+    };
     rt.enable_all();
-    if let Some(n) = args.threads {
-        rt.worker_threads(n.max(1));
-    }
     rt.build()?.block_on(run_tool(args))
 }
 

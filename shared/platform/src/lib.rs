@@ -5,6 +5,7 @@
 //! - [`auth`]: JWT bearer verification and the typed [`auth::Caller`] handlers receive.
 //! - [`server`]: the one tonic server stack (health, reflection, deadlines, limits,
 //!   tracing, auth) with graceful drain on SIGTERM.
+//! - [`runtime`]: the Tokio runtime, sized to the CPUs the process may use.
 //! - [`db`]: the sqlx pool for PostgreSQL or SQLite, with embedded migrations.
 //! - [`status`], [`paging`], [`filter`], [`names`], [`time`]: AIP helpers so every
 //!   method answers errors, pages, filters, names and times the same way.
@@ -23,6 +24,7 @@ pub mod observe;
 pub mod paging;
 mod point_reads;
 pub mod pool;
+pub mod runtime;
 pub mod server;
 pub mod status;
 pub mod table;

@@ -13,6 +13,16 @@ type Outcome = (Instant, Result<(), tonic::Code>);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_in_flight_calls_and_exits_zero() {
+    sigterm_drains_in_flight_calls("2").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_in_flight_calls_on_the_current_thread_runtime() {
+    sigterm_drains_in_flight_calls("1").await;
+}
+
+/// The service with `workers` runtime worker threads (1: the current-thread scheduler).
+async fn sigterm_drains_in_flight_calls(workers: &str) {
     let keys = Keys::new();
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -30,6 +40,7 @@ async fn sigterm_drains_in_flight_calls_and_exits_zero() {
         .env("SYMBOLON_JWT_PUBLIC_KEY_FILE", keys.public_key_file())
         .env("SYMBOLON_SHUTDOWN_DELAY_MS", "1500")
         .env("SYMBOLON_LOG", "warn")
+        .env("SYMBOLON_WORKER_THREADS", workers)
         .kill_on_drop(true)
         .spawn()
         .unwrap();

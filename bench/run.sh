@@ -265,8 +265,70 @@ if [[ -z ${BENCH_SKIP_PG:-} ]]; then
         DB_URL=$PG_URL/$DB
         PG_NOTE="fsync=$(psql "$DB_URL" -qAtc 'SHOW fsync'), synchronous_commit=$(psql "$DB_URL" -qAtc 'SHOW synchronous_commit')"
         log "customers service on PostgreSQL ($DB; $PG_NOTE)"
+        # prepare_pgbench: pgbench's tables and scripts, once the service has made its
+        # fixtures. The tables are copies of the service's own, so the same row shape,
+        # the same indexes and the same row count as the service reads and writes.
+        prepare_pgbench() {
+            psql "$DB_URL" -qAt -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE TABLE bench_customers (LIKE customers INCLUDING ALL);
+INSERT INTO bench_customers
+    SELECT 'bench-' || row_number() OVER (ORDER BY id), customer_id, display_name,
+           industry, home_country, description, create_time, update_time, delete_time,
+           version, NULL
+    FROM (SELECT * FROM customers ORDER BY id LIMIT $ROWS) c;
+CREATE TABLE bench_touchpoints (LIKE touchpoints INCLUDING ALL);
+ALTER TABLE bench_touchpoints ADD FOREIGN KEY (customer_id) REFERENCES customers (id);
+ANALYZE;
+SQL
+            nrows=$(psql "$DB_URL" -qAtc 'SELECT count(*) FROM bench_customers')
+            cust=$(psql "$DB_URL" -qAtc 'SELECT id FROM customers ORDER BY id LIMIT 1')
+            cat >"$WORK/select.sql" <<SQL
+\\set n random(1, $nrows)
+SELECT id, customer_id, display_name, industry, home_country, description, create_time, update_time, delete_time, version FROM bench_customers WHERE id = 'bench-' || (:n)::text;
+SQL
+            cat >"$WORK/insert.sql" <<SQL
+INSERT INTO bench_touchpoints (id, customer_id, kind, key_person, occur_time, summary, mood, intensity, strategic_anxiety, implicit_expectations, recorded_by, create_time, request_key) VALUES (gen_random_uuid()::text, '$cust', 4, 'customers/$cust/keyPersons/bench', 1700000000000000, 'Quarterly service review; the outage of last month came up.', 5, 3, 'Another outage before the regulator''s audit.', '["A named engineer on call during the audit."]', 'bench', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, gen_random_uuid()::text);
+SQL
+            PGBENCH_READY=1
+        }
+        # pgbench_step LABEL SCRIPT: -c 32 -j 2, prepared statements, one transaction
+        # (one durable commit) per statement; percentiles from its per-transaction log.
+        pgbench_step() {
+            local label=$1 script=$2 dir
+            dir=$WORK/pgbench-${label//[^a-z0-9]/_}
+            mkdir -p "$dir"
+            log "$label: pgbench -c 32 -j 2 -T $SECS -M prepared -f $script"
+            if ! (cd "$dir" && pgbench -n -c 32 -j 2 -T "$SECS" -M prepared -l \
+                -f "$WORK/$script" "$DB_URL") >"$dir/out.txt" 2>&1; then
+                tail -5 "$dir/out.txt" >&2
+                record "$label" "" "" "" "" "" "" "failed"
+                return 0
+            fi
+            local tps p50 p99
+            tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$dir/out.txt" | head -1)
+            read -r p50 p99 < <(cat "$dir"/pgbench_log.* | awk '{print $3}' | sort -n |
+                awk '{v[NR]=$1} END {if (NR) print v[int(NR*0.5)+1], v[int(NR*0.99)+1]; else print "", ""}')
+            record "$label" "$tps" "$p50" "$p99" "" "" "" "$nrows rows"
+        }
+        # best_of LABEL: the higher of "LABEL #1" and "LABEL #2" as LABEL. pgbench runs
+        # once right before the service's steps and once after them; a pause of the
+        # shared host during one run would otherwise flatter the service's ratio.
+        best_of() {
+            local a=${RPS[$1 #1]:-0} b=${RPS[$1 #2]:-0} k
+            k="$1 #1"
+            awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > a) }' && k="$1 #2"
+            [[ -n ${RPS[$k]:-} ]] || return 0
+            record "$1" "${RPS[$k]}" "${P50[$k]}" "${P99[$k]}" "" "" "" "higher of #1 and #2"
+        }
+        PGBENCH_READY=
         if start_customers "$DB_URL" "$PG_WORKERS"; then
-            get_customer_steps postgres
+            load "get-customer postgres c=1" "$SVC_PID" get-customer "$SVC_URL" 1 --fixtures "$ROWS"
+            prepare_pgbench
+            pgbench_step "pgbench select c=32 #1" select.sql
+            pgbench_step "pgbench insert c=32 #1" insert.sql
+            for c in 32 50; do
+                load "get-customer postgres c=$c" "$SVC_PID" get-customer "$SVC_URL" "$c" --fixtures "$ROWS"
+            done
             touch_before=$(psql "$DB_URL" -qAtc 'SELECT count(*) FROM touchpoints')
             LAST_JSON=
             load "record-touchpoint postgres c=32" "$SVC_PID" record-touchpoint "$SVC_URL" 32
@@ -285,49 +347,12 @@ if [[ -z ${BENCH_SKIP_PG:-} ]]; then
             stop "$SVC_PID"
         fi
 
-        # pgbench's tables: copies of the service's own, so the same row shape, the
-        # same indexes and the same row count as the service reads and writes.
-        psql "$DB_URL" -qAt -v ON_ERROR_STOP=1 >/dev/null <<SQL
-CREATE TABLE bench_customers (LIKE customers INCLUDING ALL);
-INSERT INTO bench_customers
-    SELECT 'bench-' || row_number() OVER (ORDER BY id), customer_id, display_name,
-           industry, home_country, description, create_time, update_time, delete_time,
-           version, NULL
-    FROM (SELECT * FROM customers ORDER BY id LIMIT $ROWS) c;
-CREATE TABLE bench_touchpoints (LIKE touchpoints INCLUDING ALL);
-ALTER TABLE bench_touchpoints ADD FOREIGN KEY (customer_id) REFERENCES customers (id);
-ANALYZE;
-SQL
-        nrows=$(psql "$DB_URL" -qAtc 'SELECT count(*) FROM bench_customers')
-        cust=$(psql "$DB_URL" -qAtc 'SELECT id FROM customers ORDER BY id LIMIT 1')
-        cat >"$WORK/select.sql" <<SQL
-\\set n random(1, $nrows)
-SELECT id, customer_id, display_name, industry, home_country, description, create_time, update_time, delete_time, version FROM bench_customers WHERE id = 'bench-' || (:n)::text;
-SQL
-        cat >"$WORK/insert.sql" <<SQL
-INSERT INTO bench_touchpoints (id, customer_id, kind, key_person, occur_time, summary, mood, intensity, strategic_anxiety, implicit_expectations, recorded_by, create_time, request_key) VALUES (gen_random_uuid()::text, '$cust', 4, 'customers/$cust/keyPersons/bench', 1700000000000000, 'Quarterly service review; the outage of last month came up.', 5, 3, 'Another outage before the regulator''s audit.', '["A named engineer on call during the audit."]', 'bench', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, gen_random_uuid()::text);
-SQL
-        # pgbench_step LABEL SCRIPT: -c 32 -j 2, prepared statements, one transaction
-        # (one durable commit) per statement; percentiles from its per-transaction log.
-        pgbench_step() {
-            local label=$1 script=$2 dir
-            dir=$WORK/pgbench-${script%.sql}
-            mkdir -p "$dir"
-            log "$label: pgbench -c 32 -j 2 -T $SECS -M prepared -f $script"
-            if ! (cd "$dir" && pgbench -n -c 32 -j 2 -T "$SECS" -M prepared -l \
-                -f "$WORK/$script" "$DB_URL") >"$dir/out.txt" 2>&1; then
-                tail -5 "$dir/out.txt" >&2
-                record "$label" "" "" "" "" "" "" "failed"
-                return 0
-            fi
-            local tps p50 p99
-            tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$dir/out.txt" | head -1)
-            read -r p50 p99 < <(cat "$dir"/pgbench_log.* | awk '{print $3}' | sort -n |
-                awk '{v[NR]=$1} END {if (NR) print v[int(NR*0.5)+1], v[int(NR*0.99)+1]; else print "", ""}')
-            record "$label" "$tps" "$p50" "$p99" "" "" "" "$nrows rows"
-        }
-        pgbench_step "pgbench select c=32" select.sql
-        pgbench_step "pgbench insert c=32" insert.sql
+        if [[ -n $PGBENCH_READY ]]; then
+            pgbench_step "pgbench select c=32 #2" select.sql
+            pgbench_step "pgbench insert c=32 #2" insert.sql
+            best_of "pgbench select c=32"
+            best_of "pgbench insert c=32"
+        fi
     fi
 fi
 

@@ -13,8 +13,10 @@ use symbolon_contracts::{
     customers::v1::{
         CallForFireRequest, CreateCustomerRequest, CreateKeyPersonRequest, Customer, DecisionRole,
         EmotionalState, FireRequest, GetCustomerRequest, Incident, Industry, KeyPerson,
-        ListCustomersRequest, Mood, OpenIncidentRequest, RecordTouchpointRequest, Severity,
-        Touchpoint, TouchpointKind, customers_service_client::CustomersServiceClient,
+        ListCustomersRequest, Mood, OpenIncidentRequest, RankCustomersForAttentionRequest,
+        RecordTouchpointRequest, Severity, Touchpoint, TouchpointKind,
+        customers_service_client::CustomersServiceClient,
+        dashboard_service_client::DashboardServiceClient,
         incidents_service_client::IncidentsServiceClient,
     },
     supplychain::v1::{
@@ -45,6 +47,9 @@ pub enum Kind {
     /// `OpenIncident` then `CallForFire` on it, one iteration per pair (two durable
     /// writes), on the fixture customers.
     OpenIncident,
+    /// `RankCustomersForAttention` (admin): every live customer's quarter, ranked; its
+    /// cost grows with the fixture customers.
+    RankCustomers,
 }
 
 impl Kind {
@@ -56,6 +61,7 @@ impl Kind {
             Kind::RecordTouchpoint => "record-touchpoint",
             Kind::AssessCoverage => "assess-coverage",
             Kind::OpenIncident => "open-incident",
+            Kind::RankCustomers => "rank-customers",
         }
     }
 
@@ -63,7 +69,7 @@ impl Kind {
     pub fn default_fixtures(self) -> usize {
         match self {
             Kind::Echo | Kind::AssessCoverage => 0,
-            Kind::GetCustomer => 1000,
+            Kind::GetCustomer | Kind::RankCustomers => 1000,
             Kind::RecordTouchpoint | Kind::OpenIncident => 16,
         }
     }
@@ -119,6 +125,8 @@ pub enum Fixtures {
     Coverage(Arc<AssessCoverageRequest>),
     /// Customer resource names to open incidents on.
     IncidentCustomers(Arc<[String]>),
+    /// The customers the ranking reads (only counted: the call names none).
+    Ranked(usize),
 }
 
 impl Fixtures {
@@ -130,6 +138,7 @@ impl Fixtures {
             Fixtures::KeyPersons(k) => k.len(),
             Fixtures::Coverage(_) => 1,
             Fixtures::IncidentCustomers(c) => c.len(),
+            Fixtures::Ranked(n) => *n,
         }
     }
 
@@ -199,7 +208,7 @@ pub async fn prepare(
         Kind::Echo => Ok(Fixtures::Echo {
             payload: Arc::new(echo_request(payload_bytes).payload),
         }),
-        Kind::GetCustomer => {
+        Kind::GetCustomer | Kind::RankCustomers => {
             let mut names = existing_customers(&mut client, auth, count).await?;
             let missing = count.saturating_sub(names.len());
             let created: Vec<String> = futures::stream::iter(0..missing)
@@ -212,7 +221,10 @@ pub async fn prepare(
                 .await?;
             names.extend(created);
             if names.is_empty() {
-                bail!("get-customer needs at least one fixture (--fixtures)");
+                bail!("{} needs at least one fixture (--fixtures)", kind.name());
+            }
+            if kind == Kind::RankCustomers {
+                return Ok(Fixtures::Ranked(names.len()));
             }
             Ok(Fixtures::Customers(names.into()))
         }
@@ -376,6 +388,13 @@ pub enum Caller {
         /// The token.
         auth: Auth,
     },
+    /// Calls RankCustomersForAttention.
+    RankCustomers {
+        /// The client, on this worker's connection.
+        client: DashboardServiceClient<Channel>,
+        /// The token.
+        auth: Auth,
+    },
     /// Calls OpenIncident, then CallForFire on the new incident.
     OpenIncident {
         /// The client, on this worker's connection.
@@ -412,6 +431,10 @@ impl Caller {
             Fixtures::Coverage(request) => Caller::AssessCoverage {
                 client: SupplyChainServiceClient::new(channel),
                 request: request.clone(),
+                auth: auth.clone(),
+            },
+            Fixtures::Ranked(_) => Caller::RankCustomers {
+                client: DashboardServiceClient::new(channel),
                 auth: auth.clone(),
             },
             Fixtures::IncidentCustomers(customers) => Caller::OpenIncident {
@@ -468,6 +491,14 @@ impl Caller {
                     .assess_coverage(auth.request(AssessCoverageRequest::clone(request)))
                     .await?;
             }
+            Caller::RankCustomers { client, auth } => {
+                client
+                    .rank_customers_for_attention(auth.request(RankCustomersForAttentionRequest {
+                        quarter: RANKED_QUARTER.into(),
+                        page_size: 10,
+                    }))
+                    .await?;
+            }
             Caller::OpenIncident {
                 client,
                 customers,
@@ -488,6 +519,11 @@ impl Caller {
         Ok(())
     }
 }
+
+/// The quarter `rank-customers` asks for. The fixture customers have no touchpoints or
+/// incidents in any quarter, so which one changes nothing: the call's cost is reading
+/// every customer's quarter.
+const RANKED_QUARTER: &str = "2026-Q4";
 
 fn minute_ago() -> prost_types::Timestamp {
     // Never in the future, even with a little clock skew.
@@ -586,7 +622,7 @@ async fn probe(kind: Kind, endpoint: &tonic::transport::Endpoint) -> anyhow::Res
                 .echo(EchoRequest::default())
                 .await?;
         }
-        Kind::GetCustomer | Kind::RecordTouchpoint | Kind::AssessCoverage | Kind::OpenIncident => {
+        _ => {
             let status = HealthClient::new(channel)
                 .check(HealthCheckRequest {
                     service: String::new(),

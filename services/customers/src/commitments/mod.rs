@@ -22,7 +22,7 @@ pub use risk::RiskConsumer;
 pub use supply::SupplyChain;
 
 use crate::api::common::{live_parent, parse_name};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use store::{CommitmentRow, StatusChangeRow};
 use symbolon_contracts::customers::v1::{
     self as pb, commitments_service_server::CommitmentsService,
@@ -620,11 +620,11 @@ impl CommitmentsService for Commitments {
     }
 }
 
-/// Counts of a customer's commitments: (healthy, at risk, breached).
+/// Commitments by status per customer (see [`store::counts`]).
 pub(crate) async fn counts(
     db: &Database,
-    customer_id: &str,
-) -> Result<(i32, i32, i32), StoreError> {
+    customer_id: Option<&str>,
+) -> Result<HashMap<String, (i32, i32, i32)>, StoreError> {
     store::counts(db, customer_id).await
 }
 

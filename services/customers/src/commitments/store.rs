@@ -3,6 +3,7 @@
 
 use prost::Message;
 use sqlx::{Any, Row, Transaction, any::AnyRow};
+use std::collections::HashMap;
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{
     StoreError,
@@ -176,20 +177,25 @@ pub(crate) async fn coverage(
     Ok(out)
 }
 
-/// Counts of a customer's commitments by status: (healthy, at risk, breached).
+/// Commitments by status, (healthy, at risk, breached), per customer: of one customer,
+/// or of every customer when `customer_id` is `None` (customers without any are absent).
 pub(crate) async fn counts(
     db: &symbolon_platform::Database,
-    customer_id: &str,
-) -> Result<(i32, i32, i32), StoreError> {
-    let mut q = Sql::new("SELECT status, COUNT(*) AS n FROM commitments WHERE customer_id = ");
-    q.bind(customer_id).push(" GROUP BY status");
-    let mut out = (0, 0, 0);
+    customer_id: Option<&str>,
+) -> Result<HashMap<String, (i32, i32, i32)>, StoreError> {
+    let mut q = Sql::new("SELECT customer_id, status, COUNT(*) AS n FROM commitments");
+    if let Some(id) = customer_id {
+        q.push(" WHERE customer_id = ").bind(id);
+    }
+    q.push(" GROUP BY customer_id, status");
+    let mut out: HashMap<String, (i32, i32, i32)> = HashMap::new();
     for r in q.query().fetch_all(db.reader()).await? {
         let n = r.try_get::<i64, _>("n")? as i32;
+        let of = out.entry(r.try_get("customer_id")?).or_default();
         match pb::CommitmentStatus::try_from(r.try_get::<i64, _>("status")? as i32) {
-            Ok(pb::CommitmentStatus::Healthy) => out.0 += n,
-            Ok(pb::CommitmentStatus::AtRisk) => out.1 += n,
-            Ok(pb::CommitmentStatus::Breached) => out.2 += n,
+            Ok(pb::CommitmentStatus::Healthy) => of.0 += n,
+            Ok(pb::CommitmentStatus::AtRisk) => of.1 += n,
+            Ok(pb::CommitmentStatus::Breached) => of.2 += n,
             _ => {}
         }
     }

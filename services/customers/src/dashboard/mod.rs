@@ -44,14 +44,19 @@ fn top(counts: HashMap<String, i32>, n: usize) -> Vec<pb::Mention> {
     v
 }
 
-/// The customer's service commitments by status.
-async fn promises(db: &Database, customer_id: &str) -> Result<Promises, StoreError> {
-    let (healthy, at_risk, breached) = crate::commitments::counts(db, customer_id).await?;
-    Ok(Promises {
-        healthy,
-        at_risk,
-        breached,
-    })
+/// What the quarter holds for one customer, as read: enough for its board.
+#[derive(Default)]
+struct Gathered {
+    feelings: Vec<Feeling>,
+    anxieties: HashMap<String, i32>,
+    expectations: HashMap<String, i32>,
+    troubles: Vec<Trouble>,
+    incidents: Vec<pb::IncidentSummary>,
+    open: i32,
+    open_critical: i32,
+    ttas: Vec<i64>,
+    ttrs: Vec<i64>,
+    promises: Promises,
 }
 
 struct Quarterly {
@@ -59,31 +64,31 @@ struct Quarterly {
     open_critical: i32,
 }
 
-async fn quarterly(
+/// Reads quarter `q` of one customer, or of every customer when `customer_id` is `None`:
+/// three statements whatever the number of customers (the ranking used to make three
+/// per customer).
+async fn gather(
     db: &Database,
-    customer_id: &str,
+    customer_id: Option<&str>,
     q: Quarter,
-    label: &str,
-) -> Result<Quarterly, StoreError> {
+) -> Result<HashMap<String, Gathered>, StoreError> {
     let (start, end) = (q.start(), q.end());
+    let mut all: HashMap<String, Gathered> = HashMap::new();
     let mut tq = Sql::new(
-        "SELECT occur_time, mood, intensity, strategic_anxiety, implicit_expectations FROM touchpoints WHERE customer_id = ",
+        "SELECT customer_id, occur_time, mood, intensity, strategic_anxiety, implicit_expectations FROM touchpoints WHERE occur_time >= ",
     );
-    tq.bind(customer_id)
-        .push(" AND occur_time >= ")
-        .bind(start)
-        .push(" AND occur_time < ")
-        .bind(end);
-    let mut feelings = Vec::new();
-    let mut anxieties: HashMap<String, i32> = HashMap::new();
-    let mut expectations: HashMap<String, i32> = HashMap::new();
+    tq.bind(start).push(" AND occur_time < ").bind(end);
+    if let Some(id) = customer_id {
+        tq.push(" AND customer_id = ").bind(id);
+    }
     for row in tq.query().fetch_all(db.reader()).await? {
-        feelings.push(Feeling {
+        let g = all.entry(row.try_get("customer_id")?).or_default();
+        g.feelings.push(Feeling {
             month: month_of(row.try_get("occur_time")?),
             mood: row.try_get::<i64, _>("mood")? as i32,
             intensity: row.try_get::<i64, _>("intensity")? as i32,
         });
-        *anxieties
+        *g.anxieties
             .entry(
                 row.try_get::<String, _>("strategic_anxiety")?
                     .trim()
@@ -92,24 +97,20 @@ async fn quarterly(
             .or_default() += 1;
         let list: String = row.try_get("implicit_expectations")?;
         for e in json_list::decode_list(&list).unwrap_or_default() {
-            *expectations.entry(e.trim().to_string()).or_default() += 1;
+            *g.expectations.entry(e.trim().to_string()).or_default() += 1;
         }
     }
 
     let mut iq = Sql::new(
-        "SELECT id, severity, state, summary, detect_time, acknowledge_time, close_time FROM incidents WHERE customer_id = ",
+        "SELECT customer_id, id, severity, state, summary, detect_time, acknowledge_time, close_time FROM incidents WHERE detect_time >= ",
     );
-    iq.bind(customer_id)
-        .push(" AND detect_time >= ")
-        .bind(start)
-        .push(" AND detect_time < ")
-        .bind(end)
-        .push(" ORDER BY detect_time");
-    let mut troubles = Vec::new();
-    let mut incidents = Vec::new();
-    let (mut open, mut open_critical) = (0, 0);
-    let (mut ttas, mut ttrs) = (Vec::new(), Vec::new());
+    iq.bind(start).push(" AND detect_time < ").bind(end);
+    if let Some(id) = customer_id {
+        iq.push(" AND customer_id = ").bind(id);
+    }
+    iq.push(" ORDER BY detect_time, id");
     for row in iq.query().fetch_all(db.reader()).await? {
+        let owner: String = row.try_get("customer_id")?;
         let detect: i64 = row.try_get("detect_time")?;
         let tta = row
             .try_get::<Option<i64>, _>("acknowledge_time")?
@@ -119,23 +120,25 @@ async fn quarterly(
             .map(|t| t - detect);
         let severity = row.try_get::<i64, _>("severity")? as i32;
         let state = row.try_get::<i64, _>("state")? as i32;
+        let name = format!(
+            "customers/{owner}/incidents/{}",
+            row.try_get::<String, _>("id")?
+        );
+        let g = all.entry(owner).or_default();
         if state == pb::IncidentState::Open as i32 {
-            open += 1;
+            g.open += 1;
             if severity == pb::Severity::Critical as i32 {
-                open_critical += 1;
+                g.open_critical += 1;
             }
         }
-        ttas.extend(tta);
-        ttrs.extend(ttr);
-        troubles.push(Trouble {
+        g.ttas.extend(tta);
+        g.ttrs.extend(ttr);
+        g.troubles.push(Trouble {
             severity,
             time_to_acknowledge: tta,
         });
-        incidents.push(pb::IncidentSummary {
-            name: format!(
-                "customers/{customer_id}/incidents/{}",
-                row.try_get::<String, _>("id")?
-            ),
+        g.incidents.push(pb::IncidentSummary {
+            name,
             severity,
             state,
             summary: row.try_get("summary")?,
@@ -143,16 +146,28 @@ async fn quarterly(
             time_to_resolve: ttr.map(duration),
         });
     }
+
+    for (owner, (healthy, at_risk, breached)) in crate::commitments::counts(db, customer_id).await?
+    {
+        all.entry(owner).or_default().promises = Promises {
+            healthy,
+            at_risk,
+            breached,
+        };
+    }
+    Ok(all)
+}
+
+/// One customer's board for the quarter labelled `label`, from what was gathered.
+fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
     let mean =
         |xs: &[i64]| (!xs.is_empty()).then(|| duration(xs.iter().sum::<i64>() / xs.len() as i64));
-
-    let promises = promises(db, customer_id).await?;
-    let (trust_index, contributions) = index::trust_index(&feelings, &troubles, promises);
-    let mood_trend = index::monthly(&feelings)
+    let (trust_index, contributions) = index::trust_index(&g.feelings, &g.troubles, g.promises);
+    let mood_trend = index::monthly(&g.feelings)
         .into_iter()
         .map(|(month, n, mean_valence)| {
             let mut by_mood: HashMap<i32, usize> = HashMap::new();
-            for f in feelings.iter().filter(|f| f.month == month) {
+            for f in g.feelings.iter().filter(|f| f.month == month) {
                 *by_mood.entry(f.mood).or_default() += 1;
             }
             let dominant = by_mood
@@ -169,25 +184,25 @@ async fn quarterly(
             }
         })
         .collect();
-    Ok(Quarterly {
+    Quarterly {
         dashboard: pb::TrustDashboard {
             customer: format!("customers/{customer_id}"),
             quarter: label.to_string(),
             mood_trend,
-            top_anxieties: top(anxieties, 5),
-            top_expectations: top(expectations, 5),
-            incidents,
-            open_incidents: open,
-            mean_time_to_acknowledge: mean(&ttas),
-            mean_time_to_resolve: mean(&ttrs),
-            commitments_healthy: promises.healthy,
-            commitments_at_risk: promises.at_risk,
-            commitments_breached: promises.breached,
+            top_anxieties: top(g.anxieties, 5),
+            top_expectations: top(g.expectations, 5),
+            incidents: g.incidents,
+            open_incidents: g.open,
+            mean_time_to_acknowledge: mean(&g.ttas),
+            mean_time_to_resolve: mean(&g.ttrs),
+            commitments_healthy: g.promises.healthy,
+            commitments_at_risk: g.promises.at_risk,
+            commitments_breached: g.promises.breached,
             trust_index,
             contributions,
         },
-        open_critical,
-    })
+        open_critical: g.open_critical,
+    }
 }
 
 #[tonic::async_trait]
@@ -212,10 +227,10 @@ impl DashboardService for Dashboard {
         {
             return Err(status::not_found(&r.customer));
         }
+        let mut gathered = gather(&self.db, Some(ids[0]), quarter).await?;
+        let of_customer = gathered.remove(ids[0]).unwrap_or_default();
         Ok(Response::new(
-            quarterly(&self.db, ids[0], quarter, &r.quarter)
-                .await?
-                .dashboard,
+            board(ids[0], of_customer, &r.quarter).dashboard,
         ))
     }
 
@@ -240,10 +255,12 @@ impl DashboardService for Dashboard {
         .fetch_all(self.db.reader())
         .await
         .map_err(StoreError::from)?;
+        let mut gathered = gather(&self.db, None, quarter).await?;
         let mut ranked = Vec::new();
         for row in rows {
             let id: String = row.try_get("id").map_err(StoreError::from)?;
-            let q = quarterly(&self.db, &id, quarter, &r.quarter).await?;
+            let of_customer = gathered.remove(&id).unwrap_or_default();
+            let q = board(&id, of_customer, &r.quarter);
             let mut losses: Vec<&pb::Contribution> = q.dashboard.contributions.iter().collect();
             // Worst first: the points each input left on the table.
             losses.sort_by(|a, b| {

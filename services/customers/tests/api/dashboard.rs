@@ -215,6 +215,22 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
         ranking.customers[0].reasons
     );
     assert!(ranking.customers[1].trust_index > 80.0);
+    // The ranking reads every customer's quarter at once; each figure is that
+    // customer's own board.
+    for ranked in &ranking.customers {
+        let board = dash
+            .get_trust_dashboard(authed(
+                &app.admin,
+                pb::GetTrustDashboardRequest {
+                    customer: ranked.customer.clone(),
+                    quarter: "2026-Q3".into(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(board.trust_index, ranked.trust_index, "{}", ranked.customer);
+    }
 }
 
 both_backends!(dashboard_matches_the_documented_index);

@@ -23,7 +23,11 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // The services' runtime, sized the same way (SYMBOLON_WORKER_THREADS).
-    symbolon_platform::runtime::build(&Env::process("echo"))?.block_on(serve(args))
+    symbolon_platform::runtime::build(
+        &Env::process("echo"),
+        symbolon_platform::runtime::Scheduler::CurrentThreadWhenOne,
+    )?
+    .block_on(serve(args))
 }
 
 async fn serve(args: Args) -> anyhow::Result<()> {

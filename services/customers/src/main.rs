@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let env = Env::process("customers");
-    runtime::build(&env)?.block_on(async {
+    runtime::build(&env, runtime::Scheduler::CurrentThreadWhenOne)?.block_on(async {
         let _telemetry = telemetry::init("customers", telemetry::LogFormat::Json)?;
         let config = CustomersConfig::from_env(&env)?;
         let app = Application::build(config).await?;

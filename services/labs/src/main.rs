@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let env = Env::process("labs");
-    runtime::build(&env)?.block_on(async {
+    runtime::build(&env, runtime::Scheduler::MultiThread)?.block_on(async {
         let _telemetry = telemetry::init("labs", telemetry::LogFormat::Json)?;
         let config = LabsConfig::from_env(&env)?;
         let app = Application::build(config).await?;

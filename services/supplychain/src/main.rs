@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     let env = Env::process("supplychain");
-    runtime::build(&env)?.block_on(async {
+    runtime::build(&env, runtime::Scheduler::CurrentThreadWhenOne)?.block_on(async {
         let _telemetry = telemetry::init("supplychain", telemetry::LogFormat::Json)?;
         let config = SupplyChainConfig::from_env(&env)?;
         let app = Application::build(config).await?;

@@ -16,7 +16,7 @@
 //! | `SYMBOLON_SHUTDOWN_DELAY_MS` | `0`: NOT_SERVING before draining (k8s: a few seconds) |
 //! | `SYMBOLON_DRAIN_TIMEOUT_MS` | `20000`: how long in-flight calls may finish |
 //! | `SYMBOLON_MAX_CONNECTION_AGE_MS` | `0` (off): ask clients to reconnect after this long |
-//! | `SYMBOLON_WORKER_THREADS` | the CPUs the process may use (a cgroup limit counts); 1 runs on one thread ([`crate::runtime`]) |
+//! | `SYMBOLON_WORKER_THREADS` | the CPUs the process may use (a cgroup limit counts); see [`crate::runtime`] |
 
 use std::{net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 

@@ -4,8 +4,8 @@
 //! of worker threads; by default it is the number of CPUs the process may use, which
 //! follows a cgroup CPU limit: a Kubernetes pod with `limits.cpu: 1` gets one.
 //!
-//! With one, the runtime is Tokio's current-thread scheduler, not a multi-thread one
-//! with a single worker. The multi-thread scheduler runs a task woken by the running
+//! With one, customers and supply-chain run Tokio's current-thread scheduler, not a
+//! multi-thread one with a single worker. The multi-thread scheduler runs a task woken by the running
 //! task next (its "LIFO slot"): each handler that finishes wakes its HTTP/2
 //! connection's task, which then writes that one response before the next handler
 //! runs — one `writev` per call. The current-thread scheduler queues the connection
@@ -13,6 +13,13 @@
 //! Measured on 2 cores (GetCustomer on PostgreSQL, 32 in flight, load tool on one
 //! thread): 42k–46k calls/s with one multi-thread worker, 56k–60k on the current
 //! thread, at ~12 µs of service CPU a call instead of ~20.
+//!
+//! That suits services whose calls each answer once. The labs service fans each log
+//! entry out to up to a thousand live watchers, and there the current-thread scheduler
+//! measured worse: p99 from append to receipt 100 ms against 24 ms with one multi-thread
+//! worker (`cargo bench -p symbolon-labs --bench logs`, 1,000 watchers, batches of
+//! 100; 48 ms against 24 ms one entry per event). So a binary says which [`Scheduler`]
+//! it wants, and labs keeps the multi-thread one.
 
 use crate::config::{ConfigError, Env};
 use std::num::NonZeroUsize;
@@ -29,16 +36,29 @@ pub enum RuntimeError {
     Io(#[from] std::io::Error),
 }
 
+/// Which scheduler a binary runs on when it has one worker (with more, always the
+/// multi-thread one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduler {
+    /// Tokio's current-thread scheduler with one worker: for services whose calls each
+    /// answer once (customers, supply-chain, the bench's echo server).
+    CurrentThreadWhenOne,
+    /// The multi-thread scheduler whatever the count: for a service that fans events
+    /// out to many long-lived streams (labs).
+    MultiThread,
+}
+
 /// Worker threads: `SYMBOLON_WORKER_THREADS`, else the CPUs this process may use.
 pub fn worker_threads(env: &Env<'_>) -> Result<NonZeroUsize, ConfigError> {
     let cpus = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
     env.get("WORKER_THREADS", cpus)
 }
 
-/// The runtime for `env`: current-thread with one worker, multi-thread with more.
-pub fn build(env: &Env<'_>) -> Result<Runtime, RuntimeError> {
+/// The runtime for `env`: multi-thread, or current-thread when `scheduler` asks for it
+/// and there is one worker.
+pub fn build(env: &Env<'_>, scheduler: Scheduler) -> Result<Runtime, RuntimeError> {
     let workers = worker_threads(env)?;
-    let mut builder = if workers.get() == 1 {
+    let mut builder = if workers.get() == 1 && scheduler == Scheduler::CurrentThreadWhenOne {
         Builder::new_current_thread()
     } else {
         let mut b = Builder::new_multi_thread();
@@ -63,15 +83,24 @@ mod tests {
 
     #[test]
     fn one_worker_is_the_current_thread_scheduler() -> Result<(), RuntimeError> {
-        let rt = build(&env(Some("1")))?;
+        let rt = build(&env(Some("1")), Scheduler::CurrentThreadWhenOne)?;
         assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::CurrentThread);
         assert_eq!(rt.block_on(async { 6 * 7 }), 42);
         Ok(())
     }
 
     #[test]
+    fn a_fan_out_service_keeps_the_multi_thread_scheduler_with_one_worker()
+    -> Result<(), RuntimeError> {
+        let rt = build(&env(Some("1")), Scheduler::MultiThread)?;
+        assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::MultiThread);
+        assert_eq!(rt.metrics().num_workers(), 1);
+        Ok(())
+    }
+
+    #[test]
     fn more_workers_are_the_multi_thread_scheduler() -> Result<(), RuntimeError> {
-        let rt = build(&env(Some("3")))?;
+        let rt = build(&env(Some("3")), Scheduler::CurrentThreadWhenOne)?;
         assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::MultiThread);
         assert_eq!(rt.metrics().num_workers(), 3);
         Ok(())
@@ -87,7 +116,7 @@ mod tests {
     #[test]
     fn zero_or_garbage_is_refused_by_name() {
         for bad in ["0", "two", "-1"] {
-            match build(&env(Some(bad))) {
+            match build(&env(Some(bad)), Scheduler::MultiThread) {
                 Err(RuntimeError::Config(e)) => {
                     assert!(e.to_string().contains("SYMBOLON_WORKER_THREADS"), "{e}")
                 }

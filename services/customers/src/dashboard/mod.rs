@@ -50,13 +50,24 @@ struct Gathered {
     feelings: Vec<Feeling>,
     anxieties: HashMap<String, i32>,
     expectations: HashMap<String, i32>,
-    troubles: Vec<Trouble>,
-    incidents: Vec<pb::IncidentSummary>,
-    open: i32,
-    open_critical: i32,
-    ttas: Vec<i64>,
-    ttrs: Vec<i64>,
+    incidents: Vec<Occurrence>,
     promises: Promises,
+}
+
+/// One incident of the quarter, as read; times in microseconds after its detection.
+struct Occurrence {
+    name: String,
+    severity: i32,
+    state: i32,
+    summary: String,
+    time_to_acknowledge: Option<i64>,
+    time_to_resolve: Option<i64>,
+}
+
+impl Occurrence {
+    fn is_open(&self) -> bool {
+        self.state == pb::IncidentState::Open as i32
+    }
 }
 
 struct Quarterly {
@@ -112,39 +123,22 @@ async fn gather(
     for row in iq.query().fetch_all(db.reader()).await? {
         let owner: String = row.try_get("customer_id")?;
         let detect: i64 = row.try_get("detect_time")?;
-        let tta = row
-            .try_get::<Option<i64>, _>("acknowledge_time")?
-            .map(|t| t - detect);
-        let ttr = row
-            .try_get::<Option<i64>, _>("close_time")?
-            .map(|t| t - detect);
-        let severity = row.try_get::<i64, _>("severity")? as i32;
-        let state = row.try_get::<i64, _>("state")? as i32;
-        let name = format!(
-            "customers/{owner}/incidents/{}",
-            row.try_get::<String, _>("id")?
-        );
-        let g = all.entry(owner).or_default();
-        if state == pb::IncidentState::Open as i32 {
-            g.open += 1;
-            if severity == pb::Severity::Critical as i32 {
-                g.open_critical += 1;
-            }
-        }
-        g.ttas.extend(tta);
-        g.ttrs.extend(ttr);
-        g.troubles.push(Trouble {
-            severity,
-            time_to_acknowledge: tta,
-        });
-        g.incidents.push(pb::IncidentSummary {
-            name,
-            severity,
-            state,
+        let occurrence = Occurrence {
+            name: format!(
+                "customers/{owner}/incidents/{}",
+                row.try_get::<String, _>("id")?
+            ),
+            severity: row.try_get::<i64, _>("severity")? as i32,
+            state: row.try_get::<i64, _>("state")? as i32,
             summary: row.try_get("summary")?,
-            time_to_acknowledge: tta.map(duration),
-            time_to_resolve: ttr.map(duration),
-        });
+            time_to_acknowledge: row
+                .try_get::<Option<i64>, _>("acknowledge_time")?
+                .map(|t| t - detect),
+            time_to_resolve: row
+                .try_get::<Option<i64>, _>("close_time")?
+                .map(|t| t - detect),
+        };
+        all.entry(owner).or_default().incidents.push(occurrence);
     }
 
     for (owner, (healthy, at_risk, breached)) in crate::commitments::counts(db, customer_id).await?
@@ -161,8 +155,34 @@ async fn gather(
 /// One customer's board for the quarter labelled `label`, from what was gathered.
 fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
     let mean =
-        |xs: &[i64]| (!xs.is_empty()).then(|| duration(xs.iter().sum::<i64>() / xs.len() as i64));
-    let (trust_index, contributions) = index::trust_index(&g.feelings, &g.troubles, g.promises);
+        |xs: Vec<i64>| (!xs.is_empty()).then(|| duration(xs.iter().sum::<i64>() / xs.len() as i64));
+    let troubles: Vec<Trouble> = g
+        .incidents
+        .iter()
+        .map(|i| Trouble {
+            severity: i.severity,
+            time_to_acknowledge: i.time_to_acknowledge,
+        })
+        .collect();
+    let open = g.incidents.iter().filter(|i| i.is_open()).count() as i32;
+    let open_critical = g
+        .incidents
+        .iter()
+        .filter(|i| i.is_open() && i.severity == pb::Severity::Critical as i32)
+        .count() as i32;
+    let mean_time_to_acknowledge = mean(
+        g.incidents
+            .iter()
+            .filter_map(|i| i.time_to_acknowledge)
+            .collect(),
+    );
+    let mean_time_to_resolve = mean(
+        g.incidents
+            .iter()
+            .filter_map(|i| i.time_to_resolve)
+            .collect(),
+    );
+    let (trust_index, contributions) = index::trust_index(&g.feelings, &troubles, g.promises);
     let mood_trend = index::monthly(&g.feelings)
         .into_iter()
         .map(|(month, n, mean_valence)| {
@@ -191,17 +211,28 @@ fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
             mood_trend,
             top_anxieties: top(g.anxieties, 5),
             top_expectations: top(g.expectations, 5),
-            incidents: g.incidents,
-            open_incidents: g.open,
-            mean_time_to_acknowledge: mean(&g.ttas),
-            mean_time_to_resolve: mean(&g.ttrs),
+            incidents: g
+                .incidents
+                .into_iter()
+                .map(|i| pb::IncidentSummary {
+                    name: i.name,
+                    severity: i.severity,
+                    state: i.state,
+                    summary: i.summary,
+                    time_to_acknowledge: i.time_to_acknowledge.map(duration),
+                    time_to_resolve: i.time_to_resolve.map(duration),
+                })
+                .collect(),
+            open_incidents: open,
+            mean_time_to_acknowledge,
+            mean_time_to_resolve,
             commitments_healthy: g.promises.healthy,
             commitments_at_risk: g.promises.at_risk,
             commitments_breached: g.promises.breached,
             trust_index,
             contributions,
         },
-        open_critical: g.open_critical,
+        open_critical,
     }
 }
 

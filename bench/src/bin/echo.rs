@@ -5,7 +5,7 @@
 
 use clap::Parser;
 use std::net::SocketAddr;
-use symbolon_platform::config::Env;
+use symbolon_platform::{config::Env, runtime};
 use tonic::transport::{Server, server::TcpIncoming};
 
 #[global_allocator]
@@ -23,9 +23,9 @@ struct Args {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // The services' runtime, sized the same way (SYMBOLON_WORKER_THREADS).
-    symbolon_platform::runtime::build(
+    runtime::build(
         &Env::process("echo"),
-        symbolon_platform::runtime::Scheduler::CurrentThreadWhenOne,
+        runtime::Scheduler::CurrentThreadWhenOne,
     )?
     .block_on(serve(args))
 }

@@ -217,17 +217,19 @@ start_customers() {
     fi
 }
 
-# get_customer_steps BACKEND: GetCustomer at 1, 32 and 50 in flight on $ROWS customers.
+# get_customer_steps BACKEND CONCURRENCY...: GetCustomer at each concurrency on $ROWS
+# customers (the first step creates the missing ones).
 get_customer_steps() {
-    local c
-    for c in 1 32 50; do
-        load "get-customer $1 c=$c" "$SVC_PID" get-customer "$SVC_URL" "$c" --fixtures "$ROWS"
+    local backend=$1 c
+    shift
+    for c in "$@"; do
+        load "get-customer $backend c=$c" "$SVC_PID" get-customer "$SVC_URL" "$c" --fixtures "$ROWS"
     done
 }
 
 log "customers service on SQLite"
 if start_customers "sqlite://$WORK/customers.db?mode=rwc" "$SQLITE_WORKERS"; then
-    get_customer_steps sqlite
+    get_customer_steps sqlite 1 32 50
     # OpenIncident + CallForFire: one iteration is the pair (two durable writes).
     load "open-incident sqlite c=32" "$SVC_PID" open-incident "$SVC_URL" 32
     stop "$SVC_PID"
@@ -322,13 +324,11 @@ SQL
         }
         PGBENCH_READY=
         if start_customers "$DB_URL" "$PG_WORKERS"; then
-            load "get-customer postgres c=1" "$SVC_PID" get-customer "$SVC_URL" 1 --fixtures "$ROWS"
+            get_customer_steps postgres 1
             prepare_pgbench
             pgbench_step "pgbench select c=32 #1" select.sql
             pgbench_step "pgbench insert c=32 #1" insert.sql
-            for c in 32 50; do
-                load "get-customer postgres c=$c" "$SVC_PID" get-customer "$SVC_URL" "$c" --fixtures "$ROWS"
-            done
+            get_customer_steps postgres 32 50
             touch_before=$(psql "$DB_URL" -qAtc 'SELECT count(*) FROM touchpoints')
             LAST_JSON=
             load "record-touchpoint postgres c=32" "$SVC_PID" record-touchpoint "$SVC_URL" 32

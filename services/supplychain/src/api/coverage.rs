@@ -306,8 +306,14 @@ impl Api {
             if let Err(e) = check_part(&l.part_number) {
                 v.add(format!("{field}.part_number"), e);
             }
-            if l.quantity < 0 {
-                v.add(format!("{field}.quantity"), "must be >= 0 (0 means all)");
+            if !(0..=super::depots::MAX_UNITS).contains(&l.quantity) {
+                v.add(
+                    format!("{field}.quantity"),
+                    format!(
+                        "must be between 0 and {} (0 means all)",
+                        super::depots::MAX_UNITS
+                    ),
+                );
             }
             match parse_id(&format!("{field}.depot"), &l.depot, "depots") {
                 Ok(id) if scenario.lose_stock(&id, &l.part_number, l.quantity) => {

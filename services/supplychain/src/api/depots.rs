@@ -74,6 +74,10 @@ const DEPOT_FIELDS: &[&str] = &[
     "dispatch_preparation_time",
 ];
 
+/// The most units of one part a depot may hold: far above any real depot, and low
+/// enough that sums over every depot stay far from overflowing.
+pub(crate) const MAX_UNITS: i64 = 1_000_000_000;
+
 fn status_name(s: i32) -> &'static str {
     pb::DepotStatus::try_from(s)
         .unwrap_or_default()
@@ -312,10 +316,10 @@ impl Api {
         c.require_vendor(DEPOT_WRITERS)?;
         let s = r.stock_level.unwrap_or_default();
         let (depot, part) = parse_depot_child("stock_level.name", &s.name, "stockLevels")?;
-        if s.on_hand < 0 {
+        if !(0..=MAX_UNITS).contains(&s.on_hand) {
             return Err(status::invalid_argument(
                 "stock_level.on_hand",
-                "must be >= 0",
+                format!("must be between 0 and {MAX_UNITS}"),
             ));
         }
         let now = self.clock.now();

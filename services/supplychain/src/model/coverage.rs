@@ -351,7 +351,7 @@ impl Snapshot {
                     *n = if quantity <= 0 {
                         0
                     } else {
-                        (*n - quantity).max(0)
+                        n.saturating_sub(quantity).max(0)
                     };
                 }
                 self.refresh_stats();
@@ -442,7 +442,9 @@ impl Snapshot {
                 if within {
                     redundancy += 1;
                     for (k, p) in parts.iter().enumerate() {
-                        depth[k] += d.stock.get(p).copied().unwrap_or(0);
+                        // Saturating: stock levels are bounded at the API, but a
+                        // sum over many depots must never panic.
+                        depth[k] = depth[k].saturating_add(d.stock.get(p).copied().unwrap_or(0));
                     }
                 }
                 if best.is_none_or(|b| eta.total_h < b.eta.total_h) {
@@ -688,6 +690,28 @@ mod tests {
         // reachability 0.4 (the A109 takes 8-10 h by truck).
         assert!((eta.great_circle_km - 430.0).abs() < 5.0, "{eta:?}");
         assert!((10.0..11.0).contains(&eta.total_h), "{eta:?}");
+    }
+
+    #[test]
+    fn huge_stock_saturates_instead_of_overflowing() {
+        let s = Snapshot::new(
+            vec![
+                depot("fra", "DE", 50.05, 8.57, 0.5, &[("RRU", i64::MAX)]),
+                depot("fra2", "DE", 50.06, 8.58, 0.5, &[("RRU", i64::MAX)]),
+            ],
+            countries(),
+            "scoringModels/m".into(),
+            1,
+            weights(),
+        );
+        let o = s.assess(&Params::default(), &frankfurt(), &["RRU".into()], 4.0);
+        assert!(o.covered);
+        assert_eq!(o.redundancy, 2);
+        assert!((o.resilience.stock_component - 1.0).abs() < 1e-9);
+        let mut lost = s.clone();
+        assert!(lost.lose_stock("fra", "RRU", i64::MAX));
+        let o = lost.assess(&Params::default(), &frankfurt(), &["RRU".into()], 4.0);
+        assert_eq!(o.redundancy, 1, "fra lost all of it");
     }
 
     #[test]

@@ -118,7 +118,52 @@ async fn batch_assesses_many_sites_in_order(backend: Backend) {
     assert_eq!(m.target_redundancy, 3);
 }
 
+/// Stock levels are bounded (no i64::MAX that the coverage sums would overflow on), and
+/// the largest allowed stock at several depots assesses without a panic.
+async fn huge_stock_is_refused_and_the_largest_allowed_assesses(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.world().await;
+    let huge = app
+        .client()
+        .set_stock_level(authed(
+            &app.admin,
+            pb::SetStockLevelRequest {
+                stock_level: Some(pb::StockLevel {
+                    name: "depots/fra/stockLevels/RRU".into(),
+                    on_hand: i64::MAX,
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await;
+    assert_invalid(huge, &["stock_level.on_hand"]);
+    let max = 1_000_000_000;
+    app.stock("fra", "RRU", max).await;
+    app.stock("muc", "RRU", max).await;
+    let (lat, lng) = FRANKFURT;
+    let a = app.assess(lat, lng, "DE", &["RRU"], 10).await;
+    assert_eq!(a.redundancy, 2, "{a:?}");
+    assert_eq!(a.resilience.unwrap().stock_depth_component, 1.0);
+    // A what-if losing i64::MAX units is refused by name, not a panic.
+    let lose = app
+        .client()
+        .simulate_disruption(authed(
+            &app.admin,
+            pb::SimulateDisruptionRequest {
+                stock_losses: vec![pb::StockLoss {
+                    depot: "depots/fra".into(),
+                    part_number: "RRU".into(),
+                    quantity: i64::MAX,
+                }],
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(lose, &["stock_losses[0].quantity"]);
+}
+
 both_backends!(
+    huge_stock_is_refused_and_the_largest_allowed_assesses,
     coverage_answers_with_best_depot_and_breakdown,
     customers_see_coverage_but_no_depots,
     batch_assesses_many_sites_in_order

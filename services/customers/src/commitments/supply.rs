@@ -167,6 +167,29 @@ impl SupplyChain {
         }
     }
 
+    /// Dispatches a reservation (its stock leaves the depot), as `caller`; dispatching a
+    /// dispatched one returns it unchanged, so a retry after a lost answer is harmless.
+    /// A reservation that is gone or was released is the inner `Err` with the
+    /// supply-chain service's reason.
+    pub async fn dispatch(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<Result<pb::Reservation, String>, Status> {
+        let req = client::request(
+            caller,
+            pb::DispatchReservationRequest { name: name.into() },
+            self.deadline,
+        );
+        match self.client().dispatch_reservation(req).await {
+            Ok(r) => Ok(Ok(r.into_inner())),
+            Err(s) if matches!(s.code(), Code::FailedPrecondition | Code::NotFound) => {
+                Ok(Err(s.message().to_string()))
+            }
+            Err(s) => Err(answer(s)),
+        }
+    }
+
     /// Opens the risk stream after `after_sequence`, presenting `token`.
     pub async fn watch(
         &self,

@@ -8,9 +8,12 @@
 //! A supply-chain call for fire may ask for parts: they are reserved through the
 //! supply-chain service (nearest depot that has them all) before anything is written,
 //! under a request id derived from the fire request's, so a retry never reserves twice.
-//! CancelIncident releases them before the incident turns CANCELLED.
+//! Fulfilling the request dispatches them, cancelling it (or its incident) releases
+//! them, each exactly once across the two services (`settle.rs`); an incident closes
+//! only when none of its requests is still open, so no reservation outlives it.
 
 mod rows;
+mod settle;
 mod timeline;
 mod timers;
 
@@ -19,6 +22,7 @@ pub use timers::IncidentTimers;
 use crate::api::common::{live_parent, parse_name};
 use crate::commitments::{SupplyChain, breach};
 use rows::{FireRequestRow, IncidentRow};
+use settle::End;
 use std::{pin::Pin, time::Duration};
 use symbolon_contracts::customers::v1::{self as pb, incidents_service_server::IncidentsService};
 use symbolon_contracts::supplychain::v1 as spb;
@@ -163,6 +167,68 @@ fn not_open(name: &str, state: i32) -> Status {
             "the incident is closed"
         },
     )
+}
+
+/// FAILED_PRECONDITION for a close while requests are open: one violation per request.
+fn still_open(open: &[FireRequestRow]) -> Status {
+    let violations: Vec<(String, String, String)> = open
+        .iter()
+        .map(|fr| {
+            (
+                "FIRE_REQUEST_OPEN".to_string(),
+                fr.name(),
+                format!(
+                    "{} request is {}: fulfil or cancel it first",
+                    fr.department,
+                    pb::FireRequestState::try_from(fr.state)
+                        .unwrap_or_default()
+                        .as_str_name()
+                ),
+            )
+        })
+        .collect();
+    let n = open.len();
+    status::failed_preconditions(
+        "FIRE_REQUESTS_OPEN",
+        format!(
+            "{} still open: fulfil or cancel each before closing",
+            plural(n, "fire request is", "fire requests are")
+        ),
+        &violations,
+    )
+}
+
+/// "1 fire request is", "2 fire requests are".
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Cancels the open requests of an incident (only `id` if given) whose parts are not
+/// being dispatched; the number cancelled.
+async fn cancel_requests(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    customer_id: &str,
+    incident_id: &str,
+    id: Option<&str>,
+) -> Result<u64, Status> {
+    let key = format!("{customer_id}/{incident_id}");
+    let mut up = symbolon_platform::db::Sql::new("UPDATE fire_requests SET state = ");
+    up.bind(pb::FireRequestState::Cancelled as i64)
+        .push(" WHERE incident_key = ")
+        .bind(key.as_str())
+        .push(&format!(
+            " AND state IN {} AND settlement <> 'dispatch'",
+            settle::OPEN_STATES
+        ));
+    if let Some(id) = id {
+        up.push(" AND id = ").bind(id);
+    }
+    Ok(up
+        .query()
+        .execute(&mut **tx)
+        .await
+        .map_err(symbolon_platform::StoreError::from)?
+        .rows_affected())
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<pb::IncidentEvent, Status>> + Send>>;
@@ -491,6 +557,31 @@ impl IncidentsService for Incidents {
                 ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
                 FireRequestRow::COLUMNS
             ));
+        // Takes the incident's row lock and checks it is still open, so a cancel or a
+        // close that ran meanwhile cannot leave this request (and its parts) behind.
+        let mut guard = symbolon_platform::db::Sql::new(
+            "UPDATE incidents SET last_seq = last_seq WHERE customer_id = ",
+        );
+        guard
+            .bind(incident.customer_id.as_str())
+            .push(" AND id = ")
+            .bind(incident.id.as_str())
+            .push(" AND state = ")
+            .bind(pb::IncidentState::Open as i64);
+        let still_open = guard
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(symbolon_platform::StoreError::from)?
+            .rows_affected()
+            == 1;
+        if !still_open {
+            drop(tx);
+            if let (Some(res), Ok(supply)) = (&reservation, self.supply()) {
+                let _ = supply.release(&caller, &res.name).await;
+            }
+            return Err(not_open(&r.parent, pb::IncidentState::Closed as i32));
+        }
         let created = table::fetch_optional::<FireRequestRow, _>(&mut *tx, &insert).await?;
         if created.is_some() {
             let event = NewEvent {
@@ -657,6 +748,13 @@ impl IncidentsService for Incidents {
                 "the incident is already closed",
             ));
         }
+        // Read after the incident's row lock is taken, so a request called meanwhile is
+        // seen: closing says the work is done, so every request must have ended.
+        let open = settle::open_requests(&mut *tx, &incident.customer_id, &incident.id).await?;
+        if !open.is_empty() {
+            drop(tx);
+            return Err(still_open(&open));
+        }
         let event = NewEvent {
             kind: pb::IncidentEventKind::Closed,
             actor: &caller.subject,
@@ -674,6 +772,85 @@ impl IncidentsService for Incidents {
         ))
     }
 
+    async fn cancel_fire_request(
+        &self,
+        req: Request<pb::CancelFireRequestRequest>,
+    ) -> Result<Response<pb::FireRequest>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let (incident, fr) = self.fire_request(&caller, &r.name).await?;
+        let department = format!("department:{}", fr.department);
+        if caller.require_vendor(FRONTLINE).is_err()
+            && !(caller.is_vendor() && caller.has_role(&department))
+        {
+            return Err(status::permission_denied(format!(
+                "only frontline staff or {department} may cancel this request"
+            )));
+        }
+        let mut v = Violations::new();
+        aip::text(&mut v, "reason", &r.reason, false, 4000);
+        v.into_result()?;
+        if fr.state == pb::FireRequestState::Cancelled as i32 {
+            return Ok(Response::new(fr.to_proto()));
+        }
+        if incident.state != pb::IncidentState::Open as i32 {
+            return Err(not_open(&r.name, incident.state));
+        }
+        if !settle::is_open(fr.state) {
+            return Err(status::failed_precondition(
+                "WRONG_STATE",
+                &r.name,
+                "the request is fulfilled and can no longer be cancelled",
+            ));
+        }
+        if fr.settlement == "dispatch" {
+            return Err(settle::busy(&fr));
+        }
+        let released = self.release_parts(&caller, &fr).await?;
+        let now = self.clock.now();
+        let mut tx = self
+            .db
+            .writer()
+            .begin()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        if cancel_requests(&mut tx, &fr.customer_id, &fr.incident_id, Some(&fr.id)).await? != 1 {
+            drop(tx);
+            return self
+                .settled_already(&caller, &r.name, pb::FireRequestState::Cancelled)
+                .await;
+        }
+        let reason = r.reason.trim();
+        let event = NewEvent {
+            kind: pb::IncidentEventKind::FireCancelled,
+            actor: &caller.subject,
+            fire_request: &r.name,
+            message: if reason.is_empty() {
+                format!("{}: cancelled", fr.department)
+            } else {
+                format!("{}: cancelled: {reason}", fr.department)
+            },
+            notify: vec![department.clone()],
+        };
+        timeline::append(&mut tx, &fr.customer_id, &fr.incident_id, now, event).await?;
+        if let Some(message) = released {
+            let event = NewEvent {
+                kind: pb::IncidentEventKind::PartsReleased,
+                actor: &caller.subject,
+                fire_request: &r.name,
+                message,
+                notify: vec![department],
+            };
+            timeline::append(&mut tx, &fr.customer_id, &fr.incident_id, now, event).await?;
+        }
+        tx.commit()
+            .await
+            .map_err(symbolon_platform::StoreError::from)?;
+        self.wakeup.wake();
+        let (_, fr) = self.fire_request(&caller, &r.name).await?;
+        Ok(Response::new(fr.to_proto()))
+    }
+
     async fn cancel_incident(
         &self,
         req: Request<pb::CancelIncidentRequest>,
@@ -688,35 +865,34 @@ impl IncidentsService for Incidents {
         if incident.state != pb::IncidentState::Open as i32 {
             return Err(not_open(&r.name, incident.state));
         }
-        // Every reservation is released first; if the supply-chain service cannot
-        // answer, nothing changes here and the cancel may simply be retried (releasing
-        // twice is harmless).
-        let incident_key = format!("{}/{}", incident.customer_id, incident.id);
-        let mut q = symbolon_platform::db::Sql::new(&format!(
-            "SELECT {} FROM fire_requests WHERE incident_key = ",
-            <FireRequestRow as table::Table>::COLUMNS
-        ));
-        q.bind(incident_key.as_str())
-            .push(" AND reservation <> '' ORDER BY id");
-        let reserved = q
-            .query()
-            .fetch_all(self.db.reader())
-            .await
-            .map_err(symbolon_platform::StoreError::from)?
+        // Every open request is cancelled, its parts released first (settle.rs). If the
+        // supply-chain service cannot answer, nothing changes here and the cancel may
+        // simply be retried (releasing twice is harmless). A request whose parts are
+        // being dispatched is finished by retrying its fulfilment, not undone here.
+        let open =
+            settle::open_requests(self.db.writer(), &incident.customer_id, &incident.id).await?;
+        let dispatching: Vec<(String, String, String)> = open
             .iter()
-            .map(<FireRequestRow as table::Table>::from_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(symbolon_platform::StoreError::from)?;
-        let mut released = Vec::new();
-        if !reserved.is_empty() {
-            let supply = self.supply()?;
-            for fr in &reserved {
-                let message = match supply.release(&caller, &fr.reservation).await? {
-                    Ok(_) => format!("{} released", fr.reservation),
-                    Err(why) => format!("{} not released: {why}", fr.reservation),
-                };
-                released.push((fr.name(), message));
-            }
+            .filter(|fr| fr.settlement == "dispatch")
+            .map(|fr| {
+                (
+                    "FIRE_REQUEST_SETTLING".to_string(),
+                    fr.name(),
+                    "its parts are being dispatched: retry FulfilFireRequest to finish it"
+                        .to_string(),
+                )
+            })
+            .collect();
+        if !dispatching.is_empty() {
+            return Err(status::failed_preconditions(
+                "FIRE_REQUEST_SETTLING",
+                "a request of this incident is being fulfilled; finish it first",
+                &dispatching,
+            ));
+        }
+        let mut notes = Vec::new();
+        for fr in &open {
+            notes.push(self.release_parts(&caller, fr).await?);
         }
         let now = self.clock.now();
         let mut tx = self
@@ -745,15 +921,54 @@ impl IncidentsService for Incidents {
             // Closed or cancelled meanwhile.
             return Err(not_open(&r.name, pb::IncidentState::Closed as i32));
         }
-        for (fire_request, message) in released {
+        // Under the incident's row lock: a request called since the list above, with
+        // parts not yet released, would keep them for ever; the retry releases them.
+        let now_open = settle::open_requests(&mut *tx, &incident.customer_id, &incident.id).await?;
+        let unreleased: Vec<(String, String, String)> = now_open
+            .iter()
+            .filter(|fr| !fr.reservation.is_empty() && fr.settlement != "release")
+            .map(|fr| {
+                (
+                    "FIRE_REQUEST_CALLED".to_string(),
+                    fr.name(),
+                    "called while the incident was being cancelled: retry the cancel".to_string(),
+                )
+            })
+            .collect();
+        if !unreleased.is_empty() {
+            drop(tx);
+            return Err(status::failed_preconditions(
+                "FIRE_REQUEST_CALLED",
+                "a request with parts was called meanwhile; retry the cancel",
+                &unreleased,
+            ));
+        }
+        cancel_requests(&mut tx, &incident.customer_id, &incident.id, None).await?;
+        for fr in &now_open {
+            let name = fr.name();
             let event = NewEvent {
-                kind: pb::IncidentEventKind::PartsReleased,
+                kind: pb::IncidentEventKind::FireCancelled,
                 actor: &caller.subject,
-                fire_request: &fire_request,
-                message,
-                notify: vec!["department:supply-chain".to_string()],
+                fire_request: &name,
+                message: format!("{}: cancelled with the incident", fr.department),
+                notify: vec![format!("department:{}", fr.department)],
             };
             timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
+            let note = open
+                .iter()
+                .zip(&notes)
+                .find(|(o, _)| o.id == fr.id)
+                .and_then(|(_, n)| n.clone());
+            if let Some(message) = note {
+                let event = NewEvent {
+                    kind: pb::IncidentEventKind::PartsReleased,
+                    actor: &caller.subject,
+                    fire_request: &name,
+                    message,
+                    notify: vec!["department:supply-chain".to_string()],
+                };
+                timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
+            }
         }
         let reason = r.reason.trim();
         let event = NewEvent {
@@ -830,6 +1045,62 @@ impl IncidentsService for Incidents {
 }
 
 impl Incidents {
+    /// The answer when a request's state moved under us: the request as it is now if it
+    /// reached `to` (a retry, or a concurrent call, wrote it), else FAILED_PRECONDITION.
+    async fn settled_already(
+        &self,
+        caller: &Caller,
+        name: &str,
+        to: pb::FireRequestState,
+    ) -> Result<Response<pb::FireRequest>, Status> {
+        let (_, fr) = self.fire_request(caller, name).await?;
+        if fr.state == to as i32 {
+            return Ok(Response::new(fr.to_proto()));
+        }
+        Err(status::failed_precondition(
+            "WRONG_STATE",
+            name,
+            format!(
+                "the request is already {}",
+                pb::FireRequestState::try_from(fr.state)
+                    .unwrap_or_default()
+                    .as_str_name()
+            ),
+        ))
+    }
+
+    /// Steps 1 and 2 of ending `fr`'s reservation by release (settle.rs); the timeline
+    /// note to write with the cancellation, if it held parts.
+    async fn release_parts(
+        &self,
+        caller: &Caller,
+        fr: &FireRequestRow,
+    ) -> Result<Option<String>, Status> {
+        if fr.reservation.is_empty() {
+            return Ok(None);
+        }
+        let supply = self.supply()?;
+        if !settle::claim(&self.db, fr, End::Release).await? {
+            // No longer open: the cancellation's conditional write will say so.
+            return Ok(None);
+        }
+        let parts = settle::parts_text(fr);
+        Ok(Some(
+            match supply.release(caller, &fr.reservation).await? {
+                Ok(_) => format!("{parts} released: available again at the depot"),
+                // Gone, or dispatched by hand in the supply-chain service: nothing to give back.
+                Err(why) => {
+                    tracing::warn!(
+                        reservation = fr.reservation,
+                        reason = why,
+                        "reservation not released"
+                    );
+                    format!("{parts}: nothing to release, the reservation had already ended")
+                }
+            },
+        ))
+    }
+
     /// Moves a fire request forward; only its department may.
     async fn advance(
         &self,
@@ -845,13 +1116,43 @@ impl Incidents {
                 "only {role} may act on this request"
             )));
         }
-        if incident.state != pb::IncidentState::Open as i32 {
+        if to == pb::FireRequestState::Fulfilled && fr.state == to as i32 {
+            // A retry of a fulfilment that was written: answer with it, change nothing.
+            return Ok(Response::new(fr.to_proto()));
+        }
+        if fr.state == pb::FireRequestState::Cancelled as i32 {
             return Err(status::failed_precondition(
-                "INCIDENT_CLOSED",
+                "FIRE_REQUEST_CANCELLED",
                 name,
-                "the incident is closed",
+                "the request is cancelled",
             ));
         }
+        if incident.state != pb::IncidentState::Open as i32 {
+            return Err(not_open(name, incident.state));
+        }
+        if fr.settlement == "release" {
+            return Err(settle::busy(&fr));
+        }
+        // Fulfilling a request that holds parts dispatches them first (settle.rs).
+        let dispatched = if to == pb::FireRequestState::Fulfilled && !fr.reservation.is_empty() {
+            let supply = self.supply()?;
+            if !settle::claim(&self.db, &fr, End::Dispatch).await? {
+                return self.settled_already(caller, name, to).await;
+            }
+            match supply.dispatch(caller, &fr.reservation).await? {
+                Ok(_) => true,
+                Err(why) => {
+                    settle::unclaim(&self.db, &fr, End::Dispatch).await?;
+                    return Err(status::failed_precondition(
+                        "RESERVATION_NOT_DISPATCHED",
+                        name,
+                        format!("the request's parts could not be dispatched: {why}"),
+                    ));
+                }
+            }
+        } else {
+            false
+        };
         let (from, time_col, by_col, kind) = match to {
             pb::FireRequestState::Acknowledged => (
                 "(1)",
@@ -895,7 +1196,7 @@ impl Incidents {
             .bind(key.as_str())
             .push(" AND id = ")
             .bind(fr.id.as_str())
-            .push(&format!(" AND state IN {from}"));
+            .push(&format!(" AND state IN {from} AND settlement <> 'release'"));
         if update
             .query()
             .execute(&mut *tx)
@@ -904,6 +1205,11 @@ impl Incidents {
             .rows_affected()
             != 1
         {
+            drop(tx);
+            if to == pb::FireRequestState::Fulfilled {
+                // A concurrent retry may have written the fulfilment meanwhile.
+                return self.settled_already(caller, name, to).await;
+            }
             return Err(status::failed_precondition(
                 "WRONG_STATE",
                 name,
@@ -940,6 +1246,16 @@ impl Incidents {
             notify: Vec::new(),
         };
         timeline::append(&mut tx, &fr.customer_id, &fr.incident_id, now, event).await?;
+        if dispatched {
+            let event = NewEvent {
+                kind: pb::IncidentEventKind::PartsDispatched,
+                actor: &caller.subject,
+                fire_request: name,
+                message: format!("{} dispatched to the site", settle::parts_text(&fr)),
+                notify: vec![format!("department:{}", fr.department)],
+            };
+            timeline::append(&mut tx, &fr.customer_id, &fr.incident_id, now, event).await?;
+        }
         if to == pb::FireRequestState::Fulfilled {
             let parts = rows::parts_from_json(&fr.parts);
             let delivery = breach::Delivery {

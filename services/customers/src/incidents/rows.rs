@@ -149,13 +149,15 @@ pub(crate) struct FireRequestRow {
     pub(crate) parts: String,
     /// The supply-chain reservation holding them, or empty.
     pub(crate) reservation: String,
+    /// The reservation's end claimed so far: '', 'dispatch' or 'release' (`settle.rs`).
+    pub(crate) settlement: String,
 }
 
 impl Table for FireRequestRow {
     const NAME: &'static str = "fire_requests";
     const SCOPE: &'static str = "incident_key";
     const COLUMNS: &'static str = "id, incident_key, customer_id, incident_id, department, ask, state, create_time, ack_due, \
-        fulfil_due, ack_time, fulfil_time, acknowledged_by, fulfilled_by, parts, reservation";
+        fulfil_due, ack_time, fulfil_time, acknowledged_by, fulfilled_by, parts, reservation, settlement";
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[Field {
         name: "department",
@@ -179,6 +181,7 @@ impl Table for FireRequestRow {
             fulfilled_by: row.try_get("fulfilled_by")?,
             parts: row.try_get("parts")?,
             reservation: row.try_get("reservation")?,
+            settlement: row.try_get("settlement")?,
         })
     }
     fn id(&self) -> &str {

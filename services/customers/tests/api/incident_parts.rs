@@ -408,18 +408,22 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
             K::PartsReserved,
             K::FireCalled,
             K::PartsReserved,
+            K::FireCancelled,
             K::PartsReleased,
+            K::FireCancelled,
             K::PartsReleased,
             K::Cancelled,
         ]
         .map(|k| k as i32),
         "{events:?}"
     );
-    assert!(events[2].message.contains(&fr.reservation), "{events:?}");
+    assert!(events[2].message.contains("SPX-400 x2"), "{events:?}");
     assert!(
-        events[5..7]
+        events[5..9]
             .iter()
-            .any(|e| e.fire_request == fr.name && e.message.contains(&fr.reservation)),
+            .any(|e| e.kind == K::PartsReleased as i32
+                && e.fire_request == fr.name
+                && e.message.contains("SPX-400 x2")),
         "{events:?}"
     );
 

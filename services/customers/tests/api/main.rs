@@ -13,6 +13,7 @@ mod incident_parts;
 mod incident_replicas;
 mod incidents;
 mod migrations;
+mod parts_lifecycle;
 mod quality;
 mod resources;
 mod shutdown;

@@ -276,10 +276,11 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
             Escalated,
             Fulfilled,
             Fulfilled,
+            PartsDispatched,
             Closed
         ]
     );
-    // The parts are held at Frankfurt, and only once.
+    // The parts were held at Frankfurt once, and left it when the request was fulfilled.
     let fra = sc
         .get_stock_level(authed(
             &admin,
@@ -290,7 +291,8 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(fra.reserved, 2);
+    assert_eq!(fra.reserved, 0);
+    assert_eq!(fra.on_hand, 4 - 2);
     cu.stop().await;
     sc_run.stop().await;
 }

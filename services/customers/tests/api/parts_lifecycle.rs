@@ -1,0 +1,462 @@
+//! A spare part followed from reservation to dispatch, through the real customers and
+//! supply-chain services on loopback, with the Lima depot's figures asserted at every
+//! step: fulfilling dispatches (on hand and reserved both drop), cancelling releases,
+//! closing refuses while a request is open, cancelling the incident settles everything;
+//! each step exactly once across retries, replicas and a crash between the two
+//! services' writes.
+
+use crate::helpers::site_message;
+use crate::incident_parts::timeline;
+use crate::two_services::{start_customers, start_supplychain};
+use symbolon_contracts::customers::v1::{
+    self as pb, customers_service_client::CustomersServiceClient,
+    incidents_service_client::IncidentsServiceClient,
+};
+use symbolon_contracts::{
+    common::v1::LatLng,
+    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+};
+use symbolon_platform::auth::Org;
+use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
+use tonic::{Code, transport::Channel};
+use tonic_types::StatusExt;
+
+fn dur(secs: i64) -> Option<prost_types::Duration> {
+    Some(prost_types::Duration {
+        seconds: secs,
+        nanos: 0,
+    })
+}
+
+/// (on hand, reserved) of SPX-400 at Lima.
+async fn lima(sc: &mut SupplyChainServiceClient<Channel>, admin: &str) -> (i64, i64) {
+    let s = sc
+        .get_stock_level(authed(
+            admin,
+            spb::GetStockLevelRequest {
+                name: "depots/lima/stockLevels/SPX-400".into(),
+            },
+        ))
+        .await
+        .expect("get stock level")
+        .into_inner();
+    (s.on_hand, s.reserved)
+}
+
+async fn reservation_state(
+    sc: &mut SupplyChainServiceClient<Channel>,
+    admin: &str,
+    name: &str,
+) -> i32 {
+    sc.get_reservation(authed(
+        admin,
+        spb::GetReservationRequest { name: name.into() },
+    ))
+    .await
+    .expect("get reservation")
+    .into_inner()
+    .state
+}
+
+fn call(incident: &str) -> pb::CallForFireRequest {
+    pb::CallForFireRequest {
+        parent: incident.into(),
+        fire_request: Some(pb::FireRequest {
+            department: "supply-chain".into(),
+            ask: "A spare line card to the Lima core site".into(),
+            acknowledge_within: dur(600),
+            fulfil_within: dur(4 * 3600),
+            parts: vec![pb::PartQuantity {
+                part_number: "SPX-400".into(),
+                quantity: 1,
+            }],
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
+fn fulfil(name: &str) -> pb::FulfilFireRequestRequest {
+    pb::FulfilFireRequestRequest {
+        name: name.into(),
+        note: "board shipped".into(),
+    }
+}
+
+fn notice() -> pb::FaultNotice {
+    pb::FaultNotice {
+        root_cause: "A line card failed after a power surge".into(),
+        customer_impact: "Data service lost in Lima for 40 minutes".into(),
+        timeline: "02:39 detected, 02:41 part called, 03:30 restored".into(),
+        what_changes: "Surge protection on every core rack".into(),
+    }
+}
+
+async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
+    let keys = Keys::new();
+    let admin = keys.vendor_admin();
+    let sc_db = TestDb::new(backend).await;
+    let cu_db = TestDb::new(backend).await;
+    let sc_run = start_supplychain(&sc_db.url, &keys, None).await;
+    let sc_addr = sc_run.addr;
+    // Two replicas of the customers service on one database.
+    let cu = start_customers(&cu_db.url, &keys, sc_addr, None).await;
+    let cu2 = start_customers(&cu_db.url, &keys, sc_addr, None).await;
+    let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
+    sc.create_depot(authed(
+        &admin,
+        spb::CreateDepotRequest {
+            depot: Some(spb::Depot {
+                display_name: "Lima".into(),
+                country: "PE".into(),
+                location: Some(LatLng {
+                    latitude: -12.02,
+                    longitude: -77.11,
+                }),
+                status: spb::DepotStatus::Operational as i32,
+                dispatch_preparation_time: dur(1800),
+                ..Default::default()
+            }),
+            depot_id: "lima".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .expect("create depot");
+    sc.set_stock_level(authed(
+        &admin,
+        spb::SetStockLevelRequest {
+            stock_level: Some(spb::StockLevel {
+                name: "depots/lima/stockLevels/SPX-400".into(),
+                on_hand: 5,
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .expect("set stock");
+
+    let channel = symbolon_testkit::channel(cu.addr).await;
+    let mut crm = CustomersServiceClient::new(channel.clone());
+    crm.create_customer(authed(
+        &admin,
+        pb::CreateCustomerRequest {
+            customer: Some(pb::Customer {
+                display_name: "Andes Energía".into(),
+                industry: pb::Industry::Energy as i32,
+                home_country: "PE".into(),
+                ..Default::default()
+            }),
+            customer_id: "andes".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .expect("create customer");
+    crm.create_site(authed(
+        &admin,
+        pb::CreateSiteRequest {
+            parent: "customers/andes".into(),
+            site: Some(site_message("PE", -12.05, -77.04)),
+            site_id: "lima-core".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .expect("create site");
+    let mut incidents = IncidentsServiceClient::new(channel);
+    let mut incidents2 = IncidentsServiceClient::new(symbolon_testkit::channel(cu2.addr).await);
+    let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
+    let supply = keys.token("ana.supply", &Org::Vendor, &["department:supply-chain"]);
+    let open = || pb::OpenIncidentRequest {
+        parent: "customers/andes".into(),
+        incident: Some(pb::Incident {
+            site: "customers/andes/sites/lima-core".into(),
+            severity: pb::Severity::Critical as i32,
+            summary: "Night outage at the Lima core".into(),
+            detect_time: Some(crate::helpers::now()),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    };
+    let incident = incidents
+        .open_incident(authed(&frontline, open()))
+        .await
+        .unwrap()
+        .into_inner();
+
+    // Reserved: on hand 5, reserved 1.
+    let first = incidents
+        .call_for_fire(authed(&frontline, call(&incident.name)))
+        .await
+        .expect("call for fire")
+        .into_inner();
+    assert!(first.reservation.starts_with("depots/lima/reservations/"));
+    assert_eq!(lima(&mut sc, &admin).await, (5, 1));
+
+    // The supply-chain service down: the fulfilment is UNAVAILABLE, nothing changes.
+    sc_run.stop().await;
+    let err = incidents
+        .fulfil_fire_request(authed(&supply, fulfil(&first.name)))
+        .await
+        .expect_err("supply chain down");
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    let sc_run = start_supplychain(&sc_db.url, &keys, Some(sc_addr)).await;
+    let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
+    assert_eq!(lima(&mut sc, &admin).await, (5, 1));
+    // Meanwhile its cancellation is refused: the request is being fulfilled.
+    let err = incidents
+        .cancel_fire_request(authed(
+            &frontline,
+            pb::CancelFireRequestRequest {
+                name: first.name.clone(),
+                reason: String::new(),
+            },
+        ))
+        .await
+        .expect_err("being fulfilled");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+
+    // A crash between the two writes: the supply-chain side dispatched (as if the
+    // customers replica died right after its call), the customers side never wrote.
+    sc.dispatch_reservation(authed(
+        &admin,
+        spb::DispatchReservationRequest {
+            name: first.reservation.clone(),
+        },
+    ))
+    .await
+    .expect("dispatch");
+    assert_eq!(lima(&mut sc, &admin).await, (4, 0));
+    // The retry, through both replicas at once: fulfilled once, dispatched once.
+    let (a, b) = tokio::join!(
+        incidents.fulfil_fire_request(authed(&supply, fulfil(&first.name))),
+        incidents2.fulfil_fire_request(authed(&supply, fulfil(&first.name))),
+    );
+    let (a, b) = (
+        a.expect("fulfil").into_inner(),
+        b.expect("fulfil").into_inner(),
+    );
+    assert_eq!(a.state, pb::FireRequestState::Fulfilled as i32);
+    assert_eq!(a.fulfil_time, b.fulfil_time);
+    assert_eq!(lima(&mut sc, &admin).await, (4, 0));
+    assert_eq!(
+        reservation_state(&mut sc, &admin, &first.reservation).await,
+        spb::ReservationState::Dispatched as i32
+    );
+    // And once more later: the same answer, the same figures.
+    let again = incidents
+        .fulfil_fire_request(authed(&supply, fulfil(&first.name)))
+        .await
+        .expect("fulfil again")
+        .into_inner();
+    assert_eq!(again.fulfil_time, a.fulfil_time);
+    assert_eq!(lima(&mut sc, &admin).await, (4, 0));
+
+    // A second part, fulfilled in one go: on hand 4 → 3, reserved 1 → 0.
+    let second = incidents
+        .call_for_fire(authed(&frontline, call(&incident.name)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(lima(&mut sc, &admin).await, (4, 1));
+    incidents
+        .fulfil_fire_request(authed(&supply, fulfil(&second.name)))
+        .await
+        .expect("fulfil second");
+    assert_eq!(lima(&mut sc, &admin).await, (3, 0));
+
+    // A third, no longer needed: cancelling releases it (reserved 1 → 0, on hand kept),
+    // twice is the same.
+    let third = incidents
+        .call_for_fire(authed(&frontline, call(&incident.name)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(lima(&mut sc, &admin).await, (3, 1));
+    let cancel = pb::CancelFireRequestRequest {
+        name: third.name.clone(),
+        reason: "the spare on site fitted".into(),
+    };
+    let c1 = incidents
+        .cancel_fire_request(authed(&frontline, cancel.clone()))
+        .await
+        .expect("cancel request")
+        .into_inner();
+    assert_eq!(c1.state, pb::FireRequestState::Cancelled as i32);
+    assert_eq!(lima(&mut sc, &admin).await, (3, 0));
+    let c2 = incidents2
+        .cancel_fire_request(authed(&supply, cancel))
+        .await
+        .expect("cancel again")
+        .into_inner();
+    assert_eq!(c2.state, c1.state);
+    assert_eq!(lima(&mut sc, &admin).await, (3, 0));
+    assert_eq!(
+        reservation_state(&mut sc, &admin, &third.reservation).await,
+        spb::ReservationState::Released as i32
+    );
+    // A cancelled request is not fulfilled, a fulfilled one not cancelled.
+    let err = incidents
+        .fulfil_fire_request(authed(&supply, fulfil(&third.name)))
+        .await
+        .expect_err("fulfil a cancelled request");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    let err = incidents
+        .cancel_fire_request(authed(
+            &frontline,
+            pb::CancelFireRequestRequest {
+                name: second.name.clone(),
+                reason: String::new(),
+            },
+        ))
+        .await
+        .expect_err("cancel a fulfilled request");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    // Another department may not cancel it.
+    let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
+    let err = incidents
+        .cancel_fire_request(authed(
+            &rnd,
+            pb::CancelFireRequestRequest {
+                name: first.name.clone(),
+                reason: String::new(),
+            },
+        ))
+        .await
+        .expect_err("another department");
+    assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
+
+    // A fourth still open: the close is refused, naming it, and nothing changes.
+    let fourth = incidents
+        .call_for_fire(authed(&frontline, call(&incident.name)))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(lima(&mut sc, &admin).await, (3, 1));
+    let err = incidents
+        .close_incident(authed(
+            &frontline,
+            pb::CloseIncidentRequest {
+                name: incident.name.clone(),
+                fault_notice: Some(notice()),
+            },
+        ))
+        .await
+        .expect_err("a request is open");
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    assert!(err.message().contains("1 fire request is"), "{err:?}");
+    let subjects: Vec<String> = err
+        .get_details_precondition_failure()
+        .expect("precondition failure")
+        .violations
+        .into_iter()
+        .map(|v| v.subject)
+        .collect();
+    assert_eq!(subjects, vec![fourth.name.clone()]);
+    incidents
+        .fulfil_fire_request(authed(&supply, fulfil(&fourth.name)))
+        .await
+        .expect("fulfil fourth");
+    assert_eq!(lima(&mut sc, &admin).await, (2, 0));
+    let closed = incidents
+        .close_incident(authed(
+            &frontline,
+            pb::CloseIncidentRequest {
+                name: incident.name.clone(),
+                fault_notice: Some(notice()),
+            },
+        ))
+        .await
+        .expect("close")
+        .into_inner();
+    assert_eq!(closed.state, pb::IncidentState::Closed as i32);
+
+    // The timeline tells it: three dispatches, one release.
+    let events = timeline(&mut incidents, &frontline, &incident.name).await;
+    use pb::IncidentEventKind as K;
+    let count = |k: K| events.iter().filter(|e| e.kind == k as i32).count();
+    assert_eq!(count(K::PartsReserved), 4, "{events:?}");
+    assert_eq!(count(K::PartsDispatched), 3, "{events:?}");
+    assert_eq!(count(K::Fulfilled), 3, "{events:?}");
+    assert_eq!(count(K::FireCancelled), 1, "{events:?}");
+    assert_eq!(count(K::PartsReleased), 1, "{events:?}");
+    let dispatched = events
+        .iter()
+        .find(|e| e.kind == K::PartsDispatched as i32)
+        .unwrap();
+    assert_eq!(dispatched.fire_request, first.name);
+    assert!(dispatched.message.contains("SPX-400 x1"), "{dispatched:?}");
+
+    // Cancelling an incident settles every open request: acknowledged or not, each is
+    // cancelled and its parts released.
+    let other = incidents
+        .open_incident(authed(&frontline, open()))
+        .await
+        .unwrap()
+        .into_inner();
+    let r1 = incidents
+        .call_for_fire(authed(&frontline, call(&other.name)))
+        .await
+        .unwrap()
+        .into_inner();
+    let r2 = incidents
+        .call_for_fire(authed(&frontline, call(&other.name)))
+        .await
+        .unwrap()
+        .into_inner();
+    incidents
+        .acknowledge_fire_request(authed(
+            &supply,
+            pb::AcknowledgeFireRequestRequest {
+                name: r2.name.clone(),
+            },
+        ))
+        .await
+        .unwrap();
+    assert_eq!(lima(&mut sc, &admin).await, (2, 2));
+    let cancelled = incidents2
+        .cancel_incident(authed(
+            &frontline,
+            pb::CancelIncidentRequest {
+                name: other.name.clone(),
+                reason: "false alarm".into(),
+            },
+        ))
+        .await
+        .expect("cancel incident")
+        .into_inner();
+    assert_eq!(cancelled.state, pb::IncidentState::Cancelled as i32);
+    assert_eq!(lima(&mut sc, &admin).await, (2, 0));
+    for r in [&r1, &r2] {
+        assert_eq!(
+            reservation_state(&mut sc, &admin, &r.reservation).await,
+            spb::ReservationState::Released as i32
+        );
+    }
+    let listed = incidents
+        .list_fire_requests(authed(
+            &frontline,
+            pb::ListFireRequestsRequest {
+                parent: other.name.clone(),
+                page_size: 10,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .fire_requests;
+    assert!(
+        listed
+            .iter()
+            .all(|f| f.state == pb::FireRequestState::Cancelled as i32),
+        "{listed:?}"
+    );
+
+    cu.stop().await;
+    cu2.stop().await;
+    sc_run.stop().await;
+}
+
+both_backends!(a_part_from_reservation_to_dispatch_exactly_once);

@@ -4,6 +4,7 @@
 //! - [`store`]: sqlx over PostgreSQL or SQLite; migrations in `migrations/`.
 //! - [`startup`]: [`Application`] builds the server from configuration; `main.rs`
 //!   only reads the environment and runs it.
+//! - `visibility`: what a customer's people see of the vendor's supply chain.
 
 pub mod api;
 pub mod commitments;
@@ -12,6 +13,7 @@ pub mod incidents;
 pub mod quality;
 pub mod startup;
 pub mod store;
+mod visibility;
 
 pub use startup::{Application, CustomersConfig};
 

@@ -22,6 +22,7 @@ pub use risk::RiskConsumer;
 pub use supply::SupplyChain;
 
 use crate::api::common::{live_parent, parse_name};
+use crate::visibility;
 use std::collections::{HashMap, HashSet};
 use store::{CommitmentRow, StatusChangeRow};
 use symbolon_contracts::customers::v1::{
@@ -64,9 +65,15 @@ impl Commitments {
             .ok_or_else(|| status::not_found(name))
     }
 
-    async fn to_proto(&self, row: &CommitmentRow) -> Result<pb::Commitment, Status> {
-        let coverage = store::coverage(&self.db, &row.customer_id, &row.id).await?;
-        Ok(row.to_proto(coverage))
+    /// The commitment as `caller` may see it (`crate::visibility`).
+    async fn to_proto(
+        &self,
+        caller: &Caller,
+        row: &CommitmentRow,
+    ) -> Result<pb::Commitment, Status> {
+        let coverage =
+            store::coverage(&self.db, &row.customer_id, &row.id, row.create_time).await?;
+        Ok(visible(caller, row.to_proto(coverage)))
     }
 
     async fn by_request_key(&self, key: &str) -> Result<Option<CommitmentRow>, Status> {
@@ -229,6 +236,28 @@ async fn targets(
     Ok(out)
 }
 
+/// A commitment as `caller` may see it: customer people get places and times, not
+/// supply-chain ids.
+fn visible(caller: &Caller, mut c: pb::Commitment) -> pb::Commitment {
+    if visibility::sees_ids(caller) {
+        return c;
+    }
+    c.status_reason = visibility::redact(&c.status_reason).into_owned();
+    for s in &mut c.coverage {
+        s.registration.clear();
+        s.best_depot.clear();
+        for e in [&mut s.promised, &mut s.current].into_iter().flatten() {
+            e.depot.clear();
+        }
+    }
+    c
+}
+
+/// The best depot of an assessment in words, e.g. "Lima, PE".
+pub(crate) fn place_of(best: &spb::DepotOption) -> String {
+    visibility::place(&best.display_name, &best.country, &best.depot)
+}
+
 fn site_location(t: &Target) -> spb::SiteLocation {
     spb::SiteLocation {
         location: Some(symbolon_contracts::common::v1::LatLng {
@@ -259,7 +288,7 @@ fn describe(part: &str, t: &Target, a: &spb::CoverageAssessment) -> String {
                 .as_ref()
                 .map(human)
                 .unwrap_or_else(|| "?".into()),
-            best.depot,
+            visibility::place_and_id(&place_of(best), &best.depot),
         ),
         None => format!(
             "part {part} at {}: no serving depot has it available (window {window})",
@@ -294,7 +323,7 @@ impl CommitmentsService for Commitments {
             && let Some(row) = self.by_request_key(k).await?
         {
             caller.ensure_customer(&row.customer_id, &r.parent)?;
-            return Ok(Response::new(self.to_proto(&row).await?));
+            return Ok(Response::new(self.to_proto(&caller, &row).await?));
         }
         let supply = self.supply.as_ref().ok_or_else(|| {
             status::unavailable("the supply-chain service is not configured; nothing was written")
@@ -471,14 +500,16 @@ impl CommitmentsService for Commitments {
                 .by_request_key(key.as_deref().unwrap_or_default())
                 .await?
                 .ok_or_else(|| status::internal(&"commitment vanished after insert"))?;
-            return Ok(Response::new(self.to_proto(&row).await?));
+            return Ok(Response::new(self.to_proto(&caller, &row).await?));
         }
         for ((t, reg), a) in targets.iter().zip(&registrations).zip(&whole) {
             let latest = reg.assessment.as_ref().unwrap_or(a);
             let best = latest.best.as_ref().or(a.best.as_ref());
             let mut q = Sql::new(
                 "INSERT INTO commitment_coverage (registration, customer_id, commitment_id, clause, site, \
-                 covered, best_arrival, best_depot, redundancy, risk_sequence) VALUES (",
+                 covered, best_arrival, best_depot, redundancy, risk_sequence, promised_place, \
+                 promised_within, current_depot, current_place, current_arrival, current_within, \
+                 assess_time) VALUES (",
             );
             q.bind(reg.name.as_str())
                 .push(", ")
@@ -497,7 +528,21 @@ impl CommitmentsService for Commitments {
                 .bind(best.map(|b| b.depot.clone()).unwrap_or_default())
                 .push(", ")
                 .bind(i64::from(latest.redundancy))
-                .push(", 0)");
+                .push(", 0, ")
+                .bind(best.map(place_of).unwrap_or_default())
+                .push(", ")
+                .bind(i64::from(best.is_some_and(|b| b.within_window)))
+                .push(", ")
+                .bind(best.map(|b| b.depot.clone()).unwrap_or_default())
+                .push(", ")
+                .bind(best.map(place_of).unwrap_or_default())
+                .push(", ")
+                .bind(best.and_then(|b| b.estimated_arrival.as_ref()).map(micros))
+                .push(", ")
+                .bind(i64::from(best.is_some_and(|b| b.within_window)))
+                .push(", ")
+                .bind(now)
+                .push(")");
             q.query()
                 .execute(&mut *tx)
                 .await
@@ -556,7 +601,7 @@ impl CommitmentsService for Commitments {
         let row = table::get::<CommitmentRow>(&self.db, &customer_id, &id)
             .await?
             .ok_or_else(|| status::internal(&"commitment vanished after insert"))?;
-        Ok(Response::new(self.to_proto(&row).await?))
+        Ok(Response::new(self.to_proto(&caller, &row).await?))
     }
 
     async fn get_commitment(
@@ -565,7 +610,7 @@ impl CommitmentsService for Commitments {
     ) -> Result<Response<pb::Commitment>, Status> {
         let caller = Caller::of(&req)?;
         let row = self.commitment(&caller, &req.into_inner().name).await?;
-        Ok(Response::new(self.to_proto(&row).await?))
+        Ok(Response::new(self.to_proto(&caller, &row).await?))
     }
 
     async fn list_commitments(
@@ -587,7 +632,7 @@ impl CommitmentsService for Commitments {
             aip::list_page::<CommitmentRow>(&self.db, listing, r.page_size, &r.page_token).await?;
         let mut commitments = Vec::with_capacity(rows.len());
         for row in &rows {
-            commitments.push(self.to_proto(row).await?);
+            commitments.push(self.to_proto(&caller, row).await?);
         }
         Ok(Response::new(pb::ListCommitmentsResponse {
             commitments,
@@ -614,7 +659,14 @@ impl CommitmentsService for Commitments {
             aip::list_page::<StatusChangeRow>(&self.db, listing, r.page_size, &r.page_token)
                 .await?;
         Ok(Response::new(pb::ListCommitmentStatusChangesResponse {
-            status_changes: rows.iter().map(StatusChangeRow::to_proto).collect(),
+            status_changes: rows
+                .iter()
+                .map(|r| {
+                    let mut change = r.to_proto();
+                    change.reason = visibility::text(&caller, &change.reason).into_owned();
+                    change
+                })
+                .collect(),
             next_page_token,
         }))
     }

@@ -13,6 +13,7 @@
 //!   a rotated token is picked up).
 
 use super::SupplyChain;
+use crate::visibility;
 use sqlx::{Any, AnyConnection, Connection, Row, Transaction};
 use std::{path::PathBuf, time::Duration};
 use symbolon_contracts::customers::v1 as pb;
@@ -223,15 +224,30 @@ pub(crate) async fn apply(
         return Ok(false);
     }
     let covered = event.state == spb::CoverageState::Covered as i32;
+    // The supply-chain service re-assessed the site in the change's own transaction:
+    // what holds now.
+    let best = event.assessment.as_ref().and_then(|a| a.best.as_ref());
+    let best_depot = best.map(|b| b.depot.clone()).unwrap_or_default();
+    let best_place = best.map(super::place_of).unwrap_or_default();
+    let best_arrival = best
+        .and_then(|b| b.estimated_arrival.as_ref())
+        .map(super::micros);
+    let best_within = i64::from(best.is_some_and(|b| b.within_window));
+    let event_time = event
+        .event_time
+        .as_ref()
+        .map(|t| t.seconds * 1_000_000 + i64::from(t.nanos) / 1000)
+        .unwrap_or_else(|| clock.now());
     let mut q = Sql::new(
-        "SELECT customer_id, commitment_id, site FROM commitment_coverage WHERE registration = ",
+        "SELECT customer_id, commitment_id, site, promised_place, best_arrival FROM commitment_coverage WHERE registration = ",
     );
     q.bind(event.registration.as_str());
     let Some(row) = q.query().fetch_optional(&mut *tx).await? else {
         // Not ours, or a create still in flight: keep the latest state for the create.
         if event.reference.starts_with("customers/") && event.reference.contains("/commitments/") {
             let mut p = Sql::new(
-                "INSERT INTO commitment_risk_pending (registration, sequence, covered, redundancy, cause) VALUES (",
+                "INSERT INTO commitment_risk_pending (registration, sequence, covered, redundancy, cause, \
+                 best_depot, best_place, best_arrival, best_within, event_time) VALUES (",
             );
             p.bind(event.registration.as_str())
                 .push(", ")
@@ -242,9 +258,22 @@ pub(crate) async fn apply(
                 .bind(i64::from(event.redundancy))
                 .push(", ")
                 .bind(event.cause.as_str())
+                .push(", ")
+                .bind(best_depot.as_str())
+                .push(", ")
+                .bind(best_place.as_str())
+                .push(", ")
+                .bind(best_arrival)
+                .push(", ")
+                .bind(best_within)
+                .push(", ")
+                .bind(event_time)
                 .push(
                     ") ON CONFLICT (registration) DO UPDATE SET sequence = excluded.sequence, \
-                     covered = excluded.covered, redundancy = excluded.redundancy, cause = excluded.cause \
+                     covered = excluded.covered, redundancy = excluded.redundancy, cause = excluded.cause, \
+                     best_depot = excluded.best_depot, best_place = excluded.best_place, \
+                     best_arrival = excluded.best_arrival, best_within = excluded.best_within, \
+                     event_time = excluded.event_time \
                      WHERE commitment_risk_pending.sequence < excluded.sequence",
                 );
             p.query().execute(&mut *tx).await?;
@@ -255,12 +284,24 @@ pub(crate) async fn apply(
     let customer_id: String = row.try_get("customer_id")?;
     let commitment_id: String = row.try_get("commitment_id")?;
     let site: String = row.try_get("site")?;
+    let promised_place: String = row.try_get("promised_place")?;
+    let promised_arrival: Option<i64> = row.try_get("best_arrival")?;
     let mut u = Sql::new("UPDATE commitment_coverage SET covered = ");
     u.bind(i64::from(covered))
         .push(", redundancy = ")
         .bind(i64::from(event.redundancy))
         .push(", risk_sequence = ")
         .bind(event.sequence)
+        .push(", current_depot = ")
+        .bind(best_depot.as_str())
+        .push(", current_place = ")
+        .bind(best_place.as_str())
+        .push(", current_arrival = ")
+        .bind(best_arrival)
+        .push(", current_within = ")
+        .bind(best_within)
+        .push(", assess_time = ")
+        .bind(event_time)
         .push(" WHERE registration = ")
         .bind(event.registration.as_str());
     u.query().execute(&mut *tx).await?;
@@ -269,7 +310,27 @@ pub(crate) async fn apply(
     } else {
         "not covered"
     };
-    let reason = format!("{site} {state}: {}", event.cause);
+    let now_holds = match (best, best_arrival) {
+        (Some(b), Some(at)) => format!(
+            "best now {} in {}{}",
+            visibility::place_and_id(&best_place, &b.depot),
+            super::human(&super::duration(at)),
+            if b.within_window {
+                ""
+            } else {
+                ", outside the window"
+            }
+        ),
+        _ => "no serving depot has every part now".to_string(),
+    };
+    let promised = match promised_arrival {
+        Some(at) if !promised_place.is_empty() => format!(
+            "promised {promised_place} in {}",
+            super::human(&super::duration(at))
+        ),
+        _ => "nothing was in reach at creation".to_string(),
+    };
+    let reason = format!("{site} {state}: {}; {now_holds}; {promised}", event.cause);
     recompute(
         &mut tx,
         &customer_id,
@@ -365,7 +426,8 @@ pub(crate) async fn absorb_pending(
     let mut highest = 0;
     for reg in registrations {
         let mut q = Sql::new(
-            "SELECT sequence, covered, redundancy FROM commitment_risk_pending WHERE registration = ",
+            "SELECT sequence, covered, redundancy, best_depot, best_place, best_arrival, best_within, \
+             event_time FROM commitment_risk_pending WHERE registration = ",
         );
         q.bind(reg.name.as_str());
         let Some(row) = q.query().fetch_optional(&mut **tx).await? else {
@@ -378,6 +440,16 @@ pub(crate) async fn absorb_pending(
             .bind(row.try_get::<i64, _>("redundancy")?)
             .push(", risk_sequence = ")
             .bind(sequence)
+            .push(", current_depot = ")
+            .bind(row.try_get::<String, _>("best_depot")?)
+            .push(", current_place = ")
+            .bind(row.try_get::<String, _>("best_place")?)
+            .push(", current_arrival = ")
+            .bind(row.try_get::<Option<i64>, _>("best_arrival")?)
+            .push(", current_within = ")
+            .bind(row.try_get::<i64, _>("best_within")?)
+            .push(", assess_time = ")
+            .bind(row.try_get::<i64, _>("event_time")?)
             .push(" WHERE registration = ")
             .bind(reg.name.as_str());
         u.query().execute(&mut **tx).await?;

@@ -145,15 +145,19 @@ impl StatusChangeRow {
     }
 }
 
-/// The coverage rows of a commitment, in clause and site order.
+/// The coverage rows of a commitment, in clause and site order, as vendor staff see
+/// them (`crate::visibility` trims them for customer people). `created` is the
+/// commitment's creation time, when the promise was assessed.
 pub(crate) async fn coverage(
     db: &symbolon_platform::Database,
     customer_id: &str,
     commitment_id: &str,
+    created: i64,
 ) -> Result<Vec<pb::SiteCoverage>, StoreError> {
     let mut q = Sql::new(
-        "SELECT registration, clause, site, covered, best_arrival, best_depot, redundancy \
-         FROM commitment_coverage WHERE customer_id = ",
+        "SELECT registration, clause, site, covered, best_arrival, best_depot, redundancy, \
+         promised_place, promised_within, current_depot, current_place, current_arrival, \
+         current_within, assess_time FROM commitment_coverage WHERE customer_id = ",
     );
     q.bind(customer_id)
         .push(" AND commitment_id = ")
@@ -162,16 +166,42 @@ pub(crate) async fn coverage(
     let rows = q.query().fetch_all(db.reader()).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
+        let best_arrival = r
+            .try_get::<Option<i64>, _>("best_arrival")?
+            .map(super::duration);
+        let best_depot: String = r.try_get("best_depot")?;
+        let promised = pb::CoverageEstimate {
+            depot: best_depot.clone(),
+            place: r.try_get("promised_place")?,
+            arrival: best_arrival,
+            within_window: r.try_get::<i64, _>("promised_within")? != 0,
+            assess_time: Some(to_timestamp(created)),
+        };
+        let assessed: i64 = r.try_get("assess_time")?;
+        // Rows written before present-tense coverage hold only the promise.
+        let current = if assessed == 0 {
+            promised.clone()
+        } else {
+            pb::CoverageEstimate {
+                depot: r.try_get("current_depot")?,
+                place: r.try_get("current_place")?,
+                arrival: r
+                    .try_get::<Option<i64>, _>("current_arrival")?
+                    .map(super::duration),
+                within_window: r.try_get::<i64, _>("current_within")? != 0,
+                assess_time: Some(to_timestamp(assessed)),
+            }
+        };
         out.push(pb::SiteCoverage {
             clause: r.try_get::<i64, _>("clause")? as i32,
             site: r.try_get("site")?,
             registration: r.try_get("registration")?,
             covered: r.try_get::<i64, _>("covered")? != 0,
-            best_arrival: r
-                .try_get::<Option<i64>, _>("best_arrival")?
-                .map(super::duration),
-            best_depot: r.try_get("best_depot")?,
+            best_arrival,
+            best_depot,
             redundancy: r.try_get::<i64, _>("redundancy")? as i32,
+            promised: Some(promised),
+            current: Some(current),
         });
     }
     Ok(out)

@@ -190,6 +190,18 @@ impl SupplyChain {
         }
     }
 
+    /// Where depot `name` (`depots/{depot}`) is, in words ("Lima, PE"), as `caller`;
+    /// `None` when it cannot be read now (the text then names no place).
+    pub async fn depot_place(&self, caller: &Caller, name: &str) -> Option<String> {
+        let req = client::request(
+            caller,
+            pb::GetDepotRequest { name: name.into() },
+            self.deadline,
+        );
+        let d = self.client().get_depot(req).await.ok()?.into_inner();
+        Some(crate::visibility::place(&d.display_name, &d.country, name))
+    }
+
     /// Opens the risk stream after `after_sequence`, presenting `token`.
     pub async fn watch(
         &self,

@@ -21,6 +21,7 @@ pub use timers::IncidentTimers;
 
 use crate::api::common::{live_parent, parse_name};
 use crate::commitments::{SupplyChain, breach};
+use crate::visibility;
 use rows::{FireRequestRow, IncidentRow};
 use settle::End;
 use std::{pin::Pin, time::Duration};
@@ -507,6 +508,13 @@ impl IncidentsService for Incidents {
                 .await?;
             Some(reserved)
         };
+        let depot_place = match (&reservation, self.supply.as_ref()) {
+            (Some(res), Some(supply)) => match res.name.split("/reservations/").next() {
+                Some(depot) => supply.depot_place(&caller, depot).await,
+                None => None,
+            },
+            _ => None,
+        };
         let now = self.clock.now();
         let mut tx = self
             .db
@@ -598,11 +606,17 @@ impl IncidentsService for Incidents {
                     .iter()
                     .map(|p| format!("{} x{}", p.part_number, p.quantity))
                     .collect();
+                // Written for both audiences (crate::visibility): the place, then the
+                // reservation's name, which customer people do not see.
+                let place = match &depot_place {
+                    Some(p) => format!("at {p} "),
+                    None => String::new(),
+                };
                 let event = NewEvent {
                     kind: pb::IncidentEventKind::PartsReserved,
                     actor: &caller.subject,
                     fire_request: &name,
-                    message: format!("{} reserved as {}", lines.join(", "), res.name),
+                    message: format!("{} reserved {place}({})", lines.join(", "), res.name),
                     notify: vec![format!("department:{department}")],
                 };
                 timeline::append(&mut tx, &incident.customer_id, &incident.id, now, event).await?;
@@ -639,7 +653,14 @@ impl IncidentsService for Incidents {
         let (rows, next_page_token) =
             aip::list_page::<FireRequestRow>(&self.db, listing, r.page_size, &r.page_token).await?;
         Ok(Response::new(pb::ListFireRequestsResponse {
-            fire_requests: rows.iter().map(FireRequestRow::to_proto).collect(),
+            fire_requests: rows
+                .iter()
+                .map(|row| {
+                    let mut fr = row.to_proto();
+                    fr.reservation = visibility::id(&caller, fr.reservation);
+                    fr
+                })
+                .collect(),
             next_page_token,
         }))
     }
@@ -1015,8 +1036,9 @@ impl IncidentsService for Incidents {
                 match timeline::read(&db, &incident.customer_id, &incident.id, after, 200).await {
                     Ok(events) => {
                         let caught_up = events.len() < 200;
-                        for e in events {
+                        for mut e in events {
                             after = e.sequence;
+                            e.message = visibility::text(&caller, &e.message).into_owned();
                             // A bounded channel: a slow watcher slows only its own task.
                             if tx.send(Ok(e)).await.is_err() {
                                 return; // The watcher went away.

@@ -930,7 +930,198 @@ async fn sweeps_walk_through_every_open_request(backend: Backend) {
     assert_eq!(w.history(&c.name).await.len(), 2);
 }
 
+/// A commitment in the present tense: after Frankfurt's outage it shows what was
+/// promised (Frankfurt) and what holds now (Munich, re-assessed with the risk event),
+/// and its history says what changed. Customer people see places and times, never the
+/// supply chain's ids, in every field and text.
+async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Backend) {
+    let w = World::new(backend).await;
+    let mut sc = w.supplychain().await;
+    sc.create_depot(authed(
+        &w.admin,
+        spb::CreateDepotRequest {
+            depot: Some(spb::Depot {
+                display_name: "Munich".into(),
+                country: "DE".into(),
+                location: Some(LatLng {
+                    latitude: 48.35,
+                    longitude: 11.78,
+                }),
+                status: spb::DepotStatus::Operational as i32,
+                dispatch_preparation_time: Some(prost_types::Duration {
+                    seconds: 3600,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            }),
+            depot_id: "muc".into(),
+            request_id: String::new(),
+        },
+    ))
+    .await
+    .expect("create depot");
+    sc.set_stock_level(authed(
+        &w.admin,
+        spb::SetStockLevelRequest {
+            stock_level: Some(spb::StockLevel {
+                name: "depots/muc/stockLevels/RRU-5258".into(),
+                on_hand: 5,
+                ..Default::default()
+            }),
+        },
+    ))
+    .await
+    .expect("set stock");
+    let c = w
+        .create(&["frankfurt"], &["RRU-5258"], false, &uuid())
+        .await
+        .expect("create");
+    let promised = c.coverage[0].promised.clone().expect("promised");
+    assert_eq!(promised.place, "Frankfurt airport, DE");
+    assert_eq!(promised.depot, "depots/fra");
+    assert!(promised.within_window);
+    assert_eq!(c.coverage[0].current, Some(promised.clone()));
+
+    w.set_depot(spb::DepotStatus::Outage).await;
+    let at_risk = w.wait_for(&c.name, pb::CommitmentStatus::AtRisk).await;
+    let site = &at_risk.coverage[0];
+    // What was promised stays; what holds now moved to Munich, later than the window.
+    assert_eq!(site.promised.as_ref(), Some(&promised));
+    assert_eq!(site.best_depot, "depots/fra");
+    let now = site.current.clone().expect("current");
+    assert_eq!(now.place, "Munich, DE");
+    assert_eq!(now.depot, "depots/muc");
+    assert!(!now.within_window);
+    let secs = |d: &Option<prost_types::Duration>| d.as_ref().map(|d| d.seconds).unwrap_or(0);
+    assert!(secs(&now.arrival) > secs(&promised.arrival), "{site:?}");
+    let at = |t: &Option<prost_types::Timestamp>| t.as_ref().map(|t| (t.seconds, t.nanos));
+    assert!(at(&now.assess_time) > at(&promised.assess_time));
+    let history = w.history(&c.name).await;
+    let change = &history[1].reason;
+    assert!(change.contains("best now Munich, DE"), "{change}");
+    assert!(
+        change.contains("promised Frankfurt airport, DE"),
+        "{change}"
+    );
+    assert!(at_risk.status_reason.contains("best now Munich, DE"));
+
+    // A customer engineer of acme: the same places and times, no ids anywhere.
+    let engineer = w.keys.customer("acme", &["customer-engineer"]);
+    let mut commitments = w.commitments().await;
+    let seen = commitments
+        .get_commitment(authed(
+            &engineer,
+            pb::GetCommitmentRequest {
+                name: c.name.clone(),
+            },
+        ))
+        .await
+        .expect("customer reads")
+        .into_inner();
+    let s = &seen.coverage[0];
+    assert_eq!(s.best_depot, "");
+    assert_eq!(s.registration, "");
+    assert_eq!(
+        s.promised.as_ref().map(|p| p.place.as_str()),
+        Some("Frankfurt airport, DE")
+    );
+    assert_eq!(s.promised.as_ref().map(|p| p.depot.as_str()), Some(""));
+    assert_eq!(
+        s.current.as_ref().map(|p| p.place.as_str()),
+        Some("Munich, DE")
+    );
+    assert_eq!(s.current.as_ref().map(|p| p.depot.as_str()), Some(""));
+    assert_eq!(
+        s.current.as_ref().map(|p| secs(&p.arrival)),
+        Some(secs(&now.arrival))
+    );
+    assert!(
+        !seen.status_reason.contains("depots/"),
+        "{}",
+        seen.status_reason
+    );
+    assert!(
+        seen.status_reason.contains("best now Munich, DE"),
+        "{}",
+        seen.status_reason
+    );
+    let listed = commitments
+        .list_commitments(authed(
+            &engineer,
+            pb::ListCommitmentsRequest {
+                parent: "customers/acme".into(),
+                page_size: 10,
+                ..Default::default()
+            },
+        ))
+        .await
+        .expect("customer lists")
+        .into_inner()
+        .commitments;
+    assert_eq!(listed, vec![seen.clone()]);
+    let changes = commitments
+        .list_commitment_status_changes(authed(
+            &engineer,
+            pb::ListCommitmentStatusChangesRequest {
+                parent: c.name.clone(),
+                page_size: 10,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .expect("customer reads history")
+        .into_inner()
+        .status_changes;
+    assert_eq!(changes.len(), history.len());
+    for ch in &changes {
+        assert!(!ch.reason.contains("depots/"), "{}", ch.reason);
+    }
+
+    // Their incident's request for a part: the place, never the reservation.
+    let fr = w.call_for_part("RRU-5258").await;
+    assert!(
+        fr.reservation.starts_with("depots/muc/reservations/"),
+        "{fr:?}"
+    );
+    let incident = fr.name.split("/fireRequests/").next().unwrap().to_string();
+    let mut incidents = IncidentsServiceClient::new(w.channel().await);
+    let theirs = incidents
+        .list_fire_requests(authed(
+            &engineer,
+            pb::ListFireRequestsRequest {
+                parent: incident.clone(),
+                page_size: 10,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .expect("customer lists requests")
+        .into_inner()
+        .fire_requests;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].reservation, "");
+    assert_eq!(theirs[0].parts.len(), 1);
+    let events = crate::incident_parts::timeline(&mut incidents, &engineer, &incident).await;
+    let reserved = events
+        .iter()
+        .find(|e| e.kind == pb::IncidentEventKind::PartsReserved as i32)
+        .expect("reserved event");
+    assert_eq!(reserved.message, "RRU-5258 x1 reserved at Munich, DE");
+    assert!(
+        events.iter().all(|e| !e.message.contains("depots/")),
+        "{events:?}"
+    );
+    // Vendor staff read the reservation's name in the same event.
+    let vendor_view = crate::incident_parts::timeline(&mut incidents, &w.admin, &incident).await;
+    let reserved = vendor_view
+        .iter()
+        .find(|e| e.kind == pb::IncidentEventKind::PartsReserved as i32)
+        .unwrap();
+    assert!(reserved.message.contains(&fr.reservation), "{reserved:?}");
+}
+
 both_backends!(
+    a_commitment_shows_what_holds_now_and_customers_see_places,
     sweeps_walk_through_every_open_request,
     a_late_fulfilment_breaches_the_commitment,
     an_overdue_request_breaches_the_commitment,

@@ -8,7 +8,7 @@
 //!    serialised across every replica sharing the database.
 //! 2. The caller's statements run on the transaction.
 //! 3. On commit, every live registration is re-assessed against a snapshot read inside
-//!    the same transaction; registrations whose state or redundancy changed are
+//!    the same transaction; registrations whose state, redundancy or best depot changed are
 //!    updated and a risk event is appended with the next sequence number.
 //! 4. `data_version` is bumped (replicas drop their cached snapshot) and the
 //!    transaction commits.
@@ -193,7 +193,14 @@ impl Change {
             let a = convert::assess_registration(&snap, params, &r);
             let state = convert::state_of(&a);
             let redundancy = i64::from(a.redundancy);
-            if state as i32 == r.state && redundancy == r.redundancy {
+            // The best depot counts too: a commitment shows what holds now, and a site
+            // at risk whose best depot moved (Lima in outage, Santiago next) is news.
+            let best = |a: &symbolon_contracts::supplychain::v1::CoverageAssessment| {
+                a.best.as_ref().map(|b| b.depot.clone())
+            };
+            let same_best = convert::decode_assessment(&r.assessment)
+                .is_some_and(|before| best(&before) == best(&a));
+            if state as i32 == r.state && redundancy == r.redundancy && same_best {
                 continue;
             }
             let encoded = convert::encode_assessment(&a);

@@ -51,6 +51,11 @@ pub(crate) fn valence(mood: i32) -> f64 {
 }
 
 /// valence × intensity / 5, in −1..1.
+/// "1 touchpoint", "2 touchpoints", "0 touchpoints".
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub(crate) fn weighted(f: &Feeling) -> f64 {
     valence(f.mood) * f64::from(f.intensity.clamp(1, 5)) / 5.0
 }
@@ -109,8 +114,8 @@ pub(crate) fn trust_index(
             0.40,
             (m + 1.0) / 2.0,
             format!(
-                "{} touchpoints, mean weighted valence {m:+.3}",
-                feelings.len()
+                "{}, mean weighted valence {m:+.3}",
+                plural(feelings.len(), "touchpoint", "touchpoints")
             ),
         ),
         None => push(
@@ -148,7 +153,10 @@ pub(crate) fn trust_index(
         "incident_load",
         0.25,
         1.0 / (1.0 + load),
-        format!("{} incidents, severity load {load:.2}", troubles.len()),
+        format!(
+            "{}, severity load {load:.2}",
+            plural(troubles.len(), "incident", "incidents")
+        ),
     );
 
     let acked: Vec<i64> = troubles

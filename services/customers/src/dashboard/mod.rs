@@ -4,6 +4,7 @@
 
 mod calendar;
 mod index;
+mod named;
 
 use crate::store::json_list;
 use calendar::{Quarter, month_of};
@@ -183,27 +184,7 @@ fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
             .collect(),
     );
     let (trust_index, contributions) = index::trust_index(&g.feelings, &troubles, g.promises);
-    let mood_trend = index::monthly(&g.feelings)
-        .into_iter()
-        .map(|(month, n, mean_valence)| {
-            let mut by_mood: HashMap<i32, usize> = HashMap::new();
-            for f in g.feelings.iter().filter(|f| f.month == month) {
-                *by_mood.entry(f.mood).or_default() += 1;
-            }
-            let dominant = by_mood
-                .into_iter()
-                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-                .and_then(|(m, _)| pb::Mood::try_from(m).ok())
-                .map(|m| m.as_str_name().to_string())
-                .unwrap_or_default();
-            pb::MonthMood {
-                month,
-                touchpoints: n as i32,
-                mean_valence,
-                dominant_mood: dominant,
-            }
-        })
-        .collect();
+    let mood_trend = named::month_moods(&g.feelings);
     Quarterly {
         dashboard: pb::TrustDashboard {
             customer: format!("customers/{customer_id}"),
@@ -221,6 +202,7 @@ fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
                     summary: i.summary,
                     time_to_acknowledge: i.time_to_acknowledge.map(duration),
                     time_to_resolve: i.time_to_resolve.map(duration),
+                    ..Default::default()
                 })
                 .collect(),
             open_incidents: open,
@@ -231,6 +213,7 @@ fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
             commitments_breached: g.promises.breached,
             trust_index,
             contributions,
+            ..Default::default()
         },
         open_critical,
     }
@@ -260,9 +243,12 @@ impl DashboardService for Dashboard {
         }
         let mut gathered = gather(&self.db, Some(ids[0]), quarter).await?;
         let of_customer = gathered.remove(ids[0]).unwrap_or_default();
-        Ok(Response::new(
-            board(ids[0], of_customer, &r.quarter).dashboard,
-        ))
+        let mut dashboard = board(ids[0], of_customer, &r.quarter).dashboard;
+        let now = symbolon_platform::time::Clock::system().now();
+        named::read(&self.db, &caller, ids[0], quarter, now)
+            .await?
+            .fill(&mut dashboard);
+        Ok(Response::new(dashboard))
     }
 
     async fn rank_customers_for_attention(
@@ -311,7 +297,14 @@ impl DashboardService for Dashboard {
                 })
                 .collect();
             if q.open_critical > 0 {
-                reasons.insert(0, format!("{} open critical incident(s)", q.open_critical));
+                reasons.insert(
+                    0,
+                    index::plural(
+                        q.open_critical as usize,
+                        "open critical incident",
+                        "open critical incidents",
+                    ),
+                );
             }
             ranked.push(pb::CustomerAttention {
                 customer: format!("customers/{id}"),

@@ -1077,6 +1077,31 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
         assert!(!ch.reason.contains("depots/"), "{}", ch.reason);
     }
 
+    // Their board names it, in the same words.
+    let board = DashboardServiceClient::new(w.channel().await)
+        .get_trust_dashboard(authed(
+            &engineer,
+            pb::GetTrustDashboardRequest {
+                customer: "customers/acme".into(),
+                quarter: this_quarter(),
+            },
+        ))
+        .await
+        .expect("customer board")
+        .into_inner();
+    assert_eq!(board.commitments_at_risk, 1);
+    assert_eq!(board.at_risk_commitments.len(), 1);
+    assert_eq!(board.at_risk_commitments[0].name, c.name);
+    assert_eq!(
+        board.at_risk_commitments[0].display_name,
+        "Production line non-stop guarantee"
+    );
+    assert_eq!(
+        board.at_risk_commitments[0].status_reason,
+        seen.status_reason
+    );
+    assert!(board.breached_commitments.is_empty());
+
     // Their incident's request for a part: the place, never the reservation.
     let fr = w.call_for_part("RRU-5258").await;
     assert!(

@@ -144,6 +144,29 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
         }
     );
     assert_eq!(d.open_incidents, 1);
+    // Named, not only counted: the open incident with its times, each key person's
+    // months, and explanations whose plurals read right.
+    assert_eq!(d.open_incident_summaries.len(), 1);
+    let open = &d.open_incident_summaries[0];
+    assert_eq!(open.summary, "Payment switch down");
+    assert!(open.name.starts_with("customers/angry/incidents/"));
+    assert!(open.time_to_acknowledge.is_none());
+    assert!(open.open_for.as_ref().is_some_and(|t| t.seconds > 0));
+    assert_eq!(d.key_person_moods.len(), 1);
+    let cto = &d.key_person_moods[0];
+    assert_eq!(cto.key_person, "customers/angry/keyPersons/cto");
+    assert_eq!(cto.display_name, "Dr. Anna Weber");
+    assert_eq!(cto.title, "CTO");
+    assert_eq!(cto.months.len(), 1);
+    assert_eq!(cto.months[0].touchpoints, 2);
+    assert_eq!(cto.months[0].dominant_mood, "MOOD_ANGRY");
+    let explained: Vec<&str> = d
+        .contributions
+        .iter()
+        .map(|c| c.explanation.as_str())
+        .collect();
+    assert!(explained[0].starts_with("2 touchpoints,"), "{explained:?}");
+    assert!(explained[2].starts_with("1 incident,"), "{explained:?}");
 
     // The customer's own people see their board; others do not.
     let own = app.keys.customer("angry", &["customer-executive"]);
@@ -209,6 +232,7 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
         .collect();
     assert_eq!(order, vec!["customers/angry", "customers/calm"]);
     assert!((ranking.customers[0].attention - (100.0 - 36.5 + 10.0)).abs() < 1e-6);
+    assert_eq!(ranking.customers[0].reasons[0], "1 open critical incident");
     assert!(
         ranking.customers[0].reasons[0].contains("open critical"),
         "{:?}",

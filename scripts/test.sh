@@ -17,6 +17,17 @@ fi
 export GRPCURL
 "$GRPCURL" -version
 
+# chromium: the board's browser test (cli/tests/board.rs) loads the page in Debian's
+# headless chromium, installed if missing.
+if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+  else
+    sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null
+  fi
+fi
+export CHROMIUM=${CHROMIUM:-$(command -v chromium)}
+
 # PostgreSQL is required: its tests fail loudly rather than skip.
 export SYMBOLON_TEST_POSTGRES_URL=${SYMBOLON_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 if command -v pg_isready >/dev/null 2>&1; then

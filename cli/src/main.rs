@@ -4,7 +4,9 @@
 //!   key pair, and prints ready-to-use grpcurl commands.
 //! - `symbolon token --org … --role …` mints a development token.
 //! - `symbolon keygen --out-dir DIR` writes a fresh Ed25519 key pair for tokens.
+//! - `symbolon board --customer … --quarter …` writes the quarterly board as HTML.
 
+mod board;
 mod demo;
 mod dev;
 mod tools;
@@ -68,6 +70,9 @@ enum Command {
     /// Service-quality standards: print the default, upload one.
     #[command(subcommand)]
     Quality(tools::Quality),
+    /// Write the quarterly business review board (one customer, or the portfolio
+    /// ranking) as a self-contained HTML page with charts.
+    Board(board::BoardArgs),
     /// Write a fresh Ed25519 key pair (`jwt-private.pem`, `jwt-public.pem`).
     Keygen {
         /// Where to write the files.
@@ -120,6 +125,7 @@ fn main() -> anyhow::Result<()> {
         Command::Log(cmd) => runtime()?.block_on(tools::log(cmd)),
         Command::Factors(cmd) => runtime()?.block_on(tools::factors(cmd)),
         Command::Quality(cmd) => runtime()?.block_on(tools::quality(cmd)),
+        Command::Board(args) => runtime()?.block_on(board::run(args)),
         Command::Token {
             org,
             roles,

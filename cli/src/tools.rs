@@ -15,11 +15,11 @@ pub(crate) struct Remote {
     addr: Option<String>,
     /// A bearer token (mint one with `symbolon token`).
     #[arg(long, env = "SYMBOLON_TOKEN", hide_env_values = true)]
-    token: String,
+    pub(crate) token: String,
 }
 
 impl Remote {
-    async fn channel(&self, default: &str) -> anyhow::Result<Channel> {
+    pub(crate) async fn channel(&self, default: &str) -> anyhow::Result<Channel> {
         let addr = self.addr.clone().unwrap_or_else(|| default.to_string());
         Channel::from_shared(addr.clone())?
             .connect()

@@ -13,7 +13,7 @@ pub mod incidents;
 pub mod quality;
 pub mod startup;
 pub mod store;
-mod visibility;
+pub mod visibility;
 
 pub use startup::{Application, CustomersConfig};
 

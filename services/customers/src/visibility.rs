@@ -70,7 +70,7 @@ fn is_id_char(c: char) -> bool {
 }
 
 /// Rewrites every internal name in `s` (see the module docs).
-pub(crate) fn redact(s: &str) -> Cow<'_, str> {
+pub fn redact(s: &str) -> Cow<'_, str> {
     if !HIDDEN.iter().any(|(p, _)| s.contains(p)) {
         return Cow::Borrowed(s);
     }

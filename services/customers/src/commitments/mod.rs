@@ -13,6 +13,7 @@
 //! `HEALTHY` and `AT_RISK` on its own; [`breach`] turns them `BREACHED` when a
 //! supply-chain fire request for a promised part at a promised site is fulfilled late.
 
+mod assess;
 pub(crate) mod breach;
 pub mod risk;
 mod store;
@@ -669,6 +670,17 @@ impl CommitmentsService for Commitments {
                 .collect(),
             next_page_token,
         }))
+    }
+
+    async fn assess_site_coverage(
+        &self,
+        req: Request<pb::AssessSiteCoverageRequest>,
+    ) -> Result<Response<pb::SiteCoverageAssessment>, Status> {
+        let caller = Caller::of(&req)?;
+        let r = req.into_inner();
+        let a =
+            assess::assess_site(&self.db, &self.clock, self.supply.as_ref(), &caller, r).await?;
+        Ok(Response::new(a))
     }
 }
 

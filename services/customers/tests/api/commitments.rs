@@ -1145,7 +1145,95 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
     assert!(reserved.message.contains(&fr.reservation), "{reserved:?}");
 }
 
+/// A stored site's coverage by its name, through the supply-chain service, under the
+/// same tenancy rules as the site itself.
+async fn a_stored_site_is_assessed_by_name(backend: Backend) {
+    let mut w = World::new(backend).await;
+    let ask = |site: &str, parts: &[&str], hours: i64| pb::AssessSiteCoverageRequest {
+        site: site.into(),
+        part_numbers: parts.iter().map(|p| p.to_string()).collect(),
+        window: Some(prost_types::Duration {
+            seconds: hours * 3600,
+            nanos: 0,
+        }),
+    };
+    let mut c = w.commitments().await;
+    let a = c
+        .assess_site_coverage(authed(
+            &w.admin,
+            ask("customers/acme/sites/frankfurt", &["RRU-5258"], 4),
+        ))
+        .await
+        .expect("assess")
+        .into_inner();
+    assert!(a.covered, "{a:?}");
+    assert_eq!(a.redundancy, 1);
+    let best = a.best.clone().expect("best");
+    assert_eq!(best.place, "Frankfurt airport, DE");
+    assert_eq!(best.depot, "depots/fra");
+    assert!(best.within_window);
+    assert!(a.resilience_score > 0.0);
+    // Mombasa is far from every depot: not covered, with the best achievable time.
+    let far = c
+        .assess_site_coverage(authed(
+            &w.admin,
+            ask("customers/acme/sites/mombasa", &["RRU-5258"], 4),
+        ))
+        .await
+        .expect("assess far")
+        .into_inner();
+    assert!(!far.covered);
+    assert!(!far.reason.is_empty());
+    let far_best = far.best.expect("best achievable");
+    assert!(!far_best.within_window);
+    assert!(far_best.arrival.unwrap().seconds > 4 * 3600);
+
+    // The customer's own engineer: the place and the time, no depot name.
+    let engineer = w.keys.customer("acme", &["customer-engineer"]);
+    let theirs = c
+        .assess_site_coverage(authed(
+            &engineer,
+            ask("customers/acme/sites/frankfurt", &["RRU-5258"], 4),
+        ))
+        .await
+        .expect("customer assesses")
+        .into_inner();
+    assert!(theirs.covered);
+    let tb = theirs.best.expect("best");
+    assert_eq!(tb.depot, "");
+    assert_eq!(tb.place, "Frankfurt airport, DE");
+    assert_eq!(tb.arrival, best.arrival);
+    // Another customer's people: NOT_FOUND, as for the site itself; so is a missing site.
+    let stranger = w.keys.customer("globex", &["customer-engineer"]);
+    for (token, site) in [
+        (&stranger, "customers/acme/sites/frankfurt"),
+        (&w.admin, "customers/acme/sites/nowhere"),
+    ] {
+        let err = c
+            .assess_site_coverage(authed(token, ask(site, &["RRU-5258"], 4)))
+            .await
+            .expect_err("not found");
+        assert_eq!(err.code(), Code::NotFound, "{err:?}");
+    }
+    // Bad input names each field.
+    let bad = c
+        .assess_site_coverage(authed(&w.admin, ask("acme/frankfurt", &["no spaces"], 0)))
+        .await;
+    crate::helpers::assert_invalid(bad, &["site", "part_numbers[0]", "window"]);
+    // The supply-chain service down: UNAVAILABLE.
+    w.stop_supplychain().await;
+    let err = c
+        .assess_site_coverage(authed(
+            &w.admin,
+            ask("customers/acme/sites/frankfurt", &["RRU-5258"], 4),
+        ))
+        .await
+        .expect_err("supply chain down");
+    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+}
+
 both_backends!(
+    a_stored_site_is_assessed_by_name,
     a_commitment_shows_what_holds_now_and_customers_see_places,
     sweeps_walk_through_every_open_request,
     a_late_fulfilment_breaches_the_commitment,

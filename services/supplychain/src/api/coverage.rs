@@ -34,12 +34,13 @@ fn check_request(v: &mut Violations, prefix: &str, r: &pb::AssessCoverageRequest
     }
 }
 
-/// Customers see whether they are covered and how fast, never which depot.
+/// Customers see whether they are covered, how fast and from where (the depot's display
+/// name and country: a place), never the depot's resource name — the rule the customers
+/// service follows too.
 fn redact(c: &Caller, mut a: pb::CoverageAssessment) -> pb::CoverageAssessment {
     if !c.is_vendor() {
         if let Some(b) = a.best.as_mut() {
             b.depot.clear();
-            b.display_name.clear();
         }
         if !a.reason.is_empty() && !a.covered {
             a.reason = if a.unavailable_parts.is_empty() {

@@ -67,7 +67,12 @@ async fn customers_see_coverage_but_no_depots(backend: Backend) {
         .into_inner();
     assert!(a.covered);
     let best = a.best.unwrap();
-    assert!(best.depot.is_empty() && best.display_name.is_empty());
+    // The place (display name, country), never the depot's name.
+    assert!(best.depot.is_empty());
+    assert_eq!(
+        (best.display_name.as_str(), best.country.as_str()),
+        ("Depot DE", "DE")
+    );
     assert!(best.estimated_arrival.is_some());
     let list = app
         .client()

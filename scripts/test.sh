@@ -11,7 +11,7 @@ if [ -z "${GRPCURL:-}" ]; then
   if command -v grpcurl >/dev/null 2>&1; then
     GRPCURL=$(command -v grpcurl)
   else
-    GRPCURL=$(bash ../shared/tools/install-grpcurl.sh "${HOME}/.local/bin" | tail -n 1)
+    GRPCURL=$(bash scripts/install-grpcurl.sh "${HOME}/.local/bin" | tail -n 1)
   fi
 fi
 export GRPCURL
@@ -25,6 +25,9 @@ if command -v pg_isready >/dev/null 2>&1; then
     exit 1
   }
 fi
+
+# Nothing tracked reaches outside the repository (a user's clone has nothing beside it).
+bash scripts/check-self-contained.sh
 
 # The contracts follow buf's style guide and break nothing published (before the build:
 # it fails in seconds).

@@ -17,6 +17,16 @@ fi
 export GRPCURL
 "$GRPCURL" -version
 
+# jq: the grpcurl walk-through (docs/grpcurl.md, run by tests/tests/docs.rs) uses it.
+if ! command -v jq >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && apt-get install -y -qq jq) >&2
+  else
+    echo "jq is required by the docs test: install it (e.g. apt-get install jq)" >&2
+    exit 1
+  fi
+fi
+
 # PostgreSQL is required: its tests fail loudly rather than skip.
 export SYMBOLON_TEST_POSTGRES_URL=${SYMBOLON_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 if command -v pg_isready >/dev/null 2>&1; then

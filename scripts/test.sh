@@ -45,6 +45,9 @@ bash scripts/lint-proto.sh
 
 cargo test --workspace --locked "$@"
 
+# The contracts from another language: a Python client generated from proto/.
+bash scripts/check-python-client.sh
+
 if [ -f scripts/check-k8s.sh ]; then
   bash scripts/check-k8s.sh
 fi

@@ -5,7 +5,7 @@
 mod page;
 mod svg;
 
-use crate::tools::Remote;
+use crate::tools::CustomersRemote;
 use anyhow::Context;
 use std::path::PathBuf;
 use symbolon_contracts::customers::v1::{
@@ -30,7 +30,7 @@ pub(crate) struct BoardArgs {
     #[arg(long, default_value_t = 50)]
     top: i32,
     #[command(flatten)]
-    remote: Remote,
+    remote: CustomersRemote,
 }
 
 fn authed<T>(token: &str, message: T) -> anyhow::Result<tonic::Request<T>> {
@@ -41,7 +41,7 @@ fn authed<T>(token: &str, message: T) -> anyhow::Result<tonic::Request<T>> {
 }
 
 pub(crate) async fn run(args: BoardArgs) -> anyhow::Result<()> {
-    let channel = args.remote.channel("http://127.0.0.1:50051").await?;
+    let channel = args.remote.channel().await?;
     let token = args.remote.token.as_str();
     let mut dashboards = DashboardServiceClient::new(channel.clone());
     let (html, default_out) = match &args.customer {

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod batch;
 pub mod client;
 pub mod config;
+pub mod contain;
 pub mod country;
 pub mod db;
 pub mod filter;

@@ -8,9 +8,11 @@
 //!    the OpenTelemetry RPC attributes, parented on the caller's W3C `traceparent`, and
 //!    its `rpc.server.duration`; both end when the response ends (a stream's trailers),
 //!    with the status it ended with. Health checks get no span.
-//! 3. tonic's own deadline (`Server::timeout`): the smaller of the configured bound and
+//! 3. panic containment (`contain`): a panicking handler or response stream ends its
+//!    own call with INTERNAL, inside the span so observation records it.
+//! 4. tonic's own deadline (`Server::timeout`): the smaller of the configured bound and
 //!    the client's `grpc-timeout`.
-//! 4. authentication: an interceptor on each Symbolon service (not on health or
+//! 5. authentication: an interceptor on each Symbolon service (not on health or
 //!    reflection, which probes and grpcurl use without a token).
 //!
 //! Shutdown (SIGTERM/SIGINT or [`GrpcServer::shutdown_token`]): health goes
@@ -198,6 +200,7 @@ impl GrpcServer {
             .load_shed()
             .concurrency_limit(config.concurrency_limit)
             .layer(crate::observe::ObserveLayer::default())
+            .layer(crate::contain::ContainPanicsLayer)
             .into_inner();
         let mut builder = Server::builder();
         if !config.max_connection_age.is_zero() {

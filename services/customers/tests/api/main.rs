@@ -9,6 +9,7 @@ mod commitments;
 mod dashboard;
 mod grpcurl;
 mod helpers;
+mod hygiene;
 mod incident_parts;
 mod incident_replicas;
 mod incidents;

@@ -156,10 +156,14 @@ pub async fn start(binary: &str, addr: SocketAddr, env: &[(&str, String)]) -> Se
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let child = cmd.spawn().expect("start service");
-    for _ in 0..200 {
+    let mut child = cmd.spawn().expect("start service");
+    // Migrations first: on a loaded machine that takes a while.
+    for _ in 0..1200 {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {
             return Service { addr, child };
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{binary} exited before listening on {addr}: {status}");
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -230,6 +230,7 @@ impl http_body::Body for CutoffBody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http_body::Body as _;
 
     #[test]
     fn grpc_timeouts_parse_in_every_unit() {
@@ -245,6 +246,102 @@ mod tests {
         assert_eq!(parse("10x"), None);
         assert_eq!(parse("m"), None);
         assert_eq!(parse("1234567890S"), None);
+    }
+
+    /// A response body that never yields: a stream waiting for its next message.
+    struct Silent;
+
+    impl http_body::Body for Silent {
+        type Data = Bytes;
+        type Error = Status;
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Status>>> {
+            Poll::Pending
+        }
+    }
+
+    fn bounded<F, Fut>(
+        bound: Duration,
+        cutoff: &CancellationToken,
+        handler: F,
+    ) -> Bound<tower::util::ServiceFn<F>>
+    where
+        F: FnMut(http::Request<()>) -> Fut,
+        Fut: Future<Output = Result<http::Response<Body>, std::convert::Infallible>>,
+    {
+        tower::Layer::layer(
+            &BoundLayer::new(bound, cutoff.clone()),
+            tower::service_fn(handler),
+        )
+    }
+
+    fn grpc_status(headers: &http::HeaderMap) -> Option<&str> {
+        headers.get("grpc-status").and_then(|v| v.to_str().ok())
+    }
+
+    #[tokio::test]
+    async fn a_call_past_the_client_deadline_ends_with_deadline_exceeded() {
+        use tower::{Service, ServiceExt};
+        let cutoff = CancellationToken::new();
+        let mut svc = bounded(Duration::from_secs(60), &cutoff, |_| std::future::pending());
+        let req = http::Request::builder()
+            .header("grpc-timeout", "50m")
+            .body(())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let res = match svc.ready().await {
+            Ok(s) => s.call(req).await,
+            Err(e) => match e {},
+        };
+        let res = res.unwrap_or_else(|e| match e {});
+        assert_eq!(grpc_status(res.headers()), Some("4"), "DEADLINE_EXCEEDED");
+        // And the server's own bound when the client sets none.
+        let mut svc = bounded(Duration::from_millis(50), &cutoff, |_| {
+            std::future::pending()
+        });
+        let res = svc
+            .call(http::Request::new(()))
+            .await
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(grpc_status(res.headers()), Some("4"));
+    }
+
+    #[tokio::test]
+    async fn the_cutoff_ends_calls_and_streams_with_unavailable() {
+        use tower::Service;
+        let cutoff = CancellationToken::new();
+        let mut waiting = bounded(Duration::from_secs(60), &cutoff, |_| std::future::pending());
+        let mut streaming = bounded(Duration::from_secs(60), &cutoff, |_| async {
+            Ok(http::Response::new(Body::new(Silent)))
+        });
+        let call = tokio::spawn(waiting.call(http::Request::new(())));
+        let stream = streaming
+            .call(http::Request::new(()))
+            .await
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(
+            grpc_status(stream.headers()),
+            None,
+            "the stream's headers went out"
+        );
+        cutoff.cancel();
+        let res = call
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(grpc_status(res.headers()), Some("14"), "UNAVAILABLE");
+        let mut body = stream.into_body();
+        let frame = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await;
+        let trailers = frame
+            .and_then(Result::ok)
+            .and_then(|f| f.into_trailers().ok())
+            .unwrap_or_default();
+        assert_eq!(
+            grpc_status(&trailers),
+            Some("14"),
+            "the stream ends UNAVAILABLE"
+        );
     }
 
     #[tokio::test]

@@ -9,8 +9,10 @@ use std::{collections::BTreeMap, net::SocketAddr, sync::Arc, time::Duration};
 use symbolon_contracts::{
     customers::v1::{self as cpb, customers_service_client::CustomersServiceClient},
     labs::v1::{self as lpb, labs_service_client::LabsServiceClient},
+    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
 };
-use symbolon_suite_tests::{free_addr, health, health_becomes, proxy::FaultProxy, start};
+use symbolon_platform::Org;
+use symbolon_suite_tests::{Service, free_addr, health, health_becomes, proxy::FaultProxy, start};
 use symbolon_testkit::{Backend, Keys, TestDb, authed, postgres_admin_url};
 use tonic::{Code, transport::Channel};
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -520,4 +522,474 @@ async fn customers_down_or_hung_for_labs() {
     assert_eq!(labs_stored(&mut client).await, 1, "created once");
     labs.stop().await;
     customers.stop().await;
+}
+
+/// Appends one entry to `lab`, retrying with the same request id until acknowledged;
+/// its sequence number.
+async fn append_until_acknowledged(
+    client: &mut LabsServiceClient<Channel>,
+    admin: &str,
+    lab: &str,
+    n: usize,
+) -> i64 {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    loop {
+        let mut req = authed(
+            admin,
+            lpb::AppendLogEntriesRequest {
+                parent: lab.into(),
+                entries: vec![lpb::LogEntry {
+                    component: "rrc".into(),
+                    message: format!("step {n}"),
+                    ..Default::default()
+                }],
+                request_id: request_id.clone(),
+            },
+        );
+        req.set_timeout(Duration::from_secs(5));
+        match client.append_log_entries(req).await {
+            Ok(r) => return r.into_inner().entries[0].sequence,
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
+/// A watcher follows a lab's live log while labs is SIGKILLed and restarted, again and
+/// again, under appends: resuming after the last sequence it saw, it gets every
+/// acknowledged entry exactly once, in order, with no gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_labs_watcher_across_sigkills() {
+    let kills = if heavy() { 20 } else { 5 };
+    let keys = Keys::new();
+    let (customers_db, labs_db) = (
+        TestDb::new(Backend::Sqlite).await,
+        TestDb::new(Backend::Sqlite).await,
+    );
+    let customers = start(
+        "symbolon-customers",
+        free_addr(),
+        &base_env(&keys, &customers_db.url),
+    )
+    .await;
+    let mut labs_env = base_env(&keys, &labs_db.url);
+    labs_env.push((
+        "SYMBOLON_CUSTOMERS_URL",
+        format!("http://{}", customers.addr),
+    ));
+    let addr = free_addr();
+    let mut labs = start("symbolon-labs", addr, &labs_env).await;
+    let admin = keys.vendor_admin();
+    customer_with_key_person(
+        &mut CustomersServiceClient::new(lazy_channel(customers.addr)),
+        &admin,
+        "acme",
+    )
+    .await;
+    let mut client = LabsServiceClient::new(lazy_channel(addr));
+    let lab = client
+        .create_lab(authed(
+            &admin,
+            lpb::CreateLabRequest {
+                lab: Some(lpb::Lab {
+                    customer: "customers/acme".into(),
+                    display_name: "5G core lab".into(),
+                    ..Default::default()
+                }),
+                lab_id: "core".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .name;
+
+    // The watcher: reconnects after any end, from the sequence after the last it saw.
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<i64>::new()));
+    let watcher = {
+        let (mut client, admin, lab, seen) =
+            (client.clone(), admin.clone(), lab.clone(), seen.clone());
+        tokio::spawn(async move {
+            loop {
+                let next = seen.lock().unwrap().last().map_or(1, |s| s + 1);
+                let stream = client
+                    .watch_log_entries(authed(
+                        &admin,
+                        lpb::WatchLogEntriesRequest {
+                            parent: lab.clone(),
+                            start_sequence: next,
+                            ..Default::default()
+                        },
+                    ))
+                    .await;
+                let Ok(stream) = stream else {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                };
+                let mut stream = stream.into_inner();
+                while let Ok(Some(msg)) = stream.message().await {
+                    if let Some(lpb::watch_log_entries_response::Event::Entry(e)) = msg.event {
+                        seen.lock().unwrap().push(e.sequence);
+                    }
+                }
+            }
+        })
+    };
+
+    let mut appended = Vec::new();
+    let mut n = 0;
+    for _ in 0..kills {
+        for _ in 0..10 {
+            n += 1;
+            appended.push(append_until_acknowledged(&mut client, &admin, &lab, n).await);
+        }
+        labs.kill().await;
+        labs = start("symbolon-labs", addr, &labs_env).await;
+    }
+    for _ in 0..10 {
+        n += 1;
+        appended.push(append_until_acknowledged(&mut client, &admin, &lab, n).await);
+    }
+    // The watcher catches up with the last acknowledged entry.
+    let last = *appended.iter().max().unwrap();
+    let mut waited = 0;
+    while seen.lock().unwrap().last().copied() < Some(last) {
+        waited += 1;
+        assert!(waited < 3000, "the watcher catches up");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    watcher.abort();
+    let seen = seen.lock().unwrap().clone();
+    println!(
+        "labs watcher across {kills} SIGKILLs: {} appended, {} delivered",
+        appended.len(),
+        seen.len()
+    );
+    let expected: Vec<i64> = (1..=last).collect();
+    assert_eq!(seen, expected, "every entry once, in order, no gap");
+    appended.sort();
+    assert_eq!(appended, expected, "each append acknowledged once");
+    labs.stop().await;
+    customers.stop().await;
+}
+
+/// Supply-chain with a depot and stock, customers (following the risk stream with a
+/// service token) calling it through a fault proxy.
+struct CommitmentWorld {
+    keys: Keys,
+    admin: String,
+    _dbs: (TestDb, TestDb),
+    _token_dir: TempDir,
+    customers_env: Vec<(&'static str, String)>,
+    customers: Option<Service>,
+    supplychain: Service,
+    proxy: FaultProxy,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl CommitmentWorld {
+    async fn new(backend: Backend) -> Self {
+        let keys = Keys::new();
+        let admin = keys.vendor_admin();
+        let (sc_db, cu_db) = (TestDb::new(backend).await, TestDb::new(backend).await);
+        let dir = std::env::temp_dir().join(format!("symbolon-drill-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let token_file = dir.join("service-token");
+        std::fs::write(
+            &token_file,
+            keys.token("service:customers", &Org::Vendor, &["service"]),
+        )
+        .unwrap();
+        let mut sc_env = base_env(&keys, &sc_db.url);
+        sc_env.push(("SYMBOLON_SUPPLYCHAIN_RISK_POLL_MS", "100".to_string()));
+        let supplychain = start("symbolon-supplychain", free_addr(), &sc_env).await;
+        let proxy = FaultProxy::start(supplychain.addr).await;
+        let mut customers_env = base_env(&keys, &cu_db.url);
+        customers_env.extend([
+            ("SYMBOLON_SUPPLYCHAIN_URL", format!("http://{}", proxy.addr)),
+            ("SYMBOLON_SUPPLYCHAIN_DEADLINE_MS", "1000".to_string()),
+            (
+                "SYMBOLON_SERVICE_TOKEN_FILE",
+                token_file.display().to_string(),
+            ),
+        ]);
+        let customers = start("symbolon-customers", free_addr(), &customers_env).await;
+        let w = Self {
+            keys,
+            admin,
+            _dbs: (sc_db, cu_db),
+            _token_dir: TempDir(dir),
+            customers_env,
+            customers: Some(customers),
+            supplychain,
+            proxy,
+        };
+        let mut sc = w.supplychain();
+        sc.create_depot(authed(
+            &w.admin,
+            spb::CreateDepotRequest {
+                depot: Some(spb::Depot {
+                    display_name: "Frankfurt airport".into(),
+                    country: "DE".into(),
+                    location: Some(symbolon_contracts::common::v1::LatLng {
+                        latitude: 50.05,
+                        longitude: 8.57,
+                    }),
+                    status: spb::DepotStatus::Operational as i32,
+                    dispatch_preparation_time: Some(prost_types::Duration {
+                        seconds: 1800,
+                        nanos: 0,
+                    }),
+                    ..Default::default()
+                }),
+                depot_id: "fra".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+        sc.set_stock_level(authed(
+            &w.admin,
+            spb::SetStockLevelRequest {
+                stock_level: Some(spb::StockLevel {
+                    name: "depots/fra/stockLevels/RRU-5258".into(),
+                    on_hand: 3,
+                    ..Default::default()
+                }),
+            },
+        ))
+        .await
+        .unwrap();
+        let mut crm = CustomersServiceClient::new(lazy_channel(w.customers_addr()));
+        customer_with_key_person(&mut crm, &w.admin, "acme").await;
+        crm.create_site(authed(
+            &w.admin,
+            cpb::CreateSiteRequest {
+                parent: "customers/acme".into(),
+                site: Some(cpb::Site {
+                    display_name: "Frankfurt core".into(),
+                    country: "DE".into(),
+                    location: Some(symbolon_contracts::common::v1::LatLng {
+                        latitude: 50.11552,
+                        longitude: 8.68417,
+                    }),
+                    ..Default::default()
+                }),
+                site_id: "frankfurt".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+        w
+    }
+
+    fn supplychain(&self) -> SupplyChainServiceClient<Channel> {
+        SupplyChainServiceClient::new(lazy_channel(self.supplychain.addr))
+    }
+
+    fn commitments(&self) -> cpb::commitments_service_client::CommitmentsServiceClient<Channel> {
+        cpb::commitments_service_client::CommitmentsServiceClient::new(lazy_channel(
+            self.customers_addr(),
+        ))
+    }
+
+    async fn create(&self, request_id: &str) -> Result<cpb::Commitment, Code> {
+        let frontline = self
+            .keys
+            .token("fiona@vendor", &Org::Vendor, &["frontline"]);
+        let request = cpb::CreateCommitmentRequest {
+            parent: "customers/acme".into(),
+            commitment: Some(cpb::Commitment {
+                display_name: "Production line non-stop guarantee".into(),
+                clauses: vec![cpb::CommitmentClause {
+                    kind: Some(cpb::commitment_clause::Kind::SpareParts(
+                        cpb::SparePartsClause {
+                            sites: vec!["customers/acme/sites/frankfurt".into()],
+                            part_numbers: vec!["RRU-5258".into()],
+                            window: Some(prost_types::Duration {
+                                seconds: 4 * 3600,
+                                nanos: 0,
+                            }),
+                        },
+                    )),
+                }],
+                ..Default::default()
+            }),
+            request_id: request_id.into(),
+            accept_risk: false,
+        };
+        self.commitments()
+            .create_commitment(authed(&frontline, request))
+            .await
+            .map(tonic::Response::into_inner)
+            .map_err(|s| s.code())
+    }
+
+    async fn stored(&self) -> (usize, usize) {
+        let commitments = self
+            .commitments()
+            .list_commitments(authed(
+                &self.admin,
+                cpb::ListCommitmentsRequest {
+                    parent: "customers/acme".into(),
+                    page_size: 100,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .commitments
+            .len();
+        let registrations = self
+            .supplychain()
+            .list_coverage_registrations(authed(
+                &self.admin,
+                spb::ListCoverageRegistrationsRequest {
+                    page_size: 1000,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .coverage_registrations
+            .len();
+        (commitments, registrations)
+    }
+
+    async fn set_depot(&self, status: spb::DepotStatus) {
+        self.supplychain()
+            .update_depot(authed(
+                &self.admin,
+                spb::UpdateDepotRequest {
+                    depot: Some(spb::Depot {
+                        name: "depots/fra".into(),
+                        status: status as i32,
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["status".into()],
+                    }),
+                },
+            ))
+            .await
+            .unwrap();
+    }
+
+    /// Asks every 100 ms, at most `tries` times, until the commitment has `status`.
+    async fn becomes(&self, name: &str, status: cpb::CommitmentStatus, tries: usize) -> bool {
+        for _ in 0..tries {
+            let c = self
+                .commitments()
+                .get_commitment(authed(
+                    &self.admin,
+                    cpb::GetCommitmentRequest { name: name.into() },
+                ))
+                .await;
+            if c.is_ok_and(|c| c.into_inner().status == status as i32) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    async fn history(&self, name: &str) -> Vec<cpb::CommitmentStatusChange> {
+        self.commitments()
+            .list_commitment_status_changes(authed(
+                &self.admin,
+                cpb::ListCommitmentStatusChangesRequest {
+                    parent: name.into(),
+                    page_size: 100,
+                    page_token: String::new(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .status_changes
+    }
+
+    async fn kill_and_restart_customers(&mut self) {
+        let addr = self.customers_addr();
+        if let Some(old) = self.customers.take() {
+            old.kill().await;
+        }
+        self.customers = Some(start("symbolon-customers", addr, &self.customers_env).await);
+    }
+
+    fn customers_addr(&self) -> SocketAddr {
+        self.customers.as_ref().map(|c| c.addr).unwrap()
+    }
+}
+
+/// Supply-chain down (connections reset), then hung (bytes held), for CreateCommitment:
+/// UNAVAILABLE each time with nothing written on either side; once it is back, the same
+/// request id creates the commitment and its registration once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supplychain_down_or_hung_for_create_commitment() {
+    let w = CommitmentWorld::new(Backend::Sqlite).await;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    w.proxy.reset();
+    assert_eq!(w.create(&request_id).await.err(), Some(Code::Unavailable));
+    assert_eq!(w.stored().await, (0, 0), "nothing written while down");
+    w.proxy.pause();
+    assert_eq!(w.create(&request_id).await.err(), Some(Code::Unavailable));
+    assert_eq!(w.stored().await.0, 0, "no commitment while hung");
+    w.proxy.resume();
+    let first = w.create(&request_id).await.unwrap();
+    let again = w.create(&request_id).await.unwrap();
+    assert_eq!(first.name, again.name, "the retry finds the first one");
+    assert_eq!(w.stored().await, (1, 1), "one commitment, one registration");
+}
+
+/// The risk stream's cursor across SIGKILLs of customers: depot changes made while
+/// customers is down are applied once it is back, each exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_risk_cursor_across_sigkills_of_customers() {
+    let mut w = CommitmentWorld::new(Backend::Sqlite).await;
+    let c = w.create(&uuid::Uuid::new_v4().to_string()).await.unwrap();
+    assert_eq!(c.status, cpb::CommitmentStatus::Healthy as i32);
+    let rounds = if heavy() { 10 } else { 2 };
+    for _ in 0..rounds {
+        for (status, want) in [
+            (spb::DepotStatus::Outage, cpb::CommitmentStatus::AtRisk),
+            (
+                spb::DepotStatus::Operational,
+                cpb::CommitmentStatus::Healthy,
+            ),
+        ] {
+            w.kill_and_restart_customers().await;
+            w.set_depot(status).await;
+            assert!(
+                w.becomes(&c.name, want, 300).await,
+                "{} becomes {want:?}",
+                c.name
+            );
+        }
+    }
+    let history = w.history(&c.name).await;
+    let statuses: Vec<i32> = history.iter().map(|h| h.status).collect();
+    let mut expected = vec![cpb::CommitmentStatus::Healthy as i32];
+    for _ in 0..rounds {
+        expected.push(cpb::CommitmentStatus::AtRisk as i32);
+        expected.push(cpb::CommitmentStatus::Healthy as i32);
+    }
+    println!(
+        "risk cursor across {} SIGKILLs: {} status changes",
+        2 * rounds,
+        history.len()
+    );
+    assert_eq!(statuses, expected, "each risk event applied once");
+    let sequences: Vec<i64> = history.iter().map(|h| h.sequence).collect();
+    assert_eq!(sequences, (1..=expected.len() as i64).collect::<Vec<_>>());
 }

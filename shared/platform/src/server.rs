@@ -288,7 +288,8 @@ impl GrpcServer {
                     async move { stop.cancelled().await }
                 },
             );
-        tokio::pin!(serve);
+        // Boxed so that dropping it closes every connection before the tasks stop.
+        let mut serve = Box::pin(serve);
         tracing::info!(service = %config.service, addr = %config.listen_addr, "serving");
         let served = tokio::select! {
             result = &mut serve => result,

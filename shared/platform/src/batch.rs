@@ -237,4 +237,22 @@ mod tests {
         assert_eq!(b.next(), None);
         assert!(b.push(4));
     }
+
+    #[tokio::test]
+    async fn a_batch_is_bounded_by_its_callers_last_deadline() {
+        use crate::bound::within;
+        use tokio::time::Instant;
+        let b = Batches::new(1, 10);
+        let (soon, later) = (
+            Instant::now() + std::time::Duration::from_secs(1),
+            Instant::now() + std::time::Duration::from_secs(2),
+        );
+        within(soon, async { b.push(1) }).await;
+        within(later, async { b.push(2) }).await;
+        assert_eq!(b.next_bounded(), Some((vec![1, 2], Some(later))));
+        // One caller without a deadline (background work): no bound.
+        within(soon, async { b.push(3) }).await;
+        b.push(4);
+        assert_eq!(b.next_bounded(), Some((vec![3, 4], None)));
+    }
 }

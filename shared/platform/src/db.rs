@@ -213,19 +213,20 @@ impl Database {
     /// its own (so a pool busy with long statements does not count as down). After
     /// `unready_after` without an answer the database is unreachable: every statement
     /// fails at once with UNAVAILABLE and [`Database::reachable`] says so, until the
-    /// next probe that answers. Runs until `stop`.
+    /// next probe that answers. Runs until `stop`. SQLite is a local file, never
+    /// unreachable: a read pool busy with long queries must not open the circuit, so
+    /// nothing is probed there.
     pub async fn watch_reachability(self, stop: CancellationToken) {
+        if self.backend == Backend::Sqlite {
+            return;
+        }
         let every = self.settings.probe_interval.max(Duration::from_millis(10));
         // A probe waits for its answer no longer than the next probe is due.
         let probe_timeout = every;
-        let probe = match self.backend {
-            // SQLite is a file: probing the read pool is enough.
-            Backend::Sqlite => self.pool.sqlx().clone(),
-            Backend::Postgres => pool_options(self.backend, 1, probe_timeout)
-                .min_connections(0)
-                .connect_lazy(&self.url)
-                .unwrap_or_else(|_| self.pool.sqlx().clone()),
-        };
+        let probe = pool_options(self.backend, 1, probe_timeout)
+            .min_connections(0)
+            .connect_lazy(&self.url)
+            .unwrap_or_else(|_| self.pool.sqlx().clone());
         let mut failing_since: Option<Instant> = None;
         loop {
             let answered = tokio::time::timeout(probe_timeout, async {
@@ -261,10 +262,8 @@ impl Database {
                 () = tokio::time::sleep(every) => {}
             }
         }
-        if self.backend == Backend::Postgres {
-            // Not awaited: a database that does not answer would hold it.
-            drop(probe.close());
-        }
+        // Not awaited: a database that does not answer would hold it.
+        drop(probe.close());
     }
 }
 

@@ -12,7 +12,9 @@
 
 pub mod aip;
 pub mod auth;
+pub mod background;
 pub mod batch;
+pub mod bound;
 pub mod client;
 pub mod config;
 pub mod contain;

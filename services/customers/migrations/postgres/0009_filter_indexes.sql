@@ -18,3 +18,15 @@ CREATE INDEX quality_reports_team_page ON quality_reports (team, id);
 CREATE INDEX quality_reports_customer_page ON quality_reports (customer, id);
 CREATE INDEX quality_reports_scoped_state ON quality_reports (customer_id, review_state, id);
 CREATE INDEX quality_disputes_agent ON quality_disputes (agent, id);
+
+-- The incident timers find what is due, not what is open: one partial index per timer,
+-- holding only the requests whose timer has yet to fire, in due order (the sweep's
+-- conditions repeat these predicates word for word, so both planners use them).
+CREATE INDEX fire_requests_ack_warn_due ON fire_requests (ack_warn_at)
+    WHERE ack_warned = 0 AND state IN (1);
+CREATE INDEX fire_requests_ack_due ON fire_requests (ack_due)
+    WHERE ack_escalated = 0 AND state IN (1);
+CREATE INDEX fire_requests_fulfil_warn_due ON fire_requests (fulfil_warn_at)
+    WHERE fulfil_warned = 0 AND state IN (1, 2);
+CREATE INDEX fire_requests_fulfil_due ON fire_requests (fulfil_due)
+    WHERE fulfil_escalated = 0 AND state IN (1, 2);

@@ -76,8 +76,12 @@ struct Args {
 fn keygen(dir: &std::path::Path) -> anyhow::Result<()> {
     let keys = symbolon_platform::auth::DevKeys::generate().map_err(anyhow::Error::msg)?;
     std::fs::write(dir.join("jwt-public.pem"), &keys.public_pem)?;
-    let minter = symbolon_platform::auth::Minter::from_pem(keys.private_pem.as_bytes(), "symbolon", "symbolon")
-        .map_err(anyhow::Error::msg)?;
+    let minter = symbolon_platform::auth::Minter::from_pem(
+        keys.private_pem.as_bytes(),
+        "symbolon",
+        "symbolon",
+    )
+    .map_err(anyhow::Error::msg)?;
     let token = minter
         .mint(
             "scale@vendor",
@@ -173,11 +177,7 @@ fn micros(seconds: i64) -> i64 {
 /// Rows go in multi-row statements of this many, in transactions of a few statements.
 const ROWS_PER_STATEMENT: usize = 500;
 
-async fn insert_rows(
-    db: &Database,
-    head: &str,
-    rows: &[Vec<Value>],
-) -> anyhow::Result<()> {
+async fn insert_rows(db: &Database, head: &str, rows: &[Vec<Value>]) -> anyhow::Result<()> {
     let mut tx = db.writer().begin().await?;
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let mut sql = Sql::new(head);
@@ -382,10 +382,17 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     let url = args.db.as_deref().context("--db is required")?;
     let target = args.target.clone().context("--target is required")?;
     let token: Arc<Bearer> = Arc::new(
-        format!("Bearer {}", args.token.as_deref().context("a token is required")?).parse()?,
+        format!(
+            "Bearer {}",
+            args.token.as_deref().context("a token is required")?
+        )
+        .parse()?,
     );
     let db = Database::connect(url, &symbolon_customers::startup::MIGRATIONS).await?;
-    eprintln!("[scale] loading {} customers × {} touchpoints", args.customers, args.touchpoints);
+    eprintln!(
+        "[scale] loading {} customers × {} touchpoints",
+        args.customers, args.touchpoints
+    );
     let load_secs = load(&db, args.customers, args.touchpoints).await?;
     eprintln!("[scale] loaded in {load_secs:.1} s");
     let channel: Channel = tonic::transport::Endpoint::from_shared(target)?
@@ -416,33 +423,51 @@ async fn run(args: &Args) -> anyhow::Result<()> {
 
     step!("GetTrustDashboard hot", c, |_i| async move {
         DashboardServiceClient::new(c.0.clone())
-            .get_trust_dashboard(authed(&c.1, GetTrustDashboardRequest {
-                customer: format!("customers/{HOT}"),
-                quarter: QUARTER.into(),
-            }))
+            .get_trust_dashboard(authed(
+                &c.1,
+                GetTrustDashboardRequest {
+                    customer: format!("customers/{HOT}"),
+                    quarter: QUARTER.into(),
+                },
+            ))
             .await
     });
     step!("GetTrustDashboard typical", c, |i| async move {
         DashboardServiceClient::new(c.0.clone())
-            .get_trust_dashboard(authed(&c.1, GetTrustDashboardRequest {
-                customer: format!("customers/{}", customer_id(1 + (i as usize * 7919) % (n - 1).max(1))),
-                quarter: QUARTER.into(),
-            }))
+            .get_trust_dashboard(authed(
+                &c.1,
+                GetTrustDashboardRequest {
+                    customer: format!(
+                        "customers/{}",
+                        customer_id(1 + (i as usize * 7919) % (n - 1).max(1))
+                    ),
+                    quarter: QUARTER.into(),
+                },
+            ))
             .await
     });
     step!("RankCustomersForAttention page of 50", c, |_i| async move {
         DashboardServiceClient::new(c.0.clone())
-            .rank_customers_for_attention(authed(&c.1, RankCustomersForAttentionRequest {
-                quarter: QUARTER.into(),
-                page_size: 50,
-                page_token: String::new(),
-            }))
+            .rank_customers_for_attention(authed(
+                &c.1,
+                RankCustomersForAttentionRequest {
+                    quarter: QUARTER.into(),
+                    page_size: 50,
+                    page_token: String::new(),
+                },
+            ))
             .await
     });
     let ranking_rss = peak_rss_mib(args.watch_pid);
     for (label, filter) in [
-        ("ListTouchpoints hot mood = ANXIOUS", "mood = ANXIOUS".to_string()),
-        ("ListTouchpoints hot kind = MEETING", "kind = MEETING".to_string()),
+        (
+            "ListTouchpoints hot mood = ANXIOUS",
+            "mood = ANXIOUS".to_string(),
+        ),
+        (
+            "ListTouchpoints hot kind = MEETING",
+            "kind = MEETING".to_string(),
+        ),
         (
             "ListTouchpoints hot key_person = kp3",
             format!(r#"key_person = "customers/{HOT}/keyPersons/kp3""#),
@@ -460,19 +485,25 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             let filter = filter.clone();
             async move {
                 CustomersServiceClient::new(c.0.clone())
-                    .list_touchpoints(authed(&c.1, ListTouchpointsRequest {
-                        parent: format!("customers/{HOT}"),
-                        filter,
-                        page_size: 50,
-                        page_token: String::new(),
-                    }))
+                    .list_touchpoints(authed(
+                        &c.1,
+                        ListTouchpointsRequest {
+                            parent: format!("customers/{HOT}"),
+                            filter,
+                            page_size: 50,
+                            page_token: String::new(),
+                        },
+                    ))
                     .await
             }
         });
     }
     for (label, filter) in [
         ("ListIncidents hot state = OPEN", "state = OPEN".to_string()),
-        ("ListIncidents hot severity = CRITICAL", "severity = CRITICAL".to_string()),
+        (
+            "ListIncidents hot severity = CRITICAL",
+            "severity = CRITICAL".to_string(),
+        ),
         (
             "ListIncidents hot detect_time >= quarter",
             format!(r#"detect_time >= "{QUARTER_START}""#),
@@ -482,12 +513,15 @@ async fn run(args: &Args) -> anyhow::Result<()> {
             let filter = filter.clone();
             async move {
                 IncidentsServiceClient::new(c.0.clone())
-                    .list_incidents(authed(&c.1, ListIncidentsRequest {
-                        parent: format!("customers/{HOT}"),
-                        filter,
-                        page_size: 50,
-                        page_token: String::new(),
-                    }))
+                    .list_incidents(authed(
+                        &c.1,
+                        ListIncidentsRequest {
+                            parent: format!("customers/{HOT}"),
+                            filter,
+                            page_size: 50,
+                            page_token: String::new(),
+                        },
+                    ))
                     .await
             }
         });
@@ -498,11 +532,14 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     let mut seen = 0;
     while seen < n / 2 {
         let page = customers
-            .list_customers(authed(&token, ListCustomersRequest {
-                page_size: 1000.min((n / 2 - seen).max(1)) as i32,
-                page_token: deep.clone(),
-                ..Default::default()
-            }))
+            .list_customers(authed(
+                &token,
+                ListCustomersRequest {
+                    page_size: 1000.min((n / 2 - seen).max(1)) as i32,
+                    page_token: deep.clone(),
+                    ..Default::default()
+                },
+            ))
             .await?
             .into_inner();
         seen += page.customers.len();
@@ -516,23 +553,38 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         let deep = deep.clone();
         async move {
             CustomersServiceClient::new(c.0.clone())
-                .list_customers(authed(&c.1, ListCustomersRequest {
-                    page_size: 50,
-                    page_token: deep.to_string(),
-                    ..Default::default()
-                }))
+                .list_customers(authed(
+                    &c.1,
+                    ListCustomersRequest {
+                        page_size: 50,
+                        page_token: deep.to_string(),
+                        ..Default::default()
+                    },
+                ))
                 .await
         }
     });
 
     let peak = peak_rss_mib(args.watch_pid);
-    println!("{}: {} customers, {} touchpoints (hot: {}), loaded in {load_secs:.1} s", args.label, n, n * args.touchpoints + n * args.touchpoints / 100, args.touchpoints + n * args.touchpoints / 100);
-    println!("{:<50} {:>10} {:>12}", "method", "p50 ms c=1", "calls/s c=16");
+    println!(
+        "{}: {} customers, {} touchpoints (hot: {}), loaded in {load_secs:.1} s",
+        args.label,
+        n,
+        n * args.touchpoints + n * args.touchpoints / 100,
+        args.touchpoints + n * args.touchpoints / 100
+    );
+    println!(
+        "{:<50} {:>10} {:>12}",
+        "method", "p50 ms c=1", "calls/s c=16"
+    );
     for (name, (p50, rps)) in &figures {
         println!("{name:<50} {p50:>10.2} {rps:>12.0}");
     }
     if let Some(p) = peak {
-        println!("service peak RSS {p:.0} MiB (after the ranking at 16 in flight: {:.0} MiB)", ranking_rss.unwrap_or(p));
+        println!(
+            "service peak RSS {p:.0} MiB (after the ranking at 16 in flight: {:.0} MiB)",
+            ranking_rss.unwrap_or(p)
+        );
     }
     let line = json!({
         "label": args.label,
@@ -545,7 +597,10 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     eprintln!("{line}");
     if let Ok(path) = std::env::var("SCALE_RESULTS") {
         use std::io::Write as _;
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
         writeln!(f, "{line}")?;
     }
     db.close().await;
@@ -562,12 +617,18 @@ fn report(path: &str) -> anyhow::Result<()> {
     let mut by_backend: BTreeMap<String, Vec<&serde_json::Value>> = BTreeMap::new();
     for r in &runs {
         let label = r["label"].as_str().unwrap_or_default();
-        let backend = label.split_whitespace().next().unwrap_or_default().to_string();
+        let backend = label
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
         by_backend.entry(backend).or_default().push(r);
     }
     for (backend, mut runs) in by_backend {
         runs.sort_by_key(|r| r["customers"].as_u64());
-        println!("\n{backend}: p50 ms at 1 in flight / calls/s at 16, growth of p50 to the next size");
+        println!(
+            "\n{backend}: p50 ms at 1 in flight / calls/s at 16, growth of p50 to the next size"
+        );
         let Some(first) = runs.first() else { continue };
         let names: Vec<String> = first["figures"]
             .as_object()
@@ -591,7 +652,10 @@ fn report(path: &str) -> anyhow::Result<()> {
                     format!("{p50:.2} / {:.0}", f["rps"].as_f64().unwrap_or(f64::NAN))
                 ));
             }
-            let growth: Vec<String> = p50s.windows(2).map(|w| format!("{:.2}×", w[1] / w[0])).collect();
+            let growth: Vec<String> = p50s
+                .windows(2)
+                .map(|w| format!("{:.2}×", w[1] / w[0]))
+                .collect();
             line.push_str(&format!("  {}", growth.join(", ")));
             println!("{line}");
         }

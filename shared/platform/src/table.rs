@@ -138,7 +138,9 @@ pub async fn list<T: Table>(
                 .split_once(':')
                 .and_then(|(t, id)| Some((t.parse::<i64>().ok()?, id.to_string())))
                 .ok_or_else(|| {
-                    BadFilter(filter::FilterError::new("the page token does not fit the filter"))
+                    BadFilter(filter::FilterError::new(
+                        "the page token does not fit the filter",
+                    ))
                 });
             let (time, id) = match cursor {
                 Ok(cursor) => cursor,

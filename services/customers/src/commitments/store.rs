@@ -183,7 +183,9 @@ pub(crate) async fn counts(
     db: &symbolon_platform::Database,
     customer_ids: &[String],
 ) -> Result<HashMap<String, (i32, i32, i32)>, StoreError> {
-    let mut q = Sql::new("SELECT customer_id, status, COUNT(*) AS n FROM commitments WHERE customer_id IN (");
+    let mut q = Sql::new(
+        "SELECT customer_id, status, COUNT(*) AS n FROM commitments WHERE customer_id IN (",
+    );
     for (i, id) in customer_ids.iter().enumerate() {
         if i > 0 {
             q.push(", ");

@@ -89,7 +89,8 @@ pub(crate) async fn gather(
     if ids.is_empty() {
         return Ok(all);
     }
-    let mut tq = Sql::new("SELECT customer_id, month, mood, intensity, n FROM touchpoint_tallies WHERE ");
+    let mut tq =
+        Sql::new("SELECT customer_id, month, mood, intensity, n FROM touchpoint_tallies WHERE ");
     in_list(&mut tq, "customer_id", ids);
     tq.push(" AND month >= ")
         .bind(month_of(q.start()))
@@ -149,7 +150,11 @@ async fn top_mentions(
 /// Quarter `q` of one customer from the raw touchpoints (those no correction replaced),
 /// tallied in memory: what the aggregates must agree with. Costs the quarter's
 /// touchpoints; for audits and tests, not for serving.
-pub(crate) async fn gather_raw(db: &Database, id: &str, q: Quarter) -> Result<Gathered, StoreError> {
+pub(crate) async fn gather_raw(
+    db: &Database,
+    id: &str,
+    q: Quarter,
+) -> Result<Gathered, StoreError> {
     let mut sql = Sql::new(
         "SELECT occur_time, mood, intensity, strategic_anxiety, implicit_expectations FROM touchpoints t WHERE customer_id = ",
     );

@@ -207,7 +207,8 @@ pub async fn board_from_raw_rows(
     customer_id: &str,
     quarter: &str,
 ) -> Result<pb::TrustDashboard, Status> {
-    let q = Quarter::parse(quarter).map_err(|e| status::invalid_argument("quarter", e.to_string()))?;
+    let q =
+        Quarter::parse(quarter).map_err(|e| status::invalid_argument("quarter", e.to_string()))?;
     let g = gather::gather_raw(db, customer_id, q).await?;
     Ok(board(customer_id, g, quarter).dashboard)
 }
@@ -219,7 +220,8 @@ pub async fn attention_from_raw_rows(
     customer_id: &str,
     quarter: &str,
 ) -> Result<(f64, f64, Vec<String>), Status> {
-    let q = Quarter::parse(quarter).map_err(|e| status::invalid_argument("quarter", e.to_string()))?;
+    let q =
+        Quarter::parse(quarter).map_err(|e| status::invalid_argument("quarter", e.to_string()))?;
     let g = gather::gather_raw(db, customer_id, q).await?;
     let s = ranking::score(customer_id, g, &gather::label(q));
     Ok((s.attention, s.trust_index, s.reasons))

@@ -10,7 +10,7 @@
 //! exists. The first ranking of a quarter gives every customer a row there (once; new
 //! customers then get theirs when created).
 
-use super::{board, gather, calendar::Quarter};
+use super::{board, calendar::Quarter, gather};
 use sqlx::Row;
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{Database, StoreError, db::Backend, db::Sql};

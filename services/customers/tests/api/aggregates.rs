@@ -57,7 +57,13 @@ async fn record(app: &TestApp, f: Feel<'_>) -> pb::Touchpoint {
         .into_inner()
 }
 
-fn feel<'a>(customer: &'a str, mood: pb::Mood, intensity: i32, at: i64, anxiety: &'a str) -> Feel<'a> {
+fn feel<'a>(
+    customer: &'a str,
+    mood: pb::Mood,
+    intensity: i32,
+    at: i64,
+    anxiety: &'a str,
+) -> Feel<'a> {
     Feel {
         customer,
         mood,
@@ -167,10 +173,18 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
         };
         recorded.push(record(&app, f).await);
     }
-    record(&app, feel("calm", pb::Mood::Delighted, 5, JULY, "Nothing much")).await;
+    record(
+        &app,
+        feel("calm", pb::Mood::Delighted, 5, JULY, "Nothing much"),
+    )
+    .await;
     record(&app, feel("gone", pb::Mood::Angry, 5, JULY, "Everything")).await;
     // Last quarter, to be kept apart.
-    record(&app, feel("hot", pb::Mood::Delighted, 5, JULY - 60 * DAY, "Old news")).await;
+    record(
+        &app,
+        feel("hot", pb::Mood::Delighted, 5, JULY - 60 * DAY, "Old news"),
+    )
+    .await;
 
     // A correction replaces a July touchpoint with a calmer one...
     let fixed = record(
@@ -196,7 +210,13 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
         Feel {
             corrects: Some(recorded[14].name.clone()),
             expectations: &["Candid fault notes"],
-            ..feel("hot", pb::Mood::Angry, 5, JULY + 70 * DAY, "Regulator fines")
+            ..feel(
+                "hot",
+                pb::Mood::Angry,
+                5,
+                JULY + 70 * DAY,
+                "Regulator fines",
+            )
         },
     )
     .await;
@@ -218,7 +238,13 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
         };
         let admin = app.admin.clone();
         let mut client = incidents.clone();
-        async move { client.open_incident(authed(&admin, req)).await.unwrap().into_inner() }
+        async move {
+            client
+                .open_incident(authed(&admin, req))
+                .await
+                .unwrap()
+                .into_inner()
+        }
     };
     open("hot", pb::Severity::Critical, JULY + 3 * DAY).await;
     let minor = open("calm", pb::Severity::Minor, JULY + 4 * DAY).await;
@@ -238,7 +264,11 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
         ))
         .await
         .unwrap();
-    record(&app, feel("calm", pb::Mood::Angry, 5, JULY + 2 * DAY, "Sudden worry")).await;
+    record(
+        &app,
+        feel("calm", pb::Mood::Angry, 5, JULY + 2 * DAY, "Sudden worry"),
+    )
+    .await;
     app.customer("late", pb::Industry::Finance, "PT").await;
     app.client()
         .delete_customer(authed(

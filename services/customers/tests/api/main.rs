@@ -3,6 +3,7 @@
 //! (faster linking); one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+mod aggregates;
 mod auth;
 mod bad_input;
 mod commitments;

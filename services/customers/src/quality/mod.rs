@@ -12,6 +12,7 @@
 
 pub mod api;
 mod default_standard;
+pub mod evaluate;
 pub mod inspect;
 pub mod io;
 pub mod stats;
@@ -20,5 +21,5 @@ pub mod validate;
 
 pub use api::QualityApi;
 pub use default_standard::{default_standard, default_standard_for};
-pub use io::{LoadError, standard_from_json, standard_to_json, upload_standard};
+pub use io::{LoadError, labelled_from_jsonl, standard_from_json, standard_to_json, upload_standard};
 pub use symbolon_contracts::quality::v1 as pb;

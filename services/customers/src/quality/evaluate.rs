@@ -31,7 +31,13 @@ impl Tally {
     }
 
     fn figures(&self, language: &str, group: &str, indicator: &str) -> pb::AgreementFigures {
-        let ratio = |a: i32, b: i32| if b == 0 { 1.0 } else { f64::from(a) / f64::from(b) };
+        let ratio = |a: i32, b: i32| {
+            if b == 0 {
+                1.0
+            } else {
+                f64::from(a) / f64::from(b)
+            }
+        };
         pb::AgreementFigures {
             language: language.into(),
             group: group.into(),
@@ -122,10 +128,11 @@ pub fn evaluate(
 /// The language of a conversation without a label: Chinese if any turn has a CJK
 /// ideograph, else English.
 pub fn guess_language(c: &pb::Conversation) -> &'static str {
-    let cjk = c
-        .turns
-        .iter()
-        .any(|t| t.text.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)));
+    let cjk = c.turns.iter().any(|t| {
+        t.text
+            .chars()
+            .any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch))
+    });
     if cjk { "zh" } else { "en" }
 }
 
@@ -280,10 +287,23 @@ mod tests {
         for split in ["tuning", "heldout"] {
             let r = run(split);
             for lang in ["zh", "en"] {
+                // The article's cases and the standard's own phrases: every verdict right.
                 for group in ["article", "stock"] {
                     if let Some(f) = slice(&r, lang, group, "") {
                         assert_eq!(f.agreed, f.labels, "{split} {lang} {group}");
                     }
+                }
+                // Natural wording: agreement >= 90%, FAIL precision and recall >= 85%,
+                // no indicator below 80%.
+                let f = slice(&r, lang, "natural", "").unwrap();
+                assert!(f.labels >= 300, "{split} {lang}: {} labels", f.labels);
+                assert!(f.agreement >= 0.9, "{split} {lang}: {f:?}");
+                assert!(f.fail_precision >= 0.85, "{split} {lang}: {f:?}");
+                assert!(f.fail_recall >= 0.85, "{split} {lang}: {f:?}");
+                for i in r.slices.iter().filter(|i| {
+                    i.language == lang && i.group == "natural" && !i.indicator_id.is_empty()
+                }) {
+                    assert!(i.agreement >= 0.8, "{split} {lang}: {i:?}");
                 }
             }
         }

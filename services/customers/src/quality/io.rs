@@ -268,7 +268,9 @@ pub fn labelled_from_jsonl(
         }
         let p = format!("line {}", n + 1);
         let v: Value = serde_json::from_str(line)?;
-        let o = v.as_object().ok_or_else(|| shape(&p, "must be an object"))?;
+        let o = v
+            .as_object()
+            .ok_or_else(|| shape(&p, "must be an object"))?;
         if let Some(want) = split
             && read_str(o, "split", &p)? != want
         {
@@ -296,7 +298,9 @@ pub fn labelled_from_jsonl(
         };
         for (k, t) in turns.iter().enumerate() {
             let tp = format!("{cp}.turns[{k}]");
-            let to = t.as_object().ok_or_else(|| shape(&tp, "must be an object"))?;
+            let to = t
+                .as_object()
+                .ok_or_else(|| shape(&tp, "must be an object"))?;
             let speaker = read_enum(to, "speaker", &tp, "SPEAKER_", &|x| {
                 pb::Speaker::from_str_name(&x.to_ascii_uppercase()).map(|e| e as i32)
             })?;

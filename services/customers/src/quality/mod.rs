@@ -21,5 +21,7 @@ pub mod validate;
 
 pub use api::QualityApi;
 pub use default_standard::{default_standard, default_standard_for};
-pub use io::{LoadError, labelled_from_jsonl, standard_from_json, standard_to_json, upload_standard};
+pub use io::{
+    LoadError, labelled_from_jsonl, standard_from_json, standard_to_json, upload_standard,
+};
 pub use symbolon_contracts::quality::v1 as pb;

@@ -77,7 +77,10 @@ pub struct Finding {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Judgement {
     Yes(Finding),
-    No { confidence: f64, near: Option<Finding> },
+    No {
+        confidence: f64,
+        near: Option<Finding>,
+    },
 }
 
 fn no() -> Judgement {
@@ -150,7 +153,8 @@ impl View<'_> {
         self.hits.iter().filter(move |h| h.cue == cue)
     }
     fn any(&self, cue: Cue) -> bool {
-        self.of(cue).any(|h| !h.negated && !self.harmless(h.at, h.end))
+        self.of(cue)
+            .any(|h| !h.negated && !self.harmless(h.at, h.end))
     }
     fn in_range(&self, cue: Cue, (a, b): (u32, u32)) -> bool {
         self.of(cue).any(|h| h.at >= a && h.at < b)
@@ -197,7 +201,11 @@ pub fn judge(meaning: pb::Meaning, turn: &TurnView, listed: &[Listed<'_>]) -> Ju
 }
 
 /// The first listed phrase that is neither negated nor a harmless use.
-fn first_listed<'a>(v: &View<'_>, listed: &'a [Listed<'a>], mind_negation: bool) -> Option<&'a Listed<'a>> {
+fn first_listed<'a>(
+    v: &View<'_>,
+    listed: &'a [Listed<'a>],
+    mind_negation: bool,
+) -> Option<&'a Listed<'a>> {
     listed
         .iter()
         .find(|l| !(mind_negation && l.negated) && !v.harmless(l.at, l.end))
@@ -463,7 +471,11 @@ mod tests {
         assert!(says(P, a, "麻烦您发一下订单截图和开箱视频"));
         assert!(!says(P, a, "不用提供购买凭证,也不用拍视频"));
         assert!(says(P, a, "Could you send over a photo of the item?"));
-        assert!(!says(P, a, "No need for any proof, I've got your order on screen."));
+        assert!(!says(
+            P,
+            a,
+            "No need for any proof, I've got your order on screen."
+        ));
         assert!(says(R, a, "You'll have to take that up with the courier."));
         assert!(!says(
             R,
@@ -478,12 +490,24 @@ mod tests {
     fn sarcasm_and_mock_apologies_are_neither_empathy_nor_apology_but_rude() {
         use pb::Meaning::{Apology, Empathy, Rudeness};
         let a = pb::Speaker::Agent;
-        assert!(!says(Empathy, a, "I can imagine, truly the tragedy of the century."));
-        assert!(says(Rudeness, a, "I can imagine, truly the tragedy of the century."));
+        assert!(!says(
+            Empathy,
+            a,
+            "I can imagine, truly the tragedy of the century."
+        ));
+        assert!(says(
+            Rudeness,
+            a,
+            "I can imagine, truly the tragedy of the century."
+        ));
         assert!(!says(Apology, a, "抱歉抱歉,您最有理行了吧"));
         assert!(says(Rudeness, a, "抱歉抱歉,您最有理行了吧"));
         assert!(says(Apology, a, "耽误您时间了,我们下次会做得更好"));
-        assert!(says(Apology, a, "That's on us, we shouldn't have shipped it like that."));
+        assert!(says(
+            Apology,
+            a,
+            "That's on us, we shouldn't have shipped it like that."
+        ));
         assert!(!says(Apology, a, "这不是我们的问题"));
         assert!(says(Empathy, a, "换我也会着急的"));
     }
@@ -495,9 +519,17 @@ mod tests {
         assert!(!says(Rudeness, a, "随便你挑,都有现货哦"));
         assert!(!says(Rudeness, a, "Not a stupid question at all!"));
         assert!(says(Rudeness, a, "Are you even reading what I write?"));
-        assert!(says(Upset, c, "Second time this has happened with you guys."));
+        assert!(says(
+            Upset,
+            c,
+            "Second time this has happened with you guys."
+        ));
         assert!(says(Upset, c, "说好的三天呢?都一个星期了"));
-        assert!(!says(Upset, c, "I'm not angry, just want to know when it ships."));
+        assert!(!says(
+            Upset,
+            c,
+            "I'm not angry, just want to know when it ships."
+        ));
         assert!(!says(Upset, c, "我不生气,就是想知道什么时候发货"));
     }
 }

@@ -330,7 +330,11 @@ fn phrase_required(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[Tur
     )
 }
 
-fn meaning_required(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+fn meaning_required(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    turns: &[TurnView],
+) -> Outcome {
     let w = window(ind, turns);
     if w.is_empty() {
         return na(format!("the {} never spoke", speaker_name(ind.speaker)));
@@ -343,7 +347,11 @@ fn meaning_required(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[Tu
                 true,
                 f.confidence,
                 f.confidence,
-                vec![mev(*i, f, format!("{}: \"{}\"", meaning_name(ind.meaning), f.cue))],
+                vec![mev(
+                    *i,
+                    f,
+                    format!("{}: \"{}\"", meaning_name(ind.meaning), f.cue),
+                )],
             );
         }
         doubt.note(*i, &j);
@@ -368,7 +376,11 @@ fn meaning_required(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[Tu
     verdict(false, conf, conf, evidence)
 }
 
-fn meaning_forbidden(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
+fn meaning_forbidden(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    turns: &[TurnView],
+) -> Outcome {
     let mut spoke = false;
     let mut hits = Vec::new();
     let mut conf: f64 = 1.0;

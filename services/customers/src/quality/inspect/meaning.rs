@@ -22,6 +22,7 @@
 use super::TurnView;
 use super::lexicon::{Cue, LEXICON};
 use super::pb;
+use super::text::PhraseSet;
 
 /// Below this a verdict is marked low confidence and its report goes to review.
 pub const LOW_CONFIDENCE: f64 = 0.7;
@@ -97,6 +98,28 @@ pub struct Listed<'a> {
     pub at: u32,
     pub end: u32,
     pub negated: bool,
+}
+
+/// The phrases of `ids` (in `set`, a standard's phrases) found in `t`, as cues.
+pub fn listed<'a>(set: &'a PhraseSet, ids: &[u32], t: &TurnView) -> Vec<Listed<'a>> {
+    t.found
+        .iter()
+        .filter(|f| ids.binary_search(&f.id).is_ok())
+        .map(|f| Listed {
+            text: set.original(f.id),
+            at: f.at,
+            end: f.at + set.len(f.id) as u32,
+            negated: f.negated,
+        })
+        .collect()
+}
+
+/// The cue (or listed phrase) by which `t` means `meaning`, if it does.
+pub fn found(meaning: pb::Meaning, set: &PhraseSet, ids: &[u32], t: &TurnView) -> Option<String> {
+    match judge(meaning, t, &listed(set, ids, t)) {
+        Judgement::Yes(f) => Some(f.cue),
+        Judgement::No { .. } => None,
+    }
 }
 
 fn is_clause_end(c: char) -> bool {

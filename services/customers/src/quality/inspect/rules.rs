@@ -13,18 +13,8 @@ struct Outcome {
     evidence: Vec<pb::Evidence>,
 }
 
-/// The standard's phrases of `ids` found in `t`, as cues for [`meaning::judge`].
 fn listed<'a>(std: &'a CompiledStandard, ids: &[u32], t: &TurnView) -> Vec<Listed<'a>> {
-    t.found
-        .iter()
-        .filter(|f| ids.binary_search(&f.id).is_ok())
-        .map(|f| Listed {
-            text: std.phrases.original(f.id),
-            at: f.at,
-            end: f.at + std.phrases.len(f.id) as u32,
-            negated: f.negated,
-        })
-        .collect()
+    meaning::listed(&std.phrases, ids, t)
 }
 
 /// Evidence of a meaning found (or nearly found) in turn `i`.

@@ -970,3 +970,58 @@ fn unsure_meanings_are_marked_and_reviewed() {
     assert!(r.low_confidence, "{r:?}");
     assert!(i.totals.reasons.contains(&pb::ReviewReason::LowConfidence));
 }
+
+/// Live hints read meaning too: an upset customer in their own words is hinted, a
+/// negated demand is not.
+#[test]
+fn live_hints_understand_own_words() {
+    let s = Arc::new(CompiledStandard::compile(
+        &default_standard(),
+        "standards/d/versions/1",
+    ));
+    let mut live = LiveSession::new(s, conv(&[]));
+    let turn = |s: S, t: i64, text: &str| pb::Turn {
+        speaker: s as i32,
+        text: text.into(),
+        send_time: Some(prost_types::Timestamp {
+            seconds: T0 + t,
+            nanos: 0,
+        }),
+    };
+    let h = live.push(turn(
+        S::Customer,
+        0,
+        "Second time this has happened with you guys.",
+    ));
+    let upset = h
+        .iter()
+        .find(|h| h.kind == pb::HintKind::CustomerUpset as i32);
+    assert_eq!(
+        upset.map(|h| h.phrase.as_str()),
+        Some("second time"),
+        "{h:?}"
+    );
+    let h = live.push(turn(
+        S::Agent,
+        10,
+        "Hi! You don't need to contact the courier, I've already raised it.",
+    ));
+    assert!(
+        !h.iter()
+            .any(|h| h.kind == pb::HintKind::ForbiddenPhrase as i32),
+        "{h:?}"
+    );
+    let h = live.push(turn(
+        S::Agent,
+        20,
+        "Could you upload a screenshot of the order?",
+    ));
+    let p = h
+        .iter()
+        .find(|h| h.kind == pb::HintKind::ForbiddenPhrase as i32);
+    assert_eq!(
+        p.map(|h| h.indicator_id.as_str()),
+        Some("no-unnecessary-proof"),
+        "{h:?}"
+    );
+}

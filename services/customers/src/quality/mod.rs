@@ -2,10 +2,13 @@
 //! customers deployable.
 //!
 //! - [`inspect`]: the pure, deterministic inspector behind the [`inspect::Inspector`]
-//!   trait: text normalisation, phrase matching, one rule per indicator kind, scoring,
-//!   and the live session that turns single turns into hints.
+//!   trait: text normalisation, phrase matching, one rule per indicator kind, meanings
+//!   in people's own words, scoring, and the live session that turns single turns into
+//!   hints.
 //! - [`default_standard()`]: 46 indicators over the four experience dimensions;
 //!   [`default_standard_for`] adapts it to complaints, after-sales and pre-sales.
+//! - [`evaluate`]: a standard's agreement with labelled conversations
+//!   (`EvaluateStandard`); the labelled corpus is `corpus/` beside `src/`.
 //! - [`validate`]: what makes a standard, conversation, template or experiment valid.
 //! - [`stats`]: Welch's t-test and the two-proportion z-test, with hand-written CDFs.
 //! - [`api`]: the gRPC service; [`store`]: its tables (migration `0003_quality.sql`).

@@ -55,7 +55,7 @@ pub(super) fn month_moods(feelings: &[Feeling]) -> Vec<pb::MonthMood> {
         .map(|(month, n, mean_valence)| {
             let mut by_mood: HashMap<i32, usize> = HashMap::new();
             for f in feelings.iter().filter(|f| f.month == month) {
-                *by_mood.entry(f.mood).or_default() += 1;
+                *by_mood.entry(f.mood).or_default() += f.count as usize;
             }
             let dominant = by_mood
                 .into_iter()
@@ -188,6 +188,7 @@ async fn key_person_moods(
             month: month_of(row.try_get("occur_time")?),
             mood: row.try_get::<i64, _>("mood")? as i32,
             intensity: row.try_get::<i64, _>("intensity")? as i32,
+            count: 1,
         });
     }
     Ok(people

@@ -335,9 +335,9 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
                 let token = token.ok_or_else(|| {
                     anyhow::anyhow!("--token (or SYMBOLON_TOKEN) is required unless --offline")
                 })?;
-                let remote = Remote { addr, token };
-                let mut client =
-                    QualityServiceClient::new(remote.channel("http://127.0.0.1:50051").await?);
+                let mut client = QualityServiceClient::new(
+                    connect(addr.as_deref().unwrap_or("127.0.0.1:50051")).await?,
+                );
                 let mut req = tonic::Request::new(pb::EvaluateStandardRequest {
                     standard: if draft.is_some() {
                         String::new()
@@ -350,7 +350,7 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
                     max_disagreements,
                 });
                 req.metadata_mut()
-                    .insert("authorization", format!("Bearer {}", remote.token).parse()?);
+                    .insert("authorization", format!("Bearer {token}").parse()?);
                 client.evaluate_standard(req).await?.into_inner()
             };
             print!("{}", quality::evaluate::render(&answer));

@@ -85,6 +85,7 @@ pub(crate) async fn run(args: BoardArgs) -> anyhow::Result<()> {
                     pb::RankCustomersForAttentionRequest {
                         quarter: args.quarter.clone(),
                         page_size: args.top,
+                        page_token: String::new(),
                     },
                 )?)
                 .await

@@ -17,6 +17,7 @@ pub mod batch;
 pub mod bound;
 pub mod client;
 pub mod config;
+pub mod contain;
 pub mod country;
 pub mod db;
 pub mod filter;

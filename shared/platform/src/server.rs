@@ -11,7 +11,9 @@
 //! 3. the call's bound (`bound::BoundLayer`): DEADLINE_EXCEEDED at the smaller of the
 //!    configured bound and the client's `grpc-timeout`, UNAVAILABLE at the shutdown
 //!    cutoff. Inside observation, so spans and metrics record those codes.
-//! 4. authentication: an interceptor on each Symbolon service (not on health or
+//! 4. panic containment (`contain`): a panicking handler or response stream ends its
+//!    own call with INTERNAL, inside the span so observation records it.
+//! 5. authentication: an interceptor on each Symbolon service (not on health or
 //!    reflection, which probes and grpcurl use without a token).
 //!
 //! Health: `""` is liveness — SERVING while the process serves, NOT_SERVING once it
@@ -268,6 +270,7 @@ impl GrpcServer {
             .concurrency_limit(config.concurrency_limit)
             .layer(crate::observe::ObserveLayer::default())
             .layer(BoundLayer::new(config.request_timeout, cutoff.clone()))
+            .layer(crate::contain::ContainPanicsLayer)
             .into_inner();
         let mut builder = Server::builder();
         if !config.max_connection_age.is_zero() {

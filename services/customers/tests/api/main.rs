@@ -10,6 +10,7 @@ mod commitments;
 mod dashboard;
 mod grpcurl;
 mod helpers;
+mod hygiene;
 mod incident_parts;
 mod incident_replicas;
 mod incidents;

@@ -168,9 +168,9 @@ pub(crate) enum Quality {
         /// Evaluate in this process, without a service (not with a stored standard).
         #[arg(long)]
         offline: bool,
-        /// The service's address.
-        #[arg(long)]
-        addr: Option<String>,
+        /// The customers service's address: host:port or http://host:port.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        addr: String,
         /// A bearer token (mint one with `symbolon token`); not needed offline.
         #[arg(long, env = "SYMBOLON_TOKEN", hide_env_values = true)]
         token: Option<String>,
@@ -335,9 +335,7 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
                 let token = token.ok_or_else(|| {
                     anyhow::anyhow!("--token (or SYMBOLON_TOKEN) is required unless --offline")
                 })?;
-                let addr = addr.unwrap_or_else(|| "127.0.0.1:50051".to_string());
-                let remote = CustomersRemote { addr, token };
-                let mut client = QualityServiceClient::new(remote.channel().await?);
+                let mut client = QualityServiceClient::new(connect(&addr).await?);
                 let mut req = tonic::Request::new(pb::EvaluateStandardRequest {
                     standard: if draft.is_some() {
                         String::new()
@@ -350,7 +348,7 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
                     max_disagreements,
                 });
                 req.metadata_mut()
-                    .insert("authorization", format!("Bearer {}", remote.token).parse()?);
+                    .insert("authorization", format!("Bearer {token}").parse()?);
                 client.evaluate_standard(req).await?.into_inner()
             };
             print!("{}", quality::evaluate::render(&answer));

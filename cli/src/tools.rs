@@ -168,9 +168,9 @@ pub(crate) enum Quality {
         /// Evaluate in this process, without a service (not with a stored standard).
         #[arg(long)]
         offline: bool,
-        /// The service's address.
-        #[arg(long)]
-        addr: Option<String>,
+        /// The customers service's address: host:port or http://host:port.
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        addr: String,
         /// A bearer token (mint one with `symbolon token`); not needed offline.
         #[arg(long, env = "SYMBOLON_TOKEN", hide_env_values = true)]
         token: Option<String>,
@@ -335,9 +335,7 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
                 let token = token.ok_or_else(|| {
                     anyhow::anyhow!("--token (or SYMBOLON_TOKEN) is required unless --offline")
                 })?;
-                let mut client = QualityServiceClient::new(
-                    connect(addr.as_deref().unwrap_or("127.0.0.1:50051")).await?,
-                );
+                let mut client = QualityServiceClient::new(connect(&addr).await?);
                 let mut req = tonic::Request::new(pb::EvaluateStandardRequest {
                     standard: if draft.is_some() {
                         String::new()

@@ -549,7 +549,8 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         }
     }
     let deep: Arc<str> = deep.into();
-    step!(format!("ListCustomers page {} (deep)", n / 100), c, |_i| {
+    eprintln!("[scale] the deep page is page {} of ListCustomers", n / 100);
+    step!("ListCustomers a page half-way (deep)", c, |_i| {
         let deep = deep.clone();
         async move {
             CustomersServiceClient::new(c.0.clone())

@@ -7,7 +7,7 @@ use symbolon_platform::{Caller, Violations};
 use tonic::{Request, Status};
 
 /// Conversations one call may carry.
-const MAX_CONVERSATIONS: usize = 5_000;
+const MAX_CONVERSATIONS: usize = 1_000;
 /// Disagreements one answer may list.
 const MAX_DISAGREEMENTS: i32 = 1_000;
 

@@ -5,6 +5,7 @@
 //! - [`startup`]: [`Application`] builds the server from configuration; `main.rs`
 //!   only reads the environment and runs it.
 
+pub mod access;
 pub mod api;
 pub mod commitments;
 pub mod dashboard;

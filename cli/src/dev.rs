@@ -63,6 +63,43 @@ fn settings(
     }
 }
 
+/// How this very command is invoked: `cargo run -q -p symbolon --` when it runs from a
+/// cargo build directory, else the installed binary's name.
+fn invocation() -> String {
+    let exe = std::env::current_exe().ok();
+    let from_cargo = exe.as_deref().is_some_and(|p| {
+        let mut parts = p
+            .components()
+            .rev()
+            .map(|c| c.as_os_str().to_string_lossy());
+        let (_bin, profile, target) = (parts.next(), parts.next(), parts.next());
+        target.as_deref() == Some("target")
+            || profile
+                .as_deref()
+                .is_some_and(|d| d == "debug" || d == "release")
+                && std::env::var_os("CARGO").is_some()
+    });
+    if from_cargo {
+        return "cargo run -q -p symbolon --".to_string();
+    }
+    exe.as_deref()
+        .and_then(|p| p.file_name())
+        .map_or_else(|| "symbolon".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The token command to print: it names the key of this data directory unless that is
+/// the default one `symbolon token` reads anyway.
+pub(crate) fn token_hint(data_dir: &std::path::Path) -> String {
+    let mut hint = format!("{} token --org vendor --role admin", invocation());
+    if data_dir != std::path::Path::new(".symbolon") {
+        hint.push_str(&format!(
+            " --key {}",
+            data_dir.join("jwt-private.pem").display()
+        ));
+    }
+    hint
+}
+
 async fn channel(addr: SocketAddr) -> anyhow::Result<Channel> {
     Ok(Channel::from_shared(format!("http://{addr}"))?
         .connect()
@@ -160,9 +197,10 @@ pub(crate) async fn run(args: DevArgs) -> anyhow::Result<()> {
     }
 
     let data = args.data_dir.display();
+    let token_command = token_hint(&args.data_dir);
     println!(
         "\nSymbolon is running (data in {data}).\n  customers     {customers_addr}\n  labs          {labs_addr}\n  supply-chain  {supplychain_addr}\n\n\
-         A vendor admin token (12 h):\n  export TOKEN=$(cargo run -q -p symbolon -- token --org vendor --role admin)\n\n\
+         A vendor admin token (12 h):\n  export TOKEN=$({token_command})\n\n\
          Try:\n  grpcurl -plaintext {customers_addr} list\n  \
          grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" {customers_addr} symbolon.customers.v1.CustomersService/ListCustomers\n  \
          grpcurl -plaintext -H \"authorization: Bearer $TOKEN\" {labs_addr} symbolon.labs.v1.LabsService/ListLabs\n  \

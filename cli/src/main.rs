@@ -4,9 +4,14 @@
 //!   key pair, and prints ready-to-use grpcurl commands.
 //! - `symbolon token --org … --role …` mints a development token.
 //! - `symbolon keygen --out-dir DIR` writes a fresh Ed25519 key pair for tokens.
+//!
+//! A failed command prints one line (`error: CODE: message; details…`, see `report`)
+//! and exits with status 1.
 
 mod demo;
 mod dev;
+mod keys;
+mod report;
 mod tools;
 
 use anyhow::Context;
@@ -20,7 +25,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Parser)]
 #[command(
     name = "symbolon",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SYMBOLON_GIT_COMMIT"), ")"),
     about = "The Symbolon suite: run it, mint tokens, manage data."
 )]
 struct Cli {
@@ -73,6 +78,9 @@ enum Command {
         /// Where to write the files.
         #[arg(long, default_value = ".symbolon")]
         out_dir: PathBuf,
+        /// Replace an existing key pair.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -88,22 +96,32 @@ pub(crate) fn parse_org(s: &str) -> anyhow::Result<Org> {
     Ok(Org::Customer(id.to_string()))
 }
 
-/// Writes a key pair into `dir` unless one is there already; returns the paths.
-pub(crate) fn ensure_keys(dir: &std::path::Path) -> anyhow::Result<(PathBuf, PathBuf)> {
-    let private = dir.join("jwt-private.pem");
-    let public = dir.join("jwt-public.pem");
-    if !private.exists() || !public.exists() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let keys = DevKeys::generate().map_err(anyhow::Error::msg)?;
-        std::fs::write(&private, keys.private_pem)?;
-        std::fs::write(&public, keys.public_pem)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
+/// The token key pair's paths in `dir`.
+fn key_paths(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    (dir.join("jwt-private.pem"), dir.join("jwt-public.pem"))
+}
+
+/// Writes a fresh token key pair into `dir` (refusing to replace one unless `force`).
+fn write_keys(dir: &std::path::Path, force: bool) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let (private, public) = key_paths(dir);
+    let keys = DevKeys::generate().map_err(anyhow::Error::msg)?;
+    keys::write_pair(
+        &private,
+        keys.private_pem.as_bytes(),
+        &public,
+        keys.public_pem.as_bytes(),
+        force,
+    )?;
     Ok((private, public))
+}
+
+/// The key pair in `dir`, written first if there is none (what `symbolon dev` uses).
+pub(crate) fn ensure_keys(dir: &std::path::Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let (private, public) = key_paths(dir);
+    if private.exists() && public.exists() {
+        return Ok((private, public));
+    }
+    write_keys(dir, true)
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
@@ -112,8 +130,17 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+fn main() -> std::process::ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", report::error_line(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Dev(args) => runtime()?.block_on(dev::run(args)),
         Command::Release(cmd) => runtime()?.block_on(tools::release(cmd)),
@@ -143,8 +170,8 @@ fn main() -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
-        Command::Keygen { out_dir } => {
-            let (private, public) = ensure_keys(&out_dir)?;
+        Command::Keygen { out_dir, force } => {
+            let (private, public) = write_keys(&out_dir, force)?;
             println!("{}\n{}", private.display(), public.display());
             Ok(())
         }

@@ -7,25 +7,51 @@ use symbolon_contracts::{labs::v1::labs_service_client::LabsServiceClient, suppl
 use symbolon_labs::{chain, dsse, tools};
 use tonic::transport::Channel;
 
-/// Where a service is and who is calling.
-#[derive(clap::Args)]
-pub(crate) struct Remote {
-    /// The service's address.
-    #[arg(long)]
-    addr: Option<String>,
-    /// A bearer token (mint one with `symbolon token`).
-    #[arg(long, env = "SYMBOLON_TOKEN", hide_env_values = true)]
-    token: String,
+/// Declares the flags that say where one service is and who is calling; the default
+/// address is that service's `symbolon dev` address, shown by `--help`.
+macro_rules! remote {
+    ($name:ident, $service:literal, $default:literal) => {
+        #[doc = concat!("Where the ", $service, " service is and who is calling.")]
+        #[derive(clap::Args)]
+        pub(crate) struct $name {
+            #[arg(
+                long,
+                default_value = $default,
+                help = concat!("The ", $service, " service's address: host:port or http://host:port")
+            )]
+            addr: String,
+            /// A bearer token (mint one with `symbolon token`).
+            #[arg(long, env = "SYMBOLON_TOKEN", hide_env_values = true)]
+            token: String,
+        }
+
+        impl $name {
+            async fn channel(&self) -> anyhow::Result<Channel> {
+                connect(&self.addr).await
+            }
+        }
+    };
+}
+remote!(LabsRemote, "labs", "127.0.0.1:50052");
+remote!(CustomersRemote, "customers", "127.0.0.1:50051");
+remote!(SupplyChainRemote, "supply-chain", "127.0.0.1:50053");
+
+/// `host:port` as `http://host:port`; a URL with a scheme is kept as it is.
+pub(crate) fn endpoint(addr: &str) -> String {
+    if addr.contains("://") {
+        addr.to_string()
+    } else {
+        format!("http://{addr}")
+    }
 }
 
-impl Remote {
-    async fn channel(&self, default: &str) -> anyhow::Result<Channel> {
-        let addr = self.addr.clone().unwrap_or_else(|| default.to_string());
-        Channel::from_shared(addr.clone())?
-            .connect()
-            .await
-            .with_context(|| format!("connecting to {addr}"))
-    }
+async fn connect(addr: &str) -> anyhow::Result<Channel> {
+    let url = endpoint(addr);
+    Channel::from_shared(url.clone())
+        .with_context(|| format!("`{addr}` is not an address (host:port or http://host:port)"))?
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {url}"))
 }
 
 /// `symbolon release …`
@@ -40,6 +66,9 @@ pub(crate) enum Release {
         /// Directory.
         #[arg(long, default_value = ".")]
         out_dir: PathBuf,
+        /// Replace an existing key pair of that name.
+        #[arg(long)]
+        force: bool,
     },
     /// Sign a release statement locally and submit the DSSE signature.
     Sign {
@@ -50,7 +79,7 @@ pub(crate) enum Release {
         #[arg(long)]
         key: PathBuf,
         #[command(flatten)]
-        remote: Remote,
+        remote: LabsRemote,
     },
     /// Print a published release as a DSSE envelope (JSON).
     Export {
@@ -58,7 +87,7 @@ pub(crate) enum Release {
         #[arg(long)]
         release: String,
         #[command(flatten)]
-        remote: Remote,
+        remote: LabsRemote,
     },
     /// Verify an exported envelope offline with only the signers' public keys.
     Verify {
@@ -80,7 +109,7 @@ pub(crate) enum Log {
         #[arg(long)]
         lab: String,
         #[command(flatten)]
-        remote: Remote,
+        remote: LabsRemote,
     },
     /// Verify an exported log's hash chain offline.
     Verify {
@@ -102,7 +131,7 @@ pub(crate) enum Factors {
         #[arg(long, default_value = "all-or-nothing", value_parser = ["all-or-nothing", "good-rows"])]
         mode: String,
         #[command(flatten)]
-        remote: Remote,
+        remote: SupplyChainRemote,
     },
 }
 
@@ -124,7 +153,7 @@ pub(crate) enum Quality {
         #[arg(long)]
         id: String,
         #[command(flatten)]
-        remote: Remote,
+        remote: CustomersRemote,
     },
 }
 
@@ -134,15 +163,17 @@ fn read(path: &PathBuf) -> anyhow::Result<String> {
 
 pub(crate) async fn release(cmd: Release) -> anyhow::Result<()> {
     match cmd {
-        Release::Keygen { name, out_dir } => {
+        Release::Keygen {
+            name,
+            out_dir,
+            force,
+        } => {
             let (private, public) = dsse::generate_signer_key()?;
-            std::fs::create_dir_all(&out_dir)?;
             let (p, q) = (
                 out_dir.join(format!("{name}.pem")),
                 out_dir.join(format!("{name}.pub.pem")),
             );
-            std::fs::write(&p, private)?;
-            std::fs::write(&q, public)?;
+            crate::keys::write_pair(&p, private.as_bytes(), &q, public.as_bytes(), force)?;
             println!("{}\n{}", p.display(), q.display());
         }
         Release::Sign {
@@ -150,7 +181,7 @@ pub(crate) async fn release(cmd: Release) -> anyhow::Result<()> {
             key,
             remote,
         } => {
-            let client = LabsServiceClient::new(remote.channel("http://127.0.0.1:50052").await?);
+            let client = LabsServiceClient::new(remote.channel().await?);
             let signed = tools::sign_release(client, &remote.token, &release, &read(&key)?).await?;
             println!(
                 "{} signed; state {:?}",
@@ -160,7 +191,7 @@ pub(crate) async fn release(cmd: Release) -> anyhow::Result<()> {
             );
         }
         Release::Export { release, remote } => {
-            let client = LabsServiceClient::new(remote.channel("http://127.0.0.1:50052").await?);
+            let client = LabsServiceClient::new(remote.channel().await?);
             println!(
                 "{}",
                 tools::export_release(client, &remote.token, &release).await?
@@ -179,7 +210,7 @@ pub(crate) async fn release(cmd: Release) -> anyhow::Result<()> {
 pub(crate) async fn log(cmd: Log) -> anyhow::Result<()> {
     match cmd {
         Log::Export { lab, remote } => {
-            let client = LabsServiceClient::new(remote.channel("http://127.0.0.1:50052").await?);
+            let client = LabsServiceClient::new(remote.channel().await?);
             print!("{}", tools::export_log(client, &remote.token, &lab).await?);
         }
         Log::Verify { file } => {
@@ -201,7 +232,7 @@ pub(crate) async fn factors(cmd: Factors) -> anyhow::Result<()> {
     } else {
         sc::ImportMode::AllOrNothing
     };
-    let channel = remote.channel("http://127.0.0.1:50053").await?;
+    let channel = remote.channel().await?;
     let r = symbolon_supplychain::import::import_csv(channel, &remote.token, &read(&csv)?, mode)
         .await?;
     println!(
@@ -237,8 +268,7 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
         }
         Quality::Upload { file, id, remote } => {
             let standard = quality::standard_from_json(&read(&file)?)?;
-            let mut client =
-                QualityServiceClient::new(remote.channel("http://127.0.0.1:50051").await?);
+            let mut client = QualityServiceClient::new(remote.channel().await?);
             let request_id = uuid::Uuid::new_v4().to_string();
             let created =
                 quality::upload_standard(&mut client, &remote.token, &id, standard, &request_id)

@@ -71,7 +71,7 @@ pub async fn otlp_receiver() -> (SocketAddr, Received) {
 }
 
 /// The directory holding the workspace's binaries (built by `cargo test --workspace`).
-fn bin_dir() -> PathBuf {
+pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable");
     // target/<profile>/deps/<test> → target/<profile>
     exe.parent()

@@ -37,13 +37,8 @@ impl Rng {
 
 /// (lat, lon, country) places to draw from.
 fn places(rng: &mut Rng) -> (Vec<(f64, f64, String)>, &'static str) {
-    let path = std::env::var("SYMBOLON_CITIES_CSV").unwrap_or_else(|_| {
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/cities.csv"
-        )
-        .into()
-    });
+    let path = std::env::var("SYMBOLON_CITIES_CSV")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/data/cities.csv").into());
     if let Ok(text) = std::fs::read_to_string(&path) {
         let (h, rows) = csv::records(&text);
         let col = |n: &str| h.iter().position(|x| x == n).unwrap_or(usize::MAX);

@@ -5,7 +5,7 @@ use std::process::Output;
 use symbolon_testkit::Backend;
 
 /// The grpcurl binary: `$GRPCURL`, else on PATH, else where
-/// `../shared/tools/install-grpcurl.sh` puts it. Missing grpcurl fails the test.
+/// `scripts/install-grpcurl.sh` puts it. Missing grpcurl fails the test.
 fn grpcurl() -> String {
     if let Ok(p) = std::env::var("GRPCURL") {
         return p;
@@ -25,7 +25,7 @@ fn grpcurl() -> String {
             return candidate;
         }
     }
-    panic!("grpcurl is required: run ../shared/tools/install-grpcurl.sh (or set GRPCURL)");
+    panic!("grpcurl is required: run scripts/install-grpcurl.sh (or set GRPCURL)");
 }
 
 async fn run(args: &[&str]) -> Output {

@@ -51,10 +51,10 @@ pub(crate) fn status_line(status: &Status) -> String {
             ));
         }
     }
-    if let Some(r) = d.resource_info() {
-        if !r.resource_name.is_empty() {
-            parts.push(format!("resource {}", r.resource_name));
-        }
+    if let Some(r) = d.resource_info()
+        && !r.resource_name.is_empty()
+    {
+        parts.push(format!("resource {}", r.resource_name));
     }
     if let Some(q) = d.quota_failure() {
         for v in &q.violations {

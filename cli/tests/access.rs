@@ -2,6 +2,8 @@
 //! exactly one rule, `docs/access.md` is the policy, and each RPC's proto comment
 //! states its rule. `SYMBOLON_BLESS=1` rewrites the document and the comments.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use symbolon_platform::access::{self, ServicePolicy};
 

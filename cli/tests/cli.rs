@@ -81,6 +81,8 @@ fn dev(data_dir: &Path) -> Dev {
             };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("symbolon dev did not start:\n{banner}");
 }
 

@@ -496,6 +496,7 @@ impl Caller {
                     .rank_customers_for_attention(auth.request(RankCustomersForAttentionRequest {
                         quarter: RANKED_QUARTER.into(),
                         page_size: 10,
+                        page_token: String::new(),
                     }))
                     .await?;
             }

@@ -58,6 +58,8 @@ fn settings(
             Some("CUSTOMERS_URL") => Some(customers.clone()),
             Some("SUPPLYCHAIN_URL") => Some(supplychain.clone()),
             Some("SERVICE_TOKEN_FILE") => Some(format!("{data}/customers-service.token")),
+            // No load balancer to tell on a workstation: Ctrl-C drains at once.
+            Some("SHUTDOWN_DELAY_MS") => Some("0".to_string()),
             _ => None,
         }
     }

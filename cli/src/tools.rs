@@ -144,6 +144,37 @@ pub(crate) enum Quality {
         #[arg(long, default_value = "support-chat")]
         touchpoint_type: String,
     },
+    /// Measure a standard against labelled conversations (JSONL, the format of
+    /// `services/customers/corpus/labelled.jsonl`): agreement per language, group and
+    /// indicator, FAIL precision and recall, and the disagreements with their evidence.
+    /// Runs through the service's EvaluateStandard unless `--offline`.
+    Evaluate {
+        /// `standards/{id}` or `standards/{id}/versions/{n}` (stored), `default` (the
+        /// built-in default standard) or a JSON file (as printed by `default-standard`).
+        #[arg(long)]
+        standard: String,
+        /// The labelled conversations, one JSON object a line.
+        #[arg(long)]
+        labelled: PathBuf,
+        /// Keep only this split of the file (e.g. `tuning`, `heldout`).
+        #[arg(long)]
+        split: Option<String>,
+        /// Also take the stored human-reviewed reports of the standard as labels.
+        #[arg(long)]
+        include_reviewed: bool,
+        /// Disagreements listed (at most 1,000).
+        #[arg(long, default_value_t = 100)]
+        max_disagreements: i32,
+        /// Evaluate in this process, without a service (not with a stored standard).
+        #[arg(long)]
+        offline: bool,
+        /// The service's address.
+        #[arg(long)]
+        addr: Option<String>,
+        /// A bearer token (mint one with `symbolon token`); not needed offline.
+        #[arg(long, env = "SYMBOLON_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+    },
     /// Create a standard from a JSON file (as printed by `default-standard`).
     Upload {
         /// The JSON file.
@@ -265,6 +296,64 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
                 "{}",
                 quality::standard_to_json(&quality::default_standard_for(t))
             );
+        }
+        Quality::Evaluate {
+            standard,
+            labelled,
+            split,
+            include_reviewed,
+            max_disagreements,
+            offline,
+            addr,
+            token,
+        } => {
+            use symbolon_contracts::quality::v1 as pb;
+            let conversations = quality::labelled_from_jsonl(&read(&labelled)?, split.as_deref())?;
+            let draft = if standard == "default" {
+                Some(quality::default_standard())
+            } else if standard.ends_with(".json") {
+                Some(quality::standard_from_json(&read(&PathBuf::from(
+                    &standard,
+                ))?)?)
+            } else {
+                None
+            };
+            let answer = if offline {
+                let Some(d) = draft else {
+                    anyhow::bail!(
+                        "--offline evaluates `default` or a JSON file, not a stored standard"
+                    );
+                };
+                let compiled = quality::inspect::CompiledStandard::compile(&d, "");
+                quality::evaluate::evaluate(
+                    &quality::inspect::RuleInspector,
+                    &compiled,
+                    &conversations,
+                    max_disagreements.clamp(0, 1000) as usize,
+                )
+            } else {
+                let token = token.ok_or_else(|| {
+                    anyhow::anyhow!("--token (or SYMBOLON_TOKEN) is required unless --offline")
+                })?;
+                let remote = Remote { addr, token };
+                let mut client =
+                    QualityServiceClient::new(remote.channel("http://127.0.0.1:50051").await?);
+                let mut req = tonic::Request::new(pb::EvaluateStandardRequest {
+                    standard: if draft.is_some() {
+                        String::new()
+                    } else {
+                        standard
+                    },
+                    draft,
+                    conversations,
+                    include_reviewed_reports: include_reviewed,
+                    max_disagreements,
+                });
+                req.metadata_mut()
+                    .insert("authorization", format!("Bearer {}", remote.token).parse()?);
+                client.evaluate_standard(req).await?.into_inner()
+            };
+            print!("{}", quality::evaluate::render(&answer));
         }
         Quality::Upload { file, id, remote } => {
             let standard = quality::standard_from_json(&read(&file)?)?;

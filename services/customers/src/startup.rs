@@ -124,12 +124,18 @@ impl Application {
         config: CustomersConfig,
         clock: Clock,
     ) -> Result<Self, StartError> {
-        let db = Database::connect(&config.server.database_url, &MIGRATIONS).await?;
+        let db = Database::connect_with(
+            &config.server.database_url,
+            &MIGRATIONS,
+            config.server.database,
+        )
+        .await?;
         let supply = match &config.supplychain_url {
             Some(url) => Some(SupplyChain::new(url, config.supplychain_deadline)?),
             None => None,
         };
         let mut server = GrpcServer::bind(config.server).await?;
+        server.follow_database(&db);
         let api = Api::new(db.clone(), clock.clone());
         server.add_service(Guard::new(
             CustomersServiceServer::new(api),
@@ -171,14 +177,16 @@ impl Application {
         match (supply, config.service_token_file) {
             (Some(supply), Some(token_file)) => {
                 let consumer = RiskConsumer::new(db.clone(), clock.clone(), supply, token_file);
-                tokio::spawn(consumer.run(server.shutdown_token()));
+                server
+                    .background()
+                    .spawn(consumer.run(server.shutdown_token()));
             }
             (Some(_), None) => tracing::warn!(
                 "SYMBOLON_SERVICE_TOKEN_FILE is not set: commitments will not follow supply-chain risk events"
             ),
             _ => {}
         }
-        incidents.spawn_timers(config.timer_interval);
+        incidents.spawn_timers(config.timer_interval, &server.background());
         Ok(Self {
             server,
             db,

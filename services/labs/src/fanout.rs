@@ -26,7 +26,7 @@ use std::{
     sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
-use symbolon_platform::Database;
+use symbolon_platform::{Database, background::Background};
 use tokio::{
     sync::{Notify, watch},
     time::Instant,
@@ -142,6 +142,7 @@ struct Inner {
     db: Database,
     hubs: Mutex<HashMap<String, Arc<Hub>>>,
     shutdown: CancellationToken,
+    tasks: Background,
     capacity: usize,
     /// A hub reads (and publishes) at most once per this interval: appends that arrive
     /// meanwhile are published together.
@@ -165,10 +166,12 @@ pub struct Fanout {
 
 impl Fanout {
     /// Hubs over `db` with rings of `capacity` entries, publishing at most once per
-    /// `coalesce`, stopping on `shutdown`.
+    /// `coalesce`, stopping on `shutdown`; hubs and the listener run among `tasks`, so
+    /// they stop with the server even when the database does not answer.
     pub fn new(
         db: Database,
         shutdown: CancellationToken,
+        tasks: Background,
         capacity: usize,
         coalesce: Duration,
     ) -> Self {
@@ -177,6 +180,7 @@ impl Fanout {
                 db,
                 hubs: Mutex::default(),
                 shutdown,
+                tasks,
                 capacity: capacity.max(16),
                 coalesce,
             }),
@@ -197,7 +201,8 @@ impl Fanout {
                     wake: Notify::new(),
                 });
                 hubs.insert(lab_id.to_string(), hub.clone());
-                tokio::spawn(run_hub(self.inner.clone(), lab_id.to_string(), hub.clone()));
+                let run = run_hub(self.inner.clone(), lab_id.to_string(), hub.clone());
+                self.inner.tasks.spawn(run);
                 hub
             }
         };
@@ -222,7 +227,7 @@ impl Fanout {
     /// failure and then wakes every hub, in case a notification was missed.
     pub fn listen_postgres(&self, url: String) {
         let me = self.clone();
-        tokio::spawn(async move {
+        self.inner.tasks.clone().spawn(async move {
             let shutdown = me.inner.shutdown.clone();
             loop {
                 let listener = async {

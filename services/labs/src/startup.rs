@@ -104,16 +104,23 @@ impl Application {
 
     /// As [`Application::build`], with a given clock.
     pub async fn build_with_clock(config: LabsConfig, clock: Clock) -> Result<Self, StartError> {
-        let db = Database::connect(&config.server.database_url, &MIGRATIONS).await?;
+        let db = Database::connect_with(
+            &config.server.database_url,
+            &MIGRATIONS,
+            config.server.database,
+        )
+        .await?;
         let customers = Customers::new(&config.customers_url, config.customers_deadline)?;
         let url = config.server.database_url.clone();
         let mut server = GrpcServer::bind(config.server).await?;
+        server.follow_database(&db);
         let shutdown = server.shutdown_token();
         // The hubs read new entries on connections of their own: behind a burst of
         // appends holding every shared connection, delivery would wait for the burst.
         let fanout = Fanout::new(
             db.with_own_readers(FANOUT_READERS).await?,
             shutdown.clone(),
+            server.background(),
             config.watch_buffer,
             config.watch_coalesce,
         );

@@ -124,8 +124,14 @@ impl Application {
         config: SupplyChainConfig,
         clock: Clock,
     ) -> Result<Self, StartError> {
-        let db = Database::connect(&config.server.database_url, &MIGRATIONS).await?;
+        let db = Database::connect_with(
+            &config.server.database_url,
+            &MIGRATIONS,
+            config.server.database,
+        )
+        .await?;
         let mut server = GrpcServer::bind(config.server.clone()).await?;
+        server.follow_database(&db);
         let api = Api::new(
             db.clone(),
             clock,

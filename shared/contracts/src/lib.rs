@@ -10,6 +10,13 @@
     clippy::expect_used
 )]
 
+pub mod bounds;
+pub mod hygiene;
+
+mod generated_hygiene {
+    include!(concat!(env!("OUT_DIR"), "/hygiene.rs"));
+}
+
 /// The encoded `FileDescriptorSet` of every Symbolon proto, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/symbolon_descriptor.bin"));

@@ -30,12 +30,24 @@ pub(crate) trait Statement: Send + Sync + 'static {
 /// No timer, and a lone call still goes at once. Measured on PostgreSQL, GetCustomer at
 /// 32 in flight with one runtime worker: ~5 reads a statement became ~10, and 38k calls/s
 /// 42k–46k.
+///
+/// A batch runs no longer than the last deadline among its callers ([`crate::bound`]):
+/// past it nobody waits for the answer, and a statement hung on a database that does
+/// not answer would otherwise hold the slot, and every later caller, until it answers.
 pub(crate) fn submit<S: Statement>(statement: &Arc<S>, pool: &Pool, item: S::Item) {
     if statement.batches().push(item) {
         let (statement, pool) = (statement.clone(), pool.clone());
         tokio::spawn(async move {
-            while let Some(batch) = statement.batches().next() {
-                statement.run(&pool, batch).await;
+            while let Some((batch, deadline)) = statement.batches().next_bounded() {
+                match deadline {
+                    Some(deadline) => {
+                        let run = statement.run(&pool, batch);
+                        if tokio::time::timeout_at(deadline, run).await.is_err() {
+                            tracing::debug!("batch outlived its callers' deadlines; dropped");
+                        }
+                    }
+                    None => statement.run(&pool, batch).await,
+                }
                 tokio::task::yield_now().await;
             }
         });
@@ -51,6 +63,8 @@ pub struct Batches<T> {
 
 struct State<T> {
     waiting: VecDeque<T>,
+    /// The deadline of each waiting item's call, `None` outside a call.
+    deadlines: VecDeque<Option<tokio::time::Instant>>,
     running: usize,
     stats: BatchStats,
 }
@@ -80,6 +94,7 @@ impl<T> Batches<T> {
         Self {
             state: Mutex::new(State {
                 waiting: VecDeque::new(),
+                deadlines: VecDeque::new(),
                 running: 0,
                 stats: BatchStats::default(),
             }),
@@ -93,6 +108,7 @@ impl<T> Batches<T> {
     pub fn push(&self, item: T) -> bool {
         let mut state = self.lock();
         state.waiting.push_back(item);
+        state.deadlines.push_back(crate::bound::deadline());
         if state.running < self.slots {
             state.running += 1;
             true
@@ -104,6 +120,12 @@ impl<T> Batches<T> {
     /// The next batch for a running slot, or `None` (and the slot is free) when
     /// nothing waits.
     pub fn next(&self) -> Option<Vec<T>> {
+        self.next_bounded().map(|(batch, _)| batch)
+    }
+
+    /// As [`Batches::next`], with the last deadline of the batch's callers (`None` when
+    /// one of them has none).
+    pub fn next_bounded(&self) -> Option<(Vec<T>, Option<tokio::time::Instant>)> {
         let mut state = self.lock();
         if state.waiting.is_empty() {
             state.running -= 1;
@@ -112,7 +134,14 @@ impl<T> Batches<T> {
         let n = state.waiting.len().min(self.max);
         state.stats.requests += n as u64;
         state.stats.batches += 1;
-        Some(state.waiting.drain(..n).collect())
+        let deadline = state
+            .deadlines
+            .drain(..n)
+            .try_fold(None, |last: Option<tokio::time::Instant>, d| {
+                d.map(|d| Some(last.map_or(d, |l| l.max(d))))
+            })
+            .flatten();
+        Some((state.waiting.drain(..n).collect(), deadline))
     }
 
     /// What went out so far.
@@ -207,5 +236,23 @@ mod tests {
         assert_eq!(b.next(), None);
         assert_eq!(b.next(), None);
         assert!(b.push(4));
+    }
+
+    #[tokio::test]
+    async fn a_batch_is_bounded_by_its_callers_last_deadline() {
+        use crate::bound::within;
+        use tokio::time::Instant;
+        let b = Batches::new(1, 10);
+        let (soon, later) = (
+            Instant::now() + std::time::Duration::from_secs(1),
+            Instant::now() + std::time::Duration::from_secs(2),
+        );
+        within(soon, async { b.push(1) }).await;
+        within(later, async { b.push(2) }).await;
+        assert_eq!(b.next_bounded(), Some((vec![1, 2], Some(later))));
+        // One caller without a deadline (background work): no bound.
+        within(soon, async { b.push(3) }).await;
+        b.push(4);
+        assert_eq!(b.next_bounded(), Some((vec![3, 4], None)));
     }
 }

@@ -99,9 +99,12 @@ where
     channel
 }
 
-/// Wraps `message` in a request that acts as `caller` and ends after `deadline`.
+/// Wraps `message` in a request that acts as `caller` and ends after `deadline`, or
+/// sooner when the call being served has less time left (its own deadline ends it
+/// then, with DEADLINE_EXCEEDED).
 pub fn request<T>(caller: &Caller, message: T, deadline: Duration) -> tonic::Request<T> {
     let mut req = tonic::Request::new(message);
+    let deadline = crate::bound::remaining().map_or(deadline, |left| left.min(deadline));
     req.set_timeout(deadline);
     if let Ok(v) = format!("Bearer {}", caller.token).parse() {
         req.metadata_mut().insert("authorization", v);

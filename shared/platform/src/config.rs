@@ -16,8 +16,11 @@
 //! | `SYMBOLON_DEPARTMENTS` | `rnd,supply-chain,legal,delivery,customer-service,quality`: the names `department:<name>` roles may carry |
 //! | `SYMBOLON_REQUEST_TIMEOUT_MS` | `10000`: the longest any unary call may run |
 //! | `SYMBOLON_CONCURRENCY_LIMIT` | `1024`: in-flight calls before shedding load |
-//! | `SYMBOLON_SHUTDOWN_DELAY_MS` | `0`: NOT_SERVING before draining (k8s: a few seconds) |
-//! | `SYMBOLON_DRAIN_TIMEOUT_MS` | `20000`: how long in-flight calls may finish |
+//! | `SYMBOLON_SHUTDOWN_DELAY_MS` | `5000`: NOT_SERVING this long before the listener closes |
+//! | `SYMBOLON_DRAIN_TIMEOUT_MS` | `20000`: how long in-flight calls may then finish; after it they end with UNAVAILABLE and the process exits |
+//! | `SYMBOLON_DB_ACQUIRE_TIMEOUT_MS` | `1000`: longest a statement waits for a PostgreSQL connection (then UNAVAILABLE; a call's own deadline may end it sooner) |
+//! | `SYMBOLON_DB_PROBE_INTERVAL_MS` | `1000`: how often the database is probed for readiness |
+//! | `SYMBOLON_DB_UNREADY_AFTER_MS` | `3000`: unreachable this long, the service reports NOT_SERVING and calls fail at once with UNAVAILABLE |
 //! | `SYMBOLON_MAX_CONNECTION_AGE_MS` | `0` (off): ask clients to reconnect after this long |
 //! | `SYMBOLON_WORKER_THREADS` | the CPUs the process may use (a cgroup limit counts); see [`crate::runtime`] |
 
@@ -83,7 +86,53 @@ pub struct ServerConfig {
     /// Connections older than this are asked to reconnect (GOAWAY), so clients behind
     /// a plain ClusterIP Service spread over new replicas; zero keeps connections.
     pub max_connection_age: Duration,
+    /// How the database is waited for and watched.
+    pub database: DatabaseSettings,
 }
+
+/// How long a statement waits for a connection, and how the database is watched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DatabaseSettings {
+    /// Longest wait for a PostgreSQL pool connection; a dead or saturated database
+    /// then answers UNAVAILABLE instead of queueing calls.
+    pub acquire_timeout: Duration,
+    /// How often the database is probed (`SELECT 1` on a connection of its own).
+    pub probe_interval: Duration,
+    /// Unreachable this long: readiness goes NOT_SERVING and statements fail at once.
+    pub unready_after: Duration,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            acquire_timeout: Duration::from_millis(1000),
+            probe_interval: Duration::from_millis(1000),
+            unready_after: Duration::from_millis(3000),
+        }
+    }
+}
+
+impl DatabaseSettings {
+    /// Reads the `SYMBOLON_DB_*` variables.
+    pub fn from_env(env: &Env<'_>) -> Result<Self, ConfigError> {
+        let d = Self::default();
+        Ok(Self {
+            acquire_timeout: env.millis("DB_ACQUIRE_TIMEOUT_MS", ms(d.acquire_timeout))?,
+            probe_interval: env.millis("DB_PROBE_INTERVAL_MS", ms(d.probe_interval))?,
+            unready_after: env.millis("DB_UNREADY_AFTER_MS", ms(d.unready_after))?,
+        })
+    }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// What the binaries do at SIGTERM when nothing is set: the same as the Kubernetes
+/// manifests (`k8s/base/kustomization.yaml`), so a process run anywhere drains.
+pub const DEFAULT_SHUTDOWN_DELAY: Duration = Duration::from_millis(5000);
+/// See [`DEFAULT_SHUTDOWN_DELAY`].
+pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_millis(20_000);
 
 /// Where values come from: the process environment, or a function in tests.
 type Lookup<'a> = Box<dyn Fn(&str) -> Option<String> + 'a>;
@@ -180,9 +229,10 @@ impl ServerConfig {
             },
             request_timeout: env.millis("REQUEST_TIMEOUT_MS", 10_000)?,
             concurrency_limit: env.get("CONCURRENCY_LIMIT", 1024)?,
-            shutdown_delay: env.millis("SHUTDOWN_DELAY_MS", 0)?,
-            drain_timeout: env.millis("DRAIN_TIMEOUT_MS", 20_000)?,
+            shutdown_delay: env.millis("SHUTDOWN_DELAY_MS", ms(DEFAULT_SHUTDOWN_DELAY))?,
+            drain_timeout: env.millis("DRAIN_TIMEOUT_MS", ms(DEFAULT_DRAIN_TIMEOUT))?,
             max_connection_age: env.millis("MAX_CONNECTION_AGE_MS", 0)?,
+            database: DatabaseSettings::from_env(env)?,
         };
         if config.concurrency_limit == 0 {
             return Err(ConfigError {
@@ -217,6 +267,10 @@ mod tests {
         assert_eq!(c.listen_addr.port(), 50051);
         assert_eq!(c.database_url, "sqlite://.symbolon/customers.db?mode=rwc");
         assert_eq!(c.request_timeout, Duration::from_secs(10));
+        // The binaries drain as the manifests do.
+        assert_eq!(c.shutdown_delay, Duration::from_secs(5));
+        assert_eq!(c.drain_timeout, Duration::from_secs(20));
+        assert_eq!(c.database, DatabaseSettings::default());
         Ok(())
     }
 

@@ -7,15 +7,23 @@
 //! microseconds, ids are TEXT.
 
 use crate::{
-    batch::BatchStats, group_insert::GroupInserts, point_reads::PointReads, pool::Pool,
-    status::StoreError,
+    batch::BatchStats, config::DatabaseSettings, group_insert::GroupInserts,
+    point_reads::PointReads, pool::Pool, status::StoreError,
 };
 use sqlx::{
     Arguments,
     any::{AnyArguments, AnyPoolOptions},
     migrate::Migrator,
 };
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+use tokio::{sync::watch, time::Instant};
+use tokio_util::sync::CancellationToken;
 
 /// Which database is behind the pool, for the few statements that differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,11 +57,25 @@ pub struct Database {
     point_reads: Arc<PointReads>,
     /// Batches concurrent conditional inserts on `writer`.
     group_inserts: Arc<GroupInserts>,
+    settings: DatabaseSettings,
+    /// Set while the database is known unreachable; every pool fails checkouts then.
+    outage: Arc<AtomicBool>,
+    /// Whether the database answers, as [`Database::watch_reachability`] last found.
+    reachable: Arc<watch::Sender<bool>>,
 }
 
 impl Database {
-    /// Connects, applies migrations, and returns the pools.
+    /// Connects with the default settings, applies migrations, and returns the pools.
     pub async fn connect(url: &str, migrations: &Migrations) -> Result<Self, StoreError> {
+        Self::connect_with(url, migrations, DatabaseSettings::default()).await
+    }
+
+    /// Connects, applies migrations, and returns the pools.
+    pub async fn connect_with(
+        url: &str,
+        migrations: &Migrations,
+        settings: DatabaseSettings,
+    ) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -68,7 +90,10 @@ impl Database {
         if backend == Backend::Sqlite {
             create_sqlite_parent_dir(url);
         }
-        let options = |max| pool_options(backend, max);
+        let outage = Arc::new(AtomicBool::new(false));
+        let acquire = acquire_timeout(backend, &settings);
+        let options = |max| pool_options(backend, max, acquire);
+        let wrap = |sqlx| wrap(sqlx, acquire, &outage);
         let (pool, writer) = match backend {
             Backend::Postgres => {
                 let pool = wrap(options(32).connect(url).await?);
@@ -94,6 +119,9 @@ impl Database {
             writer,
             point_reads: Arc::default(),
             group_inserts: Arc::default(),
+            settings,
+            outage,
+            reachable: Arc::new(watch::Sender::new(true)),
         })
     }
 
@@ -142,29 +170,124 @@ impl Database {
         match self.backend {
             Backend::Sqlite => Ok(self.clone()),
             Backend::Postgres => Ok(Self {
-                pool: wrap(pool_options(self.backend, size).connect(&self.url).await?),
+                pool: {
+                    let acquire = acquire_timeout(self.backend, &self.settings);
+                    let sqlx = pool_options(self.backend, size, acquire)
+                        .connect(&self.url)
+                        .await?;
+                    wrap(sqlx, acquire, &self.outage)
+                },
                 point_reads: Arc::default(),
                 ..self.clone()
             }),
         }
     }
 
-    /// Closes every connection.
+    /// Closes every connection, waiting at most `bound` for those still in use (a
+    /// database that does not answer would hold them, and the shutdown, for ever).
+    /// Returns false when it gave up waiting.
+    pub async fn close_within(&self, bound: Duration) -> bool {
+        let close = async {
+            self.writer.close().await;
+            self.pool.close().await;
+        };
+        let closed = tokio::time::timeout(bound, close).await.is_ok();
+        if !closed {
+            tracing::warn!("database connections still busy at shutdown; leaving them");
+        }
+        closed
+    }
+
+    /// Closes every connection (at most [`CLOSE_BOUND`] waiting for busy ones).
     pub async fn close(&self) {
-        self.writer.close().await;
-        self.pool.close().await;
+        self.close_within(CLOSE_BOUND).await;
+    }
+
+    /// Whether the database answers: `true` until [`Database::watch_reachability`]
+    /// finds it unreachable for `unready_after`, `true` again at its next answer.
+    pub fn reachable(&self) -> watch::Receiver<bool> {
+        self.reachable.subscribe()
+    }
+
+    /// Probes the database every `probe_interval` with `SELECT 1` on a connection of
+    /// its own (so a pool busy with long statements does not count as down). After
+    /// `unready_after` without an answer the database is unreachable: every statement
+    /// fails at once with UNAVAILABLE and [`Database::reachable`] says so, until the
+    /// next probe that answers. Runs until `stop`. SQLite is a local file, never
+    /// unreachable: a read pool busy with long queries must not open the circuit, so
+    /// nothing is probed there.
+    pub async fn watch_reachability(self, stop: CancellationToken) {
+        if self.backend == Backend::Sqlite {
+            return;
+        }
+        let every = self.settings.probe_interval.max(Duration::from_millis(10));
+        // A probe waits for its answer no longer than the next probe is due.
+        let probe_timeout = every;
+        let probe = pool_options(self.backend, 1, probe_timeout)
+            .min_connections(0)
+            .connect_lazy(&self.url)
+            .unwrap_or_else(|_| self.pool.sqlx().clone());
+        let mut failing_since: Option<Instant> = None;
+        loop {
+            let answered = tokio::time::timeout(probe_timeout, async {
+                sqlx::query("SELECT 1").execute(&probe).await
+            })
+            .await
+            .is_ok_and(|r| r.is_ok());
+            let now = Instant::now();
+            let unreachable = if answered {
+                failing_since = None;
+                false
+            } else {
+                let since = *failing_since.get_or_insert(now);
+                now.duration_since(since) >= self.settings.unready_after
+            };
+            if self.outage.swap(unreachable, Ordering::AcqRel) != unreachable {
+                if unreachable {
+                    tracing::error!(
+                        after_ms = self.settings.unready_after.as_millis() as u64,
+                        "database unreachable: NOT_SERVING, statements fail at once"
+                    );
+                } else {
+                    tracing::info!("database reachable again: SERVING");
+                }
+            }
+            self.reachable.send_if_modified(|r| {
+                let changed = *r == unreachable;
+                *r = !unreachable;
+                changed
+            });
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+        // Not awaited: a database that does not answer would hold it.
+        drop(probe.close());
     }
 }
 
-/// A dead database must answer UNAVAILABLE quickly, never hang a call.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long [`Database::close`] waits for connections still in use.
+pub const CLOSE_BOUND: Duration = Duration::from_millis(500);
+
+/// SQLite is a local file: waiting for its one writer is queueing, never an outage,
+/// so only the call's deadline ends it (the bound here is a backstop for background
+/// work). PostgreSQL waits are bounded by the setting.
+fn acquire_timeout(backend: Backend, settings: &DatabaseSettings) -> Duration {
+    match backend {
+        Backend::Postgres => settings.acquire_timeout,
+        Backend::Sqlite => SQLITE_ACQUIRE_TIMEOUT,
+    }
+}
+
+const SQLITE_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(300);
 
-fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
+fn pool_options(backend: Backend, max: u32, acquire_timeout: Duration) -> AnyPoolOptions {
     let o = AnyPoolOptions::new()
         .max_connections(max)
         .min_connections(1)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(acquire_timeout)
         .idle_timeout(IDLE_TIMEOUT)
         // sqlx pings every connection before handing it out by default: one more
         // round trip (PostgreSQL) or worker-thread hop (SQLite) on every query's
@@ -177,8 +300,8 @@ fn pool_options(backend: Backend, max: u32) -> AnyPoolOptions {
     }
 }
 
-fn wrap(sqlx: sqlx::AnyPool) -> Pool {
-    Pool::new(sqlx, ACQUIRE_TIMEOUT, IDLE_TIMEOUT)
+fn wrap(sqlx: sqlx::AnyPool, acquire_timeout: Duration, outage: &Arc<AtomicBool>) -> Pool {
+    Pool::with_outage(sqlx, acquire_timeout, IDLE_TIMEOUT, outage.clone())
 }
 
 /// WAL lets readers run beside the writer; FULL makes every acknowledged commit

@@ -51,6 +51,13 @@ pub struct Comparison {
 #[error("{0}")]
 pub struct FilterError(String);
 
+impl FilterError {
+    /// A refusal saying `why`.
+    pub fn new(why: impl Into<String>) -> Self {
+        Self(why.into())
+    }
+}
+
 /// How a field's value is read and compared.
 #[derive(Clone, Copy)]
 pub enum Kind {
@@ -135,6 +142,20 @@ pub fn parse(filter: &str) -> Result<Vec<Comparison>, FilterError> {
             })?
             .trim_start();
     }
+}
+
+/// The time column a filter compares, if any: a list filtered on time pages in
+/// (time, id) order, so the range is read from an index in page order instead of every
+/// match being sorted by id. `None` for filters without a time field (or bad ones, which
+/// [`apply`] reports).
+pub fn time_order(filter: &str, fields: &[Field]) -> Option<&'static str> {
+    let comparisons = parse(filter).ok()?;
+    comparisons.iter().find_map(|c| {
+        fields
+            .iter()
+            .find(|f| f.name == c.field && matches!(f.kind, Kind::Time))
+            .map(|f| f.column)
+    })
 }
 
 /// Parses `filter` and appends ` AND column op $n` to `sql` for each comparison.
@@ -237,6 +258,16 @@ mod tests {
         assert!(apply("country = \"DE", FIELDS, &mut sql).is_err());
         assert!(apply("time >= tomorrow", FIELDS, &mut sql).is_err());
         assert!(apply("= x", FIELDS, &mut sql).is_err());
+    }
+
+    #[test]
+    fn a_time_comparison_orders_by_time() {
+        assert_eq!(
+            time_order(r#"color = RED AND time < "2026-01-01T00:00:00Z""#, FIELDS),
+            Some("t")
+        );
+        assert_eq!(time_order("color = RED", FIELDS), None);
+        assert_eq!(time_order("", FIELDS), None);
     }
 
     #[test]

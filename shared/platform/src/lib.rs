@@ -14,9 +14,12 @@
 pub mod access;
 pub mod aip;
 pub mod auth;
+pub mod background;
 pub mod batch;
+pub mod bound;
 pub mod client;
 pub mod config;
+pub mod contain;
 pub mod country;
 pub mod db;
 pub mod filter;

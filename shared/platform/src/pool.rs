@@ -58,6 +58,11 @@ struct Inner {
     /// `max_lifetime` is handed back to sqlx, which closes it (its age counts from the
     /// opening, earlier still): sessions are recycled as sqlx alone would.
     max_lifetime: Option<Duration>,
+    /// Set while the database is known to be unreachable (see
+    /// [`crate::db::Database::watch_reachability`]): every checkout fails at once
+    /// instead of waiting for a connection that will not come or hanging on one that
+    /// will not answer.
+    outage: Arc<AtomicBool>,
 }
 
 impl Inner {
@@ -114,6 +119,16 @@ impl Pool {
     /// hands connections parked longer than `idle_timeout` back to sqlx, whose reaper
     /// then closes the idle ones above its minimum.
     pub fn new(sqlx: AnyPool, acquire_timeout: Duration, idle_timeout: Duration) -> Self {
+        Self::with_outage(sqlx, acquire_timeout, idle_timeout, Arc::default())
+    }
+
+    /// As [`Pool::new`], failing every checkout at once while `outage` is set.
+    pub fn with_outage(
+        sqlx: AnyPool,
+        acquire_timeout: Duration,
+        idle_timeout: Duration,
+        outage: Arc<AtomicBool>,
+    ) -> Self {
         let pool = Self {
             inner: Arc::new(Inner {
                 parked: Mutex::default(),
@@ -124,6 +139,7 @@ impl Pool {
                 idle_timeout,
                 max_lifetime: sqlx.options().get_max_lifetime(),
                 sqlx,
+                outage,
             }),
         };
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
@@ -159,7 +175,12 @@ impl Pool {
 
     /// Takes a parked connection, or waits for one for at most the acquire timeout
     /// (while `grow` brings one from sqlx's pool); with the time it came from sqlx's.
+    /// A call's own deadline ([`crate::bound`]) may end the wait sooner. While the
+    /// database is known to be unreachable it fails at once.
     async fn checkout(&self) -> Result<(PoolConnection<Any>, Instant), sqlx::Error> {
+        if self.inner.outage.load(Ordering::Acquire) {
+            return Err(unreachable());
+        }
         if let Some(conn) = self.unpark() {
             return Ok(conn);
         }
@@ -383,6 +404,15 @@ impl<'p> Executor<'p> for &'_ Pool {
             result
         })
     }
+}
+
+/// The error of a checkout while the database is known to be unreachable: an I/O
+/// error, which the store maps to UNAVAILABLE like any lost connection.
+fn unreachable() -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::NotConnected,
+        "the database has been unreachable for a while; not waiting for a connection",
+    ))
 }
 
 /// Counts a caller waiting in `checkout` until its wait ends, however it ends.

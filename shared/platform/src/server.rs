@@ -8,18 +8,32 @@
 //!    the OpenTelemetry RPC attributes, parented on the caller's W3C `traceparent`, and
 //!    its `rpc.server.duration`; both end when the response ends (a stream's trailers),
 //!    with the status it ended with. Health checks get no span.
-//! 3. tonic's own deadline (`Server::timeout`): the smaller of the configured bound and
-//!    the client's `grpc-timeout`.
-//! 4. authentication: an interceptor on each Symbolon service (not on health or
+//! 3. the call's bound (`bound::BoundLayer`): DEADLINE_EXCEEDED at the smaller of the
+//!    configured bound and the client's `grpc-timeout`, UNAVAILABLE at the shutdown
+//!    cutoff. Inside observation, so spans and metrics record those codes.
+//! 4. panic containment (`contain`): a panicking handler or response stream ends its
+//!    own call with INTERNAL, inside the span so observation records it.
+//! 5. authentication: an interceptor on each Symbolon service (not on health or
 //!    reflection, which probes and grpcurl use without a token).
+//!
+//! Health: `""` is liveness — SERVING while the process serves, NOT_SERVING once it
+//! shuts down; a database outage leaves it alone (restarting the pod would not bring
+//! the database back). Each service's own name is readiness — SERVING only while the
+//! database answers ([`GrpcServer::follow_database`]) and the server is not shutting
+//! down.
 //!
 //! Shutdown (SIGTERM/SIGINT or [`GrpcServer::shutdown_token`]): health goes
 //! NOT_SERVING, after `shutdown_delay` the listener closes and in-flight calls get up to
-//! `drain_timeout` to finish.
+//! `drain_timeout` to finish. Then whatever still runs ends with UNAVAILABLE (the
+//! cutoff), background tasks ([`GrpcServer::background`]) are dropped, and `run`
+//! returns within [`AFTER_CUTOFF`] + twice [`BACKGROUND_GRACE`], whatever the database
+//! does.
 
-use crate::{auth::Authenticator, config::ServerConfig};
-use std::{convert::Infallible, net::SocketAddr};
-use tokio::net::TcpListener;
+use crate::{
+    Database, auth::Authenticator, background::Background, bound::BoundLayer, config::ServerConfig,
+};
+use std::{convert::Infallible, net::SocketAddr, time::Duration};
+use tokio::{net::TcpListener, sync::watch};
 use tokio_util::sync::CancellationToken;
 use tonic::{
     body::Body,
@@ -61,7 +75,16 @@ pub struct GrpcServer {
     routes: RoutesBuilder,
     services: Vec<&'static str>,
     shutdown: CancellationToken,
+    background: Background,
+    database: Option<Database>,
 }
+
+/// How long, after the cutoff, the last answers get to go out before the connections
+/// are closed.
+pub const AFTER_CUTOFF: Duration = Duration::from_millis(300);
+/// How long background tasks get to end by themselves once the server has stopped,
+/// and again once dropped.
+pub const BACKGROUND_GRACE: Duration = Duration::from_millis(100);
 
 impl GrpcServer {
     /// Binds `config.listen_addr` (port 0 picks a free port) and loads the token keys.
@@ -84,6 +107,8 @@ impl GrpcServer {
             routes,
             services: Vec::new(),
             shutdown: CancellationToken::new(),
+            background: Background::default(),
+            database: None,
         })
     }
 
@@ -107,6 +132,18 @@ impl GrpcServer {
     /// The health reporter, for services that track their dependencies.
     pub fn health(&self) -> HealthReporter {
         self.health.clone()
+    }
+
+    /// Where the service runs its background tasks, so they stop with the server.
+    pub fn background(&self) -> Background {
+        self.background.clone()
+    }
+
+    /// Readiness follows `db`: probed while the server runs, NOT_SERVING after it has
+    /// been unreachable for a while, SERVING again by itself when it answers.
+    pub fn follow_database(&mut self, db: &Database) -> &mut Self {
+        self.database = Some(db.clone());
+        self
     }
 
     /// Registers a gRPC service; its health is reported under its full name.
@@ -135,6 +172,8 @@ impl GrpcServer {
             routes,
             services,
             shutdown,
+            background,
+            database,
             ..
         } = self;
         for name in &services {
@@ -142,6 +181,16 @@ impl GrpcServer {
                 .set_service_status(*name, ServingStatus::Serving)
                 .await;
         }
+        // Ends the database watch once the server has stopped (it keeps readiness true
+        // to the database during the drain too).
+        let stopped = CancellationToken::new();
+        let mut reachable = match &database {
+            Some(db) => {
+                background.spawn(db.clone().watch_reachability(stopped.clone()));
+                db.reachable()
+            }
+            None => watch::Sender::new(true).subscribe(),
+        };
         // Reflection advertises exactly what this server serves; the descriptor sets also
         // carry google.rpc so grpcurl can print error details.
         let reflection = || {
@@ -177,7 +226,28 @@ impl GrpcServer {
             let shutdown = shutdown.clone();
             let delay = config.shutdown_delay;
             async move {
-                shutdown.cancelled().await;
+                // Readiness follows the database until the shutdown; one task does both,
+                // so a late "reachable again" never undoes NOT_SERVING.
+                loop {
+                    tokio::select! {
+                        biased;
+                        () = shutdown.cancelled() => break,
+                        changed = reachable.changed() => {
+                            if changed.is_err() {
+                                shutdown.cancelled().await;
+                                break;
+                            }
+                            let status = if *reachable.borrow_and_update() {
+                                ServingStatus::Serving
+                            } else {
+                                ServingStatus::NotServing
+                            };
+                            for name in &services {
+                                health.set_service_status(*name, status).await;
+                            }
+                        }
+                    }
+                }
                 tracing::info!("shutting down: reporting NOT_SERVING");
                 health
                     .set_service_status("", ServingStatus::NotServing)
@@ -194,10 +264,13 @@ impl GrpcServer {
         };
         tokio::spawn(drain);
 
+        let cutoff = CancellationToken::new();
         let layers = ServiceBuilder::new()
             .load_shed()
             .concurrency_limit(config.concurrency_limit)
             .layer(crate::observe::ObserveLayer::default())
+            .layer(BoundLayer::new(config.request_timeout, cutoff.clone()))
+            .layer(crate::contain::ContainPanicsLayer)
             .into_inner();
         let mut builder = Server::builder();
         if !config.max_connection_age.is_zero() {
@@ -205,8 +278,8 @@ impl GrpcServer {
             // replicas added since they connected; in-flight calls finish first.
             builder = builder.max_connection_age(config.max_connection_age);
         }
+        // No `Server::timeout`: its expiry answers CANCELLED; `BoundLayer` keeps the bound.
         let serve = builder
-            .timeout(config.request_timeout)
             .layer(layers)
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(
@@ -218,19 +291,37 @@ impl GrpcServer {
                     async move { stop.cancelled().await }
                 },
             );
-        tokio::pin!(serve);
+        // Boxed so that dropping it closes every connection before the tasks stop.
+        let mut serve = Box::pin(serve);
         tracing::info!(service = %config.service, addr = %config.listen_addr, "serving");
-        tokio::select! {
-            result = &mut serve => result?,
+        let served = tokio::select! {
+            result = &mut serve => result,
             _ = async {
                 stop_accepting.cancelled().await;
                 tokio::time::sleep(config.drain_timeout).await;
             } => {
-                tracing::warn!("drain timeout reached; closing remaining calls");
+                tracing::warn!("drain timeout reached; ending remaining calls with UNAVAILABLE");
+                cutoff.cancel();
+                match tokio::time::timeout(AFTER_CUTOFF, &mut serve).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        tracing::warn!("connections still open after the cutoff; closing them");
+                        Ok(())
+                    }
+                }
             }
+        };
+        drop(serve);
+        stopped.cancel();
+        let dropped = background.stop(BACKGROUND_GRACE).await;
+        if dropped > 0 {
+            tracing::warn!(
+                dropped,
+                "background tasks still running at shutdown were dropped"
+            );
         }
         tracing::info!("stopped");
-        Ok(())
+        Ok(served?)
     }
 }
 

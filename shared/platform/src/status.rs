@@ -157,6 +157,16 @@ pub fn unavailable(message: impl Into<String>) -> Status {
     with_info(Code::Unavailable, message, "UNAVAILABLE", d)
 }
 
+/// `DEADLINE_EXCEEDED`: the call's time ran out before it finished (see [`crate::bound`]).
+pub fn deadline_exceeded(message: impl Into<String>) -> Status {
+    with_info(
+        Code::DeadlineExceeded,
+        message,
+        "DEADLINE_EXCEEDED",
+        ErrorDetails::new(),
+    )
+}
+
 /// `ALREADY_EXISTS` for a resource name.
 pub fn already_exists(resource_name: &str) -> Status {
     let mut d = ErrorDetails::new();

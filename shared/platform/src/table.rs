@@ -127,21 +127,56 @@ pub async fn list<T: Table>(
     if let Err(e) = filter::apply(q.filter, T::FILTER, &mut sql) {
         return Ok(Err(e.into()));
     }
-    if let Some(after) = q.after {
-        sql.push(" AND id > ").bind(after);
+    // A time filter pages in (time, id) order, which its index holds; others in id order.
+    let by_time = filter::time_order(q.filter, T::FILTER);
+    match (by_time, q.after) {
+        (None, Some(after)) => {
+            sql.push(" AND id > ").bind(after);
+        }
+        (Some(column), Some(after)) => {
+            let cursor = after
+                .split_once(':')
+                .and_then(|(t, id)| Some((t.parse::<i64>().ok()?, id.to_string())))
+                .ok_or_else(|| {
+                    BadFilter(filter::FilterError::new(
+                        "the page token does not fit the filter",
+                    ))
+                });
+            let (time, id) = match cursor {
+                Ok(cursor) => cursor,
+                Err(e) => return Ok(Err(e)),
+            };
+            sql.push(" AND (")
+                .push(column)
+                .push(", id) > (")
+                .bind(time)
+                .push(", ")
+                .bind(id)
+                .push(")");
+        }
+        (_, None) => {}
     }
-    sql.push(" ORDER BY id LIMIT ").bind(q.limit + 1);
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    let mut rows = rows
+    match by_time {
+        Some(column) => sql.push(" ORDER BY ").push(column).push(", id LIMIT "),
+        None => sql.push(" ORDER BY id LIMIT "),
+    };
+    sql.bind(q.limit + 1);
+    let mut rows = sql.query().fetch_all(db.reader()).await?;
+    let mut next_after = None;
+    if rows.len() as i64 > q.limit {
+        rows.truncate(q.limit as usize);
+        if let Some(last) = rows.last() {
+            let id: String = last.try_get("id")?;
+            next_after = Some(match by_time {
+                Some(column) => format!("{}:{id}", last.try_get::<i64, _>(column)?),
+                None => id,
+            });
+        }
+    }
+    let rows = rows
         .iter()
         .map(T::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let next_after = if rows.len() as i64 > q.limit {
-        rows.truncate(q.limit as usize);
-        rows.last().map(|r| r.id().to_string())
-    } else {
-        None
-    };
     Ok(Ok(Page { rows, next_after }))
 }
 

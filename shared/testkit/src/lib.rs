@@ -196,6 +196,7 @@ pub fn server_config(service: &str, database_url: &str, keys: &Keys) -> ServerCo
         shutdown_delay: Duration::ZERO,
         drain_timeout: Duration::from_secs(5),
         max_connection_age: Duration::ZERO,
+        database: Default::default(),
     }
 }
 

@@ -319,7 +319,14 @@ fn values(
         i64::from(emotional.mood).into(),
         i64::from(emotional.intensity).into(),
         t.strategic_anxiety.trim().into(),
-        json_list::encode_list(&t.implicit_expectations).into(),
+        // Stored trimmed, as the dashboard counts them (its aggregates key on the text).
+        json_list::encode_list(
+            &t.implicit_expectations
+                .iter()
+                .map(|e| e.trim().to_string())
+                .collect::<Vec<_>>(),
+        )
+        .into(),
         corrects.into(),
         caller.subject.clone().into(),
         now.into(),

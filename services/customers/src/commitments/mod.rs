@@ -629,9 +629,9 @@ impl CommitmentsService for Commitments {
 /// Commitments by status per customer (see [`store::counts`]).
 pub(crate) async fn counts(
     db: &Database,
-    customer_id: Option<&str>,
+    customer_ids: &[String],
 ) -> Result<HashMap<String, (i32, i32, i32)>, StoreError> {
-    store::counts(db, customer_id).await
+    store::counts(db, customer_ids).await
 }
 
 #[cfg(test)]

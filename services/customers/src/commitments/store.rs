@@ -177,17 +177,22 @@ pub(crate) async fn coverage(
     Ok(out)
 }
 
-/// Commitments by status, (healthy, at risk, breached), per customer: of one customer,
-/// or of every customer when `customer_id` is `None` (customers without any are absent).
+/// Commitments by status, (healthy, at risk, breached), of each of `customer_ids`
+/// (customers without any are absent); one indexed statement for the lot.
 pub(crate) async fn counts(
     db: &symbolon_platform::Database,
-    customer_id: Option<&str>,
+    customer_ids: &[String],
 ) -> Result<HashMap<String, (i32, i32, i32)>, StoreError> {
-    let mut q = Sql::new("SELECT customer_id, status, COUNT(*) AS n FROM commitments");
-    if let Some(id) = customer_id {
-        q.push(" WHERE customer_id = ").bind(id);
+    let mut q = Sql::new(
+        "SELECT customer_id, status, COUNT(*) AS n FROM commitments WHERE customer_id IN (",
+    );
+    for (i, id) in customer_ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(id.as_str());
     }
-    q.push(" GROUP BY customer_id, status");
+    q.push(") GROUP BY customer_id, status");
     let mut out: HashMap<String, (i32, i32, i32)> = HashMap::new();
     for r in q.query().fetch_all(db.reader()).await? {
         let n = r.try_get::<i64, _>("n")? as i32;

@@ -14,11 +14,14 @@
 
 use symbolon_contracts::customers::v1 as pb;
 
-/// One touchpoint, as the index needs it.
+/// Touchpoints of one month with the same mood and intensity, as the index needs them
+/// (the tallies hold them so; raw rows are tallied the same way before use, so both give
+/// the same figures to the last bit).
 pub(crate) struct Feeling {
     pub(crate) month: String,
     pub(crate) mood: i32,
     pub(crate) intensity: i32,
+    pub(crate) count: i64,
 }
 
 /// One incident, as the index needs it.
@@ -55,22 +58,37 @@ pub(crate) fn weighted(f: &Feeling) -> f64 {
     valence(f.mood) * f64::from(f.intensity.clamp(1, 5)) / 5.0
 }
 
-fn mean(xs: impl Iterator<Item = f64>) -> Option<f64> {
-    let (sum, n) = xs.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+/// The mean of `weighted` over the touchpoints counted in `feelings`.
+fn mean<'a>(feelings: impl Iterator<Item = &'a Feeling>) -> Option<f64> {
+    let (sum, n) = feelings
+        .filter(|f| f.count > 0)
+        .fold((0.0, 0i64), |(s, n), f| {
+            (s + weighted(f) * f.count as f64, n + f.count)
+        });
     (n > 0).then(|| sum / n as f64)
 }
 
-/// Monthly means in month order: (month, count, mean).
-pub(crate) fn monthly(feelings: &[Feeling]) -> Vec<(String, usize, f64)> {
-    let mut months: Vec<String> = feelings.iter().map(|f| f.month.clone()).collect();
-    months.sort();
+/// How many touchpoints `feelings` counts.
+pub(crate) fn total(feelings: &[Feeling]) -> i64 {
+    feelings.iter().map(|f| f.count.max(0)).sum()
+}
+
+/// Monthly means in month order: (month, count, mean); months without touchpoints are
+/// left out.
+pub(crate) fn monthly(feelings: &[Feeling]) -> Vec<(String, i64, f64)> {
+    let mut months: Vec<&str> = feelings
+        .iter()
+        .filter(|f| f.count > 0)
+        .map(|f| f.month.as_str())
+        .collect();
+    months.sort_unstable();
     months.dedup();
     months
         .into_iter()
         .map(|m| {
-            let of_month: Vec<&Feeling> = feelings.iter().filter(|f| f.month == m).collect();
-            let avg = mean(of_month.iter().map(|f| weighted(f))).unwrap_or(0.0);
-            (m, of_month.len(), avg)
+            let of_month = || feelings.iter().filter(move |f| f.month == m);
+            let n = of_month().map(|f| f.count.max(0)).sum();
+            (m.to_string(), n, mean(of_month()).unwrap_or(0.0))
         })
         .collect()
 }
@@ -103,14 +121,14 @@ pub(crate) fn trust_index(
         });
     };
 
-    match mean(feelings.iter().map(weighted)) {
+    match mean(feelings.iter()) {
         Some(m) => push(
             "sentiment",
             0.40,
             (m + 1.0) / 2.0,
             format!(
                 "{} touchpoints, mean weighted valence {m:+.3}",
-                feelings.len()
+                total(feelings)
             ),
         ),
         None => push(
@@ -208,6 +226,7 @@ mod tests {
             month: month.into(),
             mood: mood as i32,
             intensity,
+            count: 1,
         }
     }
 

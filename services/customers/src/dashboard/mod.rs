@@ -1,17 +1,20 @@
 //! The trust dashboard (`symbolon.customers.v1.DashboardService`): the quarterly
 //! business review board of one customer, and the portfolio ranked for attention.
-//! The index itself is in [`index`], documented so an analyst can redo it by hand.
+//! The index itself is in [`index`], documented so an analyst can redo it by hand;
+//! [`gather`] reads a quarter (from the aggregates the writes keep), [`ranking`] pages
+//! through the portfolio by attention.
 
 mod calendar;
+mod gather;
 mod index;
+mod ranking;
 
-use crate::store::json_list;
-use calendar::{Quarter, month_of};
-use index::{Feeling, Promises, Trouble};
-use sqlx::Row;
+use calendar::Quarter;
+use gather::Gathered;
+use index::Trouble;
 use std::collections::HashMap;
 use symbolon_contracts::customers::v1::{self as pb, dashboard_service_server::DashboardService};
-use symbolon_platform::{Caller, Database, StoreError, db::Sql, names, paging, status};
+use symbolon_platform::{Caller, Database, names, paging, status};
 use tonic::{Request, Response, Status};
 
 /// The DashboardService implementation.
@@ -44,112 +47,9 @@ fn top(counts: HashMap<String, i32>, n: usize) -> Vec<pb::Mention> {
     v
 }
 
-/// What the quarter holds for one customer, as read: enough for its board.
-#[derive(Default)]
-struct Gathered {
-    feelings: Vec<Feeling>,
-    anxieties: HashMap<String, i32>,
-    expectations: HashMap<String, i32>,
-    incidents: Vec<Occurrence>,
-    promises: Promises,
-}
-
-/// One incident of the quarter, as read; times in microseconds after its detection.
-struct Occurrence {
-    name: String,
-    severity: i32,
-    state: i32,
-    summary: String,
-    time_to_acknowledge: Option<i64>,
-    time_to_resolve: Option<i64>,
-}
-
-impl Occurrence {
-    fn is_open(&self) -> bool {
-        self.state == pb::IncidentState::Open as i32
-    }
-}
-
 struct Quarterly {
     dashboard: pb::TrustDashboard,
     open_critical: i32,
-}
-
-/// Reads quarter `q` of one customer, or of every customer when `customer_id` is `None`:
-/// three statements whatever the number of customers (the ranking used to make three
-/// per customer).
-async fn gather(
-    db: &Database,
-    customer_id: Option<&str>,
-    q: Quarter,
-) -> Result<HashMap<String, Gathered>, StoreError> {
-    let (start, end) = (q.start(), q.end());
-    let mut all: HashMap<String, Gathered> = HashMap::new();
-    let mut tq = Sql::new(
-        "SELECT customer_id, occur_time, mood, intensity, strategic_anxiety, implicit_expectations FROM touchpoints WHERE occur_time >= ",
-    );
-    tq.bind(start).push(" AND occur_time < ").bind(end);
-    if let Some(id) = customer_id {
-        tq.push(" AND customer_id = ").bind(id);
-    }
-    for row in tq.query().fetch_all(db.reader()).await? {
-        let g = all.entry(row.try_get("customer_id")?).or_default();
-        g.feelings.push(Feeling {
-            month: month_of(row.try_get("occur_time")?),
-            mood: row.try_get::<i64, _>("mood")? as i32,
-            intensity: row.try_get::<i64, _>("intensity")? as i32,
-        });
-        *g.anxieties
-            .entry(
-                row.try_get::<String, _>("strategic_anxiety")?
-                    .trim()
-                    .to_string(),
-            )
-            .or_default() += 1;
-        let list: String = row.try_get("implicit_expectations")?;
-        for e in json_list::decode_list(&list).unwrap_or_default() {
-            *g.expectations.entry(e.trim().to_string()).or_default() += 1;
-        }
-    }
-
-    let mut iq = Sql::new(
-        "SELECT customer_id, id, severity, state, summary, detect_time, acknowledge_time, close_time FROM incidents WHERE detect_time >= ",
-    );
-    iq.bind(start).push(" AND detect_time < ").bind(end);
-    if let Some(id) = customer_id {
-        iq.push(" AND customer_id = ").bind(id);
-    }
-    iq.push(" ORDER BY detect_time, id");
-    for row in iq.query().fetch_all(db.reader()).await? {
-        let owner: String = row.try_get("customer_id")?;
-        let detect: i64 = row.try_get("detect_time")?;
-        let occurrence = Occurrence {
-            name: format!(
-                "customers/{owner}/incidents/{}",
-                row.try_get::<String, _>("id")?
-            ),
-            severity: row.try_get::<i64, _>("severity")? as i32,
-            state: row.try_get::<i64, _>("state")? as i32,
-            summary: row.try_get("summary")?,
-            time_to_acknowledge: row
-                .try_get::<Option<i64>, _>("acknowledge_time")?
-                .map(|t| t - detect),
-            time_to_resolve: row
-                .try_get::<Option<i64>, _>("close_time")?
-                .map(|t| t - detect),
-        };
-        all.entry(owner).or_default().incidents.push(occurrence);
-    }
-
-    for (owner, (healthy, at_risk, breached)) in crate::commitments::counts(db, customer_id).await?
-    {
-        all.entry(owner).or_default().promises = Promises {
-            healthy,
-            at_risk,
-            breached,
-        };
-    }
-    Ok(all)
 }
 
 /// One customer's board for the quarter labelled `label`, from what was gathered.
@@ -186,9 +86,9 @@ fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
     let mood_trend = index::monthly(&g.feelings)
         .into_iter()
         .map(|(month, n, mean_valence)| {
-            let mut by_mood: HashMap<i32, usize> = HashMap::new();
+            let mut by_mood: HashMap<i32, i64> = HashMap::new();
             for f in g.feelings.iter().filter(|f| f.month == month) {
-                *by_mood.entry(f.mood).or_default() += 1;
+                *by_mood.entry(f.mood).or_default() += f.count;
             }
             let dominant = by_mood
                 .into_iter()
@@ -209,8 +109,8 @@ fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
             customer: format!("customers/{customer_id}"),
             quarter: label.to_string(),
             mood_trend,
-            top_anxieties: top(g.anxieties, 5),
-            top_expectations: top(g.expectations, 5),
+            top_anxieties: top(g.anxieties, gather::TOP),
+            top_expectations: top(g.expectations, gather::TOP),
             incidents: g
                 .incidents
                 .into_iter()
@@ -258,7 +158,7 @@ impl DashboardService for Dashboard {
         {
             return Err(status::not_found(&r.customer));
         }
-        let mut gathered = gather(&self.db, Some(ids[0]), quarter).await?;
+        let mut gathered = gather::gather(&self.db, &[ids[0].to_string()], quarter, true).await?;
         let of_customer = gathered.remove(ids[0]).unwrap_or_default();
         Ok(Response::new(
             board(ids[0], of_customer, &r.quarter).dashboard,
@@ -279,56 +179,50 @@ impl DashboardService for Dashboard {
         let (Some(quarter), Some(size)) = (quarter, size) else {
             return Err(status::invalid_argument("quarter", "is required"));
         };
-        let rows = Sql::new(
-            "SELECT id, display_name FROM customers WHERE delete_time IS NULL ORDER BY id",
-        )
-        .query()
-        .fetch_all(self.db.reader())
-        .await
-        .map_err(StoreError::from)?;
-        let mut gathered = gather(&self.db, None, quarter).await?;
-        let mut ranked = Vec::new();
-        for row in rows {
-            let id: String = row.try_get("id").map_err(StoreError::from)?;
-            let of_customer = gathered.remove(&id).unwrap_or_default();
-            let q = board(&id, of_customer, &r.quarter);
-            let mut losses: Vec<&pb::Contribution> = q.dashboard.contributions.iter().collect();
-            // Worst first: the points each input left on the table.
-            losses.sort_by(|a, b| {
-                (b.weight * 100.0 - b.points).total_cmp(&(a.weight * 100.0 - a.points))
-            });
-            let mut reasons: Vec<String> = losses
-                .iter()
-                .filter(|c| c.weight * 100.0 - c.points > 0.5)
-                .take(2)
-                .map(|c| {
-                    format!(
-                        "{}: -{:.1} points ({})",
-                        c.input,
-                        c.weight * 100.0 - c.points,
-                        c.explanation
-                    )
-                })
-                .collect();
-            if q.open_critical > 0 {
-                reasons.insert(0, format!("{} open critical incident(s)", q.open_critical));
-            }
-            ranked.push(pb::CustomerAttention {
-                customer: format!("customers/{id}"),
-                display_name: row.try_get("display_name").map_err(StoreError::from)?,
-                trust_index: q.dashboard.trust_index,
-                attention: 100.0 - q.dashboard.trust_index + 10.0 * f64::from(q.open_critical),
-                reasons,
-            });
+        let query = format!("rank;{}", gather::label(quarter));
+        let after = match paging::decode_token(&r.page_token, &query) {
+            Ok(token) => token
+                .map(|t| ranking::Cursor::decode(&t).ok_or(paging::PageError::BadToken))
+                .transpose(),
+            Err(e) => Err(e),
         }
-        ranked.sort_by(|a, b| {
-            b.attention
-                .total_cmp(&a.attention)
-                .then_with(|| a.customer.cmp(&b.customer))
-        });
-        ranked.truncate(size as usize);
+        .map_err(|e| status::invalid_argument("page_token", e.to_string()))?;
+        ranking::refresh(&self.db, quarter).await?;
+        let (customers, next) = ranking::page(&self.db, quarter, after, size).await?;
+        let next_page_token = next
+            .map(|c| paging::encode_token(&c.encode(), &query))
+            .unwrap_or_default();
         Ok(Response::new(pb::RankCustomersForAttentionResponse {
-            customers: ranked,
+            customers,
+            next_page_token,
         }))
     }
+}
+
+/// One customer's board for `quarter` (`YYYY-Qn`) recomputed from the raw rows rather
+/// than the aggregates: what GetTrustDashboard must answer. Reads the quarter's whole
+/// history of touchpoints; for audits and tests.
+pub async fn board_from_raw_rows(
+    db: &Database,
+    customer_id: &str,
+    quarter: &str,
+) -> Result<pb::TrustDashboard, Status> {
+    let q =
+        Quarter::parse(quarter).map_err(|e| status::invalid_argument("quarter", e.to_string()))?;
+    let g = gather::gather_raw(db, customer_id, q).await?;
+    Ok(board(customer_id, g, quarter).dashboard)
+}
+
+/// The attention score of one customer's quarter from the raw rows: what the ranking
+/// must list for it (attention, trust index, reasons).
+pub async fn attention_from_raw_rows(
+    db: &Database,
+    customer_id: &str,
+    quarter: &str,
+) -> Result<(f64, f64, Vec<String>), Status> {
+    let q =
+        Quarter::parse(quarter).map_err(|e| status::invalid_argument("quarter", e.to_string()))?;
+    let g = gather::gather_raw(db, customer_id, q).await?;
+    let s = ranking::score(customer_id, g, &gather::label(q));
+    Ok((s.attention, s.trust_index, s.reasons))
 }

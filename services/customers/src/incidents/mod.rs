@@ -109,9 +109,13 @@ impl Incidents {
         IncidentTimers::new(self.db.clone(), self.clock.clone(), self.wakeup.clone())
     }
 
-    /// Runs the timers every `interval` until shutdown.
-    pub fn spawn_timers(&self, interval: Duration) {
-        tokio::spawn(self.timers().run(interval, self.shutdown.clone()));
+    /// Runs the timers every `interval` until shutdown, among `tasks`.
+    pub fn spawn_timers(
+        &self,
+        interval: Duration,
+        tasks: &symbolon_platform::background::Background,
+    ) {
+        tasks.spawn(self.timers().run(interval, self.shutdown.clone()));
     }
 
     async fn incident(&self, caller: &Caller, name: &str) -> Result<IncidentRow, Status> {

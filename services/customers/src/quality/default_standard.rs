@@ -1,10 +1,15 @@
 //! The default standard for support chats: 46 indicators over the four experience
 //! dimensions of e-commerce service (convenience, response speed, service quality,
-//! personalisation), with Chinese and English phrase lists. Load it with
+//! personalisation), with Chinese and English phrase lists. The ten indicators that
+//! depend on what people mean (greeting, empathy and apology when the customer is
+//! upset, proof demands, runarounds, rudeness, blame, flat refusals, resolution and
+//! closing) also carry a [`pb::Meaning`], so they are judged in people's own words. Load it with
 //! `CreateStandard` (the `symbolon` command does) and edit it like any other.
 
 use super::pb;
-use pb::{Dimension as D, Effect as E, IndicatorKind as K, Position as P, Speaker as S};
+use pb::{
+    Dimension as D, Effect as E, IndicatorKind as K, Meaning as M, Position as P, Speaker as S,
+};
 
 struct Spec {
     id: &'static str,
@@ -97,6 +102,7 @@ pub fn default_standard() -> pb::Standard {
         "send a video",
         "video proof",
     ]);
+    i.meaning = M::ProofDemand as i32;
     v.push(i);
     let mut i = spec!(
         "no-runaround",
@@ -116,6 +122,7 @@ pub fn default_standard() -> pb::Standard {
         "contact the manufacturer",
         "contact the courier",
     ]);
+    i.meaning = M::Runaround as i32;
     v.push(i);
     let mut i = spec!(
         "human-on-request",
@@ -394,6 +401,7 @@ pub fn default_standard() -> pb::Standard {
     ]);
     i.position = P::Opening as i32;
     i.window_turns = 1;
+    i.meaning = M::Greeting as i32;
     v.push(i);
     let mut i = spec!(
         "introduction",
@@ -436,6 +444,8 @@ pub fn default_standard() -> pb::Standard {
         "must be frustrating",
         "i can imagine",
     ]);
+    i.meaning = M::Empathy as i32;
+    i.trigger_meaning = M::Upset as i32;
     v.push(i);
     let mut i = spec!(
         "apology-when-upset",
@@ -451,11 +461,19 @@ pub fn default_standard() -> pb::Standard {
         "对不起",
         "不好意思",
         "给您带来不便",
+        "给您添麻烦了",
+        "耽误您时间了",
+        "让您久等了",
+        "是我们的问题",
+        "是我们的失误",
+        "对不住",
         "sorry",
         "apologize",
         "apologise",
         "my apologies",
     ]);
+    i.meaning = M::Apology as i32;
+    i.trigger_meaning = M::Upset as i32;
     v.push(i);
     let mut i = spec!(
         "no-rudeness",
@@ -478,6 +496,7 @@ pub fn default_standard() -> pb::Standard {
         "stupid",
         "shut up",
     ]);
+    i.meaning = M::Rudeness as i32;
     v.push(i);
     let mut i = spec!(
         "no-blaming",
@@ -495,6 +514,7 @@ pub fn default_standard() -> pb::Standard {
         "you did it wrong",
         "you should have",
     ]);
+    i.meaning = M::Blame as i32;
     v.push(i);
     let mut i = spec!(
         "no-flat-refusal",
@@ -512,6 +532,7 @@ pub fn default_standard() -> pb::Standard {
         "can't do anything",
         "nothing i can do",
     ]);
+    i.meaning = M::FlatRefusal as i32;
     v.push(i);
     let mut i = spec!(
         "resolution-confirmed",
@@ -535,6 +556,7 @@ pub fn default_standard() -> pb::Standard {
     ]);
     i.position = P::Closing as i32;
     i.window_turns = 3;
+    i.meaning = M::ResolutionCheck as i32;
     v.push(i);
     let mut i = spec!(
         "closing-phrase",
@@ -557,6 +579,7 @@ pub fn default_standard() -> pb::Standard {
     ]);
     i.position = P::Closing as i32;
     i.window_turns = 2;
+    i.meaning = M::Closing as i32;
     v.push(i);
     let mut i = spec!(
         "golden-sentence",

@@ -171,6 +171,12 @@ pub fn standard_from_json(text: &str) -> Result<pb::Standard, LoadError> {
             })?,
             window_turns: read_i32(io, "window_turns", &p)?,
             max_count: read_i32(io, "max_count", &p)?,
+            meaning: read_enum(io, "meaning", &p, "MEANING_", &|x| {
+                pb::Meaning::from_str_name(x).map(|e| e as i32)
+            })?,
+            trigger_meaning: read_enum(io, "trigger_meaning", &p, "MEANING_", &|x| {
+                pb::Meaning::from_str_name(x).map(|e| e as i32)
+            })?,
         });
     }
     let mut v = Violations::new();
@@ -222,6 +228,12 @@ pub fn standard_to_json(s: &pb::Standard) -> String {
                 if i.max_count != 0 {
                     m.insert("max_count".into(), json!(i.max_count));
                 }
+                if i.meaning != 0 {
+                    m.insert("meaning".into(), json!(e(pb::Meaning::try_from(i.meaning).ok().map(|x| x.as_str_name()), "MEANING_")));
+                }
+                if i.trigger_meaning != 0 {
+                    m.insert("trigger_meaning".into(), json!(e(pb::Meaning::try_from(i.trigger_meaning).ok().map(|x| x.as_str_name()), "MEANING_")));
+                }
             }
             o
         })
@@ -235,6 +247,104 @@ pub fn standard_to_json(s: &pb::Standard) -> String {
         "indicators": indicators,
     });
     serde_json::to_string_pretty(&root).unwrap_or_default()
+}
+
+/// The start of every labelled conversation's clock (its turns' `at` are seconds from it).
+const LABELLED_EPOCH: i64 = 1_767_225_600;
+
+/// Reads labelled conversations, one JSON object a line (the corpus format: `id`,
+/// `language`, `wording`, `split`, `conversation` with `turns` of `speaker`, `text` and
+/// `at` seconds, and `labels` of indicator id to `pass` / `fail` / `not_applicable`).
+/// With `split`, keeps only the lines of that split. Blank lines are skipped; an error
+/// names its line.
+pub fn labelled_from_jsonl(
+    text: &str,
+    split: Option<&str>,
+) -> Result<Vec<pb::LabelledConversation>, LoadError> {
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let p = format!("line {}", n + 1);
+        let v: Value = serde_json::from_str(line)?;
+        let o = v
+            .as_object()
+            .ok_or_else(|| shape(&p, "must be an object"))?;
+        if let Some(want) = split
+            && read_str(o, "split", &p)? != want
+        {
+            continue;
+        }
+        let c = o
+            .get("conversation")
+            .and_then(Value::as_object)
+            .ok_or_else(|| shape(&format!("{p}.conversation"), "must be an object"))?;
+        let cp = format!("{p}.conversation");
+        let mut conversation = pb::Conversation {
+            conversation_id: read_str(c, "conversation_id", &cp)?,
+            customer: read_str(c, "customer", &cp)?,
+            agent: read_str(c, "agent", &cp)?,
+            team: read_str(c, "team", &cp)?,
+            customer_display_name: read_str(c, "customer_display_name", &cp)?,
+            turns: Vec::new(),
+        };
+        if conversation.conversation_id.is_empty() {
+            conversation.conversation_id = read_str(o, "id", &p)?;
+        }
+        let turns = match c.get("turns") {
+            Some(Value::Array(a)) => a.as_slice(),
+            _ => return Err(shape(&format!("{cp}.turns"), "must be a list")),
+        };
+        for (k, t) in turns.iter().enumerate() {
+            let tp = format!("{cp}.turns[{k}]");
+            let to = t
+                .as_object()
+                .ok_or_else(|| shape(&tp, "must be an object"))?;
+            let speaker = read_enum(to, "speaker", &tp, "SPEAKER_", &|x| {
+                pb::Speaker::from_str_name(&x.to_ascii_uppercase()).map(|e| e as i32)
+            })?;
+            let at = read_f64(to, "at", &tp)?;
+            conversation.turns.push(pb::Turn {
+                speaker,
+                text: read_str(to, "text", &tp)?,
+                send_time: Some(prost_types::Timestamp {
+                    seconds: LABELLED_EPOCH + at.floor() as i64,
+                    nanos: ((at - at.floor()) * 1e9) as i32,
+                }),
+            });
+        }
+        let mut labels = Vec::new();
+        if let Some(l) = o.get("labels") {
+            let lo = l
+                .as_object()
+                .ok_or_else(|| shape(&format!("{p}.labels"), "must be an object"))?;
+            for (id, verdict) in lo {
+                let verdict = match verdict.as_str().map(str::to_ascii_uppercase).as_deref() {
+                    Some("PASS") => pb::Verdict::Pass,
+                    Some("FAIL") => pb::Verdict::Fail,
+                    Some("NOT_APPLICABLE" | "NA" | "N/A") => pb::Verdict::NotApplicable,
+                    _ => {
+                        return Err(shape(
+                            &format!("{p}.labels.{id}"),
+                            "must be pass, fail or not_applicable",
+                        ));
+                    }
+                };
+                labels.push(pb::Label {
+                    indicator_id: id.clone(),
+                    verdict: verdict as i32,
+                });
+            }
+        }
+        out.push(pb::LabelledConversation {
+            conversation: Some(conversation),
+            language: read_str(o, "language", &p)?,
+            group: read_str(o, "wording", &p)?,
+            labels,
+        });
+    }
+    Ok(out)
 }
 
 /// Creates `standard` as `standards/{id}` through the API (what `symbolon quality

@@ -2,16 +2,20 @@
 //! customers deployable.
 //!
 //! - [`inspect`]: the pure, deterministic inspector behind the [`inspect::Inspector`]
-//!   trait: text normalisation, phrase matching, one rule per indicator kind, scoring,
-//!   and the live session that turns single turns into hints.
+//!   trait: text normalisation, phrase matching, one rule per indicator kind, meanings
+//!   in people's own words, scoring, and the live session that turns single turns into
+//!   hints.
 //! - [`default_standard()`]: 46 indicators over the four experience dimensions;
 //!   [`default_standard_for`] adapts it to complaints, after-sales and pre-sales.
+//! - [`evaluate`]: a standard's agreement with labelled conversations
+//!   (`EvaluateStandard`); the labelled corpus is `corpus/` beside `src/`.
 //! - [`validate`]: what makes a standard, conversation, template or experiment valid.
 //! - [`stats`]: Welch's t-test and the two-proportion z-test, with hand-written CDFs.
 //! - [`api`]: the gRPC service; [`store`]: its tables (migration `0003_quality.sql`).
 
 pub mod api;
 mod default_standard;
+pub mod evaluate;
 pub mod inspect;
 pub mod io;
 pub mod stats;
@@ -20,5 +24,7 @@ pub mod validate;
 
 pub use api::QualityApi;
 pub use default_standard::{default_standard, default_standard_for};
-pub use io::{LoadError, standard_from_json, standard_to_json, upload_standard};
+pub use io::{
+    LoadError, labelled_from_jsonl, standard_from_json, standard_to_json, upload_standard,
+};
 pub use symbolon_contracts::quality::v1 as pb;

@@ -174,7 +174,7 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
             &own,
             pb::RankCustomersForAttentionRequest {
                 quarter: "2026-Q3".into(),
-                page_size: 0,
+                ..Default::default()
             },
         ))
         .await;
@@ -196,7 +196,7 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
             &app.admin,
             pb::RankCustomersForAttentionRequest {
                 quarter: "2026-Q3".into(),
-                page_size: 0,
+                ..Default::default()
             },
         ))
         .await

@@ -59,6 +59,11 @@ pub async fn spawn_app_with_clock(backend: Backend, clock: Clock) -> TestApp {
 }
 
 impl TestApp {
+    /// The service's database, for tests that check stored figures against raw rows.
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     pub fn client(&self) -> Client {
         self.client.clone()
     }

@@ -3,12 +3,14 @@
 //! (faster linking); one module per concern.
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
+mod aggregates;
 mod auth;
 mod bad_input;
 mod commitments;
 mod dashboard;
 mod grpcurl;
 mod helpers;
+mod hygiene;
 mod incident_parts;
 mod incident_replicas;
 mod incidents;

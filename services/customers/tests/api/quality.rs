@@ -1561,7 +1561,186 @@ async fn tenancy_and_bad_input(backend: Backend) {
     assert_eq!(code(r), Code::NotFound);
 }
 
+/// EvaluateStandard through the service: the held-out corpus, a draft, reviewed reports
+/// as labels, and who may ask.
+async fn evaluate_standard_against_labels(backend: Backend) {
+    use symbolon_customers::quality::{
+        evaluate,
+        inspect::{CompiledStandard, RuleInspector},
+        labelled_from_jsonl,
+    };
+    let app = spawn_app(backend).await;
+    let mut q = client(&app).await;
+    load_default(&app, &mut q, "support").await;
+    let heldout =
+        labelled_from_jsonl(include_str!("../../corpus/labelled.jsonl"), Some("heldout")).unwrap();
+    let labels: i32 = heldout.iter().map(|c| c.labels.len() as i32).sum();
+    let reviewer = reviewer_token(&app);
+    let r = q
+        .evaluate_standard(authed(
+            &reviewer,
+            pb::EvaluateStandardRequest {
+                standard: "standards/support".into(),
+                conversations: heldout.clone(),
+                max_disagreements: 5,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.standard_version, "standards/support/versions/1");
+    assert_eq!(r.conversations as usize, heldout.len());
+    let overall = r.overall.clone().unwrap();
+    assert_eq!(overall.labels, labels);
+    assert_eq!(r.slices[0], overall, "overall first");
+    // The service's figures are the inspector's, computed the same way here.
+    let local = evaluate::evaluate(
+        &RuleInspector,
+        &CompiledStandard::compile(&default_standard(), "standards/support/versions/1"),
+        &heldout,
+        5,
+    );
+    assert_eq!(r, local);
+    for lang in ["zh", "en"] {
+        let f = r
+            .slices
+            .iter()
+            .find(|f| f.language == lang && f.group == "natural" && f.indicator_id.is_empty())
+            .unwrap();
+        assert!(f.labels > 0 && f.agreement >= 0.9, "{f:?}");
+    }
+
+    // A draft: one conversation labelled against what it says is one disagreement,
+    // with the inspector's evidence.
+    let mut wrong = heldout[0].clone();
+    let empathy = wrong
+        .labels
+        .iter_mut()
+        .find(|l| l.indicator_id == "no-rudeness")
+        .unwrap();
+    let truth = empathy.verdict;
+    empathy.verdict = if truth == pb::Verdict::Fail as i32 {
+        pb::Verdict::Pass as i32
+    } else {
+        pb::Verdict::Fail as i32
+    };
+    let d = q
+        .evaluate_standard(authed(
+            &reviewer,
+            pb::EvaluateStandardRequest {
+                draft: Some(default_standard()),
+                conversations: vec![wrong.clone()],
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(d.standard_version.is_empty());
+    let dis: Vec<_> = d
+        .disagreements
+        .iter()
+        .filter(|x| x.indicator_id == "no-rudeness")
+        .collect();
+    assert_eq!(dis.len(), 1, "{:?}", d.disagreements);
+    assert!(!dis[0].evidence.is_empty());
+
+    // Reviewed reports are labels too: the reviewer said the greeting passed.
+    let poor = inspect(
+        &app,
+        &mut q,
+        "standards/support",
+        poor_en("en-1", "li@vendor", "", 0),
+    )
+    .await;
+    q.review_report(authed(
+        &reviewer,
+        pb::ReviewReportRequest {
+            name: poor.name.clone(),
+            overrides: vec![pb::VerdictOverride {
+                indicator_id: "greeting".into(),
+                verdict: pb::Verdict::Pass as i32,
+                note: "greeted by voice".into(),
+            }],
+            etag: poor.etag.clone(),
+        },
+    ))
+    .await
+    .unwrap();
+    let rev = q
+        .evaluate_standard(authed(
+            &reviewer,
+            pb::EvaluateStandardRequest {
+                standard: "standards/support".into(),
+                include_reviewed_reports: true,
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rev.conversations, 1);
+    assert_eq!(rev.disagreement_count, 1);
+    assert_eq!(rev.disagreements[0].indicator_id, "greeting");
+    assert_eq!(rev.disagreements[0].group, "reviewed");
+
+    // Bad input names its fields; only the vendor's QA people may ask.
+    let mut unknown = heldout[0].clone();
+    unknown.labels[0].indicator_id = "nope".into();
+    let bad = q
+        .evaluate_standard(authed(
+            &reviewer,
+            pb::EvaluateStandardRequest {
+                standard: "standards/support".into(),
+                conversations: vec![unknown],
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(bad, &["conversations[0].labels[0].indicator_id"]);
+    let bad = q
+        .evaluate_standard(authed(
+            &reviewer,
+            pb::EvaluateStandardRequest {
+                standard: "standards/support".into(),
+                draft: Some(default_standard()),
+                max_disagreements: -1,
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_invalid(bad, &["draft", "max_disagreements"]);
+    let missing = q
+        .evaluate_standard(authed(
+            &reviewer,
+            pb::EvaluateStandardRequest {
+                standard: "standards/missing".into(),
+                ..Default::default()
+            },
+        ))
+        .await;
+    assert_eq!(code(missing), Code::NotFound);
+    for token in [
+        agent_token(&app, "li@vendor"),
+        app.keys
+            .token("eve@acme", &Org::Customer("acme".into()), &["admin"]),
+    ] {
+        let r = q
+            .evaluate_standard(authed(
+                &token,
+                pb::EvaluateStandardRequest {
+                    standard: "standards/support".into(),
+                    ..Default::default()
+                },
+            ))
+            .await;
+        assert_eq!(code(r), Code::PermissionDenied);
+    }
+}
+
 both_backends!(
+    evaluate_standard_against_labels,
     standards_are_versioned_and_reports_keep_theirs,
     inspection_scores_with_evidence_in_both_languages,
     live_hints_arrive_before_the_conversation_ends,

@@ -241,10 +241,87 @@ async fn failed_conditions_and_retries_answer_exactly(backend: Backend) {
     );
 }
 
+/// A time filter pages in (occur time, id) order: recorded out of time order, the
+/// touchpoints come back oldest first, each once, across pages of two; a touchpoint
+/// recorded between two pages, before the cursor, does not shift the pages.
+async fn time_filtered_pages_follow_occur_time(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.customer("acme", pb::Industry::TelecomOperator, "DE")
+        .await;
+    app.key_person("acme", "anna").await;
+    let base = now().seconds - 10_000;
+    let record = |offset: i64| {
+        let mut t = touchpoint_message("customers/acme/keyPersons/anna", pb::Mood::Calm);
+        t.occur_time = Some(prost_types::Timestamp {
+            seconds: base + offset,
+            nanos: 0,
+        });
+        let mut client = app.client();
+        let admin = app.admin.clone();
+        async move {
+            client
+                .record_touchpoint(authed(
+                    &admin,
+                    pb::RecordTouchpointRequest {
+                        parent: "customers/acme".into(),
+                        touchpoint: Some(t),
+                        request_id: String::new(),
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    for offset in [50, 10, 40, 20, 30] {
+        record(offset).await;
+    }
+    let filter = format!(
+        r#"occur_time >= "{}""#,
+        prost_types::Timestamp {
+            seconds: base + 15,
+            nanos: 0
+        }
+    );
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = app
+            .client()
+            .list_touchpoints(authed(
+                &app.admin,
+                pb::ListTouchpointsRequest {
+                    parent: "customers/acme".into(),
+                    filter: filter.clone(),
+                    page_size: 2,
+                    page_token: token.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        if seen.is_empty() {
+            // Older than the cursor: it must not show up, nor push a row off a page.
+            record(16).await;
+        }
+        seen.extend(
+            page.touchpoints
+                .iter()
+                .map(|t| t.occur_time.map_or(0, |o| o.seconds - base)),
+        );
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(seen, vec![20, 30, 40, 50]);
+}
+
 both_backends!(
     every_missing_emotional_field_is_named,
     corrections_are_new_touchpoints,
     list_filters_by_mood_kind_person_and_time,
+    time_filtered_pages_follow_occur_time,
     key_person_must_belong_to_the_customer,
     failed_conditions_and_retries_answer_exactly,
 );

@@ -6,6 +6,7 @@
 mod demo;
 mod design;
 mod helpers;
+mod hygiene;
 mod logs;
 mod releases;
 mod reliability;

@@ -7,6 +7,7 @@
 //! their own reports and read their own scorecard. A customer's people read only the
 //! reports of their own organisation's conversations.
 
+mod evaluation;
 mod experiments;
 mod inspection;
 mod review;
@@ -154,6 +155,13 @@ impl QualityService for QualityApi {
         req: Request<pb::InspectConversationRequest>,
     ) -> R<pb::Report> {
         ok(self.inspect_conversation_impl(req).await?)
+    }
+
+    async fn evaluate_standard(
+        &self,
+        req: Request<pb::EvaluateStandardRequest>,
+    ) -> R<pb::EvaluateStandardResponse> {
+        ok(self.evaluate_standard_impl(req).await?)
     }
 
     type InspectLiveStream = LiveStream;

@@ -1,7 +1,7 @@
 //! Live inspection: turns arrive one at a time and hints come back at once. The final
 //! report is an ordinary inspection of every turn seen.
 
-use super::{CompiledStandard, TurnView, micros_duration, pb};
+use super::{CompiledStandard, TurnView, meaning, micros_duration, pb};
 use std::sync::Arc;
 
 /// The state of one live conversation.
@@ -85,7 +85,13 @@ impl LiveSession {
                     .iter()
                     .filter(|i| i.kind == pb::IndicatorKind::TriggeredResponse)
                 {
-                    if let Some(t) = view.first_of(&ind.triggers) {
+                    let said = if ind.trigger_meaning == pb::Meaning::Unspecified {
+                        view.first_of(&ind.triggers)
+                            .map(|t| std.phrases.original(t).to_string())
+                    } else {
+                        meaning::found(ind.trigger_meaning, &std.phrases, &ind.triggers, &view)
+                    };
+                    if let Some(t) = said {
                         let upset = ind.spec.dimension == pb::Dimension::ServiceQuality as i32;
                         hints.push(pb::Hint {
                             kind: if upset {
@@ -96,24 +102,16 @@ impl LiveSession {
                             indicator_id: ind.spec.id.clone(),
                             turn_index: index as i32,
                             message: if upset {
-                                format!(
-                                    "customer upset (\"{}\"): {}",
-                                    std.phrases.original(t),
-                                    ind.spec.description
-                                )
+                                format!("customer upset (\"{t}\"): {}", ind.spec.description)
                             } else {
-                                format!(
-                                    "customer said \"{}\": {}",
-                                    std.phrases.original(t),
-                                    ind.spec.description
-                                )
+                                format!("customer said \"{t}\": {}", ind.spec.description)
                             },
                             suggestion: ind
                                 .phrases
                                 .first()
                                 .map(|p| std.phrases.original(*p).to_string())
                                 .unwrap_or_default(),
-                            phrase: std.phrases.original(t).to_string(),
+                            phrase: t,
                             waited: None,
                         });
                     }
@@ -149,6 +147,23 @@ impl LiveSession {
                         continue;
                     }
                     match ind.kind {
+                        pb::IndicatorKind::PhraseForbidden
+                            if ind.meaning != pb::Meaning::Unspecified =>
+                        {
+                            if let Some(p) =
+                                meaning::found(ind.meaning, &std.phrases, &ind.phrases, &view)
+                            {
+                                hints.push(pb::Hint {
+                                    kind: pb::HintKind::ForbiddenPhrase as i32,
+                                    indicator_id: ind.spec.id.clone(),
+                                    turn_index: index as i32,
+                                    message: format!("\"{p}\": {}", ind.spec.description),
+                                    suggestion: String::new(),
+                                    phrase: p,
+                                    waited: None,
+                                });
+                            }
+                        }
                         pb::IndicatorKind::PhraseForbidden => {
                             for f in &view.found {
                                 if ind.phrases.binary_search(&f.id).is_ok() {
@@ -178,7 +193,14 @@ impl LiveSession {
                                 .iter()
                                 .chain(std::iter::once(&view))
                                 .filter(|v| v.speaker == pb::Speaker::Agent)
-                                .any(|v| v.first_of(&ind.phrases).is_some());
+                                .any(|v| {
+                                    if ind.meaning == pb::Meaning::Unspecified {
+                                        v.first_of(&ind.phrases).is_some()
+                                    } else {
+                                        meaning::found(ind.meaning, &std.phrases, &ind.phrases, v)
+                                            .is_some()
+                                    }
+                                });
                             if !greeted {
                                 self.greeting_hinted = true;
                                 hints.push(pb::Hint {

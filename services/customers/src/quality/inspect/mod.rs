@@ -4,7 +4,9 @@
 //! turn, the phrase, the delay) and a confidence. [`Inspector`] is the seam for a
 //! model-backed inspector; [`RuleInspector`] is the rule-based one.
 
+pub mod lexicon;
 pub mod live;
+pub mod meaning;
 mod rules;
 pub mod text;
 
@@ -27,6 +29,9 @@ pub struct CompiledIndicator {
     pub(crate) position: pb::Position,
     pub(crate) window: usize,
     pub(crate) max_count: usize,
+    /// What it looks for beyond its phrases (see [`meaning`]).
+    pub(crate) meaning: pb::Meaning,
+    pub(crate) trigger_meaning: pb::Meaning,
 }
 
 /// A standard version compiled for inspection.
@@ -43,6 +48,8 @@ pub struct CompiledStandard {
     /// The indicators, in the standard's order.
     pub indicators: Vec<CompiledIndicator>,
     pub(crate) phrases: PhraseSet,
+    /// Some indicator has a meaning: turns are also matched against the cue lexicon.
+    pub(crate) uses_meaning: bool,
 }
 
 impl CompiledStandard {
@@ -78,11 +85,17 @@ impl CompiledStandard {
                         2
                     },
                     max_count: i.max_count.max(0) as usize,
+                    meaning: pb::Meaning::try_from(i.meaning).unwrap_or_default(),
+                    trigger_meaning: pb::Meaning::try_from(i.trigger_meaning).unwrap_or_default(),
                     spec: i.clone(),
                 }
             })
-            .collect();
+            .collect::<Vec<CompiledIndicator>>();
+        let uses_meaning = indicators.iter().any(|i| {
+            i.meaning != pb::Meaning::Unspecified || i.trigger_meaning != pb::Meaning::Unspecified
+        });
         Self {
+            uses_meaning,
             version_name: version_name.to_string(),
             touchpoint_type: standard.touchpoint_type,
             review_threshold: standard.review_threshold,
@@ -141,6 +154,8 @@ pub struct TurnView {
     /// [`text::loose_hash`] of the text: equal for replies that differ only in
     /// punctuation and spacing; 0 for a text without letters or digits.
     pub key: u64,
+    /// Cues of the meaning lexicon (only when the standard uses meanings).
+    pub cues: Vec<meaning::Hit>,
 }
 
 impl TurnView {
@@ -149,8 +164,14 @@ impl TurnView {
         let norm = normalise(&turn.text);
         let found = standard.phrases.find(&norm);
         let key = text::loose_hash(&norm);
+        let cues = if standard.uses_meaning {
+            meaning::cues(&norm)
+        } else {
+            Vec::new()
+        };
         Self {
             key,
+            cues,
             speaker: pb::Speaker::try_from(turn.speaker).unwrap_or(pb::Speaker::System),
             at: turn
                 .send_time
@@ -276,7 +297,9 @@ pub fn score(results: &mut [pb::IndicatorResult], review_threshold: f64, min_con
     let mut auto_failed = false;
     let (mut conf_sum, mut conf_weight) = (0.0, 0.0);
     let mut human = 0;
+    let mut unsure = false;
     for r in results.iter_mut() {
+        unsure |= r.low_confidence && r.source != pb::VerdictSource::Human as i32;
         r.points = 0.0;
         if r.source == pb::VerdictSource::Human as i32 {
             human += 1;
@@ -325,7 +348,7 @@ pub fn score(results: &mut [pb::IndicatorResult], review_threshold: f64, min_con
     if score < review_threshold {
         reasons.push(pb::ReviewReason::LowScore);
     }
-    if confidence < min_conf {
+    if confidence < min_conf || unsure {
         reasons.push(pb::ReviewReason::LowConfidence);
     }
     Totals {

@@ -1,6 +1,7 @@
 //! One check per indicator kind. Each returns the verdict with its evidence and the
 //! inspector's confidence in it.
 
+use super::meaning::{self, Finding, Judgement, LOW_CONFIDENCE, Listed};
 use super::{CompiledIndicator, CompiledStandard, TurnView, micros_duration, pb};
 
 /// Evidence lists are capped so a pathological conversation stays readable.
@@ -10,6 +11,66 @@ struct Outcome {
     verdict: pb::Verdict,
     confidence: f64,
     evidence: Vec<pb::Evidence>,
+}
+
+fn listed<'a>(std: &'a CompiledStandard, ids: &[u32], t: &TurnView) -> Vec<Listed<'a>> {
+    meaning::listed(&std.phrases, ids, t)
+}
+
+/// Evidence of a meaning found (or nearly found) in turn `i`.
+fn mev(i: usize, f: &Finding, note: String) -> pb::Evidence {
+    pb::Evidence {
+        turn_index: i as i32,
+        phrase: f.cue.clone(),
+        delay: None,
+        note,
+        quote: f.quote.clone(),
+        cue: format!("{} ({}, confidence {:.2})", f.cue, f.why, f.confidence),
+    }
+}
+
+fn meaning_name(m: pb::Meaning) -> &'static str {
+    use pb::Meaning as M;
+    match m {
+        M::Upset => "upset",
+        M::Empathy => "empathy",
+        M::Apology => "apology",
+        M::ProofDemand => "proof demand",
+        M::Runaround => "runaround",
+        M::Rudeness => "rudeness",
+        M::Blame => "blame",
+        M::FlatRefusal => "flat refusal",
+        M::Greeting => "greeting",
+        M::ResolutionCheck => "resolution check",
+        M::Closing => "closing",
+        M::Unspecified => "phrase",
+    }
+}
+
+/// The least sure "not found" so far: its confidence and evidence.
+#[derive(Default)]
+struct Doubt(Option<(f64, pb::Evidence)>);
+
+impl Doubt {
+    fn note(&mut self, i: usize, j: &Judgement) {
+        if let Judgement::No {
+            confidence,
+            near: Some(f),
+        } = j
+            && self.0.as_ref().is_none_or(|(c, _)| confidence < c)
+        {
+            self.0 = Some((
+                *confidence,
+                mev(i, f, format!("nearly: {} \"{}\"", f.why, f.cue)),
+            ));
+        }
+    }
+    fn confidence(&self, default: f64) -> f64 {
+        self.0.as_ref().map_or(default, |(c, _)| c.min(default))
+    }
+    fn evidence(self) -> Option<pb::Evidence> {
+        self.0.map(|(_, e)| e)
+    }
 }
 
 fn na(note: impl Into<String>) -> Outcome {
@@ -38,6 +99,7 @@ fn ev(turn: i64, phrase: &str, delay: Option<i64>, note: impl Into<String>) -> p
         phrase: phrase.to_string(),
         delay: delay.map(micros_duration),
         note: note.into(),
+        ..Default::default()
     }
 }
 
@@ -70,6 +132,12 @@ pub(super) fn check(
     let o = match ind.kind {
         K::FirstResponseTime => first_response(ind, turns),
         K::ReplyTime => reply_time(ind, turns),
+        K::PhraseRequired if ind.meaning != pb::Meaning::Unspecified => {
+            meaning_required(std, ind, turns)
+        }
+        K::PhraseForbidden if ind.meaning != pb::Meaning::Unspecified => {
+            meaning_forbidden(std, ind, turns)
+        }
         K::PhraseRequired => phrase_required(std, ind, turns),
         K::PhraseForbidden => phrase_forbidden(std, ind, turns),
         K::TriggeredResponse => triggered(std, ind, turns),
@@ -95,6 +163,7 @@ pub(super) fn check(
         evidence: o.evidence,
         points: 0.0,
         reviewer_note: String::new(),
+        low_confidence: o.confidence < LOW_CONFIDENCE,
     }
 }
 
@@ -251,6 +320,96 @@ fn phrase_required(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[Tur
     )
 }
 
+fn meaning_required(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    turns: &[TurnView],
+) -> Outcome {
+    let w = window(ind, turns);
+    if w.is_empty() {
+        return na(format!("the {} never spoke", speaker_name(ind.speaker)));
+    }
+    let mut doubt = Doubt::default();
+    for (i, t) in &w {
+        let j = meaning::judge(ind.meaning, t, &listed(std, &ind.phrases, t));
+        if let Judgement::Yes(f) = &j {
+            return verdict(
+                true,
+                f.confidence,
+                f.confidence,
+                vec![mev(
+                    *i,
+                    f,
+                    format!("{}: \"{}\"", meaning_name(ind.meaning), f.cue),
+                )],
+            );
+        }
+        doubt.note(*i, &j);
+    }
+    let where_ = match ind.position {
+        pb::Position::Opening => format!("first {} turn(s)", ind.window),
+        pb::Position::Closing => format!("last {} turn(s)", ind.window),
+        _ => "turns".to_string(),
+    };
+    let conf = doubt.confidence(0.85);
+    let mut evidence = vec![ev(
+        w[0].0 as i64,
+        "",
+        None,
+        format!(
+            "no {} in the {}'s {where_}",
+            meaning_name(ind.meaning),
+            speaker_name(ind.speaker)
+        ),
+    )];
+    evidence.extend(doubt.evidence());
+    verdict(false, conf, conf, evidence)
+}
+
+fn meaning_forbidden(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    turns: &[TurnView],
+) -> Outcome {
+    let mut spoke = false;
+    let mut hits = Vec::new();
+    let mut conf: f64 = 1.0;
+    let mut doubt = Doubt::default();
+    for (i, t) in of(ind.speaker, turns) {
+        spoke = true;
+        let j = meaning::judge(ind.meaning, t, &listed(std, &ind.phrases, t));
+        match &j {
+            Judgement::Yes(f) => {
+                conf = conf.min(f.confidence);
+                if hits.len() < MAX_EVIDENCE {
+                    hits.push(mev(
+                        i,
+                        f,
+                        format!("{}: \"{}\"", meaning_name(ind.meaning), f.cue),
+                    ));
+                }
+            }
+            Judgement::No { .. } => doubt.note(i, &j),
+        }
+    }
+    if !spoke {
+        return na(format!("the {} never spoke", speaker_name(ind.speaker)));
+    }
+    if hits.is_empty() {
+        let conf = doubt.confidence(0.9);
+        let mut evidence = vec![ev(
+            -1,
+            "",
+            None,
+            format!("no {} found", meaning_name(ind.meaning)),
+        )];
+        evidence.extend(doubt.evidence());
+        verdict(true, conf, conf, evidence)
+    } else {
+        verdict(false, conf, conf, hits)
+    }
+}
+
 fn phrase_forbidden(
     std: &CompiledStandard,
     ind: &CompiledIndicator,
@@ -282,33 +441,77 @@ fn phrase_forbidden(
     }
 }
 
+/// What triggered a TRIGGERED_RESPONSE in a customer turn: the phrase (or cue) and,
+/// for a meaning, its finding.
+fn trigger_of(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    c: &TurnView,
+    doubt: &mut Doubt,
+    ci: usize,
+) -> Option<(String, Option<Finding>)> {
+    if ind.trigger_meaning == pb::Meaning::Unspecified {
+        return c
+            .first_of(&ind.triggers)
+            .map(|t| (std.phrases.original(t).to_string(), None));
+    }
+    let j = meaning::judge(ind.trigger_meaning, c, &listed(std, &ind.triggers, c));
+    match j {
+        Judgement::Yes(f) => Some((f.cue.clone(), Some(f))),
+        no => {
+            doubt.note(ci, &no);
+            None
+        }
+    }
+}
+
+/// Whether agent turn `t` answers: the phrase (or cue) and, for a meaning, its finding.
+fn answer_of(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    t: &TurnView,
+) -> Option<(String, Option<Finding>)> {
+    if ind.meaning == pb::Meaning::Unspecified {
+        if ind.phrases.is_empty() {
+            return Some((String::new(), None));
+        }
+        return t
+            .first_of(&ind.phrases)
+            .map(|p| (std.phrases.original(p).to_string(), None));
+    }
+    match meaning::judge(ind.meaning, t, &listed(std, &ind.phrases, t)) {
+        Judgement::Yes(f) => Some((f.cue.clone(), Some(f))),
+        Judgement::No { .. } => None,
+    }
+}
+
 fn triggered(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
     let mut triggered = 0;
     let mut evidence = Vec::new();
     let mut failed = false;
+    let mut doubt = Doubt::default();
+    // The least sure finding a verdict rests on (meanings only).
+    let mut conf: f64 = 1.0;
+    let uses_meaning =
+        ind.meaning != pb::Meaning::Unspecified || ind.trigger_meaning != pb::Meaning::Unspecified;
     for (ci, c) in of(pb::Speaker::Customer, turns) {
-        let Some(trigger) = c.first_of(&ind.triggers) else {
+        let Some((tp, tf)) = trigger_of(std, ind, c, &mut doubt, ci) else {
             continue;
         };
         triggered += 1;
-        let tp = std.phrases.original(trigger);
+        if let Some(f) = &tf {
+            conf = conf.min(f.confidence);
+        }
         let answer = turns[ci + 1..]
             .iter()
             .enumerate()
             .filter(|(_, t)| t.speaker == ind.speaker)
             .take(ind.window)
-            .find_map(|(off, t)| {
-                if ind.phrases.is_empty() {
-                    Some((ci + 1 + off, t, None))
-                } else {
-                    t.first_of(&ind.phrases).map(|p| (ci + 1 + off, t, Some(p)))
-                }
-            });
+            .find_map(|(off, t)| answer_of(std, ind, t).map(|(p, f)| (ci + 1 + off, t, p, f)));
         match answer {
-            Some((ai, a, p)) => {
+            Some((ai, a, phrase, af)) => {
                 let delay = a.at - c.at;
                 let in_time = ind.threshold.is_none_or(|l| delay <= l);
-                let phrase = p.map(|p| std.phrases.original(p)).unwrap_or_default();
                 let note = if in_time {
                     format!(
                         "customer said \"{tp}\" at turn {ci}; answered after {}",
@@ -323,28 +526,48 @@ fn triggered(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]
                     )
                 };
                 if evidence.len() < MAX_EVIDENCE {
-                    evidence.push(ev(ai as i64, phrase, Some(delay), note));
+                    let mut e = ev(ai as i64, &phrase, Some(delay), note);
+                    if let Some(f) = &af {
+                        conf = conf.min(f.confidence);
+                        e.quote = f.quote.clone();
+                        e.cue = format!("{} ({}, confidence {:.2})", f.cue, f.why, f.confidence);
+                    }
+                    evidence.push(e);
                 }
             }
             None => {
                 failed = true;
                 if evidence.len() < MAX_EVIDENCE {
-                    evidence.push(ev(
+                    let mut e = ev(
                         ci as i64,
-                        tp,
+                        &tp,
                         None,
                         format!(
                             "customer said \"{tp}\"; no fitting {} reply within {} turn(s)",
                             speaker_name(ind.speaker),
                             ind.window
                         ),
-                    ));
+                    );
+                    if let Some(f) = &tf {
+                        e.quote = f.quote.clone();
+                        e.cue = format!("{} ({}, confidence {:.2})", f.cue, f.why, f.confidence);
+                    }
+                    evidence.push(e);
                 }
             }
         }
     }
     if triggered == 0 {
-        return na("nothing in the conversation called for it");
+        let mut o = na("nothing in the conversation called for it");
+        if uses_meaning {
+            o.confidence = doubt.confidence(1.0);
+            o.evidence.extend(doubt.evidence());
+        }
+        return o;
+    }
+    if uses_meaning {
+        let c = conf.min(if failed { 0.85 } else { 0.9 });
+        return verdict(!failed, c, c, evidence);
     }
     verdict(!failed, 0.9, 0.7, evidence)
 }

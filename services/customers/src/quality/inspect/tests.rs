@@ -750,3 +750,278 @@ fn per_touchpoint_defaults_are_valid_and_differ() {
         .unwrap();
     assert_eq!(apology.effect, E::AutoFail as i32);
 }
+
+/// The same conversation in Chinese and English gets the same verdicts on every
+/// indicator judged by meaning (and the golden sentence): the common Chinese apology
+/// forms count as apologies as "sorry" does, negated demands are no demands in either
+/// language, and a mock apology is rude in both.
+#[test]
+fn paired_chinese_and_english_conversations_get_the_same_verdicts() {
+    let s = CompiledStandard::compile(&default_standard(), "standards/d/versions/1");
+    let pairs: &[(&str, &str, &str, &str)] = &[
+        (
+            "充电器到货就是坏的,我很生气",
+            "您好,耽误您时间了,我们下次会做得更好",
+            "The charger arrived broken, I'm angry",
+            "Hello, sorry for taking your time, we'll do better next time.",
+        ),
+        (
+            "这已经是第二次了,你们到底怎么回事",
+            "您好,给您添麻烦了,换我也会着急的",
+            "Second time this has happened with you guys.",
+            "Hello, sorry for the trouble, I'd be fed up too.",
+        ),
+        (
+            "等了十天了还没到,说好的三天呢?",
+            "您好,让您久等了,确实挺让人着急的",
+            "I've been waiting ten days and still nothing. You promised three.",
+            "Hello, sorry to keep you waiting, I can see why you're frustrated.",
+        ),
+        (
+            "又是这样,上次也是发错货",
+            "您好,是我们的问题,能体会您现在的心情",
+            "Again? Last time you sent the wrong item too.",
+            "Hello, that's on us, I hear you.",
+        ),
+        (
+            "我真的服了,收到的盒子是空的",
+            "您好,不用提供购买凭证,也不用拍视频。不用您联系快递,我已经帮您催了",
+            "Seriously, the box arrived empty.",
+            "Hello, you don't need to send proof of purchase or a video. You don't need to contact the courier, I've already raised it.",
+        ),
+        (
+            "你们就是这么做生意的?",
+            "抱歉抱歉,您最有理行了吧",
+            "Is this how you do business? Unbelievable.",
+            "Okay okay, sorry, you're always right, happy now?",
+        ),
+        (
+            "我想改一下收货地址",
+            "您好,随便你挑时间,都可以",
+            "I'd like to change the delivery address.",
+            "Hello, whatever works best for you, any time is fine.",
+        ),
+    ];
+    let judged: Vec<&str> = s
+        .indicators
+        .iter()
+        .filter(|i| i.meaning != pb::Meaning::Unspecified || i.spec.id == "golden-sentence")
+        .map(|i| i.spec.id.as_str())
+        .collect();
+    assert_eq!(judged.len(), 11);
+    for (zc, za, ec, ea) in pairs {
+        let verdicts = |c: &str, a: &str, close: &str| {
+            let i = inspect(
+                &RuleInspector,
+                &s,
+                &conv(&[
+                    (S::Customer, 0, c),
+                    (S::Agent, 10, a),
+                    (S::Customer, 20, "ok"),
+                    (S::Agent, 30, close),
+                ]),
+            );
+            i.results
+                .into_iter()
+                .filter(|r| judged.contains(&r.indicator_id.as_str()))
+                .map(|r| (verdict(&r), r.indicator_id))
+                .collect::<Vec<_>>()
+        };
+        let zh = verdicts(zc, za, "还有其他问题吗?祝您生活愉快");
+        let en = verdicts(ec, ea, "Anything else? Have a nice day");
+        assert_eq!(zh, en, "{za} / {ea}");
+    }
+    // And the article's golden sentence is an apology in both.
+    let golden = |c: &str, a: &str| {
+        let i = inspect(
+            &RuleInspector,
+            &s,
+            &conv(&[(S::Customer, 0, c), (S::Agent, 10, a)]),
+        );
+        let r = i
+            .results
+            .iter()
+            .find(|r| r.indicator_id == "apology-when-upset")
+            .cloned();
+        r.map(|r| verdict(&r))
+    };
+    assert_eq!(golden(pairs[0].0, pairs[0].1), Some(V::Pass));
+    assert_eq!(golden(pairs[0].2, pairs[0].3), Some(V::Pass));
+}
+
+/// The default standard on the issue's own examples: negations, sarcasm, harmless
+/// words and an upset customer who uses no listed word.
+#[test]
+fn the_default_standard_judges_meaning_not_spelling() {
+    let s = CompiledStandard::compile(&default_standard(), "standards/d/versions/1");
+    let judge = |turns: &[(S, i64, &str)], id: &str| {
+        let i = inspect(&RuleInspector, &s, &conv(turns));
+        let r = i
+            .results
+            .iter()
+            .find(|r| r.indicator_id == id)
+            .cloned()
+            .unwrap();
+        (verdict(&r), r)
+    };
+    let (v, r) = judge(
+        &[
+            (
+                S::Customer,
+                0,
+                "Second time this has happened with you guys.",
+            ),
+            (S::Agent, 10, "Hi, let me look."),
+        ],
+        "empathy-when-upset",
+    );
+    assert_eq!(v, V::Fail, "an upset customer without listed words: {r:?}");
+    assert!(
+        r.evidence[0].cue.contains("second time"),
+        "{:?}",
+        r.evidence
+    );
+    let (v, r) = judge(
+        &[
+            (S::Customer, 0, "在吗"),
+            (S::Agent, 10, "麻烦您发一下订单截图和开箱视频"),
+        ],
+        "no-unnecessary-proof",
+    );
+    assert_eq!(v, V::Fail);
+    assert_eq!(r.evidence[0].turn_index, 1);
+    assert!(!r.evidence[0].quote.is_empty());
+    let ok = |turns: &[(S, i64, &str)], id: &str| judge(turns, id).0 == V::Pass;
+    assert!(ok(
+        &[
+            (S::Customer, 0, "在吗"),
+            (S::Agent, 10, "不用提供购买凭证,也不用拍视频")
+        ],
+        "no-unnecessary-proof"
+    ));
+    assert!(ok(
+        &[
+            (S::Customer, 0, "hi"),
+            (
+                S::Agent,
+                10,
+                "You don't need to contact the courier, I've already raised it"
+            )
+        ],
+        "no-runaround"
+    ));
+    assert!(!ok(
+        &[
+            (S::Customer, 0, "This is ridiculous!"),
+            (
+                S::Agent,
+                10,
+                "I can imagine, truly the tragedy of the century."
+            )
+        ],
+        "empathy-when-upset"
+    ));
+    assert!(!ok(
+        &[
+            (S::Customer, 0, "太差了"),
+            (S::Agent, 10, "抱歉抱歉,您最有理行了吧")
+        ],
+        "apology-when-upset"
+    ));
+    assert!(ok(
+        &[
+            (S::Customer, 0, "有红色吗"),
+            (S::Agent, 10, "随便你挑,都有现货哦")
+        ],
+        "no-rudeness"
+    ));
+    assert!(ok(
+        &[
+            (S::Customer, 0, "Silly question?"),
+            (S::Agent, 10, "Not a stupid question at all")
+        ],
+        "no-rudeness"
+    ));
+    assert!(!ok(
+        &[(S::Customer, 0, "hm"), (S::Agent, 10, "Whatever.")],
+        "no-rudeness"
+    ));
+}
+
+/// A verdict the inspector is unsure of is marked and sends the report to review.
+#[test]
+fn unsure_meanings_are_marked_and_reviewed() {
+    let s = CompiledStandard::compile(&default_standard(), "standards/d/versions/1");
+    // "Your receipt is…": evidence mentioned, nothing asked: a pass the inspector doubts.
+    let i = inspect(
+        &RuleInspector,
+        &s,
+        &conv(&[
+            (S::Customer, 0, "Where is my invoice?"),
+            (S::Agent, 10, "Hello, your receipt is in your inbox."),
+        ]),
+    );
+    let r = i
+        .results
+        .iter()
+        .find(|r| r.indicator_id == "no-unnecessary-proof")
+        .unwrap();
+    assert_eq!(verdict(r), V::Pass);
+    assert!(r.low_confidence, "{r:?}");
+    assert!(i.totals.reasons.contains(&pb::ReviewReason::LowConfidence));
+}
+
+/// Live hints read meaning too: an upset customer in their own words is hinted, a
+/// negated demand is not.
+#[test]
+fn live_hints_understand_own_words() {
+    let s = Arc::new(CompiledStandard::compile(
+        &default_standard(),
+        "standards/d/versions/1",
+    ));
+    let mut live = LiveSession::new(s, conv(&[]));
+    let turn = |s: S, t: i64, text: &str| pb::Turn {
+        speaker: s as i32,
+        text: text.into(),
+        send_time: Some(prost_types::Timestamp {
+            seconds: T0 + t,
+            nanos: 0,
+        }),
+    };
+    let h = live.push(turn(
+        S::Customer,
+        0,
+        "Second time this has happened with you guys.",
+    ));
+    let upset = h
+        .iter()
+        .find(|h| h.kind == pb::HintKind::CustomerUpset as i32);
+    assert_eq!(
+        upset.map(|h| h.phrase.as_str()),
+        Some("second time"),
+        "{h:?}"
+    );
+    let h = live.push(turn(
+        S::Agent,
+        10,
+        "Hi! You don't need to contact the courier, I've already raised it.",
+    ));
+    assert!(
+        !h.iter()
+            .any(|h| h.kind == pb::HintKind::ForbiddenPhrase as i32),
+        "{h:?}"
+    );
+    let h = live.push(turn(
+        S::Agent,
+        20,
+        "Could you upload a screenshot of the order?",
+    ));
+    let p = h
+        .iter()
+        .find(|h| h.kind == pb::HintKind::ForbiddenPhrase as i32);
+    assert_eq!(
+        p.map(|h| h.indicator_id.as_str()),
+        Some("no-unnecessary-proof"),
+        "{h:?}"
+    );
+}

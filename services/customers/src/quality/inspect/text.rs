@@ -178,6 +178,52 @@ impl PhraseSet {
             .unwrap_or_default()
     }
 
+    /// The length in bytes of the normalised phrase.
+    pub fn len(&self, id: u32) -> usize {
+        self.normalised.get(id as usize).map_or(0, String::len)
+    }
+
+    /// Whether no phrase was added.
+    pub fn is_empty(&self) -> bool {
+        self.normalised.is_empty()
+    }
+
+    /// Every occurrence of every phrase in `text` (already normalised), in order: what
+    /// scoped rules need (a release in each clause, not only the first).
+    pub fn find_all(&self, text: &str) -> Vec<Found> {
+        let bytes = text.as_bytes();
+        let mut out = Vec::new();
+        let mut prev: Option<char> = None;
+        for (i, c) in text.char_indices() {
+            let candidates = if c.is_ascii() {
+                self.ascii.get(c as usize)
+            } else {
+                self.other.get(&c)
+            };
+            for &id in candidates.into_iter().flatten() {
+                let p = &self.normalised[id as usize];
+                if !bytes[i..].starts_with(p.as_bytes()) {
+                    continue;
+                }
+                let (start_bound, end_bound) = self.bounds[id as usize];
+                if start_bound && prev.is_some_and(is_word) {
+                    continue;
+                }
+                let end = i + p.len();
+                if end_bound && text[end..].chars().next().is_some_and(is_word) {
+                    continue;
+                }
+                out.push(Found {
+                    id,
+                    at: i as u32,
+                    negated: negated(text, i),
+                });
+            }
+            prev = Some(c);
+        }
+        out
+    }
+
     /// Every phrase occurring in `text` (already normalised), once each: its first
     /// occurrence not negated, or its first if every one is.
     pub fn find(&self, text: &str) -> Vec<Found> {

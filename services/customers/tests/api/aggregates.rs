@@ -1,0 +1,338 @@
+//! The dashboard and the ranking read aggregates the writes keep; here they are checked
+//! against the same figures recomputed from the raw rows, after corrections (which
+//! replace the touchpoint they correct, possibly moving it to another quarter),
+//! incidents changing state, and customers deleted, restored and created after a
+//! quarter was first ranked.
+
+use crate::helpers::*;
+use symbolon_contracts::customers::v1::{
+    self as pb, dashboard_service_client::DashboardServiceClient,
+    incidents_service_client::IncidentsServiceClient,
+};
+use symbolon_customers::{
+    dashboard::{attention_from_raw_rows, board_from_raw_rows},
+    startup::MIGRATIONS,
+};
+use symbolon_platform::Database;
+use symbolon_testkit::{Backend, authed, both_backends};
+
+/// 2026-07-15T12:00:00Z: quarter 2026-Q3; months July to September follow.
+const JULY: i64 = 1_784_116_800;
+const DAY: i64 = 86_400;
+
+struct Feel<'a> {
+    customer: &'a str,
+    mood: pb::Mood,
+    intensity: i32,
+    at: i64,
+    anxiety: &'a str,
+    expectations: &'a [&'a str],
+    corrects: Option<String>,
+}
+
+async fn record(app: &TestApp, f: Feel<'_>) -> pb::Touchpoint {
+    let mut t = touchpoint_message(&format!("customers/{}/keyPersons/cto", f.customer), f.mood);
+    t.occur_time = Some(prost_types::Timestamp {
+        seconds: f.at,
+        nanos: 0,
+    });
+    t.emotional_state = Some(pb::EmotionalState {
+        mood: f.mood as i32,
+        intensity: f.intensity,
+    });
+    t.strategic_anxiety = f.anxiety.into();
+    t.implicit_expectations = f.expectations.iter().map(|e| e.to_string()).collect();
+    t.corrects = f.corrects.unwrap_or_default();
+    app.client()
+        .record_touchpoint(authed(
+            &app.admin,
+            pb::RecordTouchpointRequest {
+                parent: format!("customers/{}", f.customer),
+                touchpoint: Some(t),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+fn feel<'a>(
+    customer: &'a str,
+    mood: pb::Mood,
+    intensity: i32,
+    at: i64,
+    anxiety: &'a str,
+) -> Feel<'a> {
+    Feel {
+        customer,
+        mood,
+        intensity,
+        at,
+        anxiety,
+        expectations: &["Spare parts within the hour"],
+        corrects: None,
+    }
+}
+
+/// Every board of `customers` in `quarters` equals the one from the raw rows.
+async fn boards_agree(app: &TestApp, db: &Database, customers: &[&str], quarters: &[&str]) {
+    let mut dash = DashboardServiceClient::new(symbolon_testkit::channel(app.addr).await);
+    for c in customers {
+        for q in quarters {
+            let served = dash
+                .get_trust_dashboard(authed(
+                    &app.admin,
+                    pb::GetTrustDashboardRequest {
+                        customer: format!("customers/{c}"),
+                        quarter: q.to_string(),
+                    },
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            let raw = board_from_raw_rows(db, c, q).await.unwrap();
+            assert_eq!(served, raw, "board of {c} in {q}");
+        }
+    }
+}
+
+/// The whole ranking of `quarter`, a page of `size` at a time.
+async fn ranking(app: &TestApp, quarter: &str, size: i32) -> Vec<pb::CustomerAttention> {
+    let mut dash = DashboardServiceClient::new(symbolon_testkit::channel(app.addr).await);
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let page = dash
+            .rank_customers_for_attention(authed(
+                &app.admin,
+                pb::RankCustomersForAttentionRequest {
+                    quarter: quarter.into(),
+                    page_size: size,
+                    page_token: token.clone(),
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(page.customers.len() <= size as usize);
+        all.extend(page.customers);
+        if page.next_page_token.is_empty() {
+            return all;
+        }
+        token = page.next_page_token;
+    }
+}
+
+/// The ranking lists exactly the live `customers`, each with the score its raw rows
+/// give, most in need first (ties by name).
+async fn ranking_agrees(app: &TestApp, db: &Database, customers: &[&str], quarter: &str) {
+    let ranked = ranking(app, quarter, 2).await;
+    let mut want = Vec::new();
+    for c in customers {
+        let (attention, trust_index, reasons) =
+            attention_from_raw_rows(db, c, quarter).await.unwrap();
+        want.push((format!("customers/{c}"), attention, trust_index, reasons));
+    }
+    want.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let got: Vec<_> = ranked
+        .into_iter()
+        .map(|r| (r.customer, r.attention, r.trust_index, r.reasons))
+        .collect();
+    assert_eq!(got, want);
+}
+
+async fn aggregates_agree_with_raw_rows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let db = Database::connect(app.db_url(), &MIGRATIONS).await.unwrap();
+    for id in ["hot", "calm", "gone"] {
+        app.customer(id, pb::Industry::Energy, "DE").await;
+        app.key_person(id, "cto").await;
+    }
+    let moods = [
+        pb::Mood::Angry,
+        pb::Mood::Anxious,
+        pb::Mood::Satisfied,
+        pb::Mood::Calm,
+        pb::Mood::Frustrated,
+    ];
+    let anxieties = ["Regulator fines", "Budget cuts", "Vendor lock-in"];
+    let mut recorded = Vec::new();
+    for i in 0..18i64 {
+        let mut f = feel(
+            "hot",
+            moods[i as usize % moods.len()],
+            (i % 5 + 1) as i32,
+            JULY + i * 5 * DAY,
+            anxieties[i as usize % anxieties.len()],
+        );
+        f.expectations = if i % 2 == 0 {
+            &["Spare parts within the hour", "A named engineer"]
+        } else {
+            &["A named engineer", "A named engineer"]
+        };
+        recorded.push(record(&app, f).await);
+    }
+    record(
+        &app,
+        feel("calm", pb::Mood::Delighted, 5, JULY, "Nothing much"),
+    )
+    .await;
+    record(&app, feel("gone", pb::Mood::Angry, 5, JULY, "Everything")).await;
+    // Last quarter, to be kept apart.
+    record(
+        &app,
+        feel("hot", pb::Mood::Delighted, 5, JULY - 60 * DAY, "Old news"),
+    )
+    .await;
+
+    // A correction replaces a July touchpoint with a calmer one...
+    let fixed = record(
+        &app,
+        Feel {
+            corrects: Some(recorded[0].name.clone()),
+            ..feel("hot", pb::Mood::Calm, 2, JULY + DAY, "Budget cuts")
+        },
+    )
+    .await;
+    // ...and a correction of that correction moves it into the previous quarter.
+    record(
+        &app,
+        Feel {
+            corrects: Some(fixed.name.clone()),
+            ..feel("hot", pb::Mood::Neutral, 3, JULY - 30 * DAY, "Moved back")
+        },
+    )
+    .await;
+    // Another one, of a September touchpoint, within its month.
+    record(
+        &app,
+        Feel {
+            corrects: Some(recorded[14].name.clone()),
+            expectations: &["Candid fault notes"],
+            ..feel(
+                "hot",
+                pb::Mood::Angry,
+                5,
+                JULY + 70 * DAY,
+                "Regulator fines",
+            )
+        },
+    )
+    .await;
+
+    let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
+    let open = |customer: &str, severity: pb::Severity, at: i64| {
+        let req = pb::OpenIncidentRequest {
+            parent: format!("customers/{customer}"),
+            incident: Some(pb::Incident {
+                severity: severity as i32,
+                summary: "Grid telemetry lost".into(),
+                detect_time: Some(prost_types::Timestamp {
+                    seconds: at,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        };
+        let admin = app.admin.clone();
+        let mut client = incidents.clone();
+        async move {
+            client
+                .open_incident(authed(&admin, req))
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    open("hot", pb::Severity::Critical, JULY + 3 * DAY).await;
+    let minor = open("calm", pb::Severity::Minor, JULY + 4 * DAY).await;
+
+    let quarters = ["2026-Q3", "2026-Q2"];
+    boards_agree(&app, &db, &["hot", "calm", "gone"], &quarters).await;
+    ranking_agrees(&app, &db, &["hot", "calm", "gone"], "2026-Q3").await;
+
+    // Written after the quarter was ranked: each moves its row.
+    incidents
+        .cancel_incident(authed(
+            &app.admin,
+            pb::CancelIncidentRequest {
+                name: minor.name.clone(),
+                reason: "False alarm".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    record(
+        &app,
+        feel("calm", pb::Mood::Angry, 5, JULY + 2 * DAY, "Sudden worry"),
+    )
+    .await;
+    app.customer("late", pb::Industry::Finance, "PT").await;
+    app.client()
+        .delete_customer(authed(
+            &app.admin,
+            pb::DeleteCustomerRequest {
+                name: "customers/gone".into(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    boards_agree(&app, &db, &["hot", "calm", "late"], &quarters).await;
+    ranking_agrees(&app, &db, &["hot", "calm", "late"], "2026-Q3").await;
+
+    app.client()
+        .undelete_customer(authed(
+            &app.admin,
+            pb::UndeleteCustomerRequest {
+                name: "customers/gone".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    ranking_agrees(&app, &db, &["hot", "calm", "late", "gone"], "2026-Q3").await;
+    // A quarter ranked for the first time lists every customer, quiet ones too.
+    ranking_agrees(&app, &db, &["hot", "calm", "late", "gone"], "2026-Q2").await;
+    db.close().await;
+}
+
+/// A page token belongs to its quarter; another quarter's is INVALID_ARGUMENT.
+async fn ranking_tokens_are_bound_to_their_quarter(backend: Backend) {
+    let app = spawn_app(backend).await;
+    for id in ["a", "b"] {
+        app.customer(id, pb::Industry::Energy, "DE").await;
+    }
+    let mut dash = DashboardServiceClient::new(symbolon_testkit::channel(app.addr).await);
+    let first = dash
+        .rank_customers_for_attention(authed(
+            &app.admin,
+            pb::RankCustomersForAttentionRequest {
+                quarter: "2026-Q3".into(),
+                page_size: 1,
+                page_token: String::new(),
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.customers.len(), 1);
+    assert!(!first.next_page_token.is_empty());
+    let other = dash
+        .rank_customers_for_attention(authed(
+            &app.admin,
+            pb::RankCustomersForAttentionRequest {
+                quarter: "2026-Q4".into(),
+                page_size: 1,
+                page_token: first.next_page_token,
+            },
+        ))
+        .await;
+    assert_invalid(other, &["page_token"]);
+}
+
+both_backends!(
+    aggregates_agree_with_raw_rows,
+    ranking_tokens_are_bound_to_their_quarter
+);

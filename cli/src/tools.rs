@@ -335,9 +335,11 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
                 let token = token.ok_or_else(|| {
                     anyhow::anyhow!("--token (or SYMBOLON_TOKEN) is required unless --offline")
                 })?;
-                let remote = Remote { addr, token };
-                let mut client =
-                    QualityServiceClient::new(remote.channel("http://127.0.0.1:50051").await?);
+                let remote = CustomersRemote {
+                    addr: addr.unwrap_or_else(|| "127.0.0.1:50051".to_string()),
+                    token,
+                };
+                let mut client = QualityServiceClient::new(remote.channel().await?);
                 let mut req = tonic::Request::new(pb::EvaluateStandardRequest {
                     standard: if draft.is_some() {
                         String::new()

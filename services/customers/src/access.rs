@@ -144,6 +144,7 @@ pub static QUALITY: ServicePolicy = {
             rule("ListStandardVersions", SCRIPT_USERS, Vendor),
             rule("InspectConversation", INSPECTORS, Own),
             rule("InspectLive", INSPECTORS, Own),
+            rule("EvaluateStandard", READERS, Vendor),
             rule("GetReport", REPORT_READERS, Own),
             rule("ListReports", REPORT_READERS, Own),
             rule("ReviewReport", EDITORS, Vendor),

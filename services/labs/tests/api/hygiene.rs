@@ -70,7 +70,6 @@ async fn signed_and_logged_text_is_clean(backend: Backend) {
                         id: "c1".into(),
                         title: "Peak".into(),
                         expected_result: "x".repeat(1 << 20),
-                        ..Default::default()
                     }],
                     ..Default::default()
                 }),

@@ -231,7 +231,7 @@ fn first_listed<'a>(
 ) -> Option<&'a Listed<'a>> {
     listed
         .iter()
-        .find(|l| !(mind_negation && l.negated) && !v.harmless(l.at, l.end))
+        .find(|l| !((mind_negation && l.negated) || v.harmless(l.at, l.end)))
 }
 
 fn listed_finding(v: &View<'_>, l: &Listed<'_>, confidence: f64) -> Judgement {
@@ -245,7 +245,7 @@ fn plain(v: &View<'_>, cue: Cue, listed: &[Listed<'_>], mind_negation: bool) -> 
     }
     match v
         .of(cue)
-        .find(|h| !(mind_negation && h.negated) && !v.harmless(h.at, h.end))
+        .find(|h| !((mind_negation && h.negated) || v.harmless(h.at, h.end)))
     {
         Some(h) => Judgement::Yes(v.finding(
             v.phrase(h),

@@ -113,18 +113,39 @@ pub(crate) async fn run(args: DevArgs) -> anyhow::Result<()> {
     let (private, public) = ensure_keys(&args.data_dir)?;
     let public_key = public.display().to_string();
 
-    // The customers service follows the supply-chain risk stream with its own token.
+    // The customers service follows the supply-chain risk stream with its own token: an
+    // analyst's (it only reads), within the 24 h lifetime tokens may have, so it is
+    // minted again every 12 h (the consumer reads the file at each connect).
     let minter = Minter::from_pem(&std::fs::read(&private)?, "symbolon", "symbolon")
         .map_err(anyhow::Error::msg)?;
-    let service_token = minter
-        .mint(
-            "service:customers",
-            &Org::Vendor,
-            &["service"],
-            Duration::from_secs(30 * 24 * 3600),
-        )
-        .map_err(anyhow::Error::msg)?;
-    std::fs::write(args.data_dir.join("customers-service.token"), service_token)?;
+    let token_path = args.data_dir.join("customers-service.token");
+    let mint_service_token = {
+        let minter = minter.clone();
+        let path = token_path.clone();
+        move || -> anyhow::Result<()> {
+            let token = minter
+                .mint(
+                    "service:customers",
+                    &Org::Vendor,
+                    &["analyst"],
+                    Duration::from_secs(24 * 3600),
+                )
+                .map_err(anyhow::Error::msg)?;
+            std::fs::write(&path, token)?;
+            Ok(())
+        }
+    };
+    mint_service_token()?;
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(12 * 3600));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            if let Err(e) = mint_service_token() {
+                tracing::warn!(error = %e, "cannot renew the customers service token");
+            }
+        }
+    });
 
     let env = |service, addr| Env::from_fn(service, settings(&args, &public_key, service, addr));
     let supplychain = SupplyChain::build(SupplyChainConfig::from_env(&env(

@@ -155,7 +155,7 @@ async fn main() {
     let token_file = token_dir.path().join("token");
     std::fs::write(
         &token_file,
-        keys.token("service:customers", &Org::Vendor, &["service"]),
+        keys.token("service:customers", &Org::Vendor, &["analyst"]),
     )
     .unwrap();
     let mut config = CustomersConfig::new(server_config("customers", &cu_db.url, &keys))

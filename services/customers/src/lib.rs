@@ -6,6 +6,7 @@
 //!   only reads the environment and runs it.
 //! - `visibility`: what a customer's people see of the vendor's supply chain.
 
+pub mod access;
 pub mod api;
 pub mod commitments;
 pub mod dashboard;

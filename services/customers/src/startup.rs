@@ -16,6 +16,7 @@ use symbolon_contracts::customers::v1::{
     incidents_service_server::IncidentsServiceServer,
 };
 use symbolon_contracts::quality::v1::quality_service_server::QualityServiceServer;
+use symbolon_platform::access::Guard;
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -136,15 +137,17 @@ impl Application {
         let mut server = GrpcServer::bind(config.server).await?;
         server.follow_database(&db);
         let api = Api::new(db.clone(), clock.clone());
-        server.add_service(CustomersServiceServer::with_interceptor(
-            api,
+        server.add_service(Guard::new(
+            CustomersServiceServer::new(api),
             server.authenticator(),
+            &crate::access::CUSTOMERS,
         ));
         let quality_api =
             crate::quality::QualityApi::new(db.clone(), clock.clone(), server.shutdown_token());
-        server.add_service(QualityServiceServer::with_interceptor(
-            quality_api,
+        server.add_service(Guard::new(
+            QualityServiceServer::new(quality_api),
             server.authenticator(),
+            &crate::access::QUALITY,
         ));
         let incidents = Incidents::new(
             db.clone(),
@@ -152,17 +155,24 @@ impl Application {
             supply.clone(),
             server.shutdown_token(),
         );
-        server.add_service(IncidentsServiceServer::with_interceptor(
-            incidents.clone(),
+        server.add_service(Guard::new(
+            IncidentsServiceServer::new(incidents.clone()),
             server.authenticator(),
+            &crate::access::INCIDENTS,
         ));
-        server.add_service(DashboardServiceServer::with_interceptor(
-            Dashboard::new(db.clone()),
+        server.add_service(Guard::new(
+            DashboardServiceServer::new(Dashboard::new(db.clone())),
             server.authenticator(),
+            &crate::access::DASHBOARD,
         ));
-        server.add_service(CommitmentsServiceServer::with_interceptor(
-            Commitments::new(db.clone(), clock.clone(), supply.clone()),
+        server.add_service(Guard::new(
+            CommitmentsServiceServer::new(Commitments::new(
+                db.clone(),
+                clock.clone(),
+                supply.clone(),
+            )),
             server.authenticator(),
+            &crate::access::COMMITMENTS,
         ));
         match (supply, config.service_token_file) {
             (Some(supply), Some(token_file)) => {

@@ -517,8 +517,12 @@ async fn run() {
     };
     let pid = service.pid();
     let admin = keys.vendor_admin();
-    let eng = keys.token("eng@vendor", &Org::Vendor, &[]);
-    let watcher_token = keys.token("jonas@acme", &Org::Customer("acme".into()), &[]);
+    let eng = keys.token("eng@vendor", &Org::Vendor, &["department:rnd"]);
+    let watcher_token = keys.token(
+        "jonas@acme",
+        &Org::Customer("acme".into()),
+        &["customer-engineer"],
+    );
 
     let mut crm = CustomersServiceClient::new(symbolon_testkit::channel(customers_addr).await);
     crm.create_customer(authed(

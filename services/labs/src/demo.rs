@@ -85,7 +85,7 @@ pub async fn load_demo(
     let mut crm = CustomersServiceClient::new(customers);
     let t = Tokens {
         admin: mint(minter, "dev-admin", &Org::Vendor, &["admin"])?,
-        eng: mint(minter, VENDOR_ENGINEER, &Org::Vendor, &[])?,
+        eng: mint(minter, VENDOR_ENGINEER, &Org::Vendor, &["department:rnd"])?,
         rm: mint(
             minter,
             VENDOR_RELEASE_MANAGER,

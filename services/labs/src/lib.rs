@@ -15,6 +15,7 @@
 //! - [`demo`]: demo data for `symbolon dev --demo`.
 //! - [`startup`]: [`Application`] builds the server from configuration.
 
+pub mod access;
 pub mod api;
 pub mod chain;
 pub mod customers;

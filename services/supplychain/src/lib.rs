@@ -10,6 +10,7 @@
 //! - [`demo`]: demo data loaded through the public API.
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod access;
 pub mod api;
 pub mod convert;
 pub mod demo;

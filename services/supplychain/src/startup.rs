@@ -17,6 +17,7 @@
 use crate::{api::Api, model::coverage::Params};
 use std::{net::SocketAddr, time::Duration};
 use symbolon_contracts::supplychain::v1::supply_chain_service_server::SupplyChainServiceServer;
+use symbolon_platform::access::Guard;
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -138,9 +139,10 @@ impl Application {
             config.risk_poll,
             server.shutdown_token(),
         );
-        server.add_service(SupplyChainServiceServer::with_interceptor(
-            api,
+        server.add_service(Guard::new(
+            SupplyChainServiceServer::new(api),
             server.authenticator(),
+            &crate::access::SUPPLY_CHAIN_SERVICE,
         ));
         Ok(Self { server, db })
     }

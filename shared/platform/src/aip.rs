@@ -8,14 +8,28 @@ use crate::{
 use prost_types::FieldMask;
 use tonic::Status;
 
-/// The idempotency key of a create: the caller's organisation plus its request id
-/// (a UUID, AIP-155), so two tenants can never collide.
-pub fn request_key(caller: &Caller, request_id: &str, v: &mut Violations) -> Option<String> {
+/// The stored key of a client `request_id` (AIP-155): scoped to the caller's
+/// organisation, the method (or resource kind) and the parent it creates under, so the
+/// same id sent by two callers, or by one caller to two methods or two parents, names
+/// two requests. A bad id is a violation of `request_id`; no id means no idempotency.
+pub fn request_key(
+    caller: &Caller,
+    method: &str,
+    parent: &str,
+    request_id: &str,
+    v: &mut Violations,
+) -> Option<String> {
     if request_id.is_empty() {
         return None;
     }
     match uuid::Uuid::parse_str(request_id) {
-        Ok(id) => Some(format!("{}/{}", caller.org.claim(), id.hyphenated())),
+        // Spaces never occur in organisations, methods, names or UUIDs: no two scopes
+        // spell the same key.
+        Ok(id) => Some(format!(
+            "{} {method} {parent} {}",
+            caller.org.claim(),
+            id.hyphenated()
+        )),
         Err(_) => {
             v.add("request_id", "must be a UUID");
             None

@@ -1,6 +1,17 @@
 //! Authentication: `authorization: Bearer <JWT>` on every call, verified with asymmetric
 //! public keys from configuration (EdDSA or RS256; a PEM file or a JWKS document).
-//! Expired, wrongly signed, wrongly addressed and `alg: none` tokens are UNAUTHENTICATED.
+//!
+//! A token is refused (UNAUTHENTICATED, with a plain message that names the rule and
+//! never the parser's internals) when it is malformed, signed by no configured key (or
+//! with a `kid` no JWKS key has), with another algorithm (`none`, HS with a public key),
+//! carries an unknown `crit` extension, is expired, not yet valid (`nbf` or `iat` in the
+//! future beyond the leeway), lives longer than the configured maximum, names another
+//! issuer or audience (`aud` may be an array that contains ours, RFC 7519 §4.1.3), has an
+//! empty or missing `sub`, a missing `roles` claim or a bad `org` claim; and when a call
+//! carries more than one `authorization` header. RFC 8725 guided the list.
+//!
+//! Roles are a closed vocabulary ([`Role`]): a string that is not one of them grants
+//! nothing (it is logged once, when the token is first verified).
 //!
 //! Handlers receive a typed [`Caller`]; its helpers make tenant checks one line.
 
@@ -9,6 +20,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, jwk:
 use serde::{Deserialize, Serialize};
 use std::{
     collections::HashMap,
+    fmt,
     sync::{Arc, RwLock},
 };
 use tonic::{Request, Status};
@@ -41,7 +53,135 @@ impl Org {
     }
 }
 
-/// The claims of a Symbolon token.
+/// The kinds of role, without a department's name: what the access policy speaks of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RoleKind {
+    /// Vendor: opens incidents, calls for fire, keeps the CRM.
+    Frontline,
+    /// Vendor: a department (`department:<name>`) mobilised by frontline.
+    Department,
+    /// Vendor: signs releases for the vendor.
+    ReleaseManager,
+    /// Vendor: reads everything, writes scoring data only.
+    Analyst,
+    /// Vendor: everything.
+    Admin,
+    /// Customer: an engineer of the customer.
+    CustomerEngineer,
+    /// Customer: an executive (the CTO who co-signs releases).
+    CustomerExecutive,
+}
+
+impl RoleKind {
+    /// Every kind, in the order the policy table lists them.
+    pub const ALL: [RoleKind; 7] = [
+        RoleKind::Admin,
+        RoleKind::Frontline,
+        RoleKind::Department,
+        RoleKind::ReleaseManager,
+        RoleKind::Analyst,
+        RoleKind::CustomerEngineer,
+        RoleKind::CustomerExecutive,
+    ];
+
+    /// The role as tokens spell it (`department:<name>` for departments).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoleKind::Frontline => "frontline",
+            RoleKind::Department => "department:<name>",
+            RoleKind::ReleaseManager => "release-manager",
+            RoleKind::Analyst => "analyst",
+            RoleKind::Admin => "admin",
+            RoleKind::CustomerEngineer => "customer-engineer",
+            RoleKind::CustomerExecutive => "customer-executive",
+        }
+    }
+
+    /// True for the customer's roles, false for the vendor's.
+    pub fn is_customer(self) -> bool {
+        matches!(
+            self,
+            RoleKind::CustomerEngineer | RoleKind::CustomerExecutive
+        )
+    }
+}
+
+/// A role of the closed vocabulary, as a token may carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// `frontline`.
+    Frontline,
+    /// `department:<name>`, with a name from the configured list.
+    Department(String),
+    /// `release-manager`.
+    ReleaseManager,
+    /// `analyst`.
+    Analyst,
+    /// `admin`.
+    Admin,
+    /// `customer-engineer`.
+    CustomerEngineer,
+    /// `customer-executive`.
+    CustomerExecutive,
+}
+
+impl Role {
+    /// Parses one role string of a token of `org`. Exact spelling only (`ADMIN` is not
+    /// `admin`); vendor roles only for the vendor, customer roles only for customers;
+    /// departments only from `departments`. Anything else is `None`: it grants nothing.
+    pub fn parse(s: &str, org: &Org, departments: &[String]) -> Option<Role> {
+        let role = match s {
+            "frontline" => Role::Frontline,
+            "release-manager" => Role::ReleaseManager,
+            "analyst" => Role::Analyst,
+            "admin" => Role::Admin,
+            "customer-engineer" => Role::CustomerEngineer,
+            "customer-executive" => Role::CustomerExecutive,
+            _ => {
+                let name = s.strip_prefix("department:")?;
+                if !departments.iter().any(|d| d == name) {
+                    return None;
+                }
+                Role::Department(name.to_string())
+            }
+        };
+        (role.kind().is_customer() == matches!(org, Org::Customer(_))).then_some(role)
+    }
+
+    /// The kind of this role.
+    pub fn kind(&self) -> RoleKind {
+        match self {
+            Role::Frontline => RoleKind::Frontline,
+            Role::Department(_) => RoleKind::Department,
+            Role::ReleaseManager => RoleKind::ReleaseManager,
+            Role::Analyst => RoleKind::Analyst,
+            Role::Admin => RoleKind::Admin,
+            Role::CustomerEngineer => RoleKind::CustomerEngineer,
+            Role::CustomerExecutive => RoleKind::CustomerExecutive,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Role::Department(name) => write!(f, "department:{name}"),
+            other => f.write_str(other.kind().as_str()),
+        }
+    }
+}
+
+/// `role == "admin"` compares with the token's spelling.
+impl PartialEq<str> for Role {
+    fn eq(&self, other: &str) -> bool {
+        match self {
+            Role::Department(name) => other.strip_prefix("department:").is_some_and(|n| n == name),
+            r => r.kind().as_str() == other,
+        }
+    }
+}
+
+/// The claims of a Symbolon token, as [`Minter`] writes them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     /// The person or system.
@@ -50,7 +190,6 @@ pub struct Claims {
     pub org: String,
     /// Vendor roles: `frontline`, `department:<name>`, `release-manager`, `analyst`,
     /// `admin`; customer roles: `customer-engineer`, `customer-executive`.
-    #[serde(default)]
     pub roles: Vec<String>,
     /// Issuer.
     pub iss: String,
@@ -59,8 +198,18 @@ pub struct Claims {
     /// Expiry, seconds since the epoch.
     pub exp: u64,
     /// Issued at.
-    #[serde(default)]
     pub iat: u64,
+}
+
+/// The claims as a verifier reads them: everything optional, so that a missing claim
+/// gets a plain refusal of its own instead of a JSON error.
+#[derive(Deserialize)]
+struct Received {
+    sub: Option<serde_json::Value>,
+    org: Option<serde_json::Value>,
+    roles: Option<serde_json::Value>,
+    exp: Option<serde_json::Value>,
+    iat: Option<serde_json::Value>,
 }
 
 /// Who is calling, as proven by their token.
@@ -70,8 +219,8 @@ pub struct Caller {
     pub subject: String,
     /// The organisation.
     pub org: Org,
-    /// Roles, as given.
-    pub roles: Vec<String>,
+    /// The roles of the closed vocabulary the token carries; unknown strings are dropped.
+    pub roles: Vec<Role>,
     /// The bearer token, forwarded on calls to other services so identity travels.
     pub token: Arc<str>,
     expires_at: u64,
@@ -79,7 +228,7 @@ pub struct Caller {
 
 impl Caller {
     /// The caller a request was authenticated as. Fails only if the service was
-    /// registered without the authentication interceptor (a wiring bug).
+    /// registered without the authentication guard (a wiring bug).
     pub fn of<T>(req: &Request<T>) -> Result<Arc<Caller>, Status> {
         req.extensions()
             .get::<Arc<Caller>>()
@@ -100,15 +249,27 @@ impl Caller {
         }
     }
 
+    /// True when the caller holds a role of `kind`.
+    pub fn has_kind(&self, kind: RoleKind) -> bool {
+        self.roles.iter().any(|r| r.kind() == kind)
+    }
+
     /// True when the caller holds `role` (vendor `admin` holds every vendor role).
     pub fn has_role(&self, role: &str) -> bool {
-        self.roles.iter().any(|r| r == role)
-            || (self.is_vendor() && self.roles.iter().any(|r| r == "admin"))
+        self.roles.iter().any(|r| r == role) || self.has_kind(RoleKind::Admin)
+    }
+
+    /// True when the caller holds exactly `department:<name>` (admin does not count:
+    /// a department's requests are acted on by that department).
+    pub fn in_department(&self, name: &str) -> bool {
+        self.roles
+            .iter()
+            .any(|r| matches!(r, Role::Department(d) if d == name))
     }
 
     /// True when the caller holds any role starting with `prefix` (e.g. `department:`).
     pub fn has_role_prefix(&self, prefix: &str) -> bool {
-        self.roles.iter().any(|r| r.starts_with(prefix))
+        self.roles.iter().any(|r| r.to_string().starts_with(prefix))
     }
 
     /// Whether the caller may see customer `id`'s data at all.
@@ -176,10 +337,15 @@ struct Key {
 /// Verifying an Ed25519 signature on every call would cost more than the call itself.
 const CACHE_LIMIT: usize = 10_000;
 
-/// Verifies bearer tokens; the tonic interceptor of every service.
+/// Verifies bearer tokens; used by [`crate::access::Guard`] in front of every service.
 #[derive(Clone)]
 pub struct Authenticator {
     keys: Arc<Vec<Key>>,
+    /// True when a JWKS was configured: then a `kid` must name one of its keys.
+    jwks: bool,
+    max_lifetime: u64,
+    leeway: u64,
+    departments: Arc<Vec<String>>,
     cache: Arc<RwLock<HashMap<Arc<str>, Arc<Caller>>>>,
 }
 
@@ -188,6 +354,34 @@ fn now_secs() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or_default()
+}
+
+fn refused(why: &str) -> Status {
+    status::unauthenticated(format!("invalid token: {why}"))
+}
+
+/// A plain reason for a library refusal, never the library's own text.
+fn plain(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match kind {
+        K::ExpiredSignature => "it has expired",
+        K::ImmatureSignature => "it is not valid yet (nbf)",
+        K::InvalidIssuer => "it names another issuer",
+        K::InvalidAudience => "it is addressed to another audience",
+        K::InvalidSignature => "the signature does not verify",
+        K::InvalidAlgorithm | K::InvalidAlgorithmName | K::UnsupportedAlgorithm => {
+            "its algorithm is not accepted"
+        }
+        K::MissingRequiredClaim(c) => match c.as_str() {
+            "exp" => "the exp claim is missing",
+            "iss" => "the iss claim is missing",
+            "aud" => "the aud claim is missing",
+            "sub" => "the sub claim is missing",
+            _ => "a required claim is missing",
+        },
+        K::InvalidClaimFormat(_) => "a claim has the wrong type",
+        _ => "it is malformed",
+    }
 }
 
 impl Authenticator {
@@ -200,12 +394,14 @@ impl Authenticator {
             })
         };
         let mut keys = Vec::new();
+        let leeway = config.leeway.as_secs();
         let validation = |alg| {
             let mut v = Validation::new(alg);
             v.set_issuer(&[&config.issuer]);
             v.set_audience(&[&config.audience]);
             v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-            v.leeway = 30;
+            v.validate_nbf = true;
+            v.leeway = leeway;
             v
         };
         if let Some(path) = &config.public_key_file {
@@ -253,6 +449,10 @@ impl Authenticator {
         }
         Ok(Self {
             keys: Arc::new(keys),
+            jwks: config.jwks_file.is_some(),
+            max_lifetime: config.max_lifetime.as_secs(),
+            leeway,
+            departments: Arc::new(config.departments.clone()),
             cache: Arc::default(),
         })
     }
@@ -262,38 +462,36 @@ impl Authenticator {
         let now = now_secs();
         if let Ok(cache) = self.cache.read()
             && let Some(c) = cache.get(token)
-            && c.expires_at > now
+            && c.expires_at + self.leeway > now
         {
             return Ok(c.clone());
         }
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|e| status::unauthenticated(format!("malformed token: {e}")))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|_| refused("it is not a JWT"))?;
+        // RFC 7515 §4.1.11: an extension we do not understand must not be ignored.
+        if header.crit.is_some() {
+            return Err(refused(
+                "it names a critical extension (crit) we do not support",
+            ));
+        }
+        if self.jwks
+            && let Some(kid) = &header.kid
+            && !self.keys.iter().any(|k| k.kid.as_deref() == Some(kid))
+        {
+            return Err(refused("its key id (kid) names no configured key"));
+        }
         let candidates = self.keys.iter().filter(|k| match (&k.kid, &header.kid) {
             (Some(a), Some(b)) => a == b,
             _ => true,
         });
-        let mut last_error = String::from("no key matches the token");
+        let mut last_error = "no configured key verifies it";
         for k in candidates {
             if !k.validation.algorithms.contains(&header.alg) {
-                last_error = format!("algorithm {:?} is not accepted", header.alg);
+                last_error = "its algorithm is not accepted";
                 continue;
             }
-            match jsonwebtoken::decode::<Claims>(token, &k.key, &k.validation) {
+            match jsonwebtoken::decode::<Received>(token, &k.key, &k.validation) {
                 Ok(data) => {
-                    let c = data.claims;
-                    let org = Org::parse(&c.org).ok_or_else(|| {
-                        status::unauthenticated(
-                            "the org claim must be `vendor` or `customers/{id}`",
-                        )
-                    })?;
-                    let token: Arc<str> = Arc::from(token);
-                    let caller = Arc::new(Caller {
-                        subject: c.sub,
-                        org,
-                        roles: c.roles,
-                        token: token.clone(),
-                        expires_at: c.exp,
-                    });
+                    let caller = self.caller(data.claims, token, now)?;
                     if let Ok(mut cache) = self.cache.write() {
                         if cache.len() >= CACHE_LIMIT {
                             cache.retain(|_, c| c.expires_at > now);
@@ -301,35 +499,108 @@ impl Authenticator {
                                 cache.clear();
                             }
                         }
-                        cache.insert(token, caller.clone());
+                        cache.insert(caller.token.clone(), caller.clone());
                     }
                     return Ok(caller);
                 }
-                Err(e) => last_error = e.to_string(),
+                Err(e) => last_error = plain(e.kind()),
             }
         }
-        Err(status::unauthenticated(format!(
-            "invalid token: {last_error}"
-        )))
+        Err(refused(last_error))
     }
-}
 
-impl tonic::service::Interceptor for Authenticator {
-    fn call(&mut self, mut req: Request<()>) -> Result<Request<()>, Status> {
-        let header = req.metadata().get("authorization").ok_or_else(|| {
+    /// The checks of the claims the library does not make: times, lifetime, subject,
+    /// organisation and roles.
+    fn caller(&self, c: Received, token: &str, now: u64) -> Result<Arc<Caller>, Status> {
+        let seconds = |v: &Option<serde_json::Value>, claim: &str| match v {
+            None => Ok(None),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
+                refused(match claim {
+                    "exp" => "the exp claim must be a number of seconds",
+                    _ => "the iat claim must be a number of seconds",
+                })
+            }),
+        };
+        let exp = seconds(&c.exp, "exp")?.ok_or_else(|| refused("the exp claim is missing"))?;
+        let iat = seconds(&c.iat, "iat")?;
+        if iat.is_some_and(|iat| iat > now + self.leeway) {
+            return Err(refused("it was issued in the future (iat)"));
+        }
+        let lifetime = exp.saturating_sub(iat.unwrap_or(now));
+        if lifetime > self.max_lifetime {
+            return Err(refused(&format!(
+                "it lives longer than the accepted {} s",
+                self.max_lifetime
+            )));
+        }
+        let subject = match &c.sub {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.clone(),
+            _ => return Err(refused("the sub claim must be a non-empty string")),
+        };
+        let org = c
+            .org
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .and_then(Org::parse)
+            .ok_or_else(|| refused("the org claim must be `vendor` or `customers/{id}`"))?;
+        let given: Vec<&str> = match &c.roles {
+            Some(serde_json::Value::Array(items)) => items
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Option<_>>()
+                .ok_or_else(|| refused("the roles claim must be a list of strings"))?,
+            Some(_) => return Err(refused("the roles claim must be a list of strings")),
+            None => return Err(refused("the roles claim is missing")),
+        };
+        let mut roles = Vec::with_capacity(given.len());
+        let mut unknown = Vec::new();
+        for r in given {
+            match Role::parse(r, &org, &self.departments) {
+                Some(role) if !roles.contains(&role) => roles.push(role),
+                Some(_) => {}
+                None => unknown.push(r),
+            }
+        }
+        if !unknown.is_empty() {
+            // Once per token: verified tokens are cached, so this does not repeat per call.
+            tracing::warn!(
+                subject = %subject,
+                org = %org.claim(),
+                unknown = ?unknown,
+                "token carries roles outside the vocabulary; they grant nothing"
+            );
+        }
+        Ok(Arc::new(Caller {
+            subject,
+            org,
+            roles,
+            token: Arc::from(token),
+            expires_at: exp,
+        }))
+    }
+
+    /// Authenticates a call from its metadata: exactly one `authorization` header whose
+    /// scheme is `Bearer` in any case (RFC 7235 §2.1).
+    pub fn authenticate(&self, headers: &http::HeaderMap) -> Result<Arc<Caller>, Status> {
+        let mut headers = headers.get_all(http::header::AUTHORIZATION).iter();
+        let header = headers.next().ok_or_else(|| {
             status::unauthenticated("missing `authorization: Bearer <token>` metadata")
         })?;
+        if headers.next().is_some() {
+            return Err(status::unauthenticated(
+                "more than one authorization header: send exactly one",
+            ));
+        }
         let token = header
             .to_str()
             .ok()
             .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
+                let (scheme, token) = h.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             })
+            .filter(|t| !t.is_empty())
             .ok_or_else(|| status::unauthenticated("authorization must be `Bearer <token>`"))?;
-        let caller = self.verify(token.trim())?;
-        req.extensions_mut().insert(caller);
-        Ok(req)
+        self.verify(token)
     }
 }
 
@@ -414,6 +685,32 @@ impl Minter {
     pub fn mint_claims(&self, claims: &Claims) -> Result<String, String> {
         jsonwebtoken::encode(&Header::new(self.alg), claims, &self.key).map_err(|e| e.to_string())
     }
+
+    /// A token with any header and any claims, signed with this key (tests forge odd
+    /// tokens with it: a `crit` header, a `kid`, missing or mistyped claims).
+    pub fn mint_raw(
+        &self,
+        header: impl FnOnce(&mut Header),
+        claims: &serde_json::Value,
+    ) -> Result<String, String> {
+        let mut h = Header::new(self.alg);
+        header(&mut h);
+        jsonwebtoken::encode(&h, claims, &self.key).map_err(|e| e.to_string())
+    }
+
+    /// The claims [`Minter::mint`] would write, as JSON to be mutated.
+    pub fn claims_json(&self, subject: &str, org: &Org, roles: &[&str]) -> serde_json::Value {
+        let now = now_secs();
+        serde_json::json!({
+            "sub": subject,
+            "org": org.claim(),
+            "roles": roles,
+            "iss": self.issuer,
+            "aud": self.audience,
+            "exp": now + 3600,
+            "iat": now,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -422,17 +719,27 @@ mod tests {
     use base64::Engine;
     use std::time::Duration;
 
+    fn config(
+        public_key_file: Option<std::path::PathBuf>,
+        jwks_file: Option<std::path::PathBuf>,
+    ) -> AuthConfig {
+        AuthConfig {
+            public_key_file,
+            jwks_file,
+            issuer: "symbolon".into(),
+            audience: "symbolon".into(),
+            max_lifetime: Duration::from_secs(86_400),
+            leeway: Duration::from_secs(30),
+            departments: vec!["rnd".into(), "supply-chain".into()],
+        }
+    }
+
     fn setup() -> Result<(Authenticator, Minter, tempfile_free::Dir), String> {
         let keys = DevKeys::generate()?;
         let dir = tempfile_free::Dir::new()?;
         let path = dir.0.join("pub.pem");
         std::fs::write(&path, &keys.public_pem).map_err(|e| e.to_string())?;
-        let config = AuthConfig {
-            public_key_file: Some(path),
-            jwks_file: None,
-            issuer: "symbolon".into(),
-            audience: "symbolon".into(),
-        };
+        let config = config(Some(path), None);
         let auth = Authenticator::from_config(&config).map_err(|e| e.to_string())?;
         let minter = Minter::from_pem(keys.private_pem.as_bytes(), "symbolon", "symbolon")?;
         Ok((auth, minter, dir))
@@ -490,7 +797,7 @@ mod tests {
             iss: "symbolon".into(),
             aud: "symbolon".into(),
             exp: now_secs() - 3600,
-            iat: 0,
+            iat: now_secs() - 7200,
         };
         let expired = minter.mint_claims(&claims)?;
         claims.exp = now_secs() + 3600;
@@ -542,18 +849,23 @@ mod tests {
         let dir = tempfile_free::Dir::new()?;
         let path = dir.0.join("jwks.json");
         std::fs::write(&path, set.to_string()).map_err(|e| e.to_string())?;
-        let auth = Authenticator::from_config(&AuthConfig {
-            public_key_file: None,
-            jwks_file: Some(path),
-            issuer: "symbolon".into(),
-            audience: "symbolon".into(),
-        })
-        .map_err(|e| e.to_string())?;
+        let auth =
+            Authenticator::from_config(&config(None, Some(path))).map_err(|e| e.to_string())?;
         for keys in [&old, &new] {
             let minter = Minter::from_pem(keys.private_pem.as_bytes(), "symbolon", "symbolon")?;
             let t = minter.mint("op", &Org::Vendor, &["admin"], Duration::from_secs(60))?;
             assert!(auth.verify(&t).is_ok());
+            // A kid that names no key of the set is refused, even signed by a good key.
+            let claims = minter.claims_json("op", &Org::Vendor, &["admin"]);
+            let t = minter.mint_raw(|h| h.kid = Some("2025-gone".into()), &claims)?;
+            let err = auth.verify(&t).err().ok_or("unknown kid accepted")?;
+            assert!(err.message().contains("kid"), "{}", err.message());
         }
+        // The right kid with the wrong key is refused too.
+        let old_minter = Minter::from_pem(old.private_pem.as_bytes(), "symbolon", "symbolon")?;
+        let claims = old_minter.claims_json("op", &Org::Vendor, &["admin"]);
+        let t = old_minter.mint_raw(|h| h.kid = Some("2026-new".into()), &claims)?;
+        assert!(auth.verify(&t).is_err());
         let stranger = Minter::from_pem(
             DevKeys::generate()?.private_pem.as_bytes(),
             "symbolon",
@@ -562,5 +874,37 @@ mod tests {
         let t = stranger.mint("op", &Org::Vendor, &["admin"], Duration::from_secs(60))?;
         assert!(auth.verify(&t).is_err());
         Ok(())
+    }
+
+    #[test]
+    fn roles_are_a_closed_vocabulary() {
+        let deps = vec!["rnd".to_string()];
+        let v = Org::Vendor;
+        let c = Org::Customer("acme".into());
+        assert_eq!(Role::parse("admin", &v, &deps), Some(Role::Admin));
+        assert_eq!(
+            Role::parse("department:rnd", &v, &deps),
+            Some(Role::Department("rnd".into()))
+        );
+        assert_eq!(
+            Role::parse("customer-executive", &c, &deps),
+            Some(Role::CustomerExecutive)
+        );
+        for (role, org) in [
+            ("ADMIN", &v),
+            ("superuser", &v),
+            ("*", &v),
+            ("department:", &v),
+            ("department:legal", &v),
+            ("department:rnd ", &v),
+            ("customer-engineer", &v),
+            ("admin", &c),
+            ("frontline", &c),
+            ("department:rnd", &c),
+        ] {
+            assert_eq!(Role::parse(role, org, &deps), None, "{role} for {org:?}");
+        }
+        assert!(Role::Department("rnd".into()) == *"department:rnd");
+        assert_eq!(Role::Department("rnd".into()).to_string(), "department:rnd");
     }
 }

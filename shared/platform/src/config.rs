@@ -11,6 +11,9 @@
 //! | `SYMBOLON_JWKS_FILE` | none: a JWKS document; one of the two is required |
 //! | `SYMBOLON_JWT_ISSUER` | `symbolon` |
 //! | `SYMBOLON_JWT_AUDIENCE` | `symbolon` |
+//! | `SYMBOLON_JWT_MAX_LIFETIME_SECS` | `86400`: longer-lived tokens are refused |
+//! | `SYMBOLON_JWT_LEEWAY_SECS` | `30`: clock skew tolerated on `exp`, `nbf`, `iat` |
+//! | `SYMBOLON_DEPARTMENTS` | `rnd,supply-chain,legal,delivery,customer-service,quality`: the names `department:<name>` roles may carry |
 //! | `SYMBOLON_REQUEST_TIMEOUT_MS` | `10000`: the longest any unary call may run |
 //! | `SYMBOLON_CONCURRENCY_LIMIT` | `1024`: in-flight calls before shedding load |
 //! | `SYMBOLON_SHUTDOWN_DELAY_MS` | `5000`: NOT_SERVING this long before the listener closes |
@@ -41,9 +44,25 @@ pub struct AuthConfig {
     pub jwks_file: Option<PathBuf>,
     /// Required `iss` claim.
     pub issuer: String,
-    /// Required `aud` claim.
+    /// Required `aud` claim (a string, or an array that contains it).
     pub audience: String,
+    /// Longest accepted token lifetime (`exp` − `iat`, or `exp` − now without `iat`).
+    pub max_lifetime: Duration,
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`.
+    pub leeway: Duration,
+    /// The department names a `department:<name>` role may carry.
+    pub departments: Vec<String>,
 }
+
+/// The departments of the vendor when `SYMBOLON_DEPARTMENTS` is not set.
+pub const DEFAULT_DEPARTMENTS: &[&str] = &[
+    "rnd",
+    "supply-chain",
+    "legal",
+    "delivery",
+    "customer-service",
+    "quality",
+];
 
 /// What every service server needs.
 #[derive(Debug, Clone)]
@@ -197,6 +216,16 @@ impl ServerConfig {
                 jwks_file: env.opt("JWKS_FILE").map(PathBuf::from),
                 issuer: env.get("JWT_ISSUER", "symbolon".to_string())?,
                 audience: env.get("JWT_AUDIENCE", "symbolon".to_string())?,
+                max_lifetime: Duration::from_secs(env.get("JWT_MAX_LIFETIME_SECS", 86_400)?),
+                leeway: Duration::from_secs(env.get("JWT_LEEWAY_SECS", 30)?),
+                departments: match env.opt("DEPARTMENTS") {
+                    Some(list) => list
+                        .split(',')
+                        .map(|d| d.trim().to_string())
+                        .filter(|d| !d.is_empty())
+                        .collect(),
+                    None => DEFAULT_DEPARTMENTS.iter().map(|d| d.to_string()).collect(),
+                },
             },
             request_timeout: env.millis("REQUEST_TIMEOUT_MS", 10_000)?,
             concurrency_limit: env.get("CONCURRENCY_LIMIT", 1024)?,

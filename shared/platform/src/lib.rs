@@ -3,6 +3,7 @@
 //! - [`config`]: settings from environment variables, failing fast on a bad value.
 //! - [`telemetry`]: structured logs, OpenTelemetry traces over OTLP, W3C trace context.
 //! - [`auth`]: JWT bearer verification and the typed [`auth::Caller`] handlers receive.
+//! - [`access`]: the declared access policy and the guard that enforces it.
 //! - [`server`]: the one tonic server stack (health, reflection, deadlines, limits,
 //!   tracing, auth) with graceful drain on SIGTERM.
 //! - [`runtime`]: the Tokio runtime, sized to the CPUs the process may use.
@@ -10,6 +11,7 @@
 //! - [`status`], [`paging`], [`filter`], [`names`], [`time`]: AIP helpers so every
 //!   method answers errors, pages, filters, names and times the same way.
 
+pub mod access;
 pub mod aip;
 pub mod auth;
 pub mod background;

@@ -119,7 +119,7 @@ impl GrpcServer {
             .unwrap_or(self.config.listen_addr)
     }
 
-    /// The token verifier, to wrap services with `Server::with_interceptor(svc, auth)`.
+    /// The token verifier, for `access::Guard::new(svc, auth, &POLICY)`.
     pub fn authenticator(&self) -> Authenticator {
         self.auth.clone()
     }

@@ -184,6 +184,12 @@ pub fn server_config(service: &str, database_url: &str, keys: &Keys) -> ServerCo
             jwks_file: None,
             issuer: "symbolon".into(),
             audience: "symbolon".into(),
+            max_lifetime: Duration::from_secs(86_400),
+            leeway: Duration::from_secs(30),
+            departments: symbolon_platform::config::DEFAULT_DEPARTMENTS
+                .iter()
+                .map(|d| d.to_string())
+                .collect(),
         },
         request_timeout: Duration::from_secs(10),
         concurrency_limit: 1024,

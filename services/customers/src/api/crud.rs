@@ -62,7 +62,13 @@ pub(crate) async fn create<R: Resource>(
     request_id: &str,
 ) -> Result<R::Proto, Status> {
     let mut v = Violations::new();
-    let key = request_key(caller, request_id, &mut v);
+    let key = request_key(
+        caller,
+        R::FIELD,
+        parent.unwrap_or_default(),
+        request_id,
+        &mut v,
+    );
     let p = resource.unwrap_or_default();
     check_all::<R>(&p, R::MUTABLE, &mut v);
     let id_field = format!("{}_id", R::FIELD);

@@ -48,7 +48,13 @@ impl Api {
             _ => return Ok(None),
         };
         let mut v = Violations::new();
-        let key = request_key(caller, &req.request_id, &mut v);
+        let key = request_key(
+            caller,
+            "RecordTouchpoint",
+            &req.parent,
+            &req.request_id,
+            &mut v,
+        );
         let now = self.clock.now();
         let occur_time = check_touchpoint(t, now, &mut v);
         if !v.is_empty() {
@@ -93,7 +99,13 @@ impl Api {
             ));
         }
         let mut v = Violations::new();
-        let key = request_key(caller, &req.request_id, &mut v);
+        let key = request_key(
+            caller,
+            "RecordTouchpoint",
+            &req.parent,
+            &req.request_id,
+            &mut v,
+        );
         let t = req.touchpoint.unwrap_or_default();
         let now = self.clock.now();
         let occur_time = check_touchpoint(&t, now, &mut v);

@@ -28,7 +28,9 @@ use std::{pin::Pin, time::Duration};
 use symbolon_contracts::customers::v1::{self as pb, incidents_service_server::IncidentsService};
 use symbolon_contracts::supplychain::v1 as spb;
 use symbolon_platform::{
-    Caller, Database, Violations, aip, names, status,
+    Caller, Database, Violations, aip,
+    auth::RoleKind,
+    names, status,
     table::{self, Table},
     time::{self, Clock},
 };
@@ -249,7 +251,7 @@ impl IncidentsService for Incidents {
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "OpenIncident", &r.parent, &r.request_id, &mut v);
         let i = r.incident.unwrap_or_default();
         let now = self.clock.now();
         if pb::Severity::try_from(i.severity).is_err() || i.severity == 0 {
@@ -393,6 +395,12 @@ impl IncidentsService for Incidents {
         let r = req.into_inner();
         let incident = self.incident(&caller, &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
+        // Tenancy::IncidentOwner (access.rs): the incident's frontline owner, or an admin.
+        if !(caller.has_kind(RoleKind::Admin) || incident.owner == caller.subject) {
+            return Err(status::permission_denied(
+                "only the incident's frontline owner or an admin may call for fire on it",
+            ));
+        }
         if incident.state != pb::IncidentState::Open as i32 {
             return Err(status::failed_precondition(
                 "INCIDENT_CLOSED",
@@ -401,7 +409,7 @@ impl IncidentsService for Incidents {
             ));
         }
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "CallForFire", &r.parent, &r.request_id, &mut v);
         let f = r.fire_request.unwrap_or_default();
         let department = f.department.trim().to_ascii_lowercase();
         if department.is_empty()
@@ -1136,10 +1144,10 @@ impl Incidents {
         note: String,
     ) -> Result<Response<pb::FireRequest>, Status> {
         let (incident, fr) = self.fire_request(caller, name).await?;
-        let role = format!("department:{}", fr.department);
-        if !(caller.is_vendor() && caller.roles.contains(&role)) {
+        if !(caller.is_vendor() && caller.in_department(&fr.department)) {
             return Err(status::permission_denied(format!(
-                "only {role} may act on this request"
+                "only department:{} may act on this request",
+                fr.department
             )));
         }
         if to == pb::FireRequestState::Fulfilled && fr.state == to as i32 {

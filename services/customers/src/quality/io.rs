@@ -349,7 +349,7 @@ pub fn labelled_from_jsonl(
 
 /// Creates `standard` as `standards/{id}` through the API (what `symbolon quality
 /// load` does with a file, or with [`super::default_standard`]). `token` is a bearer
-/// token of a vendor `admin` or `qa-reviewer`; `request_id` (a UUID, may be empty)
+/// token of a vendor `admin` or `department:quality`; `request_id` (a UUID, may be empty)
 /// makes a retry safe.
 pub async fn upload_standard(
     client: &mut pb::quality_service_client::QualityServiceClient<tonic::transport::Channel>,

@@ -72,7 +72,7 @@ impl World {
         let token_file = token_dir.path().join("service-token");
         std::fs::write(
             &token_file,
-            keys.token("service:customers", &Org::Vendor, &["service"]),
+            keys.token("service:customers", &Org::Vendor, &["analyst"]),
         )
         .expect("write token");
         let sc = start_supplychain(&sc_db.url, &keys, None).await;

@@ -24,7 +24,7 @@ fn agent_token(app: &TestApp, who: &str) -> String {
 
 fn reviewer_token(app: &TestApp) -> String {
     app.keys
-        .token("rita@vendor", &Org::Vendor, &["qa-reviewer"])
+        .token("rita@vendor", &Org::Vendor, &["department:quality"])
 }
 
 fn ts(s: i64) -> Option<prost_types::Timestamp> {

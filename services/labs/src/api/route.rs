@@ -14,7 +14,7 @@ use symbolon_platform::Caller;
 use tonic::{
     Request, Response, Status,
     body::Body,
-    codegen::{Body as HttpBody, BoxFuture, InterceptedService, Service, StdError, http},
+    codegen::{Body as HttpBody, BoxFuture, Service, StdError, http},
     server::{Grpc, NamedService, ServerStreamingService},
 };
 
@@ -28,15 +28,12 @@ pub struct LabsRoutes {
 }
 
 impl LabsRoutes {
-    /// Serves `api` to callers that `interceptor` lets through.
-    pub fn new<F>(api: Api, interceptor: F) -> InterceptedService<Self, F> {
-        InterceptedService::new(
-            Self {
-                generated: LabsServiceServer::new(api.clone()),
-                api,
-            },
-            interceptor,
-        )
+    /// Serves `api` (behind `platform::access::Guard`, which authenticates).
+    pub fn new(api: Api) -> Self {
+        Self {
+            generated: LabsServiceServer::new(api.clone()),
+            api,
+        }
     }
 }
 

@@ -7,8 +7,9 @@ use tonic::Status;
 
 /// Vendor roles that may read.
 pub(crate) const READERS: &[&str] = &["admin", "analyst", "frontline", "department:supply-chain"];
-/// Vendor roles that maintain country profiles and scoring models.
-pub(crate) const PROFILE_WRITERS: &[&str] = &["admin", "analyst"];
+/// Vendor roles that maintain country profiles and scoring models (analysts read and
+/// never write: see `access.rs`).
+pub(crate) const PROFILE_WRITERS: &[&str] = &["admin", "department:supply-chain"];
 /// Vendor roles that maintain depots and stock.
 pub(crate) const DEPOT_WRITERS: &[&str] = &["admin", "department:supply-chain"];
 

@@ -148,7 +148,7 @@ impl Api {
     ) -> Result<pb::CountryProfile, Status> {
         c.require_vendor(PROFILE_WRITERS)?;
         let mut v = Violations::new();
-        let key = request_key(c, &r.request_id, &mut v);
+        let key = request_key(c, "CreateCountryProfile", "", &r.request_id, &mut v);
         let p = r.country_profile.unwrap_or_default();
         let cc = v
             .check("country_profile.country", CountryCode::parse(&p.country))

@@ -7,6 +7,7 @@ use crate::{
 };
 use std::sync::Arc;
 use symbolon_contracts::supplychain::v1 as pb;
+use symbolon_platform::auth::RoleKind;
 use symbolon_platform::{
     Caller, StoreError, Violations, country::CountryCode, db::Sql, names, status,
 };
@@ -56,11 +57,7 @@ fn redact(c: &Caller, mut a: pb::CoverageAssessment) -> pb::CoverageAssessment {
 fn may_assess(c: &Caller) -> Result<(), Status> {
     if c.is_vendor() {
         require_any_vendor(c)
-    } else if c
-        .roles
-        .iter()
-        .any(|r| r == "customer-engineer" || r == "customer-executive")
-    {
+    } else if c.has_kind(RoleKind::CustomerEngineer) || c.has_kind(RoleKind::CustomerExecutive) {
         Ok(())
     } else {
         Err(status::permission_denied(
@@ -142,7 +139,7 @@ impl Api {
     ) -> Result<pb::CoverageRegistration, Status> {
         require_any_vendor(c)?;
         let mut v = Violations::new();
-        let key = request_key(c, &r.request_id, &mut v);
+        let key = request_key(c, "CreateCoverageRegistration", "", &r.request_id, &mut v);
         let reg = r.coverage_registration.unwrap_or_default();
         let site = check_site(&mut v, "coverage_registration.site", reg.site.as_ref());
         let parts = check_parts(

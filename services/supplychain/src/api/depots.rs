@@ -106,7 +106,7 @@ impl Api {
     ) -> Result<pb::Depot, Status> {
         c.require_vendor(DEPOT_WRITERS)?;
         let mut v = Violations::new();
-        let key = request_key(c, &r.request_id, &mut v);
+        let key = request_key(c, "CreateDepot", "", &r.request_id, &mut v);
         let d = r.depot.unwrap_or_default();
         let mut columns = vec!["id", "scope", "create_time", "update_time"];
         let mut sets = Vec::new();
@@ -444,7 +444,7 @@ impl Api {
     ) -> Result<pb::Reservation, Status> {
         require_any_vendor(c)?;
         let mut v = Violations::new();
-        let key = request_key(c, &r.request_id, &mut v);
+        let key = request_key(c, "CreateReservation", &r.parent, &r.request_id, &mut v);
         let anywhere = r.parent == "depots/-";
         let depot = match parse_id("parent", &r.parent, "depots") {
             Ok(d) => d,

@@ -95,7 +95,7 @@ impl Api {
     ) -> Result<pb::ScoringModel, Status> {
         c.require_vendor(PROFILE_WRITERS)?;
         let mut v = Violations::new();
-        let key = request_key(c, &r.request_id, &mut v);
+        let key = request_key(c, "CreateScoringModel", "", &r.request_id, &mut v);
         let m = r.scoring_model.unwrap_or_default();
         text(
             &mut v,

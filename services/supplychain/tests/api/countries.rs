@@ -175,7 +175,7 @@ async fn import_reports_rows_and_honours_the_mode(backend: Backend) {
     assert_eq!(codes, vec!["DE", "KE", "NA"], "Namibia is NA, not missing");
 }
 
-async fn readers_read_and_only_analysts_write(backend: Backend) {
+async fn readers_read_and_only_keepers_write(backend: Backend) {
     let app = spawn_app(backend).await;
     app.country("DE", 0.5, 4.0).await;
     let frontline = app.vendor(&["frontline"]);
@@ -204,22 +204,33 @@ async fn readers_read_and_only_analysts_write(backend: Backend) {
         .list_country_profiles(authed(&customer, pb::ListCountryProfilesRequest::default()))
         .await;
     assert_eq!(code(read), Code::PermissionDenied);
-    let analyst = app.vendor(&["analyst"]);
-    let del = app
-        .client()
-        .delete_country_profile(authed(
-            &analyst,
-            pb::DeleteCountryProfileRequest {
-                name: "countryProfiles/DE".into(),
-                etag: String::new(),
-            },
-        ))
-        .await;
-    assert!(del.is_ok());
+    // Analysts read and never write; the supply-chain department keeps profiles.
+    let delete = |token: String| {
+        let mut c = app.client();
+        async move {
+            c.delete_country_profile(authed(
+                &token,
+                pb::DeleteCountryProfileRequest {
+                    name: "countryProfiles/DE".into(),
+                    etag: String::new(),
+                },
+            ))
+            .await
+        }
+    };
+    assert_eq!(
+        code(delete(app.vendor(&["analyst"])).await),
+        Code::PermissionDenied
+    );
+    assert!(
+        delete(app.vendor(&["department:supply-chain"]))
+            .await
+            .is_ok()
+    );
 }
 
 both_backends!(
     profiles_normalise_each_scale,
     import_reports_rows_and_honours_the_mode,
-    readers_read_and_only_analysts_write
+    readers_read_and_only_keepers_write
 );

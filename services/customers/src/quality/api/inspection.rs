@@ -127,7 +127,7 @@ impl QualityApi {
         let conversation = r.conversation.unwrap_or_default();
         Self::may_inspect(&caller, &conversation)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "InspectConversation", "", &r.request_id, &mut v);
         if r.standard.is_empty() {
             v.add("standard", "is required");
         }
@@ -179,7 +179,7 @@ impl QualityApi {
         let conversation = start.conversation.unwrap_or_default();
         Self::may_inspect(&caller, &conversation)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, &start.request_id, &mut v);
+        let key = aip::request_key(&caller, "InspectLive", "", &start.request_id, &mut v);
         if start.standard.is_empty() {
             v.add("start.standard", "is required");
         }

@@ -1,6 +1,6 @@
 //! The gRPC surface of `symbolon.quality.v1.QualityService`.
 //!
-//! Roles (vendor): `admin` everything; `qa-reviewer` edits standards, reviews reports
+//! Roles (vendor): `admin` everything; `department:quality` edits standards, reviews reports
 //! and resolves disputes; `department:customer-service` inspects, maintains templates
 //! and experiments and reads everything; `analyst` reads reports, calibration, results
 //! and scorecards; `frontline` agents inspect their own conversations, read and dispute
@@ -27,20 +27,20 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
 
 /// Edit standards.
-pub(crate) const EDITORS: &[&str] = &["admin", "qa-reviewer"];
+pub(crate) const EDITORS: &[&str] = &["admin", "department:quality"];
 /// Review reports and resolve disputes.
-pub(crate) const REVIEWERS: &[&str] = &["admin", "qa-reviewer"];
+pub(crate) const REVIEWERS: &[&str] = &["admin", "department:quality"];
 /// Inspect conversations.
 pub(crate) const INSPECTORS: &[&str] = &[
     "admin",
-    "qa-reviewer",
+    "department:quality",
     "department:customer-service",
     "frontline",
 ];
 /// Read every report, calibration, result and scorecard.
 pub(crate) const READERS: &[&str] = &[
     "admin",
-    "qa-reviewer",
+    "department:quality",
     "department:customer-service",
     "analyst",
 ];
@@ -49,7 +49,7 @@ pub(crate) const SCRIPT_EDITORS: &[&str] = &["admin", "department:customer-servi
 /// Use templates and experiments.
 pub(crate) const SCRIPT_USERS: &[&str] = &[
     "admin",
-    "qa-reviewer",
+    "department:quality",
     "department:customer-service",
     "analyst",
     "frontline",

@@ -1,0 +1,562 @@
+//! A fuzzer over every method of every service, generated from the descriptor set: no
+//! method has a hand-written case, so a new one is fuzzed the day it is added.
+//!
+//! The three real service binaries run on loopback ports (on SQLite, then on
+//! PostgreSQL). For each method, seeded structure-aware requests — valid-looking names of
+//! this and other tenants, empty and huge strings, NUL, bidi overrides, zero-width
+//! characters, extreme numbers, NaN, unknown enum values, times from year 1 to 9999,
+//! over-long repeated fields, nested messages — are sent as a vendor admin, a vendor
+//! analyst and a customer engineer, unary, server-, client- and bidi-streaming alike.
+//!
+//! Asserted: no call ends INTERNAL or UNKNOWN, none is reset (CANCELLED), no service
+//! logs a panic, and every service still answers afterwards. Printed: the requests sent
+//! per method. `SYMBOLON_FUZZ_REQUESTS` sets the count per method (default 24) and
+//! `SYMBOLON_FUZZ_SEED` the seed.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use prost::{Message, bytes::Buf, bytes::BufMut};
+use prost_reflect::{
+    DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor,
+    MethodDescriptor, Value,
+};
+use std::{
+    collections::{BTreeMap, HashMap},
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+use symbolon_suite_tests::{bin_dir, free_addr};
+use symbolon_testkit::{Backend, Keys, TestDb};
+use tokio::process::{Child, Command};
+use tonic::{
+    Code, Request, Status,
+    codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder},
+    transport::Channel,
+};
+
+/// Sends and receives encoded messages as they are.
+#[derive(Clone, Default)]
+struct Raw;
+
+impl Encoder for Raw {
+    type Item = Vec<u8>;
+    type Error = Status;
+    fn encode(&mut self, item: Vec<u8>, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        buf.put_slice(&item);
+        Ok(())
+    }
+}
+
+impl Decoder for Raw {
+    type Item = Vec<u8>;
+    type Error = Status;
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+        Ok(Some(buf.copy_to_bytes(buf.remaining()).to_vec()))
+    }
+}
+
+impl Codec for Raw {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = Raw;
+    type Decoder = Raw;
+    fn encoder(&mut self) -> Raw {
+        Raw
+    }
+    fn decoder(&mut self) -> Raw {
+        Raw
+    }
+}
+
+/// xorshift64*: reproducible from the seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// Strings a caller might send: plausible names of this and another tenant, and the
+/// shapes that break parsers, stores and readers.
+fn string(rng: &mut Rng, field: &str) -> String {
+    const PLAUSIBLE: &[&str] = &[
+        "customers/acme",
+        "customers/other",
+        "customers/acme/sites/plant",
+        "customers/acme/keyPersons/anna",
+        "customers/acme/incidents/i1",
+        "customers/acme/incidents/i1/fireRequests/f1",
+        "customers/acme/commitments/c1",
+        "customers/other/incidents/i1",
+        "labs/lab1",
+        "labs/lab1/members/m1",
+        "labs/lab1/proposals/p1",
+        "labs/lab1/testPlans/t1",
+        "labs/lab1/releases/r1",
+        "depots/fra-1",
+        "depots/fra-1/stockLevels/RRU-5258",
+        "standards/support-chat",
+        "countryProfiles/DE",
+        "scoringModels/baseline",
+        "DE",
+        "ZZ",
+        "RRU-5258",
+        "2026-Q1",
+        "acme",
+        "b3c1f1d2-6a8e-4c39-9d1f-0a2b3c4d5e6f",
+        "mood = ANXIOUS",
+        "state = OPEN AND severity >= HIGH",
+        "display_name",
+        "1",
+    ];
+    const HOSTILE: &[&str] = &[
+        "",
+        " ",
+        "\0",
+        "a\0b",
+        "abc\u{202E}fed",
+        "\u{2066}x\u{2069}",
+        "zero\u{200B}width",
+        "\u{FEFF}bom",
+        "line\nbreak",
+        "tab\there",
+        "../../etc/passwd",
+        "customers/../labs/x",
+        "customers/",
+        "customers//x",
+        "' OR '1'='1",
+        "%",
+        "*",
+        "\\",
+        "\"",
+        "😀",
+        "北区",
+        "((((((((((",
+        "a = ",
+        "mood = ANXIOUS OR OR",
+        "create_time > \"9999-12-31T23:59:59Z\"",
+        "-1",
+        "99999999999999999999",
+    ];
+    match rng.below(10) {
+        0..=4 => rng.pick(PLAUSIBLE).to_string(),
+        5..=7 => rng.pick(HOSTILE).to_string(),
+        8 => {
+            let n = *rng.pick(&[64, 513, 1_025, 8_193, 20_000]);
+            "x".repeat(n)
+        }
+        _ => format!("{field}-{}", rng.next() % 1000),
+    }
+}
+
+fn number(rng: &mut Rng) -> i64 {
+    let any = (rng.next() % 10_000) as i64;
+    *rng.pick(&[
+        0,
+        1,
+        -1,
+        2,
+        7,
+        100,
+        1_000,
+        1_001,
+        i32::MAX as i64,
+        i32::MIN as i64,
+        i64::MAX,
+        i64::MIN,
+        any,
+    ])
+}
+
+fn float(rng: &mut Rng) -> f64 {
+    *rng.pick(&[
+        0.0,
+        -0.0,
+        1.0,
+        -91.0,
+        181.0,
+        0.5,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        1e308,
+    ])
+}
+
+fn timestamp(rng: &mut Rng, desc: &MessageDescriptor) -> DynamicMessage {
+    let mut m = DynamicMessage::new(desc.clone());
+    let seconds = *rng.pick(&[
+        -62_135_596_800, // year 1
+        0,
+        1_767_225_600, // 2026
+        1_800_000_000,
+        253_402_300_799, // year 9999
+        i64::MAX,
+        -1,
+    ]);
+    m.set_field_by_name("seconds", Value::I64(seconds));
+    m.set_field_by_name(
+        "nanos",
+        Value::I32(*rng.pick(&[0, 1, 999_999_999, -1, 1_000_000_000])),
+    );
+    m
+}
+
+fn value(rng: &mut Rng, field: &FieldDescriptor, kind: &Kind, depth: usize) -> Value {
+    match kind {
+        Kind::String => Value::String(string(rng, field.name())),
+        Kind::Bytes => Value::Bytes(vec![0u8; *rng.pick(&[0, 1, 64, 4096])].into()),
+        Kind::Bool => Value::Bool(rng.chance(50)),
+        Kind::Int32 | Kind::Sint32 | Kind::Sfixed32 => Value::I32(number(rng) as i32),
+        Kind::Int64 | Kind::Sint64 | Kind::Sfixed64 => Value::I64(number(rng)),
+        Kind::Uint32 | Kind::Fixed32 => Value::U32(number(rng) as u32),
+        Kind::Uint64 | Kind::Fixed64 => Value::U64(number(rng) as u64),
+        Kind::Double => Value::F64(float(rng)),
+        Kind::Float => Value::F32(float(rng) as f32),
+        Kind::Enum(e) => {
+            let known: Vec<i32> = e.values().map(|v| v.number()).collect();
+            if rng.chance(15) {
+                Value::EnumNumber(*rng.pick(&[99, -1, i32::MAX]))
+            } else {
+                Value::EnumNumber(*rng.pick(&known))
+            }
+        }
+        Kind::Message(m) => Value::Message(message(rng, m, depth + 1)),
+    }
+}
+
+/// A random message of type `desc`: each field set or not, nested up to a depth.
+fn message(rng: &mut Rng, desc: &MessageDescriptor, depth: usize) -> DynamicMessage {
+    match desc.full_name() {
+        "google.protobuf.Timestamp" => return timestamp(rng, desc),
+        "google.protobuf.Duration" => {
+            let mut m = DynamicMessage::new(desc.clone());
+            let s = *rng.pick(&[0, 1, 3_600, 14_400, 604_801, -5, i64::MAX]);
+            m.set_field_by_name("seconds", Value::I64(s));
+            return m;
+        }
+        "google.protobuf.FieldMask" => {
+            let mut m = DynamicMessage::new(desc.clone());
+            let paths = (0..rng.below(3))
+                .map(|_| {
+                    Value::String(
+                        rng.pick(&["display_name", "status", "etag", "nope", "", "*"])
+                            .to_string(),
+                    )
+                })
+                .collect();
+            m.set_field_by_name("paths", Value::List(paths));
+            return m;
+        }
+        _ => {}
+    }
+    let mut m = DynamicMessage::new(desc.clone());
+    if depth > 3 {
+        return m;
+    }
+    for field in desc.fields() {
+        if rng.chance(35) {
+            continue;
+        }
+        let kind = field.kind();
+        if field.is_map() {
+            let Kind::Message(entry) = &kind else {
+                continue;
+            };
+            let key = entry.map_entry_key_field();
+            let val = entry.map_entry_value_field();
+            let mut map = HashMap::new();
+            for _ in 0..rng.below(3) {
+                if let Value::String(k) = value(rng, &key, &key.kind(), depth) {
+                    map.insert(MapKey::String(k), value(rng, &val, &val.kind(), depth));
+                }
+            }
+            m.set_field(&field, Value::Map(map));
+        } else if field.is_list() {
+            let n = if rng.chance(3) { 1_001 } else { rng.below(4) };
+            // Big lists of small values only: a thousand nested messages add nothing.
+            let n = if matches!(kind, Kind::Message(_)) {
+                n.min(3)
+            } else {
+                n
+            };
+            let items = (0..n).map(|_| value(rng, &field, &kind, depth)).collect();
+            m.set_field(&field, Value::List(items));
+        } else {
+            m.set_field(&field, value(rng, &field, &kind, depth));
+        }
+    }
+    m
+}
+
+/// A service binary with its stderr kept in a file.
+struct Running {
+    addr: SocketAddr,
+    child: Child,
+    log: PathBuf,
+    name: &'static str,
+}
+
+async fn start(name: &'static str, dir: &Path, env: Vec<(&'static str, String)>) -> Running {
+    let addr = free_addr();
+    let log = dir.join(format!("{name}.log"));
+    let mut cmd = Command::new(bin_dir().join(name));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SYMBOLON_LISTEN_ADDR", addr.to_string())
+        .env("SYMBOLON_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("start service");
+    for _ in 0..400 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            return Running {
+                addr,
+                child,
+                log,
+                name,
+            };
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "{name} did not start: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+}
+
+/// What one call ended with.
+async fn call(
+    channel: Channel,
+    method: &MethodDescriptor,
+    messages: Vec<Vec<u8>>,
+    token: &str,
+) -> Code {
+    let path: http::uri::PathAndQuery =
+        format!("/{}/{}", method.parent_service().full_name(), method.name())
+            .parse()
+            .unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel);
+    if grpc.ready().await.is_err() {
+        return Code::Unavailable;
+    }
+    fn with_auth<T>(mut r: Request<T>, token: &str) -> Request<T> {
+        r.metadata_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        // Watches never end by themselves: a deadline ends them, as clients do.
+        r.set_timeout(Duration::from_millis(800));
+        r
+    }
+    let first = messages.first().cloned().unwrap_or_default();
+    let status = match (method.is_client_streaming(), method.is_server_streaming()) {
+        (false, false) => grpc
+            .unary(with_auth(Request::new(first), token), path, Raw)
+            .await
+            .err(),
+        (false, true) => match grpc
+            .server_streaming(with_auth(Request::new(first), token), path, Raw)
+            .await
+        {
+            Ok(response) => drain(response.into_inner()).await,
+            Err(s) => Some(s),
+        },
+        (true, false) => {
+            let stream = tokio_stream::iter(messages);
+            grpc.client_streaming(with_auth(Request::new(stream), token), path, Raw)
+                .await
+                .err()
+        }
+        (true, true) => {
+            let stream = tokio_stream::iter(messages);
+            match grpc
+                .streaming(with_auth(Request::new(stream), token), path, Raw)
+                .await
+            {
+                Ok(response) => drain(response.into_inner()).await,
+                Err(s) => Some(s),
+            }
+        }
+    };
+    status.map_or(Code::Ok, |s| s.code())
+}
+
+/// Reads a response stream for at most a second: the status it ended with, or None when
+/// it ended well or is still open (a watch follows live until the client leaves).
+async fn drain(mut stream: tonic::Streaming<Vec<u8>>) -> Option<Status> {
+    let until = tokio::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        match tokio::time::timeout_at(until, stream.message()).await {
+            Err(_) | Ok(Ok(None)) => return None,
+            Ok(Ok(Some(_))) => {}
+            Ok(Err(s)) => return Some(s),
+        }
+    }
+}
+
+async fn fuzz(backend: Backend) {
+    let pool = DescriptorPool::decode(symbolon_contracts::FILE_DESCRIPTOR_SET).unwrap();
+    let per_method: usize = std::env::var("SYMBOLON_FUZZ_REQUESTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(24);
+    let seed: u64 = std::env::var("SYMBOLON_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5EED_F022);
+
+    let keys = Keys::new();
+    let dir = tempfile::tempdir().unwrap();
+    let (supply_db, customers_db, labs_db) = (
+        TestDb::new(backend).await,
+        TestDb::new(backend).await,
+        TestDb::new(backend).await,
+    );
+    let key_file = keys.public_key_file().display().to_string();
+    let common = |db: &TestDb| {
+        vec![
+            ("DATABASE_URL", db.url.clone()),
+            ("SYMBOLON_JWT_PUBLIC_KEY_FILE", key_file.clone()),
+        ]
+    };
+    let supply = start("symbolon-supplychain", dir.path(), common(&supply_db)).await;
+    let mut env = common(&customers_db);
+    env.push((
+        "SYMBOLON_SUPPLYCHAIN_URL",
+        format!("http://{}", supply.addr),
+    ));
+    let customers = start("symbolon-customers", dir.path(), env).await;
+    let mut env = common(&labs_db);
+    env.push((
+        "SYMBOLON_CUSTOMERS_URL",
+        format!("http://{}", customers.addr),
+    ));
+    let labs = start("symbolon-labs", dir.path(), env).await;
+    let mut services = [supply, customers, labs];
+
+    let callers = [
+        keys.vendor_admin(),
+        keys.token(
+            "analyst@vendor",
+            &symbolon_platform::auth::Org::Vendor,
+            &["analyst"],
+        ),
+        keys.customer("acme", &["customer-engineer"]),
+    ];
+    let address_of = |package: &str| -> Option<SocketAddr> {
+        match package {
+            "symbolon.supplychain.v1" => Some(services[0].addr),
+            "symbolon.customers.v1" | "symbolon.quality.v1" => Some(services[1].addr),
+            "symbolon.labs.v1" => Some(services[2].addr),
+            _ => None,
+        }
+    };
+
+    let mut rng = Rng(seed);
+    let mut sent: BTreeMap<String, usize> = BTreeMap::new();
+    let mut failures = Vec::new();
+    let mut channels = HashMap::new();
+    for service in pool.services() {
+        let Some(addr) = address_of(service.package_name()) else {
+            continue;
+        };
+        let channel = match channels.get(&addr) {
+            Some(c) => Channel::clone(c),
+            None => {
+                let c = symbolon_testkit::channel(addr).await;
+                channels.insert(addr, c.clone());
+                c
+            }
+        };
+        for method in service.methods() {
+            for i in 0..per_method {
+                let count = if method.is_client_streaming() {
+                    1 + rng.below(3)
+                } else {
+                    1
+                };
+                let messages: Vec<Vec<u8>> = (0..count)
+                    .map(|_| message(&mut rng, &method.input(), 0).encode_to_vec())
+                    .collect();
+                let token = &callers[i % callers.len()];
+                // A unary call answers within its deadline; no call may hang.
+                let answer = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    call(channel.clone(), &method, messages, token),
+                )
+                .await;
+                let Ok(code) = answer else {
+                    failures.push(format!(
+                        "{} (request {i}): no answer in 10 s",
+                        method.full_name()
+                    ));
+                    continue;
+                };
+                *sent.entry(method.full_name().to_string()).or_default() += 1;
+                if matches!(code, Code::Internal | Code::Unknown | Code::Cancelled) {
+                    failures.push(format!("{} (request {i}): {code:?}", method.full_name()));
+                }
+            }
+        }
+    }
+
+    // Everyone still answers, and nobody panicked.
+    for s in &mut services {
+        let mut health = tonic_health::pb::health_client::HealthClient::new(
+            symbolon_testkit::channel(s.addr).await,
+        );
+        let answer = health
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await;
+        assert!(answer.is_ok(), "{} stopped answering: {answer:?}", s.name);
+        assert!(s.child.try_wait().unwrap().is_none(), "{} exited", s.name);
+        let log = std::fs::read_to_string(&s.log).unwrap_or_default();
+        for line in log.lines().filter(|l| l.contains("panicked")) {
+            failures.push(format!("{} logged a panic: {line}", s.name));
+        }
+    }
+    let total: usize = sent.values().sum();
+    println!(
+        "fuzz on {backend:?}: {total} requests to {} methods (seed {seed:#x})",
+        sent.len()
+    );
+    for (method, n) in &sent {
+        println!("  {n:>4}  {method}");
+    }
+    assert!(sent.len() > 100, "the descriptor set lost its methods");
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_method_survives_the_fuzzer_on_sqlite() {
+    fuzz(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_method_survives_the_fuzzer_on_postgres() {
+    fuzz(Backend::Postgres).await;
+}

@@ -711,7 +711,7 @@ impl CommitmentWorld {
         let token_file = dir.join("service-token");
         std::fs::write(
             &token_file,
-            keys.token("service:customers", &Org::Vendor, &["service"]),
+            keys.token("service:customers", &Org::Vendor, &["analyst"]),
         )
         .unwrap();
         let mut sc_env = base_env(&keys, &sc_db.url);

@@ -397,6 +397,9 @@ async fn call(
             }
         }
     };
+    if let Some(s) = status.as_ref().filter(|s| s.code() == Code::Internal) {
+        eprintln!("INTERNAL from {}: {}", method.full_name(), s.message());
+    }
     status.map_or(Code::Ok, |s| s.code())
 }
 
@@ -532,6 +535,12 @@ async fn fuzz(backend: Backend) {
         let log = std::fs::read_to_string(&s.log).unwrap_or_default();
         for line in log.lines().filter(|l| l.contains("panicked")) {
             failures.push(format!("{} logged a panic: {line}", s.name));
+        }
+        if !failures.is_empty() {
+            // The causes of INTERNAL answers are logged, never sent: show them.
+            for line in log.lines().filter(|l| l.contains("internal error")) {
+                failures.push(format!("{} logged: {line}", s.name));
+            }
         }
     }
     let total: usize = sent.values().sum();

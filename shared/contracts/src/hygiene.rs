@@ -163,7 +163,7 @@ impl Walker {
     ) {
         if self.count(field, entries.len(), max_items) {
             for (k, v) in entries {
-                let path = |w: &Self| format!("{}[{k:?}]", w.field_path(field));
+                let path = |w: &Self| format!("{}[{}]", w.field_path(field), key_label(k));
                 self.check_text(path, k, Rule::MAP_KEY);
                 self.check_text(path, v, value_rule);
             }
@@ -180,11 +180,11 @@ impl Walker {
         if self.count(field, entries.len(), max_items) {
             for (k, v) in entries {
                 self.check_text(
-                    |w| format!("{}[{k:?}]", w.field_path(field)),
+                    |w| format!("{}[{}]", w.field_path(field), key_label(k)),
                     k,
                     Rule::MAP_KEY,
                 );
-                self.nested(format!("{field}[{k:?}]"), v);
+                self.nested(format!("{field}[{}]", key_label(k)), v);
             }
         }
     }
@@ -199,11 +199,11 @@ impl Walker {
         if self.count(field, entries.len(), max_items) {
             for (k, v) in entries {
                 self.check_text(
-                    |w| format!("{}[{k:?}]", w.field_path(field)),
+                    |w| format!("{}[{}]", w.field_path(field), key_label(k)),
                     k,
                     Rule::MAP_KEY,
                 );
-                let path = format!("{field}[{k:?}]");
+                let path = format!("{field}[{}]", key_label(k));
                 self.float(&path, *v);
             }
         }
@@ -222,6 +222,18 @@ impl Walker {
     /// The violations found, if any.
     pub fn into_violations(self) -> Vec<FieldViolation> {
         self.violations
+    }
+}
+
+/// A map key as a field path names it: quoted, and cut short when long, since the path
+/// travels back in the error's headers (a 20,000-character key would overflow them).
+fn key_label(key: &str) -> String {
+    const SHOWN: usize = 64;
+    if key.chars().count() <= SHOWN {
+        format!("{key:?}")
+    } else {
+        let head: String = key.chars().take(SHOWN).collect();
+        format!("{head:?}…")
     }
 }
 
@@ -374,7 +386,15 @@ where
     type Error = Status;
 
     fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<U>, Status> {
-        let item = self.inner.decode(buf)?;
+        // prost's decode error is the client's malformed message, not a server fault:
+        // tonic would answer INTERNAL for it.
+        let item = self.inner.decode(buf).map_err(|e| {
+            if U::CHECKED {
+                Status::invalid_argument(e.message().to_string())
+            } else {
+                e
+            }
+        })?;
         if U::CHECKED {
             if let Some(message) = &item {
                 check(message)?;

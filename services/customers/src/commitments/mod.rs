@@ -96,18 +96,7 @@ impl Commitments {
     }
 }
 
-pub(crate) fn duration(micros: i64) -> prost_types::Duration {
-    prost_types::Duration {
-        seconds: micros.div_euclid(1_000_000),
-        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
-    }
-}
-
-fn micros(d: &prost_types::Duration) -> i64 {
-    d.seconds
-        .saturating_mul(1_000_000)
-        .saturating_add(i64::from(d.nanos) / 1000)
-}
+pub(crate) use symbolon_platform::time::{duration, micros};
 
 /// "3h05m".
 fn human(d: &prost_types::Duration) -> String {

@@ -31,12 +31,7 @@ impl Dashboard {
     }
 }
 
-fn duration(micros: i64) -> prost_types::Duration {
-    prost_types::Duration {
-        seconds: micros.div_euclid(1_000_000),
-        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
-    }
-}
+use symbolon_platform::time::duration;
 
 fn top(counts: HashMap<String, i32>, n: usize) -> Vec<pb::Mention> {
     let mut v: Vec<pb::Mention> = counts

@@ -8,8 +8,10 @@
 //! appends its timeline event. A restart loses nothing, and with several replicas only
 //! the one whose UPDATE matched fires (the others see the flag set and skip).
 
-use super::rows;
-use super::timeline::{self, NewEvent, Wakeup};
+use super::store::{
+    EventKind, NewEvent, Wakeup, code, parts_from_json,
+    timeline::{self, SUPPLY_CHAIN, breach_event},
+};
 use crate::commitments::breach;
 use sqlx::Row;
 use std::{
@@ -17,7 +19,6 @@ use std::{
     sync::{Arc, Mutex},
     time::Duration,
 };
-use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{Database, StoreError, db::Sql, time::Clock};
 use tokio_util::sync::CancellationToken;
 
@@ -25,7 +26,7 @@ struct Spec {
     flag: &'static str,
     due: &'static str,
     states: &'static str,
-    kind: pb::IncidentEventKind,
+    kind: EventKind,
     what: &'static str,
 }
 
@@ -39,54 +40,31 @@ const SPECS: [Spec; 4] = [
         flag: "ack_warned",
         due: "ack_warn_at",
         states: NOT_ACKNOWLEDGED,
-        kind: pb::IncidentEventKind::Warning,
+        kind: EventKind::Warning,
         what: "75% of the time to acknowledge has elapsed",
     },
     Spec {
         flag: "ack_escalated",
         due: "ack_due",
         states: NOT_ACKNOWLEDGED,
-        kind: pb::IncidentEventKind::Escalated,
+        kind: EventKind::Escalated,
         what: "not acknowledged in time",
     },
     Spec {
         flag: "fulfil_warned",
         due: "fulfil_warn_at",
         states: NOT_FULFILLED,
-        kind: pb::IncidentEventKind::Warning,
+        kind: EventKind::Warning,
         what: "75% of the time to fulfil has elapsed",
     },
     Spec {
         flag: "fulfil_escalated",
         due: "fulfil_due",
         states: NOT_FULFILLED,
-        kind: pb::IncidentEventKind::Escalated,
+        kind: EventKind::Escalated,
         what: "not fulfilled in time",
     },
 ];
-
-/// The department whose requests carry parts.
-const SUPPLY_CHAIN: &str = "supply-chain";
-
-/// The timeline event of commitments breached by the fire request `name`.
-pub(crate) fn breach_event<'a>(
-    customer_id: &str,
-    name: &'a str,
-    breached: &[String],
-    owner: &str,
-) -> NewEvent<'a> {
-    let names: Vec<String> = breached
-        .iter()
-        .map(|id| format!("customers/{customer_id}/commitments/{id}"))
-        .collect();
-    NewEvent {
-        kind: pb::IncidentEventKind::CommitmentBreached,
-        actor: "symbolon",
-        fire_request: name,
-        message: format!("{SUPPLY_CHAIN}: commitment breached: {}", names.join(", ")),
-        notify: vec![format!("department:{SUPPLY_CHAIN}-lead"), owner.to_string()],
-    }
-}
 
 /// Fires due warnings and escalations.
 /// Open supply-chain requests checked for breaches per sweep.
@@ -135,7 +113,7 @@ impl IncidentTimers {
                 flag = spec.flag,
                 states = spec.states,
                 due = spec.due,
-                open = pb::IncidentState::Open as i32,
+                open = code::INCIDENT_OPEN,
             ));
             due.bind(now)
                 .push(" ORDER BY f.")
@@ -163,7 +141,7 @@ impl IncidentTimers {
                 }
                 let name =
                     format!("customers/{customer_id}/incidents/{incident_id}/fireRequests/{id}");
-                let notify = if spec.kind == pb::IncidentEventKind::Escalated {
+                let notify = if spec.kind == EventKind::Escalated {
                     vec![format!("department:{department}-lead"), owner]
                 } else {
                     vec![format!("department:{department}")]
@@ -171,7 +149,7 @@ impl IncidentTimers {
                 let event = NewEvent {
                     kind: spec.kind,
                     actor: "symbolon",
-                    fire_request: &name,
+                    fire_request: name,
                     message: format!("{department}: {}", spec.what),
                     notify,
                 };
@@ -195,7 +173,7 @@ impl IncidentTimers {
             "SELECT f.id, f.customer_id, f.incident_id, f.create_time, f.parts, i.site, i.owner \
              FROM fire_requests f JOIN incidents i ON i.customer_id = f.customer_id AND i.id = f.incident_id \
              WHERE f.state IN {NOT_FULFILLED} AND i.state = {open} AND i.site <> '' AND f.department = ",
-            open = pb::IncidentState::Open as i32,
+            open = code::INCIDENT_OPEN,
         ));
         open.bind(SUPPLY_CHAIN);
         let cursor = self.breach_cursor.lock().ok().and_then(|c| c.clone());
@@ -228,7 +206,7 @@ impl IncidentTimers {
             let id: String = row.try_get("id")?;
             let site: String = row.try_get("site")?;
             let owner: String = row.try_get("owner")?;
-            let parts = rows::parts_from_json(&row.try_get::<String, _>("parts")?);
+            let parts = parts_from_json(&row.try_get::<String, _>("parts")?);
             let name = format!("customers/{customer_id}/incidents/{incident_id}/fireRequests/{id}");
             let delivery = breach::Delivery {
                 customer_id: &customer_id,
@@ -287,6 +265,7 @@ impl IncidentTimers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use symbolon_contracts::customers::v1 as pb;
 
     #[test]
     fn state_lists_match_the_enum() {

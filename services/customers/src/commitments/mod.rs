@@ -33,8 +33,8 @@ pub use supply::SupplyChain;
 use crate::visibility;
 use std::collections::HashMap;
 use symbolon_contracts::supplychain::v1 as spb;
-use symbolon_platform::{Database, StoreError};
 pub(crate) use symbolon_platform::time::{duration, micros};
+use symbolon_platform::{Database, StoreError};
 
 /// "3h05m".
 fn human(d: &prost_types::Duration) -> String {
@@ -77,7 +77,6 @@ pub(crate) async fn counts(
 ) -> Result<HashMap<String, (i32, i32, i32)>, StoreError> {
     store::counts(db, customer_ids).await
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -494,4 +494,3 @@ impl CommitmentsService for Commitments {
         Ok(Response::new(a))
     }
 }
-

@@ -309,7 +309,11 @@ pub(crate) async fn create(
             .push(")");
         q.query().execute(&mut *tx).await?;
     }
-    let registrations: Vec<&str> = new.coverage.iter().map(|c| c.registration.as_str()).collect();
+    let registrations: Vec<&str> = new
+        .coverage
+        .iter()
+        .map(|c| c.registration.as_str())
+        .collect();
     let pending_seq = super::risk::absorb_pending(&mut tx, &registrations).await?;
     let uncovered = super::risk::uncovered(&mut tx, new.customer_id, new.id).await?;
     let status = if uncovered.is_empty() {

@@ -1,7 +1,11 @@
-//! The customers service: the emotional-trust CRM (`symbolon.customers.v1`).
+//! The customers deployable (`symbolon.customers.v1`): the emotional-trust CRM,
+//! incidents and calls for fire, service commitments and the trust dashboard.
 //!
-//! - [`api`]: the gRPC handlers: parse, authorise, call the store.
-//! - [`store`]: sqlx over PostgreSQL or SQLite; migrations in `migrations/`.
+//! Each gRPC service is an `api/` (parse, authorise, call the store, convert) over a
+//! `store/` (rows and SQL):
+//! - [`api`] and [`store`]: the CRM (customers, sites, key persons, touchpoints).
+//! - [`incidents`], [`commitments`], [`dashboard`]: the other services.
+//! - migrations in `migrations/`, one database for all of them.
 //! - [`startup`]: [`Application`] builds the server from configuration; `main.rs`
 //!   only reads the environment and runs it.
 //! - `visibility`: what a customer's people see of the vendor's supply chain.

@@ -16,12 +16,7 @@ use std::{pin::Pin, time::Duration};
 use symbolon_contracts::supplychain::v1::{
     self as pb, supply_chain_service_server::SupplyChainService,
 };
-use symbolon_platform::{
-    Caller, Database, StoreError,
-    db::{Sql, Value},
-    status,
-    time::Clock,
-};
+use symbolon_platform::{Caller, Database, StoreError, db::Value, status, time::Clock};
 use tokio::sync::watch;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;

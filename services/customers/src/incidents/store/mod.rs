@@ -136,7 +136,7 @@ pub(crate) struct NewFireRequest<'a> {
 /// What writing a fire request did.
 pub(crate) enum Called {
     /// Written now, or by an earlier attempt with the same request key.
-    Written(FireRequestRow),
+    Written(Box<FireRequestRow>),
     /// The incident closed or was cancelled meanwhile: nothing written.
     IncidentNotOpen,
 }
@@ -211,7 +211,7 @@ pub(crate) async fn call(
         (None, Some(k)) => table::by_request_key::<FireRequestRow>(db, k).await?,
         (None, None) => None,
     };
-    Ok(row.map(Called::Written))
+    Ok(row.map(|row| Called::Written(Box::new(row))))
 }
 
 /// A fire request moving to ACKNOWLEDGED or FULFILLED, with its events.

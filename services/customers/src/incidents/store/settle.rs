@@ -43,7 +43,7 @@ pub(crate) enum Claim {
     /// The request is no longer open (the caller re-reads it).
     NotOpen,
     /// Claimed for the other end: the request as it is now.
-    Busy(FireRequestRow),
+    Busy(Box<FireRequestRow>),
     /// The request is gone.
     Gone,
 }
@@ -82,7 +82,7 @@ pub(crate) async fn claim(
         match symbolon_platform::table::get::<FireRequestRow>(db, &key, &fr.id).await? {
             None => Claim::Gone,
             Some(now) if !is_open(now.state) => Claim::NotOpen,
-            Some(now) => Claim::Busy(now),
+            Some(now) => Claim::Busy(Box::new(now)),
         },
     )
 }

@@ -3,7 +3,7 @@
 
 use crate::store::{self, Table};
 pub(crate) use symbolon_platform::aip::*;
-use symbolon_platform::{Caller, names, status};
+use symbolon_platform::{Caller, status};
 use tonic::Status;
 
 /// Vendor roles that maintain CRM records.
@@ -21,8 +21,7 @@ pub(crate) fn parse_name<'a>(
     name: &'a str,
     collections: &[&str],
 ) -> Result<Named<'a>, Status> {
-    let ids = names::parse(name, collections)
-        .map_err(|e| status::invalid_argument(field, e.to_string()))?;
+    let ids = ids_of(field, name, collections)?;
     Ok(Named {
         customer_id: ids[0],
         id: ids[ids.len() - 1],

@@ -126,8 +126,7 @@ impl Incidents {
         caller: &Caller,
         name: &str,
     ) -> Result<(IncidentRow, FireRequestRow), Status> {
-        let ids = names::parse(name, &["customers", "incidents", "fireRequests"])
-            .map_err(|e| status::invalid_argument("name", e.to_string()))?;
+        let ids = aip::ids_of("name", name, &["customers", "incidents", "fireRequests"])?;
         caller.ensure_customer(ids[0], name)?;
         let incident = store::incident(&self.db, ids[0], ids[1])
             .await?

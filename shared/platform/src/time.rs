@@ -95,6 +95,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn durations_round_trip_and_saturate() {
+        for m in [0, 1, 999_999, 1_000_000, -1, -1_500_000, 86_400_000_000] {
+            let d = duration(m);
+            assert!((0..1_000_000_000).contains(&d.nanos), "{m}: {d:?}");
+            assert_eq!(micros(&d), m);
+        }
+        let huge = prost_types::Duration {
+            seconds: i64::MAX,
+            nanos: 0,
+        };
+        assert_eq!(micros(&huge), i64::MAX);
+    }
+
+    #[test]
     fn round_trips_including_before_the_epoch() -> Result<(), BadTimestamp> {
         for micros in [0, 1, -1, 1_700_000_000_123_456, -86_400_000_001] {
             assert_eq!(from_timestamp(&to_timestamp(micros))?, micros);

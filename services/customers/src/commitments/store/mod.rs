@@ -22,14 +22,18 @@ pub(crate) mod code {
 }
 
 /// A commitment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct CommitmentRow {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) display_name: String,
+    /// Decoded from its column by `from_row`.
+    #[sqlx(skip)]
     pub(crate) clauses: Vec<pb::CommitmentClause>,
+    #[sqlx(try_from = "i64")]
     pub(crate) status: i32,
     pub(crate) status_reason: String,
+    #[sqlx(skip)]
     pub(crate) risk_accepted: bool,
     pub(crate) created_by: String,
     pub(crate) create_time: i64,
@@ -57,17 +61,9 @@ impl Table for CommitmentRow {
         let clauses = decode_clauses(&hex)
             .ok_or_else(|| sqlx::Error::Decode("corrupt commitment clauses".into()))?;
         Ok(Self {
-            id: row.try_get("id")?,
-            customer_id: row.try_get("customer_id")?,
-            display_name: row.try_get("display_name")?,
             clauses,
-            status: row.try_get::<i64, _>("status")? as i32,
-            status_reason: row.try_get("status_reason")?,
             risk_accepted: row.try_get::<i64, _>("risk_accepted")? != 0,
-            created_by: row.try_get("created_by")?,
-            create_time: row.try_get("create_time")?,
-            update_time: row.try_get("update_time")?,
-            version: row.try_get("version")?,
+            ..sqlx::FromRow::from_row(row)?
         })
     }
     fn id(&self) -> &str {
@@ -82,12 +78,14 @@ impl CommitmentRow {
 }
 
 /// One status change.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct StatusChangeRow {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) commitment_id: String,
+    #[sqlx(try_from = "i64")]
     pub(crate) previous_status: i32,
+    #[sqlx(try_from = "i64")]
     pub(crate) status: i32,
     pub(crate) reason: String,
     pub(crate) risk_sequence: i64,
@@ -102,16 +100,7 @@ impl Table for StatusChangeRow {
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: row.try_get("id")?,
-            customer_id: row.try_get("customer_id")?,
-            commitment_id: row.try_get("commitment_id")?,
-            previous_status: row.try_get::<i64, _>("previous_status")? as i32,
-            status: row.try_get::<i64, _>("status")? as i32,
-            reason: row.try_get("reason")?,
-            risk_sequence: row.try_get("risk_sequence")?,
-            change_time: row.try_get("change_time")?,
-        })
+        sqlx::FromRow::from_row(row)
     }
     fn id(&self) -> &str {
         &self.id

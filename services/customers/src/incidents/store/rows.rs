@@ -8,16 +8,20 @@ use symbolon_platform::{
 };
 
 /// An incident.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct IncidentRow {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) site: String,
+    #[sqlx(try_from = "i64")]
     pub(crate) severity: i32,
     pub(crate) summary: String,
     pub(crate) detect_time: i64,
+    #[sqlx(try_from = "i64")]
     pub(crate) state: i32,
     pub(crate) owner: String,
+    /// Root cause, customer impact, timeline, what changes: set once closed.
+    #[sqlx(skip)]
     pub(crate) notice: Option<[String; 4]>,
     pub(crate) create_time: i64,
     pub(crate) acknowledge_time: Option<i64>,
@@ -69,18 +73,8 @@ impl Table for IncidentRow {
             None => None,
         };
         Ok(Self {
-            id: row.try_get("id")?,
-            customer_id: row.try_get("customer_id")?,
-            site: row.try_get("site")?,
-            severity: row.try_get::<i64, _>("severity")? as i32,
-            summary: row.try_get("summary")?,
-            detect_time: row.try_get("detect_time")?,
-            state: row.try_get::<i64, _>("state")? as i32,
-            owner: row.try_get("owner")?,
             notice,
-            create_time: row.try_get("create_time")?,
-            acknowledge_time: row.try_get("acknowledge_time")?,
-            close_time: row.try_get("close_time")?,
+            ..sqlx::FromRow::from_row(row)?
         })
     }
     fn id(&self) -> &str {
@@ -95,13 +89,14 @@ impl IncidentRow {
 }
 
 /// A call for fire.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct FireRequestRow {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) incident_id: String,
     pub(crate) department: String,
     pub(crate) ask: String,
+    #[sqlx(try_from = "i64")]
     pub(crate) state: i32,
     pub(crate) create_time: i64,
     pub(crate) ack_due: i64,
@@ -130,24 +125,7 @@ impl Table for FireRequestRow {
         kind: Kind::Text,
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: row.try_get("id")?,
-            customer_id: row.try_get("customer_id")?,
-            incident_id: row.try_get("incident_id")?,
-            department: row.try_get("department")?,
-            ask: row.try_get("ask")?,
-            state: row.try_get::<i64, _>("state")? as i32,
-            create_time: row.try_get("create_time")?,
-            ack_due: row.try_get("ack_due")?,
-            fulfil_due: row.try_get("fulfil_due")?,
-            ack_time: row.try_get("ack_time")?,
-            fulfil_time: row.try_get("fulfil_time")?,
-            acknowledged_by: row.try_get("acknowledged_by")?,
-            fulfilled_by: row.try_get("fulfilled_by")?,
-            parts: row.try_get("parts")?,
-            reservation: row.try_get("reservation")?,
-            settlement: row.try_get("settlement")?,
-        })
+        sqlx::FromRow::from_row(row)
     }
     fn id(&self) -> &str {
         &self.id

@@ -1,5 +1,7 @@
-//! The quality tables (migration `0003_quality.sql`). Protobuf bodies are stored
-//! hex-encoded; the columns beside them are what queries select and order on.
+//! The quality tables (migration `0003_quality.sql`, in quality's own schema). Protobuf
+//! bodies are stored hex-encoded, as the first release wrote them (see [`Body`]); the
+//! columns beside them are what queries select and order on. Rows are mapped by
+//! `#[derive(FromRow)]`.
 
 use super::pb;
 use prost::Message;

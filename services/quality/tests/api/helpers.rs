@@ -3,9 +3,8 @@ use symbolon_contracts::customers::v1::{
 };
 use symbolon_customers::{Application, CustomersConfig};
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+pub use symbolon_testkit::{assert_invalid, code, violated_fields};
 use tokio_util::sync::CancellationToken;
-use tonic::{Code, Status};
-use tonic_types::StatusExt;
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
@@ -77,35 +76,5 @@ impl TestApp {
             .await
             .expect("create customer")
             .into_inner()
-    }
-}
-
-/// The fields named in a status's BadRequest details.
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    status
-        .get_details_bad_request()
-        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
-        .unwrap_or_default()
-}
-
-/// Asserts INVALID_ARGUMENT naming exactly `fields` (in any order).
-pub fn assert_invalid(result: Result<impl std::fmt::Debug, Status>, fields: &[&str]) {
-    let status = result.expect_err("expected INVALID_ARGUMENT");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let mut got = violated_fields(&status);
-    got.sort();
-    let mut want: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-    want.sort();
-    assert_eq!(got, want, "{status:?}");
-    let info = status
-        .get_details_error_info()
-        .expect("every error carries ErrorInfo");
-    assert_eq!(info.domain, "symbolon.dev");
-}
-
-pub fn code<T: std::fmt::Debug>(r: Result<T, Status>) -> Code {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(s) => s.code(),
     }
 }

@@ -1,5 +1,8 @@
-//! The customers deployable (`symbolon.customers.v1`): the emotional-trust CRM,
-//! incidents and calls for fire, service commitments and the trust dashboard.
+//! The customers service: the emotional-trust CRM (`symbolon.customers.v1`:
+//! customers, sites, key persons, touchpoints, incidents and calls for fire,
+//! commitments, the trust dashboard). The deployable also serves customer-service
+//! quality (`symbolon.quality.v1`, crate `symbolon-quality`), answering its one
+//! question about customers through [`quality_link`].
 //!
 //! Each gRPC service is an `api/` (parse, authorise, call the store, convert) over a
 //! `store/` (rows and SQL):
@@ -15,7 +18,7 @@ pub mod api;
 pub mod commitments;
 pub mod dashboard;
 pub mod incidents;
-pub mod quality;
+pub mod quality_link;
 pub mod startup;
 pub mod store;
 pub mod visibility;

@@ -6,7 +6,7 @@ mod convert;
 
 use super::store::{self, CommitmentRow, NewCommitment, NewCoverage, StatusChangeRow};
 use super::{SupplyChain, check_part, derived_id, human, place_of};
-use crate::api::common::{live_parent, parse_name};
+use crate::api::common::{customer_page, live_parent, parse_name, scoped_page};
 use crate::visibility;
 use std::collections::HashSet;
 use symbolon_contracts::customers::v1::{
@@ -429,20 +429,19 @@ impl CommitmentsService for Commitments {
     ) -> Result<Response<pb::ListCommitmentsResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let n = parse_name("parent", &r.parent, &["customers"])?;
-        caller.ensure_customer(n.customer_id, &r.parent)?;
-        let query = format!("commitments;{};{}", r.parent, r.filter);
-        let listing = aip::Listing {
-            scope: Some(n.customer_id),
-            filter: &r.filter,
-            query: &query,
-            show_deleted: false,
-        };
-        let (rows, next_page_token) =
-            aip::list_page::<CommitmentRow>(&self.db, listing, r.page_size, &r.page_token).await?;
+        let (customer_id, rows, next_page_token) = customer_page::<CommitmentRow>(
+            &self.db,
+            &caller,
+            "commitments",
+            &r.parent,
+            &r.filter,
+            r.page_size,
+            &r.page_token,
+        )
+        .await?;
         // The page's coverage in one read, not one per commitment.
         let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
-        let coverage = store::coverage(&self.db, n.customer_id, &ids).await?;
+        let coverage = store::coverage(&self.db, customer_id, &ids).await?;
         let commitments = rows
             .iter()
             .map(|row| {
@@ -465,14 +464,8 @@ impl CommitmentsService for Commitments {
         let row = self.commitment(&caller, &r.parent).await?;
         let query = format!("commitmentStatusChanges;{}", r.parent);
         let scope = format!("{}/{}", row.customer_id, row.id);
-        let listing = aip::Listing {
-            scope: Some(&scope),
-            filter: "",
-            query: &query,
-            show_deleted: false,
-        };
         let (rows, next_page_token) =
-            aip::list_page::<StatusChangeRow>(&self.db, listing, r.page_size, &r.page_token)
+            scoped_page::<StatusChangeRow>(&self.db, &scope, &query, r.page_size, &r.page_token)
                 .await?;
         Ok(Response::new(pb::ListCommitmentStatusChangesResponse {
             status_changes: rows

@@ -12,7 +12,7 @@ use super::store::{
     timeline,
 };
 use super::timers::IncidentTimers;
-use crate::api::common::{live_parent, parse_name};
+use crate::api::common::{customer_page, live_parent, parse_name, scoped_page};
 use crate::commitments::{SupplyChain, breach};
 use crate::visibility;
 use convert::{busy, not_open, state_name, still_open};
@@ -209,17 +209,16 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::ListIncidentsResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let n = parse_name("parent", &r.parent, &["customers"])?;
-        caller.ensure_customer(n.customer_id, &r.parent)?;
-        let query = format!("incidents;{};{}", r.parent, r.filter);
-        let listing = aip::Listing {
-            scope: Some(n.customer_id),
-            filter: &r.filter,
-            query: &query,
-            show_deleted: false,
-        };
-        let (rows, next_page_token) =
-            aip::list_page::<IncidentRow>(&self.db, listing, r.page_size, &r.page_token).await?;
+        let (_, rows, next_page_token) = customer_page::<IncidentRow>(
+            &self.db,
+            &caller,
+            "incidents",
+            &r.parent,
+            &r.filter,
+            r.page_size,
+            &r.page_token,
+        )
+        .await?;
         Ok(Response::new(pb::ListIncidentsResponse {
             incidents: rows.iter().map(convert::incident).collect(),
             next_page_token,
@@ -370,14 +369,9 @@ impl IncidentsService for Incidents {
         let incident = self.incident(&caller, &r.parent).await?;
         let query = format!("fire;{}", r.parent);
         let key = incident_key(&incident.customer_id, &incident.id);
-        let listing = aip::Listing {
-            scope: Some(&key),
-            filter: "",
-            query: &query,
-            show_deleted: false,
-        };
         let (rows, next_page_token) =
-            aip::list_page::<FireRequestRow>(&self.db, listing, r.page_size, &r.page_token).await?;
+            scoped_page::<FireRequestRow>(&self.db, &key, &query, r.page_size, &r.page_token)
+                .await?;
         Ok(Response::new(pb::ListFireRequestsResponse {
             fire_requests: rows
                 .iter()

@@ -49,6 +49,17 @@ pub(crate) async fn fire_request_by_key(
     table::by_request_key::<FireRequestRow>(db, request_key).await
 }
 
+/// Ends `sql` (an UPDATE of `incidents`) with the condition that the incident is
+/// still open: a concurrent close or cancel makes it match nothing.
+fn while_open(sql: &mut Sql, customer_id: &str, incident_id: &str) {
+    sql.push(" WHERE customer_id = ")
+        .bind(customer_id)
+        .push(" AND id = ")
+        .bind(incident_id)
+        .push(" AND state = ")
+        .bind(i64::from(code::INCIDENT_OPEN));
+}
+
 /// A checked incident to open.
 pub(crate) struct NewIncident<'a> {
     pub(crate) customer_id: &'a str,
@@ -189,13 +200,8 @@ pub(crate) async fn call(
         ));
     // Takes the incident's row lock and checks it is still open, so a cancel or a
     // close that ran meanwhile cannot leave this request (and its parts) behind.
-    let mut guard = Sql::new("UPDATE incidents SET last_seq = last_seq WHERE customer_id = ");
-    guard
-        .bind(new.customer_id)
-        .push(" AND id = ")
-        .bind(new.incident_id)
-        .push(" AND state = ")
-        .bind(i64::from(code::INCIDENT_OPEN));
+    let mut guard = Sql::new("UPDATE incidents SET last_seq = last_seq");
+    while_open(&mut guard, new.customer_id, new.incident_id);
     if guard.query().execute(&mut *tx).await?.rows_affected() != 1 {
         return Ok(Some(Called::IncidentNotOpen));
     }
@@ -327,13 +333,8 @@ pub(crate) async fn close(
         .push(", timeline = ")
         .bind(notice.timeline)
         .push(", what_changes = ")
-        .bind(notice.what_changes)
-        .push(" WHERE customer_id = ")
-        .bind(incident.customer_id.as_str())
-        .push(" AND id = ")
-        .bind(incident.id.as_str())
-        .push(" AND state = ")
-        .bind(i64::from(code::INCIDENT_OPEN));
+        .bind(notice.what_changes);
+    while_open(&mut update, &incident.customer_id, &incident.id);
     if update.query().execute(&mut *tx).await?.rows_affected() != 1 {
         return Ok(Closed::NotOpen);
     }
@@ -409,14 +410,8 @@ pub(crate) async fn cancel_incident<'a>(
 ) -> Result<Cancelled, StoreError> {
     let mut tx = db.writer().begin().await?;
     let mut update = Sql::new("UPDATE incidents SET state = ");
-    update
-        .bind(i64::from(code::INCIDENT_CANCELLED))
-        .push(" WHERE customer_id = ")
-        .bind(incident.customer_id.as_str())
-        .push(" AND id = ")
-        .bind(incident.id.as_str())
-        .push(" AND state = ")
-        .bind(i64::from(code::INCIDENT_OPEN));
+    update.bind(i64::from(code::INCIDENT_CANCELLED));
+    while_open(&mut update, &incident.customer_id, &incident.id);
     if update.query().execute(&mut *tx).await?.rows_affected() != 1 {
         return Ok(Cancelled::NotOpen);
     }

@@ -1,15 +1,17 @@
 //! How a protobuf body is kept: the store never decodes one, it only stores and returns
-//! the encoded bytes. Bodies are hex-encoded TEXT, as the first release wrote them.
+//! the encoded bytes. They are read from `body_bytes` (BYTEA / BLOB, migration 0010);
+//! during the rollout of the release that added it, writes also keep `body`, the
+//! hex-encoded TEXT earlier releases read and write, and the next release drops it
+//! (expand, then contract: `docs/operations.md`).
 
-use sqlx::Any;
 use symbolon_platform::db::{Sql, Value};
 
 /// The body columns a write sets.
-pub(super) const COLUMNS: &[&str] = &["body"];
+pub(super) const COLUMNS: &[&str] = &["body", "body_bytes"];
 
 /// The values of [`COLUMNS`] for `bytes`, in order.
 pub(super) fn values(bytes: &[u8]) -> Vec<Value> {
-    vec![hex(bytes).into()]
+    vec![hex(bytes).into(), bytes.into()]
 }
 
 /// Appends `body = …` (every body column) to an UPDATE's SET list.
@@ -22,7 +24,7 @@ pub(super) fn set(sql: &mut Sql, bytes: &[u8]) {
     }
 }
 
-/// The hex text of `bytes`.
+/// The hex text of `bytes`, as earlier releases read it.
 fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -33,30 +35,8 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// A body as read, decoded by rows' `FromRow` (`#[sqlx(try_from = "Body")]`) into
-/// the encoded bytes of their field.
-pub(super) struct Body(Vec<u8>);
-
-impl From<Body> for Vec<u8> {
-    fn from(b: Body) -> Self {
-        b.0
-    }
-}
-
-impl sqlx::Type<Any> for Body {
-    fn type_info() -> sqlx::any::AnyTypeInfo {
-        <str as sqlx::Type<Any>>::type_info()
-    }
-}
-
-impl<'r> sqlx::Decode<'r, Any> for Body {
-    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
-        let hex = <&str as sqlx::Decode<'r, Any>>::decode(value)?;
-        Ok(Body(unhex(hex).ok_or("corrupt protobuf body")?))
-    }
-}
-
 /// The bytes of a hex string (`None` if it is not one).
+#[cfg(test)]
 fn unhex(s: &str) -> Option<Vec<u8>> {
     let hex = s.as_bytes();
     if !hex.len().is_multiple_of(2) {

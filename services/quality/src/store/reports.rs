@@ -1,7 +1,7 @@
 //! Inspection reports (`quality_reports`) and the disputes raised on them
 //! (`quality_disputes`).
 
-use super::body::{self, Body};
+use super::body;
 use super::{DisputeState, ReviewState, id_by_request_key, insert_once, page};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
@@ -23,7 +23,7 @@ pub struct ReportRow {
     /// Row version (the etag).
     pub version: i64,
     /// The report, encoded.
-    #[sqlx(try_from = "Body")]
+    #[sqlx(rename = "body_bytes")]
     pub body: Vec<u8>,
     /// Microseconds.
     pub create_time: i64,
@@ -31,7 +31,8 @@ pub struct ReportRow {
     pub update_time: i64,
 }
 
-const REPORT_COLUMNS: &str = "id, customer_id, agent, version, body, create_time, update_time";
+const REPORT_COLUMNS: &str =
+    "id, customer_id, agent, version, body_bytes, create_time, update_time";
 
 /// A new report's columns.
 #[derive(Debug, Clone, Copy)]
@@ -259,7 +260,7 @@ pub async fn update_report(
 /// A report body read for a roll-up.
 #[derive(FromRow)]
 struct BodyOnly {
-    #[sqlx(try_from = "Body")]
+    #[sqlx(rename = "body_bytes")]
     body: Vec<u8>,
 }
 
@@ -294,7 +295,7 @@ pub async fn reports_for(
         GroupBy::Agent => "agent",
         GroupBy::Team => "team",
     };
-    let mut sql = Sql::new("SELECT body FROM quality_reports WHERE ");
+    let mut sql = Sql::new("SELECT body_bytes FROM quality_reports WHERE ");
     sql.push(column)
         .push(" = ")
         .bind(value)
@@ -315,7 +316,7 @@ pub async fn reviewed_reports(
     end: i64,
     cap: i64,
 ) -> Result<Vec<Vec<u8>>, StoreError> {
-    let mut sql = Sql::new("SELECT body FROM quality_reports WHERE standard_id = ");
+    let mut sql = Sql::new("SELECT body_bytes FROM quality_reports WHERE standard_id = ");
     sql.bind(standard_id)
         .push(" AND review_state = ")
         .bind(ReviewState::Reviewed.code())
@@ -339,11 +340,11 @@ pub struct DisputeRow {
     /// The report.
     pub report_id: String,
     /// The dispute, encoded.
-    #[sqlx(try_from = "Body")]
+    #[sqlx(rename = "body_bytes")]
     pub body: Vec<u8>,
 }
 
-const DISPUTE_COLUMNS: &str = "id, report_id, body";
+const DISPUTE_COLUMNS: &str = "id, report_id, body_bytes";
 
 /// A new dispute's columns.
 #[derive(Debug, Clone, Copy)]

@@ -1,7 +1,7 @@
 //! Scripted-reply templates (`quality_templates`), their experiments
 //! (`quality_experiments`) and the experiments' outcomes (`quality_outcomes`).
 
-use super::body::{self, Body};
+use super::body;
 use super::{id_by_request_key, insert_once, page};
 use sqlx::{FromRow, any::AnyRow};
 use symbolon_platform::{
@@ -17,7 +17,7 @@ pub struct ScriptRow {
     /// Id.
     pub id: String,
     /// The template or experiment, encoded.
-    #[sqlx(try_from = "Body")]
+    #[sqlx(rename = "body_bytes")]
     pub body: Vec<u8>,
     /// Microseconds.
     pub create_time: i64,
@@ -99,7 +99,7 @@ pub async fn get_script(
         ScriptKind::Experiment => "quality_experiments",
     };
     let mut sql = Sql::new(&format!(
-        "SELECT id, body, create_time FROM {table} WHERE id = "
+        "SELECT id, body_bytes, create_time FROM {table} WHERE id = "
     ));
     sql.bind(id);
     Ok(sql
@@ -123,7 +123,7 @@ pub async fn list_templates(
         column: "scenario",
         kind: Kind::Text,
     }];
-    let mut sql = Sql::new("SELECT id, body, create_time FROM quality_templates WHERE 1 = 1");
+    let mut sql = Sql::new("SELECT id, body_bytes, create_time FROM quality_templates WHERE 1 = 1");
     if let Err(e) = filter::apply(filter_text, FIELDS, &mut sql) {
         return Ok(Err(e));
     }

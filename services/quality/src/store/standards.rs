@@ -1,7 +1,7 @@
 //! Standards (`quality_standards`) and their immutable versions
 //! (`quality_standard_versions`).
 
-use super::body::{self, Body};
+use super::body;
 use super::{id_by_request_key, insert_once, page};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
@@ -31,7 +31,7 @@ pub struct StandardRow {
     /// Row version (the etag).
     pub version: i64,
     /// The current version's content, encoded.
-    #[sqlx(rename = "body", try_from = "Body")]
+    #[sqlx(rename = "body_bytes")]
     pub content: Vec<u8>,
 }
 
@@ -46,9 +46,9 @@ pub struct StandardHead<'a> {
     pub touchpoint_type: i32,
 }
 
-const STANDARD_COLUMNS: &str = "s.id, s.display_name, s.description, s.touchpoint_type, s.current_version, s.create_time, s.update_time, s.version, v.body";
+const STANDARD_COLUMNS: &str = "s.id, s.display_name, s.description, s.touchpoint_type, s.current_version, s.create_time, s.update_time, s.version, v.body_bytes";
 const STANDARD_FROM: &str = "quality_standards s JOIN quality_standard_versions v ON v.standard_id = s.id AND v.version_no = s.current_version";
-const VERSION_COLUMNS: &str = "standard_id, version_no, body, created_by, create_time";
+const VERSION_COLUMNS: &str = "standard_id, version_no, body_bytes, created_by, create_time";
 
 /// Writes version `n` of a standard.
 async fn insert_version(
@@ -224,7 +224,7 @@ pub struct VersionRow {
     /// Version number.
     pub version_no: i64,
     /// The content, encoded.
-    #[sqlx(rename = "body", try_from = "Body")]
+    #[sqlx(rename = "body_bytes")]
     pub content: Vec<u8>,
     /// Who wrote it.
     pub created_by: String,

@@ -1,6 +1,6 @@
 //! The quality tables (migrations `0003_quality.sql` and `0010_body_bytes.sql`, in
 //! quality's own schema). The store speaks rows: protobuf bodies are opaque encoded
-//! bytes here (`api/convert.rs` encodes and decodes them; [`body`] says how they are
+//! bytes here (`api/convert.rs` encodes and decodes them; `body.rs` says how they are
 //! kept), states are the domain enums of [`states`], and the columns beside a body are
 //! what queries select and order on. Rows are mapped by `#[derive(FromRow)]`.
 //!

@@ -45,7 +45,7 @@ pub struct Hit {
 pub fn cues(norm: &str) -> Vec<Hit> {
     let lex = &*LEXICON;
     let mut out = Vec::new();
-    for f in lex.set.find_all(norm) {
+    for f in lex.find_all(norm) {
         let end = f.at + lex.set.len(f.id) as u32;
         for &(cue, weight) in &lex.entries[f.id as usize] {
             out.push(Hit {

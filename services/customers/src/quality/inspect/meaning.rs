@@ -302,7 +302,9 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         }
     }
     for h in v.of(Cue::Upset) {
-        if !h.negated && !v.harmless(h.at, h.end) {
+        // A cue that is also a listed phrase at the same place ("broken") counts once.
+        let listed_here = listed.iter().any(|l| l.at == h.at && l.end == h.end);
+        if !h.negated && !v.harmless(h.at, h.end) && !listed_here {
             add(h.weight, v.phrase(h), h.at, h.id, &mut score);
         }
     }
@@ -353,7 +355,8 @@ fn proof(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         if h.negated || released(v, h.at) || v.harmless(h.at, h.end) {
             continue;
         }
-        if v.in_range(Cue::Request, sentence(v.norm, h.at)) {
+        // "Could you send a photo? No pressure if not": asked for, not required.
+        if v.in_range(Cue::Request, sentence(v.norm, h.at)) && !v.any(Cue::Optional) {
             return Judgement::Yes(v.finding(
                 v.phrase(h),
                 "evidence asked for (object and request in one sentence)".into(),
@@ -438,8 +441,12 @@ fn refusal(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         return said;
     };
     // Something offered instead, or a way forward asked for ("send the receipt").
+    // Sending the customer elsewhere is no flat no either: the runaround indicator
+    // judges that.
     let offered = v.any(Cue::Alternative)
-        || (v.any(Cue::Request) && (v.any(Cue::ProofObject) || v.any(Cue::ProofDemand)));
+        || (v.any(Cue::Request) && (v.any(Cue::ProofObject) || v.any(Cue::ProofDemand)))
+        || (v.any(Cue::Referral) && v.any(Cue::Party))
+        || v.any(Cue::RunDirect);
     if offered {
         Judgement::No {
             confidence: 0.8,

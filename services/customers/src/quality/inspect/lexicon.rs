@@ -2048,3 +2048,24 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
         matcher,
     }
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quality::inspect::text::normalise;
+
+    #[test]
+    fn the_automaton_finds_what_the_phrase_index_finds() {
+        let lex = &*LEXICON;
+        assert!(lex.matcher.is_some());
+        for text in [
+            "Hi, sorry! This is the third time: I'm not angry, just asking whatever you need.",
+            "亲,您好,非常抱歉让您久等了,不用提供购买凭证,我来联系快递。",
+            "You'll have to take that up with the courier; calm down. Anything else? Bye",
+            "this is it",
+        ] {
+            let norm = normalise(text);
+            assert_eq!(lex.find_all(&norm), lex.set.find_all(&norm), "{text}");
+        }
+    }
+}

@@ -562,4 +562,40 @@ mod tests {
         ));
         assert!(!says(Upset, c, "我不生气,就是想知道什么时候发货"));
     }
+
+    #[test]
+    fn optional_requests_and_referrals_are_no_demands_nor_flat_refusals() {
+        use pb::Meaning::{FlatRefusal, ProofDemand, Runaround};
+        let a = pb::Speaker::Agent;
+        let optional = "Could you send a photo of it? No pressure if not, the replacement goes out either way.";
+        assert!(!says(ProofDemand, a, optional));
+        assert!(says(ProofDemand, a, "Could you send a photo of it?"));
+        assert!(!says(ProofDemand, a, "方便的话拍张照片给我,没有也没关系"));
+        // Sent elsewhere: a runaround, not a flat refusal.
+        let sent = "We can't process claims here, please contact the insurer.";
+        assert!(says(Runaround, a, sent));
+        assert!(!says(FlatRefusal, a, sent));
+        assert!(says(FlatRefusal, a, "We can't process claims here."));
+    }
+
+    #[test]
+    fn own_words_for_upset_empathy_and_resolution() {
+        use pb::Meaning::{Empathy, ResolutionCheck, Upset};
+        let (a, c) = (pb::Speaker::Agent, pb::Speaker::Customer);
+        assert!(says(
+            Upset,
+            c,
+            "The app keeps logging me out, it's driving me up the wall."
+        ));
+        assert!(says(Upset, c, "买的衣服洗了一次就缩水了,我很不爽"));
+        assert!(!says(
+            Upset,
+            c,
+            "I'd like the same colour as last time, please."
+        ));
+        assert!(says(Empathy, a, "Ugh, that sounds maddening."));
+        assert!(says(Empathy, a, "等这么久肯定很着急,我马上帮您看"));
+        assert!(says(ResolutionCheck, a, "Does that clear it up?"));
+        assert!(!says(ResolutionCheck, a, "有任何问题随时找我"));
+    }
 }

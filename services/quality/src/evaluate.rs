@@ -259,13 +259,13 @@ pub fn render(r: &pb::EvaluateStandardResponse) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::quality::{default_standard, inspect::RuleInspector, io::labelled_from_jsonl};
+    use crate::{default_standard, inspect::RuleInspector, io::labelled_from_jsonl};
 
-    const CORPUS: &str = include_str!("../../corpus/labelled.jsonl");
+    const CORPUS: &str = include_str!("../corpus/labelled.jsonl");
     /// The first blind set: spent by its first run, tuned on since, so part of tuning.
-    const SPENT_BLIND: &str = include_str!("../../corpus/blind-1.jsonl");
+    const SPENT_BLIND: &str = include_str!("../corpus/blind-1.jsonl");
     /// The second blind set: run once, its first-run figures in the README.
-    const BLIND: &str = include_str!("../../corpus/blind-2.jsonl");
+    const BLIND: &str = include_str!("../corpus/blind-2.jsonl");
 
     fn run(split: &str) -> pb::EvaluateStandardResponse {
         let mut items = labelled_from_jsonl(CORPUS, Some(split)).unwrap();

@@ -2052,7 +2052,7 @@ pub static LEXICON: LazyLock<Lexicon> = LazyLock::new(|| {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quality::inspect::text::normalise;
+    use crate::inspect::text::normalise;
 
     #[test]
     fn the_automaton_finds_what_the_phrase_index_finds() {

@@ -52,7 +52,7 @@ impl Api {
             caller,
             "RecordTouchpoint",
             &req.parent,
-            &req.request_id,
+            req,
             &mut v,
         );
         let now = self.clock.now();
@@ -103,7 +103,7 @@ impl Api {
             caller,
             "RecordTouchpoint",
             &req.parent,
-            &req.request_id,
+            &req,
             &mut v,
         );
         let t = req.touchpoint.unwrap_or_default();

@@ -313,7 +313,7 @@ impl CommitmentsService for Commitments {
             &caller,
             "CreateCommitment",
             &r.parent,
-            &r.request_id,
+            &r,
             &mut v,
         );
         let c = r.commitment.unwrap_or_default();
@@ -326,6 +326,7 @@ impl CommitmentsService for Commitments {
         );
         let targets = targets(&self.db, &customer_id, &c.clauses, &mut v).await?;
         v.into_result()?;
+        symbolon_platform::request_ids::claim(&self.db, key.as_deref()).await?;
         if let Some(k) = &key
             && let Some(row) = self.by_request_key(k).await?
         {

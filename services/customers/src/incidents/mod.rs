@@ -251,7 +251,7 @@ impl IncidentsService for Incidents {
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "OpenIncident", &r.parent, &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "OpenIncident", &r.parent, &r, &mut v);
         let i = r.incident.unwrap_or_default();
         let now = self.clock.now();
         if pb::Severity::try_from(i.severity).is_err() || i.severity == 0 {
@@ -297,6 +297,7 @@ impl IncidentsService for Incidents {
             .begin()
             .await
             .map_err(symbolon_platform::StoreError::from)?;
+        symbolon_platform::request_ids::claim_on(&mut *tx, key.as_deref()).await?;
         let mut insert = symbolon_platform::db::Sql::new(
             "INSERT INTO incidents (id, customer_id, site, severity, summary, detect_time, state, owner, create_time, request_key) VALUES (",
         );
@@ -409,7 +410,7 @@ impl IncidentsService for Incidents {
             ));
         }
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CallForFire", &r.parent, &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "CallForFire", &r.parent, &r, &mut v);
         let f = r.fire_request.unwrap_or_default();
         let department = f.department.trim().to_ascii_lowercase();
         if department.is_empty()
@@ -476,6 +477,7 @@ impl IncidentsService for Incidents {
         }
         v.into_result()?;
         let (ack, fulfil) = (ack.unwrap_or_default(), fulfil.unwrap_or_default());
+        symbolon_platform::request_ids::claim(&self.db, key.as_deref()).await?;
         // A retry of a request that was written: answer with it, reserving nothing.
         if let Some(k) = &key
             && let Some(row) = table::by_request_key::<FireRequestRow>(&self.db, k).await?

@@ -5,7 +5,7 @@ use super::pb;
 use prost::Message;
 use sqlx::{Row, any::AnyRow};
 use symbolon_platform::{
-    Database, StoreError,
+    Database, StoreError, request_ids,
     db::{Sql, Value},
     filter::{self, Field, FilterError, Kind},
     table::{Page, Write},
@@ -60,6 +60,7 @@ async fn insert_once(
     values: Vec<Value>,
     request_key: Option<String>,
 ) -> Result<bool, StoreError> {
+    request_ids::claim_on(&mut **tx, request_key.as_deref()).await?;
     let mut sql = Sql::new(&format!(
         "INSERT INTO {table} ({}, request_key) VALUES (",
         columns.join(", ")
@@ -976,6 +977,7 @@ pub async fn insert_outcome(
     now: i64,
     request_key: Option<String>,
 ) -> Result<Option<pb::Outcome>, StoreError> {
+    request_ids::claim(db, request_key.as_deref()).await?;
     if let Some(k) = &request_key
         && let Some(id) = id_by_request_key(db, "quality_outcomes", k).await?
     {

@@ -97,6 +97,7 @@ async fn insert_once<T: Table>(
     key: Option<String>,
     name: &str,
 ) -> Result<(T, bool), Status> {
+    symbolon_platform::request_ids::claim_on(ch.conn(), key.as_deref()).await?;
     if let Some(row) = by_request_key::<T>(ch, table, key.as_deref()).await? {
         return Ok((row, false));
     }

@@ -286,7 +286,8 @@ fn request_ids(types: &Types<'_>) -> String {
     let mut out = String::new();
     for m in &types.messages {
         let has_id = m.proto.field.iter().any(|f| {
-            f.name() == "request_id" && f.r#type() == prost_types::field_descriptor_proto::Type::String
+            f.name() == "request_id"
+                && f.r#type() == prost_types::field_descriptor_proto::Type::String
         });
         if has_id {
             out.push_str(&format!(

@@ -77,13 +77,10 @@ where
     // One round trip: a fresh scope is inserted; a known one returns its fingerprint
     // (the no-op update makes RETURNING answer on conflict, on both back ends).
     let mut sql = Sql::new("INSERT INTO request_fingerprints (scope, fingerprint) VALUES (");
-    sql.bind(scope)
-        .push(", ")
-        .bind(fingerprint)
-        .push(
-            ") ON CONFLICT (scope) DO UPDATE SET fingerprint = request_fingerprints.fingerprint \
+    sql.bind(scope).push(", ").bind(fingerprint).push(
+        ") ON CONFLICT (scope) DO UPDATE SET fingerprint = request_fingerprints.fingerprint \
              RETURNING fingerprint",
-        );
+    );
     let bound: String = sqlx::Row::try_get(&sql.query().fetch_one(ex).await?, 0)?;
     if bound == fingerprint {
         Ok(())

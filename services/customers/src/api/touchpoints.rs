@@ -48,13 +48,7 @@ impl Api {
             _ => return Ok(None),
         };
         let mut v = Violations::new();
-        let key = request_key(
-            caller,
-            "RecordTouchpoint",
-            &req.parent,
-            req,
-            &mut v,
-        );
+        let key = request_key(caller, "RecordTouchpoint", &req.parent, req, &mut v);
         let now = self.clock.now();
         let occur_time = check_touchpoint(t, now, &mut v);
         if !v.is_empty() {
@@ -99,13 +93,7 @@ impl Api {
             ));
         }
         let mut v = Violations::new();
-        let key = request_key(
-            caller,
-            "RecordTouchpoint",
-            &req.parent,
-            &req,
-            &mut v,
-        );
+        let key = request_key(caller, "RecordTouchpoint", &req.parent, &req, &mut v);
         let t = req.touchpoint.unwrap_or_default();
         let now = self.clock.now();
         let occur_time = check_touchpoint(&t, now, &mut v);

@@ -309,13 +309,7 @@ impl CommitmentsService for Commitments {
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(WRITERS)?;
         let mut v = Violations::new();
-        let key = aip::request_key(
-            &caller,
-            "CreateCommitment",
-            &r.parent,
-            &r,
-            &mut v,
-        );
+        let key = aip::request_key(&caller, "CreateCommitment", &r.parent, &r, &mut v);
         let c = r.commitment.unwrap_or_default();
         aip::text(
             &mut v,

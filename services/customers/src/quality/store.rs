@@ -5,9 +5,10 @@ use super::pb;
 use prost::Message;
 use sqlx::{Row, any::AnyRow};
 use symbolon_platform::{
-    Database, StoreError, request_ids,
+    Database, StoreError,
     db::{Sql, Value},
     filter::{self, Field, FilterError, Kind},
+    request_ids,
     table::{Page, Write},
 };
 

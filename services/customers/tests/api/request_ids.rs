@@ -93,7 +93,6 @@ async fn one_request_id_on_two_customers_creates_two_incidents(backend: Backend)
     assert_eq!(s2.name, "customers/beta/sites/depot");
 }
 
-
 const S: &str = "1d4f7a52-93c0-4b8e-8f61-5a7e2c9b0d34";
 
 /// Asserts the answer to a reused request id: INVALID_ARGUMENT, reason
@@ -255,7 +254,6 @@ async fn a_request_id_is_bound_to_its_first_request(backend: Backend) {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].summary, "line stopped");
 }
-
 
 /// Concurrent calls with one id, half of them with another body: exactly one row, every
 /// success is that row, every other call is REQUEST_ID_REUSED.

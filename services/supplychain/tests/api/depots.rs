@@ -66,6 +66,13 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(retry.name, first.name, "a retry returns the first result");
+    // The same id with another request reserves nothing and returns nothing of the first.
+    let reused = reserve(&app, &frontline, "fra", &[("RRU", 1)], &id)
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
+    let info = tonic_types::StatusExt::get_details_error_info(&reused).expect("ErrorInfo");
+    assert_eq!(info.reason, "REQUEST_ID_REUSED");
     let s = stock_of(&app, "fra", "RRU").await;
     assert_eq!((s.on_hand, s.reserved, s.available), (3, 2, 1));
     // All or nothing: BBU is gone, so RRU is not taken either.

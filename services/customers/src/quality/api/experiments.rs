@@ -340,13 +340,7 @@ impl QualityApi {
         caller.require_vendor(SCRIPT_USERS)?;
         let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(
-            &caller,
-            "RecordOutcome",
-            &r.experiment,
-            &r,
-            &mut v,
-        );
+        let key = aip::request_key(&caller, "RecordOutcome", &r.experiment, &r, &mut v);
         let mut o = r.outcome.unwrap_or_default();
         aip::text(
             &mut v,

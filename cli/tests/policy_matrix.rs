@@ -11,14 +11,23 @@
 //!   PERMISSION_DENIED where the rule's tenancy adds no check of its own (the handler
 //!   may still answer INVALID_ARGUMENT or NOT_FOUND to an empty request).
 //!
-//! Printed: the number of calls per back end. Tenancy with seeded resources (own /
-//! other / no tenant) is checked by the services' tenancy tests.
+//! Then tenancy, with two seeded customers (`acme`, `other`: a site, a key person, a
+//! touchpoint each): every unary method whose request names its target in field 1
+//! (`parent` or `name`) is called as acme's engineer with `customers/acme`; where that
+//! reaches the customer (OK), the same call with `customers/other` is NOT_FOUND (never
+//! PERMISSION_DENIED: existence is not revealed), the vendor admin reaches `other`, and
+//! acme's answer carries no row of `other`.
+//!
+//! Printed: the number of calls per back end.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use prost::Message;
 use prost_types::FileDescriptorSet;
 use std::{net::SocketAddr, time::Duration};
+use symbolon_contracts::customers::v1::{
+    self as pb, customers_service_client::CustomersServiceClient,
+};
 use symbolon_customers::CustomersConfig;
 use symbolon_labs::LabsConfig;
 use symbolon_platform::{
@@ -26,9 +35,150 @@ use symbolon_platform::{
     auth::{Org, Role},
 };
 use symbolon_supplychain::SupplyChainConfig;
+use symbolon_testkit::authed;
 use symbolon_testkit::{Backend, Keys, TestDb, channel, server_config};
-use tonic::{Code, Request, Status, transport::Channel};
+use tonic::{
+    Code, Request, Status,
+    codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder},
+    transport::Channel,
+};
 use tonic_prost::ProstCodec;
+
+/// Sends and receives encoded messages as they are.
+#[derive(Clone, Default)]
+struct Raw;
+
+impl Encoder for Raw {
+    type Item = Vec<u8>;
+    type Error = Status;
+    fn encode(&mut self, item: Vec<u8>, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        prost::bytes::BufMut::put_slice(buf, &item);
+        Ok(())
+    }
+}
+
+impl Decoder for Raw {
+    type Item = Vec<u8>;
+    type Error = Status;
+    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
+        use prost::bytes::Buf;
+        Ok(Some(buf.copy_to_bytes(buf.remaining()).to_vec()))
+    }
+}
+
+impl Codec for Raw {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = Raw;
+    type Decoder = Raw;
+    fn encoder(&mut self) -> Raw {
+        Raw
+    }
+    fn decoder(&mut self) -> Raw {
+        Raw
+    }
+}
+
+/// A unary call whose request is field 1 set to `target`: the answer's bytes.
+async fn targeted(ch: Channel, path: &str, target: &str, token: &str) -> Result<Vec<u8>, Status> {
+    let mut grpc = tonic::client::Grpc::new(ch);
+    grpc.ready()
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    let mut body = Vec::new();
+    prost::encoding::string::encode(1, &target.to_string(), &mut body);
+    grpc.unary(
+        authed(token, body),
+        path.parse::<tonic::codegen::http::uri::PathAndQuery>()
+            .unwrap(),
+        Raw,
+    )
+    .await
+    .map(tonic::Response::into_inner)
+}
+
+/// Two customers with a site, a key person and a touchpoint each.
+async fn seed(ch: Channel, admin: &str) {
+    let mut crm = CustomersServiceClient::new(ch);
+    for c in ["acme", "other"] {
+        crm.create_customer(authed(
+            admin,
+            pb::CreateCustomerRequest {
+                customer: Some(pb::Customer {
+                    display_name: format!("Customer {c}"),
+                    industry: pb::Industry::Energy as i32,
+                    home_country: "DE".into(),
+                    ..Default::default()
+                }),
+                customer_id: c.into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+        let parent = format!("customers/{c}");
+        crm.create_site(authed(
+            admin,
+            pb::CreateSiteRequest {
+                parent: parent.clone(),
+                site: Some(pb::Site {
+                    display_name: "Plant".into(),
+                    country: "DE".into(),
+                    location: Some(symbolon_contracts::common::v1::LatLng {
+                        latitude: 50.1,
+                        longitude: 8.7,
+                    }),
+                    ..Default::default()
+                }),
+                site_id: "plant".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+        crm.create_key_person(authed(
+            admin,
+            pb::CreateKeyPersonRequest {
+                parent: parent.clone(),
+                key_person: Some(pb::KeyPerson {
+                    display_name: "Anna Weber".into(),
+                    title: "CTO".into(),
+                    decision_role: pb::DecisionRole::DecisionMaker as i32,
+                    ..Default::default()
+                }),
+                key_person_id: "anna".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+        crm.record_touchpoint(authed(
+            admin,
+            pb::RecordTouchpointRequest {
+                parent: parent.clone(),
+                touchpoint: Some(pb::Touchpoint {
+                    kind: pb::TouchpointKind::Meeting as i32,
+                    key_person: format!("{parent}/keyPersons/anna"),
+                    occur_time: Some(prost_types::Timestamp {
+                        seconds: 1_760_000_000,
+                        nanos: 0,
+                    }),
+                    summary: "Quarterly review".into(),
+                    emotional_state: Some(pb::EmotionalState {
+                        mood: pb::Mood::Concerned as i32,
+                        intensity: 3,
+                    }),
+                    strategic_anxiety: "Outages before the regulator's audit".into(),
+                    implicit_expectations: vec!["Spare parts within the hour".into()],
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    }
+}
 
 fn policies() -> Vec<&'static ServicePolicy> {
     let mut all: Vec<&'static ServicePolicy> = symbolon_customers::access::POLICIES.to_vec();
@@ -261,8 +411,72 @@ async fn matrix(backend: Backend) {
             }
         }
     }
+
+    // Tenancy: own customer, the other customer, as acme's engineer and the admin.
+    let admin = keys.vendor_admin();
+    let engineer = keys.customer("acme", &["customer-engineer"]);
+    seed(channels[0].clone(), &admin).await;
+    let mut reached = 0;
+    let messages: std::collections::HashMap<String, &prost_types::DescriptorProto> = fds
+        .file
+        .iter()
+        .flat_map(|f| {
+            f.message_type
+                .iter()
+                .map(move |m| (format!(".{}.{}", f.package(), m.name()), m))
+        })
+        .collect();
+    for file in &fds.file {
+        let package = file.package();
+        if !package.starts_with("symbolon.") || package == "symbolon.bench.v1" {
+            continue;
+        }
+        for service in &file.service {
+            let full = format!("{package}.{}", service.name());
+            for method in &service.method {
+                if method.client_streaming() || method.server_streaming() {
+                    continue;
+                }
+                let targets_field_1 = messages.get(method.input_type()).is_some_and(|m| {
+                    m.field.iter().any(|f| {
+                        f.number() == 1
+                            && matches!(f.name(), "parent" | "name")
+                            && f.r#type() == prost_types::field_descriptor_proto::Type::String
+                    })
+                });
+                if !targets_field_1 {
+                    continue;
+                }
+                let path = format!("/{full}/{}", method.name());
+                let ch = channel_of(address(package));
+                calls += 1;
+                let own = targeted(ch.clone(), &path, "customers/acme", &engineer).await;
+                let Ok(own) = own else { continue };
+                reached += 1;
+                calls += 2;
+                if own.windows(15).any(|w| w == b"customers/other") {
+                    failures.push(format!("{path}: acme's answer carries a row of other"));
+                }
+                match targeted(ch.clone(), &path, "customers/other", &engineer).await {
+                    Err(s) if s.code() == Code::NotFound => {}
+                    other => failures.push(format!(
+                        "{path}: acme's engineer on customers/other: {:?}",
+                        other.map(|b| b.len())
+                    )),
+                }
+                if let Err(s) = targeted(ch, &path, "customers/other", &admin).await {
+                    failures.push(format!("{path}: the admin on customers/other: {s:?}"));
+                }
+            }
+        }
+    }
+    assert!(
+        reached >= 5,
+        "too few methods reached the own tenant: {reached}"
+    );
     println!(
-        "{backend:?}: {calls} calls ({} callers per method)",
+        "{backend:?}: {calls} calls ({} callers per method; {reached} methods reached \
+         acme and were checked against other)",
         callers.len()
     );
     for stop in [labs_stop, cu_stop, sc_stop] {

@@ -35,49 +35,10 @@ use symbolon_platform::{
     auth::{Org, Role},
 };
 use symbolon_supplychain::SupplyChainConfig;
-use symbolon_testkit::authed;
 use symbolon_testkit::{Backend, Keys, TestDb, channel, server_config};
-use tonic::{
-    Code, Request, Status,
-    codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder},
-    transport::Channel,
-};
+use symbolon_testkit::{Raw, authed};
+use tonic::{Code, Request, Status, transport::Channel};
 use tonic_prost::ProstCodec;
-
-/// Sends and receives encoded messages as they are.
-#[derive(Clone, Default)]
-struct Raw;
-
-impl Encoder for Raw {
-    type Item = Vec<u8>;
-    type Error = Status;
-    fn encode(&mut self, item: Vec<u8>, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        prost::bytes::BufMut::put_slice(buf, &item);
-        Ok(())
-    }
-}
-
-impl Decoder for Raw {
-    type Item = Vec<u8>;
-    type Error = Status;
-    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
-        use prost::bytes::Buf;
-        Ok(Some(buf.copy_to_bytes(buf.remaining()).to_vec()))
-    }
-}
-
-impl Codec for Raw {
-    type Encode = Vec<u8>;
-    type Decode = Vec<u8>;
-    type Encoder = Raw;
-    type Decoder = Raw;
-    fn encoder(&mut self) -> Raw {
-        Raw
-    }
-    fn decoder(&mut self) -> Raw {
-        Raw
-    }
-}
 
 /// A unary call whose request is field 1 set to `target`: the answer's bytes.
 async fn targeted(ch: Channel, path: &str, target: &str, token: &str) -> Result<Vec<u8>, Status> {

@@ -18,13 +18,15 @@ async fn one_request_id_on_two_customers_creates_two_incidents(backend: Backend)
         app.site(id, "plant").await;
     }
     let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
+    // One detection time: a retry repeats its request exactly.
+    let detected = now();
     let open = |customer: &str| pb::OpenIncidentRequest {
         parent: format!("customers/{customer}"),
         incident: Some(pb::Incident {
             site: format!("customers/{customer}/sites/plant"),
             severity: pb::Severity::Major as i32,
             summary: format!("{customer} line stopped"),
-            detect_time: Some(now()),
+            detect_time: Some(detected),
             ..Default::default()
         }),
         request_id: R.into(),
@@ -103,6 +105,21 @@ pub fn assert_reused<T: std::fmt::Debug>(result: Result<T, tonic::Status>) {
     assert_eq!(violated_fields(&status), vec!["request_id".to_string()]);
     let info = status.get_details_error_info().expect("ErrorInfo");
     assert_eq!(info.reason, "REQUEST_ID_REUSED", "{status:?}");
+}
+
+async fn touchpoints_of_alpha(app: &TestApp) -> Vec<pb::Touchpoint> {
+    app.client()
+        .list_touchpoints(authed(
+            &app.admin,
+            pb::ListTouchpointsRequest {
+                parent: "customers/alpha".into(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .touchpoints
 }
 
 /// One id with another body is refused and writes nothing, on each kind of store path
@@ -189,19 +206,7 @@ async fn a_request_id_is_bound_to_its_first_request(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(replay.name, first.name);
-    let listed = app
-        .client()
-        .list_touchpoints(authed(
-            &app.admin,
-            pb::ListTouchpointsRequest {
-                parent: "customers/alpha".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .touchpoints;
+    let listed = touchpoints_of_alpha(&app).await;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].emotional_state, anxious.emotional_state);
 
@@ -301,19 +306,7 @@ async fn racing_bodies_with_one_request_id_create_one_row(backend: Backend) {
     assert_eq!(names.len(), 1, "{names:?}");
     assert_eq!(moods.len(), 1, "every success is the one row: {moods:?}");
     assert_eq!(refused, 8, "the other body is refused every time");
-    let listed = app
-        .client()
-        .list_touchpoints(authed(
-            &app.admin,
-            pb::ListTouchpointsRequest {
-                parent: "customers/alpha".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .touchpoints;
+    let listed = touchpoints_of_alpha(&app).await;
     assert_eq!(listed.len(), 1);
 }
 

@@ -281,6 +281,24 @@ fn generate(types: &Types<'_>) -> String {
     out
 }
 
+/// `RequestId` impls: one per message with a top-level `request_id` string field.
+fn request_ids(types: &Types<'_>) -> String {
+    let mut out = String::new();
+    for m in &types.messages {
+        let has_id = m.proto.field.iter().any(|f| {
+            f.name() == "request_id"
+                && f.r#type() == prost_types::field_descriptor_proto::Type::String
+        });
+        if has_id {
+            out.push_str(&format!(
+                "impl crate::RequestId for {rust} {{\n    fn request_id(&self) -> &str {{\n        &self.request_id\n    }}\n    fn without_request_id(&self) -> Self {{\n        Self {{ request_id: String::new(), ..self.clone() }}\n    }}\n}}\n",
+                rust = m.rust
+            ));
+        }
+    }
+    out
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
     let mut files = Vec::new();
@@ -298,9 +316,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         out.join("symbolon_descriptor.bin"),
         prost::Message::encode_to_vec(&fds),
     )?;
-    std::fs::write(out.join("hygiene.rs"), generate(&collect(&fds)))?;
+    let types = collect(&fds);
+    std::fs::write(out.join("hygiene.rs"), generate(&types))?;
+    std::fs::write(out.join("request_ids.rs"), request_ids(&types))?;
 
+    // Maps are BTreeMaps: a message then always encodes to the same bytes, which
+    // request fingerprints (`RequestId`) rely on; a HashMap encodes in a random order.
     tonic_prost_build::configure()
+        .btree_map(".")
         .build_client(true)
         .build_server(true)
         .codec_path("crate::hygiene::CheckedCodec")

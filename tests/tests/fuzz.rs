@@ -14,7 +14,7 @@
 //! `SYMBOLON_FUZZ_SEED` the seed.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-use prost::{Message, bytes::Buf, bytes::BufMut};
+use prost::Message;
 use prost_reflect::{
     DescriptorPool, DynamicMessage, FieldDescriptor, Kind, MapKey, MessageDescriptor,
     MethodDescriptor, Value,
@@ -27,47 +27,9 @@ use std::{
     time::Duration,
 };
 use symbolon_suite_tests::{bin_dir, free_addr};
-use symbolon_testkit::{Backend, Keys, TestDb};
+use symbolon_testkit::{Backend, Keys, Raw, TestDb};
 use tokio::process::{Child, Command};
-use tonic::{
-    Code, Request, Status,
-    codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder},
-    transport::Channel,
-};
-
-/// Sends and receives encoded messages as they are.
-#[derive(Clone, Default)]
-struct Raw;
-
-impl Encoder for Raw {
-    type Item = Vec<u8>;
-    type Error = Status;
-    fn encode(&mut self, item: Vec<u8>, buf: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        buf.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl Decoder for Raw {
-    type Item = Vec<u8>;
-    type Error = Status;
-    fn decode(&mut self, buf: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
-        Ok(Some(buf.copy_to_bytes(buf.remaining()).to_vec()))
-    }
-}
-
-impl Codec for Raw {
-    type Encode = Vec<u8>;
-    type Decode = Vec<u8>;
-    type Encoder = Raw;
-    type Decoder = Raw;
-    fn encoder(&mut self) -> Raw {
-        Raw
-    }
-    fn decoder(&mut self) -> Raw {
-        Raw
-    }
-}
+use tonic::{Code, Request, Status, transport::Channel};
 
 /// xorshift64*: reproducible from the seed.
 struct Rng(u64);

@@ -226,7 +226,7 @@ pub fn placeholders(text: &str) -> Vec<String> {
 /// Fills `{placeholder}`s from `values`; the missing ones are returned as the error.
 pub fn render(
     text: &str,
-    values: &std::collections::HashMap<String, String>,
+    values: &std::collections::BTreeMap<String, String>,
 ) -> Result<String, Vec<String>> {
     let mut out = text.to_string();
     let mut missing = Vec::new();

@@ -17,6 +17,19 @@ mod generated_hygiene {
     include!(concat!(env!("OUT_DIR"), "/hygiene.rs"));
 }
 
+mod generated_request_ids {
+    include!(concat!(env!("OUT_DIR"), "/request_ids.rs"));
+}
+
+/// A request that carries a client `request_id` (AIP-155): implemented, generated, by
+/// every message with a top-level `request_id` string field.
+pub trait RequestId: prost::Message + Clone {
+    /// The client's id, as sent.
+    fn request_id(&self) -> &str;
+    /// The same request without its id: what a retry must repeat exactly.
+    fn without_request_id(&self) -> Self;
+}
+
 /// The encoded `FileDescriptorSet` of every Symbolon proto, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] =
     include_bytes!(concat!(env!("OUT_DIR"), "/symbolon_descriptor.bin"));

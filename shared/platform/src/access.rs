@@ -205,7 +205,13 @@ pub fn markdown(policies: &[&ServicePolicy]) -> String {
          lists and streams carry none of its rows.\n\n\
          Vendor roles: `admin`, `frontline`, `department:<name>` (a configured department;\n\
          `department:*` is any of them), `release-manager`, `analyst`. Customer roles:\n\
-         `customer-engineer`, `customer-executive`.\n",
+         `customer-engineer`, `customer-executive`.\n\n\
+         Request ids (`request_id`, AIP-155) are scoped to the caller's organisation, the\n\
+         method and the parent, and bound to the first request sent with them (its\n\
+         SHA-256 without the id, `platform::request_ids`): the same id with the same\n\
+         request returns the first result; with another request it is INVALID_ARGUMENT,\n\
+         reason `REQUEST_ID_REUSED`, a violation of `request_id`, and nothing is created\n\
+         or returned.\n",
     );
     for p in policies {
         out.push_str(&format!(

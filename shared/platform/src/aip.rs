@@ -11,30 +11,17 @@ use tonic::Status;
 /// The stored key of a client `request_id` (AIP-155): scoped to the caller's
 /// organisation, the method (or resource kind) and the parent it creates under, so the
 /// same id sent by two callers, or by one caller to two methods or two parents, names
-/// two requests. A bad id is a violation of `request_id`; no id means no idempotency.
+/// two requests; bound to the request's fingerprint, so the same id with another
+/// request is refused (see [`crate::request_ids`]). A bad id is a violation of
+/// `request_id`; no id means no idempotency.
 pub fn request_key(
     caller: &Caller,
     method: &str,
     parent: &str,
-    request_id: &str,
+    request: &impl symbolon_contracts::RequestId,
     v: &mut Violations,
 ) -> Option<String> {
-    if request_id.is_empty() {
-        return None;
-    }
-    match uuid::Uuid::parse_str(request_id) {
-        // Spaces never occur in organisations, methods, names or UUIDs: no two scopes
-        // spell the same key.
-        Ok(id) => Some(format!(
-            "{} {method} {parent} {}",
-            caller.org.claim(),
-            id.hyphenated()
-        )),
-        Err(_) => {
-            v.add("request_id", "must be a UUID");
-            None
-        }
-    }
+    crate::request_ids::key(caller, method, parent, request, v)
 }
 
 /// The version an etag stands for. An etag we never issued matches no version, so it

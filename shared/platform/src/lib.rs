@@ -29,6 +29,7 @@ pub mod observe;
 pub mod paging;
 mod point_reads;
 pub mod pool;
+pub mod request_ids;
 pub mod runtime;
 pub mod server;
 pub mod status;

@@ -86,6 +86,16 @@ pub fn invalid_argument(field: &str, description: impl Into<String>) -> Status {
     }
 }
 
+/// `INVALID_ARGUMENT` with reason `REQUEST_ID_REUSED`: the request id came before with
+/// another request; nothing was done and nothing of the first call is returned.
+pub fn request_id_reused() -> Status {
+    let description = "this request id was used with another request; \
+                       send a new request id for a new request";
+    let mut d = ErrorDetails::new();
+    d.add_bad_request_violation("request_id", description);
+    with_info(Code::InvalidArgument, description, "REQUEST_ID_REUSED", d)
+}
+
 /// `NOT_FOUND` for a resource name. Also the answer for another tenant's resource, so
 /// that its existence is never revealed.
 pub fn not_found(resource_name: &str) -> Status {
@@ -202,6 +212,9 @@ pub enum StoreError {
     /// Migrations could not be applied.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The request id came before with another request (`crate::request_ids`).
+    #[error("the request id was used with another request")]
+    RequestIdReused,
     /// Anything else: a bug or a corrupt row.
     #[error("database error: {0}")]
     Other(#[source] sqlx::Error),
@@ -244,6 +257,7 @@ impl From<StoreError> for Status {
                 "CONFLICT",
                 ErrorDetails::new(),
             ),
+            StoreError::RequestIdReused => request_id_reused(),
             other => internal(&other),
         }
     }

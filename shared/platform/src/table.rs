@@ -187,6 +187,7 @@ pub async fn insert<T: Table>(
     values: Vec<Value>,
     request_key: Option<String>,
 ) -> Result<T, StoreError> {
+    crate::request_ids::claim(db, request_key.as_deref()).await?;
     let mut sql = Sql::new(&format!(
         "INSERT INTO {} ({}, request_key) VALUES (",
         T::NAME,
@@ -234,6 +235,7 @@ pub async fn insert_where<T: Table>(
     request_key: Option<String>,
     condition: impl FnOnce(&mut Sql),
 ) -> Result<Option<T>, StoreError> {
+    crate::request_ids::claim(db, request_key.as_deref()).await?;
     let id = columns
         .iter()
         .position(|c| *c == "id")

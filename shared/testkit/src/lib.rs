@@ -7,6 +7,8 @@
 //! - [`Keys`]: a throwaway Ed25519 key pair; mints tokens for any caller.
 //! - [`server_config`]: a `ServerConfig` on `127.0.0.1:0` for a database and keys.
 //! - [`authed`]: a request carrying a bearer token.
+//! - [`Raw`]: a codec that sends and receives encoded messages as they are, for tests
+//!   generated from the descriptor set.
 //! - [`both_backends!`]: runs one async test body on SQLite and on PostgreSQL.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -203,6 +205,48 @@ pub fn server_config(service: &str, database_url: &str, keys: &Keys) -> ServerCo
 /// A request with `authorization: Bearer <token>`.
 pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
     symbolon_platform::client::try_authed(token, message).expect("header")
+}
+
+/// A codec that sends and receives encoded messages as they are.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Raw;
+
+impl tonic::codec::Encoder for Raw {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn encode(
+        &mut self,
+        item: Vec<u8>,
+        buf: &mut tonic::codec::EncodeBuf<'_>,
+    ) -> Result<(), tonic::Status> {
+        prost::bytes::BufMut::put_slice(buf, &item);
+        Ok(())
+    }
+}
+
+impl tonic::codec::Decoder for Raw {
+    type Item = Vec<u8>;
+    type Error = tonic::Status;
+    fn decode(
+        &mut self,
+        buf: &mut tonic::codec::DecodeBuf<'_>,
+    ) -> Result<Option<Vec<u8>>, tonic::Status> {
+        use prost::bytes::Buf;
+        Ok(Some(buf.copy_to_bytes(buf.remaining()).to_vec()))
+    }
+}
+
+impl tonic::codec::Codec for Raw {
+    type Encode = Vec<u8>;
+    type Decode = Vec<u8>;
+    type Encoder = Raw;
+    type Decoder = Raw;
+    fn encoder(&mut self) -> Raw {
+        Raw
+    }
+    fn decoder(&mut self) -> Raw {
+        Raw
+    }
 }
 
 /// The fields named in a status's BadRequest details.

@@ -100,14 +100,14 @@ pub(crate) async fn create<R: Resource>(
     parent: Option<&str>,
     resource: Option<R::Proto>,
     id: &str,
-    request_id: &str,
+    request: &impl symbolon_contracts::RequestId,
 ) -> Result<R::Proto, Status> {
     let mut v = Violations::new();
     let key = request_key(
         caller,
         R::FIELD,
         parent.unwrap_or_default(),
-        request_id,
+        request,
         &mut v,
     );
     let p = resource.unwrap_or_default();

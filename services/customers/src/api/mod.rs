@@ -43,9 +43,9 @@ impl CustomersService for Api {
             &self.clock,
             &c,
             None,
-            r.customer,
+            r.customer.clone(),
             &r.customer_id,
-            &r.request_id,
+            &r,
         )
         .await?;
         Ok(Response::new(out))
@@ -119,9 +119,9 @@ impl CustomersService for Api {
             &self.clock,
             &c,
             Some(&r.parent),
-            r.site,
+            r.site.clone(),
             &r.site_id,
-            &r.request_id,
+            &r,
         )
         .await?;
         Ok(Response::new(out))
@@ -186,9 +186,9 @@ impl CustomersService for Api {
             &self.clock,
             &c,
             Some(&r.parent),
-            r.key_person,
+            r.key_person.clone(),
             &r.key_person_id,
-            &r.request_id,
+            &r,
         )
         .await?;
         Ok(Response::new(out))

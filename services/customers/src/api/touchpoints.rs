@@ -195,13 +195,7 @@ impl<'a> Recording<'a> {
         let may_record = caller.is_vendor()
             && (caller.has_role("frontline") || caller.has_role_prefix("department:"));
         let mut v = Violations::new();
-        let key = request_key(
-            caller,
-            "RecordTouchpoint",
-            &req.parent,
-            &req.request_id,
-            &mut v,
-        );
+        let key = request_key(caller, "RecordTouchpoint", &req.parent, req, &mut v);
         let occur_time = check_touchpoint(t, now, &mut v);
         let key_person = match names::parse(&t.key_person, &["customers", "keyPersons"]) {
             Err(e) => Err(e.to_string()),

@@ -415,3 +415,58 @@ async fn roles_outside_the_vocabulary_grant_nothing() {
             .is_ok()
     );
 }
+
+/// With a JWKS configured, a token's `kid` must name one of its keys: a `kid` naming no
+/// key is refused even when a good key signed the token; the named key verifies.
+#[tokio::test]
+async fn with_a_jwks_a_kid_naming_no_key_is_refused() {
+    use symbolon_customers::{Application, CustomersConfig};
+    let db = symbolon_testkit::TestDb::new(Backend::Sqlite).await;
+    let keys = Keys::new();
+    // The JWKS holds the test key as an OKP key: the last 32 bytes of the Ed25519
+    // SubjectPublicKeyInfo DER.
+    let pem = std::fs::read_to_string(keys.public_key_file()).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    assert_eq!(der.len(), 44, "an Ed25519 public key");
+    let x = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&der[12..]);
+    let jwks = json!({"keys": [
+        {"kty": "OKP", "crv": "Ed25519", "x": x, "kid": "2026-a", "alg": "EdDSA", "use": "sig"}
+    ]});
+    let path = keys.public_key_file().with_file_name("jwks.json");
+    std::fs::write(&path, jwks.to_string()).unwrap();
+    let mut server = symbolon_testkit::server_config("customers", &db.url, &keys);
+    server.auth.public_key_file = None;
+    server.auth.jwks_file = Some(path);
+    let app = Application::build(CustomersConfig::new(server))
+        .await
+        .expect("build");
+    let addr = app.local_addr();
+    let shutdown = app.shutdown_token();
+    tokio::spawn(app.run_until_stopped());
+    let mut client = pb::customers_service_client::CustomersServiceClient::new(
+        symbolon_testkit::channel(addr).await,
+    );
+    let minter = keys.minter();
+    let claims = minter.claims_json("op@vendor", &Org::Vendor, &["admin"]);
+    let named = minter
+        .mint_raw(|h| h.kid = Some("2026-a".into()), &claims)
+        .unwrap();
+    let unnamed = minter
+        .mint_raw(|h| h.kid = Some("2025-gone".into()), &claims)
+        .unwrap();
+    let r = client
+        .list_customers(authed(&named, pb::ListCustomersRequest::default()))
+        .await;
+    assert!(r.is_ok(), "{:?}", r.err());
+    let err = client
+        .list_customers(authed(&unnamed, pb::ListCustomersRequest::default()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::Unauthenticated, "{err:?}");
+    assert!(err.message().contains("kid"), "{}", err.message());
+    assert_plain(err.message(), "kid naming no key");
+    shutdown.cancel();
+}

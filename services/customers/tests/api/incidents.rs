@@ -289,25 +289,32 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     );
     assert_eq!(escalation.actor, "symbolon");
 
-    // A retried open with the same request id returns the same incident.
+    // A retried open with the same request id returns the same incident; the same id
+    // with another request is refused.
+    let open = |summary: &str| pb::OpenIncidentRequest {
+        parent: "customers/nordlicht".into(),
+        incident: Some(pb::Incident {
+            site: "customers/nordlicht/sites/frankfurt-core".into(),
+            severity: pb::Severity::Critical as i32,
+            summary: summary.into(),
+            detect_time: Some(symbolon_platform::time::to_timestamp(start - 60_000_000)),
+            ..Default::default()
+        }),
+        request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
+    };
     let again = incidents
         .open_incident(authed(
             &frontline,
-            pb::OpenIncidentRequest {
-                parent: "customers/nordlicht".into(),
-                incident: Some(pb::Incident {
-                    severity: pb::Severity::Critical as i32,
-                    summary: "retry".into(),
-                    detect_time: Some(symbolon_platform::time::to_timestamp(start)),
-                    ..Default::default()
-                }),
-                request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
-            },
+            open("Core network outage alarm: two provinces without data service"),
         ))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(again.name, incident.name);
+    let reused = incidents
+        .open_incident(authed(&frontline, open("retry")))
+        .await;
+    crate::request_ids::assert_reused(reused);
 }
 
 async fn watch_replays_then_follows_and_resumes(backend: Backend) {

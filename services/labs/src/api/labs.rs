@@ -42,7 +42,7 @@ pub(crate) async fn create_lab(
     r: pb::CreateLabRequest,
 ) -> Result<pb::Lab, Status> {
     let mut v = Violations::new();
-    let key = request_key(c, "CreateLab", "", &r.request_id, &mut v);
+    let key = request_key(c, "CreateLab", "", &r, &mut v);
     let lab = r.lab.unwrap_or_default();
     text(&mut v, "lab.display_name", &lab.display_name, true, 200);
     text(&mut v, "lab.description", &lab.description, false, 4000);
@@ -200,7 +200,7 @@ pub(crate) async fn create_member(
 ) -> Result<pb::Member, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let mut v = Violations::new();
-    let key = request_key(c, "CreateMember", &r.parent, &r.request_id, &mut v);
+    let key = request_key(c, "CreateMember", &r.parent, &r, &mut v);
     let m = r.member.unwrap_or_default();
     let vendor = m.key_person.is_empty();
     if vendor && m.subject.trim().is_empty() {

@@ -75,7 +75,7 @@ pub(crate) async fn append(
 ) -> Result<Vec<LogEntryRow>, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let mut v = Violations::new();
-    let key = request_key(c, "AppendLogEntries", &r.parent, &r.request_id, &mut v);
+    let key = request_key(c, "AppendLogEntries", &r.parent, &r, &mut v);
     let entries = parse_entries(r.entries, &mut v);
     v.into_result()?;
     let a = open(&api.db, c, ids[0]).await?;

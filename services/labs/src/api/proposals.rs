@@ -19,7 +19,7 @@ pub(crate) async fn create_proposal(
 ) -> Result<pb::Proposal, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let mut v = Violations::new();
-    let key = request_key(c, "CreateProposal", &r.parent, &r.request_id, &mut v);
+    let key = request_key(c, "CreateProposal", &r.parent, &r, &mut v);
     let p = r.proposal.unwrap_or_default();
     text(&mut v, "proposal.title", &p.title, true, 300);
     text(&mut v, "proposal.content", &p.content, true, 100_000);
@@ -185,7 +185,7 @@ pub(crate) async fn create_proposal_comment(
     r: pb::CreateProposalCommentRequest,
 ) -> Result<pb::ProposalComment, Status> {
     let mut v = Violations::new();
-    let key = request_key(c, "CreateProposalComment", &r.parent, &r.request_id, &mut v);
+    let key = request_key(c, "CreateProposalComment", &r.parent, &r, &mut v);
     let cm = r.comment.unwrap_or_default();
     text(&mut v, "comment.body", &cm.body, true, 20_000);
     if cm.revision < 0 {

@@ -40,7 +40,7 @@ pub(crate) async fn create_release(
 ) -> Result<pb::Release, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let mut v = Violations::new();
-    let key = request_key(c, "CreateRelease", &r.parent, &r.request_id, &mut v);
+    let key = request_key(c, "CreateRelease", &r.parent, &r, &mut v);
     let rel = r.release.unwrap_or_default();
     text(&mut v, "release.version", &rel.version, true, 100);
     text(&mut v, "release.notes", &rel.notes, false, 20_000);

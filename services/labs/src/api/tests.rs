@@ -19,7 +19,7 @@ pub(crate) async fn create_test_plan(
 ) -> Result<pb::TestPlan, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let mut v = Violations::new();
-    let key = request_key(c, "CreateTestPlan", &r.parent, &r.request_id, &mut v);
+    let key = request_key(c, "CreateTestPlan", &r.parent, &r, &mut v);
     let p = r.test_plan.unwrap_or_default();
     text(&mut v, "test_plan.title", &p.title, true, 300);
     if p.cases.is_empty() || p.cases.len() > 1000 {
@@ -162,7 +162,7 @@ pub(crate) async fn create_test_run(
     r: pb::CreateTestRunRequest,
 ) -> Result<pb::TestRun, Status> {
     let mut v = Violations::new();
-    let key = request_key(c, "CreateTestRun", &r.parent, &r.request_id, &mut v);
+    let key = request_key(c, "CreateTestRun", &r.parent, &r, &mut v);
     let run = r.test_run.unwrap_or_default();
     v.into_result()?;
     let (a, p) = plan(api, c, &r.parent).await?;

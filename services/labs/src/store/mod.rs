@@ -164,6 +164,7 @@ pub async fn append_log(
     now: i64,
     request_key: Option<String>,
 ) -> Result<Option<Vec<LogEntryRow>>, StoreError> {
+    symbolon_platform::request_ids::claim(db, request_key.as_deref()).await?;
     if let Some(k) = &request_key
         && let Some(rows) = batch_by_key(db, lab_id, k).await?
     {
@@ -355,6 +356,7 @@ pub async fn create_proposal(
     request_key: Option<String>,
 ) -> Result<ProposalRow, StoreError> {
     let mut tx = db.writer().begin().await?;
+    symbolon_platform::request_ids::claim_on(&mut *tx, request_key.as_deref()).await?;
     let mut sql = Sql::new(
         "INSERT INTO proposals (id, lab_id, title, author, create_time, update_time, request_key) VALUES (",
     );

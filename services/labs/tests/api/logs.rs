@@ -276,12 +276,23 @@ async fn appends_are_idempotent_and_customer_reads_are_audited(backend: Backend)
         .await
         .unwrap()
         .into_inner();
+    let mut other = append_request(LAB, 1, 4);
+    other.request_id = req.request_id.clone();
     let b = c
         .append_log_entries(authed(&w.eng(), req))
         .await
         .unwrap()
         .into_inner();
     assert_eq!(a, b);
+    // The same id with another batch appends nothing (the sequence numbers below
+    // continue from the first batch) and returns nothing of the first.
+    let reused = c
+        .append_log_entries(authed(&w.eng(), other))
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
+    let info = tonic_types::StatusExt::get_details_error_info(&reused).expect("ErrorInfo");
+    assert_eq!(info.reason, "REQUEST_ID_REUSED");
     // Client streaming: each message is one batch.
     let out = c
         .stream_log_entries(authed(

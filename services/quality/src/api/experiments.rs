@@ -99,7 +99,7 @@ impl QualityApi {
         caller.require_vendor(SCRIPT_EDITORS)?;
         let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CreateTemplate", "", &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "CreateTemplate", "", &r, &mut v);
         let mut t = r.template.unwrap_or_default();
         validate::template(&t, "template", &mut v);
         let id = id_or_new("template_id", &r.template_id, &mut v);
@@ -225,7 +225,7 @@ impl QualityApi {
         caller.require_vendor(SCRIPT_EDITORS)?;
         let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CreateExperiment", "", &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "CreateExperiment", "", &r, &mut v);
         let mut e = r.experiment.unwrap_or_default();
         let id = id_or_new("experiment_id", &r.experiment_id, &mut v);
         let template = match names::parse(&e.template, &["templates"]) {
@@ -347,13 +347,7 @@ impl QualityApi {
         caller.require_vendor(SCRIPT_USERS)?;
         let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(
-            &caller,
-            "RecordOutcome",
-            &r.experiment,
-            &r.request_id,
-            &mut v,
-        );
+        let key = aip::request_key(&caller, "RecordOutcome", &r.experiment, &r, &mut v);
         let mut o = r.outcome.unwrap_or_default();
         aip::text(
             &mut v,

@@ -131,10 +131,10 @@ impl QualityApi {
     ) -> Result<pb::Report, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let conversation = r.conversation.unwrap_or_default();
+        let conversation = r.conversation.clone().unwrap_or_default();
         Self::may_inspect(&caller, &conversation)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "InspectConversation", "", &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "InspectConversation", "", &r, &mut v);
         if r.standard.is_empty() {
             v.add("standard", "is required");
         }
@@ -183,10 +183,10 @@ impl QualityApi {
                 ));
             }
         };
-        let conversation = start.conversation.unwrap_or_default();
+        let conversation = start.conversation.clone().unwrap_or_default();
         Self::may_inspect(&caller, &conversation)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "InspectLive", "", &start.request_id, &mut v);
+        let key = aip::request_key(&caller, "InspectLive", "", &start, &mut v);
         if start.standard.is_empty() {
             v.add("start.standard", "is required");
         }

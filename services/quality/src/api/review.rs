@@ -116,7 +116,7 @@ impl QualityApi {
             ));
         }
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CreateDispute", &r.parent, &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "CreateDispute", &r.parent, &r, &mut v);
         let mut d = r.dispute.unwrap_or_default();
         if d.requested_verdict == 0 {
             d.requested_verdict = pb::Verdict::Pass as i32;

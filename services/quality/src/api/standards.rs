@@ -156,7 +156,7 @@ impl QualityApi {
         caller.require_vendor(EDITORS)?;
         let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CreateStandard", "", &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "CreateStandard", "", &r, &mut v);
         let s = with_defaults(r.standard.unwrap_or_default());
         validate::standard(&s, "standard", &mut v);
         let id = if r.standard_id.is_empty() {

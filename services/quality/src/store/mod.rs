@@ -44,6 +44,7 @@ async fn insert_once(
     values: Vec<Value>,
     request_key: Option<String>,
 ) -> Result<bool, StoreError> {
+    symbolon_platform::request_ids::claim_on(&mut **tx, request_key.as_deref()).await?;
     let mut sql = Sql::new(&format!(
         "INSERT INTO {table} ({}, request_key) VALUES (",
         columns.join(", ")

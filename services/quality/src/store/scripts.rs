@@ -177,6 +177,7 @@ pub async fn insert_outcome(
     now: i64,
     request_key: Option<String>,
 ) -> Result<Option<OutcomeRow>, StoreError> {
+    symbolon_platform::request_ids::claim(db, request_key.as_deref()).await?;
     if let Some(k) = &request_key
         && let Some(id) = id_by_request_key(db, "quality_outcomes", k).await?
     {

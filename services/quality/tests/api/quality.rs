@@ -914,7 +914,7 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
         t.placeholders,
         vec!["customer_name".to_string(), "order_id".to_string()]
     );
-    let mut values = std::collections::HashMap::new();
+    let mut values = std::collections::BTreeMap::new();
     values.insert("customer_name".to_string(), "王女士".to_string());
     let missing = q
         .render_template(authed(

@@ -71,7 +71,7 @@ pub(crate) fn check_factor(
 fn check_factors(
     v: &mut Violations,
     field: &str,
-    factors: &std::collections::HashMap<String, pb::FactorValue>,
+    factors: &std::collections::BTreeMap<String, pb::FactorValue>,
 ) -> BTreeMap<String, StoredFactor> {
     let mut out = BTreeMap::new();
     let mut keys: Vec<&String> = factors.keys().collect();
@@ -148,7 +148,7 @@ impl Api {
     ) -> Result<pb::CountryProfile, Status> {
         c.require_vendor(PROFILE_WRITERS)?;
         let mut v = Violations::new();
-        let key = request_key(c, "CreateCountryProfile", "", &r.request_id, &mut v);
+        let key = request_key(c, "CreateCountryProfile", "", &r, &mut v);
         let p = r.country_profile.unwrap_or_default();
         let cc = v
             .check("country_profile.country", CountryCode::parse(&p.country))

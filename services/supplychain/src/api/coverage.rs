@@ -139,7 +139,7 @@ impl Api {
     ) -> Result<pb::CoverageRegistration, Status> {
         require_any_vendor(c)?;
         let mut v = Violations::new();
-        let key = request_key(c, "CreateCoverageRegistration", "", &r.request_id, &mut v);
+        let key = request_key(c, "CreateCoverageRegistration", "", &r, &mut v);
         let reg = r.coverage_registration.unwrap_or_default();
         let site = check_site(&mut v, "coverage_registration.site", reg.site.as_ref());
         let parts = check_parts(

@@ -128,7 +128,7 @@ impl Api {
     ) -> Result<pb::Depot, Status> {
         c.require_vendor(DEPOT_WRITERS)?;
         let mut v = Violations::new();
-        let key = request_key(c, "CreateDepot", "", &r.request_id, &mut v);
+        let key = request_key(c, "CreateDepot", "", &r, &mut v);
         let d = r.depot.unwrap_or_default();
         let mut columns = vec!["id", "scope", "create_time", "update_time"];
         let mut sets = Vec::new();
@@ -399,7 +399,7 @@ impl Api {
     ) -> Result<pb::Reservation, Status> {
         require_any_vendor(c)?;
         let mut v = Violations::new();
-        let key = request_key(c, "CreateReservation", &r.parent, &r.request_id, &mut v);
+        let key = request_key(c, "CreateReservation", &r.parent, &r, &mut v);
         let anywhere = r.parent == "depots/-";
         let depot = match parse_id("parent", &r.parent, "depots") {
             Ok(d) => d,
@@ -438,6 +438,7 @@ impl Api {
         v.into_result()?;
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
+        symbolon_platform::request_ids::claim_on(ch.conn(), key.as_deref()).await?;
         // A retry: answer with the first result, touching nothing.
         if let Some(row) =
             store::by_request_key::<ReservationRow>(&mut ch, "reservations", key.as_deref()).await?

@@ -21,7 +21,7 @@ use tonic::Status;
 fn check_weights(
     v: &mut Violations,
     field: &str,
-    w: &std::collections::HashMap<String, f64>,
+    w: &std::collections::BTreeMap<String, f64>,
 ) -> BTreeMap<String, f64> {
     let weights: BTreeMap<String, f64> = w.iter().map(|(k, x)| (k.clone(), *x)).collect();
     if let Err(errors) = validate_weights(&weights) {
@@ -95,7 +95,7 @@ impl Api {
     ) -> Result<pb::ScoringModel, Status> {
         c.require_vendor(PROFILE_WRITERS)?;
         let mut v = Violations::new();
-        let key = request_key(c, "CreateScoringModel", "", &r.request_id, &mut v);
+        let key = request_key(c, "CreateScoringModel", "", &r, &mut v);
         let m = r.scoring_model.unwrap_or_default();
         text(
             &mut v,

@@ -25,6 +25,7 @@ pub async fn insert_once<T: Table>(
     values: Vec<Value>,
     key: Option<String>,
 ) -> Result<Option<(T, bool)>, StoreError> {
+    symbolon_platform::request_ids::claim_on(ch.conn(), key.as_deref()).await?;
     if let Some(row) = by_request_key::<T>(ch, table, key.as_deref()).await? {
         return Ok(Some((row, false)));
     }

@@ -212,13 +212,7 @@ impl CommitmentsService for Commitments {
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(WRITERS)?;
         let mut v = Violations::new();
-        let key = aip::request_key(
-            &caller,
-            "CreateCommitment",
-            &r.parent,
-            &r.request_id,
-            &mut v,
-        );
+        let key = aip::request_key(&caller, "CreateCommitment", &r.parent, &r, &mut v);
         let c = r.commitment.unwrap_or_default();
         aip::text(
             &mut v,
@@ -229,6 +223,7 @@ impl CommitmentsService for Commitments {
         );
         let targets = targets(&self.db, &customer_id, &c.clauses, &mut v).await?;
         v.into_result()?;
+        symbolon_platform::request_ids::claim(&self.db, key.as_deref()).await?;
         if let Some(k) = &key
             && let Some(row) = store::by_request_key(&self.db, k).await?
         {

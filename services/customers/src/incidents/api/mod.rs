@@ -159,7 +159,7 @@ impl IncidentsService for Incidents {
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "OpenIncident", &r.parent, &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "OpenIncident", &r.parent, &r, &mut v);
         let i = r.incident.unwrap_or_default();
         let now = self.clock.now();
         let checked = check::incident(&mut v, &i, now);
@@ -247,10 +247,11 @@ impl IncidentsService for Incidents {
             ));
         }
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CallForFire", &r.parent, &r.request_id, &mut v);
+        let key = aip::request_key(&caller, "CallForFire", &r.parent, &r, &mut v);
         let f = r.fire_request.unwrap_or_default();
         let checked = check::fire_request(&mut v, &f, !incident.site.is_empty());
         v.into_result()?;
+        symbolon_platform::request_ids::claim(&self.db, key.as_deref()).await?;
         // A retry of a request that was written: answer with it, reserving nothing.
         if let Some(k) = &key
             && let Some(row) = store::fire_request_by_key(&self.db, k).await?

@@ -80,6 +80,7 @@ pub(crate) async fn open(
 ) -> Result<Option<IncidentRow>, StoreError> {
     let id = symbolon_platform::names::new_id();
     let mut tx = db.writer().begin().await?;
+    symbolon_platform::request_ids::claim_on(&mut *tx, new.request_key.as_deref()).await?;
     let mut insert = Sql::new(
         "INSERT INTO incidents (id, customer_id, site, severity, summary, detect_time, state, owner, create_time, request_key) VALUES (",
     );

@@ -1,0 +1,117 @@
+//! Client request ids (AIP-155) that mean one request.
+//!
+//! A request id is scoped to the caller's organisation, the method and the parent it
+//! targets, and it is bound to the request it first came with: the stored key ends
+//! with a fingerprint of the request (SHA-256 of its encoding with `request_id`
+//! cleared). Before a store path uses a key it [`claim`]s it: the first claim of a
+//! scope records the fingerprint; a later one with another fingerprint is
+//! [`StoreError::RequestIdReused`], so a reused id never creates a row nor returns the
+//! first call's. Since only requests with the claimed fingerprint get past the claim,
+//! the resource rows' unique `request_key` (scope and fingerprint) still allows one row
+//! per scope, however many retries race.
+//!
+//! Choice: an id is bound from the first call that passed validation, whatever that
+//! call's outcome (Stripe's keys bind once a request starts executing): a client that
+//! changes its request sends a new id.
+
+use crate::{
+    Caller, StoreError, Violations,
+    db::{Database, Sql},
+};
+use sha2::{Digest, Sha256};
+use symbolon_contracts::RequestId;
+
+/// The stored key of `request`'s `request_id`: `None` without an id (no idempotency)
+/// or with a bad one (a violation of `request_id`).
+pub fn key(
+    caller: &Caller,
+    method: &str,
+    parent: &str,
+    request: &impl RequestId,
+    v: &mut Violations,
+) -> Option<String> {
+    let request_id = request.request_id();
+    if request_id.is_empty() {
+        return None;
+    }
+    match uuid::Uuid::parse_str(request_id) {
+        // Spaces never occur in organisations, methods, names, UUIDs or hex digits: no
+        // two scopes spell the same key, and the fingerprint is the last word.
+        Ok(id) => Some(format!(
+            "{} {method} {parent} {} {}",
+            caller.org.claim(),
+            id.hyphenated(),
+            fingerprint(request)
+        )),
+        Err(_) => {
+            v.add("request_id", "must be a UUID");
+            None
+        }
+    }
+}
+
+/// Hex SHA-256 of `request` without its id. prost encodes the fields of a message in
+/// one fixed order, drops unknown fields and default values, and maps are BTreeMaps
+/// (`shared/contracts/build.rs`), so equal requests give equal bytes; a new field left
+/// unset adds no bytes, so fingerprints survive adding fields to a contract.
+pub fn fingerprint(request: &impl RequestId) -> String {
+    let digest = Sha256::digest(request.without_request_id().encode_to_vec());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Binds `key`'s scope to its fingerprint, or checks it against the bound one: call
+/// before the first use of a key. Nothing to do without a key.
+pub async fn claim(db: &Database, key: Option<&str>) -> Result<(), StoreError> {
+    claim_on(db.writer(), key).await
+}
+
+/// [`claim`] on `ex`: inside a transaction, the claim commits or rolls back with the
+/// row it guards (on SQLite the only writer connection may be that transaction's).
+pub async fn claim_on<'c, E>(ex: E, key: Option<&str>) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let Some((scope, fingerprint)) = key.and_then(|k| k.rsplit_once(' ')) else {
+        return Ok(());
+    };
+    // One round trip: a fresh scope is inserted; a known one returns its fingerprint
+    // (the no-op update makes RETURNING answer on conflict, on both back ends).
+    let mut sql = Sql::new("INSERT INTO request_fingerprints (scope, fingerprint) VALUES (");
+    sql.bind(scope).push(", ").bind(fingerprint).push(
+        ") ON CONFLICT (scope) DO UPDATE SET fingerprint = request_fingerprints.fingerprint \
+             RETURNING fingerprint",
+    );
+    let bound: String = sqlx::Row::try_get(&sql.query().fetch_one(ex).await?, 0)?;
+    if bound == fingerprint {
+        Ok(())
+    } else {
+        Err(StoreError::RequestIdReused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use symbolon_contracts::customers::v1::{CreateCustomerRequest, Customer};
+
+    fn request(id: &str, name: &str) -> CreateCustomerRequest {
+        CreateCustomerRequest {
+            request_id: id.into(),
+            customer: Some(Customer {
+                display_name: name.into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_ignores_the_id_and_nothing_else() {
+        let a = request("0b7c6bd8-58a1-4d0b-9a0e-0d7f1b7b9c11", "Andes");
+        let b = request("4f1c9d8e-0000-4000-8000-000000000000", "Andes");
+        let c = request("0b7c6bd8-58a1-4d0b-9a0e-0d7f1b7b9c11", "Andes Energia");
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+        assert_eq!(fingerprint(&a).len(), 64);
+    }
+}

@@ -125,6 +125,11 @@ impl Database {
         })
     }
 
+    /// The byte budget of one List page's items (`SYMBOLON_PAGE_BYTES`).
+    pub fn page_bytes(&self) -> usize {
+        self.settings.page_bytes
+    }
+
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend

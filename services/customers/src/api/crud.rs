@@ -12,7 +12,7 @@ use tonic::Status;
 /// A mutable CRM resource.
 pub(crate) trait Resource {
     /// Its protobuf message.
-    type Proto: Default;
+    type Proto: Default + prost::Message;
     /// Its row.
     type Row: Table;
     /// Collection names of its resource name, e.g. `["customers", "sites"]`.
@@ -174,10 +174,9 @@ pub(crate) async fn list<R: Resource>(
     )
     .await?
     .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-    Ok((
-        page.rows.into_iter().map(R::to_proto).collect(),
-        next_token(page.next_after, &query),
-    ))
+    let mut items = page.rows.into_iter().map(R::to_proto).collect();
+    let next = next_token(page.next.fit(&mut items), &query);
+    Ok((items, next))
 }
 
 /// Update with a field mask and an optional etag (AIP-134, 154).

@@ -635,12 +635,13 @@ impl CommitmentsService for Commitments {
             query: &query,
             show_deleted: false,
         };
-        let (rows, next_page_token) =
+        let (rows, next_page) =
             aip::list_page::<CommitmentRow>(&self.db, listing, r.page_size, &r.page_token).await?;
         let mut commitments = Vec::with_capacity(rows.len());
         for row in &rows {
             commitments.push(self.to_proto(&caller, row).await?);
         }
+        let next_page_token = next_page.token(&mut commitments);
         Ok(Response::new(pb::ListCommitmentsResponse {
             commitments,
             next_page_token,
@@ -662,18 +663,20 @@ impl CommitmentsService for Commitments {
             query: &query,
             show_deleted: false,
         };
-        let (rows, next_page_token) =
+        let (rows, next_page) =
             aip::list_page::<StatusChangeRow>(&self.db, listing, r.page_size, &r.page_token)
                 .await?;
+        let mut status_changes = rows
+            .iter()
+            .map(|r| {
+                let mut change = r.to_proto();
+                change.reason = visibility::text(&caller, &change.reason).into_owned();
+                change
+            })
+            .collect();
+        let next_page_token = next_page.token(&mut status_changes);
         Ok(Response::new(pb::ListCommitmentStatusChangesResponse {
-            status_changes: rows
-                .iter()
-                .map(|r| {
-                    let mut change = r.to_proto();
-                    change.reason = visibility::text(&caller, &change.reason).into_owned();
-                    change
-                })
-                .collect(),
+            status_changes,
             next_page_token,
         }))
     }

@@ -194,9 +194,10 @@ impl DashboardService for Dashboard {
         }
         .map_err(|e| status::invalid_argument("page_token", e.to_string()))?;
         ranking::refresh(&self.db, quarter).await?;
-        let (customers, next) = ranking::page(&self.db, quarter, after, size).await?;
+        let (mut customers, next) = ranking::page(&self.db, quarter, after, size).await?;
         let next_page_token = next
-            .map(|c| paging::encode_token(&c.encode(), &query))
+            .fit(&mut customers)
+            .map(|c| paging::encode_token(&c, &query))
             .unwrap_or_default();
         Ok(Response::new(pb::RankCustomersForAttentionResponse {
             customers,

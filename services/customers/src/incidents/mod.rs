@@ -379,10 +379,12 @@ impl IncidentsService for Incidents {
             query: &query,
             show_deleted: false,
         };
-        let (rows, next_page_token) =
+        let (rows, next_page) =
             aip::list_page::<IncidentRow>(&self.db, listing, r.page_size, &r.page_token).await?;
+        let mut incidents = rows.iter().map(IncidentRow::to_proto).collect();
+        let next_page_token = next_page.token(&mut incidents);
         Ok(Response::new(pb::ListIncidentsResponse {
-            incidents: rows.iter().map(IncidentRow::to_proto).collect(),
+            incidents,
             next_page_token,
         }))
     }
@@ -662,17 +664,19 @@ impl IncidentsService for Incidents {
             query: &query,
             show_deleted: false,
         };
-        let (rows, next_page_token) =
+        let (rows, next_page) =
             aip::list_page::<FireRequestRow>(&self.db, listing, r.page_size, &r.page_token).await?;
+        let mut fire_requests = rows
+            .iter()
+            .map(|row| {
+                let mut fr = row.to_proto();
+                fr.reservation = visibility::id(&caller, fr.reservation);
+                fr
+            })
+            .collect();
+        let next_page_token = next_page.token(&mut fire_requests);
         Ok(Response::new(pb::ListFireRequestsResponse {
-            fire_requests: rows
-                .iter()
-                .map(|row| {
-                    let mut fr = row.to_proto();
-                    fr.reservation = visibility::id(&caller, fr.reservation);
-                    fr
-                })
-                .collect(),
+            fire_requests,
             next_page_token,
         }))
     }

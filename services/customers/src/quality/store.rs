@@ -42,14 +42,8 @@ pub fn decode<M: Message + Default>(s: &str) -> Result<M, sqlx::Error> {
     M::decode(bytes.as_slice()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
-fn page<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
-    let next_after = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(key)
-    } else {
-        None
-    };
-    Page { rows, next_after }
+fn page<T>(db: &Database, rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
+    Page::keyed(rows, limit, db.page_bytes(), key)
 }
 
 /// Inserts with `request_key`; `Ok(false)` when the key was used before (a retry).
@@ -225,7 +219,7 @@ pub async fn list_standards(
         .iter()
         .map(standard_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page(rows, limit, |r| r.id.clone()))
+    Ok(page(db, rows, limit, |r| r.id.clone()))
 }
 
 /// Changes a standard: the in-place fields always, and when `new_content` is given a
@@ -360,7 +354,7 @@ pub async fn list_versions(
         .iter()
         .map(version_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page(rows, limit, |r| r.version_no.to_string()))
+    Ok(page(db, rows, limit, |r| r.version_no.to_string()))
 }
 
 // ---------------------------------------------------------------------------------
@@ -571,7 +565,7 @@ pub async fn list_reports(
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
     let rows = sql.query().fetch_all(db.reader()).await?;
     let rows = rows.iter().map(report_row).collect::<Result<Vec<_>, _>>()?;
-    Ok(Ok(page(rows, limit, |r| r.id.clone())))
+    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 
 /// Replaces a report's body if its version is still `expected`.
@@ -823,7 +817,7 @@ pub async fn list_disputes(
         .iter()
         .map(dispute_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Ok(page(rows, limit, |r| r.id.clone())))
+    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 
 /// Resolves an open dispute and writes the report it changes, atomically.
@@ -964,7 +958,7 @@ pub async fn list_templates(
             ))
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    Ok(Ok(page(rows, limit, |r| r.0.clone())))
+    Ok(Ok(page(db, rows, limit, |r| r.0.clone())))
 }
 
 /// Records an outcome; `Ok(None)` when the conversation already has one (from another

@@ -77,7 +77,7 @@ pub(crate) async fn list_proposals(
 ) -> Result<pb::ListProposalsResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<ProposalRow>(
+    let (rows, next_page) = list_scoped::<ProposalRow>(
         api,
         a.id(),
         &format!("proposals;{}", r.parent),
@@ -85,8 +85,10 @@ pub(crate) async fn list_proposals(
         &r.page_token,
     )
     .await?;
+    let mut proposals = rows.into_iter().map(convert::proposal).collect();
+    let next_page_token = next_page.token(&mut proposals);
     Ok(pb::ListProposalsResponse {
-        proposals: rows.into_iter().map(convert::proposal).collect(),
+        proposals,
         next_page_token,
     })
 }
@@ -120,7 +122,7 @@ pub(crate) async fn list_proposal_revisions(
     r: pb::ListProposalRevisionsRequest,
 ) -> Result<pb::ListProposalRevisionsResponse, Status> {
     let (a, p) = proposal(api, c, &r.parent).await?;
-    let (rows, next_page_token) = list_scoped::<RevisionRow>(
+    let (rows, next_page) = list_scoped::<RevisionRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("revisions;{}", r.parent),
@@ -128,8 +130,10 @@ pub(crate) async fn list_proposal_revisions(
         &r.page_token,
     )
     .await?;
+    let mut revisions = rows.into_iter().map(convert::revision).collect();
+    let next_page_token = next_page.token(&mut revisions);
     Ok(pb::ListProposalRevisionsResponse {
-        revisions: rows.into_iter().map(convert::revision).collect(),
+        revisions,
         next_page_token,
     })
 }
@@ -228,7 +232,7 @@ pub(crate) async fn list_proposal_comments(
     r: pb::ListProposalCommentsRequest,
 ) -> Result<pb::ListProposalCommentsResponse, Status> {
     let (a, p) = proposal(api, c, &r.parent).await?;
-    let (rows, next_page_token) = list_scoped::<CommentRow>(
+    let (rows, next_page) = list_scoped::<CommentRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("comments;{}", r.parent),
@@ -236,8 +240,10 @@ pub(crate) async fn list_proposal_comments(
         &r.page_token,
     )
     .await?;
+    let mut comments = rows.into_iter().map(convert::comment).collect();
+    let next_page_token = next_page.token(&mut comments);
     Ok(pb::ListProposalCommentsResponse {
-        comments: rows.into_iter().map(convert::comment).collect(),
+        comments,
         next_page_token,
     })
 }

@@ -188,7 +188,7 @@ pub(crate) async fn list_releases(
 ) -> Result<pb::ListReleasesResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<ReleaseRow>(
+    let (rows, next_page) = list_scoped::<ReleaseRow>(
         api,
         a.id(),
         &format!("releases;{}", r.parent),
@@ -201,6 +201,7 @@ pub(crate) async fn list_releases(
         let sigs = store::signatures(&api.db, a.id(), &row.meta.id).await?;
         releases.push(convert::release(row, sigs));
     }
+    let next_page_token = next_page.token(&mut releases);
     Ok(pb::ListReleasesResponse {
         releases,
         next_page_token,

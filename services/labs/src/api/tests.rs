@@ -121,7 +121,7 @@ pub(crate) async fn list_test_plans(
 ) -> Result<pb::ListTestPlansResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<TestPlanRow>(
+    let (rows, next_page) = list_scoped::<TestPlanRow>(
         api,
         a.id(),
         &format!("plans;{}", r.parent),
@@ -133,6 +133,7 @@ pub(crate) async fn list_test_plans(
     for p in rows {
         test_plans.push(with_status(api, p).await?);
     }
+    let next_page_token = next_page.token(&mut test_plans);
     Ok(pb::ListTestPlansResponse {
         test_plans,
         next_page_token,
@@ -256,7 +257,7 @@ pub(crate) async fn list_test_runs(
     r: pb::ListTestRunsRequest,
 ) -> Result<pb::ListTestRunsResponse, Status> {
     let (a, p) = plan(api, c, &r.parent).await?;
-    let (rows, next_page_token) = list_scoped::<TestRunRow>(
+    let (rows, next_page) = list_scoped::<TestRunRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("runs;{}", r.parent),
@@ -264,8 +265,10 @@ pub(crate) async fn list_test_runs(
         &r.page_token,
     )
     .await?;
+    let mut test_runs = rows.into_iter().map(convert::test_run).collect();
+    let next_page_token = next_page.token(&mut test_runs);
     Ok(pb::ListTestRunsResponse {
-        test_runs: rows.into_iter().map(convert::test_run).collect(),
+        test_runs,
         next_page_token,
     })
 }

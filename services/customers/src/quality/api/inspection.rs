@@ -354,9 +354,11 @@ impl QualityApi {
         let page = store::list_reports(&self.db, &scope, &r.filter, after, limit)
             .await?
             .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let mut reports = page.rows.into_iter().map(|r| r.into_proto()).collect();
+        let next_page_token = aip::next_token(page.next.fit(&mut reports), &query);
         Ok(pb::ListReportsResponse {
-            reports: page.rows.into_iter().map(|r| r.into_proto()).collect(),
-            next_page_token: aip::next_token(page.next_after, &query),
+            reports,
+            next_page_token,
         })
     }
 }

@@ -213,9 +213,11 @@ impl QualityApi {
         )
         .await?
         .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let mut disputes = page.rows.into_iter().map(|d| d.into_proto()).collect();
+        let next_page_token = aip::next_token(page.next.fit(&mut disputes), &query);
         Ok(pb::ListDisputesResponse {
-            disputes: page.rows.into_iter().map(|d| d.into_proto()).collect(),
-            next_page_token: aip::next_token(page.next_after, &query),
+            disputes,
+            next_page_token,
         })
     }
 

@@ -352,13 +352,27 @@ async fn call(
     messages: Vec<Vec<u8>>,
     token: &str,
 ) -> Code {
+    let status = call_status(channel, method, messages, token).await;
+    if let Some(s) = status.as_ref().filter(|s| s.code() == Code::Internal) {
+        eprintln!("INTERNAL from {}: {}", method.full_name(), s.message());
+    }
+    status.map_or(Code::Ok, |s| s.code())
+}
+
+/// The status one call ended with, or None when it ended well.
+async fn call_status(
+    channel: Channel,
+    method: &MethodDescriptor,
+    messages: Vec<Vec<u8>>,
+    token: &str,
+) -> Option<Status> {
     let path: http::uri::PathAndQuery =
         format!("/{}/{}", method.parent_service().full_name(), method.name())
             .parse()
             .unwrap();
     let mut grpc = tonic::client::Grpc::new(channel);
     if grpc.ready().await.is_err() {
-        return Code::Unavailable;
+        return Some(Status::unavailable("not ready"));
     }
     fn with_auth<T>(mut r: Request<T>, token: &str) -> Request<T> {
         r.metadata_mut()
@@ -397,10 +411,58 @@ async fn call(
             }
         }
     };
-    if let Some(s) = status.as_ref().filter(|s| s.code() == Code::Internal) {
-        eprintln!("INTERNAL from {}: {}", method.full_name(), s.message());
+    status
+}
+
+/// For every method whose request has a top-level resource name (`name` or `parent`),
+/// a malformed one is INVALID_ARGUMENT with a violation naming exactly the field sent,
+/// and no other field named after it: generated, so a new method is held to it too.
+async fn malformed_names_name_their_field(
+    pool: &DescriptorPool,
+    channel_of: impl Fn(&str) -> Option<Channel>,
+    admin: &str,
+) -> Vec<String> {
+    use tonic_types::StatusExt;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for service in pool.services() {
+        let Some(channel) = channel_of(service.package_name()) else {
+            continue;
+        };
+        for method in service.methods() {
+            let input = method.input();
+            for field in ["name", "parent"] {
+                let Some(f) = input.get_field_by_name(field) else {
+                    continue;
+                };
+                if f.kind() != Kind::String || f.is_list() {
+                    continue;
+                }
+                checked += 1;
+                let mut m = DynamicMessage::new(input.clone());
+                m.set_field(&f, Value::String("no/such/shape/x".into()));
+                let status =
+                    call_status(channel.clone(), &method, vec![m.encode_to_vec()], admin).await;
+                let fields: Vec<String> = status
+                    .as_ref()
+                    .and_then(|s| s.get_details_bad_request())
+                    .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+                    .unwrap_or_default();
+                let code = status.as_ref().map_or(Code::Ok, |s| s.code());
+                if code != Code::InvalidArgument || !fields.iter().any(|x| x == field) {
+                    failures.push(format!(
+                        "{}: a malformed `{field}` gave {code:?} naming {fields:?}",
+                        method.full_name()
+                    ));
+                }
+            }
+        }
     }
-    status.map_or(Code::Ok, |s| s.code())
+    println!("malformed resource names: {checked} (method, field) pairs checked");
+    if checked < 80 {
+        failures.push(format!("only {checked} methods have a name or parent"));
+    }
+    failures
 }
 
 /// Reads a response stream for at most a second: the status it ended with, or None when
@@ -521,6 +583,21 @@ async fn fuzz(backend: Backend) {
             }
         }
     }
+
+    let channel_of = |package: &str| address_of(package).and_then(|a| channels.get(&a).cloned());
+    // A vendor holding every role, so no method refuses before reading its request.
+    let every_role = keys.token(
+        "all@vendor",
+        &symbolon_platform::auth::Org::Vendor,
+        &[
+            "admin",
+            "analyst",
+            "frontline",
+            "release-manager",
+            "department:supply-chain",
+        ],
+    );
+    failures.extend(malformed_names_name_their_field(&pool, channel_of, &every_role).await);
 
     // Everyone still answers, and nobody panicked.
     for s in &mut services {

@@ -71,6 +71,10 @@ pub(crate) async fn create<R: Resource>(
     );
     let p = resource.unwrap_or_default();
     check_all::<R>(&p, R::MUTABLE, &mut v);
+    // A malformed parent is reported with the body's violations, in one answer.
+    if let Some(parent) = parent {
+        v.check("parent", names::parse(parent, &["customers"]));
+    }
     let id_field = format!("{}_id", R::FIELD);
     if !id.is_empty() {
         v.check(&id_field, names::check_id(id));

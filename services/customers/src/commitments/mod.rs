@@ -59,7 +59,17 @@ impl Commitments {
     }
 
     async fn commitment(&self, caller: &Caller, name: &str) -> Result<CommitmentRow, Status> {
-        let n = parse_name("name", name, &["customers", "commitments"])?;
+        self.commitment_in(caller, "name", name).await
+    }
+
+    /// The commitment named `name`, sent in request field `field` (a child's `parent`).
+    async fn commitment_in(
+        &self,
+        caller: &Caller,
+        field: &str,
+        name: &str,
+    ) -> Result<CommitmentRow, Status> {
+        let n = parse_name(field, name, &["customers", "commitments"])?;
         caller.ensure_customer(n.customer_id, name)?;
         table::get::<CommitmentRow>(&self.db, n.customer_id, n.id)
             .await?
@@ -654,7 +664,7 @@ impl CommitmentsService for Commitments {
     ) -> Result<Response<pb::ListCommitmentStatusChangesResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let row = self.commitment(&caller, &r.parent).await?;
+        let row = self.commitment_in(&caller, "parent", &r.parent).await?;
         let query = format!("commitmentStatusChanges;{}", r.parent);
         let scope = format!("{}/{}", row.customer_id, row.id);
         let listing = aip::Listing {

@@ -124,7 +124,17 @@ impl Incidents {
     }
 
     async fn incident(&self, caller: &Caller, name: &str) -> Result<IncidentRow, Status> {
-        let n = parse_name("name", name, &["customers", "incidents"])?;
+        self.incident_in(caller, "name", name).await
+    }
+
+    /// The incident named `name`, sent in request field `field` (a child's `parent`).
+    async fn incident_in(
+        &self,
+        caller: &Caller,
+        field: &str,
+        name: &str,
+    ) -> Result<IncidentRow, Status> {
+        let n = parse_name(field, name, &["customers", "incidents"])?;
         caller.ensure_customer(n.customer_id, name)?;
         table::get::<IncidentRow>(&self.db, n.customer_id, n.id)
             .await?
@@ -395,7 +405,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::FireRequest>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident(&caller, &r.parent).await?;
+        let incident = self.incident_in(&caller, "parent", &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         // Tenancy::IncidentOwner (access.rs): the incident's frontline owner, or an admin.
         if !(caller.has_kind(RoleKind::Admin) || incident.owner == caller.subject) {
@@ -655,7 +665,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::ListFireRequestsResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident(&caller, &r.parent).await?;
+        let incident = self.incident_in(&caller, "parent", &r.parent).await?;
         let query = format!("fire;{}", r.parent);
         let key = format!("{}/{}", incident.customer_id, incident.id);
         let listing = aip::Listing {

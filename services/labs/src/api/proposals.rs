@@ -53,8 +53,14 @@ pub(crate) async fn create_proposal(
     Ok(convert::proposal(row))
 }
 
-async fn proposal(api: &Api, c: &Arc<Caller>, name: &str) -> Result<(Access, ProposalRow), Status> {
-    let ids = parse("name", name, &["labs", "proposals"])?;
+/// The proposal named `name`, sent in request field `field` (`name` or `parent`).
+async fn proposal(
+    api: &Api,
+    c: &Arc<Caller>,
+    field: &str,
+    name: &str,
+) -> Result<(Access, ProposalRow), Status> {
+    let ids = parse(field, name, &["labs", "proposals"])?;
     let a = open(&api.db, c, ids[0]).await?;
     let p = store::get::<ProposalRow>(&api.db, a.id(), ids[1])
         .await?
@@ -67,7 +73,9 @@ pub(crate) async fn get_proposal(
     c: &Arc<Caller>,
     r: pb::GetProposalRequest,
 ) -> Result<pb::Proposal, Status> {
-    Ok(convert::proposal(proposal(api, c, &r.name).await?.1))
+    Ok(convert::proposal(
+        proposal(api, c, "name", &r.name).await?.1,
+    ))
 }
 
 pub(crate) async fn list_proposals(
@@ -99,9 +107,10 @@ pub(crate) async fn revise_proposal(
     r: pb::ReviseProposalRequest,
 ) -> Result<pb::Proposal, Status> {
     let mut v = Violations::new();
+    v.check("name", names::parse(&r.name, &["labs", "proposals"]));
     text(&mut v, "content", &r.content, true, 100_000);
     v.into_result()?;
-    let (a, p) = proposal(api, c, &r.name).await?;
+    let (a, p) = proposal(api, c, "name", &r.name).await?;
     a.require(CONTRIBUTORS, "revising a proposal")?;
     let w = store::revise_proposal(
         &api.db,
@@ -121,7 +130,7 @@ pub(crate) async fn list_proposal_revisions(
     c: &Arc<Caller>,
     r: pb::ListProposalRevisionsRequest,
 ) -> Result<pb::ListProposalRevisionsResponse, Status> {
-    let (a, p) = proposal(api, c, &r.parent).await?;
+    let (a, p) = proposal(api, c, "parent", &r.parent).await?;
     let (rows, next_page) = list_scoped::<RevisionRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
@@ -143,13 +152,13 @@ pub(crate) async fn approve_proposal(
     c: &Arc<Caller>,
     r: pb::ApproveProposalRequest,
 ) -> Result<pb::Proposal, Status> {
+    let mut v = Violations::new();
+    v.check("name", names::parse(&r.name, &["labs", "proposals"]));
     if r.revision <= 0 {
-        return Err(status::invalid_argument(
-            "revision",
-            "the revision being approved is required",
-        ));
+        v.add("revision", "the revision being approved is required");
     }
-    let (a, p) = proposal(api, c, &r.name).await?;
+    v.into_result()?;
+    let (a, p) = proposal(api, c, "name", &r.name).await?;
     let side = a.side();
     match side {
         Side::Vendor => a.require(
@@ -190,13 +199,14 @@ pub(crate) async fn create_proposal_comment(
 ) -> Result<pb::ProposalComment, Status> {
     let mut v = Violations::new();
     let key = request_key(c, "CreateProposalComment", &r.parent, &r.request_id, &mut v);
+    v.check("parent", names::parse(&r.parent, &["labs", "proposals"]));
     let cm = r.comment.unwrap_or_default();
     text(&mut v, "comment.body", &cm.body, true, 20_000);
     if cm.revision < 0 {
         v.add("comment.revision", "must not be negative");
     }
     v.into_result()?;
-    let (a, p) = proposal(api, c, &r.parent).await?;
+    let (a, p) = proposal(api, c, "parent", &r.parent).await?;
     a.require(CONTRIBUTORS, "commenting")?;
     let revision = if cm.revision == 0 {
         p.latest_revision
@@ -231,7 +241,7 @@ pub(crate) async fn list_proposal_comments(
     c: &Arc<Caller>,
     r: pb::ListProposalCommentsRequest,
 ) -> Result<pb::ListProposalCommentsResponse, Status> {
-    let (a, p) = proposal(api, c, &r.parent).await?;
+    let (a, p) = proposal(api, c, "parent", &r.parent).await?;
     let (rows, next_page) = list_scoped::<CommentRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),

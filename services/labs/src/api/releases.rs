@@ -218,12 +218,12 @@ pub(crate) async fn sign_release(
     r: pb::SignReleaseRequest,
 ) -> Result<pb::Release, Status> {
     let env = r.envelope.unwrap_or_default();
+    let mut v = Violations::new();
+    v.check("name", names::parse(&r.name, &["labs", "releases"]));
     if env.signatures.is_empty() {
-        return Err(status::invalid_argument(
-            "envelope.signatures",
-            "at least one signature is required",
-        ));
+        v.add("envelope.signatures", "at least one signature is required");
     }
+    v.into_result()?;
     let (a, row, existing) = load(api, c, &r.name).await?;
     if row.state == ReleaseState::Published as i32 {
         return Err(refused(

@@ -91,8 +91,14 @@ pub(crate) async fn create_test_plan(
     Ok(convert::test_plan(row, None))
 }
 
-async fn plan(api: &Api, c: &Arc<Caller>, name: &str) -> Result<(Access, TestPlanRow), Status> {
-    let ids = parse("name", name, &["labs", "testPlans"])?;
+/// The test plan named `name`, sent in request field `field` (`name` or `parent`).
+async fn plan(
+    api: &Api,
+    c: &Arc<Caller>,
+    field: &str,
+    name: &str,
+) -> Result<(Access, TestPlanRow), Status> {
+    let ids = parse(field, name, &["labs", "testPlans"])?;
     let a = open(&api.db, c, ids[0]).await?;
     let p = store::get::<TestPlanRow>(&api.db, a.id(), ids[1])
         .await?
@@ -110,7 +116,7 @@ pub(crate) async fn get_test_plan(
     c: &Arc<Caller>,
     r: pb::GetTestPlanRequest,
 ) -> Result<pb::TestPlan, Status> {
-    let (_, p) = plan(api, c, &r.name).await?;
+    let (_, p) = plan(api, c, "name", &r.name).await?;
     with_status(api, p).await
 }
 
@@ -166,7 +172,7 @@ pub(crate) async fn create_test_run(
     let key = request_key(c, "CreateTestRun", &r.parent, &r.request_id, &mut v);
     let run = r.test_run.unwrap_or_default();
     v.into_result()?;
-    let (a, p) = plan(api, c, &r.parent).await?;
+    let (a, p) = plan(api, c, "parent", &r.parent).await?;
     let mut v = Violations::new();
     if run.results.is_empty() {
         v.add("test_run.results", "at least one case result is required");
@@ -256,7 +262,7 @@ pub(crate) async fn list_test_runs(
     c: &Arc<Caller>,
     r: pb::ListTestRunsRequest,
 ) -> Result<pb::ListTestRunsResponse, Status> {
-    let (a, p) = plan(api, c, &r.parent).await?;
+    let (a, p) = plan(api, c, "parent", &r.parent).await?;
     let (rows, next_page) = list_scoped::<TestRunRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),

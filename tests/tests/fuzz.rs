@@ -382,7 +382,7 @@ async fn call_status(
         r
     }
     let first = messages.first().cloned().unwrap_or_default();
-    let status = match (method.is_client_streaming(), method.is_server_streaming()) {
+    match (method.is_client_streaming(), method.is_server_streaming()) {
         (false, false) => grpc
             .unary(with_auth(Request::new(first), token), path, Raw)
             .await
@@ -410,8 +410,7 @@ async fn call_status(
                 Err(s) => Some(s),
             }
         }
-    };
-    status
+    }
 }
 
 /// One unary call: the response's bytes or the status.
@@ -713,16 +712,16 @@ async fn fuzz(backend: Backend) {
                     call(channel.clone(), &method, messages, token),
                 )
                 .await;
-                if let (Some(w), Some(before), Ok(code)) = (&witness, &before, &answer) {
-                    if *code != Code::Ok {
-                        *unchanged.entry(method.full_name().to_string()).or_default() += 1;
-                        let after = w.read(&channel, &callers[0]).await;
-                        if after.as_ref() != Some(before) {
-                            failures.push(format!(
-                                "{} (request {i}) was refused ({code:?}) yet changed what it writes",
-                                method.full_name()
-                            ));
-                        }
+                if let (Some(w), Some(before), Ok(code)) = (&witness, &before, &answer)
+                    && *code != Code::Ok
+                {
+                    *unchanged.entry(method.full_name().to_string()).or_default() += 1;
+                    let after = w.read(&channel, &callers[0]).await;
+                    if after.as_ref() != Some(before) {
+                        failures.push(format!(
+                            "{} (request {i}) was refused ({code:?}) yet changed what it writes",
+                            method.full_name()
+                        ));
                     }
                 }
                 let Ok(code) = answer else {

@@ -131,6 +131,14 @@ fn walk_message<'a>(types: &mut Types<'a>, m: &'a DescriptorProto, scope: &str, 
     });
 }
 
+/// The width of an integer type.
+fn int_bits(t: Type) -> u32 {
+    match t {
+        Type::Int32 | Type::Sint32 | Type::Sfixed32 | Type::Uint32 | Type::Fixed32 => 32,
+        _ => 64,
+    }
+}
+
 /// The statement that checks one value of a field, or None when nothing is checked.
 /// `value` is an expression of the field's element type (by reference for strings and
 /// messages, by value for numbers).
@@ -150,8 +158,27 @@ fn check_one(
             "w.bytes({name:?}, ({value}).len(), {});",
             bounds::DEFAULT_MAX_BYTES
         )),
-        Type::Double => Some(format!("w.float({name:?}, *{value});")),
-        Type::Float => Some(format!("w.float({name:?}, f64::from(*{value}));")),
+        Type::Double => Some(format!(
+            "w.number({name:?}, *{value}, {});",
+            bounds::number_range(msg, name, false, 64).to_rust()
+        )),
+        Type::Float => Some(format!(
+            "w.number({name:?}, f64::from(*{value}), {});",
+            bounds::number_range(msg, name, false, 32).to_rust()
+        )),
+        Type::Int32
+        | Type::Sint32
+        | Type::Sfixed32
+        | Type::Uint32
+        | Type::Fixed32
+        | Type::Int64
+        | Type::Sint64
+        | Type::Sfixed64
+        | Type::Uint64
+        | Type::Fixed64 => Some(format!(
+            "w.int({name:?}, i128::from(*{value}), {});",
+            bounds::number_range(msg, name, true, int_bits(f.r#type())).to_rust()
+        )),
         // Enum values are the handlers' to check: they report them with the request's
         // other violations.
         Type::Message if f.type_name() == ".google.protobuf.Timestamp" => {

@@ -3,6 +3,7 @@
 //! fault-injecting TCP proxy for the drills.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+pub mod parsers;
 pub mod proxy;
 
 use opentelemetry_proto::tonic::collector::{

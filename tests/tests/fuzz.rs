@@ -314,13 +314,27 @@ async fn call(
     messages: Vec<Vec<u8>>,
     token: &str,
 ) -> Code {
+    let status = call_status(channel, method, messages, token).await;
+    if let Some(s) = status.as_ref().filter(|s| s.code() == Code::Internal) {
+        eprintln!("INTERNAL from {}: {}", method.full_name(), s.message());
+    }
+    status.map_or(Code::Ok, |s| s.code())
+}
+
+/// The status one call ended with, or None when it ended well.
+async fn call_status(
+    channel: Channel,
+    method: &MethodDescriptor,
+    messages: Vec<Vec<u8>>,
+    token: &str,
+) -> Option<Status> {
     let path: http::uri::PathAndQuery =
         format!("/{}/{}", method.parent_service().full_name(), method.name())
             .parse()
             .unwrap();
     let mut grpc = tonic::client::Grpc::new(channel);
     if grpc.ready().await.is_err() {
-        return Code::Unavailable;
+        return Some(Status::unavailable("not ready"));
     }
     fn with_auth<T>(mut r: Request<T>, token: &str) -> Request<T> {
         r.metadata_mut()
@@ -330,7 +344,7 @@ async fn call(
         r
     }
     let first = messages.first().cloned().unwrap_or_default();
-    let status = match (method.is_client_streaming(), method.is_server_streaming()) {
+    match (method.is_client_streaming(), method.is_server_streaming()) {
         (false, false) => grpc
             .unary(with_auth(Request::new(first), token), path, Raw)
             .await
@@ -358,11 +372,188 @@ async fn call(
                 Err(s) => Some(s),
             }
         }
-    };
-    if let Some(s) = status.as_ref().filter(|s| s.code() == Code::Internal) {
-        eprintln!("INTERNAL from {}: {}", method.full_name(), s.message());
     }
-    status.map_or(Code::Ok, |s| s.code())
+}
+
+/// One unary call: the response's bytes or the status.
+async fn unary(
+    channel: Channel,
+    method: &MethodDescriptor,
+    request: Vec<u8>,
+    token: &str,
+) -> Result<Vec<u8>, Status> {
+    let path: http::uri::PathAndQuery =
+        format!("/{}/{}", method.parent_service().full_name(), method.name())
+            .parse()
+            .unwrap();
+    let mut grpc = tonic::client::Grpc::new(channel);
+    grpc.ready()
+        .await
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    let mut r = Request::new(request);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    r.set_timeout(Duration::from_secs(5));
+    grpc.unary(r, path, Raw).await.map(|r| r.into_inner())
+}
+
+/// What a refused write must leave as it was, read before and after it: the rows of the
+/// resource's List (for a create) or the resource's etag / whole answer (for an update).
+/// Found from the descriptor set: `CreateX` pairs with `ListXs` under the same parent,
+/// `UpdateX` with `GetX` of `x.name`.
+enum Witness {
+    List {
+        method: MethodDescriptor,
+        request: DynamicMessage,
+    },
+    Get {
+        method: MethodDescriptor,
+        request: DynamicMessage,
+    },
+}
+
+impl Witness {
+    fn of(method: &MethodDescriptor, request: &DynamicMessage) -> Option<Self> {
+        if method.is_client_streaming() || method.is_server_streaming() {
+            return None;
+        }
+        let service = method.parent_service();
+        let find = |name: &str| service.methods().find(|m| m.name() == name);
+        let string = |m: &DynamicMessage, field: &str| -> Option<String> {
+            m.get_field_by_name(field)
+                .and_then(|v| v.as_str().map(str::to_string))
+        };
+        if let Some(kind) = method.name().strip_prefix("Create") {
+            let plural = match kind.strip_suffix('y') {
+                Some(stem) => format!("{stem}ies"),
+                None if kind.ends_with('s') => format!("{kind}es"),
+                None => format!("{kind}s"),
+            };
+            let list = find(&format!("List{plural}"))?;
+            let input = list.input();
+            let mut req = DynamicMessage::new(input.clone());
+            if input.get_field_by_name("parent").is_some() {
+                req.set_field_by_name("parent", Value::String(string(request, "parent")?));
+            }
+            if input.get_field_by_name("page_size").is_some() {
+                req.set_field_by_name("page_size", Value::I32(1000));
+            }
+            if input.get_field_by_name("show_deleted").is_some() {
+                req.set_field_by_name("show_deleted", Value::Bool(true));
+            }
+            return Some(Witness::List {
+                method: list,
+                request: req,
+            });
+        }
+        if let Some(kind) = method.name().strip_prefix("Update") {
+            let get = find(&format!("Get{kind}"))?;
+            let resource = method
+                .input()
+                .fields()
+                .find(|f| matches!(f.kind(), Kind::Message(m) if m.name() == kind))?;
+            let name = request
+                .get_field(&resource)
+                .as_message()
+                .and_then(|m| string(m, "name"))?;
+            let mut req = DynamicMessage::new(get.input());
+            req.set_field_by_name("name", Value::String(name));
+            return Some(Witness::Get {
+                method: get,
+                request: req,
+            });
+        }
+        None
+    }
+
+    /// What the witness reads now, or None when it cannot be read (a malformed or
+    /// missing parent or resource: nothing there to half-write).
+    async fn read(&self, channel: &Channel, token: &str) -> Option<Vec<String>> {
+        match self {
+            Witness::List { method, request } => {
+                let mut request = request.clone();
+                let mut names = Vec::new();
+                for _ in 0..50 {
+                    let bytes = unary(channel.clone(), method, request.encode_to_vec(), token)
+                        .await
+                        .ok()?;
+                    let page = DynamicMessage::decode(method.output(), bytes.as_slice()).ok()?;
+                    for field in method.output().fields().filter(|f| f.is_list()) {
+                        if let Some(items) = page.get_field(&field).as_list() {
+                            names.extend(items.iter().map(|v| format!("{v:?}")));
+                        }
+                    }
+                    let next = page
+                        .get_field_by_name("next_page_token")
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    if next.is_empty() {
+                        break;
+                    }
+                    request.set_field_by_name("page_token", Value::String(next));
+                }
+                names.sort();
+                Some(names)
+            }
+            Witness::Get { method, request } => {
+                let bytes = unary(channel.clone(), method, request.encode_to_vec(), token)
+                    .await
+                    .ok()?;
+                Some(vec![format!("{bytes:?}")])
+            }
+        }
+    }
+}
+
+/// For every method whose request has a top-level resource name (`name` or `parent`),
+/// a malformed one is INVALID_ARGUMENT with a violation naming exactly the field sent,
+/// and no other field named after it: generated, so a new method is held to it too.
+async fn malformed_names_name_their_field(
+    pool: &DescriptorPool,
+    channel_of: impl Fn(&str) -> Option<Channel>,
+    admin: &str,
+) -> Vec<String> {
+    use tonic_types::StatusExt;
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for service in pool.services() {
+        let Some(channel) = channel_of(service.package_name()) else {
+            continue;
+        };
+        for method in service.methods() {
+            let input = method.input();
+            for field in ["name", "parent"] {
+                let Some(f) = input.get_field_by_name(field) else {
+                    continue;
+                };
+                if f.kind() != Kind::String || f.is_list() {
+                    continue;
+                }
+                checked += 1;
+                let mut m = DynamicMessage::new(input.clone());
+                m.set_field(&f, Value::String("no/such/shape/x".into()));
+                let status =
+                    call_status(channel.clone(), &method, vec![m.encode_to_vec()], admin).await;
+                let fields: Vec<String> = status
+                    .as_ref()
+                    .and_then(|s| s.get_details_bad_request())
+                    .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+                    .unwrap_or_default();
+                let code = status.as_ref().map_or(Code::Ok, |s| s.code());
+                if code != Code::InvalidArgument || !fields.iter().any(|x| x == field) {
+                    failures.push(format!(
+                        "{}: a malformed `{field}` gave {code:?} naming {fields:?}",
+                        method.full_name()
+                    ));
+                }
+            }
+        }
+    }
+    println!("malformed resource names: {checked} (method, field) pairs checked");
+    if checked < 80 {
+        failures.push(format!("only {checked} methods have a name or parent"));
+    }
+    failures
 }
 
 /// Reads a response stream for at most a second: the status it ended with, or None when
@@ -438,6 +629,8 @@ async fn fuzz(backend: Backend) {
 
     let mut rng = Rng(seed);
     let mut sent: BTreeMap<String, usize> = BTreeMap::new();
+    // Refused writes whose resource (or list) was read before and after, per method.
+    let mut unchanged: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut channels = HashMap::new();
     for service in pool.services() {
@@ -463,12 +656,36 @@ async fn fuzz(backend: Backend) {
                     .map(|_| message(&mut rng, &method.input(), 0).encode_to_vec())
                     .collect();
                 let token = &callers[i % callers.len()];
+                // What a refused create or update must leave as it was.
+                let witness = match messages
+                    .first()
+                    .map(|m| DynamicMessage::decode(method.input(), m.as_slice()))
+                {
+                    Some(Ok(request)) => Witness::of(&method, &request),
+                    _ => None,
+                };
+                let before = match &witness {
+                    Some(w) => w.read(&channel, &callers[0]).await,
+                    None => None,
+                };
                 // A unary call answers within its deadline; no call may hang.
                 let answer = tokio::time::timeout(
                     Duration::from_secs(10),
                     call(channel.clone(), &method, messages, token),
                 )
                 .await;
+                if let (Some(w), Some(before), Ok(code)) = (&witness, &before, &answer)
+                    && *code != Code::Ok
+                {
+                    *unchanged.entry(method.full_name().to_string()).or_default() += 1;
+                    let after = w.read(&channel, &callers[0]).await;
+                    if after.as_ref() != Some(before) {
+                        failures.push(format!(
+                            "{} (request {i}) was refused ({code:?}) yet changed what it writes",
+                            method.full_name()
+                        ));
+                    }
+                }
                 let Ok(code) = answer else {
                     failures.push(format!(
                         "{} (request {i}): no answer in 10 s",
@@ -483,6 +700,21 @@ async fn fuzz(backend: Backend) {
             }
         }
     }
+
+    let channel_of = |package: &str| address_of(package).and_then(|a| channels.get(&a).cloned());
+    // A vendor holding every role, so no method refuses before reading its request.
+    let every_role = keys.token(
+        "all@vendor",
+        &symbolon_platform::auth::Org::Vendor,
+        &[
+            "admin",
+            "analyst",
+            "frontline",
+            "release-manager",
+            "department:supply-chain",
+        ],
+    );
+    failures.extend(malformed_names_name_their_field(&pool, channel_of, &every_role).await);
 
     // Everyone still answers, and nobody panicked.
     for s in &mut services {
@@ -513,7 +745,19 @@ async fn fuzz(backend: Backend) {
     for (method, n) in &sent {
         println!("  {n:>4}  {method}");
     }
+    let checked: usize = unchanged.values().sum();
+    println!(
+        "refused writes checked for no half-written state: {checked} over {} methods",
+        unchanged.len()
+    );
+    for (method, n) in &unchanged {
+        println!("  {n:>4}  {method}");
+    }
     assert!(sent.len() > 100, "the descriptor set lost its methods");
+    assert!(
+        !unchanged.is_empty(),
+        "no refused write could be checked for half-written state"
+    );
     assert!(
         failures.is_empty(),
         "{} failures:\n{}",

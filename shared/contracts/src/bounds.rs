@@ -181,6 +181,132 @@ const COUNTS: &[(&str, &str, usize)] = &[
     ),
 ];
 
+/// A number field's range, both ends included. Integers are compared exactly (every
+/// bound is an integer below 2^53, so `f64` holds it exactly).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Range {
+    /// The least value allowed.
+    pub min: f64,
+    /// The greatest value allowed.
+    pub max: f64,
+}
+
+/// The largest integer a JSON client (a JavaScript number) holds exactly: 2^53 − 1.
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+/// The most of anything counted in units (parts in stock, a request's quantity).
+const UNITS: Range = Range::new(0.0, 1_000_000_000.0);
+/// A fraction, a probability, a weight or a reachability: 0 to 1.
+const FRACTION: Range = Range::new(0.0, 1.0);
+/// A percentage or a 0–100 score.
+const PERCENT: Range = Range::new(0.0, 100.0);
+
+/// Number fields whose range is not their type's default, by field name: (field, range).
+/// Integers default to 0 up to `i32::MAX` (32-bit) or [`MAX_SAFE_INTEGER`] (64-bit):
+/// counts, sizes, sequence numbers, revisions and versions are never negative. Other
+/// numbers default to a magnitude of at most a billion.
+const RANGES: &[(&str, Range)] = &[
+    // WGS84 coordinates.
+    ("latitude", Range::new(-90.0, 90.0)),
+    ("longitude", Range::new(-180.0, 180.0)),
+    // Stock and parts: a billion units is beyond any depot; sums of them cannot
+    // overflow a 64-bit integer.
+    ("on_hand", UNITS),
+    ("reserved", UNITS),
+    ("available", UNITS),
+    ("quantity", UNITS),
+    ("target_stock_depth", UNITS),
+    // A touchpoint's emotional intensity, 1–5 (0: not given, which the handler reports).
+    ("intensity", Range::new(0.0, 5.0)),
+    // Opening hours of a remote expert seat.
+    ("hours_per_day", Range::new(0.0, 24.0)),
+    ("days_per_week", Range::new(0.0, 7.0)),
+    // Weights, fractions and reachabilities.
+    ("weight", FRACTION),
+    ("country_weight", FRACTION),
+    ("stock_weight", FRACTION),
+    ("redundancy_weight", FRACTION),
+    ("default_reachability", FRACTION),
+    ("destination_reachability", FRACTION),
+    ("min_confidence", FRACTION),
+    ("confidence_threshold", FRACTION),
+    ("agreement", FRACTION),
+    ("agreement_rate", FRACTION),
+    // Scores and thresholds on a 0–100 scale.
+    ("review_threshold", PERCENT),
+    ("weak_threshold", PERCENT),
+    ("score", PERCENT),
+    ("country_score", PERCENT),
+    ("trust_index", PERCENT),
+    ("resilience_score", PERCENT),
+    // The arrival model's parameters: generous physical limits.
+    ("road_factor", Range::new(0.0, 10.0)),
+    ("speed_kmh", Range::new(0.0, 1_000.0)),
+    ("degraded_preparation_factor", Range::new(0.0, 100.0)),
+    ("reachability_slowdown", Range::new(0.0, 100.0)),
+    ("max_reachability_slowdown", Range::new(0.0, 100.0)),
+    // Windows and buckets.
+    ("bucket_days", Range::new(0.0, 366.0)),
+    ("window_turns", Range::new(0.0, 100.0)),
+    ("max_count", Range::new(0.0, 1_000_000.0)),
+    ("max_batch_entries", Range::new(0.0, 100_000.0)),
+];
+
+/// Number fields whose range differs from the one their name gives: (message, field,
+/// range).
+const MESSAGE_RANGES: &[(&str, &str, Range)] = &[
+    // An indicator's weight is points, at most 100 (a factor's weight is a fraction).
+    ("symbolon.quality.v1.Indicator", "weight", PERCENT),
+    ("symbolon.quality.v1.IndicatorResult", "weight", PERCENT),
+    ("symbolon.quality.v1.Outcome", "qa_score", PERCENT),
+    // Customer satisfaction, 1–5 (0: not asked).
+    ("symbolon.quality.v1.Outcome", "csat", Range::new(0.0, 5.0)),
+];
+
+impl Range {
+    /// From `min` to `max`, both included.
+    pub const fn new(min: f64, max: f64) -> Self {
+        Self { min, max }
+    }
+
+    /// Whether `value` lies in the range (NaN never does).
+    pub fn contains(self, value: f64) -> bool {
+        value >= self.min && value <= self.max
+    }
+
+    /// The Rust expression for this range, for generated code.
+    pub fn to_rust(self) -> String {
+        format!("crate::bounds::Range::new({:?}, {:?})", self.min, self.max)
+    }
+
+    /// How the range reads in `docs/input-rules.md` and in a field violation.
+    pub fn describe(self, integer: bool) -> String {
+        if integer {
+            format!("an integer from {} to {}", self.min as i64, self.max as i64)
+        } else {
+            format!("a finite number from {} to {}", self.min, self.max)
+        }
+    }
+}
+
+/// The range of number field `field` of `message` (full proto name); `integer` and
+/// `bits` say what the field's type is.
+pub fn number_range(message: &str, field: &str, integer: bool, bits: u32) -> Range {
+    if let Some((_, _, r)) = MESSAGE_RANGES
+        .iter()
+        .find(|(m, f, _)| *m == message && *f == field)
+    {
+        return *r;
+    }
+    if let Some((_, r)) = RANGES.iter().find(|(f, _)| *f == field) {
+        return *r;
+    }
+    match (integer, bits) {
+        (true, 32) => Range::new(0.0, f64::from(i32::MAX)),
+        (true, _) => Range::new(0.0, MAX_SAFE_INTEGER),
+        (false, _) => Range::new(-1e9, 1e9),
+    }
+}
+
 /// The earliest time a request may carry: 1970-01-01T00:00:00Z (Unix seconds).
 pub const EARLIEST: i64 = 0;
 /// The first time a request may no longer carry: 2200-01-01T00:00:00Z.

@@ -115,6 +115,23 @@ impl Walker {
         }
     }
 
+    /// An integer in its range.
+    pub fn int(&mut self, field: &str, value: i128, range: crate::bounds::Range) {
+        // Bounds are integers below 2^53: compare exactly, whatever the value's size.
+        if value < range.min as i128 || value > range.max as i128 {
+            let path = self.field_path(field);
+            self.violation(path, format!("must be {}", range.describe(true)));
+        }
+    }
+
+    /// A floating-point value in its range (so finite).
+    pub fn number(&mut self, field: &str, value: f64, range: crate::bounds::Range) {
+        if !range.contains(value) {
+            let path = self.field_path(field);
+            self.violation(path, format!("must be {}", range.describe(false)));
+        }
+    }
+
     /// A floating-point value: finite.
     pub fn float(&mut self, field: &str, value: f64) {
         if !value.is_finite() {

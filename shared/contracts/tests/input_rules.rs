@@ -85,10 +85,43 @@ fn render() -> String {
                     }
                 }
                 (Type::Bytes, _) => format!("≤ {} bytes", bounds::DEFAULT_MAX_BYTES),
-                (Type::Double | Type::Float, _) if repeated => {
-                    format!("≤ {max} items, each finite")
+                (t @ (Type::Double | Type::Float), _) => {
+                    let bits = if t == Type::Float { 32 } else { 64 };
+                    let r = bounds::number_range(msg, f.name(), false, bits).describe(false);
+                    if repeated {
+                        format!("≤ {max} items, each {r}")
+                    } else {
+                        r
+                    }
                 }
-                (Type::Double | Type::Float, _) => "finite".into(),
+                (
+                    t @ (Type::Int32
+                    | Type::Sint32
+                    | Type::Sfixed32
+                    | Type::Uint32
+                    | Type::Fixed32
+                    | Type::Int64
+                    | Type::Sint64
+                    | Type::Sfixed64
+                    | Type::Uint64
+                    | Type::Fixed64),
+                    _,
+                ) => {
+                    let bits = match t {
+                        Type::Int32
+                        | Type::Sint32
+                        | Type::Sfixed32
+                        | Type::Uint32
+                        | Type::Fixed32 => 32,
+                        _ => 64,
+                    };
+                    let r = bounds::number_range(msg, f.name(), true, bits).describe(true);
+                    if repeated {
+                        format!("≤ {max} items, each {r}")
+                    } else {
+                        r
+                    }
+                }
                 (Type::Message, _) if f.type_name() == ".google.protobuf.Timestamp" => {
                     "a time from 1970-01-01 to 2200-01-01 (UTC)".into()
                 }
@@ -126,8 +159,9 @@ fn render() -> String {
          - **multi-line text**: tab and line breaks allowed, no other control character.\n\
          - Every string refuses NUL and the bidirectional embedding, override and isolate\n\
            controls (U+202A–U+202E, U+2066–U+2069: the Trojan Source characters).\n\
-         - Lengths count characters (Unicode scalar values). Floating-point values must be\n\
-           finite; times lie between 1970-01-01 and 2200-01-01 (UTC).\n",
+         - Lengths count characters (Unicode scalar values). Every number has a range (both\n\
+           ends included), so floating-point values are finite and no sum of them overflows;\n\
+           times lie between 1970-01-01 and 2200-01-01 (UTC).\n",
     );
     for (msg, fields) in rows {
         out.push_str(&format!("\n## `{msg}`\n\n| field | rule |\n|---|---|\n"));

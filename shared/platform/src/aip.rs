@@ -109,15 +109,30 @@ pub struct Listing<'a> {
     pub show_deleted: bool,
 }
 
+/// What makes a List response's `next_page_token` once its items are built: the page
+/// stops early at its byte budget (see [`paging`]).
+pub struct NextPage {
+    next: paging::Next,
+    query: String,
+}
+
+impl NextPage {
+    /// Cuts `items` (one per row read, in order) to the page's byte budget and returns
+    /// the token of the page that follows, or "" at the end.
+    pub fn token<M: prost::Message>(self, items: &mut Vec<M>) -> String {
+        next_token(self.next.fit(items), &self.query)
+    }
+}
+
 /// One List call end to end: checks `page_size` and `page_token`, reads a keyset page,
-/// and returns the rows with the next page token. Bad paging or filters are
+/// and returns the rows with what makes the next page token. Bad paging or filters are
 /// INVALID_ARGUMENT naming the field.
 pub async fn list_page<T: Table>(
     db: &Database,
     l: Listing<'_>,
     page_size: i32,
     page_token: &str,
-) -> Result<(Vec<T>, String), Status> {
+) -> Result<(Vec<T>, NextPage), Status> {
     let mut v = Violations::new();
     let (limit, after) = page(page_size, page_token, l.query, &mut v);
     v.into_result()?;
@@ -131,7 +146,11 @@ pub async fn list_page<T: Table>(
     let page = table::list::<T>(db, q)
         .await?
         .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-    Ok((page.rows, next_token(page.next_after, l.query)))
+    let next = NextPage {
+        next: page.next,
+        query: l.query.to_string(),
+    };
+    Ok((page.rows, next))
 }
 
 /// Turns a conditional write's outcome into the row or the AIP error.

@@ -21,6 +21,7 @@
 //! | `SYMBOLON_DB_ACQUIRE_TIMEOUT_MS` | `1000`: longest a statement waits for a PostgreSQL connection (then UNAVAILABLE; a call's own deadline may end it sooner) |
 //! | `SYMBOLON_DB_PROBE_INTERVAL_MS` | `1000`: how often the database is probed for readiness |
 //! | `SYMBOLON_DB_UNREADY_AFTER_MS` | `3000`: unreachable this long, the service reports NOT_SERVING and calls fail at once with UNAVAILABLE |
+//! | `SYMBOLON_PAGE_BYTES` | `1048576`: a List page stops early when its items would encode to more (at least one item is sent); see [`crate::paging`] |
 //! | `SYMBOLON_MAX_CONNECTION_AGE_MS` | `0` (off): ask clients to reconnect after this long |
 //! | `SYMBOLON_WORKER_THREADS` | the CPUs the process may use (a cgroup limit counts); see [`crate::runtime`] |
 
@@ -100,6 +101,8 @@ pub struct DatabaseSettings {
     pub probe_interval: Duration,
     /// Unreachable this long: readiness goes NOT_SERVING and statements fail at once.
     pub unready_after: Duration,
+    /// The byte budget of one List page's items (see [`crate::paging`]).
+    pub page_bytes: usize,
 }
 
 impl Default for DatabaseSettings {
@@ -108,6 +111,7 @@ impl Default for DatabaseSettings {
             acquire_timeout: Duration::from_millis(1000),
             probe_interval: Duration::from_millis(1000),
             unready_after: Duration::from_millis(3000),
+            page_bytes: crate::paging::DEFAULT_PAGE_BYTES,
         }
     }
 }
@@ -120,6 +124,8 @@ impl DatabaseSettings {
             acquire_timeout: env.millis("DB_ACQUIRE_TIMEOUT_MS", ms(d.acquire_timeout))?,
             probe_interval: env.millis("DB_PROBE_INTERVAL_MS", ms(d.probe_interval))?,
             unready_after: env.millis("DB_UNREADY_AFTER_MS", ms(d.unready_after))?,
+            // Below a kilobyte a page would hold one item of almost anything.
+            page_bytes: env.get("PAGE_BYTES", d.page_bytes)?.max(1024),
         })
     }
 }

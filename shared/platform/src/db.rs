@@ -129,6 +129,11 @@ impl Database {
         })
     }
 
+    /// The byte budget of one List page's items (`SYMBOLON_PAGE_BYTES`).
+    pub fn page_bytes(&self) -> usize {
+        self.settings.page_bytes
+    }
+
     /// The part of this database that belongs to a module with migrations of its own
     /// (sqlx keeps one `_sqlx_migrations` table per schema, so two migration sets
     /// cannot share one): on PostgreSQL the schema `schema` of the same database,

@@ -10,7 +10,7 @@ use crate::{
     StoreError,
     db::{Database, Sql, Value},
     filter::{self, Field},
-    group_insert,
+    group_insert, paging,
     pool::Pool,
 };
 use sqlx::{Row, any::AnyRow};
@@ -50,12 +50,29 @@ pub enum Write<T> {
     NotDeleted,
 }
 
-/// One page of rows and the key to continue after, if there is more.
+/// One page of rows and where the next one resumes: after the page, or after the last
+/// row sent once the page is cut to its byte budget ([`paging::Next::fit`]).
 pub struct Page<T> {
     /// The rows.
     pub rows: Vec<T>,
-    /// Set when another page follows.
-    pub next_after: Option<String>,
+    /// Where the next page resumes.
+    pub next: paging::Next,
+}
+
+impl<T> Page<T> {
+    /// A page from rows read with `LIMIT limit + 1` (the extra row says another page
+    /// follows), each resuming after `key(row)`; `budget` is the page's byte budget
+    /// ([`Database::page_bytes`]).
+    pub fn keyed(mut rows: Vec<T>, limit: i64, budget: usize, key: impl Fn(&T) -> String) -> Self {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        let ends: Vec<String> = rows.iter().map(key).collect();
+        let after_page = if more { ends.last().cloned() } else { None };
+        Self {
+            rows,
+            next: paging::Next::new(ends, after_page, budget),
+        }
+    }
 }
 
 /// A list request, already validated.
@@ -162,22 +179,26 @@ pub async fn list<T: Table>(
     };
     sql.bind(q.limit + 1);
     let mut rows = sql.query().fetch_all(db.reader()).await?;
-    let mut next_after = None;
-    if rows.len() as i64 > q.limit {
-        rows.truncate(q.limit as usize);
-        if let Some(last) = rows.last() {
-            let id: String = last.try_get("id")?;
-            next_after = Some(match by_time {
-                Some(column) => format!("{}:{id}", last.try_get::<i64, _>(column)?),
+    let more = rows.len() as i64 > q.limit;
+    rows.truncate(usize::try_from(q.limit).unwrap_or(0));
+    // The keyset position after each row, so the page can stop early at any row.
+    let ends = rows
+        .iter()
+        .map(|row| {
+            let id: String = row.try_get("id")?;
+            Ok(match by_time {
+                Some(column) => format!("{}:{id}", row.try_get::<i64, _>(column)?),
                 None => id,
-            });
-        }
-    }
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let after_page = if more { ends.last().cloned() } else { None };
     let rows = rows
         .iter()
         .map(T::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Ok(Page { rows, next_after }))
+    let next = paging::Next::new(ends, after_page, db.page_bytes());
+    Ok(Ok(Page { rows, next }))
 }
 
 /// Inserts a row; with a `request_key` already used, returns the first row instead.

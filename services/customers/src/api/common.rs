@@ -3,7 +3,7 @@
 
 use crate::store::{self, Table};
 pub(crate) use symbolon_platform::aip::*;
-use symbolon_platform::{Caller, status};
+use symbolon_platform::{Caller, aip::NextPage, status};
 use tonic::Status;
 
 /// Vendor roles that maintain CRM records.
@@ -84,7 +84,7 @@ pub(crate) async fn customer_page<'a, T: Table>(
     filter: &str,
     page_size: i32,
     page_token: &str,
-) -> Result<(&'a str, Vec<T>, String), Status> {
+) -> Result<(&'a str, Vec<T>, NextPage), Status> {
     let n = parse_name("parent", parent, &["customers"])?;
     caller.ensure_customer(n.customer_id, parent)?;
     let query = format!("{kind};{parent};{filter}");
@@ -106,7 +106,7 @@ pub(crate) async fn scoped_page<T: Table>(
     query: &str,
     page_size: i32,
     page_token: &str,
-) -> Result<(Vec<T>, String), Status> {
+) -> Result<(Vec<T>, NextPage), Status> {
     let listing = Listing {
         scope: Some(scope),
         filter: "",

@@ -33,7 +33,7 @@ impl Field for NoField {
 /// A mutable CRM resource.
 pub(crate) trait Resource {
     /// Its protobuf message.
-    type Proto: Default;
+    type Proto: Default + prost::Message;
     /// Its row.
     type Row: Table;
     /// Collection names of its resource name, e.g. `["customers", "sites"]`.
@@ -112,6 +112,10 @@ pub(crate) async fn create<R: Resource>(
     );
     let p = resource.unwrap_or_default();
     check_all::<R>(&p, <R::Field as Field>::ALL, &mut v);
+    // A malformed parent is reported with the body's violations, in one answer.
+    if let Some(parent) = parent {
+        v.check("parent", names::parse(parent, &["customers"]));
+    }
     let id_field = format!("{}_id", R::FIELD);
     if !id.is_empty() {
         v.check(&id_field, names::check_id(id));
@@ -215,10 +219,9 @@ pub(crate) async fn list<R: Resource>(
     )
     .await?
     .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-    Ok((
-        page.rows.into_iter().map(R::to_proto).collect(),
-        next_token(page.next_after, &query),
-    ))
+    let mut items = page.rows.into_iter().map(R::to_proto).collect();
+    let next = next_token(page.next.fit(&mut items), &query);
+    Ok((items, next))
 }
 
 /// Update with a field mask and an optional etag (AIP-134, 154).

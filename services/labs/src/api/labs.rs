@@ -19,7 +19,7 @@ pub(crate) async fn list_scoped<T: Table>(
     query: &str,
     page_size: i32,
     page_token: &str,
-) -> Result<(Vec<T>, String), Status> {
+) -> Result<(Vec<T>, symbolon_platform::aip::NextPage), Status> {
     let listing = symbolon_platform::aip::Listing {
         scope: Some(scope),
         filter: "",
@@ -133,9 +133,11 @@ pub(crate) async fn list_labs(
     } else {
         store::labs_of_member(&api.db, &c.org.claim(), &c.subject, after, limit).await?
     };
+    let mut labs = page.rows.into_iter().map(convert::lab).collect();
+    let next_page_token = next_token(page.next.fit(&mut labs), query);
     Ok(pb::ListLabsResponse {
-        labs: page.rows.into_iter().map(convert::lab).collect(),
-        next_page_token: next_token(page.next_after, query),
+        labs,
+        next_page_token,
     })
 }
 
@@ -360,7 +362,7 @@ pub(crate) async fn list_members(
 ) -> Result<pb::ListMembersResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<MemberRow>(
+    let (rows, next_page) = list_scoped::<MemberRow>(
         api,
         a.id(),
         &format!("members;{}", r.parent),
@@ -368,8 +370,10 @@ pub(crate) async fn list_members(
         &r.page_token,
     )
     .await?;
+    let mut members = rows.into_iter().map(convert::member).collect();
+    let next_page_token = next_page.token(&mut members);
     Ok(pb::ListMembersResponse {
-        members: rows.into_iter().map(convert::member).collect(),
+        members,
         next_page_token,
     })
 }
@@ -436,7 +440,7 @@ pub(crate) async fn list_signer_keys(
 ) -> Result<pb::ListSignerKeysResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<SignerKeyRow>(
+    let (rows, next_page) = list_scoped::<SignerKeyRow>(
         api,
         a.id(),
         &format!("keys;{}", r.parent),
@@ -444,8 +448,10 @@ pub(crate) async fn list_signer_keys(
         &r.page_token,
     )
     .await?;
+    let mut signer_keys = rows.into_iter().map(convert::signer_key).collect();
+    let next_page_token = next_page.token(&mut signer_keys);
     Ok(pb::ListSignerKeysResponse {
-        signer_keys: rows.into_iter().map(convert::signer_key).collect(),
+        signer_keys,
         next_page_token,
     })
 }

@@ -398,8 +398,11 @@ pub(crate) async fn list_log_entries(
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|l| l.seq.to_string()))
         .flatten();
+    let ends = rows.iter().map(|l| l.seq.to_string()).collect();
+    let mut entries = rows.iter().map(convert::log_entry).collect();
+    let next = paging::Next::new(ends, next, api.db.page_bytes()).fit(&mut entries);
     Ok(pb::ListLogEntriesResponse {
-        entries: rows.iter().map(convert::log_entry).collect(),
+        entries,
         next_page_token: next_token(next, &query),
     })
 }
@@ -444,7 +447,7 @@ pub(crate) async fn list_access_records(
 ) -> Result<pb::ListAccessRecordsResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<AccessRow>(
+    let (rows, next_page) = list_scoped::<AccessRow>(
         api,
         a.id(),
         &format!("access;{}", r.parent),
@@ -452,8 +455,10 @@ pub(crate) async fn list_access_records(
         &r.page_token,
     )
     .await?;
+    let mut access_records = rows.into_iter().map(convert::access_record).collect();
+    let next_page_token = next_page.token(&mut access_records);
     Ok(pb::ListAccessRecordsResponse {
-        access_records: rows.into_iter().map(convert::access_record).collect(),
+        access_records,
         next_page_token,
     })
 }

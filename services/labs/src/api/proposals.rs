@@ -53,8 +53,14 @@ pub(crate) async fn create_proposal(
     Ok(convert::proposal(row))
 }
 
-async fn proposal(api: &Api, c: &Arc<Caller>, name: &str) -> Result<(Access, ProposalRow), Status> {
-    let ids = parse("name", name, &["labs", "proposals"])?;
+/// The proposal named `name`, sent in request field `field` (`name` or `parent`).
+async fn proposal(
+    api: &Api,
+    c: &Arc<Caller>,
+    field: &str,
+    name: &str,
+) -> Result<(Access, ProposalRow), Status> {
+    let ids = parse(field, name, &["labs", "proposals"])?;
     let a = open(&api.db, c, ids[0]).await?;
     let p = store::get::<ProposalRow>(&api.db, a.id(), ids[1])
         .await?
@@ -67,7 +73,9 @@ pub(crate) async fn get_proposal(
     c: &Arc<Caller>,
     r: pb::GetProposalRequest,
 ) -> Result<pb::Proposal, Status> {
-    Ok(convert::proposal(proposal(api, c, &r.name).await?.1))
+    Ok(convert::proposal(
+        proposal(api, c, "name", &r.name).await?.1,
+    ))
 }
 
 pub(crate) async fn list_proposals(
@@ -77,7 +85,7 @@ pub(crate) async fn list_proposals(
 ) -> Result<pb::ListProposalsResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<ProposalRow>(
+    let (rows, next_page) = list_scoped::<ProposalRow>(
         api,
         a.id(),
         &format!("proposals;{}", r.parent),
@@ -85,8 +93,10 @@ pub(crate) async fn list_proposals(
         &r.page_token,
     )
     .await?;
+    let mut proposals = rows.into_iter().map(convert::proposal).collect();
+    let next_page_token = next_page.token(&mut proposals);
     Ok(pb::ListProposalsResponse {
-        proposals: rows.into_iter().map(convert::proposal).collect(),
+        proposals,
         next_page_token,
     })
 }
@@ -97,9 +107,10 @@ pub(crate) async fn revise_proposal(
     r: pb::ReviseProposalRequest,
 ) -> Result<pb::Proposal, Status> {
     let mut v = Violations::new();
+    v.check("name", names::parse(&r.name, &["labs", "proposals"]));
     text(&mut v, "content", &r.content, true, 100_000);
     v.into_result()?;
-    let (a, p) = proposal(api, c, &r.name).await?;
+    let (a, p) = proposal(api, c, "name", &r.name).await?;
     a.require(CONTRIBUTORS, "revising a proposal")?;
     let w = store::revise_proposal(
         &api.db,
@@ -119,8 +130,8 @@ pub(crate) async fn list_proposal_revisions(
     c: &Arc<Caller>,
     r: pb::ListProposalRevisionsRequest,
 ) -> Result<pb::ListProposalRevisionsResponse, Status> {
-    let (a, p) = proposal(api, c, &r.parent).await?;
-    let (rows, next_page_token) = list_scoped::<RevisionRow>(
+    let (a, p) = proposal(api, c, "parent", &r.parent).await?;
+    let (rows, next_page) = list_scoped::<RevisionRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("revisions;{}", r.parent),
@@ -128,8 +139,10 @@ pub(crate) async fn list_proposal_revisions(
         &r.page_token,
     )
     .await?;
+    let mut revisions = rows.into_iter().map(convert::revision).collect();
+    let next_page_token = next_page.token(&mut revisions);
     Ok(pb::ListProposalRevisionsResponse {
-        revisions: rows.into_iter().map(convert::revision).collect(),
+        revisions,
         next_page_token,
     })
 }
@@ -139,13 +152,13 @@ pub(crate) async fn approve_proposal(
     c: &Arc<Caller>,
     r: pb::ApproveProposalRequest,
 ) -> Result<pb::Proposal, Status> {
+    let mut v = Violations::new();
+    v.check("name", names::parse(&r.name, &["labs", "proposals"]));
     if r.revision <= 0 {
-        return Err(status::invalid_argument(
-            "revision",
-            "the revision being approved is required",
-        ));
+        v.add("revision", "the revision being approved is required");
     }
-    let (a, p) = proposal(api, c, &r.name).await?;
+    v.into_result()?;
+    let (a, p) = proposal(api, c, "name", &r.name).await?;
     let side = a.side();
     match side {
         Side::Vendor => a.require(
@@ -186,13 +199,14 @@ pub(crate) async fn create_proposal_comment(
 ) -> Result<pb::ProposalComment, Status> {
     let mut v = Violations::new();
     let key = request_key(c, "CreateProposalComment", &r.parent, &r, &mut v);
+    v.check("parent", names::parse(&r.parent, &["labs", "proposals"]));
     let cm = r.comment.unwrap_or_default();
     text(&mut v, "comment.body", &cm.body, true, 20_000);
     if cm.revision < 0 {
         v.add("comment.revision", "must not be negative");
     }
     v.into_result()?;
-    let (a, p) = proposal(api, c, &r.parent).await?;
+    let (a, p) = proposal(api, c, "parent", &r.parent).await?;
     a.require(CONTRIBUTORS, "commenting")?;
     let revision = if cm.revision == 0 {
         p.latest_revision
@@ -227,8 +241,8 @@ pub(crate) async fn list_proposal_comments(
     c: &Arc<Caller>,
     r: pb::ListProposalCommentsRequest,
 ) -> Result<pb::ListProposalCommentsResponse, Status> {
-    let (a, p) = proposal(api, c, &r.parent).await?;
-    let (rows, next_page_token) = list_scoped::<CommentRow>(
+    let (a, p) = proposal(api, c, "parent", &r.parent).await?;
+    let (rows, next_page) = list_scoped::<CommentRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("comments;{}", r.parent),
@@ -236,8 +250,10 @@ pub(crate) async fn list_proposal_comments(
         &r.page_token,
     )
     .await?;
+    let mut comments = rows.into_iter().map(convert::comment).collect();
+    let next_page_token = next_page.token(&mut comments);
     Ok(pb::ListProposalCommentsResponse {
-        comments: rows.into_iter().map(convert::comment).collect(),
+        comments,
         next_page_token,
     })
 }

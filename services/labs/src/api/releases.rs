@@ -188,7 +188,7 @@ pub(crate) async fn list_releases(
 ) -> Result<pb::ListReleasesResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<ReleaseRow>(
+    let (rows, next_page) = list_scoped::<ReleaseRow>(
         api,
         a.id(),
         &format!("releases;{}", r.parent),
@@ -201,6 +201,7 @@ pub(crate) async fn list_releases(
         let sigs = store::signatures(&api.db, a.id(), &row.meta.id).await?;
         releases.push(convert::release(row, sigs));
     }
+    let next_page_token = next_page.token(&mut releases);
     Ok(pb::ListReleasesResponse {
         releases,
         next_page_token,
@@ -217,12 +218,12 @@ pub(crate) async fn sign_release(
     r: pb::SignReleaseRequest,
 ) -> Result<pb::Release, Status> {
     let env = r.envelope.unwrap_or_default();
+    let mut v = Violations::new();
+    v.check("name", names::parse(&r.name, &["labs", "releases"]));
     if env.signatures.is_empty() {
-        return Err(status::invalid_argument(
-            "envelope.signatures",
-            "at least one signature is required",
-        ));
+        v.add("envelope.signatures", "at least one signature is required");
     }
+    v.into_result()?;
     let (a, row, existing) = load(api, c, &r.name).await?;
     if row.state == ReleaseState::Published as i32 {
         return Err(refused(

@@ -91,8 +91,14 @@ pub(crate) async fn create_test_plan(
     Ok(convert::test_plan(row, None))
 }
 
-async fn plan(api: &Api, c: &Arc<Caller>, name: &str) -> Result<(Access, TestPlanRow), Status> {
-    let ids = parse("name", name, &["labs", "testPlans"])?;
+/// The test plan named `name`, sent in request field `field` (`name` or `parent`).
+async fn plan(
+    api: &Api,
+    c: &Arc<Caller>,
+    field: &str,
+    name: &str,
+) -> Result<(Access, TestPlanRow), Status> {
+    let ids = parse(field, name, &["labs", "testPlans"])?;
     let a = open(&api.db, c, ids[0]).await?;
     let p = store::get::<TestPlanRow>(&api.db, a.id(), ids[1])
         .await?
@@ -110,7 +116,7 @@ pub(crate) async fn get_test_plan(
     c: &Arc<Caller>,
     r: pb::GetTestPlanRequest,
 ) -> Result<pb::TestPlan, Status> {
-    let (_, p) = plan(api, c, &r.name).await?;
+    let (_, p) = plan(api, c, "name", &r.name).await?;
     with_status(api, p).await
 }
 
@@ -121,7 +127,7 @@ pub(crate) async fn list_test_plans(
 ) -> Result<pb::ListTestPlansResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page_token) = list_scoped::<TestPlanRow>(
+    let (rows, next_page) = list_scoped::<TestPlanRow>(
         api,
         a.id(),
         &format!("plans;{}", r.parent),
@@ -133,6 +139,7 @@ pub(crate) async fn list_test_plans(
     for p in rows {
         test_plans.push(with_status(api, p).await?);
     }
+    let next_page_token = next_page.token(&mut test_plans);
     Ok(pb::ListTestPlansResponse {
         test_plans,
         next_page_token,
@@ -165,7 +172,7 @@ pub(crate) async fn create_test_run(
     let key = request_key(c, "CreateTestRun", &r.parent, &r, &mut v);
     let run = r.test_run.unwrap_or_default();
     v.into_result()?;
-    let (a, p) = plan(api, c, &r.parent).await?;
+    let (a, p) = plan(api, c, "parent", &r.parent).await?;
     let mut v = Violations::new();
     if run.results.is_empty() {
         v.add("test_run.results", "at least one case result is required");
@@ -255,8 +262,8 @@ pub(crate) async fn list_test_runs(
     c: &Arc<Caller>,
     r: pb::ListTestRunsRequest,
 ) -> Result<pb::ListTestRunsResponse, Status> {
-    let (a, p) = plan(api, c, &r.parent).await?;
-    let (rows, next_page_token) = list_scoped::<TestRunRow>(
+    let (a, p) = plan(api, c, "parent", &r.parent).await?;
+    let (rows, next_page) = list_scoped::<TestRunRow>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("runs;{}", r.parent),
@@ -264,8 +271,10 @@ pub(crate) async fn list_test_runs(
         &r.page_token,
     )
     .await?;
+    let mut test_runs = rows.into_iter().map(convert::test_run).collect();
+    let next_page_token = next_page.token(&mut test_runs);
     Ok(pb::ListTestRunsResponse {
-        test_runs: rows.into_iter().map(convert::test_run).collect(),
+        test_runs,
         next_page_token,
     })
 }

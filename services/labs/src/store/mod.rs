@@ -67,17 +67,13 @@ pub async fn labs_of_member(
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
     let rows = sql.query().fetch_all(db.reader()).await?;
-    let mut rows = rows
+    let rows = rows
         .iter()
         .map(LabRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let next_after = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.meta.id.clone())
-    } else {
-        None
-    };
-    Ok(Page { rows, next_after })
+    Ok(Page::keyed(rows, limit, db.page_bytes(), |r| {
+        r.meta.id.clone()
+    }))
 }
 
 /// Removes a member (and the keys they registered).

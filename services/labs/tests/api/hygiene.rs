@@ -81,4 +81,78 @@ async fn signed_and_logged_text_is_clean(backend: Backend) {
     assert_eq!(fields(huge), ["test_plan.cases[0].expected_result"]);
 }
 
-both_backends!(signed_and_logged_text_is_clean);
+/// A List page stops at its byte budget (1 MiB by default), well under the 4 MiB a
+/// client accepts, and the pages that follow hold every item exactly once.
+async fn pages_stay_under_their_byte_budget(backend: Backend) {
+    use prost::Message;
+    let w = world(backend).await;
+    let mut labs = w.client();
+    // 16 plans of about 320 KB each: 5 MB in all, more than a client could receive in
+    // one page, while page_size would allow every plan at once.
+    let mut created = Vec::new();
+    for p in 0..16 {
+        let cases = (0..40)
+            .map(|c| pb::TestCase {
+                id: format!("c{c}"),
+                title: format!("Case {c}"),
+                expected_result: format!("{p:02}").repeat(4_000),
+            })
+            .collect();
+        let plan = labs
+            .create_test_plan(authed(
+                &w.eng(),
+                pb::CreateTestPlanRequest {
+                    parent: LAB.into(),
+                    test_plan: Some(pb::TestPlan {
+                        title: format!("Throughput {p}"),
+                        cases,
+                        ..Default::default()
+                    }),
+                    test_plan_id: format!("tp{p}"),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .expect("created")
+            .into_inner();
+        created.push(plan.name);
+    }
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    let mut page_token = String::new();
+    loop {
+        let page = labs
+            .list_test_plans(authed(
+                &w.eng(),
+                pb::ListTestPlansRequest {
+                    parent: LAB.into(),
+                    page_size: 1000,
+                    page_token,
+                },
+            ))
+            .await
+            .expect("a page")
+            .into_inner();
+        pages += 1;
+        assert!(!page.test_plans.is_empty(), "every page carries an item");
+        assert!(
+            page.encoded_len() <= (1 << 20) + 1024,
+            "page {pages} is {} bytes",
+            page.encoded_len()
+        );
+        seen.extend(page.test_plans.into_iter().map(|p| p.name));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    assert!(pages >= 5, "{pages} pages");
+    seen.sort();
+    created.sort();
+    assert_eq!(seen, created, "every plan exactly once");
+}
+
+both_backends!(
+    signed_and_logged_text_is_clean,
+    pages_stay_under_their_byte_budget
+);

@@ -156,13 +156,15 @@ impl QualityApi {
         let page = store::list_templates(&self.db, &r.filter, after, limit)
             .await?
             .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let mut templates: Vec<_> = page
+            .rows
+            .iter()
+            .map(template_proto)
+            .collect::<Result<_, _>>()?;
+        let next_page_token = aip::next_token(page.next.fit(&mut templates), &query);
         Ok(pb::ListTemplatesResponse {
-            templates: page
-                .rows
-                .iter()
-                .map(template_proto)
-                .collect::<Result<_, _>>()?,
-            next_page_token: aip::next_token(page.next_after, &query),
+            templates,
+            next_page_token,
         })
     }
 

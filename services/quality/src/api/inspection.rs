@@ -361,13 +361,15 @@ impl QualityApi {
         let page = store::list_reports(&self.db, &scope, &r.filter, after, limit)
             .await?
             .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let mut reports: Vec<_> = page
+            .rows
+            .into_iter()
+            .map(convert::report)
+            .collect::<Result<_, _>>()?;
+        let next_page_token = aip::next_token(page.next.fit(&mut reports), &query);
         Ok(pb::ListReportsResponse {
-            reports: page
-                .rows
-                .into_iter()
-                .map(convert::report)
-                .collect::<Result<_, _>>()?,
-            next_page_token: aip::next_token(page.next_after, &query),
+            reports,
+            next_page_token,
         })
     }
 }

@@ -227,13 +227,15 @@ impl QualityApi {
         )
         .await?
         .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+        let mut disputes: Vec<_> = page
+            .rows
+            .into_iter()
+            .map(convert::dispute)
+            .collect::<Result<_, _>>()?;
+        let next_page_token = aip::next_token(page.next.fit(&mut disputes), &query);
         Ok(pb::ListDisputesResponse {
-            disputes: page
-                .rows
-                .into_iter()
-                .map(convert::dispute)
-                .collect::<Result<_, _>>()?,
-            next_page_token: aip::next_token(page.next_after, &query),
+            disputes,
+            next_page_token,
         })
     }
 

@@ -211,13 +211,15 @@ impl QualityApi {
         let (limit, after) = aip::page(r.page_size, &r.page_token, "standards", &mut v);
         v.into_result()?;
         let page = store::list_standards(&self.db, after, limit).await?;
+        let mut standards: Vec<_> = page
+            .rows
+            .into_iter()
+            .map(to_proto)
+            .collect::<Result<_, _>>()?;
+        let next_page_token = aip::next_token(page.next.fit(&mut standards), "standards");
         Ok(pb::ListStandardsResponse {
-            standards: page
-                .rows
-                .into_iter()
-                .map(to_proto)
-                .collect::<Result<_, _>>()?,
-            next_page_token: aip::next_token(page.next_after, "standards"),
+            standards,
+            next_page_token,
         })
     }
 
@@ -340,13 +342,15 @@ impl QualityApi {
             return Err(status::not_found(&r.parent));
         }
         let page = store::list_versions(&self.db, ids[0], after, limit).await?;
+        let mut versions: Vec<_> = page
+            .rows
+            .into_iter()
+            .map(version_proto)
+            .collect::<Result<_, _>>()?;
+        let next_page_token = aip::next_token(page.next.fit(&mut versions), &query);
         Ok(pb::ListStandardVersionsResponse {
-            versions: page
-                .rows
-                .into_iter()
-                .map(version_proto)
-                .collect::<Result<_, _>>()?,
-            next_page_token: aip::next_token(page.next_after, &query),
+            versions,
+            next_page_token,
         })
     }
 }

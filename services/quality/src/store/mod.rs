@@ -26,14 +26,8 @@ use symbolon_platform::{
     table::Page,
 };
 
-fn page<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
-    let next_after = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(key)
-    } else {
-        None
-    };
-    Page { rows, next_after }
+fn page<T>(db: &Database, rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
+    Page::keyed(rows, limit, db.page_bytes(), key)
 }
 
 /// Inserts with `request_key`; `Ok(false)` when the key was used before (a retry).

@@ -214,7 +214,7 @@ pub async fn list_reports(
         .iter()
         .map(ReportRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Ok(page(rows, limit, |r| r.id.clone())))
+    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 
 /// The UPDATE writing `s` into report `id` if its version is still `expected`.
@@ -481,7 +481,7 @@ pub async fn list_disputes(
         .iter()
         .map(DisputeRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Ok(page(rows, limit, |r| r.id.clone())))
+    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 
 /// Resolves open dispute `id` of `report_id` (its new state and body) and writes the

@@ -136,7 +136,7 @@ pub async fn list_templates(
         .iter()
         .map(ScriptRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Ok(page(rows, limit, |r| r.id.clone())))
+    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 
 // ---------------------------------------------------------------------------------

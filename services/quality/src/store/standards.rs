@@ -160,7 +160,7 @@ pub async fn list_standards(
         .iter()
         .map(StandardRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page(rows, limit, |r| r.id.clone()))
+    Ok(page(db, rows, limit, |r| r.id.clone()))
 }
 
 /// Changes a standard: the in-place fields always, and when `new_content` is given a
@@ -271,5 +271,5 @@ pub async fn list_versions(
         .iter()
         .map(VersionRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(page(rows, limit, |r| r.version_no.to_string()))
+    Ok(page(db, rows, limit, |r| r.version_no.to_string()))
 }

@@ -1219,7 +1219,8 @@ async fn no_winner_below_the_threshold(backend: Backend) {
             pb::CreateExperimentRequest {
                 experiment: Some(pb::Experiment {
                     template: "templates/nope".into(),
-                    confidence_threshold: 2.0,
+                    // In the contract's range (0 to 1), below the handler's 0.5.
+                    confidence_threshold: 0.2,
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -1302,7 +1303,8 @@ async fn scorecards_roll_up_agents_and_teams(backend: Backend) {
             },
         ))
         .await;
-    assert_invalid(bad, &["subject", "end_time", "bucket_days"]);
+    // A number out of its range is refused by the codec, before the handler's checks.
+    assert_invalid(bad, &["bucket_days"]);
 }
 
 async fn tenancy_and_bad_input(backend: Backend) {
@@ -1509,7 +1511,23 @@ async fn tenancy_and_bad_input(backend: Backend) {
     s.indicators[1].id = s.indicators[0].id.clone();
     s.indicators[11].threshold = None;
     s.indicators[2].kind = 77;
-    s.review_threshold = 120.0;
+    // In the contract's range (0 to 100) yet refused with the rest: the handler's
+    // rules are reported together.
+    s.review_threshold = 100.0;
+    s.indicators[3].weight = -1.0;
+    let out_of_range = q
+        .create_standard(authed(
+            &app.admin,
+            pb::CreateStandardRequest {
+                standard: Some(s.clone()),
+                standard_id: "Bad Id".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await;
+    // A number out of its contract range is refused by the codec, before the handler.
+    assert_invalid(out_of_range, &["standard.indicators[3].weight"]);
+    s.indicators[3].weight = default_standard().indicators[3].weight;
     let r = q
         .create_standard(authed(
             &app.admin,
@@ -1527,7 +1545,6 @@ async fn tenancy_and_bad_input(backend: Backend) {
             "standard.indicators[1].id",
             "standard.indicators[11].threshold",
             "standard.indicators[2].kind",
-            "standard.review_threshold",
             "standard_id",
         ],
     );
@@ -1715,7 +1732,8 @@ async fn evaluate_standard_against_labels(backend: Backend) {
             },
         ))
         .await;
-    assert_invalid(bad, &["draft", "max_disagreements"]);
+    // A number out of its range is refused by the codec, before the handler's checks.
+    assert_invalid(bad, &["max_disagreements"]);
     let missing = q
         .evaluate_standard(authed(
             &reviewer,

@@ -218,7 +218,7 @@ impl Api {
         r: pb::ListCountryProfilesRequest,
     ) -> Result<pb::ListCountryProfilesResponse, Status> {
         c.require_vendor(READERS)?;
-        let (rows, next_page_token) = list_page::<CountryRow>(
+        let (rows, next_page) = list_page::<CountryRow>(
             &self.db,
             Listing {
                 scope: Some(GLOBAL),
@@ -230,8 +230,10 @@ impl Api {
             &r.page_token,
         )
         .await?;
+        let mut country_profiles = rows.into_iter().map(convert::country).collect();
+        let next_page_token = next_page.token(&mut country_profiles);
         Ok(pb::ListCountryProfilesResponse {
-            country_profiles: rows.into_iter().map(convert::country).collect(),
+            country_profiles,
             next_page_token,
         })
     }

@@ -251,7 +251,7 @@ impl Api {
     ) -> Result<pb::ListCoverageRegistrationsResponse, Status> {
         require_any_vendor(c)?;
         let query = format!("registrations;{}", r.filter);
-        let (rows, next_page_token) = list_page::<RegistrationRow>(
+        let (rows, next_page) = list_page::<RegistrationRow>(
             &self.db,
             Listing {
                 scope: Some(GLOBAL),
@@ -263,8 +263,10 @@ impl Api {
             &r.page_token,
         )
         .await?;
+        let mut coverage_registrations = rows.into_iter().map(convert::registration).collect();
+        let next_page_token = next_page.token(&mut coverage_registrations);
         Ok(pb::ListCoverageRegistrationsResponse {
-            coverage_registrations: rows.into_iter().map(convert::registration).collect(),
+            coverage_registrations,
             next_page_token,
         })
     }

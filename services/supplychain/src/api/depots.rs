@@ -184,7 +184,7 @@ impl Api {
     ) -> Result<pb::ListDepotsResponse, Status> {
         c.require_vendor(READERS)?;
         let query = format!("depots;{}", r.filter);
-        let (rows, next_page_token) = list_page::<DepotRow>(
+        let (rows, next_page) = list_page::<DepotRow>(
             &self.db,
             Listing {
                 scope: Some(GLOBAL),
@@ -196,8 +196,10 @@ impl Api {
             &r.page_token,
         )
         .await?;
+        let mut depots = rows.into_iter().map(convert::depot).collect();
+        let next_page_token = next_page.token(&mut depots);
         Ok(pb::ListDepotsResponse {
-            depots: rows.into_iter().map(convert::depot).collect(),
+            depots,
             next_page_token,
         })
     }
@@ -374,7 +376,7 @@ impl Api {
         c.require_vendor(READERS)?;
         let depot = parse_id("parent", &r.parent, "depots")?;
         let query = format!("stock;{depot}");
-        let (rows, next_page_token) = list_page::<StockRow>(
+        let (rows, next_page) = list_page::<StockRow>(
             &self.db,
             Listing {
                 scope: Some(&depot),
@@ -386,8 +388,10 @@ impl Api {
             &r.page_token,
         )
         .await?;
+        let mut stock_levels = rows.into_iter().map(convert::stock).collect();
+        let next_page_token = next_page.token(&mut stock_levels);
         Ok(pb::ListStockLevelsResponse {
-            stock_levels: rows.into_iter().map(convert::stock).collect(),
+            stock_levels,
             next_page_token,
         })
     }
@@ -560,7 +564,7 @@ impl Api {
         require_any_vendor(c)?;
         let depot = parse_id("parent", &r.parent, "depots")?;
         let query = format!("reservations;{depot}");
-        let (rows, next_page_token) = list_page::<ReservationRow>(
+        let (rows, next_page) = list_page::<ReservationRow>(
             &self.db,
             Listing {
                 scope: Some(&depot),
@@ -572,8 +576,10 @@ impl Api {
             &r.page_token,
         )
         .await?;
+        let mut reservations = rows.into_iter().map(convert::reservation).collect();
+        let next_page_token = next_page.token(&mut reservations);
         Ok(pb::ListReservationsResponse {
-            reservations: rows.into_iter().map(convert::reservation).collect(),
+            reservations,
             next_page_token,
         })
     }

@@ -182,7 +182,7 @@ impl Api {
         r: pb::ListScoringModelsRequest,
     ) -> Result<pb::ListScoringModelsResponse, Status> {
         c.require_vendor(READERS)?;
-        let (rows, next_page_token) = list_page::<ModelRow>(
+        let (rows, next_page) = list_page::<ModelRow>(
             &self.db,
             Listing {
                 scope: Some(GLOBAL),
@@ -194,8 +194,10 @@ impl Api {
             &r.page_token,
         )
         .await?;
+        let mut scoring_models = rows.into_iter().map(convert::model).collect();
+        let next_page_token = next_page.token(&mut scoring_models);
         Ok(pb::ListScoringModelsResponse {
-            scoring_models: rows.into_iter().map(convert::model).collect(),
+            scoring_models,
             next_page_token,
         })
     }
@@ -413,7 +415,7 @@ impl Api {
         )
         .await?
         .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-        let scores = page
+        let mut scores = page
             .rows
             .into_iter()
             .map(|row| {
@@ -431,9 +433,10 @@ impl Api {
                 s
             })
             .collect();
+        let next_page_token = next_token(page.next.fit(&mut scores), &query);
         Ok(pb::ListCountryScoresResponse {
             country_scores: scores,
-            next_page_token: next_token(page.next_after, &query),
+            next_page_token,
         })
     }
 
@@ -485,7 +488,13 @@ impl Api {
             s.rank = rank;
         }
         let end = (start + limit as usize).min(scores.len());
-        let page: Vec<pb::CountryScore> = scores.get(start..end).unwrap_or_default().to_vec();
+        let mut page: Vec<pb::CountryScore> = scores.get(start..end).unwrap_or_default().to_vec();
+        // The page stops early at its byte budget; the next resumes at the first left out.
+        page.truncate(symbolon_platform::paging::fitting(
+            &page,
+            self.db.page_bytes(),
+        ));
+        let end = start + page.len();
         let next = (end < scores.len()).then(|| end.to_string());
         Ok(pb::RankCountriesResponse {
             country_scores: page,

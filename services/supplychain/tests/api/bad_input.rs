@@ -87,22 +87,23 @@ async fn bad_input_names_the_fields(backend: Backend) {
         ))
         .await;
     assert_invalid(neg, &["scoring_model.weights.b"]);
-    // Negative window, empty parts, bad location, unknown country.
-    let mut req = assess_request(91.0, 8.0, "XX", &[], 4);
+    // A location off the earth is refused by the codec, before the handler's checks.
+    let r = c
+        .clone()
+        .assess_coverage(authed(
+            &app.admin,
+            assess_request(91.0, 8.0, "DE", &["RRU"], 4),
+        ))
+        .await;
+    assert_invalid(r, &["site.location.latitude"]);
+    // Negative window, empty parts, unknown country: reported together.
+    let mut req = assess_request(50.0, 8.0, "XX", &[], 4);
     req.window = Some(Duration {
         seconds: -3600,
         nanos: 0,
     });
     let r = c.clone().assess_coverage(authed(&app.admin, req)).await;
-    assert_invalid(
-        r,
-        &[
-            "site.location.latitude",
-            "site.country",
-            "part_numbers",
-            "window",
-        ],
-    );
+    assert_invalid(r, &["site.country", "part_numbers", "window"]);
     let mut req = assess_request(50.0, 8.0, "DE", &["ok", "bad part!"], 4);
     req.window = None;
     let r = c.clone().assess_coverage(authed(&app.admin, req)).await;

@@ -43,7 +43,17 @@ impl Commitments {
     }
 
     async fn commitment(&self, caller: &Caller, name: &str) -> Result<CommitmentRow, Status> {
-        let n = parse_name("name", name, &["customers", "commitments"])?;
+        self.commitment_in(caller, "name", name).await
+    }
+
+    /// The commitment named `name`, sent in request field `field` (a child's `parent`).
+    async fn commitment_in(
+        &self,
+        caller: &Caller,
+        field: &str,
+        name: &str,
+    ) -> Result<CommitmentRow, Status> {
+        let n = parse_name(field, name, &["customers", "commitments"])?;
         caller.ensure_customer(n.customer_id, name)?;
         store::get(&self.db, n.customer_id, n.id)
             .await?
@@ -424,7 +434,7 @@ impl CommitmentsService for Commitments {
     ) -> Result<Response<pb::ListCommitmentsResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let (customer_id, rows, next_page_token) = customer_page::<CommitmentRow>(
+        let (customer_id, rows, next_page) = customer_page::<CommitmentRow>(
             &self.db,
             &caller,
             "commitments",
@@ -437,13 +447,14 @@ impl CommitmentsService for Commitments {
         // The page's coverage in one read, not one per commitment.
         let ids: Vec<&str> = rows.iter().map(|row| row.id.as_str()).collect();
         let coverage = store::coverage(&self.db, customer_id, &ids).await?;
-        let commitments = rows
+        let mut commitments = rows
             .iter()
             .map(|row| {
                 let of = coverage.get(&row.id).map(Vec::as_slice).unwrap_or_default();
                 convert::commitment(&caller, row, of)
             })
             .collect();
+        let next_page_token = next_page.token(&mut commitments);
         Ok(Response::new(pb::ListCommitmentsResponse {
             commitments,
             next_page_token,
@@ -456,17 +467,19 @@ impl CommitmentsService for Commitments {
     ) -> Result<Response<pb::ListCommitmentStatusChangesResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let row = self.commitment(&caller, &r.parent).await?;
+        let row = self.commitment_in(&caller, "parent", &r.parent).await?;
         let query = format!("commitmentStatusChanges;{}", r.parent);
         let scope = format!("{}/{}", row.customer_id, row.id);
-        let (rows, next_page_token) =
+        let (rows, next_page) =
             scoped_page::<StatusChangeRow>(&self.db, &scope, &query, r.page_size, &r.page_token)
                 .await?;
+        let mut status_changes = rows
+            .iter()
+            .map(|r| convert::status_change(&caller, r))
+            .collect();
+        let next_page_token = next_page.token(&mut status_changes);
         Ok(Response::new(pb::ListCommitmentStatusChangesResponse {
-            status_changes: rows
-                .iter()
-                .map(|r| convert::status_change(&caller, r))
-                .collect(),
+            status_changes,
             next_page_token,
         }))
     }

@@ -166,7 +166,7 @@ impl DashboardService for Dashboard {
         .map_err(|e| status::invalid_argument("page_token", e.to_string()))?;
         ranking::refresh(&self.db, quarter, score).await?;
         let (rows, next) = ranking::page(&self.db, quarter, after, size).await?;
-        let customers = rows
+        let mut customers = rows
             .into_iter()
             .map(|r| pb::CustomerAttention {
                 customer: format!("customers/{}", r.customer_id),
@@ -177,7 +177,8 @@ impl DashboardService for Dashboard {
             })
             .collect();
         let next_page_token = next
-            .map(|c| paging::encode_token(&c.encode(), &query))
+            .fit(&mut customers)
+            .map(|c| paging::encode_token(&c, &query))
             .unwrap_or_default();
         Ok(Response::new(pb::RankCustomersForAttentionResponse {
             customers,

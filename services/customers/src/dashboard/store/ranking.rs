@@ -13,7 +13,7 @@
 use super::super::calendar::Quarter;
 use super::gather::{self, Gathered};
 use sqlx::Row;
-use symbolon_platform::{Database, StoreError, db::Backend, db::Sql};
+use symbolon_platform::{Database, StoreError, db::Backend, db::Sql, paging};
 
 /// Rows rescored per statement.
 const CHUNK: i64 = 200;
@@ -161,7 +161,7 @@ pub(crate) async fn page(
     q: Quarter,
     after: Option<Cursor>,
     limit: i64,
-) -> Result<(Vec<Ranked>, Option<Cursor>), StoreError> {
+) -> Result<(Vec<Ranked>, paging::Next), StoreError> {
     let mut sql = Sql::new(
         "SELECT q.customer_id, q.attention, q.trust_index, q.reasons, c.display_name \
          FROM customer_quarters q JOIN customers c ON c.id = q.customer_id \
@@ -181,19 +181,22 @@ pub(crate) async fn page(
         .bind(limit + 1);
     let rows = sql.query().fetch_all(db.reader()).await?;
     let mut out = Vec::with_capacity(rows.len());
-    let mut next = None;
+    // Where the next page resumes after each row (encoded cursors), so the page can
+    // stop early at its byte budget.
+    let mut ends = Vec::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         let customer_id: String = row.try_get("customer_id")?;
         let attention: f64 = row.try_get("attention")?;
         if i as i64 == limit {
             break;
         }
-        if i as i64 == limit - 1 && rows.len() as i64 > limit {
-            next = Some(Cursor {
+        ends.push(
+            Cursor {
                 attention,
                 customer_id: customer_id.clone(),
-            });
-        }
+            }
+            .encode(),
+        );
         let reasons: String = row.try_get("reasons")?;
         out.push(Ranked {
             customer_id,
@@ -203,5 +206,10 @@ pub(crate) async fn page(
             reasons: serde_json::from_str(&reasons).unwrap_or_default(),
         });
     }
-    Ok((out, next))
+    let after_page = if rows.len() as i64 > limit {
+        ends.last().cloned()
+    } else {
+        None
+    };
+    Ok((out, paging::Next::new(ends, after_page, db.page_bytes())))
 }

@@ -113,7 +113,17 @@ impl Incidents {
 
     /// The incident `name` names, if the caller may see it.
     async fn incident(&self, caller: &Caller, name: &str) -> Result<IncidentRow, Status> {
-        let n = parse_name("name", name, &["customers", "incidents"])?;
+        self.incident_in(caller, "name", name).await
+    }
+
+    /// The incident named `name`, sent in request field `field` (a child's `parent`).
+    async fn incident_in(
+        &self,
+        caller: &Caller,
+        field: &str,
+        name: &str,
+    ) -> Result<IncidentRow, Status> {
+        let n = parse_name(field, name, &["customers", "incidents"])?;
         caller.ensure_customer(n.customer_id, name)?;
         store::incident(&self.db, n.customer_id, n.id)
             .await?
@@ -209,7 +219,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::ListIncidentsResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let (_, rows, next_page_token) = customer_page::<IncidentRow>(
+        let (_, rows, next_page) = customer_page::<IncidentRow>(
             &self.db,
             &caller,
             "incidents",
@@ -219,8 +229,10 @@ impl IncidentsService for Incidents {
             &r.page_token,
         )
         .await?;
+        let mut incidents = rows.iter().map(convert::incident).collect();
+        let next_page_token = next_page.token(&mut incidents);
         Ok(Response::new(pb::ListIncidentsResponse {
-            incidents: rows.iter().map(convert::incident).collect(),
+            incidents,
             next_page_token,
         }))
     }
@@ -231,7 +243,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::FireRequest>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident(&caller, &r.parent).await?;
+        let incident = self.incident_in(&caller, "parent", &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         // Tenancy::IncidentOwner (access.rs): the incident's frontline owner, or an admin.
         if !(caller.has_kind(RoleKind::Admin) || incident.owner == caller.subject) {
@@ -367,21 +379,23 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::ListFireRequestsResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident(&caller, &r.parent).await?;
+        let incident = self.incident_in(&caller, "parent", &r.parent).await?;
         let query = format!("fire;{}", r.parent);
         let key = incident_key(&incident.customer_id, &incident.id);
-        let (rows, next_page_token) =
+        let (rows, next_page) =
             scoped_page::<FireRequestRow>(&self.db, &key, &query, r.page_size, &r.page_token)
                 .await?;
+        let mut fire_requests = rows
+            .iter()
+            .map(|row| {
+                let mut fr = convert::fire_request(row);
+                fr.reservation = visibility::id(&caller, fr.reservation);
+                fr
+            })
+            .collect();
+        let next_page_token = next_page.token(&mut fire_requests);
         Ok(Response::new(pb::ListFireRequestsResponse {
-            fire_requests: rows
-                .iter()
-                .map(|row| {
-                    let mut fr = convert::fire_request(row);
-                    fr.reservation = visibility::id(&caller, fr.reservation);
-                    fr
-                })
-                .collect(),
+            fire_requests,
             next_page_token,
         }))
     }

@@ -555,6 +555,7 @@ impl CommitmentsService for Commitments {
                 .await
                 .map_err(StoreError::from)?;
         }
+        breach::schedule(&mut tx, &customer_id, &c.clauses).await?;
         let pending_seq = risk::absorb_pending(&mut tx, &registrations).await?;
         let uncovered = risk::uncovered(&mut tx, &customer_id, &id).await?;
         let status = if uncovered.is_empty() {

@@ -536,7 +536,7 @@ impl IncidentsService for Incidents {
             .map_err(symbolon_platform::StoreError::from)?;
         let mut insert = symbolon_platform::db::Sql::new(
             "INSERT INTO fire_requests (id, incident_key, customer_id, incident_id, department, ask, state, create_time, \
-             ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, request_key, parts, reservation) VALUES (",
+             ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, request_key, parts, reservation, breach_due) VALUES (",
         );
         insert
             .bind(id.as_str())
@@ -573,6 +573,9 @@ impl IncidentsService for Incidents {
                     .map(|res| res.name.clone())
                     .unwrap_or_default(),
             )
+            .push(", ")
+            // Parts could break a commitment: due at once, the first breach sweep dates it.
+            .bind((!f.parts.is_empty()).then_some(now))
             .push(&format!(
                 ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
                 FireRequestRow::COLUMNS

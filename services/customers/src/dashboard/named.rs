@@ -1,7 +1,10 @@
 //! What the board names rather than counts: the commitments at risk or breached, the
 //! incidents open now (with their times), and each key person's mood month by month.
 //! Read for one customer's board only (the ranking needs the counts alone), in
-//! statements of their own, so the index's gathering stays as it is.
+//! statements of their own, so the index's gathering stays as it is. The moods come
+//! from the tallies per key person (migration 0014), where a corrected touchpoint
+//! counts once, as its correction; [`read_raw`] tallies them from the touchpoints
+//! instead, to check that.
 
 use super::calendar::{Quarter, month_of};
 use super::index::{Feeling, monthly};
@@ -39,12 +42,32 @@ pub(super) async fn read(
     q: Quarter,
     now: i64,
 ) -> Result<Named, StoreError> {
-    let (at_risk, breached) = commitments(db, caller, customer_id).await?;
+    let (at_risk, breached) = commitments(db, customer_id, |r| {
+        visibility::text(caller, r).into_owned()
+    })
+    .await?;
     Ok(Named {
         at_risk,
         breached,
         open_incidents: open_incidents(db, customer_id, now).await?,
-        key_person_moods: key_person_moods(db, customer_id, q).await?,
+        key_person_moods: key_person_moods(db, customer_id, q, Source::Tallies).await?,
+    })
+}
+
+/// As [`read`] for vendor staff, the moods tallied from the raw touchpoints (those no
+/// correction replaced): what the aggregates must agree with. For audits and tests.
+pub(super) async fn read_raw(
+    db: &Database,
+    customer_id: &str,
+    q: Quarter,
+    now: i64,
+) -> Result<Named, StoreError> {
+    let (at_risk, breached) = commitments(db, customer_id, str::to_string).await?;
+    Ok(Named {
+        at_risk,
+        breached,
+        open_incidents: open_incidents(db, customer_id, now).await?,
+        key_person_moods: key_person_moods(db, customer_id, q, Source::Touchpoints).await?,
     })
 }
 
@@ -75,10 +98,11 @@ pub(super) fn month_moods(feelings: &[Feeling]) -> Vec<pb::MonthMood> {
 
 type Summaries = Vec<pb::CommitmentSummary>;
 
+/// `reason` shows a status reason to the reader.
 async fn commitments(
     db: &Database,
-    caller: &Caller,
     customer_id: &str,
+    reason: impl Fn(&str) -> String,
 ) -> Result<(Summaries, Summaries), StoreError> {
     let mut q = Sql::new(
         "SELECT id, display_name, status, status_reason, update_time FROM commitments WHERE customer_id = ",
@@ -92,7 +116,7 @@ async fn commitments(
     let (mut at_risk, mut breached) = (Vec::new(), Vec::new());
     for row in q.query().fetch_all(db.reader()).await? {
         let status = row.try_get::<i64, _>("status")? as i32;
-        let reason: String = row.try_get("status_reason")?;
+        let why: String = row.try_get("status_reason")?;
         let summary = pb::CommitmentSummary {
             name: format!(
                 "customers/{customer_id}/commitments/{}",
@@ -100,7 +124,7 @@ async fn commitments(
             ),
             display_name: row.try_get("display_name")?,
             status,
-            status_reason: visibility::text(caller, &reason).into_owned(),
+            status_reason: reason(&why),
             update_time: Some(to_timestamp(row.try_get("update_time")?)),
         };
         if status == pb::CommitmentStatus::Breached as i32 {
@@ -146,24 +170,55 @@ async fn open_incidents(
     Ok(out)
 }
 
+/// Where the key persons' moods are counted from.
+#[derive(Clone, Copy, PartialEq)]
+enum Source {
+    /// The tallies the writes keep: months × key persons × moods × intensities rows.
+    Tallies,
+    /// The quarter's touchpoints that no correction replaced.
+    Touchpoints,
+}
+
+/// (month, mood, intensity) → touchpoints, per key person as written.
+type Tally = BTreeMap<(String, i32, i32), i64>;
+
 async fn key_person_moods(
     db: &Database,
     customer_id: &str,
     q: Quarter,
+    source: Source,
 ) -> Result<Vec<pb::KeyPersonMood>, StoreError> {
-    let mut tq = Sql::new(
-        "SELECT t.key_person, t.occur_time, t.mood, t.intensity, k.display_name, k.title \
-         FROM touchpoints t LEFT JOIN key_persons k ON k.customer_id = t.customer_id \
-         AND (k.id = t.key_person OR t.key_person = 'customers/' || k.customer_id || '/keyPersons/' || k.id) \
-         WHERE t.customer_id = ",
-    );
-    tq.bind(customer_id)
-        .push(" AND t.occur_time >= ")
-        .bind(q.start())
-        .push(" AND t.occur_time < ")
-        .bind(q.end());
-    // Key person name → (display name, title, feelings), in name order.
-    let mut people: BTreeMap<String, (String, String, Vec<Feeling>)> = BTreeMap::new();
+    let tq = match source {
+        Source::Tallies => {
+            let mut tq = Sql::new(
+                "SELECT key_person, month, mood, intensity, n FROM touchpoint_tallies WHERE customer_id = ",
+            );
+            tq.bind(customer_id)
+                .push(" AND month >= ")
+                .bind(month_of(q.start()))
+                .push(" AND month < ")
+                .bind(month_of(q.end()))
+                .push(" AND n > 0");
+            tq
+        }
+        Source::Touchpoints => {
+            let mut tq = Sql::new(
+                "SELECT key_person, occur_time, mood, intensity, 1 AS n FROM touchpoints t WHERE customer_id = ",
+            );
+            tq.bind(customer_id)
+                .push(" AND occur_time >= ")
+                .bind(q.start())
+                .push(" AND occur_time < ")
+                .bind(q.end())
+                .push(
+                    " AND NOT EXISTS (SELECT 1 FROM touchpoints c WHERE c.customer_id = t.customer_id AND c.corrects_id = t.id)",
+                );
+            tq
+        }
+    };
+    // Key person name → tally, in name order (a key person written both as a name and
+    // as a bare id is one person).
+    let mut people: BTreeMap<String, Tally> = BTreeMap::new();
     for row in tq.query().fetch_all(db.reader()).await? {
         let key: String = row.try_get("key_person")?;
         let name = if key.starts_with("customers/") {
@@ -171,35 +226,74 @@ async fn key_person_moods(
         } else {
             format!("customers/{customer_id}/keyPersons/{key}")
         };
-        let entry = people.entry(name).or_insert_with(|| {
-            (
-                row.try_get::<Option<String>, _>("display_name")
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default(),
-                row.try_get::<Option<String>, _>("title")
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default(),
-                Vec::new(),
-            )
-        });
-        entry.2.push(Feeling {
-            month: month_of(row.try_get("occur_time")?),
-            mood: row.try_get::<i64, _>("mood")? as i32,
-            intensity: row.try_get::<i64, _>("intensity")? as i32,
-            count: 1,
-        });
+        let month = match source {
+            Source::Tallies => row.try_get("month")?,
+            Source::Touchpoints => month_of(row.try_get("occur_time")?),
+        };
+        *people
+            .entry(name)
+            .or_default()
+            .entry((
+                month,
+                row.try_get::<i64, _>("mood")? as i32,
+                row.try_get::<i64, _>("intensity")? as i32,
+            ))
+            .or_default() += row.try_get::<i64, _>("n")?;
     }
+    people.retain(|_, tally| tally.values().any(|n| *n > 0));
+    let who = profiles(db, customer_id, people.keys()).await?;
     Ok(people
         .into_iter()
-        .map(
-            |(key_person, (display_name, title, feelings))| pb::KeyPersonMood {
+        .map(|(key_person, tally)| {
+            let (display_name, title) = who.get(&key_person).cloned().unwrap_or_default();
+            let feelings: Vec<Feeling> = tally
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|((month, mood, intensity), count)| Feeling {
+                    month,
+                    mood,
+                    intensity,
+                    count,
+                })
+                .collect();
+            pb::KeyPersonMood {
                 key_person,
                 display_name,
                 title,
                 months: month_moods(&feelings),
-            },
-        )
+            }
+        })
         .collect())
+}
+
+/// Display name and title of each of `names` (`customers/{c}/keyPersons/{k}`) that is
+/// a key person of the customer; one statement, bound by the board's few key persons.
+async fn profiles<'a>(
+    db: &Database,
+    customer_id: &str,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<HashMap<String, (String, String)>, StoreError> {
+    let prefix = format!("customers/{customer_id}/keyPersons/");
+    let ids: Vec<&str> = names.filter_map(|n| n.strip_prefix(&prefix)).collect();
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut kq = Sql::new("SELECT id, display_name, title FROM key_persons WHERE customer_id = ");
+    kq.bind(customer_id).push(" AND id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            kq.push(", ");
+        }
+        kq.bind(*id);
+    }
+    kq.push(")");
+    for row in kq.query().fetch_all(db.reader()).await? {
+        let id: String = row.try_get("id")?;
+        out.insert(
+            format!("{prefix}{id}"),
+            (row.try_get("display_name")?, row.try_get("title")?),
+        );
+    }
+    Ok(out)
 }

@@ -145,7 +145,7 @@ pub(crate) enum Quality {
         touchpoint_type: String,
     },
     /// Measure a standard against labelled conversations (JSONL, the format of
-    /// `services/customers/corpus/labelled.jsonl`): agreement per language, group and
+    /// `services/quality/corpus/labelled.jsonl`): agreement per language, group and
     /// indicator, FAIL precision and recall, and the disagreements with their evidence.
     /// Runs through the service's EvaluateStandard unless `--offline`.
     Evaluate {
@@ -283,7 +283,7 @@ pub(crate) async fn quality(cmd: Quality) -> anyhow::Result<()> {
     use symbolon_contracts::quality::v1::{
         TouchpointType, quality_service_client::QualityServiceClient,
     };
-    use symbolon_customers::quality;
+    use symbolon_quality as quality;
     match cmd {
         Quality::DefaultStandard { touchpoint_type } => {
             let name = format!(

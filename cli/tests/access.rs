@@ -20,6 +20,7 @@ const SERVICES: &[&str] = &[
 
 fn policies() -> Vec<&'static ServicePolicy> {
     let mut all: Vec<&'static ServicePolicy> = symbolon_customers::access::POLICIES.to_vec();
+    all.extend(symbolon_quality::access::POLICIES);
     all.push(&symbolon_labs::access::LABS);
     all.push(&symbolon_supplychain::access::SUPPLY_CHAIN_SERVICE);
     all

@@ -1,14 +1,13 @@
-//! Who may call each RPC of the customers deployable: its five services' declared
-//! policies, enforced by `platform::access::Guard` before any handler runs (see
+//! Who may call each RPC of the CRM: its four services' declared policies, enforced by `platform::access::Guard` before any handler runs (see
 //! `docs/access.md`, generated from these tables).
 //!
 //! Decisions recorded here: customers are created, deleted and undeleted by admins
 //! only; analysts read and never write; a fire request is acted on by its department
 //! only; a customer's people read their own customer's records, touchpoints,
-//! incidents, commitments, trust board and quality reports (the shared record), and its
-//! executives maintain their own sites and key persons; the portfolio ranking and the
-//! rest of quality (standards, reviews, disputes, scripts, scorecards) are the vendor's
-//! internal view and no customer role reaches them.
+//! incidents, commitments and trust board (the shared record), and its executives
+//! maintain their own sites and key persons; the portfolio ranking is the vendor's
+//! internal view and no customer role reaches it. Quality's policy is in
+//! `symbolon_quality::access`.
 
 use symbolon_platform::access::{
     ADMIN, ANALYST, ANY_DEPARTMENT, CUSTOMER_ENGINEER, CUSTOMER_EXECUTIVE, EVERYONE, FRONTLINE,
@@ -102,75 +101,5 @@ pub static DASHBOARD: ServicePolicy = ServicePolicy {
     ],
 };
 
-mod quality {
-    use symbolon_platform::access::{
-        ADMIN, ANALYST, CUSTOMER_ENGINEER, CUSTOMER_EXECUTIVE, FRONTLINE, Grant,
-    };
-
-    /// `department:quality`, the vendor's quality assurance.
-    pub(super) const QA: Grant = Grant::Department("quality");
-    /// `department:customer-service`.
-    pub(super) const SERVICE: Grant = Grant::Department("customer-service");
-    /// Edit standards; review reports and resolve disputes.
-    pub(super) const EDITORS: &[Grant] = &[ADMIN, QA];
-    /// Inspect conversations (frontline agents their own only).
-    pub(super) const INSPECTORS: &[Grant] = &[ADMIN, QA, SERVICE, FRONTLINE];
-    /// Read every report, calibration and result.
-    pub(super) const READERS: &[Grant] = &[ADMIN, QA, SERVICE, ANALYST];
-    /// Readers, and agents for their own records.
-    pub(super) const READERS_AND_AGENTS: &[Grant] = &[ADMIN, QA, SERVICE, ANALYST, FRONTLINE];
-    /// Readers, agents for their own reports, a customer's people for their customer's.
-    pub(super) const REPORT_READERS: &[Grant] = &[
-        ADMIN,
-        QA,
-        SERVICE,
-        ANALYST,
-        FRONTLINE,
-        CUSTOMER_ENGINEER,
-        CUSTOMER_EXECUTIVE,
-    ];
-    /// Maintain templates and experiments.
-    pub(super) const SCRIPT_EDITORS: &[Grant] = &[ADMIN, SERVICE];
-    /// Use templates and experiments.
-    pub(super) const SCRIPT_USERS: &[Grant] = &[ADMIN, QA, SERVICE, ANALYST, FRONTLINE];
-}
-
-/// `symbolon.quality.v1.QualityService`.
-pub static QUALITY: ServicePolicy = {
-    use quality::*;
-    ServicePolicy {
-        service: "symbolon.quality.v1.QualityService",
-        rules: &[
-            rule("CreateStandard", EDITORS, Vendor),
-            rule("GetStandard", SCRIPT_USERS, Vendor),
-            rule("ListStandards", SCRIPT_USERS, Vendor),
-            rule("UpdateStandard", EDITORS, Vendor),
-            rule("GetStandardVersion", SCRIPT_USERS, Vendor),
-            rule("ListStandardVersions", SCRIPT_USERS, Vendor),
-            rule("InspectConversation", INSPECTORS, Own),
-            rule("InspectLive", INSPECTORS, Own),
-            rule("EvaluateStandard", READERS, Vendor),
-            rule("GetReport", REPORT_READERS, Own),
-            rule("ListReports", REPORT_READERS, Own),
-            rule("ReviewReport", EDITORS, Vendor),
-            rule("CreateDispute", &[ADMIN, FRONTLINE], Own),
-            rule("ListDisputes", READERS_AND_AGENTS, Own),
-            rule("ResolveDispute", EDITORS, Vendor),
-            rule("GetCalibration", READERS, Vendor),
-            rule("CreateTemplate", SCRIPT_EDITORS, Vendor),
-            rule("GetTemplate", SCRIPT_USERS, Vendor),
-            rule("ListTemplates", SCRIPT_USERS, Vendor),
-            rule("RenderTemplate", SCRIPT_USERS, Vendor),
-            rule("CreateExperiment", SCRIPT_EDITORS, Vendor),
-            rule("GetExperiment", SCRIPT_USERS, Vendor),
-            rule("AssignVariant", SCRIPT_USERS, Vendor),
-            rule("RecordOutcome", SCRIPT_USERS, Vendor),
-            rule("GetExperimentResults", READERS, Vendor),
-            rule("GetScorecard", READERS_AND_AGENTS, Own),
-        ],
-    }
-};
-
-/// Every policy of this deployable.
-pub static POLICIES: [&ServicePolicy; 5] =
-    [&CUSTOMERS, &INCIDENTS, &COMMITMENTS, &DASHBOARD, &QUALITY];
+/// Every policy of the CRM (the deployable also serves `symbolon_quality::access::QUALITY`).
+pub static POLICIES: [&ServicePolicy; 4] = [&CUSTOMERS, &INCIDENTS, &COMMITMENTS, &DASHBOARD];

@@ -1,4 +1,8 @@
-//! The customers service: the emotional-trust CRM (`symbolon.customers.v1`).
+//! The customers service: the emotional-trust CRM (`symbolon.customers.v1`:
+//! customers, sites, key persons, touchpoints, incidents and calls for fire,
+//! commitments, the trust dashboard). The deployable also serves customer-service
+//! quality (`symbolon.quality.v1`, crate `symbolon-quality`), answering its one
+//! question about customers through [`quality_link`].
 //!
 //! - [`api`]: the gRPC handlers: parse, authorise, call the store.
 //! - [`store`]: sqlx over PostgreSQL or SQLite; migrations in `migrations/`.
@@ -11,7 +15,7 @@ pub mod api;
 pub mod commitments;
 pub mod dashboard;
 pub mod incidents;
-pub mod quality;
+pub mod quality_link;
 pub mod startup;
 pub mod store;
 pub mod visibility;

@@ -8,6 +8,7 @@ use crate::{
     incidents::{IncidentTimers, Incidents},
 };
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use symbolon_contracts::customers::v1::customers_service_server::CustomersServiceServer;
 use symbolon_contracts::customers::v1::{
@@ -25,10 +26,20 @@ use symbolon_platform::{
     status::StoreError,
     time::Clock,
 };
+use symbolon_quality::QualityApi;
 use tokio_util::sync::CancellationToken;
 
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+// Versions 3 and 9 of earlier releases made quality's tables, which quality's own
+// migrations now adopt (`symbolon_quality::schema`); databases that applied them still
+// start, hence `ignore_missing`.
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations/postgres")
+};
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
+    ignore_missing: true,
+    ..sqlx::migrate!("./migrations/sqlite")
+};
 
 /// The service's migrations.
 pub const MIGRATIONS: Migrations = Migrations {
@@ -110,6 +121,7 @@ pub enum StartError {
 pub struct Application {
     server: GrpcServer,
     db: Database,
+    quality_db: Database,
     incidents: Incidents,
 }
 
@@ -142,12 +154,17 @@ impl Application {
             server.authenticator(),
             &crate::access::CUSTOMERS,
         ));
-        let quality_api =
-            crate::quality::QualityApi::new(db.clone(), clock.clone(), server.shutdown_token());
+        let quality_db = symbolon_quality::schema::open(&db).await?;
+        let quality_api = QualityApi::new(
+            quality_db.clone(),
+            clock.clone(),
+            server.shutdown_token(),
+            Arc::new(crate::quality_link::CrmCustomers::new(db.clone())),
+        );
         server.add_service(Guard::new(
             QualityServiceServer::new(quality_api),
             server.authenticator(),
-            &crate::access::QUALITY,
+            &symbolon_quality::access::QUALITY,
         ));
         let incidents = Incidents::new(
             db.clone(),
@@ -190,6 +207,7 @@ impl Application {
         Ok(Self {
             server,
             db,
+            quality_db,
             incidents,
         })
     }
@@ -213,6 +231,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> Result<(), ServerError> {
         let result = self.server.run().await;
         self.db.close().await;
+        self.quality_db.close().await;
         result
     }
 }

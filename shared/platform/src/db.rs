@@ -58,6 +58,9 @@ pub struct Database {
     /// Batches concurrent conditional inserts on `writer`.
     group_inserts: Arc<GroupInserts>,
     settings: DatabaseSettings,
+    /// The PostgreSQL schema this handle's connections search first
+    /// ([`Database::schema`]); `None` for the default one.
+    schema: Option<&'static str>,
     /// Set while the database is known unreachable; every pool fails checkouts then.
     outage: Arc<AtomicBool>,
     /// Whether the database answers, as [`Database::watch_reachability`] last found.
@@ -120,9 +123,62 @@ impl Database {
             point_reads: Arc::default(),
             group_inserts: Arc::default(),
             settings,
+            schema: None,
             outage,
             reachable: Arc::new(watch::Sender::new(true)),
         })
+    }
+
+    /// The part of this database that belongs to a module with migrations of its own
+    /// (sqlx keeps one `_sqlx_migrations` table per schema, so two migration sets
+    /// cannot share one): on PostgreSQL the schema `schema` of the same database,
+    /// created if missing and first in every connection's `search_path`; on SQLite a
+    /// file of its own beside this one (`<name>-<schema>.db`), SQLite having no
+    /// schemas. Its migrations are applied; an outage of this database is its outage.
+    pub async fn schema(
+        &self,
+        schema: &'static str,
+        migrations: &Migrations,
+    ) -> Result<Self, StoreError> {
+        let acquire = acquire_timeout(self.backend, &self.settings);
+        let options = |max| schema_options(self.backend, max, acquire, schema);
+        let wrap = |sqlx| wrap(sqlx, acquire, &self.outage);
+        let (url, pool, writer) = match self.backend {
+            Backend::Postgres => {
+                let pool = wrap(options(32).connect(&self.url).await?);
+                create_schema(&pool, schema).await?;
+                (self.url.clone(), pool.clone(), pool)
+            }
+            Backend::Sqlite => {
+                let url = sqlite_beside(&self.url, schema);
+                create_sqlite_parent_dir(&url);
+                let writer = wrap(options(1).connect(&url).await?);
+                let pool = wrap(options(8).connect(&url).await?);
+                (url, pool, writer)
+            }
+        };
+        let migrator = match self.backend {
+            Backend::Postgres => migrations.postgres,
+            Backend::Sqlite => migrations.sqlite,
+        };
+        migrator.run(writer.sqlx()).await?;
+        Ok(Self {
+            url,
+            pool,
+            writer,
+            point_reads: Arc::default(),
+            group_inserts: Arc::default(),
+            schema: Some(schema),
+            ..self.clone()
+        })
+    }
+
+    /// Where this database's SQLite file is (`None` on PostgreSQL or in memory).
+    pub fn sqlite_path(&self) -> Option<&str> {
+        match self.backend {
+            Backend::Sqlite => sqlite_file(&self.url),
+            Backend::Postgres => None,
+        }
     }
 
     /// Which database this is.
@@ -172,7 +228,7 @@ impl Database {
             Backend::Postgres => Ok(Self {
                 pool: {
                     let acquire = acquire_timeout(self.backend, &self.settings);
-                    let sqlx = pool_options(self.backend, size, acquire)
+                    let sqlx = schema_options(self.backend, size, acquire, self.schema)
                         .connect(&self.url)
                         .await?;
                     wrap(sqlx, acquire, &self.outage)
@@ -326,16 +382,75 @@ mod futures_core_free {
         std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
 }
 
-fn create_sqlite_parent_dir(url: &str) {
+/// Pool options whose connections search `schema` first (PostgreSQL).
+fn schema_options(
+    backend: Backend,
+    max: u32,
+    acquire_timeout: Duration,
+    schema: impl Into<Option<&'static str>>,
+) -> AnyPoolOptions {
+    let o = pool_options(backend, max, acquire_timeout);
+    match (backend, schema.into()) {
+        (Backend::Postgres, Some(schema)) => o.after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                let set = format!("SET search_path TO \"{schema}\"");
+                sqlx::Executor::execute(&mut *conn, set.as_str()).await?;
+                Ok(())
+            })
+        }),
+        _ => o,
+    }
+}
+
+/// Creates `schema` if missing. Replicas starting together may race: the loser's
+/// CREATE fails although the schema now exists, which is what it wanted.
+async fn create_schema(pool: &Pool, schema: &str) -> Result<(), sqlx::Error> {
+    let created = sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\""))
+        .execute(pool.sqlx())
+        .await;
+    match created {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let exists = sqlx::query("SELECT 1 FROM pg_namespace WHERE nspname = $1")
+                .bind(schema)
+                .fetch_optional(pool.sqlx())
+                .await?;
+            exists.map(|_| ()).ok_or(e)
+        }
+    }
+}
+
+/// The file of a SQLite URL (`None` in memory).
+fn sqlite_file(url: &str) -> Option<&str> {
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+/// The URL of the SQLite file `<name>-<schema>.db` beside the one of `url` (the same
+/// options); in memory stays in memory, a database of its own.
+fn sqlite_beside(url: &str, schema: &str) -> String {
+    let Some(path) = sqlite_file(url) else {
+        return url.to_string();
+    };
+    let p = std::path::Path::new(path);
+    let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("db");
+    let file = format!("{stem}-{schema}.db");
+    let beside = match p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => dir.join(file).display().to_string(),
+        None => file,
+    };
+    url.replacen(path, &beside, 1)
+}
+
+fn create_sqlite_parent_dir(url: &str) {
+    let Some(path) = sqlite_file(url) else {
         return;
-    }
+    };
     if let Some(parent) = std::path::Path::new(path).parent() {
         let _ = std::fs::create_dir_all(parent);
     }
@@ -443,6 +558,23 @@ impl Sql {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_schema_on_sqlite_is_a_file_beside() {
+        assert_eq!(
+            sqlite_beside("sqlite:///tmp/x/customers.db?mode=rwc", "quality"),
+            "sqlite:///tmp/x/customers-quality.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_beside("sqlite://.symbolon/customers.db", "quality"),
+            "sqlite://.symbolon/customers-quality.db"
+        );
+        assert_eq!(
+            sqlite_beside("sqlite:c?mode=rwc", "q"),
+            "sqlite:c-q.db?mode=rwc"
+        );
+        assert_eq!(sqlite_beside("sqlite::memory:", "q"), "sqlite::memory:");
+    }
 
     #[test]
     fn placeholders_are_numbered_in_order() {

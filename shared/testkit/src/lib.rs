@@ -210,6 +210,40 @@ pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
     r
 }
 
+/// The fields named in a status's BadRequest details.
+pub fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// Asserts INVALID_ARGUMENT naming exactly `fields` (in any order), with the
+/// `ErrorInfo` every error carries.
+pub fn assert_invalid(result: Result<impl std::fmt::Debug, tonic::Status>, fields: &[&str]) {
+    use tonic_types::StatusExt;
+    let status = result.expect_err("expected INVALID_ARGUMENT");
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    let mut got = violated_fields(&status);
+    got.sort();
+    let mut want: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
+    want.sort();
+    assert_eq!(got, want, "{status:?}");
+    let info = status
+        .get_details_error_info()
+        .expect("every error carries ErrorInfo");
+    assert_eq!(info.domain, "symbolon.dev");
+}
+
+/// The code of a call expected to fail.
+pub fn code<T: std::fmt::Debug>(r: Result<T, tonic::Status>) -> tonic::Code {
+    match r {
+        Ok(v) => panic!("expected an error, got {v:?}"),
+        Err(s) => s.code(),
+    }
+}
+
 /// A channel to a service listening on `addr`.
 pub async fn channel(addr: SocketAddr) -> tonic::transport::Channel {
     tonic::transport::Endpoint::from_shared(format!("http://{addr}"))

@@ -17,7 +17,6 @@ mod incidents;
 mod least_privilege;
 mod migrations;
 mod parts_lifecycle;
-mod quality;
 mod request_ids;
 mod resources;
 mod shutdown;

@@ -14,6 +14,7 @@ mod review;
 mod scorecards;
 mod standards;
 
+use super::customers::SharedCustomers;
 use super::inspect::{CompiledStandard, RuleInspector, SharedInspector};
 use super::pb::{self, quality_service_server::QualityService};
 use std::{
@@ -64,15 +65,22 @@ pub struct QualityApi {
     db: Database,
     clock: Clock,
     inspector: SharedInspector,
+    customers: SharedCustomers,
     compiled: Arc<Mutex<HashMap<String, Arc<CompiledStandard>>>>,
     shutdown: CancellationToken,
 }
 
 impl QualityApi {
-    /// Serves from `db` with the rule-based inspector; live streams end when `shutdown`
-    /// is cancelled.
-    pub fn new(db: Database, clock: Clock, shutdown: CancellationToken) -> Self {
-        Self::with_inspector(db, clock, shutdown, Arc::new(RuleInspector))
+    /// Serves from `db` (its own schema, [`crate::schema::open`]) with the rule-based
+    /// inspector, asking `customers` whether a conversation's customer exists; live
+    /// streams end when `shutdown` is cancelled.
+    pub fn new(
+        db: Database,
+        clock: Clock,
+        shutdown: CancellationToken,
+        customers: SharedCustomers,
+    ) -> Self {
+        Self::with_inspector(db, clock, shutdown, customers, Arc::new(RuleInspector))
     }
 
     /// As [`QualityApi::new`] with another inspector (e.g. model-backed).
@@ -80,12 +88,14 @@ impl QualityApi {
         db: Database,
         clock: Clock,
         shutdown: CancellationToken,
+        customers: SharedCustomers,
         inspector: SharedInspector,
     ) -> Self {
         Self {
             db,
             clock,
             inspector,
+            customers,
             compiled: Arc::default(),
             shutdown,
         }

@@ -1,7 +1,7 @@
 //! EvaluateStandard: a standard's agreement with labelled conversations.
 
 use super::{QualityApi, READERS};
-use crate::quality::{evaluate, inspect::CompiledStandard, pb, store, validate};
+use crate::{evaluate, inspect::CompiledStandard, pb, store, validate};
 use std::sync::Arc;
 use symbolon_platform::{Caller, Violations};
 use tonic::{Request, Status};

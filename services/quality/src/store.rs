@@ -1,9 +1,11 @@
-//! The quality tables (migration `0003_quality.sql`). Protobuf bodies are stored
-//! hex-encoded; the columns beside them are what queries select and order on.
+//! The quality tables (migration `0003_quality.sql`, in quality's own schema). Protobuf
+//! bodies are stored hex-encoded, as the first release wrote them (see [`Body`]); the
+//! columns beside them are what queries select and order on. Rows are mapped by
+//! `#[derive(FromRow)]`.
 
 use super::pb;
 use prost::Message;
-use sqlx::{Row, any::AnyRow};
+use sqlx::{Any, FromRow, Row, any::AnyRow};
 use symbolon_platform::{
     Database, StoreError,
     db::{Sql, Value},
@@ -25,21 +27,53 @@ pub fn encode<M: Message>(m: &M) -> String {
 
 /// Decodes a message from a TEXT column.
 pub fn decode<M: Message + Default>(s: &str) -> Result<M, sqlx::Error> {
-    let bad = || sqlx::Error::Decode("corrupt protobuf body".into());
+    let bytes = unhex(s).ok_or_else(|| sqlx::Error::Decode("corrupt protobuf body".into()))?;
+    M::decode(bytes.as_slice()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+/// A protobuf body as stored (hex TEXT), decoded by rows' `FromRow`
+/// (`#[sqlx(try_from = "Body")]`) into the message of their field.
+pub struct Body(Vec<u8>);
+
+impl sqlx::Type<Any> for Body {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <str as sqlx::Type<Any>>::type_info()
+    }
+}
+
+impl<'r> sqlx::Decode<'r, Any> for Body {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        let hex = <&str as sqlx::Decode<'r, Any>>::decode(value)?;
+        Ok(Body(unhex(hex).ok_or("corrupt protobuf body")?))
+    }
+}
+
+macro_rules! body_of {
+    ($($m:ty),*) => {$(
+        impl TryFrom<Body> for $m {
+            type Error = prost::DecodeError;
+            fn try_from(b: Body) -> Result<Self, Self::Error> {
+                <$m>::decode(b.0.as_slice())
+            }
+        }
+    )*};
+}
+body_of!(pb::Standard, pb::Report, pb::Dispute);
+
+/// The bytes of a hex string (`None` if it is not one).
+fn unhex(s: &str) -> Option<Vec<u8>> {
     let hex = s.as_bytes();
     if !hex.len().is_multiple_of(2) {
-        return Err(bad());
+        return None;
     }
     let nib = |c: u8| match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
         _ => None,
     };
-    let mut bytes = Vec::with_capacity(hex.len() / 2);
-    for pair in hex.chunks(2) {
-        bytes.push((nib(pair[0]).ok_or_else(bad)? << 4) | nib(pair[1]).ok_or_else(bad)?);
-    }
-    M::decode(bytes.as_slice()).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    hex.chunks(2)
+        .map(|pair| Some((nib(pair[0])? << 4) | nib(pair[1])?))
+        .collect()
 }
 
 fn page<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
@@ -89,7 +123,7 @@ async fn id_by_request_key(
 // Standards.
 
 /// A standard: its row and its current version's content.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct StandardRow {
     /// Id.
     pub id: String,
@@ -98,6 +132,7 @@ pub struct StandardRow {
     /// Description (changes in place).
     pub description: String,
     /// Touchpoint type (changes in place).
+    #[sqlx(try_from = "i64")]
     pub touchpoint_type: i32,
     /// Current version number.
     pub current_version: i64,
@@ -108,25 +143,12 @@ pub struct StandardRow {
     /// Row version (the etag).
     pub version: i64,
     /// The current version's content.
+    #[sqlx(rename = "body", try_from = "Body")]
     pub content: pb::Standard,
 }
 
 const STANDARD_COLUMNS: &str = "s.id, s.display_name, s.description, s.touchpoint_type, s.current_version, s.create_time, s.update_time, s.version, v.body";
 const STANDARD_FROM: &str = "quality_standards s JOIN quality_standard_versions v ON v.standard_id = s.id AND v.version_no = s.current_version";
-
-fn standard_row(r: &AnyRow) -> Result<StandardRow, sqlx::Error> {
-    Ok(StandardRow {
-        id: r.try_get("id")?,
-        display_name: r.try_get("display_name")?,
-        description: r.try_get("description")?,
-        touchpoint_type: r.try_get::<i64, _>("touchpoint_type")? as i32,
-        current_version: r.try_get("current_version")?,
-        create_time: r.try_get("create_time")?,
-        update_time: r.try_get("update_time")?,
-        version: r.try_get("version")?,
-        content: decode(&r.try_get::<String, _>("body")?)?,
-    })
-}
 
 /// Creates a standard with version 1. A retry (same request key) returns the first.
 pub async fn insert_standard(
@@ -203,7 +225,7 @@ pub async fn get_standard(db: &Database, id: &str) -> Result<Option<StandardRow>
         .fetch_optional(db.reader())
         .await?
         .as_ref()
-        .map(standard_row)
+        .map(StandardRow::from_row)
         .transpose()?)
 }
 
@@ -223,7 +245,7 @@ pub async fn list_standards(
     let rows = sql.query().fetch_all(db.reader()).await?;
     let rows = rows
         .iter()
-        .map(standard_row)
+        .map(StandardRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(page(rows, limit, |r| r.id.clone()))
 }
@@ -297,28 +319,19 @@ pub async fn update_standard(
 }
 
 /// One frozen version.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct VersionRow {
     /// The standard.
     pub standard_id: String,
     /// Version number.
     pub version_no: i64,
     /// The content.
+    #[sqlx(rename = "body", try_from = "Body")]
     pub content: pb::Standard,
     /// Who wrote it.
     pub created_by: String,
     /// Microseconds.
     pub create_time: i64,
-}
-
-fn version_row(r: &AnyRow) -> Result<VersionRow, sqlx::Error> {
-    Ok(VersionRow {
-        standard_id: r.try_get("standard_id")?,
-        version_no: r.try_get("version_no")?,
-        content: decode(&r.try_get::<String, _>("body")?)?,
-        created_by: r.try_get("created_by")?,
-        create_time: r.try_get("create_time")?,
-    })
 }
 
 /// Reads one version.
@@ -336,7 +349,7 @@ pub async fn get_version(
         .fetch_optional(db.reader())
         .await?
         .as_ref()
-        .map(version_row)
+        .map(VersionRow::from_row)
         .transpose()?)
 }
 
@@ -358,7 +371,7 @@ pub async fn list_versions(
     let rows = sql.query().fetch_all(db.reader()).await?;
     let rows = rows
         .iter()
-        .map(version_row)
+        .map(VersionRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(page(rows, limit, |r| r.version_no.to_string()))
 }
@@ -367,7 +380,7 @@ pub async fn list_versions(
 // Reports.
 
 /// A stored report.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct ReportRow {
     /// Id.
     pub id: String,
@@ -378,6 +391,7 @@ pub struct ReportRow {
     /// Row version (the etag).
     pub version: i64,
     /// The report (name, times and etag filled in by [`ReportRow::into_proto`]).
+    #[sqlx(rename = "body", try_from = "Body")]
     pub report: pb::Report,
     /// Microseconds.
     pub create_time: i64,
@@ -398,18 +412,6 @@ impl ReportRow {
 }
 
 const REPORT_COLUMNS: &str = "id, customer_id, agent, version, body, create_time, update_time";
-
-fn report_row(r: &AnyRow) -> Result<ReportRow, sqlx::Error> {
-    Ok(ReportRow {
-        id: r.try_get("id")?,
-        customer_id: r.try_get("customer_id")?,
-        agent: r.try_get("agent")?,
-        version: r.try_get("version")?,
-        report: decode(&r.try_get::<String, _>("body")?)?,
-        create_time: r.try_get("create_time")?,
-        update_time: r.try_get("update_time")?,
-    })
-}
 
 /// What a report's indexed columns hold.
 pub struct ReportKeys<'a> {
@@ -505,7 +507,7 @@ pub async fn get_report(db: &Database, id: &str) -> Result<Option<ReportRow>, St
         .fetch_optional(db.reader())
         .await?
         .as_ref()
-        .map(report_row)
+        .map(ReportRow::from_row)
         .transpose()?)
 }
 
@@ -570,7 +572,10 @@ pub async fn list_reports(
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
     let rows = sql.query().fetch_all(db.reader()).await?;
-    let rows = rows.iter().map(report_row).collect::<Result<Vec<_>, _>>()?;
+    let rows = rows
+        .iter()
+        .map(ReportRow::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Ok(page(rows, limit, |r| r.id.clone())))
 }
 
@@ -665,13 +670,14 @@ pub async fn reviewed_reports(
 // Disputes.
 
 /// A stored dispute.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, FromRow)]
 pub struct DisputeRow {
     /// Id.
     pub id: String,
     /// The report.
     pub report_id: String,
     /// The dispute (name filled in by [`DisputeRow::into_proto`]).
+    #[sqlx(rename = "body", try_from = "Body")]
     pub dispute: pb::Dispute,
 }
 
@@ -682,14 +688,6 @@ impl DisputeRow {
         d.name = format!("reports/{}/disputes/{}", self.report_id, self.id);
         d
     }
-}
-
-fn dispute_row(r: &AnyRow) -> Result<DisputeRow, sqlx::Error> {
-    Ok(DisputeRow {
-        id: r.try_get("id")?,
-        report_id: r.try_get("report_id")?,
-        dispute: decode(&r.try_get::<String, _>("body")?)?,
-    })
 }
 
 /// Stores a dispute and puts its report back in the review queue, atomically.
@@ -774,7 +772,7 @@ pub async fn get_dispute(
         .fetch_optional(db.reader())
         .await?
         .as_ref()
-        .map(dispute_row)
+        .map(DisputeRow::from_row)
         .transpose()?)
 }
 
@@ -821,7 +819,7 @@ pub async fn list_disputes(
     let rows = sql.query().fetch_all(db.reader()).await?;
     let rows = rows
         .iter()
-        .map(dispute_row)
+        .map(DisputeRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Ok(page(rows, limit, |r| r.id.clone())))
 }
@@ -1014,31 +1012,37 @@ pub async fn insert_outcome(
 
 const OUTCOME_COLUMNS: &str = "conversation_id, customer_key, variant_id, has_qa_score, qa_score, has_csat, csat, has_resolved, resolved, create_time";
 
+/// An outcome's row; `has_*` flag the optional figures.
+#[derive(FromRow)]
+struct OutcomeRow {
+    conversation_id: String,
+    customer_key: String,
+    variant_id: String,
+    has_qa_score: i64,
+    qa_score: f64,
+    has_csat: i64,
+    csat: i64,
+    has_resolved: i64,
+    resolved: i64,
+    create_time: i64,
+}
+
+impl OutcomeRow {
+    fn into_proto(self) -> pb::Outcome {
+        pb::Outcome {
+            conversation_id: self.conversation_id,
+            customer_key: self.customer_key,
+            variant_id: self.variant_id,
+            qa_score: (self.has_qa_score != 0).then_some(self.qa_score),
+            csat: (self.has_csat != 0).then_some(self.csat as i32),
+            resolved: (self.has_resolved != 0).then_some(self.resolved != 0),
+            create_time: Some(symbolon_platform::time::to_timestamp(self.create_time)),
+        }
+    }
+}
+
 fn outcome_row(r: &AnyRow) -> Result<pb::Outcome, sqlx::Error> {
-    let flag = |c: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(c)? != 0) };
-    Ok(pb::Outcome {
-        conversation_id: r.try_get("conversation_id")?,
-        customer_key: r.try_get("customer_key")?,
-        variant_id: r.try_get("variant_id")?,
-        qa_score: if flag("has_qa_score")? {
-            Some(r.try_get("qa_score")?)
-        } else {
-            None
-        },
-        csat: if flag("has_csat")? {
-            Some(r.try_get::<i64, _>("csat")? as i32)
-        } else {
-            None
-        },
-        resolved: if flag("has_resolved")? {
-            Some(flag("resolved")?)
-        } else {
-            None
-        },
-        create_time: Some(symbolon_platform::time::to_timestamp(
-            r.try_get("create_time")?,
-        )),
-    })
+    OutcomeRow::from_row(r).map(OutcomeRow::into_proto)
 }
 
 async fn get_outcome(db: &Database, id: &str) -> Result<Option<pb::Outcome>, StoreError> {

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::{live::LiveSession, *};
-use crate::quality::default_standard;
+use crate::default_standard;
 use pb::{Effect as E, IndicatorKind as K, Speaker as S, Verdict as V};
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
@@ -600,7 +600,7 @@ fn the_default_standard_has_forty_indicators_over_four_dimensions() {
     let d = default_standard();
     assert!(d.indicators.len() >= 40, "{}", d.indicators.len());
     let mut v = symbolon_platform::Violations::new();
-    crate::quality::validate::standard(&d, "standard", &mut v);
+    crate::validate::standard(&d, "standard", &mut v);
     assert!(v.is_empty(), "{:?}", v.fields().collect::<Vec<_>>());
     for dim in [
         pb::Dimension::Convenience,
@@ -728,7 +728,7 @@ fn a_late_reply_is_hinted_when_no_waiting_hint_came_first() {
 
 #[test]
 fn per_touchpoint_defaults_are_valid_and_differ() {
-    use crate::quality::default_standard_for;
+    use crate::default_standard_for;
     for tp in [
         pb::TouchpointType::SupportChat,
         pb::TouchpointType::Complaint,
@@ -739,7 +739,7 @@ fn per_touchpoint_defaults_are_valid_and_differ() {
         let s = default_standard_for(tp);
         assert_eq!(s.touchpoint_type, tp as i32);
         let mut v = symbolon_platform::Violations::new();
-        crate::quality::validate::standard(&s, "standard", &mut v);
+        crate::validate::standard(&s, "standard", &mut v);
         assert!(v.is_empty(), "{tp:?}");
     }
     let c = default_standard_for(pb::TouchpointType::Complaint);

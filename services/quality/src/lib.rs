@@ -1,5 +1,5 @@
-//! Customer-service quality (`symbolon.quality.v1.QualityService`), served by the
-//! customers deployable.
+//! Customer-service quality (`symbolon.quality.v1.QualityService`), a crate of its
+//! own, served by the customers deployable (see ARCHITECTURE.md, "Quality").
 //!
 //! - [`inspect`]: the pure, deterministic inspector behind the [`inspect::Inspector`]
 //!   trait: text normalisation, phrase matching, one rule per indicator kind, meanings
@@ -11,18 +11,25 @@
 //!   (`EvaluateStandard`); the labelled corpus is `corpus/` beside `src/`.
 //! - [`validate`]: what makes a standard, conversation, template or experiment valid.
 //! - [`stats`]: Welch's t-test and the two-proportion z-test, with hand-written CDFs.
-//! - [`api`]: the gRPC service; [`store`]: its tables (migration `0003_quality.sql`).
+//! - [`api`]: the gRPC service; [`access`]: who may call each method;
+//!   [`store`]: its tables; [`schema`]: its own schema and migrations.
+//! - [`customers`]: the one way it learns about customers ([`Customers`]), never
+//!   through the CRM's tables.
 
+pub mod access;
 pub mod api;
+pub mod customers;
 mod default_standard;
 pub mod evaluate;
 pub mod inspect;
 pub mod io;
+pub mod schema;
 pub mod stats;
 pub mod store;
 pub mod validate;
 
 pub use api::QualityApi;
+pub use customers::Customers;
 pub use default_standard::{default_standard, default_standard_for};
 pub use io::{
     LoadError, labelled_from_jsonl, standard_from_json, standard_to_json, upload_standard,

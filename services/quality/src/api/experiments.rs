@@ -1,7 +1,7 @@
 //! Scripted-reply templates and their A/B tests.
 
 use super::{QualityApi, READERS, SCRIPT_EDITORS, SCRIPT_USERS, parse_name};
-use crate::quality::{pb, stats, store, validate};
+use crate::{pb, stats, store, validate};
 use std::collections::HashMap;
 use symbolon_platform::{Caller, StoreError, Violations, aip, names, status, time};
 use tonic::{Request, Status};

@@ -5,8 +5,8 @@ use crate::helpers::*;
 use std::time::Duration;
 use symbolon_contracts::customers::v1 as cpb;
 use symbolon_contracts::quality::v1::{self as pb, quality_service_client::QualityServiceClient};
-use symbolon_customers::quality::default_standard;
 use symbolon_platform::Org;
+use symbolon_quality::default_standard;
 use symbolon_testkit::{Backend, authed, both_backends};
 use tonic::{Code, transport::Channel};
 
@@ -14,7 +14,7 @@ type Q = QualityServiceClient<Channel>;
 
 const T0: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
 
-async fn client(app: &TestApp) -> Q {
+pub(crate) async fn client(app: &TestApp) -> Q {
     QualityServiceClient::new(symbolon_testkit::channel(app.addr).await)
 }
 
@@ -45,7 +45,7 @@ fn turn(s: pb::Speaker, t: i64, text: &str) -> pb::Turn {
 use pb::Speaker::{Agent as A, Customer as C};
 
 /// A good Chinese support chat (by `agent`, for `customer` when not empty).
-fn good_zh(id: &str, agent: &str, customer: &str, start: i64) -> pb::Conversation {
+pub(crate) fn good_zh(id: &str, agent: &str, customer: &str, start: i64) -> pb::Conversation {
     pb::Conversation {
         conversation_id: id.into(),
         customer: customer.into(),
@@ -92,7 +92,7 @@ fn poor_en(id: &str, agent: &str, customer: &str, start: i64) -> pb::Conversatio
     }
 }
 
-async fn load_default(app: &TestApp, q: &mut Q, id: &str) -> pb::Standard {
+pub(crate) async fn load_default(app: &TestApp, q: &mut Q, id: &str) -> pb::Standard {
     q.create_standard(authed(
         &app.admin,
         pb::CreateStandardRequest {
@@ -106,7 +106,12 @@ async fn load_default(app: &TestApp, q: &mut Q, id: &str) -> pb::Standard {
     .into_inner()
 }
 
-async fn inspect(app: &TestApp, q: &mut Q, standard: &str, c: pb::Conversation) -> pb::Report {
+pub(crate) async fn inspect(
+    app: &TestApp,
+    q: &mut Q,
+    standard: &str,
+    c: pb::Conversation,
+) -> pb::Report {
     q.inspect_conversation(authed(
         &app.admin,
         pb::InspectConversationRequest {
@@ -1564,7 +1569,7 @@ async fn tenancy_and_bad_input(backend: Backend) {
 /// EvaluateStandard through the service: the held-out corpus, a draft, reviewed reports
 /// as labels, and who may ask.
 async fn evaluate_standard_against_labels(backend: Backend) {
-    use symbolon_customers::quality::{
+    use symbolon_quality::{
         evaluate,
         inspect::{CompiledStandard, RuleInspector},
         labelled_from_jsonl,

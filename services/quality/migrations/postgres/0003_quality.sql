@@ -2,7 +2,7 @@
 -- scripted-reply templates, experiments and their outcomes. Times are microseconds
 -- since the Unix epoch; protobuf bodies are stored hex-encoded in TEXT (the sqlx Any
 -- driver carries no BLOBs); booleans are 0/1 integers.
-CREATE TABLE quality_standards (
+CREATE TABLE IF NOT EXISTS quality_standards (
     id               TEXT PRIMARY KEY,
     display_name     TEXT NOT NULL,
     description      TEXT NOT NULL DEFAULT '',
@@ -15,7 +15,7 @@ CREATE TABLE quality_standards (
 );
 
 -- Immutable: a version, once written, is never changed.
-CREATE TABLE quality_standard_versions (
+CREATE TABLE IF NOT EXISTS quality_standard_versions (
     standard_id  TEXT NOT NULL REFERENCES quality_standards (id),
     version_no   BIGINT NOT NULL,
     body         TEXT NOT NULL,
@@ -24,7 +24,7 @@ CREATE TABLE quality_standard_versions (
     PRIMARY KEY (standard_id, version_no)
 );
 
-CREATE TABLE quality_reports (
+CREATE TABLE IF NOT EXISTS quality_reports (
     id                 TEXT PRIMARY KEY,
     customer_id        TEXT NOT NULL DEFAULT '',
     customer           TEXT NOT NULL DEFAULT '',
@@ -43,13 +43,13 @@ CREATE TABLE quality_reports (
     version            BIGINT NOT NULL DEFAULT 1,
     request_key        TEXT UNIQUE
 );
-CREATE INDEX quality_reports_review ON quality_reports (review_state, id);
-CREATE INDEX quality_reports_agent ON quality_reports (agent, conversation_time);
-CREATE INDEX quality_reports_team ON quality_reports (team, conversation_time);
-CREATE INDEX quality_reports_customer ON quality_reports (customer_id, id);
-CREATE INDEX quality_reports_standard ON quality_reports (standard_id, review_state);
+CREATE INDEX IF NOT EXISTS quality_reports_review ON quality_reports (review_state, id);
+CREATE INDEX IF NOT EXISTS quality_reports_agent ON quality_reports (agent, conversation_time);
+CREATE INDEX IF NOT EXISTS quality_reports_team ON quality_reports (team, conversation_time);
+CREATE INDEX IF NOT EXISTS quality_reports_customer ON quality_reports (customer_id, id);
+CREATE INDEX IF NOT EXISTS quality_reports_standard ON quality_reports (standard_id, review_state);
 
-CREATE TABLE quality_disputes (
+CREATE TABLE IF NOT EXISTS quality_disputes (
     id               TEXT PRIMARY KEY,
     report_id        TEXT NOT NULL REFERENCES quality_reports (id),
     agent            TEXT NOT NULL,
@@ -59,19 +59,19 @@ CREATE TABLE quality_disputes (
     update_time      BIGINT NOT NULL,
     request_key      TEXT UNIQUE
 );
-CREATE INDEX quality_disputes_report ON quality_disputes (report_id, id);
-CREATE INDEX quality_disputes_state ON quality_disputes (state, id);
+CREATE INDEX IF NOT EXISTS quality_disputes_report ON quality_disputes (report_id, id);
+CREATE INDEX IF NOT EXISTS quality_disputes_state ON quality_disputes (state, id);
 
-CREATE TABLE quality_templates (
+CREATE TABLE IF NOT EXISTS quality_templates (
     id           TEXT PRIMARY KEY,
     scenario     TEXT NOT NULL,
     body         TEXT NOT NULL,
     create_time  BIGINT NOT NULL,
     request_key  TEXT UNIQUE
 );
-CREATE INDEX quality_templates_scenario ON quality_templates (scenario, id);
+CREATE INDEX IF NOT EXISTS quality_templates_scenario ON quality_templates (scenario, id);
 
-CREATE TABLE quality_experiments (
+CREATE TABLE IF NOT EXISTS quality_experiments (
     id           TEXT PRIMARY KEY,
     template_id  TEXT NOT NULL REFERENCES quality_templates (id),
     body         TEXT NOT NULL,
@@ -80,7 +80,7 @@ CREATE TABLE quality_experiments (
 );
 
 -- One outcome per conversation and experiment; has_* flag the optional figures.
-CREATE TABLE quality_outcomes (
+CREATE TABLE IF NOT EXISTS quality_outcomes (
     id               TEXT PRIMARY KEY,
     experiment_id    TEXT NOT NULL REFERENCES quality_experiments (id),
     conversation_id  TEXT NOT NULL,

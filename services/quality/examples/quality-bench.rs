@@ -6,17 +6,15 @@
 //!    one `InspectLive` stream, the time from sending a turn to receiving its first
 //!    hint; p50/p99/max.
 //!
-//! `cargo run --release -p symbolon-customers --example quality-bench [seconds] [turns]`
+//! `cargo run --release -p symbolon-quality --example quality-bench [seconds] [turns]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
 use symbolon_contracts::quality::v1::{self as pb, quality_service_client::QualityServiceClient};
-use symbolon_customers::{
-    Application, CustomersConfig,
-    quality::{
-        default_standard,
-        inspect::{CompiledStandard, RuleInspector, inspect},
-    },
+use symbolon_customers::{Application, CustomersConfig};
+use symbolon_quality::{
+    default_standard,
+    inspect::{CompiledStandard, RuleInspector, inspect},
 };
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
 
@@ -149,7 +147,7 @@ async fn live_latency(turns: usize) {
     tokio::spawn(app.run_until_stopped());
     let admin = keys.vendor_admin();
     let mut q = QualityServiceClient::new(symbolon_testkit::channel(addr).await);
-    symbolon_customers::quality::upload_standard(&mut q, &admin, "bench", default_standard(), "")
+    symbolon_quality::upload_standard(&mut q, &admin, "bench", default_standard(), "")
         .await
         .expect("standard");
     let (tx, rx) = tokio::sync::mpsc::channel(16);

@@ -1,7 +1,7 @@
 //! Standards and their versions.
 
 use super::{EDITORS, INSPECTORS, QualityApi, READERS, parse_name};
-use crate::quality::{
+use crate::{
     inspect::CompiledStandard,
     pb,
     store::{self, StandardRow, VersionRow},

@@ -259,9 +259,9 @@ pub fn render(r: &pb::EvaluateStandardResponse) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::quality::{default_standard, inspect::RuleInspector, io::labelled_from_jsonl};
+    use crate::{default_standard, inspect::RuleInspector, io::labelled_from_jsonl};
 
-    const CORPUS: &str = include_str!("../../corpus/labelled.jsonl");
+    const CORPUS: &str = include_str!("../corpus/labelled.jsonl");
 
     fn run(split: &str) -> pb::EvaluateStandardResponse {
         let items = labelled_from_jsonl(CORPUS, Some(split)).unwrap();

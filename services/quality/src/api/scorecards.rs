@@ -1,7 +1,7 @@
 //! Scorecards: per agent or team over a period.
 
 use super::{QualityApi, READERS};
-use crate::quality::{pb, store};
+use crate::{pb, store};
 use std::collections::HashMap;
 use symbolon_platform::{Caller, Violations, status, time};
 use tonic::{Request, Status};

@@ -1,7 +1,7 @@
 //! Human review: overrides, disputes, calibration.
 
 use super::{QualityApi, READERS, REVIEWERS, inspection::apply_totals, parse_name};
-use crate::quality::{inspect, pb, store};
+use crate::{inspect, pb, store};
 use std::collections::BTreeMap;
 use symbolon_platform::{Caller, Violations, aip, names, status, table::Write, time};
 use tonic::{Request, Status};

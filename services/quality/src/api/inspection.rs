@@ -3,13 +3,12 @@
 use super::{
     INSPECTORS, LiveStream, QualityApi, READERS, may_see_report, parse_name, standards::Resolved,
 };
-use crate::quality::{
+use crate::{
     inspect::{self, Inspection, Totals, live::LiveSession},
     pb,
     store::{self, ReportKeys, ReportScope},
     validate,
 };
-use crate::store::CustomerRow;
 use std::{sync::Arc, time::Duration};
 use symbolon_platform::{Caller, Violations, aip, names, status, time};
 use tokio::sync::mpsc;
@@ -79,11 +78,10 @@ impl QualityApi {
         field: &str,
         v: &mut Violations,
     ) -> Result<(), Status> {
-        if let Ok(ids) = names::parse(&c.customer, &["customers"]) {
-            let row = crate::store::get::<CustomerRow>(&self.db, ids[0], ids[0]).await?;
-            if row.is_none_or(|r| r.meta.delete_time.is_some()) {
-                v.add(field, "no such customer");
-            }
+        if let Ok(ids) = names::parse(&c.customer, &["customers"])
+            && !self.customers.exists(ids[0]).await?
+        {
+            v.add(field, "no such customer");
         }
         Ok(())
     }

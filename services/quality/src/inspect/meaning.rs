@@ -471,7 +471,7 @@ fn greeting(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use crate::quality::inspect::text::normalise;
+    use crate::inspect::text::normalise;
 
     fn says(m: pb::Meaning, speaker: pb::Speaker, text: &str) -> bool {
         let norm = normalise(text);

@@ -1,0 +1,7 @@
+-- Every filter a List method accepts is backed by an index ending in the page order
+-- (these were part of the customers service's migration 9).
+CREATE INDEX quality_reports_agent_page ON quality_reports (agent, id);
+CREATE INDEX quality_reports_team_page ON quality_reports (team, id);
+CREATE INDEX quality_reports_customer_page ON quality_reports (customer, id);
+CREATE INDEX quality_reports_scoped_state ON quality_reports (customer_id, review_state, id);
+CREATE INDEX quality_disputes_agent ON quality_disputes (agent, id);

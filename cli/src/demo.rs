@@ -8,7 +8,8 @@ use symbolon_contracts::{
     common::v1::LatLng,
     customers::v1::{self as pb, customers_service_client::CustomersServiceClient},
 };
-use tonic::{Code, Request, transport::Channel};
+use symbolon_platform::client::authed;
+use tonic::{Code, transport::Channel};
 
 struct DemoCustomer {
     id: &'static str,
@@ -297,14 +298,6 @@ fn request_id(parts: &[&str]) -> String {
     parts.hash(&mut a);
     ("symbolon-demo", parts).hash(&mut b);
     uuid::Uuid::from_u64_pair(a.finish(), b.finish()).to_string()
-}
-
-fn authed<T>(token: &str, message: T) -> Request<T> {
-    let mut r = Request::new(message);
-    if let Ok(v) = format!("Bearer {token}").parse() {
-        r.metadata_mut().insert("authorization", v);
-    }
-    r
 }
 
 /// Treats "already there" as success: the demo is idempotent.

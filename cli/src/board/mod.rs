@@ -34,10 +34,7 @@ pub(crate) struct BoardArgs {
 }
 
 fn authed<T>(token: &str, message: T) -> anyhow::Result<tonic::Request<T>> {
-    let mut req = tonic::Request::new(message);
-    req.metadata_mut()
-        .insert("authorization", format!("Bearer {token}").parse()?);
-    Ok(req)
+    Ok(symbolon_platform::client::try_authed(token, message)?)
 }
 
 pub(crate) async fn run(args: BoardArgs) -> anyhow::Result<()> {

@@ -4,8 +4,11 @@
 //! quality (`symbolon.quality.v1`, crate `symbolon-quality`), answering its one
 //! question about customers through [`quality_link`].
 //!
-//! - [`api`]: the gRPC handlers: parse, authorise, call the store.
-//! - [`store`]: sqlx over PostgreSQL or SQLite; migrations in `migrations/`.
+//! Each gRPC service is an `api/` (parse, authorise, call the store, convert) over a
+//! `store/` (rows and SQL):
+//! - [`api`] and [`store`]: the CRM (customers, sites, key persons, touchpoints).
+//! - [`incidents`], [`commitments`], [`dashboard`]: the other services.
+//! - migrations in `migrations/`, one database for all of them.
 //! - [`startup`]: [`Application`] builds the server from configuration; `main.rs`
 //!   only reads the environment and runs it.
 //! - `visibility`: what a customer's people see of the vendor's supply chain.

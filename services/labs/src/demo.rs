@@ -17,7 +17,8 @@ use symbolon_contracts::{
     labs::v1::{self as pb, MemberRole, labs_service_client::LabsServiceClient},
 };
 use symbolon_platform::auth::{Minter, Org};
-use tonic::{Code, Request, transport::Channel};
+use symbolon_platform::client::authed;
+use tonic::{Code, transport::Channel};
 
 /// Demo customers and two of their key persons: (customer, executive, engineer).
 pub const DEMO_LABS: &[(&str, &str, &str)] = &[
@@ -43,14 +44,6 @@ fn request_id(parts: &[&str]) -> String {
     parts.hash(&mut a);
     ("symbolon-labs-demo", parts).hash(&mut b);
     uuid::Uuid::from_u64_pair(a.finish(), b.finish()).to_string()
-}
-
-fn authed<T>(token: &str, message: T) -> Request<T> {
-    let mut r = Request::new(message);
-    if let Ok(v) = format!("Bearer {token}").parse() {
-        r.metadata_mut().insert("authorization", v);
-    }
-    r
 }
 
 /// "Already there" is success: the demo is idempotent.

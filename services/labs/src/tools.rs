@@ -6,15 +6,8 @@
 use crate::{chain::ExportedEntry, dsse};
 use anyhow::Context;
 use symbolon_contracts::labs::v1::{self as pb, labs_service_client::LabsServiceClient};
-use tonic::{Request, transport::Channel};
-
-fn authed<T>(token: &str, message: T) -> Request<T> {
-    let mut r = Request::new(message);
-    if let Ok(v) = format!("Bearer {token}").parse() {
-        r.metadata_mut().insert("authorization", v);
-    }
-    r
-}
+use symbolon_platform::client::authed;
+use tonic::transport::Channel;
 
 /// A log entry as exported, from its protobuf form.
 pub fn exported_entry(lab: &str, e: &pb::LogEntry) -> ExportedEntry {

@@ -64,7 +64,18 @@ async fn adopt_sqlite(db: &Database, old: &str) -> Result<(), StoreError> {
             .filter(|t| left.iter().any(|l| l == t))
             .collect();
         for table in &left {
-            let copy = format!("INSERT OR IGNORE INTO main.{table} SELECT * FROM crm.{table}");
+            // By name: the old table lacks columns added since (the triggers of
+            // migration 0010 fill `body_bytes` from the copied `body`).
+            let columns: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_table_info($1, 'crm')")
+                    .bind(*table)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            let columns: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+            let columns = columns.join(", ");
+            let copy = format!(
+                "INSERT OR IGNORE INTO main.{table} ({columns}) SELECT {columns} FROM crm.{table}"
+            );
             sqlx::query(&copy).execute(&mut *conn).await?;
         }
         for table in left.iter().rev() {

@@ -16,20 +16,7 @@ pub fn duration_of_hours(h: f64) -> Duration {
     micros_to_duration((h * 3.6e9).round() as i64)
 }
 
-/// Microseconds as a protobuf duration.
-pub fn micros_to_duration(m: i64) -> Duration {
-    Duration {
-        seconds: m.div_euclid(1_000_000),
-        nanos: (m.rem_euclid(1_000_000) * 1000) as i32,
-    }
-}
-
-/// A protobuf duration as microseconds (saturating).
-pub fn duration_to_micros(d: &Duration) -> i64 {
-    d.seconds
-        .saturating_mul(1_000_000)
-        .saturating_add(i64::from(d.nanos) / 1000)
-}
+pub use symbolon_platform::time::{duration as micros_to_duration, micros as duration_to_micros};
 
 /// A factor as stored, to protobuf.
 pub fn factor(f: &StoredFactor) -> pb::FactorValue {

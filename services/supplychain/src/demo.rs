@@ -18,7 +18,8 @@ use symbolon_contracts::{
     common::v1::LatLng,
     supplychain::v1::{self as pb, supply_chain_service_client::SupplyChainServiceClient},
 };
-use tonic::{Code, Request, transport::Channel};
+use symbolon_platform::client::authed;
+use tonic::{Code, transport::Channel};
 
 const WGI: &str = include_str!("../data/wgi_political_stability_2022.csv");
 const LPI: &str = include_str!("../data/lpi.csv");
@@ -260,14 +261,6 @@ const PARTNERS: &[(&str, f64)] = &[
     ("US", 0.85),
     ("IN", 0.6),
 ];
-
-fn authed<T>(token: &str, message: T) -> Request<T> {
-    let mut r = Request::new(message);
-    if let Ok(v) = format!("Bearer {token}").parse() {
-        r.metadata_mut().insert("authorization", v);
-    }
-    r
-}
 
 /// Treats "already there" as success: the demo is idempotent.
 fn tolerate<T>(r: Result<tonic::Response<T>, tonic::Status>) -> anyhow::Result<()> {

@@ -99,6 +99,17 @@ pub fn mask_paths(
     out
 }
 
+/// The ids in resource name `name` of `collections` (e.g. `["customers", "sites"]`),
+/// or INVALID_ARGUMENT naming `field`, the request field that carried it.
+pub fn ids_of<'a>(
+    field: &str,
+    name: &'a str,
+    collections: &[&str],
+) -> Result<Vec<&'a str>, Status> {
+    crate::names::parse(name, collections)
+        .map_err(|e| crate::status::invalid_argument(field, e.to_string()))
+}
+
 /// What a List request asks for, beyond its page.
 pub struct Listing<'a> {
     /// The scope column's value (`None`: every scope the caller may see).

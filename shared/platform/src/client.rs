@@ -7,6 +7,28 @@ use std::time::Duration;
 use tonic::transport::{Channel, Endpoint};
 use tonic_tracing_opentelemetry::middleware::client::{OtelGrpcLayer, OtelGrpcService};
 
+/// `message` with `token` as its bearer credential, for tools, demos and tests that
+/// call a service as someone; a token that is not a valid header value is refused.
+pub fn try_authed<T>(
+    token: &str,
+    message: T,
+) -> Result<tonic::Request<T>, tonic::metadata::errors::InvalidMetadataValue> {
+    let mut r = tonic::Request::new(message);
+    r.metadata_mut()
+        .insert("authorization", format!("Bearer {token}").parse()?);
+    Ok(r)
+}
+
+/// [`try_authed`], leaving an unusable token out: the service then answers
+/// UNAUTHENTICATED.
+pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
+    let mut r = tonic::Request::new(message);
+    if let Ok(v) = format!("Bearer {token}").parse() {
+        r.metadata_mut().insert("authorization", v);
+    }
+    r
+}
+
 /// A channel to another Symbolon service, traced.
 pub type TracedChannel = OtelGrpcService<Channel>;
 

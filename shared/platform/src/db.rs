@@ -471,6 +471,8 @@ pub enum Value {
     OptInt(Option<i64>),
     /// BOOLEAN.
     Bool(bool),
+    /// BYTEA / BLOB.
+    Bytes(Vec<u8>),
 }
 
 macro_rules! value_from {
@@ -479,7 +481,8 @@ macro_rules! value_from {
     };
 }
 value_from!(i64 => Int, i32 => Int, f64 => Float, String => Text, &str => Text,
-    Option<String> => OptText, Option<i64> => OptInt, bool => Bool);
+    Option<String> => OptText, Option<i64> => OptInt, bool => Bool, Vec<u8> => Bytes,
+    &[u8] => Bytes);
 
 /// SQL text with numbered `$N` placeholders and their values, built piece by piece
 /// (filters and keyset conditions are only known at run time).
@@ -549,6 +552,7 @@ impl Sql {
                 Value::OptText(x) => args.add(x.as_deref()),
                 Value::OptInt(x) => args.add(*x),
                 Value::Bool(x) => args.add(*x),
+                Value::Bytes(x) => args.add(x.as_slice()),
             };
         }
         sqlx::query_with(&self.text, args)

@@ -375,7 +375,7 @@ async fn conditional<T: Table>(
 }
 
 /// The columns every mutable resource shares.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Meta {
     /// Resource id.
     pub id: String,
@@ -391,7 +391,9 @@ pub struct Meta {
     pub version: i64,
 }
 
-/// Reads the shared AIP columns (`id`, the scope column, times, `version`).
+/// Reads the shared AIP columns (`id`, the scope column, times, `version`): for rows
+/// whose other columns are mapped by `#[derive(sqlx::FromRow)]` with the `meta` field
+/// `#[sqlx(skip)]` (the scope column's name differs per table).
 pub fn meta<T: Table>(row: &AnyRow) -> Result<Meta, sqlx::Error> {
     Ok(Meta {
         id: row.try_get("id")?,

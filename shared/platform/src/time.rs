@@ -35,6 +35,21 @@ pub fn from_timestamp(t: &Timestamp) -> Result<Micros, BadTimestamp> {
     Ok(t.seconds * 1_000_000 + i64::from(t.nanos) / 1000)
 }
 
+/// Converts stored microseconds to a protobuf duration.
+pub fn duration(micros: Micros) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: micros.div_euclid(1_000_000),
+        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
+    }
+}
+
+/// Converts a protobuf duration to microseconds, saturating at the ends of `i64`.
+pub fn micros(d: &prost_types::Duration) -> Micros {
+    d.seconds
+        .saturating_mul(1_000_000)
+        .saturating_add(i64::from(d.nanos) / 1000)
+}
+
 /// Parses an RFC 3339 time such as `2026-01-31T12:00:00Z` (as used in filters).
 pub fn parse_rfc3339(s: &str) -> Result<Micros, BadTimestamp> {
     let t: Timestamp = s.parse().map_err(|_| BadTimestamp)?;
@@ -78,6 +93,20 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_round_trip_and_saturate() {
+        for m in [0, 1, 999_999, 1_000_000, -1, -1_500_000, 86_400_000_000] {
+            let d = duration(m);
+            assert!((0..1_000_000_000).contains(&d.nanos), "{m}: {d:?}");
+            assert_eq!(micros(&d), m);
+        }
+        let huge = prost_types::Duration {
+            seconds: i64::MAX,
+            nanos: 0,
+        };
+        assert_eq!(micros(&huge), i64::MAX);
+    }
 
     #[test]
     fn round_trips_including_before_the_epoch() -> Result<(), BadTimestamp> {

@@ -202,12 +202,7 @@ pub fn server_config(service: &str, database_url: &str, keys: &Keys) -> ServerCo
 
 /// A request with `authorization: Bearer <token>`.
 pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
-    let mut r = tonic::Request::new(message);
-    r.metadata_mut().insert(
-        "authorization",
-        format!("Bearer {token}").parse().expect("header"),
-    );
-    r
+    symbolon_platform::client::try_authed(token, message).expect("header")
 }
 
 /// The fields named in a status's BadRequest details.

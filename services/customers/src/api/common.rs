@@ -3,7 +3,7 @@
 
 use crate::store::{self, Table};
 pub(crate) use symbolon_platform::aip::*;
-use symbolon_platform::{Caller, names, status};
+use symbolon_platform::{Caller, status};
 use tonic::Status;
 
 /// Vendor roles that maintain CRM records.
@@ -21,8 +21,7 @@ pub(crate) fn parse_name<'a>(
     name: &'a str,
     collections: &[&str],
 ) -> Result<Named<'a>, Status> {
-    let ids = names::parse(name, collections)
-        .map_err(|e| status::invalid_argument(field, e.to_string()))?;
+    let ids = ids_of(field, name, collections)?;
     Ok(Named {
         customer_id: ids[0],
         id: ids[ids.len() - 1],
@@ -73,4 +72,46 @@ pub(crate) fn ensure_may_edit_children(
     Err(status::permission_denied(
         "only vendor CRM staff or the customer's executives may change this",
     ))
+}
+
+/// One page of `T` under customer `parent` (`customers/{c}`), which the caller must be
+/// allowed to see; with that customer's id. `kind` binds page tokens to the listing.
+pub(crate) async fn customer_page<'a, T: Table>(
+    db: &symbolon_platform::Database,
+    caller: &Caller,
+    kind: &str,
+    parent: &'a str,
+    filter: &str,
+    page_size: i32,
+    page_token: &str,
+) -> Result<(&'a str, Vec<T>, String), Status> {
+    let n = parse_name("parent", parent, &["customers"])?;
+    caller.ensure_customer(n.customer_id, parent)?;
+    let query = format!("{kind};{parent};{filter}");
+    let listing = Listing {
+        scope: Some(n.customer_id),
+        filter,
+        query: &query,
+        show_deleted: false,
+    };
+    let (rows, next) = list_page::<T>(db, listing, page_size, page_token).await?;
+    Ok((n.customer_id, rows, next))
+}
+
+/// One unfiltered page of `T` in `scope` (a parent already opened for the caller),
+/// page tokens bound to `query`.
+pub(crate) async fn scoped_page<T: Table>(
+    db: &symbolon_platform::Database,
+    scope: &str,
+    query: &str,
+    page_size: i32,
+    page_token: &str,
+) -> Result<(Vec<T>, String), Status> {
+    let listing = Listing {
+        scope: Some(scope),
+        filter: "",
+        query,
+        show_deleted: false,
+    };
+    list_page::<T>(db, listing, page_size, page_token).await
 }

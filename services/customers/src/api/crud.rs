@@ -9,6 +9,27 @@ use symbolon_platform::{
 };
 use tonic::Status;
 
+/// A field an update may set: one enum per resource, so that every match over it is
+/// exhaustive and a field added to it is checked, detected and stored, or the crate does
+/// not compile.
+pub(crate) trait Field: Copy + 'static {
+    /// Every field, in the order they are checked and stored.
+    const ALL: &'static [Self];
+    /// Its update-mask path, e.g. `display_name`.
+    fn path(self) -> &'static str;
+}
+
+/// For resources no update may change.
+#[derive(Clone, Copy)]
+pub(crate) enum NoField {}
+
+impl Field for NoField {
+    const ALL: &'static [Self] = &[];
+    fn path(self) -> &'static str {
+        match self {}
+    }
+}
+
 /// A mutable CRM resource.
 pub(crate) trait Resource {
     /// Its protobuf message.
@@ -19,15 +40,15 @@ pub(crate) trait Resource {
     const COLLECTIONS: &'static [&'static str];
     /// The request field that holds it, e.g. `site`.
     const FIELD: &'static str;
-    /// Fields an update may set (update mask paths).
-    const MUTABLE: &'static [&'static str];
+    /// The fields an update may set.
+    type Field: Field;
 
-    /// Records violations of `path` in `p`; `field` is the full path to report.
-    fn check(p: &Self::Proto, path: &str, field: String, v: &mut Violations);
-    /// Whether the client set `path` (for an update without a mask).
-    fn populated(p: &Self::Proto, path: &str) -> bool;
-    /// Columns and values that store `path`.
-    fn columns(p: &Self::Proto, path: &str) -> Vec<(&'static str, Value)>;
+    /// Records violations of `f` in `p`; `field` is the full path to report.
+    fn check(p: &Self::Proto, f: Self::Field, field: String, v: &mut Violations);
+    /// Whether the client set `f` (for an update without a mask).
+    fn populated(p: &Self::Proto, f: Self::Field) -> bool;
+    /// Columns and values that store `f`.
+    fn columns(p: &Self::Proto, f: Self::Field) -> Vec<(&'static str, Value)>;
     /// The resource name and etag the client sent.
     fn name_and_etag(p: &Self::Proto) -> (&str, &str);
     /// Row to message.
@@ -45,10 +66,30 @@ fn name_of<R: Resource>(customer_id: &str, id: &str) -> String {
     }
 }
 
-fn check_all<R: Resource>(p: &R::Proto, paths: &[&str], v: &mut Violations) {
-    for path in paths {
-        R::check(p, path, format!("{}.{path}", R::FIELD), v);
+fn check_all<R: Resource>(p: &R::Proto, fields: &[R::Field], v: &mut Violations) {
+    for f in fields {
+        R::check(p, *f, format!("{}.{}", R::FIELD, f.path()), v);
     }
+}
+
+/// The fields an update sets, parsed once: the mask's paths, or without a mask those
+/// the client populated. Paths no update may set are violations.
+fn update_fields<R: Resource>(
+    p: &R::Proto,
+    mask: Option<&FieldMask>,
+    v: &mut Violations,
+) -> Vec<R::Field> {
+    let all = <R::Field as Field>::ALL;
+    let allowed: Vec<&'static str> = all.iter().map(|f| f.path()).collect();
+    let populated: Vec<&'static str> = all
+        .iter()
+        .filter(|f| R::populated(p, **f))
+        .map(|f| f.path())
+        .collect();
+    mask_paths(mask, &allowed, &populated, v)
+        .into_iter()
+        .filter_map(|path| all.iter().copied().find(|f| f.path() == path))
+        .collect()
 }
 
 /// Create: validates, then inserts once per request id.
@@ -70,7 +111,7 @@ pub(crate) async fn create<R: Resource>(
         &mut v,
     );
     let p = resource.unwrap_or_default();
-    check_all::<R>(&p, R::MUTABLE, &mut v);
+    check_all::<R>(&p, <R::Field as Field>::ALL, &mut v);
     let id_field = format!("{}_id", R::FIELD);
     if !id.is_empty() {
         v.check(&id_field, names::check_id(id));
@@ -95,8 +136,8 @@ pub(crate) async fn create<R: Resource>(
         now.into(),
         now.into(),
     ];
-    for path in R::MUTABLE {
-        for (c, val) in R::columns(&p, path) {
+    for f in <R::Field as Field>::ALL {
+        for (c, val) in R::columns(&p, *f) {
             columns.push(c);
             values.push(val);
         }
@@ -194,15 +235,10 @@ pub(crate) async fn update<R: Resource>(
     caller.ensure_customer(n.customer_id, name)?;
     R::may_write(caller, n.customer_id, name)?;
     let mut v = Violations::new();
-    let populated: Vec<&'static str> = R::MUTABLE
-        .iter()
-        .copied()
-        .filter(|path| R::populated(&p, path))
-        .collect();
-    let paths = mask_paths(mask, R::MUTABLE, &populated, &mut v);
-    check_all::<R>(&p, &paths, &mut v);
+    let fields = update_fields::<R>(&p, mask, &mut v);
+    check_all::<R>(&p, &fields, &mut v);
     v.into_result()?;
-    let sets = paths.iter().flat_map(|path| R::columns(&p, path)).collect();
+    let sets = fields.iter().flat_map(|f| R::columns(&p, *f)).collect();
     let w = store::update::<R::Row>(
         db,
         n.customer_id,

@@ -1,6 +1,10 @@
 //! Customers: what is checked and stored; the methods themselves are in `crud`.
 
-use super::{common::*, convert, crud::Resource};
+use super::{
+    common::*,
+    convert,
+    crud::{Field, Resource},
+};
 use crate::store::CustomerRow;
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{Caller, Violations, country::CountryCode, db::Value};
@@ -8,49 +12,74 @@ use tonic::Status;
 
 pub(crate) struct Customers;
 
+/// The fields of a customer an update may set.
+#[derive(Clone, Copy)]
+pub(crate) enum CustomerField {
+    DisplayName,
+    Industry,
+    HomeCountry,
+    Description,
+}
+
+impl Field for CustomerField {
+    const ALL: &'static [Self] = &[
+        Self::DisplayName,
+        Self::Industry,
+        Self::HomeCountry,
+        Self::Description,
+    ];
+    fn path(self) -> &'static str {
+        match self {
+            Self::DisplayName => "display_name",
+            Self::Industry => "industry",
+            Self::HomeCountry => "home_country",
+            Self::Description => "description",
+        }
+    }
+}
+
 impl Resource for Customers {
     type Proto = pb::Customer;
     type Row = CustomerRow;
     const COLLECTIONS: &'static [&'static str] = &["customers"];
     const FIELD: &'static str = "customer";
-    const MUTABLE: &'static [&'static str] =
-        &["display_name", "industry", "home_country", "description"];
+    type Field = CustomerField;
 
-    fn check(c: &pb::Customer, path: &str, field: String, v: &mut Violations) {
-        match path {
-            "display_name" => text(v, &field, &c.display_name, true, 200),
-            "description" => text(v, &field, &c.description, false, 4000),
-            "industry" => {
+    fn check(c: &pb::Customer, f: CustomerField, field: String, v: &mut Violations) {
+        match f {
+            CustomerField::DisplayName => text(v, &field, &c.display_name, true, 200),
+            CustomerField::Description => text(v, &field, &c.description, false, 4000),
+            CustomerField::Industry => {
                 if pb::Industry::try_from(c.industry)
                     .map_or(true, |i| i == pb::Industry::Unspecified)
                 {
                     v.add(field, "is required and must be a known industry");
                 }
             }
-            _ => {
+            CustomerField::HomeCountry => {
                 v.check(&field, CountryCode::parse(&c.home_country));
             }
         }
     }
 
-    fn populated(c: &pb::Customer, path: &str) -> bool {
-        match path {
-            "display_name" => !c.display_name.is_empty(),
-            "industry" => c.industry != 0,
-            "home_country" => !c.home_country.is_empty(),
-            _ => !c.description.is_empty(),
+    fn populated(c: &pb::Customer, f: CustomerField) -> bool {
+        match f {
+            CustomerField::DisplayName => !c.display_name.is_empty(),
+            CustomerField::Industry => c.industry != 0,
+            CustomerField::HomeCountry => !c.home_country.is_empty(),
+            CustomerField::Description => !c.description.is_empty(),
         }
     }
 
-    fn columns(c: &pb::Customer, path: &str) -> Vec<(&'static str, Value)> {
-        vec![match path {
-            "display_name" => ("display_name", c.display_name.trim().into()),
-            "industry" => ("industry", i64::from(c.industry).into()),
-            "home_country" => (
+    fn columns(c: &pb::Customer, f: CustomerField) -> Vec<(&'static str, Value)> {
+        vec![match f {
+            CustomerField::DisplayName => ("display_name", c.display_name.trim().into()),
+            CustomerField::Industry => ("industry", i64::from(c.industry).into()),
+            CustomerField::HomeCountry => (
                 "home_country",
                 c.home_country.trim().to_ascii_uppercase().into(),
             ),
-            _ => ("description", c.description.clone().into()),
+            CustomerField::Description => ("description", c.description.clone().into()),
         }]
     }
 

@@ -1,6 +1,10 @@
 //! Sites: what is checked and stored; the methods themselves are in `crud`.
 
-use super::{common::*, convert, crud::Resource};
+use super::{
+    common::*,
+    convert,
+    crud::{Field, Resource},
+};
 use crate::store::SiteRow;
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{Caller, Violations, country::CountryCode, db::Value};
@@ -8,21 +12,47 @@ use tonic::Status;
 
 pub(crate) struct Sites;
 
+/// The fields of a site an update may set.
+#[derive(Clone, Copy)]
+pub(crate) enum SiteField {
+    DisplayName,
+    Country,
+    Location,
+    Address,
+}
+
+impl Field for SiteField {
+    const ALL: &'static [Self] = &[
+        Self::DisplayName,
+        Self::Country,
+        Self::Location,
+        Self::Address,
+    ];
+    fn path(self) -> &'static str {
+        match self {
+            Self::DisplayName => "display_name",
+            Self::Country => "country",
+            Self::Location => "location",
+            Self::Address => "address",
+        }
+    }
+}
+
 impl Resource for Sites {
     type Proto = pb::Site;
     type Row = SiteRow;
     const COLLECTIONS: &'static [&'static str] = &["customers", "sites"];
     const FIELD: &'static str = "site";
-    const MUTABLE: &'static [&'static str] = &["display_name", "country", "location", "address"];
+    type Field = SiteField;
 
-    fn check(s: &pb::Site, path: &str, field: String, v: &mut Violations) {
-        match path {
-            "display_name" => text(v, &field, &s.display_name, true, 200),
-            "address" => text(v, &field, &s.address, false, 1000),
-            "country" => {
+    fn check(s: &pb::Site, f: SiteField, field: String, v: &mut Violations) {
+        match f {
+            SiteField::DisplayName => text(v, &field, &s.display_name, true, 200),
+            SiteField::Address => text(v, &field, &s.address, false, 1000),
+            SiteField::Country => {
                 v.check(&field, CountryCode::parse(&s.country));
             }
-            _ => match &s.location {
+            SiteField::Location => match &s.location {
                 None => v.add(field, "is required"),
                 Some(l) => {
                     if !(-90.0..=90.0).contains(&l.latitude) {
@@ -36,27 +66,27 @@ impl Resource for Sites {
         }
     }
 
-    fn populated(s: &pb::Site, path: &str) -> bool {
-        match path {
-            "display_name" => !s.display_name.is_empty(),
-            "country" => !s.country.is_empty(),
-            "location" => s.location.is_some(),
-            _ => !s.address.is_empty(),
+    fn populated(s: &pb::Site, f: SiteField) -> bool {
+        match f {
+            SiteField::DisplayName => !s.display_name.is_empty(),
+            SiteField::Country => !s.country.is_empty(),
+            SiteField::Location => s.location.is_some(),
+            SiteField::Address => !s.address.is_empty(),
         }
     }
 
-    fn columns(s: &pb::Site, path: &str) -> Vec<(&'static str, Value)> {
-        match path {
-            "display_name" => vec![("display_name", s.display_name.trim().into())],
-            "country" => vec![("country", s.country.trim().to_ascii_uppercase().into())],
-            "location" => {
+    fn columns(s: &pb::Site, f: SiteField) -> Vec<(&'static str, Value)> {
+        match f {
+            SiteField::DisplayName => vec![("display_name", s.display_name.trim().into())],
+            SiteField::Country => vec![("country", s.country.trim().to_ascii_uppercase().into())],
+            SiteField::Location => {
                 let l = s.location.unwrap_or_default();
                 vec![
                     ("latitude", l.latitude.into()),
                     ("longitude", l.longitude.into()),
                 ]
             }
-            _ => vec![("address", s.address.clone().into())],
+            SiteField::Address => vec![("address", s.address.clone().into())],
         }
     }
 

@@ -11,113 +11,74 @@ use tonic::{Request, Response, Status};
 const MAX_FUTURE_MICROS: i64 = 5 * 60 * 1_000_000;
 
 impl Api {
+    /// One path: the request is parsed and authorised once ([`Recording::parse`]); the
+    /// common case (a valid touchpoint, no correction, by a caller allowed to record it)
+    /// is then inserted in one statement, only if the customer and the key person are
+    /// live (group-committed with concurrent ones); anything else, or an insert whose
+    /// condition failed, is answered by the checks against storage, one by one.
     pub(crate) async fn record_touchpoint(
         &self,
         req: Request<pb::RecordTouchpointRequest>,
     ) -> Result<Response<pb::Touchpoint>, Status> {
         let caller = Caller::of(&req)?;
         let req = req.into_inner();
-        if let Some(done) = self.record_touchpoint_fast(&caller, &req).await? {
-            return Ok(done);
-        }
-        self.record_touchpoint_checked(&caller, req).await
-    }
-
-    /// The common case in one statement: a valid touchpoint (no correction) by a caller
-    /// allowed to record it, inserted only if the customer and the key person are live.
-    /// `None` when anything is off (or the request id was used before): then
-    /// [`Self::record_touchpoint_checked`] runs the checks one by one and gives the exact
-    /// answer, so both paths answer alike.
-    async fn record_touchpoint_fast(
-        &self,
-        caller: &Caller,
-        req: &pb::RecordTouchpointRequest,
-    ) -> Result<Option<Response<pb::Touchpoint>>, Status> {
-        let Some(t) = &req.touchpoint else {
-            return Ok(None);
-        };
-        if !may_record(caller) || !t.corrects.is_empty() {
-            return Ok(None);
-        }
-        let Ok(parent) = parse_name("parent", &req.parent, &["customers"]) else {
-            return Ok(None);
-        };
-        let customer_id = parent.id;
-        let key_person_id = match names::parse(&t.key_person, &["customers", "keyPersons"]) {
-            Ok(ids) if ids[0] == customer_id => ids[1],
-            _ => return Ok(None),
-        };
-        let mut v = Violations::new();
-        let key = request_key(
-            caller,
-            "RecordTouchpoint",
-            &req.parent,
-            &req.request_id,
-            &mut v,
-        );
+        let t = req.touchpoint.clone().unwrap_or_default();
         let now = self.clock.now();
-        let occur_time = check_touchpoint(t, now, &mut v);
-        if !v.is_empty() {
-            return Ok(None);
+        let r = Recording::parse(&caller, &req, &t, now)?;
+        if r.may_record
+            && r.v.is_empty()
+            && t.corrects.is_empty()
+            && let Ok(key_person_id) = r.key_person
+        {
+            let customer_id = r.customer_id;
+            let inserted = store::insert_where::<TouchpointRow>(
+                &self.db,
+                COLUMNS,
+                values(&caller, customer_id, &t, r.occur_time, None, now),
+                r.key.clone(),
+                |sql| {
+                    sql.push("EXISTS (SELECT 1 FROM customers WHERE customer_id = ")
+                        .bind(customer_id)
+                        .push(" AND id = ")
+                        .bind(customer_id)
+                        .push(" AND delete_time IS NULL)")
+                        .push(" AND EXISTS (SELECT 1 FROM key_persons WHERE customer_id = ")
+                        .bind(customer_id)
+                        .push(" AND id = ")
+                        .bind(key_person_id)
+                        .push(" AND delete_time IS NULL)");
+                },
+            )
+            .await?;
+            if let Some(row) = inserted {
+                caller.ensure_customer(&row.customer_id, &req.parent)?;
+                return Ok(Response::new(convert::touchpoint(row)));
+            }
         }
-        let inserted = store::insert_where::<TouchpointRow>(
-            &self.db,
-            COLUMNS,
-            values(caller, customer_id, t, occur_time, None, now),
-            key,
-            |sql| {
-                sql.push("EXISTS (SELECT 1 FROM customers WHERE customer_id = ")
-                    .bind(customer_id)
-                    .push(" AND id = ")
-                    .bind(customer_id)
-                    .push(" AND delete_time IS NULL)")
-                    .push(" AND EXISTS (SELECT 1 FROM key_persons WHERE customer_id = ")
-                    .bind(customer_id)
-                    .push(" AND id = ")
-                    .bind(key_person_id)
-                    .push(" AND delete_time IS NULL)");
-            },
-        )
-        .await?;
-        let Some(row) = inserted else {
-            return Ok(None);
-        };
-        caller.ensure_customer(&row.customer_id, &req.parent)?;
-        Ok(Some(Response::new(convert::touchpoint(row))))
+        self.record_touchpoint_checked(&caller, &req.parent, &t, r, now)
+            .await
     }
 
-    /// Every check in turn, then the insert.
+    /// The checks against storage in turn, each with its exact answer, then the insert.
     async fn record_touchpoint_checked(
         &self,
         caller: &Caller,
-        req: pb::RecordTouchpointRequest,
+        parent: &str,
+        t: &pb::Touchpoint,
+        r: Recording<'_>,
+        now: i64,
     ) -> Result<Response<pb::Touchpoint>, Status> {
-        let customer_id = live_parent(&self.db, caller, &req.parent).await?;
-        if !may_record(caller) {
+        let customer_id = live_parent(&self.db, caller, parent).await?;
+        if !r.may_record {
             return Err(status::permission_denied(
                 "touchpoints are recorded by vendor frontline or department staff",
             ));
         }
-        let mut v = Violations::new();
-        let key = request_key(
-            caller,
-            "RecordTouchpoint",
-            &req.parent,
-            &req.request_id,
-            &mut v,
-        );
-        let t = req.touchpoint.unwrap_or_default();
-        let now = self.clock.now();
-        let occur_time = check_touchpoint(&t, now, &mut v);
-
+        let mut v = r.v;
         // The key person and the corrected touchpoint must belong to this customer.
-        match names::parse(&t.key_person, &["customers", "keyPersons"]) {
-            Err(e) => v.add("touchpoint.key_person", e.to_string()),
-            Ok(ids) if ids[0] != customer_id => v.add(
-                "touchpoint.key_person",
-                "must be a key person of the parent customer",
-            ),
-            Ok(ids) => match store::get::<KeyPersonRow>(&self.db, &customer_id, ids[1]).await? {
+        match r.key_person {
+            Err(why) => v.add("touchpoint.key_person", why),
+            Ok(id) => match store::get::<KeyPersonRow>(&self.db, &customer_id, id).await? {
                 Some(k) if k.meta.delete_time.is_none() => {}
                 _ => v.add("touchpoint.key_person", "no such key person"),
             },
@@ -155,8 +116,8 @@ impl Api {
         let row: TouchpointRow = store::insert(
             &self.db,
             COLUMNS,
-            values(caller, &customer_id, &t, occur_time, corrects, now),
-            key,
+            values(caller, &customer_id, t, r.occur_time, corrects, now),
+            r.key,
         )
         .await
         .map_err(|e| match e {
@@ -168,7 +129,7 @@ impl Api {
             ),
             other => other.into(),
         })?;
-        caller.ensure_customer(&row.customer_id, &req.parent)?;
+        caller.ensure_customer(&row.customer_id, parent)?;
         Ok(Response::new(convert::touchpoint(row)))
     }
 
@@ -208,8 +169,56 @@ impl Api {
     }
 }
 
-fn may_record(caller: &Caller) -> bool {
-    caller.is_vendor() && (caller.has_role("frontline") || caller.has_role_prefix("department:"))
+/// A RecordTouchpoint request as far as it can be checked without storage.
+struct Recording<'a> {
+    customer_id: &'a str,
+    /// Vendor frontline or department staff record touchpoints.
+    may_record: bool,
+    key: Option<String>,
+    /// The violations so far, in the order they are reported.
+    v: Violations,
+    occur_time: Option<i64>,
+    /// The key person's id, or why its name does not fit the parent.
+    key_person: Result<&'a str, String>,
+}
+
+impl<'a> Recording<'a> {
+    /// Parses the parent (a bad one is answered at once, as is another customer's), and
+    /// checks the rest, collecting violations.
+    fn parse(
+        caller: &Caller,
+        req: &'a pb::RecordTouchpointRequest,
+        t: &'a pb::Touchpoint,
+        now: i64,
+    ) -> Result<Self, Status> {
+        let customer_id = parse_name("parent", &req.parent, &["customers"])?.id;
+        let may_record = caller.is_vendor()
+            && (caller.has_role("frontline") || caller.has_role_prefix("department:"));
+        let mut v = Violations::new();
+        let key = request_key(
+            caller,
+            "RecordTouchpoint",
+            &req.parent,
+            &req.request_id,
+            &mut v,
+        );
+        let occur_time = check_touchpoint(t, now, &mut v);
+        let key_person = match names::parse(&t.key_person, &["customers", "keyPersons"]) {
+            Err(e) => Err(e.to_string()),
+            Ok(ids) if ids[0] != customer_id => {
+                Err("must be a key person of the parent customer".to_string())
+            }
+            Ok(ids) => Ok(ids[1]),
+        };
+        Ok(Self {
+            customer_id,
+            may_record,
+            key,
+            v,
+            occur_time,
+            key_person,
+        })
+    }
 }
 
 /// The checks that need no storage, in the order their violations are reported; the
@@ -341,13 +350,15 @@ impl crud::Resource for Touchpoints {
     type Row = TouchpointRow;
     const COLLECTIONS: &'static [&'static str] = &["customers", "touchpoints"];
     const FIELD: &'static str = "touchpoint";
-    const MUTABLE: &'static [&'static str] = &[];
-    fn check(_: &pb::Touchpoint, _: &str, _: String, _: &mut Violations) {}
-    fn populated(_: &pb::Touchpoint, _: &str) -> bool {
-        false
+    type Field = crud::NoField;
+    fn check(_: &pb::Touchpoint, f: crud::NoField, _: String, _: &mut Violations) {
+        match f {}
     }
-    fn columns(_: &pb::Touchpoint, _: &str) -> Vec<(&'static str, symbolon_platform::db::Value)> {
-        Vec::new()
+    fn populated(_: &pb::Touchpoint, f: crud::NoField) -> bool {
+        match f {}
+    }
+    fn columns(_: &pb::Touchpoint, f: crud::NoField) -> Vec<(&'static str, Value)> {
+        match f {}
     }
     fn name_and_etag(t: &pb::Touchpoint) -> (&str, &str) {
         (&t.name, "")

@@ -421,7 +421,7 @@ async fn recompute(
 /// stored; returns the highest sequence absorbed (0 when none).
 pub(crate) async fn absorb_pending(
     tx: &mut Transaction<'static, Any>,
-    registrations: &[spb::CoverageRegistration],
+    registrations: &[&str],
 ) -> Result<i64, StoreError> {
     let mut highest = 0;
     for reg in registrations {
@@ -429,7 +429,7 @@ pub(crate) async fn absorb_pending(
             "SELECT sequence, covered, redundancy, best_depot, best_place, best_arrival, best_within, \
              event_time FROM commitment_risk_pending WHERE registration = ",
         );
-        q.bind(reg.name.as_str());
+        q.bind(*reg);
         let Some(row) = q.query().fetch_optional(&mut **tx).await? else {
             continue;
         };
@@ -451,10 +451,10 @@ pub(crate) async fn absorb_pending(
             .push(", assess_time = ")
             .bind(row.try_get::<i64, _>("event_time")?)
             .push(" WHERE registration = ")
-            .bind(reg.name.as_str());
+            .bind(*reg);
         u.query().execute(&mut **tx).await?;
         let mut d = Sql::new("DELETE FROM commitment_risk_pending WHERE registration = ");
-        d.bind(reg.name.as_str());
+        d.bind(*reg);
         d.query().execute(&mut **tx).await?;
         highest = highest.max(sequence);
     }

@@ -8,12 +8,13 @@
 //! appends its timeline event. A restart loses nothing, and with several replicas only
 //! the one whose UPDATE matched fires (the others see the flag set and skip).
 
-use super::rows;
-use super::timeline::{self, NewEvent, Wakeup};
+use super::store::{
+    EventKind, NewEvent, Wakeup, code, parts_from_json,
+    timeline::{self, SUPPLY_CHAIN, breach_event},
+};
 use crate::commitments::breach;
 use sqlx::Row;
 use std::time::Duration;
-use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{Database, StoreError, db::Sql, time::Clock};
 use tokio_util::sync::CancellationToken;
 
@@ -21,7 +22,7 @@ struct Spec {
     flag: &'static str,
     due: &'static str,
     states: &'static str,
-    kind: pb::IncidentEventKind,
+    kind: EventKind,
     what: &'static str,
 }
 
@@ -35,54 +36,31 @@ const SPECS: [Spec; 4] = [
         flag: "ack_warned",
         due: "ack_warn_at",
         states: NOT_ACKNOWLEDGED,
-        kind: pb::IncidentEventKind::Warning,
+        kind: EventKind::Warning,
         what: "75% of the time to acknowledge has elapsed",
     },
     Spec {
         flag: "ack_escalated",
         due: "ack_due",
         states: NOT_ACKNOWLEDGED,
-        kind: pb::IncidentEventKind::Escalated,
+        kind: EventKind::Escalated,
         what: "not acknowledged in time",
     },
     Spec {
         flag: "fulfil_warned",
         due: "fulfil_warn_at",
         states: NOT_FULFILLED,
-        kind: pb::IncidentEventKind::Warning,
+        kind: EventKind::Warning,
         what: "75% of the time to fulfil has elapsed",
     },
     Spec {
         flag: "fulfil_escalated",
         due: "fulfil_due",
         states: NOT_FULFILLED,
-        kind: pb::IncidentEventKind::Escalated,
+        kind: EventKind::Escalated,
         what: "not fulfilled in time",
     },
 ];
-
-/// The department whose requests carry parts.
-const SUPPLY_CHAIN: &str = "supply-chain";
-
-/// The timeline event of commitments breached by the fire request `name`.
-pub(crate) fn breach_event<'a>(
-    customer_id: &str,
-    name: &'a str,
-    breached: &[String],
-    owner: &str,
-) -> NewEvent<'a> {
-    let names: Vec<String> = breached
-        .iter()
-        .map(|id| format!("customers/{customer_id}/commitments/{id}"))
-        .collect();
-    NewEvent {
-        kind: pb::IncidentEventKind::CommitmentBreached,
-        actor: "symbolon",
-        fire_request: name,
-        message: format!("{SUPPLY_CHAIN}: commitment breached: {}", names.join(", ")),
-        notify: vec![format!("department:{SUPPLY_CHAIN}-lead"), owner.to_string()],
-    }
-}
 
 /// Requests checked for breaches per sweep, oldest due first (the rest wait for the next).
 const BREACH_BATCH: usize = 500;
@@ -125,7 +103,7 @@ impl IncidentTimers {
                 flag = spec.flag,
                 states = spec.states,
                 due = spec.due,
-                open = pb::IncidentState::Open as i32,
+                open = code::INCIDENT_OPEN,
             ));
             due.bind(now)
                 .push(" ORDER BY f.")
@@ -153,7 +131,7 @@ impl IncidentTimers {
                 }
                 let name =
                     format!("customers/{customer_id}/incidents/{incident_id}/fireRequests/{id}");
-                let notify = if spec.kind == pb::IncidentEventKind::Escalated {
+                let notify = if spec.kind == EventKind::Escalated {
                     vec![format!("department:{department}-lead"), owner]
                 } else {
                     vec![format!("department:{department}")]
@@ -161,7 +139,7 @@ impl IncidentTimers {
                 let event = NewEvent {
                     kind: spec.kind,
                     actor: "symbolon",
-                    fire_request: &name,
+                    fire_request: name,
                     message: format!("{department}: {}", spec.what),
                     notify,
                 };
@@ -203,10 +181,10 @@ impl IncidentTimers {
             let site: String = row.try_get("site")?;
             let owner: String = row.try_get("owner")?;
             let was_due: i64 = row.try_get("breach_due")?;
-            let parts = rows::parts_from_json(&row.try_get::<String, _>("parts")?);
+            let parts = parts_from_json(&row.try_get::<String, _>("parts")?);
             let name = format!("customers/{customer_id}/incidents/{incident_id}/fireRequests/{id}");
             let open_incident =
-                row.try_get::<i64, _>("incident_state")? == pb::IncidentState::Open as i64;
+                row.try_get::<i64, _>("incident_state")? == i64::from(code::INCIDENT_OPEN);
             let delivery = breach::Delivery {
                 customer_id: &customer_id,
                 site: if open_incident { &site } else { "" },
@@ -267,6 +245,7 @@ impl IncidentTimers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use symbolon_contracts::customers::v1 as pb;
 
     #[test]
     fn state_lists_match_the_enum() {

@@ -6,13 +6,15 @@ use symbolon_platform::filter::{Field, Kind};
 use symbolon_platform::table::{Meta, Table, meta};
 
 /// A customer.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CustomerRow {
     /// Shared columns (`id` = `customer_id`).
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Display name.
     pub display_name: String,
     /// `pb::Industry` number.
+    #[sqlx(try_from = "i64")]
     pub industry: i32,
     /// ISO alpha-2.
     pub home_country: String,
@@ -38,13 +40,9 @@ impl Table for CustomerRow {
         },
     ];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            display_name: row.try_get("display_name")?,
-            industry: row.try_get::<i64, _>("industry")? as i32,
-            home_country: row.try_get("home_country")?,
-            description: row.try_get("description")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -52,9 +50,10 @@ impl Table for CustomerRow {
 }
 
 /// A customer site.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SiteRow {
     /// Shared columns.
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Display name.
     pub display_name: String,
@@ -79,14 +78,9 @@ impl Table for SiteRow {
         kind: Kind::UpperText,
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            display_name: row.try_get("display_name")?,
-            country: row.try_get("country")?,
-            latitude: row.try_get("latitude")?,
-            longitude: row.try_get("longitude")?,
-            address: row.try_get("address")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -94,15 +88,17 @@ impl Table for SiteRow {
 }
 
 /// A key person.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct KeyPersonRow {
     /// Shared columns.
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Display name.
     pub display_name: String,
     /// Title.
     pub title: String,
     /// `pb::DecisionRole` number.
+    #[sqlx(try_from = "i64")]
     pub decision_role: i32,
     /// E-mail.
     pub email: String,
@@ -121,14 +117,9 @@ impl Table for KeyPersonRow {
         kind: Kind::Enum(enum_decision_role, "DECISION_ROLE_"),
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            display_name: row.try_get("display_name")?,
-            title: row.try_get("title")?,
-            decision_role: row.try_get::<i64, _>("decision_role")? as i32,
-            email: row.try_get("email")?,
-            subject: row.try_get("subject")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -136,13 +127,14 @@ impl Table for KeyPersonRow {
 }
 
 /// A touchpoint (append-only).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TouchpointRow {
     /// Id.
     pub id: String,
     /// Owning customer.
     pub customer_id: String,
     /// `pb::TouchpointKind` number.
+    #[sqlx(try_from = "i64")]
     pub kind: i32,
     /// Key person resource name.
     pub key_person: String,
@@ -151,12 +143,15 @@ pub struct TouchpointRow {
     /// Summary.
     pub summary: String,
     /// `pb::Mood` number.
+    #[sqlx(try_from = "i64")]
     pub mood: i32,
     /// 1..=5.
+    #[sqlx(try_from = "i64")]
     pub intensity: i32,
     /// The strategic anxiety.
     pub strategic_anxiety: String,
-    /// Implicit expectations.
+    /// Implicit expectations (a JSON list in its column, see [`json_list`]).
+    #[sqlx(skip)]
     pub implicit_expectations: Vec<String>,
     /// The touchpoint this one corrects.
     pub corrects_id: Option<String>,
@@ -203,24 +198,11 @@ impl Table for TouchpointRow {
         },
     ];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
         let expectations: String = row.try_get("implicit_expectations")?;
-        Ok(Self {
-            id: row.try_get("id")?,
-            customer_id: row.try_get("customer_id")?,
-            kind: row.try_get::<i64, _>("kind")? as i32,
-            key_person: row.try_get("key_person")?,
-            occur_time: row.try_get("occur_time")?,
-            summary: row.try_get("summary")?,
-            mood: row.try_get::<i64, _>("mood")? as i32,
-            intensity: row.try_get::<i64, _>("intensity")? as i32,
-            strategic_anxiety: row.try_get("strategic_anxiety")?,
-            implicit_expectations: json_list::decode_list(&expectations)
-                .map_err(|e| sqlx::Error::Decode(e.into()))?,
-            corrects_id: row.try_get("corrects_id")?,
-            corrected_by: row.try_get("corrected_by")?,
-            recorded_by: row.try_get("recorded_by")?,
-            create_time: row.try_get("create_time")?,
-        })
+        r.implicit_expectations =
+            json_list::decode_list(&expectations).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.id

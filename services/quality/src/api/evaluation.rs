@@ -1,6 +1,6 @@
 //! EvaluateStandard: a standard's agreement with labelled conversations.
 
-use super::{QualityApi, READERS};
+use super::{QualityApi, READERS, convert};
 use crate::{evaluate, inspect::CompiledStandard, pb, store, validate};
 use std::sync::Arc;
 use symbolon_platform::{Caller, Violations};
@@ -99,7 +99,9 @@ impl QualityApi {
         let mut items = r.conversations;
         if let (true, Some(id)) = (r.include_reviewed_reports, &standard_id) {
             let room = MAX_CONVERSATIONS.saturating_sub(items.len()) as i64;
-            let reviewed = store::reviewed_reports(&self.db, id, i64::MIN, i64::MAX, room).await?;
+            let reviewed = convert::reports(
+                &store::reviewed_reports(&self.db, id, i64::MIN, i64::MAX, room).await?,
+            )?;
             items.extend(reviewed.iter().filter_map(evaluate::from_reviewed));
         }
         let max = if r.max_disagreements == 0 {

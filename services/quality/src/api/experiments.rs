@@ -1,7 +1,12 @@
 //! Scripted-reply templates and their A/B tests.
 
-use super::{QualityApi, READERS, SCRIPT_EDITORS, SCRIPT_USERS, parse_name};
-use crate::{pb, stats, store, validate};
+use super::{QualityApi, READERS, SCRIPT_EDITORS, SCRIPT_USERS, convert, parse_name};
+use crate::{
+    pb, stats,
+    store::{self, Script, ScriptKind, ScriptRow},
+    validate,
+};
+use prost::Message;
 use std::collections::HashMap;
 use symbolon_platform::{Caller, StoreError, Violations, aip, names, status, time};
 use tonic::{Request, Status};
@@ -31,18 +36,18 @@ pub(crate) fn assign(experiment_id: &str, variants: &[String], customer_key: &st
     variants[(fnv1a(&[experiment_id, customer_key]) % n) as usize].clone()
 }
 
-fn template_proto(id: &str, body: &str, create_time: i64) -> Result<pb::Template, Status> {
-    let mut t: pb::Template = store::decode(body).map_err(|e| status::internal(&e))?;
-    t.name = format!("templates/{id}");
-    t.create_time = Some(time::to_timestamp(create_time));
+fn template_proto(row: &ScriptRow) -> Result<pb::Template, Status> {
+    let mut t: pb::Template = convert::decode(&row.body)?;
+    t.name = format!("templates/{}", row.id);
+    t.create_time = Some(time::to_timestamp(row.create_time));
     t.etag = "1".into();
     Ok(t)
 }
 
-fn experiment_proto(id: &str, body: &str, create_time: i64) -> Result<pb::Experiment, Status> {
-    let mut e: pb::Experiment = store::decode(body).map_err(|e| status::internal(&e))?;
-    e.name = format!("experiments/{id}");
-    e.create_time = Some(time::to_timestamp(create_time));
+fn experiment_proto(row: &ScriptRow) -> Result<pb::Experiment, Status> {
+    let mut e: pb::Experiment = convert::decode(&row.body)?;
+    e.name = format!("experiments/{}", row.id);
+    e.create_time = Some(time::to_timestamp(row.create_time));
     e.etag = "1".into();
     Ok(e)
 }
@@ -68,10 +73,10 @@ fn conflict(name: String) -> impl FnOnce(StoreError) -> Status {
 impl QualityApi {
     async fn template(&self, name: &str, field: &str) -> Result<pb::Template, Status> {
         let ids = parse_name(field, name, &["templates"])?;
-        let (body, t) = store::get_body(&self.db, "quality_templates", ids[0])
+        let row = store::get_script(&self.db, ScriptKind::Template, ids[0])
             .await?
             .ok_or_else(|| status::not_found(name))?;
-        template_proto(ids[0], &body, t)
+        template_proto(&row)
     }
 
     async fn experiment(
@@ -80,10 +85,10 @@ impl QualityApi {
         field: &str,
     ) -> Result<(String, pb::Experiment), Status> {
         let ids = parse_name(field, name, &["experiments"])?;
-        let (body, t) = store::get_body(&self.db, "quality_experiments", ids[0])
+        let row = store::get_script(&self.db, ScriptKind::Experiment, ids[0])
             .await?
             .ok_or_else(|| status::not_found(name))?;
-        Ok((ids[0].to_string(), experiment_proto(ids[0], &body, t)?))
+        Ok((ids[0].to_string(), experiment_proto(&row)?))
     }
 
     pub(crate) async fn create_template_impl(
@@ -112,12 +117,13 @@ impl QualityApi {
         t.create_time = None;
         t.etag.clear();
         let name = format!("templates/{id}");
-        let stored = store::insert_body(
+        let stored = store::insert_script(
             &self.db,
-            "quality_templates",
+            Script::Template {
+                scenario: &t.scenario,
+            },
             &id,
-            ("scenario", t.scenario.clone()),
-            store::encode(&t),
+            &t.encode_to_vec(),
             self.clock.now(),
             key,
         )
@@ -154,7 +160,7 @@ impl QualityApi {
             templates: page
                 .rows
                 .iter()
-                .map(|(id, body, t)| template_proto(id, body, *t))
+                .map(template_proto)
                 .collect::<Result<_, _>>()?,
             next_page_token: aip::next_token(page.next_after, &query),
         })
@@ -290,12 +296,13 @@ impl QualityApi {
         e.create_time = None;
         e.etag.clear();
         let template_id = e.template.trim_start_matches("templates/").to_string();
-        let stored = store::insert_body(
+        let stored = store::insert_script(
             &self.db,
-            "quality_experiments",
+            Script::Experiment {
+                template_id: &template_id,
+            },
             &id,
-            ("template_id", template_id),
-            store::encode(&e),
+            &e.encode_to_vec(),
             self.clock.now(),
             key,
         )
@@ -382,11 +389,18 @@ impl QualityApi {
             ));
         }
         o.variant_id = assigned;
-        store::insert_outcome(&self.db, &id, &o, self.clock.now(), key)
-            .await?
-            .ok_or_else(|| {
-                status::already_exists(&format!("{}/outcomes/{}", r.experiment, o.conversation_id))
-            })
+        store::insert_outcome(
+            &self.db,
+            &id,
+            &convert::outcome_row(&o),
+            self.clock.now(),
+            key,
+        )
+        .await?
+        .map(convert::outcome)
+        .ok_or_else(|| {
+            status::already_exists(&format!("{}/outcomes/{}", r.experiment, o.conversation_id))
+        })
     }
 
     pub(crate) async fn get_experiment_results_impl(
@@ -398,7 +412,11 @@ impl QualityApi {
         caller.require_vendor(&roles)?;
         let name = req.into_inner().name;
         let (id, e) = self.experiment(&name, "name").await?;
-        let outcomes = store::outcomes(&self.db, &id, 1_000_000).await?;
+        let outcomes: Vec<pb::Outcome> = store::outcomes(&self.db, &id, 1_000_000)
+            .await?
+            .into_iter()
+            .map(convert::outcome)
+            .collect();
         Ok(results(&name, &e, &outcomes))
     }
 }

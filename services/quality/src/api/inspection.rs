@@ -1,14 +1,16 @@
 //! Inspection (unary and live) and reading reports.
 
 use super::{
-    INSPECTORS, LiveStream, QualityApi, READERS, may_see_report, parse_name, standards::Resolved,
+    INSPECTORS, LiveStream, QualityApi, READERS, convert, may_see_report, parse_name,
+    standards::Resolved,
 };
 use crate::{
     inspect::{self, Inspection, Totals, live::LiveSession},
     pb,
-    store::{self, ReportKeys, ReportScope},
+    store::{self, NewReport, ReportScope},
     validate,
 };
+use prost::Message;
 use std::{sync::Arc, time::Duration};
 use symbolon_platform::{Caller, Violations, aip, names, status, time};
 use tokio::sync::mpsc;
@@ -100,20 +102,27 @@ impl QualityApi {
         if validate_only {
             return Ok(report);
         }
+        let c = report.conversation.clone().unwrap_or_default();
+        let body = report.encode_to_vec();
         let row = store::insert_report(
             &self.db,
             &names::new_id(),
-            &report,
-            ReportKeys {
+            &NewReport {
+                customer_id: c.customer.strip_prefix("customers/").unwrap_or_default(),
+                customer: &c.customer,
+                agent: &c.agent,
+                team: &c.team,
                 standard_id: &res.standard_id,
                 standard_version: res.version_no,
+                conversation_id: &c.conversation_id,
                 conversation_time: start,
+                scores: convert::scores(&report, &body),
             },
             self.clock.now(),
             key,
         )
         .await?;
-        Ok(row.into_proto())
+        convert::report(row)
     }
 
     pub(crate) async fn inspect_conversation_impl(
@@ -299,7 +308,7 @@ impl QualityApi {
         caller: &Caller,
         name: &str,
         field: &str,
-    ) -> Result<store::ReportRow, Status> {
+    ) -> Result<convert::Report, Status> {
         let ids = parse_name(field, name, &["reports"])?;
         let row = store::get_report(&self.db, ids[0])
             .await?
@@ -307,7 +316,7 @@ impl QualityApi {
         if !may_see_report(caller, &row.customer_id, &row.agent) {
             return Err(status::not_found(name));
         }
-        Ok(row)
+        convert::Report::from_row(row)
     }
 
     pub(crate) async fn get_report_impl(
@@ -353,7 +362,11 @@ impl QualityApi {
             .await?
             .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
         Ok(pb::ListReportsResponse {
-            reports: page.rows.into_iter().map(|r| r.into_proto()).collect(),
+            reports: page
+                .rows
+                .into_iter()
+                .map(convert::report)
+                .collect::<Result<_, _>>()?,
             next_page_token: aip::next_token(page.next_after, &query),
         })
     }

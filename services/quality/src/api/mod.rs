@@ -7,6 +7,7 @@
 //! their own reports and read their own scorecard. A customer's people read only the
 //! reports of their own organisation's conversations.
 
+mod convert;
 mod evaluation;
 mod experiments;
 mod inspection;

@@ -1,7 +1,8 @@
 //! Human review: overrides, disputes, calibration.
 
-use super::{QualityApi, READERS, REVIEWERS, inspection::apply_totals, parse_name};
+use super::{QualityApi, READERS, REVIEWERS, convert, inspection::apply_totals, parse_name};
 use crate::{inspect, pb, store};
+use prost::Message;
 use std::collections::BTreeMap;
 use symbolon_platform::{Caller, Violations, aip, names, status, table::Write, time};
 use tonic::{Request, Status};
@@ -90,8 +91,16 @@ impl QualityApi {
             report.reviewer = caller.subject.clone();
             report.review_time = Some(time::to_timestamp(self.clock.now()));
         }
-        let w = store::update_report(&self.db, &id, row.version, &report, self.clock.now()).await?;
-        Ok(aip::written(w, &r.name)?.into_proto())
+        let body = report.encode_to_vec();
+        let w = store::update_report(
+            &self.db,
+            &id,
+            row.version,
+            &convert::scores(&report, &body),
+            self.clock.now(),
+        )
+        .await?;
+        convert::report(aip::written(w, &r.name)?)
     }
 
     pub(crate) async fn create_dispute_impl(
@@ -155,18 +164,23 @@ impl QualityApi {
                 .review_reasons
                 .push(pb::ReviewReason::Disputed as i32);
         }
+        let (dispute_body, report_body) = (d.encode_to_vec(), report.encode_to_vec());
         let w = store::insert_dispute(
             &self.db,
             &names::new_id(),
             &row.id,
-            &d,
-            (&report, row.version),
+            &store::NewDispute {
+                agent: &d.raised_by,
+                state: convert::dispute_state(d.state),
+                body: &dispute_body,
+            },
+            (&convert::scores(&report, &report_body), row.version),
             now,
             key,
         )
         .await?;
         match w {
-            Write::Done(d) => Ok(d.into_proto()),
+            Write::Done(d) => convert::dispute(d),
             Write::Stale => Err(status::unavailable(
                 "the report changed concurrently; retry with the same request id",
             )),
@@ -214,7 +228,11 @@ impl QualityApi {
         .await?
         .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
         Ok(pb::ListDisputesResponse {
-            disputes: page.rows.into_iter().map(|d| d.into_proto()).collect(),
+            disputes: page
+                .rows
+                .into_iter()
+                .map(convert::dispute)
+                .collect::<Result<_, _>>()?,
             next_page_token: aip::next_token(page.next_after, &query),
         })
     }
@@ -238,9 +256,10 @@ impl QualityApi {
         };
         aip::text(&mut v, "note", &r.note, false, 2000);
         v.into_result()?;
-        let mut d = store::get_dispute(&self.db, ids[0], ids[1])
+        let d = store::get_dispute(&self.db, ids[0], ids[1])
             .await?
             .ok_or_else(|| status::not_found(&r.name))?;
+        let mut d = convert::Dispute::from_row(d)?;
         if d.dispute.state != pb::DisputeState::Open as i32 {
             return Err(status::failed_precondition(
                 "DISPUTE_RESOLVED",
@@ -251,6 +270,7 @@ impl QualityApi {
         let row = store::get_report(&self.db, ids[0])
             .await?
             .ok_or_else(|| status::not_found(&r.name))?;
+        let row = convert::Report::from_row(row)?;
         let mut report = row.report.clone();
         if upheld
             && let Some(x) = report
@@ -279,8 +299,19 @@ impl QualityApi {
         d.dispute.resolved_by = caller.subject.clone();
         d.dispute.resolution_note = r.note.clone();
         d.dispute.resolve_time = Some(time::to_timestamp(now));
-        match store::resolve_dispute(&self.db, &d, (&report, row.version), now).await? {
-            Write::Done(d) => Ok(d.into_proto()),
+        let (dispute_body, report_body) = (d.dispute.encode_to_vec(), report.encode_to_vec());
+        let written = store::resolve_dispute(
+            &self.db,
+            &d.report_id,
+            &d.id,
+            convert::dispute_state(d.dispute.state),
+            &dispute_body,
+            (&convert::scores(&report, &report_body), row.version),
+            now,
+        )
+        .await?;
+        match written {
+            Write::Done(d) => convert::dispute(d),
             Write::Stale => Err(status::failed_precondition(
                 "CONCURRENT_CHANGE",
                 &r.name,
@@ -335,7 +366,9 @@ impl QualityApi {
         } else {
             i64::from(r.min_reviews)
         };
-        let reports = store::reviewed_reports(&self.db, ids[0], start, end, 100_000).await?;
+        let reports = convert::reports(
+            &store::reviewed_reports(&self.db, ids[0], start, end, 100_000).await?,
+        )?;
         let mut per: BTreeMap<String, pb::IndicatorCalibration> = BTreeMap::new();
         let (mut all, mut agreed_all) = (0i64, 0i64);
         for rep in &reports {

@@ -1,7 +1,10 @@
 //! Scorecards: per agent or team over a period.
 
-use super::{QualityApi, READERS};
-use crate::{pb, store};
+use super::{QualityApi, READERS, convert};
+use crate::{
+    pb,
+    store::{self, GroupBy},
+};
 use std::collections::HashMap;
 use symbolon_platform::{Caller, Violations, status, time};
 use tonic::{Request, Status};
@@ -116,10 +119,11 @@ impl QualityApi {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
         let (column, value) = match r.subject.strip_prefix("teams/") {
-            Some(team) => ("team", team.to_string()),
-            None => ("agent", r.subject.clone()),
+            Some(team) => (GroupBy::Team, team.to_string()),
+            None => (GroupBy::Agent, r.subject.clone()),
         };
-        let own = column == "agent" && caller.subject == r.subject && caller.has_role("frontline");
+        let own =
+            column == GroupBy::Agent && caller.subject == r.subject && caller.has_role("frontline");
         if !(caller.is_vendor() && (own || READERS.iter().any(|role| caller.has_role(role)))) {
             return Err(status::permission_denied(
                 "scorecards are for quality readers, and agents' own",
@@ -158,7 +162,9 @@ impl QualityApi {
         v.into_result()?;
         let (start, end) = (start.unwrap_or_default(), end.unwrap_or_default());
         let bucket = i64::from(if r.bucket_days == 0 { 7 } else { r.bucket_days }) * DAY;
-        let reports = store::reports_for(&self.db, column, &value, start, end, CAP).await?;
+        let reports = convert::reports(
+            &store::reports_for(&self.db, column, &value, start, end, CAP).await?,
+        )?;
         Ok(scorecard(&r.subject, start, end, bucket, &reports))
     }
 }

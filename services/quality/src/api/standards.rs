@@ -1,12 +1,13 @@
 //! Standards and their versions.
 
-use super::{EDITORS, INSPECTORS, QualityApi, READERS, parse_name};
+use super::{EDITORS, INSPECTORS, QualityApi, READERS, convert::decode, parse_name};
 use crate::{
     inspect::CompiledStandard,
     pb,
-    store::{self, StandardRow, VersionRow},
+    store::{self, StandardHead, StandardRow, VersionRow},
     validate,
 };
+use prost::Message;
 use std::sync::Arc;
 use symbolon_platform::{Caller, StoreError, Violations, aip, names, status, time};
 use tonic::{Request, Status};
@@ -17,8 +18,8 @@ fn may_read(caller: &Caller) -> Result<(), Status> {
     caller.require_vendor(&roles)
 }
 
-fn to_proto(row: StandardRow) -> pb::Standard {
-    let mut s = row.content;
+fn to_proto(row: StandardRow) -> Result<pb::Standard, Status> {
+    let mut s: pb::Standard = decode(&row.content)?;
     s.name = format!("standards/{}", row.id);
     s.display_name = row.display_name;
     s.description = row.description;
@@ -28,19 +29,28 @@ fn to_proto(row: StandardRow) -> pb::Standard {
     s.create_time = Some(time::to_timestamp(row.create_time));
     s.update_time = Some(time::to_timestamp(row.update_time));
     s.etag = aip::etag(row.version);
-    s
+    Ok(s)
 }
 
-fn version_proto(v: VersionRow) -> pb::StandardVersion {
-    let mut s = v.content;
+fn version_proto(v: VersionRow) -> Result<pb::StandardVersion, Status> {
+    let mut s: pb::Standard = decode(&v.content)?;
     s.name = format!("standards/{}", v.standard_id);
     s.version = v.version_no;
     s.current_version = String::new();
-    pb::StandardVersion {
+    Ok(pb::StandardVersion {
         name: format!("standards/{}/versions/{}", v.standard_id, v.version_no),
         standard: Some(s),
         created_by: v.created_by,
         create_time: Some(time::to_timestamp(v.create_time)),
+    })
+}
+
+/// What changes in place on `s`.
+fn head(s: &pb::Standard) -> StandardHead<'_> {
+    StandardHead {
+        display_name: &s.display_name,
+        description: &s.description,
+        touchpoint_type: s.touchpoint_type,
     }
 }
 
@@ -112,7 +122,8 @@ impl QualityApi {
         let v = store::get_version(&self.db, &id, n)
             .await?
             .ok_or_else(|| status::not_found(name))?;
-        let compiled = Arc::new(CompiledStandard::compile(&v.content, &version_name));
+        let content: pb::Standard = decode(&v.content)?;
+        let compiled = Arc::new(CompiledStandard::compile(&content, &version_name));
         if let Ok(mut cache) = self.compiled.lock() {
             if cache.len() >= super::CACHE_LIMIT {
                 cache.clear();
@@ -158,13 +169,21 @@ impl QualityApi {
         };
         v.into_result()?;
         let now = self.clock.now();
-        let row = store::insert_standard(&self.db, &id, &content(&s), &caller.subject, now, key)
-            .await
-            .map_err(|e| match e {
-                StoreError::Conflict(_) => status::already_exists(&format!("standards/{id}")),
-                other => other.into(),
-            })?;
-        Ok(to_proto(row))
+        let row = store::insert_standard(
+            &self.db,
+            &id,
+            head(&s),
+            &content(&s).encode_to_vec(),
+            &caller.subject,
+            now,
+            key,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => status::already_exists(&format!("standards/{id}")),
+            other => other.into(),
+        })?;
+        to_proto(row)
     }
 
     pub(crate) async fn get_standard_impl(
@@ -178,7 +197,7 @@ impl QualityApi {
         let row = store::get_standard(&self.db, ids[0])
             .await?
             .ok_or_else(|| status::not_found(&name))?;
-        Ok(to_proto(row))
+        to_proto(row)
     }
 
     pub(crate) async fn list_standards_impl(
@@ -193,7 +212,11 @@ impl QualityApi {
         v.into_result()?;
         let page = store::list_standards(&self.db, after, limit).await?;
         Ok(pb::ListStandardsResponse {
-            standards: page.rows.into_iter().map(to_proto).collect(),
+            standards: page
+                .rows
+                .into_iter()
+                .map(to_proto)
+                .collect::<Result<_, _>>()?,
             next_page_token: aip::next_token(page.next_after, "standards"),
         })
     }
@@ -240,7 +263,8 @@ impl QualityApi {
             populated.push("min_confidence");
         }
         let paths = aip::mask_paths(r.update_mask.as_ref(), ALLOWED, &populated, &mut v);
-        let mut next = to_proto(current.clone());
+        let old = to_proto(current)?;
+        let mut next = old.clone();
         for p in &paths {
             match *p {
                 "display_name" => next.display_name = given.display_name.clone(),
@@ -256,19 +280,16 @@ impl QualityApi {
         validate::standard(&next, "standard", &mut v);
         v.into_result()?;
         // Only what scores depend on makes a new version; renaming does not.
-        let old = &current.content;
         let rescoring = next.indicators != old.indicators
             || next.review_threshold != old.review_threshold
             || next.min_confidence != old.min_confidence;
-        let new_content = rescoring.then(|| content(&next));
+        let new_content = rescoring.then(|| content(&next).encode_to_vec());
         let w = store::update_standard(
             &self.db,
             &id,
             aip::etag_version(&given.etag),
-            &next.display_name,
-            &next.description,
-            next.touchpoint_type,
-            new_content.as_ref(),
+            head(&next),
+            new_content.as_deref(),
             &caller.subject,
             self.clock.now(),
         )
@@ -277,7 +298,7 @@ impl QualityApi {
             StoreError::Conflict(_) => status::stale_etag(&given.name),
             other => other.into(),
         })?;
-        Ok(to_proto(aip::written(w, &given.name)?))
+        to_proto(aip::written(w, &given.name)?)
     }
 
     pub(crate) async fn get_standard_version_impl(
@@ -292,7 +313,7 @@ impl QualityApi {
         let v = store::get_version(&self.db, ids[0], n)
             .await?
             .ok_or_else(|| status::not_found(&name))?;
-        Ok(version_proto(v))
+        version_proto(v)
     }
 
     pub(crate) async fn list_standard_versions_impl(
@@ -320,7 +341,11 @@ impl QualityApi {
         }
         let page = store::list_versions(&self.db, ids[0], after, limit).await?;
         Ok(pb::ListStandardVersionsResponse {
-            versions: page.rows.into_iter().map(version_proto).collect(),
+            versions: page
+                .rows
+                .into_iter()
+                .map(version_proto)
+                .collect::<Result<_, _>>()?,
             next_page_token: aip::next_token(page.next_after, &query),
         })
     }

@@ -45,7 +45,7 @@ pub struct Hit {
 pub fn cues(norm: &str) -> Vec<Hit> {
     let lex = &*LEXICON;
     let mut out = Vec::new();
-    for f in lex.set.find_all(norm) {
+    for f in lex.find_all(norm) {
         let end = f.at + lex.set.len(f.id) as u32;
         for &(cue, weight) in &lex.entries[f.id as usize] {
             out.push(Hit {
@@ -302,7 +302,9 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         }
     }
     for h in v.of(Cue::Upset) {
-        if !h.negated && !v.harmless(h.at, h.end) {
+        // A cue that is also a listed phrase at the same place ("broken") counts once.
+        let listed_here = listed.iter().any(|l| l.at == h.at && l.end == h.end);
+        if !h.negated && !v.harmless(h.at, h.end) && !listed_here {
             add(h.weight, v.phrase(h), h.at, h.id, &mut score);
         }
     }
@@ -353,7 +355,8 @@ fn proof(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         if h.negated || released(v, h.at) || v.harmless(h.at, h.end) {
             continue;
         }
-        if v.in_range(Cue::Request, sentence(v.norm, h.at)) {
+        // "Could you send a photo? No pressure if not": asked for, not required.
+        if v.in_range(Cue::Request, sentence(v.norm, h.at)) && !v.any(Cue::Optional) {
             return Judgement::Yes(v.finding(
                 v.phrase(h),
                 "evidence asked for (object and request in one sentence)".into(),
@@ -438,8 +441,12 @@ fn refusal(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         return said;
     };
     // Something offered instead, or a way forward asked for ("send the receipt").
+    // Sending the customer elsewhere is no flat no either: the runaround indicator
+    // judges that.
     let offered = v.any(Cue::Alternative)
-        || (v.any(Cue::Request) && (v.any(Cue::ProofObject) || v.any(Cue::ProofDemand)));
+        || (v.any(Cue::Request) && (v.any(Cue::ProofObject) || v.any(Cue::ProofDemand)))
+        || (v.any(Cue::Referral) && v.any(Cue::Party))
+        || v.any(Cue::RunDirect);
     if offered {
         Judgement::No {
             confidence: 0.8,
@@ -554,5 +561,41 @@ mod tests {
             "I'm not angry, just want to know when it ships."
         ));
         assert!(!says(Upset, c, "我不生气,就是想知道什么时候发货"));
+    }
+
+    #[test]
+    fn optional_requests_and_referrals_are_no_demands_nor_flat_refusals() {
+        use pb::Meaning::{FlatRefusal, ProofDemand, Runaround};
+        let a = pb::Speaker::Agent;
+        let optional = "Could you send a photo of it? No pressure if not, the replacement goes out either way.";
+        assert!(!says(ProofDemand, a, optional));
+        assert!(says(ProofDemand, a, "Could you send a photo of it?"));
+        assert!(!says(ProofDemand, a, "方便的话拍张照片给我,没有也没关系"));
+        // Sent elsewhere: a runaround, not a flat refusal.
+        let sent = "We can't process claims here, please contact the insurer.";
+        assert!(says(Runaround, a, sent));
+        assert!(!says(FlatRefusal, a, sent));
+        assert!(says(FlatRefusal, a, "We can't process claims here."));
+    }
+
+    #[test]
+    fn own_words_for_upset_empathy_and_resolution() {
+        use pb::Meaning::{Empathy, ResolutionCheck, Upset};
+        let (a, c) = (pb::Speaker::Agent, pb::Speaker::Customer);
+        assert!(says(
+            Upset,
+            c,
+            "The app keeps logging me out, it's driving me up the wall."
+        ));
+        assert!(says(Upset, c, "买的衣服洗了一次就缩水了,我很不爽"));
+        assert!(!says(
+            Upset,
+            c,
+            "I'd like the same colour as last time, please."
+        ));
+        assert!(says(Empathy, a, "Ugh, that sounds maddening."));
+        assert!(says(Empathy, a, "等这么久肯定很着急,我马上帮您看"));
+        assert!(says(ResolutionCheck, a, "Does that clear it up?"));
+        assert!(!says(ResolutionCheck, a, "有任何问题随时找我"));
     }
 }

@@ -183,6 +183,38 @@ impl PhraseSet {
         self.normalised.get(id as usize).map_or(0, String::len)
     }
 
+    /// How many phrases were added (ids are `0..count`).
+    pub fn count(&self) -> u32 {
+        self.normalised.len() as u32
+    }
+
+    /// The normalised phrase.
+    pub fn normalised(&self, id: u32) -> &str {
+        self.normalised
+            .get(id as usize)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Whether phrase `id`, found at byte `at` of normalised `text`, sits on the word
+    /// boundaries it needs ("hi" is no greeting inside "this").
+    pub fn on_boundaries(&self, text: &str, id: u32, at: usize) -> bool {
+        let Some(&(start, end)) = self.bounds.get(id as usize) else {
+            return false;
+        };
+        let after = at + self.len(id);
+        !(start
+            && text
+                .get(..at)
+                .and_then(|t| t.chars().next_back())
+                .is_some_and(is_word)
+            || end
+                && text
+                    .get(after..)
+                    .and_then(|t| t.chars().next())
+                    .is_some_and(is_word))
+    }
+
     /// Whether no phrase was added.
     pub fn is_empty(&self) -> bool {
         self.normalised.is_empty()

@@ -57,6 +57,11 @@ impl TestApp {
         self.db.take().expect("database")
     }
 
+    /// The database it runs on.
+    pub fn db(&self) -> &TestDb {
+        self.db.as_ref().expect("database")
+    }
+
     /// Creates customer `id` through the customers service.
     pub async fn customer(&self, id: &str, industry: pb::Industry, country: &str) -> pb::Customer {
         CustomersServiceClient::new(symbolon_testkit::channel(self.addr).await)

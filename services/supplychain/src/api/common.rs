@@ -29,9 +29,7 @@ pub(crate) fn require_any_vendor(c: &Caller) -> Result<(), Status> {
 
 /// Parses `{collection}/{id}` with a platform id.
 pub(crate) fn parse_id(field: &str, name: &str, collection: &str) -> Result<String, Status> {
-    names::parse(name, &[collection])
-        .map(|ids| ids[0].to_string())
-        .map_err(|e| status::invalid_argument(field, e.to_string()))
+    symbolon_platform::aip::ids_of(field, name, &[collection]).map(|ids| ids[0].to_string())
 }
 
 /// Parses `countryProfiles/{country}` (any case) to the upper-case code.

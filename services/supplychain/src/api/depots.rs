@@ -3,36 +3,79 @@
 use super::{Api, common::*, insert_once};
 use crate::{
     convert,
-    store::{self, DepotRow, GLOBAL, Line, ReservationRow, StockRow, Table, change},
+    store::{self, DepotRow, GLOBAL, Line, ReservationRow, StockRow, change, depots},
 };
 use symbolon_contracts::supplychain::v1 as pb;
-use symbolon_platform::{
-    Caller, Violations,
-    country::CountryCode,
-    db::{Sql, Value},
-    names, status,
-};
+use symbolon_platform::{Caller, Violations, country::CountryCode, db::Value, names, status};
 use tonic::Status;
 use tonic_types::{ErrorDetails, StatusExt};
 
 /// Longest preparation time accepted.
 const MAX_PREP_MICROS: i64 = 48 * 3_600_000_000;
 
-fn check_depot_field(d: &pb::Depot, path: &str, v: &mut Violations) -> Vec<(&'static str, Value)> {
-    let field = format!("depot.{path}");
-    match path {
-        "display_name" => {
+/// The fields of a depot a create or update sets; matched exhaustively, so a field
+/// added here is checked, detected and stored, or the crate does not compile.
+#[derive(Clone, Copy)]
+enum DepotField {
+    DisplayName,
+    Country,
+    Location,
+    Status,
+    DispatchPreparationTime,
+}
+
+impl DepotField {
+    const ALL: [Self; 5] = [
+        Self::DisplayName,
+        Self::Country,
+        Self::Location,
+        Self::Status,
+        Self::DispatchPreparationTime,
+    ];
+
+    /// Its update-mask path.
+    fn path(self) -> &'static str {
+        match self {
+            Self::DisplayName => "display_name",
+            Self::Country => "country",
+            Self::Location => "location",
+            Self::Status => "status",
+            Self::DispatchPreparationTime => "dispatch_preparation_time",
+        }
+    }
+
+    /// Whether the client set it (for an update without a mask).
+    fn populated(self, d: &pb::Depot) -> bool {
+        match self {
+            Self::DisplayName => !d.display_name.is_empty(),
+            Self::Country => !d.country.is_empty(),
+            Self::Location => d.location.is_some(),
+            Self::Status => d.status != 0,
+            Self::DispatchPreparationTime => d.dispatch_preparation_time.is_some(),
+        }
+    }
+}
+
+/// Records violations of `f` in `d`; the columns and values that store it.
+fn check_depot_field(
+    d: &pb::Depot,
+    f: DepotField,
+    v: &mut Violations,
+) -> Vec<(&'static str, Value)> {
+    let field = format!("depot.{}", f.path());
+    match f {
+        DepotField::DisplayName => {
             text(v, &field, &d.display_name, true, 200);
             vec![("display_name", d.display_name.trim().into())]
         }
-        "country" => {
+        DepotField::Country => {
             let cc = v
                 .check(&field, CountryCode::parse(&d.country))
                 .map(|c| c.to_string())
                 .unwrap_or_default();
             vec![("country", cc.into())]
         }
-        "location" => {
+        DepotField::Location => {
             check_location(v, &field, d.location.as_ref());
             let l = d.location.unwrap_or_default();
             vec![
@@ -40,14 +83,14 @@ fn check_depot_field(d: &pb::Depot, path: &str, v: &mut Violations) -> Vec<(&'st
                 ("longitude", l.longitude.into()),
             ]
         }
-        "status" => {
+        DepotField::Status => {
             match pb::DepotStatus::try_from(d.status) {
                 Ok(s) if s != pb::DepotStatus::Unspecified => {}
                 _ => v.add(field, "must be OPERATIONAL, DEGRADED or OUTAGE"),
             }
             vec![("status", d.status.into())]
         }
-        _ => {
+        DepotField::DispatchPreparationTime => {
             let m = match &d.dispatch_preparation_time {
                 None => {
                     v.add(field, "is required");
@@ -66,14 +109,6 @@ fn check_depot_field(d: &pb::Depot, path: &str, v: &mut Violations) -> Vec<(&'st
     }
 }
 
-const DEPOT_FIELDS: &[&str] = &[
-    "display_name",
-    "country",
-    "location",
-    "status",
-    "dispatch_preparation_time",
-];
-
 /// The most units of one part a depot may hold: far above any real depot, and low
 /// enough that sums over every depot stay far from overflowing.
 pub(crate) const MAX_UNITS: i64 = 1_000_000_000;
@@ -86,19 +121,6 @@ fn status_name(s: i32) -> &'static str {
 }
 
 impl Api {
-    async fn live_depot(
-        &self,
-        ch: &mut change::Change,
-        id: &str,
-    ) -> Result<Option<DepotRow>, Status> {
-        let mut sql = Sql::new(&format!(
-            "SELECT {} FROM depots WHERE delete_time IS NULL AND id = ",
-            DepotRow::COLUMNS
-        ));
-        sql.bind(id);
-        Ok(ch.one(&sql).await?)
-    }
-
     pub(super) async fn create_depot(
         &self,
         c: &Caller,
@@ -110,8 +132,8 @@ impl Api {
         let d = r.depot.unwrap_or_default();
         let mut columns = vec!["id", "scope", "create_time", "update_time"];
         let mut sets = Vec::new();
-        for path in DEPOT_FIELDS {
-            sets.extend(check_depot_field(&d, path, &mut v));
+        for f in DepotField::ALL {
+            sets.extend(check_depot_field(&d, f, &mut v));
         }
         if !r.depot_id.is_empty() {
             v.check("depot_id", names::check_id(&r.depot_id));
@@ -189,29 +211,28 @@ impl Api {
         let d = r.depot.unwrap_or_default();
         let id = parse_id("depot.name", &d.name, "depots")?;
         let mut v = Violations::new();
-        let populated: Vec<&'static str> = DEPOT_FIELDS
-            .iter()
-            .copied()
-            .filter(|p| match *p {
-                "display_name" => !d.display_name.is_empty(),
-                "country" => !d.country.is_empty(),
-                "location" => d.location.is_some(),
-                "status" => d.status != 0,
-                _ => d.dispatch_preparation_time.is_some(),
-            })
+        let allowed = DepotField::ALL.map(DepotField::path);
+        let populated: Vec<&'static str> = DepotField::ALL
+            .into_iter()
+            .filter(|f| f.populated(&d))
+            .map(DepotField::path)
             .collect();
-        let paths = mask_paths(r.update_mask.as_ref(), DEPOT_FIELDS, &populated, &mut v);
+        let paths = mask_paths(r.update_mask.as_ref(), &allowed, &populated, &mut v);
         if paths.is_empty() {
             v.add("update_mask", "nothing to update");
         }
         let mut sets = Vec::new();
-        for p in &paths {
-            sets.extend(check_depot_field(&d, p, &mut v));
+        // Parsed once, in the mask's order: every path is one of `allowed`.
+        let fields = paths
+            .iter()
+            .filter_map(|p| DepotField::ALL.into_iter().find(|f| f.path() == *p));
+        for f in fields {
+            sets.extend(check_depot_field(&d, f, &mut v));
         }
         v.into_result()?;
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let Some(before) = self.live_depot(&mut ch, &id).await? else {
+        let Some(before) = depots::live_depot(&mut ch, &id).await? else {
             ch.rollback().await?;
             return Err(status::not_found(&d.name));
         };
@@ -221,16 +242,7 @@ impl Api {
             ch.rollback().await?;
             return Err(status::stale_etag(&d.name));
         }
-        let mut sql = Sql::new("UPDATE depots SET ");
-        for (col, val) in sets {
-            sql.push(col).push(" = ").bind(val).push(", ");
-        }
-        sql.push("update_time = ")
-            .bind(now)
-            .push(", version = version + 1 WHERE id = ")
-            .bind(id)
-            .push(&format!(" RETURNING {}", DepotRow::COLUMNS));
-        let Some(row) = ch.one::<DepotRow>(&sql).await? else {
+        let Some(row) = depots::update_depot(&mut ch, &id, sets, now).await? else {
             ch.rollback().await?;
             return Err(status::not_found(&d.name));
         };
@@ -257,7 +269,7 @@ impl Api {
         let id = parse_id("name", &r.name, "depots")?;
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let Some(before) = self.live_depot(&mut ch, &id).await? else {
+        let Some(before) = depots::live_depot(&mut ch, &id).await? else {
             ch.rollback().await?;
             return Err(status::not_found(&r.name));
         };
@@ -267,20 +279,7 @@ impl Api {
             ch.rollback().await?;
             return Err(status::stale_etag(&r.name));
         }
-        let mut active = Sql::new("SELECT COUNT(*) AS n FROM reservations WHERE state = ");
-        active
-            .bind(pb::ReservationState::Active as i32)
-            .push(" AND depot_id = ")
-            .bind(id.clone());
-        let n: i64 = sqlx::Row::try_get(
-            &active
-                .query()
-                .fetch_one(ch.conn())
-                .await
-                .map_err(symbolon_platform::StoreError::from)?,
-            "n",
-        )
-        .map_err(symbolon_platform::StoreError::from)?;
+        let n = depots::reservations_in(&mut ch, &id, pb::ReservationState::Active as i32).await?;
         if n > 0 {
             ch.rollback().await?;
             return Err(status::failed_precondition(
@@ -292,15 +291,7 @@ impl Api {
                 ),
             ));
         }
-        let mut sql = Sql::new("UPDATE depots SET delete_time = ");
-        sql.bind(now)
-            .push(", update_time = ")
-            .bind(now)
-            .push(", version = version + 1 WHERE id = ")
-            .bind(id)
-            .push(&format!(" RETURNING {}", DepotRow::COLUMNS));
-        let row = ch
-            .one::<DepotRow>(&sql)
+        let row = depots::delete_depot(&mut ch, &id, now)
             .await?
             .ok_or_else(|| status::not_found(&r.name))?;
         self.commit(ch, now, &format!("{} deleted", r.name), true)
@@ -324,68 +315,32 @@ impl Api {
         }
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        if self.live_depot(&mut ch, &depot).await?.is_none() {
+        if depots::live_depot(&mut ch, &depot).await?.is_none() {
             ch.rollback().await?;
             return Err(status::not_found(&format!("depots/{depot}")));
         }
-        let mut read = Sql::new(&format!(
-            "SELECT {} FROM stock_levels WHERE depot_id = ",
-            StockRow::COLUMNS
-        ));
-        read.bind(depot.clone())
-            .push(" AND id = ")
-            .bind(part.clone());
-        let existing = ch.one::<StockRow>(&read).await?;
+        let existing = depots::stock(&mut ch, &depot, &part).await?;
         let before = existing.as_ref().map_or(0, |e| e.on_hand);
-        let sql = match &existing {
-            Some(e) => {
-                if let Some(want) = etag_version(&s.etag)
-                    && want != e.meta.version
-                {
-                    ch.rollback().await?;
-                    return Err(status::stale_etag(&s.name));
-                }
-                if s.on_hand < e.reserved {
-                    ch.rollback().await?;
-                    return Err(status::failed_precondition(
-                        "BELOW_RESERVED",
-                        &s.name,
-                        format!(
-                            "{} units are reserved; on_hand cannot go below that",
-                            e.reserved
-                        ),
-                    ));
-                }
-                let mut u = Sql::new("UPDATE stock_levels SET on_hand = ");
-                u.bind(s.on_hand)
-                    .push(", update_time = ")
-                    .bind(now)
-                    .push(", version = version + 1 WHERE depot_id = ")
-                    .bind(depot.clone())
-                    .push(" AND id = ")
-                    .bind(part.clone());
-                u
+        if let Some(e) = &existing {
+            if let Some(want) = etag_version(&s.etag)
+                && want != e.meta.version
+            {
+                ch.rollback().await?;
+                return Err(status::stale_etag(&s.name));
             }
-            None => {
-                let mut i = Sql::new(
-                    "INSERT INTO stock_levels (id, depot_id, on_hand, reserved, create_time, update_time) VALUES (",
-                );
-                i.bind(part.clone())
-                    .push(", ")
-                    .bind(depot.clone())
-                    .push(", ")
-                    .bind(s.on_hand)
-                    .push(", 0, ")
-                    .bind(now)
-                    .push(", ")
-                    .bind(now)
-                    .push(")");
-                i
+            if s.on_hand < e.reserved {
+                ch.rollback().await?;
+                return Err(status::failed_precondition(
+                    "BELOW_RESERVED",
+                    &s.name,
+                    format!(
+                        "{} units are reserved; on_hand cannot go below that",
+                        e.reserved
+                    ),
+                ));
             }
-        };
-        ch.exec(&sql).await?;
-        let row = ch
-            .one::<StockRow>(&read)
+        }
+        let row = depots::set_on_hand(&mut ch, &depot, &part, s.on_hand, existing.is_some(), now)
             .await?
             .ok_or_else(|| status::not_found(&s.name))?;
         self.commit(
@@ -484,16 +439,11 @@ impl Api {
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
         // A retry: answer with the first result, touching nothing.
-        if let Some(k) = &key {
-            let mut sql = Sql::new(&format!(
-                "SELECT {} FROM reservations WHERE request_key = ",
-                ReservationRow::COLUMNS
-            ));
-            sql.bind(k.clone());
-            if let Some(row) = ch.one::<ReservationRow>(&sql).await? {
-                ch.rollback().await?;
-                return Ok(convert::reservation(row));
-            }
+        if let Some(row) =
+            store::by_request_key::<ReservationRow>(&mut ch, "reservations", key.as_deref()).await?
+        {
+            ch.rollback().await?;
+            return Ok(convert::reservation(row));
         }
         let depot = match site {
             None => depot,
@@ -526,7 +476,7 @@ impl Api {
             }
         };
         let parent = format!("depots/{depot}");
-        let Some(d) = self.live_depot(&mut ch, &depot).await? else {
+        let Some(d) = depots::live_depot(&mut ch, &depot).await? else {
             ch.rollback().await?;
             return Err(status::not_found(&parent));
         };
@@ -538,43 +488,17 @@ impl Api {
                 format!("{parent} is in outage and cannot reserve stock"),
             ));
         }
-        // Each line is one conditional UPDATE: it only applies while enough is
-        // available, so concurrent reservations can never take more than there is (and
-        // the table's CHECK would refuse it anyway).
+        // Each line is reserved only while enough is available (depots::reserve_line).
         let mut short = Vec::new();
         for l in &lines {
-            let mut up = Sql::new("UPDATE stock_levels SET reserved = reserved + ");
-            up.bind(l.quantity)
-                .push(", update_time = ")
-                .bind(now)
-                .push(", version = version + 1 WHERE depot_id = ")
-                .bind(depot.clone())
-                .push(" AND id = ")
-                .bind(l.part.clone())
-                .push(" AND on_hand - reserved >= ")
-                .bind(l.quantity);
-            if ch.exec(&up).await? == 0 {
+            if !depots::reserve_line(&mut ch, &depot, l, now).await? {
                 short.push(l.clone());
             }
         }
         if !short.is_empty() {
             let mut details = Vec::new();
             for l in &short {
-                let mut sql = Sql::new(
-                    "SELECT on_hand - reserved AS available FROM stock_levels WHERE depot_id = ",
-                );
-                sql.bind(depot.clone())
-                    .push(" AND id = ")
-                    .bind(l.part.clone());
-                let available: i64 = match sql
-                    .query()
-                    .fetch_optional(ch.conn())
-                    .await
-                    .map_err(symbolon_platform::StoreError::from)?
-                {
-                    Some(row) => sqlx::Row::try_get(&row, "available").unwrap_or(0),
-                    None => 0,
-                };
+                let available = depots::available(&mut ch, &depot, &l.part).await?;
                 details.push((l.part.clone(), l.quantity, available));
             }
             ch.rollback().await?;
@@ -669,12 +593,7 @@ impl Api {
         };
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let mut read = Sql::new(&format!(
-            "SELECT {} FROM reservations WHERE depot_id = ",
-            ReservationRow::COLUMNS
-        ));
-        read.bind(depot.clone()).push(" AND id = ").bind(id.clone());
-        let Some(row) = ch.one::<ReservationRow>(&read).await? else {
+        let Some(row) = depots::reservation(&mut ch, &depot, &id).await? else {
             ch.rollback().await?;
             return Err(status::not_found(name));
         };
@@ -697,31 +616,7 @@ impl Api {
                 ),
             ));
         }
-        for l in &row.lines {
-            let mut up = Sql::new("UPDATE stock_levels SET reserved = reserved - ");
-            up.bind(l.quantity);
-            if dispatch {
-                up.push(", on_hand = on_hand - ").bind(l.quantity);
-            }
-            up.push(", update_time = ")
-                .bind(now)
-                .push(", version = version + 1 WHERE depot_id = ")
-                .bind(depot.clone())
-                .push(" AND id = ")
-                .bind(l.part.clone());
-            ch.exec(&up).await?;
-        }
-        let mut up = Sql::new("UPDATE reservations SET state = ");
-        up.bind(target as i32)
-            .push(", update_time = ")
-            .bind(now)
-            .push(", version = version + 1 WHERE depot_id = ")
-            .bind(depot)
-            .push(" AND id = ")
-            .bind(id);
-        ch.exec(&up).await?;
-        let row = ch
-            .one::<ReservationRow>(&read)
+        let row = depots::finish_reservation(&mut ch, &depot, &row, target as i32, dispatch, now)
             .await?
             .ok_or_else(|| status::not_found(name))?;
         let verb = if dispatch { "dispatched" } else { "released" };

@@ -16,12 +16,7 @@ use std::{pin::Pin, time::Duration};
 use symbolon_contracts::supplychain::v1::{
     self as pb, supply_chain_service_server::SupplyChainService,
 };
-use symbolon_platform::{
-    Caller, Database, StoreError,
-    db::{Sql, Value},
-    status,
-    time::Clock,
-};
+use symbolon_platform::{Caller, Database, StoreError, db::Value, status, time::Clock};
 use tokio::sync::watch;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -87,8 +82,8 @@ impl Api {
     }
 }
 
-/// Inserts a row unless `key` was used before; returns the row and whether it is new.
-/// A conflict on the primary key is ALREADY_EXISTS for `name`.
+/// Inserts a row unless `key` was used before (`store::insert_once`); returns the row
+/// and whether it is new. A conflict on the primary key is ALREADY_EXISTS for `name`.
 async fn insert_once<T: Table>(
     ch: &mut change::Change,
     table: &str,
@@ -97,48 +92,12 @@ async fn insert_once<T: Table>(
     key: Option<String>,
     name: &str,
 ) -> Result<(T, bool), Status> {
-    if let Some(row) = by_request_key::<T>(ch, table, key.as_deref()).await? {
-        return Ok((row, false));
-    }
-    let mut sql = Sql::new(&format!(
-        "INSERT INTO {table} ({}, request_key) VALUES (",
-        columns.join(", ")
-    ));
-    for v in values {
-        sql.bind(v).push(", ");
-    }
-    // Registrations run beside one another: the same key may be inserting right now.
-    sql.bind(key.clone()).push(&format!(
-        ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
-        T::COLUMNS
-    ));
-    match ch.one::<T>(&sql).await {
-        Ok(Some(row)) => Ok((row, true)),
-        // The other insert of this key committed first: answer with its row.
-        Ok(None) => match by_request_key::<T>(ch, table, key.as_deref()).await? {
-            Some(row) => Ok((row, false)),
-            None => Err(status::internal(&"insert returned no row")),
-        },
+    match crate::store::insert_once::<T>(ch, table, columns, values, key).await {
+        Ok(Some(written)) => Ok(written),
+        Ok(None) => Err(status::internal(&"insert returned no row")),
         Err(StoreError::Conflict(_)) => Err(status::already_exists(name)),
         Err(e) => Err(e.into()),
     }
-}
-
-/// The row of `table` written with request key `key`, if any (none without a key).
-async fn by_request_key<T: Table>(
-    ch: &mut change::Change,
-    table: &str,
-    key: Option<&str>,
-) -> Result<Option<T>, StoreError> {
-    let Some(key) = key else {
-        return Ok(None);
-    };
-    let mut sql = Sql::new(&format!(
-        "SELECT {} FROM {table} WHERE request_key = ",
-        T::COLUMNS
-    ));
-    sql.bind(key.to_string());
-    ch.one::<T>(&sql).await
 }
 
 type R<T> = Result<Response<T>, Status>;

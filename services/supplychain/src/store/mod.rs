@@ -4,8 +4,64 @@
 //! same transaction).
 
 pub mod change;
+pub mod depots;
 mod rows;
 pub mod snapshot;
 
 pub use rows::*;
 pub use symbolon_platform::table::*;
+
+use symbolon_platform::{
+    StoreError,
+    db::{Sql, Value},
+};
+
+/// Inserts a row of `table` unless `key` was used before; the row and whether it is
+/// new (`None` if neither the insert nor the key found one).
+pub async fn insert_once<T: Table>(
+    ch: &mut change::Change,
+    table: &str,
+    columns: &[&str],
+    values: Vec<Value>,
+    key: Option<String>,
+) -> Result<Option<(T, bool)>, StoreError> {
+    if let Some(row) = by_request_key::<T>(ch, table, key.as_deref()).await? {
+        return Ok(Some((row, false)));
+    }
+    let mut sql = Sql::new(&format!(
+        "INSERT INTO {table} ({}, request_key) VALUES (",
+        columns.join(", ")
+    ));
+    for v in values {
+        sql.bind(v).push(", ");
+    }
+    // Registrations run beside one another: the same key may be inserting right now.
+    sql.bind(key.clone()).push(&format!(
+        ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
+        T::COLUMNS
+    ));
+    Ok(match ch.one::<T>(&sql).await? {
+        Some(row) => Some((row, true)),
+        // The other insert of this key committed first: answer with its row.
+        None => by_request_key::<T>(ch, table, key.as_deref())
+            .await?
+            .map(|row| (row, false)),
+    })
+}
+
+/// The row of `table` written with request key `key`, if any (none without a key).
+pub async fn by_request_key<T: Table>(
+    ch: &mut change::Change,
+    table: &str,
+    key: Option<&str>,
+) -> Result<Option<T>, StoreError> {
+    let Some(key) = key else {
+        return Ok(None);
+    };
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {table} WHERE request_key = ",
+        T::COLUMNS
+    ));
+    sql.bind(key.to_string());
+    ch.one::<T>(&sql).await
+}

@@ -30,13 +30,15 @@ fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error 
 }
 
 /// A country profile.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CountryRow {
     /// `id` is the upper-case ISO code.
+    #[sqlx(skip)]
     pub meta: Meta,
     /// English name.
     pub display_name: String,
     /// Factor id → value.
+    #[sqlx(skip)]
     pub factors: BTreeMap<String, StoredFactor>,
 }
 
@@ -48,12 +50,11 @@ impl Table for CountryRow {
     const SOFT_DELETE: bool = true;
     const FILTER: &'static [Field] = &[];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let factors: String = row.try_get("factors")?;
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            display_name: row.try_get("display_name")?,
-            factors: serde_json::from_str(&factors).map_err(decode_err)?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        r.factors =
+            serde_json::from_str(&row.try_get::<String, _>("factors")?).map_err(decode_err)?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -61,19 +62,22 @@ impl Table for CountryRow {
 }
 
 /// A scoring model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ModelRow {
     /// Shared columns.
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Display name.
     pub display_name: String,
     /// Description.
     pub description: String,
     /// Factor → weight.
+    #[sqlx(skip)]
     pub weights: BTreeMap<String, f64>,
     /// Weights version.
     pub model_version: i64,
     /// Whether active.
+    #[sqlx(skip)]
     pub active: bool,
 }
 
@@ -84,15 +88,12 @@ impl Table for ModelRow {
     const SOFT_DELETE: bool = true;
     const FILTER: &'static [Field] = &[];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let weights: String = row.try_get("weights")?;
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            display_name: row.try_get("display_name")?,
-            description: row.try_get("description")?,
-            weights: serde_json::from_str(&weights).map_err(decode_err)?,
-            model_version: row.try_get("model_version")?,
-            active: row.try_get::<i64, _>("active")? != 0,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        r.weights =
+            serde_json::from_str(&row.try_get::<String, _>("weights")?).map_err(decode_err)?;
+        r.active = row.try_get::<i64, _>("active")? != 0;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -100,7 +101,7 @@ impl Table for ModelRow {
 }
 
 /// A recorded score (append-only).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ScoreRow {
     /// Id (UUIDv7: newest sorts last).
     pub id: String,
@@ -125,15 +126,7 @@ impl Table for ScoreRow {
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: row.try_get("id")?,
-            country: row.try_get("country")?,
-            score: row.try_get("score")?,
-            model: row.try_get("model")?,
-            model_version: row.try_get("model_version")?,
-            detail: row.try_get("detail")?,
-            compute_time: row.try_get("compute_time")?,
-        })
+        sqlx::FromRow::from_row(row)
     }
     fn id(&self) -> &str {
         &self.id
@@ -141,9 +134,10 @@ impl Table for ScoreRow {
 }
 
 /// A depot.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DepotRow {
     /// Shared columns.
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Display name.
     pub display_name: String,
@@ -154,6 +148,7 @@ pub struct DepotRow {
     /// Degrees.
     pub longitude: f64,
     /// `pb::DepotStatus` number.
+    #[sqlx(try_from = "i64")]
     pub status: i32,
     /// Preparation, microseconds.
     pub prep_micros: i64,
@@ -177,15 +172,9 @@ impl Table for DepotRow {
         },
     ];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            display_name: row.try_get("display_name")?,
-            country: row.try_get("country")?,
-            latitude: row.try_get("latitude")?,
-            longitude: row.try_get("longitude")?,
-            status: row.try_get::<i64, _>("status")? as i32,
-            prep_micros: row.try_get("prep_micros")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -193,9 +182,10 @@ impl Table for DepotRow {
 }
 
 /// Stock of one part at one depot (`id` is the part number).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StockRow {
     /// Shared columns (scope = depot id).
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Units on hand.
     pub on_hand: i64,
@@ -211,11 +201,9 @@ impl Table for StockRow {
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            on_hand: row.try_get("on_hand")?,
-            reserved: row.try_get("reserved")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -232,15 +220,18 @@ pub struct Line {
 }
 
 /// A reservation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReservationRow {
     /// Shared columns (scope = depot id).
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Lines.
+    #[sqlx(skip)]
     pub lines: Vec<Line>,
     /// Caller's reference.
     pub reference: String,
     /// `pb::ReservationState` number.
+    #[sqlx(try_from = "i64")]
     pub state: i32,
     /// Subject.
     pub reserved_by: String,
@@ -253,14 +244,10 @@ impl Table for ReservationRow {
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let lines: String = row.try_get("lines")?;
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            lines: serde_json::from_str(&lines).map_err(decode_err)?,
-            reference: row.try_get("reference")?,
-            state: row.try_get::<i64, _>("state")? as i32,
-            reserved_by: row.try_get("reserved_by")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        r.lines = serde_json::from_str(&row.try_get::<String, _>("lines")?).map_err(decode_err)?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -268,9 +255,10 @@ impl Table for ReservationRow {
 }
 
 /// A coverage registration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RegistrationRow {
     /// Shared columns.
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Site label.
     pub site_label: String,
@@ -281,12 +269,14 @@ pub struct RegistrationRow {
     /// Degrees.
     pub longitude: f64,
     /// Parts.
+    #[sqlx(skip)]
     pub part_numbers: Vec<String>,
     /// Window, microseconds.
     pub window_micros: i64,
     /// Opaque reference.
     pub reference: String,
     /// `pb::CoverageState` number.
+    #[sqlx(try_from = "i64")]
     pub state: i32,
     /// Redundancy at the last assessment.
     pub redundancy: i64,
@@ -314,21 +304,11 @@ impl Table for RegistrationRow {
         },
     ];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let parts: String = row.try_get("part_numbers")?;
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            site_label: row.try_get("site_label")?,
-            country: row.try_get("country")?,
-            latitude: row.try_get("latitude")?,
-            longitude: row.try_get("longitude")?,
-            part_numbers: serde_json::from_str(&parts).map_err(decode_err)?,
-            window_micros: row.try_get("window_micros")?,
-            reference: row.try_get("reference")?,
-            state: row.try_get::<i64, _>("state")? as i32,
-            redundancy: row.try_get("redundancy")?,
-            assessment: row.try_get("assessment")?,
-            registered_by: row.try_get("registered_by")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.meta = meta::<Self>(row)?;
+        r.part_numbers =
+            serde_json::from_str(&row.try_get::<String, _>("part_numbers")?).map_err(decode_err)?;
+        Ok(r)
     }
     fn id(&self) -> &str {
         &self.meta.id
@@ -336,7 +316,7 @@ impl Table for RegistrationRow {
 }
 
 /// A risk event.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EventRow {
     /// Sequence.
     pub seq: i64,
@@ -345,8 +325,10 @@ pub struct EventRow {
     /// Reference.
     pub reference: String,
     /// States.
+    #[sqlx(try_from = "i64")]
     pub previous_state: i32,
     /// State.
+    #[sqlx(try_from = "i64")]
     pub state: i32,
     /// Redundancies.
     pub previous_redundancy: i64,
@@ -363,18 +345,7 @@ pub struct EventRow {
 impl EventRow {
     /// Reads one row.
     pub fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            seq: row.try_get("seq")?,
-            registration_id: row.try_get("registration_id")?,
-            reference: row.try_get("reference")?,
-            previous_state: row.try_get::<i64, _>("previous_state")? as i32,
-            state: row.try_get::<i64, _>("state")? as i32,
-            previous_redundancy: row.try_get("previous_redundancy")?,
-            redundancy: row.try_get("redundancy")?,
-            cause: row.try_get("cause")?,
-            assessment: row.try_get("assessment")?,
-            event_time: row.try_get("event_time")?,
-        })
+        sqlx::FromRow::from_row(row)
     }
 }
 

@@ -10,9 +10,9 @@
 //! exists. The first ranking of a quarter gives every customer a row there (once; new
 //! customers then get theirs when created).
 
-use super::{board, calendar::Quarter, gather};
+use super::super::calendar::Quarter;
+use super::gather::{self, Gathered};
 use sqlx::Row;
-use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{Database, StoreError, db::Backend, db::Sql};
 
 /// Rows rescored per statement.
@@ -25,40 +25,13 @@ pub(crate) struct Score {
     pub(crate) reasons: Vec<String>,
 }
 
-/// Attention and reasons of one customer's quarter.
-pub(crate) fn score(customer_id: &str, g: gather::Gathered, label: &str) -> Score {
-    let q = board(customer_id, g, label);
-    let mut losses: Vec<&pb::Contribution> = q.dashboard.contributions.iter().collect();
-    // Worst first: the points each input left on the table.
-    losses.sort_by(|a, b| (b.weight * 100.0 - b.points).total_cmp(&(a.weight * 100.0 - a.points)));
-    let mut reasons: Vec<String> = losses
-        .iter()
-        .filter(|c| c.weight * 100.0 - c.points > 0.5)
-        .take(2)
-        .map(|c| {
-            format!(
-                "{}: -{:.1} points ({})",
-                c.input,
-                c.weight * 100.0 - c.points,
-                c.explanation
-            )
-        })
-        .collect();
-    if q.open_critical > 0 {
-        reasons.insert(
-            0,
-            super::index::plural(
-                q.open_critical as usize,
-                "open critical incident",
-                "open critical incidents",
-            ),
-        );
-    }
-    Score {
-        attention: 100.0 - q.dashboard.trust_index + 10.0 * f64::from(q.open_critical),
-        trust_index: q.dashboard.trust_index,
-        reasons,
-    }
+/// A row of the ranking.
+pub(crate) struct Ranked {
+    pub(crate) customer_id: String,
+    pub(crate) display_name: String,
+    pub(crate) trust_index: f64,
+    pub(crate) attention: f64,
+    pub(crate) reasons: Vec<String>,
 }
 
 /// Gives every customer a row in `quarter` the first time it is ranked. On PostgreSQL
@@ -91,7 +64,12 @@ async fn ensure_ranked(db: &Database, quarter: &str) -> Result<(), StoreError> {
 
 /// Rescores the rows of quarter `q` written since they were last scored; each row at
 /// most once per call, [`CHUNK`] at a time (memory stays bounded).
-pub(crate) async fn refresh(db: &Database, q: Quarter) -> Result<(), StoreError> {
+/// Stale rows are rescored by `score` (customer, what was gathered, quarter label).
+pub(crate) async fn refresh(
+    db: &Database,
+    q: Quarter,
+    score: impl Fn(&str, Gathered, &str) -> Score,
+) -> Result<(), StoreError> {
     let label = gather::label(q);
     ensure_ranked(db, &label).await?;
     let mut after = String::new();
@@ -183,7 +161,7 @@ pub(crate) async fn page(
     q: Quarter,
     after: Option<Cursor>,
     limit: i64,
-) -> Result<(Vec<pb::CustomerAttention>, Option<Cursor>), StoreError> {
+) -> Result<(Vec<Ranked>, Option<Cursor>), StoreError> {
     let mut sql = Sql::new(
         "SELECT q.customer_id, q.attention, q.trust_index, q.reasons, c.display_name \
          FROM customer_quarters q JOIN customers c ON c.id = q.customer_id \
@@ -217,8 +195,8 @@ pub(crate) async fn page(
             });
         }
         let reasons: String = row.try_get("reasons")?;
-        out.push(pb::CustomerAttention {
-            customer: format!("customers/{customer_id}"),
+        out.push(Ranked {
+            customer_id,
             display_name: row.try_get("display_name")?,
             trust_index: row.try_get("trust_index")?,
             attention,

@@ -5,20 +5,23 @@ use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{
     filter::{Field, Kind},
     table::Table,
-    time::to_timestamp,
 };
 
 /// An incident.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct IncidentRow {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) site: String,
+    #[sqlx(try_from = "i64")]
     pub(crate) severity: i32,
     pub(crate) summary: String,
     pub(crate) detect_time: i64,
+    #[sqlx(try_from = "i64")]
     pub(crate) state: i32,
     pub(crate) owner: String,
+    /// Root cause, customer impact, timeline, what changes: set once closed.
+    #[sqlx(skip)]
     pub(crate) notice: Option<[String; 4]>,
     pub(crate) create_time: i64,
     pub(crate) acknowledge_time: Option<i64>,
@@ -70,18 +73,8 @@ impl Table for IncidentRow {
             None => None,
         };
         Ok(Self {
-            id: row.try_get("id")?,
-            customer_id: row.try_get("customer_id")?,
-            site: row.try_get("site")?,
-            severity: row.try_get::<i64, _>("severity")? as i32,
-            summary: row.try_get("summary")?,
-            detect_time: row.try_get("detect_time")?,
-            state: row.try_get::<i64, _>("state")? as i32,
-            owner: row.try_get("owner")?,
             notice,
-            create_time: row.try_get("create_time")?,
-            acknowledge_time: row.try_get("acknowledge_time")?,
-            close_time: row.try_get("close_time")?,
+            ..sqlx::FromRow::from_row(row)?
         })
     }
     fn id(&self) -> &str {
@@ -89,54 +82,21 @@ impl Table for IncidentRow {
     }
 }
 
-fn duration(micros: i64) -> prost_types::Duration {
-    prost_types::Duration {
-        seconds: micros.div_euclid(1_000_000),
-        nanos: (micros.rem_euclid(1_000_000) * 1000) as i32,
-    }
-}
-
 impl IncidentRow {
     pub(crate) fn name(&self) -> String {
         format!("customers/{}/incidents/{}", self.customer_id, self.id)
     }
-
-    pub(crate) fn to_proto(&self) -> pb::Incident {
-        pb::Incident {
-            name: self.name(),
-            site: self.site.clone(),
-            severity: self.severity,
-            summary: self.summary.clone(),
-            detect_time: Some(to_timestamp(self.detect_time)),
-            state: self.state,
-            owner: self.owner.clone(),
-            fault_notice: self.notice.as_ref().map(
-                |[root_cause, customer_impact, timeline, what_changes]| pb::FaultNotice {
-                    root_cause: root_cause.clone(),
-                    customer_impact: customer_impact.clone(),
-                    timeline: timeline.clone(),
-                    what_changes: what_changes.clone(),
-                },
-            ),
-            create_time: Some(to_timestamp(self.create_time)),
-            acknowledge_time: self.acknowledge_time.map(to_timestamp),
-            close_time: self.close_time.map(to_timestamp),
-            time_to_acknowledge: self
-                .acknowledge_time
-                .map(|t| duration(t - self.detect_time)),
-            time_to_resolve: self.close_time.map(|t| duration(t - self.detect_time)),
-        }
-    }
 }
 
 /// A call for fire.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub(crate) struct FireRequestRow {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) incident_id: String,
     pub(crate) department: String,
     pub(crate) ask: String,
+    #[sqlx(try_from = "i64")]
     pub(crate) state: i32,
     pub(crate) create_time: i64,
     pub(crate) ack_due: i64,
@@ -165,24 +125,7 @@ impl Table for FireRequestRow {
         kind: Kind::Text,
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: row.try_get("id")?,
-            customer_id: row.try_get("customer_id")?,
-            incident_id: row.try_get("incident_id")?,
-            department: row.try_get("department")?,
-            ask: row.try_get("ask")?,
-            state: row.try_get::<i64, _>("state")? as i32,
-            create_time: row.try_get("create_time")?,
-            ack_due: row.try_get("ack_due")?,
-            fulfil_due: row.try_get("fulfil_due")?,
-            ack_time: row.try_get("ack_time")?,
-            fulfil_time: row.try_get("fulfil_time")?,
-            acknowledged_by: row.try_get("acknowledged_by")?,
-            fulfilled_by: row.try_get("fulfilled_by")?,
-            parts: row.try_get("parts")?,
-            reservation: row.try_get("reservation")?,
-            settlement: row.try_get("settlement")?,
-        })
+        sqlx::FromRow::from_row(row)
     }
     fn id(&self) -> &str {
         &self.id
@@ -196,32 +139,10 @@ impl FireRequestRow {
             self.customer_id, self.incident_id, self.id
         )
     }
-
-    pub(crate) fn to_proto(&self) -> pb::FireRequest {
-        pb::FireRequest {
-            name: self.name(),
-            department: self.department.clone(),
-            ask: self.ask.clone(),
-            acknowledge_within: Some(duration(self.ack_due - self.create_time)),
-            fulfil_within: Some(duration(self.fulfil_due - self.create_time)),
-            state: self.state,
-            create_time: Some(to_timestamp(self.create_time)),
-            acknowledge_due_time: Some(to_timestamp(self.ack_due)),
-            fulfil_due_time: Some(to_timestamp(self.fulfil_due)),
-            acknowledge_time: self.ack_time.map(to_timestamp),
-            fulfil_time: self.fulfil_time.map(to_timestamp),
-            acknowledged_by: self.acknowledged_by.clone(),
-            fulfilled_by: self.fulfilled_by.clone(),
-            time_to_acknowledge: self.ack_time.map(|t| duration(t - self.create_time)),
-            time_to_fulfil: self.fulfil_time.map(|t| duration(t - self.create_time)),
-            parts: parts_from_json(&self.parts),
-            reservation: self.reservation.clone(),
-        }
-    }
 }
 
 /// The stored form of requested parts.
-pub(crate) fn parts_to_json(parts: &[pb::PartQuantity]) -> String {
+pub(crate) fn parts_to_json(parts: &[Part]) -> String {
     serde_json::Value::Array(
         parts
             .iter()
@@ -236,13 +157,13 @@ pub(crate) fn parts_to_json(parts: &[pb::PartQuantity]) -> String {
     .to_string()
 }
 
-pub(crate) fn parts_from_json(json: &str) -> Vec<pb::PartQuantity> {
+pub(crate) fn parts_from_json(json: &str) -> Vec<Part> {
     let Ok(serde_json::Value::Array(items)) = serde_json::from_str(json) else {
         return Vec::new();
     };
     items
         .iter()
-        .map(|p| pb::PartQuantity {
+        .map(|p| Part {
             part_number: p["part_number"].as_str().unwrap_or_default().to_string(),
             quantity: p["quantity"]
                 .as_i64()
@@ -250,4 +171,23 @@ pub(crate) fn parts_from_json(json: &str) -> Vec<pb::PartQuantity> {
                 .unwrap_or_default(),
         })
         .collect()
+}
+
+/// A requested part and how many.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub(crate) part_number: String,
+    pub(crate) quantity: i32,
+}
+
+/// Stored state codes: the published enums' numbers, so a row reads as the API says
+/// (`api/convert.rs` checks them against the enums).
+pub(crate) mod code {
+    pub(crate) const INCIDENT_OPEN: i32 = 1;
+    pub(crate) const INCIDENT_CLOSED: i32 = 2;
+    pub(crate) const INCIDENT_CANCELLED: i32 = 3;
+    pub(crate) const REQUESTED: i32 = 1;
+    pub(crate) const ACKNOWLEDGED: i32 = 2;
+    pub(crate) const FULFILLED: i32 = 3;
+    pub(crate) const CANCELLED: i32 = 4;
 }

@@ -14,10 +14,8 @@
 //! the retry of the same call repeats step 2 (harmless) and does step 3, while the other
 //! end is refused until then.
 
-use super::rows::FireRequestRow;
-use symbolon_contracts::customers::v1 as pb;
-use symbolon_platform::{Database, StoreError, db::Sql, status, table::Table};
-use tonic::Status;
+use super::rows::{FireRequestRow, code};
+use symbolon_platform::{Database, StoreError, db::Sql, table::Table};
 
 /// How a reservation ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,19 +27,25 @@ pub(crate) enum End {
 }
 
 impl End {
-    fn tag(self) -> &'static str {
+    pub(crate) fn tag(self) -> &'static str {
         match self {
             End::Dispatch => "dispatch",
             End::Release => "release",
         }
     }
+}
 
-    fn doing(self) -> &'static str {
-        match self {
-            End::Dispatch => "being fulfilled (its parts are being dispatched)",
-            End::Release => "being cancelled (its parts are being released)",
-        }
-    }
+/// What a claim found.
+#[derive(Debug)]
+pub(crate) enum Claim {
+    /// Claimed now, or by an earlier attempt of the same end.
+    Claimed,
+    /// The request is no longer open (the caller re-reads it).
+    NotOpen,
+    /// Claimed for the other end: the request as it is now.
+    Busy(Box<FireRequestRow>),
+    /// The request is gone.
+    Gone,
 }
 
 /// The open states of a fire request, as SQL.
@@ -49,14 +53,15 @@ pub(crate) const OPEN_STATES: &str = "(1, 2)";
 
 /// Whether a request is still open (requested or acknowledged).
 pub(crate) fn is_open(state: i32) -> bool {
-    state == pb::FireRequestState::Requested as i32
-        || state == pb::FireRequestState::Acknowledged as i32
+    state == code::REQUESTED || state == code::ACKNOWLEDGED
 }
 
-/// Step 1: claims `end` for `fr`. `Ok(true)`: claimed now or by an earlier attempt of
-/// the same end; `Ok(false)`: the request is no longer open (the caller re-reads it).
-/// Claimed for the other end: FAILED_PRECONDITION naming the request.
-pub(crate) async fn claim(db: &Database, fr: &FireRequestRow, end: End) -> Result<bool, Status> {
+/// Step 1: claims `end` for `fr`.
+pub(crate) async fn claim(
+    db: &Database,
+    fr: &FireRequestRow,
+    end: End,
+) -> Result<Claim, StoreError> {
     let key = format!("{}/{}", fr.customer_id, fr.incident_id);
     let mut up = Sql::new("UPDATE fire_requests SET settlement = ");
     up.bind(end.tag())
@@ -69,28 +74,26 @@ pub(crate) async fn claim(db: &Database, fr: &FireRequestRow, end: End) -> Resul
         ))
         .bind(end.tag())
         .push(")");
-    let claimed = up
-        .query()
-        .execute(db.writer())
-        .await
-        .map_err(StoreError::from)?
-        .rows_affected()
-        == 1;
+    let claimed = up.query().execute(db.writer()).await?.rows_affected() == 1;
     if claimed {
-        return Ok(true);
+        return Ok(Claim::Claimed);
     }
-    let now = symbolon_platform::table::get::<FireRequestRow>(db, &key, &fr.id)
-        .await?
-        .ok_or_else(|| status::not_found(&fr.name()))?;
-    if !is_open(now.state) {
-        return Ok(false);
-    }
-    Err(busy(&now))
+    Ok(
+        match symbolon_platform::table::get::<FireRequestRow>(db, &key, &fr.id).await? {
+            None => Claim::Gone,
+            Some(now) if !is_open(now.state) => Claim::NotOpen,
+            Some(now) => Claim::Busy(Box::new(now)),
+        },
+    )
 }
 
 /// Gives a claim back (the supply-chain service refused that end, so the other one
 /// stays possible).
-pub(crate) async fn unclaim(db: &Database, fr: &FireRequestRow, end: End) -> Result<(), Status> {
+pub(crate) async fn unclaim(
+    db: &Database,
+    fr: &FireRequestRow,
+    end: End,
+) -> Result<(), StoreError> {
     let key = format!("{}/{}", fr.customer_id, fr.incident_id);
     let mut up = Sql::new("UPDATE fire_requests SET settlement = '' WHERE incident_key = ");
     up.bind(key.as_str())
@@ -98,25 +101,8 @@ pub(crate) async fn unclaim(db: &Database, fr: &FireRequestRow, end: End) -> Res
         .bind(fr.id.as_str())
         .push(&format!(" AND state IN {OPEN_STATES} AND settlement = "))
         .bind(end.tag());
-    up.query()
-        .execute(db.writer())
-        .await
-        .map_err(StoreError::from)?;
+    up.query().execute(db.writer()).await?;
     Ok(())
-}
-
-/// FAILED_PRECONDITION: the request's reservation is being ended the other way.
-pub(crate) fn busy(fr: &FireRequestRow) -> Status {
-    let doing = if fr.settlement == End::Dispatch.tag() {
-        End::Dispatch.doing()
-    } else {
-        End::Release.doing()
-    };
-    status::failed_precondition(
-        "FIRE_REQUEST_SETTLING",
-        &fr.name(),
-        format!("the request is {doing}; retry that call to finish it"),
-    )
 }
 
 /// The open requests of an incident, in id order.

@@ -5,12 +5,11 @@
 //! same to the last bit. Incidents of the quarter and commitment counts are read from
 //! their tables through indexes led by the customer, in both.
 
-use super::calendar::{Quarter, month_of};
-use super::index::{Feeling, Promises};
+use super::super::calendar::{Quarter, month_of};
+use super::super::index::{Feeling, Promises};
 use crate::store::json_list;
 use sqlx::Row;
 use std::collections::{BTreeMap, HashMap};
-use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{Database, StoreError, db::Sql};
 
 /// How many anxieties and expectations a board names.
@@ -39,7 +38,7 @@ pub(crate) struct Occurrence {
 
 impl Occurrence {
     pub(crate) fn is_open(&self) -> bool {
-        self.state == pb::IncidentState::Open as i32
+        self.state == super::code::INCIDENT_OPEN
     }
 }
 

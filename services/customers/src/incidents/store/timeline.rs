@@ -3,15 +3,33 @@
 
 use sqlx::{Any, Row, Transaction};
 use std::sync::Arc;
-use symbolon_contracts::customers::v1 as pb;
-use symbolon_platform::{Database, StoreError, db::Sql, time::to_timestamp};
+use symbolon_platform::{Database, StoreError, db::Sql};
 use tokio::sync::Notify;
+
+/// What an event records; stored as the published enum's number (`api/convert.rs`
+/// checks them against it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventKind {
+    Opened = 1,
+    FireCalled = 2,
+    Acknowledged = 3,
+    Fulfilled = 4,
+    Warning = 5,
+    Escalated = 6,
+    Closed = 7,
+    PartsReserved = 8,
+    Cancelled = 9,
+    PartsReleased = 10,
+    CommitmentBreached = 11,
+    FireCancelled = 12,
+    PartsDispatched = 13,
+}
 
 /// An event to append.
 pub(crate) struct NewEvent<'a> {
-    pub(crate) kind: pb::IncidentEventKind,
+    pub(crate) kind: EventKind,
     pub(crate) actor: &'a str,
-    pub(crate) fire_request: &'a str,
+    pub(crate) fire_request: String,
     pub(crate) message: String,
     pub(crate) notify: Vec<String>,
 }
@@ -52,7 +70,7 @@ pub(crate) async fn append(
         .push(", ")
         .bind(event.actor)
         .push(", ")
-        .bind(event.fire_request)
+        .bind(event.fire_request.as_str())
         .push(", ")
         .bind(event.message)
         .push(", ")
@@ -62,6 +80,18 @@ pub(crate) async fn append(
     Ok(seq)
 }
 
+/// A stored event.
+#[derive(Debug, Clone)]
+pub(crate) struct EventRow {
+    pub(crate) sequence: i64,
+    pub(crate) time: i64,
+    pub(crate) kind: i32,
+    pub(crate) actor: String,
+    pub(crate) fire_request: String,
+    pub(crate) message: String,
+    pub(crate) notify: Vec<String>,
+}
+
 /// Events of an incident after `after`, at most `limit`.
 pub(crate) async fn read(
     db: &Database,
@@ -69,7 +99,7 @@ pub(crate) async fn read(
     incident_id: &str,
     after: i64,
     limit: i64,
-) -> Result<Vec<pb::IncidentEvent>, StoreError> {
+) -> Result<Vec<EventRow>, StoreError> {
     let mut q = Sql::new(
         "SELECT sequence, time, kind, actor, fire_request, message, notify FROM incident_events WHERE customer_id = ",
     );
@@ -84,9 +114,9 @@ pub(crate) async fn read(
     rows.iter()
         .map(|r| {
             let notify: String = r.try_get("notify")?;
-            Ok(pb::IncidentEvent {
+            Ok(EventRow {
                 sequence: r.try_get("sequence")?,
-                time: Some(to_timestamp(r.try_get("time")?)),
+                time: r.try_get("time")?,
                 kind: r.try_get::<i64, _>("kind")? as i32,
                 actor: r.try_get("actor")?,
                 fire_request: r.try_get("fire_request")?,
@@ -110,5 +140,28 @@ impl Wakeup {
 
     pub(crate) async fn wait(&self, poll: std::time::Duration) {
         let _ = tokio::time::timeout(poll, self.0.notified()).await;
+    }
+}
+
+/// The department whose requests carry parts.
+pub(crate) const SUPPLY_CHAIN: &str = "supply-chain";
+
+/// The timeline event of commitments breached by the fire request `name`.
+pub(crate) fn breach_event<'a>(
+    customer_id: &str,
+    name: &str,
+    breached: &[String],
+    owner: &str,
+) -> NewEvent<'a> {
+    let names: Vec<String> = breached
+        .iter()
+        .map(|id| format!("customers/{customer_id}/commitments/{id}"))
+        .collect();
+    NewEvent {
+        kind: EventKind::CommitmentBreached,
+        actor: "symbolon",
+        fire_request: name.to_string(),
+        message: format!("{SUPPLY_CHAIN}: commitment breached: {}", names.join(", ")),
+        notify: vec![format!("department:{SUPPLY_CHAIN}-lead"), owner.to_string()],
     }
 }

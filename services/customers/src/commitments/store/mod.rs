@@ -1,0 +1,445 @@
+//! Commitment rows, their coverage and status history, and creation (one transaction:
+//! the commitment, its coverage, any risk events that arrived first, its first status
+//! change). A risk event's transaction is `risk.rs`; a breach's, `breach.rs`.
+
+use prost::Message;
+use sqlx::{Any, Row, Transaction, any::AnyRow};
+use std::collections::HashMap;
+use symbolon_contracts::customers::v1 as pb;
+use symbolon_platform::{
+    Database, StoreError,
+    db::{Backend, Sql},
+    filter::{Field, Kind},
+    table::{self, Table},
+};
+
+/// Stored status codes: the published enum's numbers (`api/convert.rs` checks them).
+pub(crate) mod code {
+    pub(crate) const UNSPECIFIED: i32 = 0;
+    pub(crate) const HEALTHY: i32 = 1;
+    pub(crate) const AT_RISK: i32 = 2;
+    pub(crate) const BREACHED: i32 = 3;
+}
+
+/// A commitment.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct CommitmentRow {
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
+    pub(crate) display_name: String,
+    /// Decoded from its column by `from_row`.
+    #[sqlx(skip)]
+    pub(crate) clauses: Vec<pb::CommitmentClause>,
+    #[sqlx(try_from = "i64")]
+    pub(crate) status: i32,
+    pub(crate) status_reason: String,
+    #[sqlx(skip)]
+    pub(crate) risk_accepted: bool,
+    pub(crate) created_by: String,
+    pub(crate) create_time: i64,
+    pub(crate) update_time: i64,
+    pub(crate) version: i64,
+}
+
+fn status_of(s: &str) -> Option<i32> {
+    pb::CommitmentStatus::from_str_name(s).map(|v| v as i32)
+}
+
+impl Table for CommitmentRow {
+    const NAME: &'static str = "commitments";
+    const SCOPE: &'static str = "customer_id";
+    const COLUMNS: &'static str = "id, customer_id, display_name, clauses, status, status_reason, \
+        risk_accepted, created_by, create_time, update_time, version";
+    const SOFT_DELETE: bool = false;
+    const FILTER: &'static [Field] = &[Field {
+        name: "status",
+        column: "status",
+        kind: Kind::Enum(status_of, "COMMITMENT_STATUS_"),
+    }];
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        let hex: String = row.try_get("clauses")?;
+        let clauses = decode_clauses(&hex)
+            .ok_or_else(|| sqlx::Error::Decode("corrupt commitment clauses".into()))?;
+        Ok(Self {
+            clauses,
+            risk_accepted: row.try_get::<i64, _>("risk_accepted")? != 0,
+            ..sqlx::FromRow::from_row(row)?
+        })
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl CommitmentRow {
+    pub(crate) fn name(&self) -> String {
+        format!("customers/{}/commitments/{}", self.customer_id, self.id)
+    }
+}
+
+/// One status change.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct StatusChangeRow {
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
+    pub(crate) commitment_id: String,
+    #[sqlx(try_from = "i64")]
+    pub(crate) previous_status: i32,
+    #[sqlx(try_from = "i64")]
+    pub(crate) status: i32,
+    pub(crate) reason: String,
+    pub(crate) risk_sequence: i64,
+    pub(crate) change_time: i64,
+}
+
+impl Table for StatusChangeRow {
+    const NAME: &'static str = "commitment_status_changes";
+    const SCOPE: &'static str = "commitment_key";
+    const COLUMNS: &'static str = "id, customer_id, commitment_id, previous_status, status, reason, \
+        risk_sequence, change_time";
+    const SOFT_DELETE: bool = false;
+    const FILTER: &'static [Field] = &[];
+    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        sqlx::FromRow::from_row(row)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// One (clause, site) of a commitment: the promise assessed at creation and what holds
+/// now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct CoverageRow {
+    pub(crate) commitment_id: String,
+    pub(crate) registration: String,
+    #[sqlx(try_from = "i64")]
+    pub(crate) clause: i32,
+    pub(crate) site: String,
+    pub(crate) covered: i64,
+    pub(crate) best_arrival: Option<i64>,
+    pub(crate) best_depot: String,
+    #[sqlx(try_from = "i64")]
+    pub(crate) redundancy: i32,
+    pub(crate) promised_place: String,
+    pub(crate) promised_within: i64,
+    pub(crate) current_depot: String,
+    pub(crate) current_place: String,
+    pub(crate) current_arrival: Option<i64>,
+    pub(crate) current_within: i64,
+    /// 0 for rows written before present-tense coverage: they hold only the promise.
+    pub(crate) assess_time: i64,
+}
+
+/// The coverage rows of the commitments `ids` of `customer_id`, by commitment, each in
+/// clause and site order: one statement for a whole page of commitments.
+pub(crate) async fn coverage(
+    db: &Database,
+    customer_id: &str,
+    ids: &[&str],
+) -> Result<HashMap<String, Vec<CoverageRow>>, StoreError> {
+    let mut out: HashMap<String, Vec<CoverageRow>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut q = Sql::new(
+        "SELECT commitment_id, registration, clause, site, covered, best_arrival, best_depot, \
+         redundancy, promised_place, promised_within, current_depot, current_place, \
+         current_arrival, current_within, assess_time FROM commitment_coverage WHERE customer_id = ",
+    );
+    q.bind(customer_id).push(" AND commitment_id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(*id);
+    }
+    q.push(") ORDER BY commitment_id, clause, site");
+    for r in q.query().fetch_all(db.reader()).await? {
+        let row = <CoverageRow as sqlx::FromRow<'_, AnyRow>>::from_row(&r)?;
+        out.entry(row.commitment_id.clone()).or_default().push(row);
+    }
+    Ok(out)
+}
+
+/// The commitment `id` of `customer_id`.
+pub(crate) async fn get(
+    db: &Database,
+    customer_id: &str,
+    id: &str,
+) -> Result<Option<CommitmentRow>, StoreError> {
+    table::get::<CommitmentRow>(db, customer_id, id).await
+}
+
+/// The commitment created under `request_key`, if any.
+pub(crate) async fn by_request_key(
+    db: &Database,
+    request_key: &str,
+) -> Result<Option<CommitmentRow>, StoreError> {
+    table::by_request_key::<CommitmentRow>(db, request_key).await
+}
+
+/// A checked commitment to create, with its registered coverage.
+pub(crate) struct NewCommitment<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) customer_id: &'a str,
+    pub(crate) display_name: &'a str,
+    pub(crate) clauses: &'a [pb::CommitmentClause],
+    pub(crate) risk_accepted: bool,
+    pub(crate) created_by: &'a str,
+    pub(crate) request_key: Option<String>,
+    pub(crate) coverage: Vec<NewCoverage>,
+}
+
+/// One (clause, site) as registered with the supply-chain service.
+pub(crate) struct NewCoverage {
+    pub(crate) registration: String,
+    pub(crate) clause: i64,
+    pub(crate) site: String,
+    pub(crate) covered: bool,
+    pub(crate) best_arrival: Option<i64>,
+    pub(crate) best_depot: String,
+    pub(crate) best_place: String,
+    pub(crate) within_window: bool,
+    pub(crate) redundancy: i64,
+}
+
+/// Creates a commitment with its coverage, absorbs risk events that arrived for its
+/// registrations first, and records its first status: HEALTHY if every site is covered
+/// now, else AT_RISK, with the reason `reason_of` gives for the sites not covered. A
+/// concurrent retry with the same request key that won writes nothing more here. The
+/// commitment as stored.
+pub(crate) async fn create(
+    db: &Database,
+    new: NewCommitment<'_>,
+    reason_of: impl FnOnce(&[String]) -> String,
+    now: i64,
+) -> Result<Option<CommitmentRow>, StoreError> {
+    let mut tx = db.writer().begin().await?;
+    if db.backend() == Backend::Postgres {
+        // Waits for a risk event being applied (it holds the cursor row) and makes
+        // the consumer wait for this create, so an event for these registrations
+        // is either absorbed from the pending table here or applied after commit.
+        // Creates only share the lock, so they do not wait for each other. (SQLite
+        // has one writer: transactions never overlap.)
+        sqlx::query("SELECT sequence FROM commitment_risk_cursor WHERE id = 1 FOR SHARE")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut insert = Sql::new(
+        "INSERT INTO commitments (id, customer_id, display_name, clauses, status, status_reason, \
+         risk_accepted, created_by, create_time, update_time, version, last_change, request_key) VALUES (",
+    );
+    insert
+        .bind(new.id)
+        .push(", ")
+        .bind(new.customer_id)
+        .push(", ")
+        .bind(new.display_name)
+        .push(", ")
+        .bind(encode_clauses(new.clauses))
+        .push(", ")
+        .bind(i64::from(code::UNSPECIFIED))
+        .push(", '', ")
+        .bind(i64::from(new.risk_accepted))
+        .push(", ")
+        .bind(new.created_by)
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now)
+        .push(", 1, 0, ")
+        .bind(new.request_key.clone())
+        .push(") ON CONFLICT (request_key) DO NOTHING");
+    let inserted = insert.query().execute(&mut *tx).await?.rows_affected() == 1;
+    if !inserted {
+        // A concurrent retry with the same request id won.
+        tx.rollback().await?;
+        return by_request_key(db, new.request_key.as_deref().unwrap_or_default()).await;
+    }
+    for c in &new.coverage {
+        let mut q = Sql::new(
+            "INSERT INTO commitment_coverage (registration, customer_id, commitment_id, clause, site, \
+             covered, best_arrival, best_depot, redundancy, risk_sequence, promised_place, \
+             promised_within, current_depot, current_place, current_arrival, current_within, \
+             assess_time) VALUES (",
+        );
+        q.bind(c.registration.as_str())
+            .push(", ")
+            .bind(new.customer_id)
+            .push(", ")
+            .bind(new.id)
+            .push(", ")
+            .bind(c.clause)
+            .push(", ")
+            .bind(c.site.as_str())
+            .push(", ")
+            .bind(i64::from(c.covered))
+            .push(", ")
+            .bind(c.best_arrival)
+            .push(", ")
+            .bind(c.best_depot.as_str())
+            .push(", ")
+            .bind(c.redundancy)
+            .push(", 0, ")
+            .bind(c.best_place.as_str())
+            .push(", ")
+            .bind(i64::from(c.within_window))
+            .push(", ")
+            .bind(c.best_depot.as_str())
+            .push(", ")
+            .bind(c.best_place.as_str())
+            .push(", ")
+            .bind(c.best_arrival)
+            .push(", ")
+            .bind(i64::from(c.within_window))
+            .push(", ")
+            .bind(now)
+            .push(")");
+        q.query().execute(&mut *tx).await?;
+    }
+    let registrations: Vec<&str> = new
+        .coverage
+        .iter()
+        .map(|c| c.registration.as_str())
+        .collect();
+    super::breach::schedule(&mut tx, new.customer_id, new.clauses).await?;
+    let pending_seq = super::risk::absorb_pending(&mut tx, &registrations).await?;
+    let uncovered = super::risk::uncovered(&mut tx, new.customer_id, new.id).await?;
+    let status = if uncovered.is_empty() {
+        code::HEALTHY
+    } else {
+        code::AT_RISK
+    };
+    let reason = reason_of(&uncovered);
+    let mut upd = Sql::new("UPDATE commitments SET status = ");
+    upd.bind(i64::from(status))
+        .push(", status_reason = ")
+        .bind(reason.as_str())
+        .push(", last_change = 1 WHERE customer_id = ")
+        .bind(new.customer_id)
+        .push(" AND id = ")
+        .bind(new.id);
+    upd.query().execute(&mut *tx).await?;
+    append_change(
+        &mut tx,
+        new.customer_id,
+        new.id,
+        1,
+        code::UNSPECIFIED,
+        status,
+        &reason,
+        pending_seq,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(db, new.customer_id, new.id).await
+}
+
+/// Commitments by status, (healthy, at risk, breached), of each of `customer_ids`
+/// (customers without any are absent); one indexed statement for the lot.
+pub(crate) async fn counts(
+    db: &Database,
+    customer_ids: &[String],
+) -> Result<HashMap<String, (i32, i32, i32)>, StoreError> {
+    let mut q = Sql::new(
+        "SELECT customer_id, status, COUNT(*) AS n FROM commitments WHERE customer_id IN (",
+    );
+    for (i, id) in customer_ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(id.as_str());
+    }
+    q.push(") GROUP BY customer_id, status");
+    let mut out: HashMap<String, (i32, i32, i32)> = HashMap::new();
+    for r in q.query().fetch_all(db.reader()).await? {
+        let n = r.try_get::<i64, _>("n")? as i32;
+        let of = out.entry(r.try_get("customer_id")?).or_default();
+        match r.try_get::<i64, _>("status")? as i32 {
+            code::HEALTHY => of.0 += n,
+            code::AT_RISK => of.1 += n,
+            code::BREACHED => of.2 += n,
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Appends a status change (the commitment's `last_change` is bumped by the caller in
+/// the same transaction).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn append_change(
+    tx: &mut Transaction<'static, Any>,
+    customer_id: &str,
+    commitment_id: &str,
+    sequence: i64,
+    previous: i32,
+    status: i32,
+    reason: &str,
+    risk_sequence: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut q = Sql::new(
+        "INSERT INTO commitment_status_changes (commitment_key, id, customer_id, commitment_id, \
+         previous_status, status, reason, risk_sequence, change_time) VALUES (",
+    );
+    q.bind(format!("{customer_id}/{commitment_id}"))
+        .push(", ")
+        .bind(format!("{sequence:010}"))
+        .push(", ")
+        .bind(customer_id)
+        .push(", ")
+        .bind(commitment_id)
+        .push(", ")
+        .bind(i64::from(previous))
+        .push(", ")
+        .bind(i64::from(status))
+        .push(", ")
+        .bind(reason)
+        .push(", ")
+        .bind(risk_sequence)
+        .push(", ")
+        .bind(now)
+        .push(")");
+    q.query().execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// Decodes the `clauses` column.
+pub(crate) fn decode_clauses(hex: &str) -> Option<Vec<pb::CommitmentClause>> {
+    unhex(hex)
+        .and_then(|b| pb::Commitment::decode(b.as_slice()).ok())
+        .map(|c| c.clauses)
+}
+
+/// Encodes clauses for the `clauses` column.
+pub(crate) fn encode_clauses(clauses: &[pb::CommitmentClause]) -> String {
+    // Stored as a Commitment holding only its clauses.
+    hex(&pb::Commitment {
+        clauses: clauses.to_vec(),
+        ..Default::default()
+    }
+    .encode_to_vec())
+}

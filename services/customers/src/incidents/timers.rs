@@ -10,7 +10,7 @@
 
 use super::store::{
     EventKind, NewEvent, Wakeup, code, parts_from_json,
-    timeline::{self, SUPPLY_CHAIN, breach_event},
+    timeline::{self, breach_event},
 };
 use crate::commitments::breach;
 use sqlx::Row;

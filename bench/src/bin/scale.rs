@@ -64,6 +64,10 @@ struct Args {
     /// Label of this run (e.g. `postgres 10k`).
     #[arg(long, default_value = "")]
     label: String,
+    /// Open supply-chain requests (with parts) to add before timing the incident timers'
+    /// sweep; a few of them are due for a breach check (0: skip that step).
+    #[arg(long, default_value_t = 6500)]
+    sweep_open: usize,
     /// Print the growth table of the JSON lines in this file instead.
     #[arg(long)]
     report: Option<String>,
@@ -207,6 +211,117 @@ fn customer_id(i: usize) -> String {
     } else {
         format!("c{i:07}")
     }
+}
+
+/// Customers whose rows one server-side statement writes on PostgreSQL.
+const CUSTOMERS_PER_STATEMENT: usize = 5000;
+
+/// As [`load`], on PostgreSQL, with the rows drawn by the database itself
+/// (`INSERT … SELECT` over `generate_series`, `random()` seeded for the same data on
+/// every run): the same tables, columns and distributions, and the same
+/// statement-level trigger keeping the aggregates, without sending every row over
+/// the wire — what makes 10M touchpoints loadable in minutes. Returns the seconds.
+async fn load_server_side(db: &Database, n: usize, per: usize) -> anyhow::Result<f64> {
+    let started = Instant::now();
+    let now = micros(HISTORY_END);
+    let span = HISTORY_END - HISTORY_START;
+    let hot_extra = (n * per) / 100;
+    let quote = |xs: &[&str]| {
+        xs.iter()
+            .map(|x| format!("'{}'", x.replace('\'', "''")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let anxieties = quote(&ANXIETIES);
+    let expectations = quote(&EXPECTATIONS);
+    let mut mood_case = String::from("CASE");
+    let total: u64 = MOODS.iter().map(|m| m.1).sum();
+    let mut upto = 0;
+    for (mood, w) in MOODS {
+        upto += w;
+        mood_case.push_str(&format!(" WHEN r < {upto} THEN {mood}"));
+    }
+    mood_case.push_str(" ELSE 6 END");
+    let id_of = "CASE WHEN i = 0 THEN 'hot' ELSE 'c' || lpad(i::text, 7, '0') END";
+    // One row per touchpoint of customers `i` in [first, last) with `count` each,
+    // ids from `base` on (increasing, as the service's time-ordered ids are).
+    let touchpoints = |first: usize, last: usize, count: usize, people: usize, base: usize| {
+        format!(
+            "INSERT INTO touchpoints (id, customer_id, kind, key_person, occur_time, summary, mood, intensity, \
+             strategic_anxiety, implicit_expectations, recorded_by, create_time) \
+             SELECT lpad(to_hex({base} + g), 16, '0'), cid, 1 + floor(random() * 6)::bigint, \
+             'customers/' || cid || '/keyPersons/kp' || floor(random() * {people})::bigint, at, 'Weekly call', \
+             {mood_case}, 1 + floor(random() * 5)::bigint, \
+             (ARRAY[{anxieties}])[1 + floor(random() * 12)::int], \
+             CASE WHEN random() < 0.5 THEN json_build_array((ARRAY[{expectations}])[1 + floor(random() * 10)::int]) \
+             ELSE json_build_array((ARRAY[{expectations}])[1 + floor(random() * 10)::int], \
+             (ARRAY[{expectations}])[1 + floor(random() * 10)::int]) END::text, 'bench', at \
+             FROM (SELECT (i - {first}) * {count} + k AS g, {id_of} AS cid, \
+             ({HISTORY_START} + floor(random() * {span})::bigint) * 1000000 AS at, random() * {total} AS r \
+             FROM generate_series({first}, {last} - 1) AS i, generate_series(0, {count} - 1) AS k) AS d"
+        )
+    };
+    let mut tx = db.writer().begin().await?;
+    Sql::new("SELECT setseed(0.21)")
+        .query()
+        .execute(&mut *tx)
+        .await?;
+    let mut base = 0;
+    for first in (0..n).step_by(CUSTOMERS_PER_STATEMENT) {
+        let last = (first + CUSTOMERS_PER_STATEMENT).min(n);
+        for sql in [
+            format!(
+                "INSERT INTO customers (id, customer_id, display_name, industry, home_country, create_time, update_time) \
+                 SELECT {id_of}, {id_of}, 'Customer ' || i, 1 + i % 5, \
+                 (ARRAY['DE', 'FR', 'PT', 'AE', 'SG', 'BR'])[1 + i % 6], {now}, {now} \
+                 FROM generate_series({first}, {last} - 1) AS i"
+            ),
+            format!(
+                "INSERT INTO key_persons (id, customer_id, display_name, title, decision_role, create_time, update_time) \
+                 SELECT 'kp' || p, {id_of}, 'Person ' || p, 'CTO', 1 + p % 3, {now}, {now} \
+                 FROM generate_series({first}, {last} - 1) AS i, \
+                 generate_series(0, CASE WHEN i = 0 THEN 9 ELSE 0 END) AS p"
+            ),
+            format!(
+                "INSERT INTO incidents (id, customer_id, severity, summary, detect_time, state, owner, create_time, \
+                 acknowledge_time, close_time) \
+                 SELECT lpad(to_hex({base} + row_number() OVER ()), 16, '0'), cid, \
+                 CASE WHEN s < 0.05 THEN 1 WHEN s < 0.25 THEN 2 WHEN s < 0.70 THEN 3 ELSE 4 END, \
+                 'Link flapping at a core site', detect, CASE WHEN o < 0.1 THEN 1 ELSE 2 END, 'bench', detect, ack, \
+                 CASE WHEN o < 0.1 THEN NULL ELSE ack + (1 + floor(random() * 48)::bigint) * 3600000000 END \
+                 FROM (SELECT {id_of} AS cid, d AS detect, d + (5 + floor(random() * 120)::bigint) * 60000000 AS ack, \
+                 random() AS s, random() AS o \
+                 FROM (SELECT i, ({HISTORY_START} + floor(random() * {span})::bigint) * 1000000 AS d \
+                 FROM generate_series({first}, {last} - 1) AS i, \
+                 generate_series(1, CASE WHEN i = 0 THEN {hot_incidents} ELSE 4 END) AS k) AS x) AS y",
+                hot_incidents = 4 + n / 25
+            ),
+            touchpoints(first, last, per, 1, base),
+        ] {
+            Sql::new(&sql).query().execute(&mut *tx).await?;
+        }
+        base += (last - first) * per + 1_000_000;
+        tx.commit().await?;
+        tx = db.writer().begin().await?;
+        eprintln!(
+            "[scale] {last} customers written, {:.0} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    // The hot customer's share, over its ten key persons, in statements of a million.
+    let mut done = 0;
+    while done < hot_extra {
+        let count = (hot_extra - done).min(1_000_000);
+        Sql::new(&touchpoints(0, 1, count, 10, base))
+            .query()
+            .execute(&mut *tx)
+            .await?;
+        base += count;
+        done += count;
+    }
+    tx.commit().await?;
+    Sql::new("ANALYZE").query().execute(db.writer()).await?;
+    Ok(started.elapsed().as_secs_f64())
 }
 
 /// Writes `n` customers with a key person each, `per` touchpoints each over two years
@@ -393,7 +508,11 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         "[scale] loading {} customers × {} touchpoints",
         args.customers, args.touchpoints
     );
-    let load_secs = load(&db, args.customers, args.touchpoints).await?;
+    let load_secs = if db.backend() == symbolon_platform::db::Backend::Postgres {
+        load_server_side(&db, args.customers, args.touchpoints).await?
+    } else {
+        load(&db, args.customers, args.touchpoints).await?
+    };
     eprintln!("[scale] loaded in {load_secs:.1} s");
     let channel: Channel = tonic::transport::Endpoint::from_shared(target)?
         .connect()
@@ -566,6 +685,12 @@ async fn run(args: &Args) -> anyhow::Result<()> {
         }
     });
 
+    if args.sweep_open > 0 {
+        for (name, f) in sweep(&db, url, n, args.sweep_open).await? {
+            figures.insert(name, f);
+        }
+    }
+
     let peak = peak_rss_mib(args.watch_pid);
     println!(
         "{}: {} customers, {} touchpoints (hot: {}), loaded in {load_secs:.1} s",
@@ -606,6 +731,148 @@ async fn run(args: &Args) -> anyhow::Result<()> {
     }
     db.close().await;
     Ok(())
+}
+
+/// Requests among the open ones whose breach check is due when the sweep is timed.
+const SWEEP_DUE: usize = 5;
+
+/// The incident timers' sweep with `open` open supply-chain requests (one per open
+/// incident, spread over the customers), of which [`SWEEP_DUE`] are due for a breach
+/// check and the rest dated (later, or never: nothing they could break). Times the
+/// service's own sweep (`IncidentTimers::sweep`, on an application built on the same
+/// database and not serving, warmed by one sweep before the requests are written): the
+/// first after they are, with the due ones, then the median of 20 with nothing due. Figures as (p50 ms, sweeps/s at one in flight).
+async fn sweep(
+    db: &Database,
+    url: &str,
+    customers: usize,
+    open: usize,
+) -> anyhow::Result<Vec<(String, (f64, f64))>> {
+    eprintln!("[scale] incident timers' sweep over {open} open requests");
+    let app = symbolon_customers::Application::build(symbolon_customers::CustomersConfig::new(
+        server_config(url)?,
+    ))
+    .await?;
+    let timers = app.incident_timers();
+    // Once before the requests exist: the pool's connections and statements are made.
+    timers.sweep().await?;
+    let now = micros(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)?
+            .as_secs()
+            .try_into()?,
+    );
+    let far = now + micros(30 * 86_400);
+    let (mut incidents, mut requests) = (Vec::new(), Vec::new());
+    for k in 0..open {
+        let customer = customer_id(1 + k % customers.saturating_sub(1).max(1));
+        let incident = format!("sweep{k}");
+        incidents.push(vec![
+            Value::from(incident.as_str()),
+            customer.as_str().into(),
+            Value::from(2),
+            "Card failure".into(),
+            (now - micros(3600)).into(),
+            Value::from(1),
+            "bench".into(),
+            now.into(),
+            Value::OptInt(None),
+            Value::OptInt(None),
+            format!("customers/{customer}/sites/s1").into(),
+        ]);
+        let breach_due = if k < SWEEP_DUE {
+            Some(now - 1)
+        } else if k % 2 == 0 {
+            Some(far)
+        } else {
+            None
+        };
+        requests.push(vec![
+            Value::from("f1"),
+            format!("{customer}/{incident}").into(),
+            customer.as_str().into(),
+            incident.as_str().into(),
+            "supply-chain".into(),
+            "A line card".into(),
+            Value::from(1),
+            (now - micros(3600)).into(),
+            far.into(),
+            far.into(),
+            far.into(),
+            far.into(),
+            r#"[{"part_number":"RRU-5258","quantity":1}]"#.into(),
+            Value::OptInt(breach_due),
+        ]);
+    }
+    insert_rows(
+        db,
+        "INSERT INTO incidents (id, customer_id, severity, summary, detect_time, state, owner, create_time, acknowledge_time, close_time, site)",
+        &incidents,
+    )
+    .await?;
+    insert_rows(
+        db,
+        "INSERT INTO fire_requests (id, incident_key, customer_id, incident_id, department, ask, state, create_time, ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, parts, breach_due)",
+        &requests,
+    )
+    .await?;
+    if db.backend() == symbolon_platform::db::Backend::Postgres {
+        Sql::new("ANALYZE fire_requests")
+            .query()
+            .execute(db.writer())
+            .await?;
+    }
+    let started = Instant::now();
+    timers.sweep().await?;
+    let first = started.elapsed().as_secs_f64() * 1e3;
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        let started = Instant::now();
+        timers.sweep().await?;
+        idle.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    idle.sort_by(f64::total_cmp);
+    let p50 = idle[idle.len() / 2];
+    app.shutdown_token().cancel();
+    Ok(vec![
+        (
+            format!("Incident timers' sweep, {open} open, {SWEEP_DUE} due"),
+            (first, 1e3 / first),
+        ),
+        (
+            format!("Incident timers' sweep, {open} open, none due"),
+            (p50, 1e3 / p50),
+        ),
+    ])
+}
+
+/// Settings for an application that is built but never serves: loopback port 0, a
+/// throw-away verification key.
+fn server_config(url: &str) -> anyhow::Result<symbolon_platform::config::ServerConfig> {
+    use symbolon_platform::config::{AuthConfig, DEFAULT_DEPARTMENTS};
+    let keys = symbolon_platform::auth::DevKeys::generate().map_err(anyhow::Error::msg)?;
+    let key_file = std::env::temp_dir().join(format!("symbolon-scale-{}.pem", std::process::id()));
+    std::fs::write(&key_file, &keys.public_pem)?;
+    Ok(symbolon_platform::config::ServerConfig {
+        service: "customers".into(),
+        listen_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: url.into(),
+        auth: AuthConfig {
+            public_key_file: Some(key_file),
+            jwks_file: None,
+            issuer: "symbolon".into(),
+            audience: "symbolon".into(),
+            max_lifetime: Duration::from_secs(86_400),
+            leeway: Duration::from_secs(30),
+            departments: DEFAULT_DEPARTMENTS.iter().map(|d| d.to_string()).collect(),
+        },
+        request_timeout: Duration::from_secs(10),
+        concurrency_limit: 1024,
+        shutdown_delay: Duration::ZERO,
+        drain_timeout: Duration::from_secs(5),
+        max_connection_age: Duration::ZERO,
+        database: Default::default(),
+    })
 }
 
 /// The p50 growth from each run to the next of the same backend, per method.

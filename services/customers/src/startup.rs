@@ -178,7 +178,7 @@ impl Application {
             &crate::access::INCIDENTS,
         ));
         server.add_service(Guard::new(
-            DashboardServiceServer::new(Dashboard::new(db.clone())),
+            DashboardServiceServer::new(Dashboard::new(db.clone(), clock.clone())),
             server.authenticator(),
             &crate::access::DASHBOARD,
         ));

@@ -162,6 +162,12 @@ pub fn time_order(filter: &str, fields: &[Field]) -> Option<&'static str> {
 pub fn apply(filter: &str, fields: &[Field], sql: &mut Sql) -> Result<(), FilterError> {
     for c in parse(filter)? {
         let f = fields.iter().find(|f| f.name == c.field).ok_or_else(|| {
+            if fields.is_empty() {
+                return FilterError(format!(
+                    "unknown field {:?}; this list takes no filter",
+                    c.field
+                ));
+            }
             let allowed: Vec<_> = fields.iter().map(|f| f.name).collect();
             FilterError(format!(
                 "unknown field {:?}; allowed: {}",
@@ -246,6 +252,17 @@ mod tests {
             "WHERE 1=1 AND country = $1 AND color = $2 AND t >= $3"
         );
         Ok(())
+    }
+
+    #[test]
+    fn a_list_without_filterable_fields_says_so() {
+        let mut sql = Sql::new("SELECT 1 WHERE true");
+        assert_eq!(
+            apply("state = OPEN", &[], &mut sql),
+            Err(FilterError(
+                "unknown field \"state\"; this list takes no filter".into()
+            ))
+        );
     }
 
     #[test]

@@ -96,6 +96,84 @@ where
     Ok(broken_among(&open_commitments(ex, d.customer_id).await?, d))
 }
 
+/// When `d`, still open, could next break one of `open` (commitments not breached): the
+/// first end of a window not yet passed, plus one microsecond; `None` when none could.
+pub(crate) fn next_due(open: &[Open], d: &Delivery<'_>) -> Option<i64> {
+    if d.site.is_empty() || d.part_numbers.is_empty() {
+        return None;
+    }
+    open.iter()
+        .flat_map(|c| c.clauses.iter())
+        .filter_map(|c| match &c.kind {
+            Some(pb::commitment_clause::Kind::SpareParts(s))
+                if s.sites.iter().any(|site| site == d.site)
+                    && d.part_numbers
+                        .iter()
+                        .any(|p| s.part_numbers.iter().any(|q| q == p)) =>
+            {
+                s.window.as_ref().map(micros)
+            }
+            _ => None,
+        })
+        .map(|window| d.requested_at.saturating_add(window).saturating_add(1))
+        .filter(|due| *due > d.at)
+        .min()
+}
+
+/// Brings forward the breach check of the customer's open requests at the sites a new
+/// commitment with `clauses` promises, to when its shortest window ends for each, in
+/// the commitment's transaction: a request the sweep had dated before the commitment
+/// existed is checked again in time. Bounded by the customer's open incidents there.
+pub(crate) async fn schedule(
+    tx: &mut Transaction<'static, Any>,
+    customer_id: &str,
+    clauses: &[pb::CommitmentClause],
+) -> Result<(), StoreError> {
+    let promised = clauses.iter().filter_map(|c| match &c.kind {
+        Some(pb::commitment_clause::Kind::SpareParts(s)) => {
+            s.window.as_ref().map(|w| (micros(w), &s.sites))
+        }
+        _ => None,
+    });
+    let Some(window) = promised.clone().map(|(w, _)| w).min() else {
+        return Ok(());
+    };
+    let mut sites: Vec<&str> = promised
+        .flat_map(|(_, sites)| sites.iter().map(String::as_str))
+        .collect();
+    sites.sort_unstable();
+    sites.dedup();
+    if sites.is_empty() {
+        return Ok(());
+    }
+    let due = "create_time + ";
+    let mut u = Sql::new(
+        "UPDATE fire_requests SET breach_due = CASE WHEN breach_due IS NULL OR breach_due > ",
+    );
+    u.push(due)
+        .bind(window.saturating_add(1))
+        .push(" THEN ")
+        .push(due)
+        .bind(window.saturating_add(1))
+        .push(
+            " ELSE breach_due END WHERE state IN (1, 2) AND parts <> '[]' AND incident_key IN (\
+               SELECT customer_id || '/' || id FROM incidents WHERE customer_id = ",
+        )
+        .bind(customer_id)
+        .push(" AND state = ")
+        .bind(pb::IncidentState::Open as i64)
+        .push(" AND site IN (");
+    for (i, site) in sites.iter().enumerate() {
+        if i > 0 {
+            u.push(", ");
+        }
+        u.bind(*site);
+    }
+    u.push("))");
+    u.query().execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// Marks every commitment `d` broke as `BREACHED`, in `tx`; returns their ids. A
 /// commitment another transaction breached first is left to that one.
 pub(crate) async fn breach(

@@ -10,15 +10,11 @@
 
 use super::store::{
     EventKind, NewEvent, Wakeup, code, parts_from_json,
-    timeline::{self, SUPPLY_CHAIN, breach_event},
+    timeline::{self, breach_event},
 };
 use crate::commitments::breach;
 use sqlx::Row;
-use std::{
-    collections::{HashMap, hash_map::Entry},
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::time::Duration;
 use symbolon_platform::{Database, StoreError, db::Sql, time::Clock};
 use tokio_util::sync::CancellationToken;
 
@@ -66,9 +62,10 @@ const SPECS: [Spec; 4] = [
     },
 ];
 
-/// Fires due warnings and escalations.
-/// Open supply-chain requests checked for breaches per sweep.
+/// Requests checked for breaches per sweep, oldest due first (the rest wait for the next).
 const BREACH_BATCH: usize = 500;
+
+/// Fires due warnings and escalations, and breaks the commitments overdue requests broke.
 
 #[derive(Clone)]
 pub struct IncidentTimers {
@@ -76,11 +73,6 @@ pub struct IncidentTimers {
     clock: Clock,
     wakeup: Wakeup,
     breach_batch: usize,
-    /// Where the next sweep's breach check resumes: (create time, id) of the last open
-    /// request checked, `None` to start from the oldest. With more open requests than
-    /// a batch, successive sweeps walk through all of them instead of re-reading the
-    /// oldest batch for ever.
-    breach_cursor: Arc<Mutex<Option<(i64, String)>>>,
 }
 
 impl IncidentTimers {
@@ -90,14 +82,12 @@ impl IncidentTimers {
             clock,
             wakeup,
             breach_batch: BREACH_BATCH,
-            breach_cursor: Arc::default(),
         }
     }
 
-    /// The same timers checking at most `n` open requests for breaches per sweep.
+    /// The same timers checking at most `n` due requests for breaches per sweep.
     pub fn with_breach_batch(mut self, n: usize) -> Self {
         self.breach_batch = n.max(1);
-        self.breach_cursor = Arc::default();
         self
     }
 
@@ -166,84 +156,74 @@ impl IncidentTimers {
     }
 
     /// Breaks the commitments whose window an open supply-chain request for their parts
-    /// at their site has outlived; returns how many events it appended. A commitment
-    /// breaks once, so replicas and later sweeps find nothing more to do.
+    /// at their site has outlived; returns how many events it appended. Reads only the
+    /// requests whose `breach_due` has come (a partial index of open requests in due
+    /// order), at most a batch, oldest due first; each is checked in a transaction of
+    /// its own that locks its row, breaks what it broke and dates its next check. A
+    /// commitment breaks once, so replicas and later sweeps find nothing more to do.
     async fn breaches(&self, now: i64) -> Result<usize, StoreError> {
-        let mut open = Sql::new(&format!(
-            "SELECT f.id, f.customer_id, f.incident_id, f.create_time, f.parts, i.site, i.owner \
+        let mut due = Sql::new(
+            "SELECT f.id, f.incident_key, f.customer_id, f.incident_id, f.create_time, f.parts, \
+             f.breach_due, i.site, i.owner, i.state AS incident_state \
              FROM fire_requests f JOIN incidents i ON i.customer_id = f.customer_id AND i.id = f.incident_id \
-             WHERE f.state IN {NOT_FULFILLED} AND i.state = {open} AND i.site <> '' AND f.department = ",
-            open = code::INCIDENT_OPEN,
-        ));
-        open.bind(SUPPLY_CHAIN);
-        let cursor = self.breach_cursor.lock().ok().and_then(|c| c.clone());
-        if let Some((time, id)) = &cursor {
-            open.push(" AND (f.create_time > ")
-                .bind(*time)
-                .push(" OR (f.create_time = ")
-                .bind(*time)
-                .push(" AND f.id > ")
-                .bind(id.as_str())
-                .push("))");
-        }
-        open.push(&format!(
-            " ORDER BY f.create_time, f.id LIMIT {}",
+             WHERE f.breach_due IS NOT NULL AND f.state IN (1, 2) AND f.breach_due <= ",
+        );
+        due.bind(now).push(&format!(
+            " ORDER BY f.breach_due LIMIT {}",
             self.breach_batch
         ));
-        let rows = open.query().fetch_all(self.db.reader()).await?;
-        // A short batch reached the newest: the next sweep starts again from the oldest.
-        let next = match rows.last() {
-            Some(last) if rows.len() == self.breach_batch => {
-                Some((last.try_get("create_time")?, last.try_get("id")?))
-            }
-            _ => None,
-        };
         let mut fired = 0;
-        let mut commitments_of: HashMap<String, Vec<breach::Open>> = HashMap::new();
-        for row in rows {
+        for row in due.query().fetch_all(self.db.reader()).await? {
             let customer_id: String = row.try_get("customer_id")?;
             let incident_id: String = row.try_get("incident_id")?;
+            let key: String = row.try_get("incident_key")?;
             let id: String = row.try_get("id")?;
             let site: String = row.try_get("site")?;
             let owner: String = row.try_get("owner")?;
+            let was_due: i64 = row.try_get("breach_due")?;
             let parts = parts_from_json(&row.try_get::<String, _>("parts")?);
             let name = format!("customers/{customer_id}/incidents/{incident_id}/fireRequests/{id}");
+            let open_incident =
+                row.try_get::<i64, _>("incident_state")? == i64::from(code::INCIDENT_OPEN);
             let delivery = breach::Delivery {
                 customer_id: &customer_id,
-                site: &site,
+                site: if open_incident { &site } else { "" },
                 part_numbers: parts.iter().map(|p| p.part_number.as_str()).collect(),
                 fire_request: &name,
                 requested_at: row.try_get("create_time")?,
                 at: now,
                 fulfilled: false,
             };
-            // Read first: a sweep with nothing to break writes nothing. Each customer's
-            // commitments are read once per batch, not once per request.
-            let commitments = match commitments_of.entry(customer_id.clone()) {
-                Entry::Occupied(e) => e.into_mut(),
-                Entry::Vacant(e) => {
-                    e.insert(breach::open_commitments(self.db.reader(), &customer_id).await?)
-                }
-            };
-            if breach::broken_among(commitments, &delivery).is_empty() {
+            let mut tx = self.db.writer().begin().await?;
+            // Locks the row while it is still due as read: a change or another replica
+            // that moved it first leaves it to them, and a commitment created meanwhile
+            // waits for this date and then brings it forward.
+            let mut claim =
+                Sql::new("UPDATE fire_requests SET breach_due = breach_due WHERE incident_key = ");
+            claim
+                .bind(key.as_str())
+                .push(" AND id = ")
+                .bind(id.as_str())
+                .push(" AND state IN (1, 2) AND breach_due = ")
+                .bind(was_due);
+            if claim.query().execute(&mut *tx).await?.rows_affected() != 1 {
                 continue;
             }
-            let mut tx = self.db.writer().begin().await?;
             let breached = breach::breach(&mut tx, &delivery).await?;
             if !breached.is_empty() {
                 let event = breach_event(&customer_id, &name, &breached, &owner);
                 timeline::append(&mut tx, &customer_id, &incident_id, now, event).await?;
                 fired += 1;
             }
+            let open = breach::open_commitments(&mut *tx, &customer_id).await?;
+            let mut next = Sql::new("UPDATE fire_requests SET breach_due = ");
+            next.bind(breach::next_due(&open, &delivery))
+                .push(" WHERE incident_key = ")
+                .bind(key.as_str())
+                .push(" AND id = ")
+                .bind(id.as_str());
+            next.query().execute(&mut *tx).await?;
             tx.commit().await?;
-            if !breached.is_empty() {
-                // Those are breached now: read the customer's commitments again.
-                commitments_of.remove(&customer_id);
-            }
-        }
-        // Moved on only once the batch is done: a failed sweep checks it again.
-        if let Ok(mut c) = self.breach_cursor.lock() {
-            *c = next;
         }
         Ok(fired)
     }

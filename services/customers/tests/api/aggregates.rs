@@ -1,8 +1,9 @@
 //! The dashboard and the ranking read aggregates the writes keep; here they are checked
 //! against the same figures recomputed from the raw rows, after corrections (which
 //! replace the touchpoint they correct, possibly moving it to another quarter),
-//! incidents changing state, and customers deleted, restored and created after a
-//! quarter was first ranked.
+//! incidents changing state, key persons and customers deleted, restored and created
+//! after a quarter was first ranked. Boards are compared whole, the named parts (each
+//! key person's months, open incidents, commitments) included.
 
 use crate::helpers::*;
 use symbolon_contracts::customers::v1::{
@@ -13,7 +14,7 @@ use symbolon_customers::{
     dashboard::{attention_from_raw_rows, board_from_raw_rows},
     startup::MIGRATIONS,
 };
-use symbolon_platform::Database;
+use symbolon_platform::{Database, time::Clock};
 use symbolon_testkit::{Backend, authed, both_backends};
 
 /// 2026-07-15T12:00:00Z: quarter 2026-Q3; months July to September follow.
@@ -22,6 +23,7 @@ const DAY: i64 = 86_400;
 
 struct Feel<'a> {
     customer: &'a str,
+    person: &'a str,
     mood: pb::Mood,
     intensity: i32,
     at: i64,
@@ -31,7 +33,10 @@ struct Feel<'a> {
 }
 
 async fn record(app: &TestApp, f: Feel<'_>) -> pb::Touchpoint {
-    let mut t = touchpoint_message(&format!("customers/{}/keyPersons/cto", f.customer), f.mood);
+    let mut t = touchpoint_message(
+        &format!("customers/{}/keyPersons/{}", f.customer, f.person),
+        f.mood,
+    );
     t.occur_time = Some(prost_types::Timestamp {
         seconds: f.at,
         nanos: 0,
@@ -66,6 +71,7 @@ fn feel<'a>(
 ) -> Feel<'a> {
     Feel {
         customer,
+        person: "cto",
         mood,
         intensity,
         at,
@@ -75,8 +81,14 @@ fn feel<'a>(
     }
 }
 
-/// Every board of `customers` in `quarters` equals the one from the raw rows.
-async fn boards_agree(app: &TestApp, db: &Database, customers: &[&str], quarters: &[&str]) {
+/// Every board of `customers` in `quarters` equals the one from the raw rows, whole.
+async fn boards_agree(
+    app: &TestApp,
+    db: &Database,
+    clock: &Clock,
+    customers: &[&str],
+    quarters: &[&str],
+) {
     let mut dash = DashboardServiceClient::new(symbolon_testkit::channel(app.addr).await);
     for c in customers {
         for q in quarters {
@@ -91,18 +103,8 @@ async fn boards_agree(app: &TestApp, db: &Database, customers: &[&str], quarters
                 .await
                 .unwrap()
                 .into_inner();
-            let raw = board_from_raw_rows(db, c, q).await.unwrap();
-            // The named parts (open incidents, commitments at risk and breached, each key
-            // person's moods) are read from rows by `dashboard::named`, not from the
-            // aggregates: the figures both compute must agree.
-            let counted = pb::TrustDashboard {
-                at_risk_commitments: vec![],
-                breached_commitments: vec![],
-                open_incident_summaries: vec![],
-                key_person_moods: vec![],
-                ..served
-            };
-            assert_eq!(counted, raw, "board of {c} in {q}");
+            let raw = board_from_raw_rows(db, c, q, clock.now()).await.unwrap();
+            assert_eq!(served, raw, "board of {c} in {q}");
         }
     }
 }
@@ -153,12 +155,15 @@ async fn ranking_agrees(app: &TestApp, db: &Database, customers: &[&str], quarte
 }
 
 async fn aggregates_agree_with_raw_rows(backend: Backend) {
-    let app = spawn_app(backend).await;
+    // A still clock: open incidents' ages are the same in both boards.
+    let clock = Clock::manual(Clock::system().now());
+    let app = spawn_app_with_clock(backend, clock.clone()).await;
     let db = Database::connect(app.db_url(), &MIGRATIONS).await.unwrap();
     for id in ["hot", "calm", "gone"] {
         app.customer(id, pb::Industry::Energy, "DE").await;
         app.key_person(id, "cto").await;
     }
+    app.key_person("hot", "cfo").await;
     let moods = [
         pb::Mood::Angry,
         pb::Mood::Anxious,
@@ -176,6 +181,9 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
             JULY + i * 5 * DAY,
             anxieties[i as usize % anxieties.len()],
         );
+        if i % 3 == 0 {
+            f.person = "cfo";
+        }
         f.expectations = if i % 2 == 0 {
             &["Spare parts within the hour", "A named engineer"]
         } else {
@@ -259,8 +267,46 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
     open("hot", pb::Severity::Critical, JULY + 3 * DAY).await;
     let minor = open("calm", pb::Severity::Minor, JULY + 4 * DAY).await;
 
+    // A correction heard from someone else: the cfo's September touchpoint becomes the
+    // cto's, the cfo's month loses it.
+    record(
+        &app,
+        Feel {
+            corrects: Some(recorded[15].name.clone()),
+            ..feel(
+                "hot",
+                pb::Mood::Satisfied,
+                4,
+                JULY + 76 * DAY,
+                "Budget cuts",
+            )
+        },
+    )
+    .await;
+
     let quarters = ["2026-Q3", "2026-Q2"];
-    boards_agree(&app, &db, &["hot", "calm", "gone"], &quarters).await;
+    boards_agree(&app, &db, &clock, &["hot", "calm", "gone"], &quarters).await;
+    // Both key persons are on the board, corrections in place of what they corrected: of
+    // the quarter's 16 touchpoints the cfo said 6, one corrected into June, one into
+    // the cto's words.
+    let board = board_from_raw_rows(&db, "hot", "2026-Q3", clock.now())
+        .await
+        .unwrap();
+    let said: Vec<(String, i32)> = board
+        .key_person_moods
+        .iter()
+        .map(|k| {
+            let n = k.months.iter().map(|m| m.touchpoints).sum();
+            (k.key_person.clone(), n)
+        })
+        .collect();
+    assert_eq!(
+        said,
+        vec![
+            ("customers/hot/keyPersons/cfo".to_string(), 4),
+            ("customers/hot/keyPersons/cto".to_string(), 11),
+        ]
+    );
     ranking_agrees(&app, &db, &["hot", "calm", "gone"], "2026-Q3").await;
 
     // Written after the quarter was ranked: each moves its row.
@@ -290,7 +336,19 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
         ))
         .await
         .unwrap();
-    boards_agree(&app, &db, &["hot", "calm", "late"], &quarters).await;
+    // A key person leaves: their months stay on the board, in both.
+    app.client()
+        .delete_key_person(authed(
+            &app.admin,
+            pb::DeleteKeyPersonRequest {
+                name: "customers/hot/keyPersons/cfo".into(),
+                etag: String::new(),
+            },
+        ))
+        .await
+        .unwrap();
+    clock.advance(std::time::Duration::from_secs(3 * 3600));
+    boards_agree(&app, &db, &clock, &["hot", "calm", "late"], &quarters).await;
     ranking_agrees(&app, &db, &["hot", "calm", "late"], "2026-Q3").await;
 
     app.client()

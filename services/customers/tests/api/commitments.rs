@@ -893,9 +893,11 @@ async fn an_overdue_request_breaches_the_commitment(backend: Backend) {
     );
 }
 
-/// More open requests than one sweep checks: successive sweeps walk through all of
-/// them, so the newest is checked too (a sweep used to re-read the oldest batch).
-async fn sweeps_walk_through_every_open_request(backend: Backend) {
+/// A sweep reads the requests whose breach check is due, not every open one: once each
+/// request has been dated (the first sweep after its creation), a sweep that checks
+/// only two requests still finds the one overdue among four open ones. A commitment
+/// created later brings the check of older open requests forward, so they break it too.
+async fn sweeps_read_only_due_requests(backend: Backend) {
     let clock = Clock::manual(Clock::system().now());
     let w = World::at(backend, clock.clone()).await;
     let timers = w.timers.clone().expect("timers").with_breach_batch(2);
@@ -903,19 +905,23 @@ async fn sweeps_walk_through_every_open_request(backend: Backend) {
         .create(&["frankfurt"], &["BBU-5900"], false, &uuid())
         .await
         .expect("covered commitment");
-    // Three older requests for a part the commitment does not name, then the one that
-    // will break it.
+    // Three requests for a part the commitment does not name, then the one that will
+    // break it.
+    let mut others = Vec::new();
     for _ in 0..3 {
-        w.call_for_part("RRU-5258").await;
+        others.push(w.call_for_part("RRU-5258").await);
         clock.advance(Duration::from_secs(1));
     }
     let late = w.call_for_part("BBU-5900").await;
-    clock.advance(Duration::from_secs(5 * 3600));
-    // Four open requests, two per sweep (the sweep also fires their overdue
-    // acknowledgement and fulfilment timers, so its count says nothing here): the first
-    // sweep checks the two oldest, the second reaches the late one.
+    // New requests are due at once: two sweeps of two date all four (the three others
+    // can break nothing, the late one four hours after it was raised).
+    timers.sweep().await.expect("sweep");
     timers.sweep().await.expect("sweep");
     assert_eq!(w.get(&c.name).await.status(), pb::CommitmentStatus::Healthy);
+
+    // Five hours on, one sweep of two: only the late request is due, and it breaks the
+    // promise (walking the open requests two by two would not have reached it).
+    clock.advance(Duration::from_secs(5 * 3600));
     timers.sweep().await.expect("sweep");
     let broken = w.get(&c.name).await;
     assert_eq!(broken.status(), pb::CommitmentStatus::Breached);
@@ -924,10 +930,31 @@ async fn sweeps_walk_through_every_open_request(backend: Backend) {
         "{}",
         broken.status_reason
     );
-    // Then it starts again from the oldest; the breach stays one.
+
+    // A commitment promising the others' part, created now (at risk: their reservations
+    // took the stock): they are five hours old, past its four-hour window, so the next
+    // sweep breaks it.
+    let later = w
+        .create(&["frankfurt"], &["RRU-5258"], true, &uuid())
+        .await
+        .expect("commitment at risk");
+    assert_eq!(later.status(), pb::CommitmentStatus::AtRisk);
     timers.sweep().await.expect("sweep");
-    timers.sweep().await.expect("sweep");
+    let broken = w.get(&later.name).await;
+    assert_eq!(broken.status(), pb::CommitmentStatus::Breached);
+    assert!(
+        others
+            .iter()
+            .any(|o| broken.status_reason.contains(&o.name)),
+        "{}",
+        broken.status_reason
+    );
+    // Each breach stays one, whatever later sweeps find.
+    for _ in 0..3 {
+        timers.sweep().await.expect("sweep");
+    }
     assert_eq!(w.history(&c.name).await.len(), 2);
+    assert_eq!(w.history(&later.name).await.len(), 2);
 }
 
 /// A commitment in the present tense: after Frankfurt's outage it shows what was
@@ -1235,7 +1262,7 @@ async fn a_stored_site_is_assessed_by_name(backend: Backend) {
 both_backends!(
     a_stored_site_is_assessed_by_name,
     a_commitment_shows_what_holds_now_and_customers_see_places,
-    sweeps_walk_through_every_open_request,
+    sweeps_read_only_due_requests,
     a_late_fulfilment_breaches_the_commitment,
     an_overdue_request_breaches_the_commitment,
     refused_for_an_uncovered_site_and_accepted_for_a_covered_one,

@@ -303,6 +303,7 @@ pub(crate) async fn create(
         .iter()
         .map(|c| c.registration.as_str())
         .collect();
+    super::breach::schedule(&mut tx, new.customer_id, new.clauses).await?;
     let pending_seq = super::risk::absorb_pending(&mut tx, &registrations).await?;
     let uncovered = super::risk::uncovered(&mut tx, new.customer_id, new.id).await?;
     let status = if uncovered.is_empty() {

@@ -11,19 +11,20 @@ use super::store::{
 use ranking::Score;
 use std::collections::HashMap;
 use symbolon_contracts::customers::v1::{self as pb, dashboard_service_server::DashboardService};
-use symbolon_platform::{Caller, Database, names, paging, status};
+use symbolon_platform::{Caller, Database, names, paging, status, time::Clock};
 use tonic::{Request, Response, Status};
 
 /// The DashboardService implementation.
 #[derive(Clone)]
 pub struct Dashboard {
     db: Database,
+    clock: Clock,
 }
 
 impl Dashboard {
-    /// Reads from `db`.
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    /// Reads from `db`; `clock` dates how long open incidents have been open.
+    pub fn new(db: Database, clock: Clock) -> Self {
+        Self { db, clock }
     }
 }
 
@@ -135,7 +136,7 @@ impl DashboardService for Dashboard {
         let mut gathered = gather::gather(&self.db, &[ids[0].to_string()], quarter, true).await?;
         let of_customer = gathered.remove(ids[0]).unwrap_or_default();
         let mut dashboard = board(ids[0], of_customer, &r.quarter).dashboard;
-        let now = symbolon_platform::time::Clock::system().now();
+        let now = self.clock.now();
         named::read(&self.db, &caller, ids[0], quarter, now)
             .await?
             .fill(&mut dashboard);
@@ -188,17 +189,23 @@ impl DashboardService for Dashboard {
 }
 
 /// One customer's board for `quarter` (`YYYY-Qn`) recomputed from the raw rows rather
-/// than the aggregates: what GetTrustDashboard must answer. Reads the quarter's whole
-/// history of touchpoints; for audits and tests.
+/// than the aggregates, as vendor staff see it at `now` (microseconds): what
+/// GetTrustDashboard must answer, in full. Reads the quarter's whole history of
+/// touchpoints; for audits and tests.
 pub async fn board_from_raw_rows(
     db: &Database,
     customer_id: &str,
     quarter: &str,
+    now: i64,
 ) -> Result<pb::TrustDashboard, Status> {
     let q =
         Quarter::parse(quarter).map_err(|e| status::invalid_argument("quarter", e.to_string()))?;
     let g = gather::gather_raw(db, customer_id, q).await?;
-    Ok(board(customer_id, g, quarter).dashboard)
+    let mut dashboard = board(customer_id, g, quarter).dashboard;
+    named::read_raw(db, customer_id, q, now)
+        .await?
+        .fill(&mut dashboard);
+    Ok(dashboard)
 }
 
 /// The attention score of one customer's quarter from the raw rows: what the ranking

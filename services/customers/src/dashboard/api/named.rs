@@ -42,12 +42,51 @@ pub(super) async fn read(
     q: Quarter,
     now: i64,
 ) -> Result<Named, StoreError> {
+    read_from(
+        db,
+        |r| visibility::text(caller, r).into_owned(),
+        customer_id,
+        q,
+        now,
+        named::Source::Tallies,
+    )
+    .await
+}
+
+/// As [`read`] for vendor staff, the moods tallied from the raw touchpoints (those no
+/// correction replaced): what the aggregates must agree with. For audits and tests.
+pub(super) async fn read_raw(
+    db: &Database,
+    customer_id: &str,
+    q: Quarter,
+    now: i64,
+) -> Result<Named, StoreError> {
+    read_from(
+        db,
+        str::to_string,
+        customer_id,
+        q,
+        now,
+        named::Source::Touchpoints,
+    )
+    .await
+}
+
+/// `reason` shows a commitment's status reason to the reader.
+async fn read_from(
+    db: &Database,
+    reason: impl Fn(&str) -> String,
+    customer_id: &str,
+    q: Quarter,
+    now: i64,
+    source: named::Source,
+) -> Result<Named, StoreError> {
     let (at_risk, breached) = commitments(
-        caller,
+        reason,
         customer_id,
         named::commitments(db, customer_id).await?,
     );
-    let people = named::key_person_feelings(db, customer_id, q).await?;
+    let people = named::key_person_feelings(db, customer_id, q, source).await?;
     Ok(Named {
         at_risk,
         breached,
@@ -95,9 +134,9 @@ pub(super) fn month_moods(feelings: &[Feeling]) -> Vec<pb::MonthMood> {
         .collect()
 }
 
-/// The commitments at risk and those breached, as `caller` may read them.
+/// The commitments at risk and those breached, their reasons shown by `reason`.
 fn commitments(
-    caller: &Caller,
+    reason: impl Fn(&str) -> String,
     customer_id: &str,
     rows: Vec<named::Promise>,
 ) -> (Vec<pb::CommitmentSummary>, Vec<pb::CommitmentSummary>) {
@@ -107,7 +146,7 @@ fn commitments(
             name: format!("customers/{customer_id}/commitments/{}", row.id),
             display_name: row.display_name,
             status: row.status,
-            status_reason: visibility::text(caller, &row.status_reason).into_owned(),
+            status_reason: reason(&row.status_reason),
             update_time: Some(to_timestamp(row.update_time)),
         };
         if row.status == pb::CommitmentStatus::Breached as i32 {

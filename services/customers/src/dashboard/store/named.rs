@@ -1,11 +1,11 @@
 //! The rows of what the board names rather than counts: commitments at risk or
-//! breached, the incidents open now, and each key person's touchpoints of a quarter.
+//! breached, the incidents open now, and each key person's feelings of a quarter.
 
 use super::super::calendar::{Quarter, month_of};
 use super::super::index::Feeling;
 use super::code;
 use sqlx::Row;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use symbolon_platform::{Database, StoreError, db::Sql};
 
 /// A commitment at risk or breached.
@@ -83,24 +83,57 @@ pub(crate) async fn open_incidents(
 /// Key person name → (display name, title, feelings of the quarter), in name order.
 pub(crate) type People = BTreeMap<String, (String, String, Vec<Feeling>)>;
 
-/// The quarter's touchpoints of each key person of the customer.
+/// Where the key persons' moods are counted from.
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Source {
+    /// The tallies the writes keep (migration 0014): months × key persons × moods ×
+    /// intensities rows, a corrected touchpoint counted once, as its correction.
+    Tallies,
+    /// The quarter's touchpoints that no correction replaced (audits and tests).
+    Touchpoints,
+}
+
+/// (month, mood, intensity) → touchpoints.
+type Tally = BTreeMap<(String, i32, i32), i64>;
+
+/// The quarter's feelings of each key person of the customer, from `source`; both give
+/// the same feelings, in (month, mood, intensity) order.
 pub(crate) async fn key_person_feelings(
     db: &Database,
     customer_id: &str,
     q: Quarter,
+    source: Source,
 ) -> Result<People, StoreError> {
-    let mut tq = Sql::new(
-        "SELECT t.key_person, t.occur_time, t.mood, t.intensity, k.display_name, k.title \
-         FROM touchpoints t LEFT JOIN key_persons k ON k.customer_id = t.customer_id \
-         AND (k.id = t.key_person OR t.key_person = 'customers/' || k.customer_id || '/keyPersons/' || k.id) \
-         WHERE t.customer_id = ",
-    );
-    tq.bind(customer_id)
-        .push(" AND t.occur_time >= ")
-        .bind(q.start())
-        .push(" AND t.occur_time < ")
-        .bind(q.end());
-    let mut people = People::new();
+    let tq = match source {
+        Source::Tallies => {
+            let mut tq = Sql::new(
+                "SELECT key_person, month, mood, intensity, n FROM touchpoint_tallies WHERE customer_id = ",
+            );
+            tq.bind(customer_id)
+                .push(" AND month >= ")
+                .bind(month_of(q.start()))
+                .push(" AND month < ")
+                .bind(month_of(q.end()))
+                .push(" AND n > 0");
+            tq
+        }
+        Source::Touchpoints => {
+            let mut tq = Sql::new(
+                "SELECT key_person, occur_time, mood, intensity, 1 AS n FROM touchpoints t WHERE customer_id = ",
+            );
+            tq.bind(customer_id)
+                .push(" AND occur_time >= ")
+                .bind(q.start())
+                .push(" AND occur_time < ")
+                .bind(q.end())
+                .push(
+                    " AND NOT EXISTS (SELECT 1 FROM touchpoints c WHERE c.customer_id = t.customer_id AND c.corrects_id = t.id)",
+                );
+            tq
+        }
+    };
+    // A key person written both as a name and as a bare id is one person.
+    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
     for row in tq.query().fetch_all(db.reader()).await? {
         let key: String = row.try_get("key_person")?;
         let name = if key.starts_with("customers/") {
@@ -108,25 +141,69 @@ pub(crate) async fn key_person_feelings(
         } else {
             format!("customers/{customer_id}/keyPersons/{key}")
         };
-        let entry = people.entry(name).or_insert_with(|| {
-            (
-                row.try_get::<Option<String>, _>("display_name")
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default(),
-                row.try_get::<Option<String>, _>("title")
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default(),
-                Vec::new(),
-            )
-        });
-        entry.2.push(Feeling {
-            month: month_of(row.try_get("occur_time")?),
-            mood: row.try_get::<i64, _>("mood")? as i32,
-            intensity: row.try_get::<i64, _>("intensity")? as i32,
-            count: 1,
-        });
+        let month = match source {
+            Source::Tallies => row.try_get("month")?,
+            Source::Touchpoints => month_of(row.try_get("occur_time")?),
+        };
+        *tallies
+            .entry(name)
+            .or_default()
+            .entry((
+                month,
+                row.try_get::<i64, _>("mood")? as i32,
+                row.try_get::<i64, _>("intensity")? as i32,
+            ))
+            .or_default() += row.try_get::<i64, _>("n")?;
     }
-    Ok(people)
+    tallies.retain(|_, tally| tally.values().any(|n| *n > 0));
+    let who = profiles(db, customer_id, tallies.keys()).await?;
+    Ok(tallies
+        .into_iter()
+        .map(|(name, tally)| {
+            let (display_name, title) = who.get(&name).cloned().unwrap_or_default();
+            let feelings = tally
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|((month, mood, intensity), count)| Feeling {
+                    month,
+                    mood,
+                    intensity,
+                    count,
+                })
+                .collect();
+            (name, (display_name, title, feelings))
+        })
+        .collect())
+}
+
+/// Display name and title of each of `names` (`customers/{c}/keyPersons/{k}`) that is
+/// a key person of the customer; one statement, bound by the board's few key persons.
+async fn profiles<'a>(
+    db: &Database,
+    customer_id: &str,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<HashMap<String, (String, String)>, StoreError> {
+    let prefix = format!("customers/{customer_id}/keyPersons/");
+    let ids: Vec<&str> = names.filter_map(|n| n.strip_prefix(&prefix)).collect();
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut kq = Sql::new("SELECT id, display_name, title FROM key_persons WHERE customer_id = ");
+    kq.bind(customer_id).push(" AND id IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            kq.push(", ");
+        }
+        kq.bind(*id);
+    }
+    kq.push(")");
+    for row in kq.query().fetch_all(db.reader()).await? {
+        let id: String = row.try_get("id")?;
+        out.insert(
+            format!("{prefix}{id}"),
+            (row.try_get("display_name")?, row.try_get("title")?),
+        );
+    }
+    Ok(out)
 }

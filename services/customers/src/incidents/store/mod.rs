@@ -163,7 +163,7 @@ pub(crate) async fn call(
     let mut tx = db.writer().begin().await?;
     let mut insert = Sql::new(
         "INSERT INTO fire_requests (id, incident_key, customer_id, incident_id, department, ask, state, create_time, \
-         ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, request_key, parts, reservation) VALUES (",
+         ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, request_key, parts, reservation, breach_due) VALUES (",
     );
     insert
         .bind(new.id)
@@ -195,6 +195,9 @@ pub(crate) async fn call(
         .bind(parts_to_json(new.parts))
         .push(", ")
         .bind(new.reservation)
+        .push(", ")
+        // Parts could break a commitment: due at once, the first breach sweep dates it.
+        .bind((!new.parts.is_empty()).then_some(now))
         .push(&format!(
             ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
             FireRequestRow::COLUMNS

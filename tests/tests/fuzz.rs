@@ -8,9 +8,15 @@
 //! over-long repeated fields, nested messages — are sent as a vendor admin, a vendor
 //! analyst and a customer engineer, unary, server-, client- and bidi-streaming alike.
 //!
+//! Before fuzzing, a real resource of every kind with an `Update*` method is created
+//! through the services (valid bodies, ids the generator never sends), and most
+//! generated updates are aimed at it: a refused update of a resource that exists must
+//! leave its `Get*` unchanged, and every such method must have had at least one.
+//!
 //! Asserted: no call ends INTERNAL or UNKNOWN, none is reset (CANCELLED), no service
 //! logs a panic, and every service still answers afterwards. Printed: the requests sent
-//! per method. `SYMBOLON_FUZZ_REQUESTS` sets the count per method (default 24) and
+//! per method, the refused writes checked for half-written state, and the refused
+//! updates of seeded resources per method. `SYMBOLON_FUZZ_REQUESTS` sets the count per method (default 24) and
 //! `SYMBOLON_FUZZ_SEED` the seed.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -480,7 +486,7 @@ impl Witness {
                     let page = DynamicMessage::decode(method.output(), bytes.as_slice()).ok()?;
                     for field in method.output().fields().filter(|f| f.is_list()) {
                         if let Some(items) = page.get_field(&field).as_list() {
-                            names.extend(items.iter().map(|v| format!("{v:?}")));
+                            names.extend(items.iter().map(canonical));
                         }
                     }
                     let next = page
@@ -502,6 +508,33 @@ impl Witness {
                 Some(vec![format!("{bytes:?}")])
             }
         }
+    }
+}
+
+/// A value as text that is the same for the same content: maps sorted by key (a
+/// decoded map is a HashMap, whose order differs from one decode to the next).
+fn canonical(value: &Value) -> String {
+    match value {
+        Value::Message(m) => {
+            let fields: Vec<String> = m
+                .fields()
+                .map(|(f, v)| format!("{}: {}", f.name(), canonical(v)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        Value::List(items) => {
+            let items: Vec<String> = items.iter().map(canonical).collect();
+            format!("[{}]", items.join(", "))
+        }
+        Value::Map(map) => {
+            let mut entries: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k:?}: {}", canonical(v)))
+                .collect();
+            entries.sort();
+            format!("{{{}}}", entries.join(", "))
+        }
+        other => format!("{other:?}"),
     }
 }
 
@@ -569,6 +602,237 @@ async fn drain(mut stream: tonic::Streaming<Vec<u8>>) -> Option<Status> {
     }
 }
 
+/// Real resources of every kind that has an `Update*` method, created through the real
+/// services with valid bodies, so refused updates hit something that exists. Ids the
+/// generator never produces, so no random delete takes them away first. Kind → name.
+async fn seed_world(
+    supply: SocketAddr,
+    customers: SocketAddr,
+    labs: SocketAddr,
+    admin: &str,
+) -> BTreeMap<&'static str, String> {
+    use symbolon_contracts::{
+        common::v1::LatLng,
+        customers::v1::{self as cpb, customers_service_client::CustomersServiceClient},
+        labs::v1::{self as lpb, labs_service_client::LabsServiceClient},
+        quality::v1::{self as qpb, quality_service_client::QualityServiceClient},
+        supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+    };
+    use symbolon_testkit::authed;
+    let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(supply).await);
+    let mut crm = CustomersServiceClient::new(symbolon_testkit::channel(customers).await);
+    let mut quality = QualityServiceClient::new(symbolon_testkit::channel(customers).await);
+    let mut lab = LabsServiceClient::new(symbolon_testkit::channel(labs).await);
+    let factor = |value: f64, scale: spb::Scale| spb::FactorValue {
+        value,
+        scale: scale as i32,
+        source: "fuzz seed".into(),
+        as_of_time: Some(prost_types::Timestamp {
+            seconds: 1_640_995_200,
+            nanos: 0,
+        }),
+        ..Default::default()
+    };
+    let mut world = BTreeMap::new();
+    let profile = sc
+        .update_country_profile(authed(
+            admin,
+            spb::UpdateCountryProfileRequest {
+                country_profile: Some(spb::CountryProfile {
+                    name: "countryProfiles/NO".into(),
+                    display_name: "Norway".into(),
+                    factors: [
+                        (
+                            "political_stability".to_string(),
+                            factor(1.1, spb::Scale::WgiEstimate),
+                        ),
+                        (
+                            "logistics_reachability".to_string(),
+                            factor(3.8, spb::Scale::Lpi),
+                        ),
+                    ]
+                    .into_iter()
+                    .collect(),
+                    ..Default::default()
+                }),
+                update_mask: None,
+                allow_missing: true,
+            },
+        ))
+        .await
+        .expect("seed a country profile");
+    world.insert("CountryProfile", profile.into_inner().name);
+    let model = sc
+        .create_scoring_model(authed(
+            admin,
+            spb::CreateScoringModelRequest {
+                scoring_model: Some(spb::ScoringModel {
+                    display_name: "Seeded model".into(),
+                    weights: [("political_stability".to_string(), 1.0)]
+                        .into_iter()
+                        .collect(),
+                    ..Default::default()
+                }),
+                scoring_model_id: "seeded-model".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("seed a scoring model");
+    world.insert("ScoringModel", model.into_inner().name);
+    let depot = sc
+        .create_depot(authed(
+            admin,
+            spb::CreateDepotRequest {
+                depot: Some(spb::Depot {
+                    display_name: "Oslo depot".into(),
+                    country: "NO".into(),
+                    location: Some(LatLng {
+                        latitude: 59.91273,
+                        longitude: 10.74609,
+                    }),
+                    status: spb::DepotStatus::Operational as i32,
+                    dispatch_preparation_time: Some(prost_types::Duration {
+                        seconds: 1800,
+                        nanos: 0,
+                    }),
+                    ..Default::default()
+                }),
+                depot_id: "seeded-depot".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("seed a depot");
+    world.insert("Depot", depot.into_inner().name);
+    let customer = crm
+        .create_customer(authed(
+            admin,
+            cpb::CreateCustomerRequest {
+                customer: Some(cpb::Customer {
+                    display_name: "Seeded Telecom".into(),
+                    industry: cpb::Industry::TelecomOperator as i32,
+                    home_country: "NO".into(),
+                    ..Default::default()
+                }),
+                customer_id: "seeded".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("seed a customer")
+        .into_inner()
+        .name;
+    let site = crm
+        .create_site(authed(
+            admin,
+            cpb::CreateSiteRequest {
+                parent: customer.clone(),
+                site: Some(cpb::Site {
+                    display_name: "Oslo core".into(),
+                    country: "NO".into(),
+                    location: Some(LatLng {
+                        latitude: 59.91273,
+                        longitude: 10.74609,
+                    }),
+                    ..Default::default()
+                }),
+                site_id: "seeded-site".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("seed a site");
+    world.insert("Site", site.into_inner().name);
+    let person = crm
+        .create_key_person(authed(
+            admin,
+            cpb::CreateKeyPersonRequest {
+                parent: customer.clone(),
+                key_person: Some(cpb::KeyPerson {
+                    display_name: "Ingrid Berg".into(),
+                    title: "CTO".into(),
+                    decision_role: cpb::DecisionRole::DecisionMaker as i32,
+                    ..Default::default()
+                }),
+                key_person_id: "seeded-person".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("seed a key person");
+    world.insert("KeyPerson", person.into_inner().name);
+    let standard = quality
+        .create_standard(authed(
+            admin,
+            qpb::CreateStandardRequest {
+                standard: Some(symbolon_quality::default_standard()),
+                standard_id: "seeded-standard".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("seed a standard");
+    world.insert("Standard", standard.into_inner().name);
+    let created = lab
+        .create_lab(authed(
+            admin,
+            lpb::CreateLabRequest {
+                lab: Some(lpb::Lab {
+                    customer: customer.clone(),
+                    display_name: "Seeded lab".into(),
+                    ..Default::default()
+                }),
+                lab_id: "seeded-lab".into(),
+                request_id: String::new(),
+            },
+        ))
+        .await
+        .expect("seed a lab");
+    world.insert("Lab", created.into_inner().name);
+    world.insert("Customer", customer);
+    world
+}
+
+/// Points most generated `UpdateX` requests at the seeded X (its `name`), with the etag
+/// cleared half of the time so the refusal comes from the body, not a stale etag.
+fn aim_at_seeded(
+    rng: &mut Rng,
+    method: &MethodDescriptor,
+    request: &mut DynamicMessage,
+    world: &BTreeMap<&'static str, String>,
+) {
+    let Some(kind) = method.name().strip_prefix("Update") else {
+        return;
+    };
+    let Some(name) = world.get(kind) else {
+        return;
+    };
+    if !rng.chance(75) {
+        return;
+    }
+    let Some(field) = method
+        .input()
+        .fields()
+        .find(|f| matches!(f.kind(), Kind::Message(m) if m.name() == kind))
+    else {
+        return;
+    };
+    let Kind::Message(desc) = field.kind() else {
+        return;
+    };
+    let mut resource = request
+        .get_field(&field)
+        .as_message()
+        .cloned()
+        .unwrap_or_else(|| DynamicMessage::new(desc.clone()));
+    resource.set_field_by_name("name", Value::String(name.clone()));
+    if desc.get_field_by_name("etag").is_some() && rng.chance(50) {
+        resource.set_field_by_name("etag", Value::String(String::new()));
+    }
+    request.set_field(&field, Value::Message(resource));
+}
+
 async fn fuzz(backend: Backend) {
     let pool = DescriptorPool::decode(symbolon_contracts::FILE_DESCRIPTOR_SET).unwrap();
     let per_method: usize = std::env::var("SYMBOLON_FUZZ_REQUESTS")
@@ -607,6 +871,7 @@ async fn fuzz(backend: Backend) {
         format!("http://{}", customers.addr),
     ));
     let labs = start("symbolon-labs", dir.path(), env).await;
+    let world = seed_world(supply.addr, customers.addr, labs.addr, &keys.vendor_admin()).await;
     let mut services = [supply, customers, labs];
 
     let callers = [
@@ -631,6 +896,9 @@ async fn fuzz(backend: Backend) {
     let mut sent: BTreeMap<String, usize> = BTreeMap::new();
     // Refused writes whose resource (or list) was read before and after, per method.
     let mut unchanged: BTreeMap<String, usize> = BTreeMap::new();
+    // Of those, refused updates of a resource that exists (its Get answered before),
+    // per `UpdateX` method whose X was seeded: each must have at least one.
+    let mut refused_updates: BTreeMap<String, usize> = BTreeMap::new();
     let mut failures = Vec::new();
     let mut channels = HashMap::new();
     for service in pool.services() {
@@ -646,6 +914,13 @@ async fn fuzz(backend: Backend) {
             }
         };
         for method in service.methods() {
+            if method
+                .name()
+                .strip_prefix("Update")
+                .is_some_and(|kind| world.contains_key(kind))
+            {
+                refused_updates.insert(method.full_name().to_string(), 0);
+            }
             for i in 0..per_method {
                 let count = if method.is_client_streaming() {
                     1 + rng.below(3)
@@ -653,7 +928,11 @@ async fn fuzz(backend: Backend) {
                     1
                 };
                 let messages: Vec<Vec<u8>> = (0..count)
-                    .map(|_| message(&mut rng, &method.input(), 0).encode_to_vec())
+                    .map(|_| {
+                        let mut m = message(&mut rng, &method.input(), 0);
+                        aim_at_seeded(&mut rng, &method, &mut m, &world);
+                        m.encode_to_vec()
+                    })
                     .collect();
                 let token = &callers[i % callers.len()];
                 // What a refused create or update must leave as it was.
@@ -678,6 +957,11 @@ async fn fuzz(backend: Backend) {
                     && *code != Code::Ok
                 {
                     *unchanged.entry(method.full_name().to_string()).or_default() += 1;
+                    if let (Witness::Get { .. }, Some(n)) =
+                        (w, refused_updates.get_mut(method.full_name()))
+                    {
+                        *n += 1;
+                    }
                     let after = w.read(&channel, &callers[0]).await;
                     if after.as_ref() != Some(before) {
                         failures.push(format!(
@@ -753,7 +1037,29 @@ async fn fuzz(backend: Backend) {
     for (method, n) in &unchanged {
         println!("  {n:>4}  {method}");
     }
+    println!(
+        "refused updates of existing (seeded) resources checked unchanged: {} over {} methods",
+        refused_updates.values().sum::<usize>(),
+        refused_updates.len()
+    );
+    for (method, n) in &refused_updates {
+        println!("  {n:>4}  {method}");
+    }
     assert!(sent.len() > 100, "the descriptor set lost its methods");
+    assert_eq!(
+        refused_updates.len(),
+        world.len(),
+        "a seeded kind has no Update method, or an Update method lost its seed"
+    );
+    let unexercised: Vec<&String> = refused_updates
+        .iter()
+        .filter(|(_, n)| **n == 0)
+        .map(|(m, _)| m)
+        .collect();
+    assert!(
+        unexercised.is_empty(),
+        "no refused update of an existing resource was checked for {unexercised:?}"
+    );
     assert!(
         !unchanged.is_empty(),
         "no refused write could be checked for half-written state"

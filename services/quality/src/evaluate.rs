@@ -17,26 +17,25 @@ struct Tally {
 }
 
 impl Tally {
+    /// Counts one label. Saturating: the API bounds an evaluation far below
+    /// `i32::MAX` labels, but a tally must never overflow.
     fn add(&mut self, expected: i32, found: i32, low: bool) {
         let fail = pb::Verdict::Fail as i32;
-        self.labels += 1;
-        self.agreed += i32::from(expected == found);
+        self.labels = self.labels.saturating_add(1);
+        self.agreed = self.agreed.saturating_add(i32::from(expected == found));
         match (expected == fail, found == fail) {
-            (true, true) => self.true_fails += 1,
-            (false, true) => self.false_fails += 1,
-            (true, false) => self.missed_fails += 1,
+            (true, true) => self.true_fails = self.true_fails.saturating_add(1),
+            (false, true) => self.false_fails = self.false_fails.saturating_add(1),
+            (true, false) => self.missed_fails = self.missed_fails.saturating_add(1),
             (false, false) => {}
         }
-        self.low_confidence += i32::from(low);
+        self.low_confidence = self.low_confidence.saturating_add(i32::from(low));
     }
 
     fn figures(&self, language: &str, group: &str, indicator: &str) -> pb::AgreementFigures {
-        let ratio = |a: i32, b: i32| {
-            if b == 0 {
-                1.0
-            } else {
-                f64::from(a) / f64::from(b)
-            }
+        // Denominators are sums of two tallies, taken in i64 so they cannot overflow.
+        let ratio = |a: i32, b: i64| {
+            if b <= 0 { 1.0 } else { f64::from(a) / b as f64 }
         };
         pb::AgreementFigures {
             language: language.into(),
@@ -44,12 +43,18 @@ impl Tally {
             indicator_id: indicator.into(),
             labels: self.labels,
             agreed: self.agreed,
-            agreement: ratio(self.agreed, self.labels),
+            agreement: ratio(self.agreed, i64::from(self.labels)),
             true_fails: self.true_fails,
             false_fails: self.false_fails,
             missed_fails: self.missed_fails,
-            fail_precision: ratio(self.true_fails, self.true_fails + self.false_fails),
-            fail_recall: ratio(self.true_fails, self.true_fails + self.missed_fails),
+            fail_precision: ratio(
+                self.true_fails,
+                i64::from(self.true_fails) + i64::from(self.false_fails),
+            ),
+            fail_recall: ratio(
+                self.true_fails,
+                i64::from(self.true_fails) + i64::from(self.missed_fails),
+            ),
             low_confidence: self.low_confidence,
         }
     }
@@ -66,7 +71,7 @@ pub fn evaluate(
 ) -> pb::EvaluateStandardResponse {
     let mut slices: BTreeMap<(String, String, String), Tally> = BTreeMap::new();
     let mut disagreements = Vec::new();
-    let mut count = 0;
+    let mut count: i32 = 0;
     for item in items {
         let Some(c) = &item.conversation else {
             continue;
@@ -91,7 +96,7 @@ pub fn evaluate(
                 }
             }
             if label.verdict != r.verdict {
-                count += 1;
+                count = count.saturating_add(1);
                 if disagreements.len() < max_disagreements {
                     disagreements.push(pb::Disagreement {
                         conversation_id: c.conversation_id.clone(),
@@ -114,7 +119,7 @@ pub fn evaluate(
         .figures("", "", "");
     pb::EvaluateStandardResponse {
         standard_version: standard.version_name.clone(),
-        conversations: items.len() as i32,
+        conversations: i32::try_from(items.len()).unwrap_or(i32::MAX),
         overall: Some(overall),
         slices: slices
             .iter()
@@ -270,6 +275,32 @@ mod tests {
         ("blind-2", include_str!("../corpus/blind-2.jsonl")),
         ("blind-3", include_str!("../corpus/blind-3.jsonl")),
     ];
+
+    #[test]
+    fn tallies_at_their_limit_saturate_and_stay_ratios() {
+        let fail = pb::Verdict::Fail as i32;
+        let mut t = Tally {
+            labels: i32::MAX,
+            agreed: i32::MAX,
+            true_fails: i32::MAX,
+            false_fails: i32::MAX,
+            missed_fails: i32::MAX,
+            low_confidence: i32::MAX,
+        };
+        t.add(fail, fail, true);
+        t.add(fail, pb::Verdict::Pass as i32, true);
+        assert_eq!(t.labels, i32::MAX);
+        let f = t.figures("", "", "");
+        assert_eq!(f.agreement, 1.0);
+        assert!((f.fail_precision - 0.5).abs() < 1e-12, "{f:?}");
+        assert!((f.fail_recall - 0.5).abs() < 1e-12, "{f:?}");
+        // Nothing counted: every ratio is 1 (nothing to disagree with), never NaN.
+        let f = Tally::default().figures("", "", "");
+        assert_eq!(
+            (f.agreement, f.fail_precision, f.fail_recall),
+            (1.0, 1.0, 1.0)
+        );
+    }
 
     fn run(split: &str) -> pb::EvaluateStandardResponse {
         let mut items = labelled_from_jsonl(CORPUS, Some(split)).unwrap();

@@ -148,9 +148,10 @@ pub struct TestResult {
     pub p_value: f64,
 }
 
-/// Welch's t-test of b against a. `None` with fewer than two samples on a side.
+/// Welch's t-test of b against a. `None` with fewer than two samples on a side, or
+/// with a sample that is not a finite number (it would make every figure NaN).
 pub fn welch(a: &[f64], b: &[f64]) -> Option<TestResult> {
-    if a.len() < 2 || b.len() < 2 {
+    if a.len() < 2 || b.len() < 2 || !a.iter().chain(b).all(|x| x.is_finite()) {
         return None;
     }
     let (ma, sa) = mean_sd(a);
@@ -159,7 +160,7 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<TestResult> {
     let (va, vb) = (sa * sa / na, sb * sb / nb);
     let se2 = va + vb;
     let difference = mb - ma;
-    if se2 <= 0.0 {
+    if se2.is_nan() || se2 <= 0.0 {
         // No variance at all: identical means prove nothing, different ones everything.
         let p = if difference == 0.0 { 1.0 } else { 0.0 };
         return Some(TestResult {
@@ -181,15 +182,18 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<TestResult> {
 }
 
 /// The two-proportion z-test (pooled) of b against a, from successes and trials.
+/// Successes beyond the trials count as the trials; the sums are taken in f64 (exact
+/// below 2^53), so no count overflows.
 pub fn two_proportion(success_a: u64, n_a: u64, success_b: u64, n_b: u64) -> Option<TestResult> {
     if n_a == 0 || n_b == 0 {
         return None;
     }
+    let (success_a, success_b) = (success_a.min(n_a), success_b.min(n_b));
     let (pa, pb) = (success_a as f64 / n_a as f64, success_b as f64 / n_b as f64);
-    let pooled = (success_a + success_b) as f64 / (n_a + n_b) as f64;
+    let pooled = (success_a as f64 + success_b as f64) / (n_a as f64 + n_b as f64);
     let se = (pooled * (1.0 - pooled) * (1.0 / n_a as f64 + 1.0 / n_b as f64)).sqrt();
     let difference = pb - pa;
-    if se <= 0.0 {
+    if se.is_nan() || se <= 0.0 {
         let p = if difference == 0.0 { 1.0 } else { 0.0 };
         return Some(TestResult {
             difference,
@@ -249,6 +253,29 @@ mod tests {
         assert!(close(r.df, 8.0, 1e-9));
         assert!(close(r.p_value, 0.080_516, 1e-5), "{r:?}");
         assert!(welch(&a[..1], &b).is_none());
+    }
+
+    #[test]
+    fn extreme_samples_give_no_nan() {
+        assert_eq!(mean_sd(&[]), (0.0, 0.0));
+        assert_eq!(mean_sd(&[3.0]), (3.0, 0.0));
+        assert!(welch(&[], &[]).is_none());
+        assert!(welch(&[1.0, f64::NAN], &[1.0, 2.0]).is_none());
+        assert!(welch(&[1.0, 2.0], &[f64::INFINITY, 2.0]).is_none());
+        // Counts at u64::MAX: no overflow, and the figures are numbers.
+        let t = two_proportion(u64::MAX, u64::MAX, u64::MAX / 2, u64::MAX).unwrap();
+        assert!(
+            t.statistic.is_finite() && (0.0..=1.0).contains(&t.p_value),
+            "{t:?}"
+        );
+        assert!((t.difference + 0.5).abs() < 1e-9);
+        // More successes than trials: capped, not a NaN.
+        let t = two_proportion(10, 5, 0, 5).unwrap();
+        assert!(
+            (t.difference + 1.0).abs() < 1e-12 && !t.p_value.is_nan(),
+            "{t:?}"
+        );
+        assert!(two_proportion(0, 0, 1, 1).is_none());
     }
 
     #[test]

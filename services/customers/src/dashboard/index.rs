@@ -63,7 +63,9 @@ fn mean<'a>(feelings: impl Iterator<Item = &'a Feeling>) -> Option<f64> {
     let (sum, n) = feelings
         .filter(|f| f.count > 0)
         .fold((0.0, 0i64), |(s, n), f| {
-            (s + weighted(f) * f.count as f64, n + f.count)
+            // Saturating: tallies are counts from the store, never near i64::MAX, but a
+            // corrupt one must not overflow.
+            (s + weighted(f) * f.count as f64, n.saturating_add(f.count))
         });
     (n > 0).then(|| sum / n as f64)
 }
@@ -75,7 +77,13 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 pub(crate) fn total(feelings: &[Feeling]) -> i64 {
-    feelings.iter().map(|f| f.count.max(0)).sum()
+    saturating_sum(feelings.iter())
+}
+
+/// The touchpoints counted in `feelings` (negative counts as none), saturating at
+/// `i64::MAX`.
+fn saturating_sum<'a>(feelings: impl Iterator<Item = &'a Feeling>) -> i64 {
+    feelings.fold(0i64, |n, f| n.saturating_add(f.count.max(0)))
 }
 
 /// Monthly means in month order: (month, count, mean); months without touchpoints are
@@ -92,7 +100,7 @@ pub(crate) fn monthly(feelings: &[Feeling]) -> Vec<(String, i64, f64)> {
         .into_iter()
         .map(|m| {
             let of_month = || feelings.iter().filter(move |f| f.month == m);
-            let n = of_month().map(|f| f.count.max(0)).sum();
+            let n = saturating_sum(of_month());
             (m.to_string(), n, mean(of_month()).unwrap_or(0.0))
         })
         .collect()
@@ -191,7 +199,9 @@ pub(crate) fn trust_index(
             "no incident was acknowledged".into(),
         );
     } else {
-        let minutes = acked.iter().sum::<i64>() as f64 / acked.len() as f64 / 60_000_000.0;
+        // Summed in i128: no sum of i64 durations overflows it.
+        let sum: i128 = acked.iter().map(|t| i128::from(*t)).sum();
+        let minutes = sum as f64 / acked.len() as f64 / 60_000_000.0;
         let score = if minutes <= 0.0 {
             1.0
         } else {
@@ -205,12 +215,14 @@ pub(crate) fn trust_index(
         );
     }
 
-    let total = promises.healthy + promises.at_risk + promises.breached;
-    if total == 0 {
+    // Summed in i64: three i32 counts cannot overflow it.
+    let total =
+        i64::from(promises.healthy) + i64::from(promises.at_risk) + i64::from(promises.breached);
+    if total <= 0 {
         push("commitments", 0.15, 1.0, "no commitments".into());
     } else {
         let score =
-            (f64::from(promises.healthy) + 0.5 * f64::from(promises.at_risk)) / f64::from(total);
+            (f64::from(promises.healthy) + 0.5 * f64::from(promises.at_risk)) / total as f64;
         push(
             "commitments",
             0.15,
@@ -283,6 +295,61 @@ mod tests {
         let (index, _) = trust_index(&[], &[], Promises::default());
         // 0.5 × 40 + 0.5 × 10 + 25 + 10 + 15
         assert!((index - 75.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn extreme_counts_neither_overflow_nor_leave_the_scale() {
+        let huge = |month: &str, mood: pb::Mood| Feeling {
+            month: month.into(),
+            mood: mood as i32,
+            intensity: 5,
+            count: i64::MAX,
+        };
+        let feelings = [
+            huge("2026-10", pb::Mood::Angry),
+            huge("2026-10", pb::Mood::Delighted),
+            huge("2026-11", pb::Mood::Delighted),
+        ];
+        assert_eq!(total(&feelings), i64::MAX);
+        assert_eq!(monthly(&feelings)[0].1, i64::MAX);
+        let troubles = [
+            Trouble {
+                severity: pb::Severity::Critical as i32,
+                time_to_acknowledge: Some(i64::MAX),
+            },
+            Trouble {
+                severity: pb::Severity::Critical as i32,
+                time_to_acknowledge: Some(i64::MAX),
+            },
+        ];
+        let promises = Promises {
+            healthy: i32::MAX,
+            at_risk: i32::MAX,
+            breached: i32::MAX,
+        };
+        let (index, parts) = trust_index(&feelings, &troubles, promises);
+        assert!(
+            index.is_finite() && (0.0..=100.0).contains(&index),
+            "{index}"
+        );
+        for p in &parts {
+            assert!((0.0..=1.0).contains(&p.score), "{}: {}", p.input, p.score);
+        }
+        // (MAX + 0.5 × MAX) / 3 MAX = 0.5.
+        assert!((parts[4].score - 0.5).abs() < 1e-9);
+        // An hour-plus of i64::MAX µs is far beyond 30 min: nearly 0, not negative.
+        assert!(parts[3].score < 1e-9);
+    }
+
+    #[test]
+    fn negative_tallies_count_as_none() {
+        let promises = Promises {
+            healthy: -1,
+            at_risk: 0,
+            breached: 0,
+        };
+        let (_, parts) = trust_index(&[], &[], promises);
+        assert_eq!(parts[4].score, 1.0);
     }
 
     #[test]

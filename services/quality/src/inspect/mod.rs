@@ -287,22 +287,32 @@ pub fn score(results: &mut [pb::IndicatorResult], review_threshold: f64, min_con
         )
     };
     let is = |r: &pb::IndicatorResult, e: pb::Effect| r.effect == e as i32;
+    // Weights are 0..100 and confidences 0..1 at the API; a NaN, infinite or negative
+    // one counts as 0 here, so no NaN reaches a score (NaN compares false: it would
+    // pass every review threshold).
+    let weight = |r: &pb::IndicatorResult| {
+        if r.weight.is_finite() {
+            r.weight.max(0.0)
+        } else {
+            0.0
+        }
+    };
     let max: f64 = results
         .iter()
         .filter(|r| applicable(r) && !is(r, pb::Effect::Bonus))
-        .map(|r| r.weight)
+        .map(weight)
         .sum();
     let mut earned = 0.0;
     let mut bonus = 0.0;
     let mut auto_failed = false;
     let (mut conf_sum, mut conf_weight) = (0.0, 0.0);
-    let mut human = 0;
+    let mut human: i32 = 0;
     let mut unsure = false;
     for r in results.iter_mut() {
         unsure |= r.low_confidence && r.source != pb::VerdictSource::Human as i32;
         r.points = 0.0;
         if r.source == pb::VerdictSource::Human as i32 {
-            human += 1;
+            human = human.saturating_add(1);
         }
         if !applicable(r) {
             continue;
@@ -310,24 +320,23 @@ pub fn score(results: &mut [pb::IndicatorResult], review_threshold: f64, min_con
         let pass = r.verdict == pb::Verdict::Pass as i32;
         let c = if r.source == pb::VerdictSource::Human as i32 {
             1.0
+        } else if r.confidence.is_nan() {
+            0.0
         } else {
-            r.confidence
+            r.confidence.clamp(0.0, 1.0)
         };
-        conf_sum += c * r.weight;
-        conf_weight += r.weight;
+        let w = weight(r);
+        conf_sum += c * w;
+        conf_weight += w;
         if is(r, pb::Effect::Bonus) {
             if pass {
-                r.points = r.weight;
-                bonus += r.weight;
+                r.points = w;
+                bonus += w;
             }
             continue;
         }
         if pass {
-            r.points = if max > 0.0 {
-                r.weight / max * 100.0
-            } else {
-                0.0
-            };
+            r.points = if max > 0.0 { w / max * 100.0 } else { 0.0 };
             earned += r.points;
         } else if is(r, pb::Effect::AutoFail) {
             auto_failed = true;

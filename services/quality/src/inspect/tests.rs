@@ -532,6 +532,37 @@ fn low_confidence_goes_to_review_and_humans_are_certain() {
     assert!(t.reasons.is_empty());
 }
 
+#[test]
+fn empty_zero_and_nan_weights_never_make_a_nan_score() {
+    let result = |weight: f64, confidence: f64, verdict: V| pb::IndicatorResult {
+        weight,
+        confidence,
+        verdict: verdict as i32,
+        effect: E::Scored as i32,
+        ..Default::default()
+    };
+    // No results: nothing can be missed.
+    let t = score(&mut [], 80.0, 0.8);
+    assert_eq!((t.score, t.confidence, t.passed), (100.0, 1.0, true));
+    // Only zero weights: no maximum to divide by.
+    let t = score(&mut [result(0.0, 1.0, V::Fail)], 80.0, 0.8);
+    assert_eq!((t.score, t.confidence), (100.0, 1.0));
+    // A NaN or infinite weight counts as 0, a NaN confidence as 0: finite figures, and
+    // the failed indicator with weight 1 still fails the report.
+    let mut rs = [
+        result(f64::NAN, 1.0, V::Pass),
+        result(f64::INFINITY, 1.0, V::Pass),
+        result(-5.0, 1.0, V::Pass),
+        result(1.0, f64::NAN, V::Fail),
+    ];
+    let t = score(&mut rs, 80.0, 0.8);
+    assert_eq!(t.score, 0.0, "{t:?}");
+    assert!(!t.passed);
+    assert_eq!(t.confidence, 0.0);
+    assert!(t.reasons.contains(&pb::ReviewReason::LowConfidence));
+    assert!(rs.iter().all(|r| r.points.is_finite()));
+}
+
 /// A 30-turn support chat, as the benchmark uses.
 pub(crate) fn thirty_turns(lang_zh: bool) -> pb::Conversation {
     let mut turns = Vec::new();

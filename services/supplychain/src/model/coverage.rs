@@ -376,6 +376,8 @@ impl Snapshot {
         self.countries
             .get(country)
             .and_then(|c| c.factors.get(LOGISTICS_REACHABILITY).copied())
+            // A NaN value is no value: it would make every arrival time NaN.
+            .filter(|r| !r.is_nan())
             .unwrap_or(params.default_reachability)
     }
 
@@ -440,7 +442,7 @@ impl Snapshot {
                 let eta = self.eta(params, i, site, reach);
                 let within = eta.total_h <= window_h + 1e-9;
                 if within {
-                    redundancy += 1;
+                    redundancy = redundancy.saturating_add(1);
                     for (k, p) in parts.iter().enumerate() {
                         // Saturating: stock levels are bounded at the API, but a
                         // sum over many depots must never panic.
@@ -460,14 +462,18 @@ impl Snapshot {
             }
         }
         let covered = redundancy > 0;
-        let redundancy_component = f64::from(redundancy.min(params.target_redundancy))
-            / f64::from(params.target_redundancy);
+        // The targets are validated ≥ 1; at least 1 here too, so unvalidated parameters
+        // never divide by zero (a NaN score).
+        let target_redundancy = params.target_redundancy.max(1);
+        let target_stock_depth = params.target_stock_depth.max(1);
+        let redundancy_component =
+            f64::from(redundancy.min(target_redundancy)) / f64::from(target_redundancy);
         let stock_component = if parts.is_empty() {
             0.0
         } else {
             depth
                 .iter()
-                .map(|n| (*n as f64 / params.target_stock_depth as f64).min(1.0))
+                .map(|n| (*n as f64 / target_stock_depth as f64).min(1.0))
                 .fold(1.0, f64::min)
         };
         let score = 100.0
@@ -712,6 +718,38 @@ mod tests {
         assert!(lost.lose_stock("fra", "RRU", i64::MAX));
         let o = lost.assess(&Params::default(), &frankfurt(), &["RRU".into()], 4.0);
         assert_eq!(o.redundancy, 1, "fra lost all of it");
+    }
+
+    #[test]
+    fn zero_targets_and_bad_factors_never_make_a_nan_score() {
+        let mut s = snapshot();
+        s.shock_country("DE", LOGISTICS_REACHABILITY, f64::NAN);
+        assert_eq!(s.reachability(&Params::default(), "DE"), 0.5);
+        let p = Params {
+            target_redundancy: 0,
+            target_stock_depth: 0,
+            ..Params::default()
+        };
+        let o = s.assess(&p, &frankfurt(), &["RRU".into()], 4.0);
+        assert!(o.covered);
+        for v in [
+            o.resilience.score,
+            o.resilience.country_score,
+            o.resilience.redundancy_component,
+            o.resilience.stock_component,
+        ] {
+            assert!(v.is_finite(), "{o:?}");
+        }
+        assert!((0.0..=100.0).contains(&o.resilience.score));
+        assert_eq!(o.resilience.redundancy_component, 1.0);
+        assert_eq!(o.resilience.stock_component, 1.0);
+        let p = Params {
+            target_stock_depth: i64::MAX,
+            target_redundancy: u32::MAX,
+            ..Params::default()
+        };
+        let o = s.assess(&p, &frankfurt(), &["RRU".into()], 4.0);
+        assert!((0.0..=100.0).contains(&o.resilience.score), "{o:?}");
     }
 
     #[test]

@@ -99,12 +99,15 @@ pub fn score(weights: &BTreeMap<String, f64>, factors: &dyn Fn(&str) -> Option<f
         .iter()
         .map(|(f, w)| {
             let n = factors(f);
-            let normalized = n.unwrap_or(0.0).clamp(0.0, 1.0);
+            // A NaN value counts as the worst (like an absent one), and an infinite or
+            // NaN weight as none (validated weights are finite): no NaN reaches a score.
+            let normalized = n.filter(|v| !v.is_nan()).unwrap_or(0.0).clamp(0.0, 1.0);
+            let w = if w.is_finite() { *w } else { 0.0 };
             let points = 100.0 * w * normalized;
             total += points;
             Contribution {
                 factor: f.clone(),
-                weight: *w,
+                weight: w,
                 normalized,
                 points,
                 present: n.is_some(),
@@ -145,6 +148,20 @@ mod tests {
         assert!(validate_weights(&weights(&[("Bad", 1.0)])).is_err());
         assert!(validate_weights(&BTreeMap::new()).is_err());
         assert!(validate_weights(&weights(&[("a", f64::NAN)])).is_err());
+    }
+
+    #[test]
+    fn nan_values_and_weights_never_make_a_nan_score() {
+        let w = weights(&[("a", 0.5), ("b", 0.5)]);
+        let s = score(&w, &|f| (f == "a").then_some(f64::NAN).or(Some(1.0)));
+        assert_eq!(s.total, 50.0);
+        assert_eq!(s.contributions[0].normalized, 0.0);
+        let w = weights(&[("a", f64::NAN), ("b", f64::INFINITY), ("c", 0.5)]);
+        let s = score(&w, &|_| Some(1.0));
+        assert_eq!(s.total, 50.0);
+        assert!(s.contributions.iter().all(|c| c.points.is_finite()));
+        // No weights: nothing to add, not a NaN.
+        assert_eq!(score(&BTreeMap::new(), &|_| Some(1.0)).total, 0.0);
     }
 
     #[test]

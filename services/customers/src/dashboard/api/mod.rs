@@ -40,6 +40,21 @@ fn top(counts: HashMap<String, i32>, n: usize) -> Vec<pb::Mention> {
     v
 }
 
+/// The mean of durations in microseconds (rounded toward zero), None without any. Summed
+/// in i128, so no count of durations overflows; the mean of i64s fits an i64.
+fn mean_micros(xs: &[i64]) -> Option<i64> {
+    if xs.is_empty() {
+        return None;
+    }
+    let sum: i128 = xs.iter().map(|x| i128::from(*x)).sum();
+    i64::try_from(sum / xs.len() as i128).ok()
+}
+
+/// A count as an i32, at most `i32::MAX`.
+fn saturating_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
 struct Quarterly {
     dashboard: pb::TrustDashboard,
     open_critical: i32,
@@ -47,8 +62,7 @@ struct Quarterly {
 
 /// One customer's board for the quarter labelled `label`, from what was gathered.
 fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
-    let mean =
-        |xs: Vec<i64>| (!xs.is_empty()).then(|| duration(xs.iter().sum::<i64>() / xs.len() as i64));
+    let mean = |xs: Vec<i64>| mean_micros(&xs).map(duration);
     let troubles: Vec<Trouble> = g
         .incidents
         .iter()
@@ -57,12 +71,13 @@ fn board(customer_id: &str, g: Gathered, label: &str) -> Quarterly {
             time_to_acknowledge: i.time_to_acknowledge,
         })
         .collect();
-    let open = g.incidents.iter().filter(|i| i.is_open()).count() as i32;
-    let open_critical = g
-        .incidents
-        .iter()
-        .filter(|i| i.is_open() && i.severity == pb::Severity::Critical as i32)
-        .count() as i32;
+    let open = saturating_i32(g.incidents.iter().filter(|i| i.is_open()).count());
+    let open_critical = saturating_i32(
+        g.incidents
+            .iter()
+            .filter(|i| i.is_open() && i.severity == pb::Severity::Critical as i32)
+            .count(),
+    );
     let mean_time_to_acknowledge = mean(
         g.incidents
             .iter()
@@ -268,5 +283,15 @@ mod tests {
         assert_eq!(code::INCIDENT_OPEN, pb::IncidentState::Open as i32);
         assert_eq!(code::AT_RISK, pb::CommitmentStatus::AtRisk as i32);
         assert_eq!(code::BREACHED, pb::CommitmentStatus::Breached as i32);
+    }
+
+    #[test]
+    fn mean_durations_neither_overflow_nor_divide_by_zero() {
+        assert_eq!(mean_micros(&[]), None);
+        assert_eq!(mean_micros(&[1, 2, 4]), Some(2));
+        assert_eq!(mean_micros(&[i64::MAX, i64::MAX, i64::MAX]), Some(i64::MAX));
+        assert_eq!(mean_micros(&[i64::MIN, i64::MIN]), Some(i64::MIN));
+        assert_eq!(saturating_i32(usize::MAX), i32::MAX);
+        assert_eq!(saturating_i32(7), 7);
     }
 }

@@ -2,7 +2,7 @@
 //! (`quality_disputes`).
 
 use super::body;
-use super::{DisputeState, ReviewState, id_by_request_key, insert_once, page};
+use super::{DisputeState, ReviewState, all, id_by_request_key, insert_once, one, page};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
     Database, StoreError,
@@ -144,13 +144,7 @@ pub async fn get_report(db: &Database, id: &str) -> Result<Option<ReportRow>, St
         "SELECT {REPORT_COLUMNS} FROM quality_reports WHERE id = "
     ));
     sql.bind(id);
-    Ok(sql
-        .query()
-        .fetch_optional(db.reader())
-        .await?
-        .as_ref()
-        .map(ReportRow::from_row)
-        .transpose()?)
+    one::<ReportRow>(db, &sql).await
 }
 
 const REPORT_FILTER: &[Field] = &[
@@ -209,11 +203,7 @@ pub async fn list_reports(
         sql.push(" AND id > ").bind(a);
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    let rows = rows
-        .iter()
-        .map(ReportRow::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = all::<ReportRow>(db, &sql).await?;
     Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 
@@ -429,13 +419,7 @@ pub async fn get_dispute(
         "SELECT {DISPUTE_COLUMNS} FROM quality_disputes WHERE report_id = "
     ));
     sql.bind(report_id).push(" AND id = ").bind(id);
-    Ok(sql
-        .query()
-        .fetch_optional(db.reader())
-        .await?
-        .as_ref()
-        .map(DisputeRow::from_row)
-        .transpose()?)
+    one::<DisputeRow>(db, &sql).await
 }
 
 const DISPUTE_FILTER: &[Field] = &[
@@ -476,11 +460,7 @@ pub async fn list_disputes(
         sql.push(" AND id > ").bind(a);
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    let rows = rows
-        .iter()
-        .map(DisputeRow::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = all::<DisputeRow>(db, &sql).await?;
     Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 

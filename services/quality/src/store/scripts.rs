@@ -2,7 +2,7 @@
 //! (`quality_experiments`) and the experiments' outcomes (`quality_outcomes`).
 
 use super::body;
-use super::{id_by_request_key, insert_once, page};
+use super::{all, id_by_request_key, insert_once, one, page};
 use sqlx::{FromRow, any::AnyRow};
 use symbolon_platform::{
     Database, StoreError,
@@ -102,13 +102,7 @@ pub async fn get_script(
         "SELECT id, body_bytes, create_time FROM {table} WHERE id = "
     ));
     sql.bind(id);
-    Ok(sql
-        .query()
-        .fetch_optional(db.reader())
-        .await?
-        .as_ref()
-        .map(ScriptRow::from_row)
-        .transpose()?)
+    one::<ScriptRow>(db, &sql).await
 }
 
 /// One page of templates.
@@ -131,11 +125,7 @@ pub async fn list_templates(
         sql.push(" AND id > ").bind(a);
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    let rows = rows
-        .iter()
-        .map(ScriptRow::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = all::<ScriptRow>(db, &sql).await?;
     Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 

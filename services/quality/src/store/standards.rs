@@ -2,7 +2,7 @@
 //! (`quality_standard_versions`).
 
 use super::body;
-use super::{id_by_request_key, insert_once, page};
+use super::{all, id_by_request_key, insert_once, one, page};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
     Database, StoreError,
@@ -133,13 +133,7 @@ pub async fn get_standard(db: &Database, id: &str) -> Result<Option<StandardRow>
         "SELECT {STANDARD_COLUMNS} FROM {STANDARD_FROM} WHERE s.id = "
     ));
     sql.bind(id);
-    Ok(sql
-        .query()
-        .fetch_optional(db.reader())
-        .await?
-        .as_ref()
-        .map(StandardRow::from_row)
-        .transpose()?)
+    one::<StandardRow>(db, &sql).await
 }
 
 /// One page of standards in id order.
@@ -155,11 +149,7 @@ pub async fn list_standards(
         sql.push(" AND s.id > ").bind(a);
     }
     sql.push(" ORDER BY s.id LIMIT ").bind(limit + 1);
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    let rows = rows
-        .iter()
-        .map(StandardRow::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = all::<StandardRow>(db, &sql).await?;
     Ok(page(db, rows, limit, |r| r.id.clone()))
 }
 
@@ -242,13 +232,7 @@ pub async fn get_version(
         "SELECT {VERSION_COLUMNS} FROM quality_standard_versions WHERE standard_id = "
     ));
     sql.bind(id).push(" AND version_no = ").bind(n);
-    Ok(sql
-        .query()
-        .fetch_optional(db.reader())
-        .await?
-        .as_ref()
-        .map(VersionRow::from_row)
-        .transpose()?)
+    one::<VersionRow>(db, &sql).await
 }
 
 /// One page of versions, oldest first.
@@ -266,10 +250,6 @@ pub async fn list_versions(
         sql.push(" AND version_no > ").bind(a);
     }
     sql.push(" ORDER BY version_no LIMIT ").bind(limit + 1);
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    let rows = rows
-        .iter()
-        .map(VersionRow::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = all::<VersionRow>(db, &sql).await?;
     Ok(page(db, rows, limit, |r| r.version_no.to_string()))
 }

@@ -258,6 +258,55 @@ async fn a_request_id_is_bound_to_its_first_request(backend: Backend) {
         .incidents;
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].summary, "line stopped");
+
+    // CallForFire: its own claim, before the retry lookup and any parts reservation.
+    let fire = |ask: &str| pb::CallForFireRequest {
+        parent: first.name.clone(),
+        fire_request: Some(pb::FireRequest {
+            department: "rnd".into(),
+            ask: ask.into(),
+            acknowledge_within: Some(prost_types::Duration {
+                seconds: 600,
+                nanos: 0,
+            }),
+            fulfil_within: Some(prost_types::Duration {
+                seconds: 3600,
+                nanos: 0,
+            }),
+            ..Default::default()
+        }),
+        request_id: R.into(),
+    };
+    let called = incidents
+        .call_for_fire(authed(&frontline, fire("root-cause the crash")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_reused(
+        incidents
+            .call_for_fire(authed(&frontline, fire("something else")))
+            .await,
+    );
+    let replay = incidents
+        .call_for_fire(authed(&frontline, fire("root-cause the crash")))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(replay.name, called.name);
+    let listed = incidents
+        .list_fire_requests(authed(
+            &app.admin,
+            pb::ListFireRequestsRequest {
+                parent: first.name.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .fire_requests;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].ask, "root-cause the crash");
 }
 
 /// Concurrent calls with one id, half of them with another body: exactly one row, every

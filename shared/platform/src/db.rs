@@ -57,6 +57,8 @@ pub struct Database {
     point_reads: Arc<PointReads>,
     /// Batches concurrent conditional inserts on `writer`.
     group_inserts: Arc<GroupInserts>,
+    /// Batches concurrent request-id claims on `writer`.
+    claims: Arc<crate::request_ids::Claims>,
     settings: DatabaseSettings,
     /// The PostgreSQL schema this handle's connections search first
     /// ([`Database::schema`]); `None` for the default one.
@@ -122,6 +124,7 @@ impl Database {
             writer,
             point_reads: Arc::default(),
             group_inserts: Arc::default(),
+            claims: Arc::default(),
             settings,
             schema: None,
             outage,
@@ -173,6 +176,7 @@ impl Database {
             writer,
             point_reads: Arc::default(),
             group_inserts: Arc::default(),
+            claims: Arc::default(),
             schema: Some(schema),
             ..self.clone()
         })
@@ -194,6 +198,11 @@ impl Database {
     /// The pool for reads.
     pub fn reader(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The request-id claim batches of the write pool.
+    pub(crate) fn claims(&self) -> &Arc<crate::request_ids::Claims> {
+        &self.claims
     }
 
     /// The point-read batches of the read pool.

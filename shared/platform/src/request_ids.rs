@@ -16,10 +16,14 @@
 
 use crate::{
     Caller, StoreError, Violations,
+    batch::{self, Batches},
     db::{Database, Sql},
+    pool::Pool,
 };
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use symbolon_contracts::RequestId;
+use tokio::sync::oneshot;
 
 /// The stored key of `request`'s `request_id`: `None` without an id (no idempotency)
 /// or with a bad one (a violation of `request_id`).
@@ -61,8 +65,111 @@ pub fn fingerprint(request: &impl RequestId) -> String {
 
 /// Binds `key`'s scope to its fingerprint, or checks it against the bound one: call
 /// before the first use of a key. Nothing to do without a key.
+///
+/// Claims arriving while another is in flight share one statement, hence one commit
+/// ([`Claims`]): the group-commit inserts they guard (RecordTouchpoint) would otherwise
+/// pay a commit per call for their claims alone.
 pub async fn claim(db: &Database, key: Option<&str>) -> Result<(), StoreError> {
-    claim_on(db.writer(), key).await
+    let Some((scope, fingerprint)) = key.and_then(|k| k.rsplit_once(' ')) else {
+        return Ok(());
+    };
+    let (reply, answer) = oneshot::channel();
+    batch::submit(
+        db.claims(),
+        db.writer(),
+        Pending {
+            scope: scope.to_string(),
+            fingerprint: fingerprint.to_string(),
+            reply,
+        },
+    );
+    match answer.await {
+        Ok(Some(bound)) if bound == fingerprint => Ok(()),
+        Ok(Some(_)) => Err(StoreError::RequestIdReused),
+        // The batch failed: a claim is idempotent, so the lone statement gives this
+        // key its own answer (or its own error).
+        Ok(None) | Err(_) => claim_on(db.writer(), key).await,
+    }
+}
+
+/// Claims of one pool waiting to go together.
+pub(crate) struct Claims {
+    batches: Batches<Pending>,
+}
+
+impl std::fmt::Debug for Claims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Claims").finish_non_exhaustive()
+    }
+}
+
+impl Default for Claims {
+    fn default() -> Self {
+        Self {
+            batches: Batches::new(1, 64),
+        }
+    }
+}
+
+pub(crate) struct Pending {
+    scope: String,
+    fingerprint: String,
+    /// The fingerprint bound to the scope, or `None` when the batch failed.
+    reply: oneshot::Sender<Option<String>>,
+}
+
+impl batch::Statement for Claims {
+    type Item = Pending;
+
+    fn batches(&self) -> &Batches<Pending> {
+        &self.batches
+    }
+
+    async fn run(&self, pool: &Pool, batch: Vec<Pending>) {
+        // One row per scope: an upsert may not touch a row twice in one statement, and
+        // of two racing claims of a scope in one batch the first binds it, as it would
+        // one after the other.
+        let mut scopes: Vec<(&str, &str)> = Vec::with_capacity(batch.len());
+        for p in &batch {
+            if !scopes.iter().any(|(s, _)| *s == p.scope) {
+                scopes.push((&p.scope, &p.fingerprint));
+            }
+        }
+        let mut sql = Sql::new("INSERT INTO request_fingerprints (scope, fingerprint) VALUES ");
+        for (i, (scope, fingerprint)) in scopes.iter().enumerate() {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push("(")
+                .bind(*scope)
+                .push(", ")
+                .bind(*fingerprint)
+                .push(")");
+        }
+        sql.push(
+            " ON CONFLICT (scope) DO UPDATE SET fingerprint = request_fingerprints.fingerprint \
+             RETURNING scope, fingerprint",
+        );
+        let bound: Option<HashMap<String, String>> = match sql.query().fetch_all(pool).await {
+            Ok(rows) => rows
+                .iter()
+                .map(|row| {
+                    Some((
+                        sqlx::Row::try_get(row, 0).ok()?,
+                        sqlx::Row::try_get(row, 1).ok()?,
+                    ))
+                })
+                .collect(),
+            Err(e) => {
+                tracing::debug!(error = %e, claims = batch.len(), "grouped claim failed");
+                None
+            }
+        };
+        for p in batch {
+            let answer = bound.as_ref().and_then(|b| b.get(&p.scope).cloned());
+            let _ = p.reply.send(answer);
+        }
+    }
 }
 
 /// [`claim`] on `ex`: inside a transaction, the claim commits or rolls back with the

@@ -1,8 +1,11 @@
 //! Commitment rows, their coverage and status history, and creation (one transaction:
 //! the commitment, its coverage, any risk events that arrived first, its first status
-//! change). A risk event's transaction is `risk.rs`; a breach's, `breach.rs`.
+//! change). A risk event's transaction is `risk.rs`; a breach's, `breach.rs`. Clauses
+//! are kept encoded (`api/clauses.rs` encodes and decodes them).
 
-use prost::Message;
+pub(crate) mod breach;
+pub(crate) mod risk;
+
 use sqlx::{Any, Row, Transaction, any::AnyRow};
 use std::collections::HashMap;
 use symbolon_contracts::customers::v1 as pb;
@@ -27,9 +30,9 @@ pub(crate) struct CommitmentRow {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) display_name: String,
-    /// Decoded from its column by `from_row`.
+    /// Encoded (`api/clauses.rs`); read from its column by `from_row`.
     #[sqlx(skip)]
-    pub(crate) clauses: Vec<pb::CommitmentClause>,
+    pub(crate) clauses: Vec<u8>,
     #[sqlx(try_from = "i64")]
     pub(crate) status: i32,
     pub(crate) status_reason: String,
@@ -57,11 +60,8 @@ impl Table for CommitmentRow {
         kind: Kind::Enum(status_of, "COMMITMENT_STATUS_"),
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let hex: String = row.try_get("clauses")?;
-        let clauses = decode_clauses(&hex)
-            .ok_or_else(|| sqlx::Error::Decode("corrupt commitment clauses".into()))?;
         Ok(Self {
-            clauses,
+            clauses: clauses_of(row)?,
             risk_accepted: row.try_get::<i64, _>("risk_accepted")? != 0,
             ..sqlx::FromRow::from_row(row)?
         })
@@ -184,7 +184,10 @@ pub(crate) struct NewCommitment<'a> {
     pub(crate) id: &'a str,
     pub(crate) customer_id: &'a str,
     pub(crate) display_name: &'a str,
-    pub(crate) clauses: &'a [pb::CommitmentClause],
+    /// Encoded (`api/clauses.rs`).
+    pub(crate) clauses: Vec<u8>,
+    /// The spare-parts promises among them, whose open requests are checked sooner.
+    pub(crate) promises: Vec<breach::Promise>,
     pub(crate) risk_accepted: bool,
     pub(crate) created_by: &'a str,
     pub(crate) request_key: Option<String>,
@@ -237,7 +240,7 @@ pub(crate) async fn create(
         .push(", ")
         .bind(new.display_name)
         .push(", ")
-        .bind(encode_clauses(new.clauses))
+        .bind(hex(&new.clauses))
         .push(", ")
         .bind(i64::from(code::UNSPECIFIED))
         .push(", '', ")
@@ -303,9 +306,9 @@ pub(crate) async fn create(
         .iter()
         .map(|c| c.registration.as_str())
         .collect();
-    super::breach::schedule(&mut tx, new.customer_id, new.clauses).await?;
-    let pending_seq = super::risk::absorb_pending(&mut tx, &registrations).await?;
-    let uncovered = super::risk::uncovered(&mut tx, new.customer_id, new.id).await?;
+    breach::schedule(&mut tx, new.customer_id, &new.promises).await?;
+    let pending_seq = risk::absorb_pending(&mut tx, &registrations).await?;
+    let uncovered = risk::uncovered(&mut tx, new.customer_id, new.id).await?;
     let status = if uncovered.is_empty() {
         code::HEALTHY
     } else {
@@ -407,8 +410,17 @@ pub(crate) async fn append_change(
     Ok(())
 }
 
+/// The clauses column as `SELECT` names it.
+pub(crate) const CLAUSES: &str = "clauses";
+
+/// The encoded clauses of a row that selected [`CLAUSES`].
+pub(crate) fn clauses_of(row: &AnyRow) -> Result<Vec<u8>, sqlx::Error> {
+    unhex(&row.try_get::<String, _>(CLAUSES)?)
+        .ok_or_else(|| sqlx::Error::Decode("corrupt commitment clauses".into()))
+}
+
 /// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -425,21 +437,4 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-/// Decodes the `clauses` column.
-pub(crate) fn decode_clauses(hex: &str) -> Option<Vec<pb::CommitmentClause>> {
-    unhex(hex)
-        .and_then(|b| pb::Commitment::decode(b.as_slice()).ok())
-        .map(|c| c.clauses)
-}
-
-/// Encodes clauses for the `clauses` column.
-pub(crate) fn encode_clauses(clauses: &[pb::CommitmentClause]) -> String {
-    // Stored as a Commitment holding only its clauses.
-    hex(&pb::Commitment {
-        clauses: clauses.to_vec(),
-        ..Default::default()
-    }
-    .encode_to_vec())
 }

@@ -1,7 +1,10 @@
 //! Commitment rows, their coverage and status history, and creation (one transaction:
 //! the commitment, its coverage, any risk events that arrived first, its first status
 //! change). A risk event's transaction is `risk.rs`; a breach's, `breach.rs`. Clauses
-//! are kept encoded (`api/clauses.rs` encodes and decodes them).
+//! are kept encoded (`api/clauses.rs` encodes and decodes them) in `clauses_bytes`
+//! (BYTEA / BLOB, migration 0018); during the rollout of the release that added it,
+//! creates also write `clauses`, the hex TEXT earlier releases read, which the next
+//! release drops (expand, then contract: `docs/operations.md`).
 
 pub(crate) mod breach;
 pub(crate) mod risk;
@@ -51,7 +54,7 @@ fn status_of(s: &str) -> Option<i32> {
 impl Table for CommitmentRow {
     const NAME: &'static str = "commitments";
     const SCOPE: &'static str = "customer_id";
-    const COLUMNS: &'static str = "id, customer_id, display_name, clauses, status, status_reason, \
+    const COLUMNS: &'static str = "id, customer_id, display_name, clauses_bytes, status, status_reason, \
         risk_accepted, created_by, create_time, update_time, version";
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[Field {
@@ -230,7 +233,7 @@ pub(crate) async fn create(
             .await?;
     }
     let mut insert = Sql::new(
-        "INSERT INTO commitments (id, customer_id, display_name, clauses, status, status_reason, \
+        "INSERT INTO commitments (id, customer_id, display_name, clauses, clauses_bytes, status, status_reason, \
          risk_accepted, created_by, create_time, update_time, version, last_change, request_key) VALUES (",
     );
     insert
@@ -241,6 +244,8 @@ pub(crate) async fn create(
         .bind(new.display_name)
         .push(", ")
         .bind(hex(&new.clauses))
+        .push(", ")
+        .bind(new.clauses.as_slice())
         .push(", ")
         .bind(i64::from(code::UNSPECIFIED))
         .push(", '', ")
@@ -411,15 +416,17 @@ pub(crate) async fn append_change(
 }
 
 /// The clauses column as `SELECT` names it.
-pub(crate) const CLAUSES: &str = "clauses";
+pub(crate) const CLAUSES: &str = "clauses_bytes";
 
-/// The encoded clauses of a row that selected [`CLAUSES`].
+/// The encoded clauses of a row that selected [`CLAUSES`] (never NULL: migration
+/// 0018 filled the rows before it and its trigger fills those the previous release
+/// writes).
 pub(crate) fn clauses_of(row: &AnyRow) -> Result<Vec<u8>, sqlx::Error> {
-    unhex(&row.try_get::<String, _>(CLAUSES)?)
-        .ok_or_else(|| sqlx::Error::Decode("corrupt commitment clauses".into()))
+    row.try_get::<Option<Vec<u8>>, _>(CLAUSES)?
+        .ok_or_else(|| sqlx::Error::Decode("commitment clauses missing".into()))
 }
 
-/// Lowercase hex of `bytes`.
+/// Lowercase hex of `bytes`, as earlier releases read the `clauses` column.
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -427,14 +434,4 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
 }

@@ -4,6 +4,7 @@
 //! in the middle, and a supply-chain outage answered UNAVAILABLE with nothing written.
 
 use crate::helpers::site_message;
+use crate::requests;
 use crate::two_services::{Running, start_customers, start_customers_at, start_supplychain};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use symbolon_contracts::customers::v1::{
@@ -102,37 +103,14 @@ impl World {
         let mut sc = w.supplychain().await;
         sc.create_depot(authed(
             &w.admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: "Frankfurt airport".into(),
-                    country: "DE".into(),
-                    location: Some(LatLng {
-                        latitude: 50.05,
-                        longitude: 8.57,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: Some(prost_types::Duration {
-                        seconds: 1800,
-                        nanos: 0,
-                    }),
-                    ..Default::default()
-                }),
-                depot_id: "fra".into(),
-                request_id: String::new(),
-            },
+            requests::depot("fra", "Frankfurt airport", "DE", (50.05, 8.57)),
         ))
         .await
         .expect("create depot");
         for (part, n) in [("RRU-5258", 3), ("BBU-5900", 2)] {
             sc.set_stock_level(authed(
                 &w.admin,
-                spb::SetStockLevelRequest {
-                    stock_level: Some(spb::StockLevel {
-                        name: format!("depots/fra/stockLevels/{part}"),
-                        on_hand: n,
-                        ..Default::default()
-                    }),
-                },
+                requests::stock(format!("depots/fra/stockLevels/{part}"), n),
             ))
             .await
             .expect("set stock");
@@ -140,28 +118,14 @@ impl World {
         let mut crm = CustomersServiceClient::new(w.channel().await);
         crm.create_customer(authed(
             &w.admin,
-            pb::CreateCustomerRequest {
-                customer: Some(pb::Customer {
-                    display_name: "ACME Telecom".into(),
-                    industry: pb::Industry::TelecomOperator as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: "acme".into(),
-                request_id: String::new(),
-            },
+            requests::customer("acme", "ACME Telecom", pb::Industry::TelecomOperator, "DE"),
         ))
         .await
         .expect("create customer");
         for (id, cc, (lat, lng)) in [("frankfurt", "DE", FRANKFURT), ("mombasa", "KE", MOMBASA)] {
             crm.create_site(authed(
                 &w.admin,
-                pb::CreateSiteRequest {
-                    parent: "customers/acme".into(),
-                    site: Some(site_message(cc, lat, lng)),
-                    site_id: id.into(),
-                    request_id: String::new(),
-                },
+                requests::site("customers/acme", id, site_message(cc, lat, lng)),
             ))
             .await
             .expect("create site");
@@ -322,17 +286,13 @@ impl World {
         let incident = incidents
             .open_incident(authed(
                 &frontline,
-                pb::OpenIncidentRequest {
-                    parent: "customers/acme".into(),
-                    incident: Some(pb::Incident {
-                        site: "customers/acme/sites/frankfurt".into(),
-                        severity: pb::Severity::Critical as i32,
-                        summary: "Line card failure".into(),
-                        detect_time: Some(crate::helpers::now()),
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
+                requests::open_incident(
+                    "customers/acme",
+                    "customers/acme/sites/frankfurt",
+                    pb::Severity::Critical,
+                    "Line card failure",
+                    crate::helpers::now(),
+                ),
             ))
             .await
             .expect("open incident")
@@ -345,14 +305,8 @@ impl World {
                     fire_request: Some(pb::FireRequest {
                         department: "supply-chain".into(),
                         ask: "A line card to the site".into(),
-                        acknowledge_within: Some(prost_types::Duration {
-                            seconds: 600,
-                            nanos: 0,
-                        }),
-                        fulfil_within: Some(prost_types::Duration {
-                            seconds: 4 * 3600,
-                            nanos: 0,
-                        }),
+                        acknowledge_within: requests::dur(600),
+                        fulfil_within: requests::dur(4 * 3600),
                         parts: vec![pb::PartQuantity {
                             part_number: part.into(),
                             quantity: 1,
@@ -375,10 +329,7 @@ impl World {
         IncidentsServiceClient::new(self.channel().await)
             .fulfil_fire_request(authed(
                 &logistics,
-                pb::FulfilFireRequestRequest {
-                    name: fire_request.into(),
-                    note: "delivered".into(),
-                },
+                requests::fulfil(fire_request, "delivered"),
             ))
             .await
             .expect("fulfil");
@@ -412,29 +363,15 @@ fn create_request(
         commitment: Some(pb::Commitment {
             display_name: "Production line non-stop guarantee".into(),
             clauses: vec![
-                pb::CommitmentClause {
-                    kind: Some(pb::commitment_clause::Kind::RemoteExpert(
-                        pb::RemoteExpertClause {
-                            hours_per_day: 24,
-                            days_per_week: 7,
-                        },
-                    )),
-                },
-                pb::CommitmentClause {
-                    kind: Some(pb::commitment_clause::Kind::SpareParts(
-                        pb::SparePartsClause {
-                            sites: sites
-                                .iter()
-                                .map(|s| format!("customers/acme/sites/{s}"))
-                                .collect(),
-                            part_numbers: parts.iter().map(|p| p.to_string()).collect(),
-                            window: Some(prost_types::Duration {
-                                seconds: 4 * 3600,
-                                nanos: 0,
-                            }),
-                        },
-                    )),
-                },
+                requests::remote_expert_always(),
+                requests::spare_parts(
+                    sites
+                        .iter()
+                        .map(|s| format!("customers/acme/sites/{s}"))
+                        .collect(),
+                    parts.iter().map(|p| p.to_string()).collect(),
+                    4 * 3600,
+                ),
             ],
             ..Default::default()
         }),
@@ -797,10 +734,7 @@ async fn a_late_fulfilment_breaches_the_commitment(backend: Backend) {
     let mut tight = create_request(&["frankfurt"], &["RRU-5258"], true, &uuid());
     for clause in &mut tight.commitment.as_mut().expect("commitment").clauses {
         if let Some(pb::commitment_clause::Kind::SpareParts(s)) = &mut clause.kind {
-            s.window = Some(prost_types::Duration {
-                seconds: 1,
-                nanos: 0,
-            });
+            s.window = requests::dur(1);
         }
     }
     let tight = w
@@ -975,10 +909,7 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
                     longitude: 11.78,
                 }),
                 status: spb::DepotStatus::Operational as i32,
-                dispatch_preparation_time: Some(prost_types::Duration {
-                    seconds: 3600,
-                    nanos: 0,
-                }),
+                dispatch_preparation_time: requests::dur(3600),
                 ..Default::default()
             }),
             depot_id: "muc".into(),
@@ -989,13 +920,7 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
     .expect("create depot");
     sc.set_stock_level(authed(
         &w.admin,
-        spb::SetStockLevelRequest {
-            stock_level: Some(spb::StockLevel {
-                name: "depots/muc/stockLevels/RRU-5258".into(),
-                on_hand: 5,
-                ..Default::default()
-            }),
-        },
+        requests::stock("depots/muc/stockLevels/RRU-5258", 5),
     ))
     .await
     .expect("set stock");
@@ -1179,10 +1104,7 @@ async fn a_stored_site_is_assessed_by_name(backend: Backend) {
     let ask = |site: &str, parts: &[&str], hours: i64| pb::AssessSiteCoverageRequest {
         site: site.into(),
         part_numbers: parts.iter().map(|p| p.to_string()).collect(),
-        window: Some(prost_types::Duration {
-            seconds: hours * 3600,
-            nanos: 0,
-        }),
+        window: requests::dur(hours * 3600),
     };
     let mut c = w.commitments().await;
     let a = c

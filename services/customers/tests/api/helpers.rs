@@ -1,3 +1,4 @@
+use crate::requests;
 use symbolon_contracts::{
     common::v1::LatLng,
     customers::v1::{self as pb, customers_service_client::CustomersServiceClient},
@@ -92,12 +93,11 @@ impl TestApp {
         self.client()
             .create_site(authed(
                 &self.admin,
-                pb::CreateSiteRequest {
-                    parent: format!("customers/{customer}"),
-                    site: Some(site_message("DE", 50.1, 8.7)),
-                    site_id: id.into(),
-                    request_id: String::new(),
-                },
+                requests::site(
+                    format!("customers/{customer}"),
+                    id,
+                    site_message("DE", 50.1, 8.7),
+                ),
             ))
             .await
             .expect("create site")

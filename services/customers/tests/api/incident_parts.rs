@@ -4,26 +4,19 @@
 //! the incident releases them.
 
 use crate::helpers::{assert_invalid, site_message};
+use crate::requests::{self, dur};
 use crate::two_services::{start_customers, start_supplychain};
 use std::time::Duration;
 use symbolon_contracts::customers::v1::{
     self as pb, customers_service_client::CustomersServiceClient,
     incidents_service_client::IncidentsServiceClient,
 };
-use symbolon_contracts::{
-    common::v1::LatLng,
-    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+use symbolon_contracts::supplychain::v1::{
+    self as spb, supply_chain_service_client::SupplyChainServiceClient,
 };
 use symbolon_platform::auth::Org;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::{Code, transport::Channel};
-
-fn dur(secs: i64) -> Option<prost_types::Duration> {
-    Some(prost_types::Duration {
-        seconds: secs,
-        nanos: 0,
-    })
-}
 
 fn call(
     incident: &str,
@@ -125,33 +118,13 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     for (id, (lat, lng), n) in [("fra", (50.05, 8.57), 3), ("muc", (48.35, 11.78), 5)] {
         sc.create_depot(authed(
             &admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: format!("Depot {id}"),
-                    country: "DE".into(),
-                    location: Some(LatLng {
-                        latitude: lat,
-                        longitude: lng,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: dur(1800),
-                    ..Default::default()
-                }),
-                depot_id: id.into(),
-                request_id: String::new(),
-            },
+            requests::depot(id, format!("Depot {id}"), "DE", (lat, lng)),
         ))
         .await
         .expect("create depot");
         sc.set_stock_level(authed(
             &admin,
-            spb::SetStockLevelRequest {
-                stock_level: Some(spb::StockLevel {
-                    name: format!("depots/{id}/stockLevels/SPX-400"),
-                    on_hand: n,
-                    ..Default::default()
-                }),
-            },
+            requests::stock(format!("depots/{id}/stockLevels/SPX-400"), n),
         ))
         .await
         .expect("set stock");
@@ -160,43 +133,36 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let mut crm = CustomersServiceClient::new(channel.clone());
     crm.create_customer(authed(
         &admin,
-        pb::CreateCustomerRequest {
-            customer: Some(pb::Customer {
-                display_name: "Nordlicht Telecom".into(),
-                industry: pb::Industry::TelecomOperator as i32,
-                home_country: "DE".into(),
-                ..Default::default()
-            }),
-            customer_id: "nordlicht".into(),
-            request_id: String::new(),
-        },
+        requests::customer(
+            "nordlicht",
+            "Nordlicht Telecom",
+            pb::Industry::TelecomOperator,
+            "DE",
+        ),
     ))
     .await
     .expect("create customer");
     crm.create_site(authed(
         &admin,
-        pb::CreateSiteRequest {
-            parent: "customers/nordlicht".into(),
-            site: Some(site_message("DE", 50.11552, 8.68417)),
-            site_id: "frankfurt-core".into(),
-            request_id: String::new(),
-        },
+        requests::site(
+            "customers/nordlicht",
+            "frankfurt-core",
+            site_message("DE", 50.11552, 8.68417),
+        ),
     ))
     .await
     .expect("create site");
 
     let mut incidents = IncidentsServiceClient::new(channel);
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
-    let open = |site: &str| pb::OpenIncidentRequest {
-        parent: "customers/nordlicht".into(),
-        incident: Some(pb::Incident {
-            site: site.into(),
-            severity: pb::Severity::Critical as i32,
-            summary: "Core network outage".into(),
-            detect_time: Some(crate::helpers::now()),
-            ..Default::default()
-        }),
-        request_id: String::new(),
+    let open = |site: &str| {
+        requests::open_incident(
+            "customers/nordlicht",
+            site,
+            pb::Severity::Critical,
+            "Core network outage",
+            crate::helpers::now(),
+        )
     };
     let incident = incidents
         .open_incident(authed(

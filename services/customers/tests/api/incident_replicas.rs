@@ -1,6 +1,7 @@
 //! Two replicas of the customers service on one PostgreSQL database: a warning or an
 //! escalation fires exactly once, however many replicas sweep the timers at once.
 
+use crate::requests;
 use std::time::Duration;
 use symbolon_contracts::customers::v1::{
     self as pb, incidents_service_client::IncidentsServiceClient,
@@ -38,16 +39,12 @@ async fn timers_fire_once_across_replicas() {
     pb::customers_service_client::CustomersServiceClient::new(channel.clone())
         .create_customer(authed(
             &admin,
-            pb::CreateCustomerRequest {
-                customer: Some(pb::Customer {
-                    display_name: "Nordlicht".into(),
-                    industry: pb::Industry::TelecomOperator as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: "nordlicht".into(),
-                request_id: String::new(),
-            },
+            requests::customer(
+                "nordlicht",
+                "Nordlicht",
+                pb::Industry::TelecomOperator,
+                "DE",
+            ),
         ))
         .await
         .unwrap();
@@ -55,16 +52,13 @@ async fn timers_fire_once_across_replicas() {
     let incident = incidents
         .open_incident(authed(
             &admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/nordlicht".into(),
-                incident: Some(pb::Incident {
-                    severity: pb::Severity::Critical as i32,
-                    summary: "Core outage".into(),
-                    detect_time: Some(symbolon_platform::time::to_timestamp(start)),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::open_incident(
+                "customers/nordlicht",
+                "",
+                pb::Severity::Critical,
+                "Core outage",
+                symbolon_platform::time::to_timestamp(start),
+            ),
         ))
         .await
         .unwrap()
@@ -80,14 +74,8 @@ async fn timers_fire_once_across_replicas() {
                         fire_request: Some(pb::FireRequest {
                             department: department.into(),
                             ask: "Help".into(),
-                            acknowledge_within: Some(prost_types::Duration {
-                                seconds: 600,
-                                nanos: 0,
-                            }),
-                            fulfil_within: Some(prost_types::Duration {
-                                seconds: 3600,
-                                nanos: 0,
-                            }),
+                            acknowledge_within: requests::dur(600),
+                            fulfil_within: requests::dur(3600),
                             ..Default::default()
                         }),
                         request_id: String::new(),

@@ -2,6 +2,7 @@
 //! clock, the live timeline with resume, and who may do what.
 
 use crate::helpers::*;
+use crate::requests::{self, dur};
 use std::time::Duration;
 use symbolon_contracts::customers::v1::{
     self as pb, incidents_service_client::IncidentsServiceClient,
@@ -10,13 +11,6 @@ use symbolon_platform::{Org, time::Clock};
 use symbolon_testkit::{Backend, authed, both_backends};
 use tokio_stream::StreamExt;
 use tonic::Code;
-
-fn dur(secs: i64) -> Option<prost_types::Duration> {
-    Some(prost_types::Duration {
-        seconds: secs,
-        nanos: 0,
-    })
-}
 
 async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     let start = 1_790_000_000_000_000; // a fixed night, in microseconds
@@ -140,20 +134,14 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     incidents
         .fulfil_fire_request(authed(
             &rnd,
-            pb::FulfilFireRequestRequest {
-                name: fix.name.clone(),
-                note: "Hotfix deployed".into(),
-            },
+            requests::fulfil(fix.name.clone(), "Hotfix deployed"),
         ))
         .await
         .unwrap();
     incidents
         .fulfil_fire_request(authed(
             &supply,
-            pb::FulfilFireRequestRequest {
-                name: parts.name.clone(),
-                note: "Cards installed".into(),
-            },
+            requests::fulfil(parts.name.clone(), "Cards installed"),
         ))
         .await
         .unwrap();
@@ -324,16 +312,13 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let incident = incidents
         .open_incident(authed(
             &app.admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/acme".into(),
-                incident: Some(pb::Incident {
-                    severity: pb::Severity::Concern as i32,
-                    summary: "Data-sovereignty worry".into(),
-                    detect_time: Some(now()),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::open_incident(
+                "customers/acme",
+                "",
+                pb::Severity::Concern,
+                "Data-sovereignty worry",
+                now(),
+            ),
         ))
         .await
         .unwrap()
@@ -437,16 +422,13 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
     let incident = incidents
         .open_incident(authed(
             &app.admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/acme".into(),
-                incident: Some(pb::Incident {
-                    severity: pb::Severity::Major as i32,
-                    summary: "Substation link down".into(),
-                    detect_time: Some(now()),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::open_incident(
+                "customers/acme",
+                "",
+                pb::Severity::Major,
+                "Substation link down",
+                now(),
+            ),
         ))
         .await
         .unwrap()

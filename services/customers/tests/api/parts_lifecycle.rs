@@ -7,26 +7,19 @@
 
 use crate::helpers::site_message;
 use crate::incident_parts::timeline;
+use crate::requests::{self, dur};
 use crate::two_services::{start_customers, start_supplychain};
 use symbolon_contracts::customers::v1::{
     self as pb, customers_service_client::CustomersServiceClient,
     incidents_service_client::IncidentsServiceClient,
 };
-use symbolon_contracts::{
-    common::v1::LatLng,
-    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+use symbolon_contracts::supplychain::v1::{
+    self as spb, supply_chain_service_client::SupplyChainServiceClient,
 };
 use symbolon_platform::auth::Org;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::{Code, transport::Channel};
 use tonic_types::StatusExt;
-
-fn dur(secs: i64) -> Option<prost_types::Duration> {
-    Some(prost_types::Duration {
-        seconds: secs,
-        nanos: 0,
-    })
-}
 
 /// (on hand, reserved) of SPX-400 at Lima.
 async fn lima(sc: &mut SupplyChainServiceClient<Channel>, admin: &str) -> (i64, i64) {
@@ -77,10 +70,7 @@ fn call(incident: &str) -> pb::CallForFireRequest {
 }
 
 fn fulfil(name: &str) -> pb::FulfilFireRequestRequest {
-    pb::FulfilFireRequestRequest {
-        name: name.into(),
-        note: "board shipped".into(),
-    }
+    requests::fulfil(name, "board shipped")
 }
 
 fn notice() -> pb::FaultNotice {
@@ -105,33 +95,13 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
     sc.create_depot(authed(
         &admin,
-        spb::CreateDepotRequest {
-            depot: Some(spb::Depot {
-                display_name: "Lima".into(),
-                country: "PE".into(),
-                location: Some(LatLng {
-                    latitude: -12.02,
-                    longitude: -77.11,
-                }),
-                status: spb::DepotStatus::Operational as i32,
-                dispatch_preparation_time: dur(1800),
-                ..Default::default()
-            }),
-            depot_id: "lima".into(),
-            request_id: String::new(),
-        },
+        requests::depot("lima", "Lima", "PE", (-12.02, -77.11)),
     ))
     .await
     .expect("create depot");
     sc.set_stock_level(authed(
         &admin,
-        spb::SetStockLevelRequest {
-            stock_level: Some(spb::StockLevel {
-                name: "depots/lima/stockLevels/SPX-400".into(),
-                on_hand: 5,
-                ..Default::default()
-            }),
-        },
+        requests::stock("depots/lima/stockLevels/SPX-400", 5),
     ))
     .await
     .expect("set stock");
@@ -140,27 +110,17 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let mut crm = CustomersServiceClient::new(channel.clone());
     crm.create_customer(authed(
         &admin,
-        pb::CreateCustomerRequest {
-            customer: Some(pb::Customer {
-                display_name: "Andes Energía".into(),
-                industry: pb::Industry::Energy as i32,
-                home_country: "PE".into(),
-                ..Default::default()
-            }),
-            customer_id: "andes".into(),
-            request_id: String::new(),
-        },
+        requests::customer("andes", "Andes Energía", pb::Industry::Energy, "PE"),
     ))
     .await
     .expect("create customer");
     crm.create_site(authed(
         &admin,
-        pb::CreateSiteRequest {
-            parent: "customers/andes".into(),
-            site: Some(site_message("PE", -12.05, -77.04)),
-            site_id: "lima-core".into(),
-            request_id: String::new(),
-        },
+        requests::site(
+            "customers/andes",
+            "lima-core",
+            site_message("PE", -12.05, -77.04),
+        ),
     ))
     .await
     .expect("create site");
@@ -168,16 +128,14 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let mut incidents2 = IncidentsServiceClient::new(symbolon_testkit::channel(cu2.addr).await);
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
     let supply = keys.token("ana.supply", &Org::Vendor, &["department:supply-chain"]);
-    let open = || pb::OpenIncidentRequest {
-        parent: "customers/andes".into(),
-        incident: Some(pb::Incident {
-            site: "customers/andes/sites/lima-core".into(),
-            severity: pb::Severity::Critical as i32,
-            summary: "Night outage at the Lima core".into(),
-            detect_time: Some(crate::helpers::now()),
-            ..Default::default()
-        }),
-        request_id: String::new(),
+    let open = || {
+        requests::open_incident(
+            "customers/andes",
+            "customers/andes/sites/lima-core",
+            pb::Severity::Critical,
+            "Night outage at the Lima core",
+            crate::helpers::now(),
+        )
     };
     let incident = incidents
         .open_incident(authed(&frontline, open()))

@@ -3,13 +3,13 @@
 //! supply chain (spare parts reserved at the nearest depot) and R&D → warning and
 //! escalation timers on a controllable clock → a candid fault notice → closed.
 
+use crate::requests::{self, dur};
 use crate::{
     helpers::{code, site_message},
     two_services::{start_customers_at, start_supplychain},
 };
 use std::time::Duration;
 use symbolon_contracts::{
-    common::v1::LatLng,
     customers::v1::{
         self as pb, customers_service_client::CustomersServiceClient,
         incidents_service_client::IncidentsServiceClient,
@@ -19,13 +19,6 @@ use symbolon_contracts::{
 use symbolon_platform::{Org, time::Clock};
 use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::Code;
-
-fn dur(secs: i64) -> Option<prost_types::Duration> {
-    Some(prost_types::Duration {
-        seconds: secs,
-        nanos: 0,
-    })
-}
 
 async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     let keys = Keys::new();
@@ -41,33 +34,13 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     for (id, (lat, lng)) in [("fra", (50.05, 8.57)), ("muc", (48.35, 11.78))] {
         sc.create_depot(authed(
             &admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: format!("{id} spare-parts centre"),
-                    country: "DE".into(),
-                    location: Some(LatLng {
-                        latitude: lat,
-                        longitude: lng,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: dur(1800),
-                    ..Default::default()
-                }),
-                depot_id: id.into(),
-                request_id: String::new(),
-            },
+            requests::depot(id, format!("{id} spare-parts centre"), "DE", (lat, lng)),
         ))
         .await
         .unwrap();
         sc.set_stock_level(authed(
             &admin,
-            spb::SetStockLevelRequest {
-                stock_level: Some(spb::StockLevel {
-                    name: format!("depots/{id}/stockLevels/SPX-400"),
-                    on_hand: 4,
-                    ..Default::default()
-                }),
-            },
+            requests::stock(format!("depots/{id}/stockLevels/SPX-400"), 4),
         ))
         .await
         .unwrap();
@@ -77,27 +50,22 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     let mut crm = CustomersServiceClient::new(channel.clone());
     crm.create_customer(authed(
         &admin,
-        pb::CreateCustomerRequest {
-            customer: Some(pb::Customer {
-                display_name: "Nordlicht Telecom".into(),
-                industry: pb::Industry::TelecomOperator as i32,
-                home_country: "DE".into(),
-                ..Default::default()
-            }),
-            customer_id: "nordlicht".into(),
-            request_id: String::new(),
-        },
+        requests::customer(
+            "nordlicht",
+            "Nordlicht Telecom",
+            pb::Industry::TelecomOperator,
+            "DE",
+        ),
     ))
     .await
     .unwrap();
     crm.create_site(authed(
         &admin,
-        pb::CreateSiteRequest {
-            parent: "customers/nordlicht".into(),
-            site: Some(site_message("DE", 50.11552, 8.68417)),
-            site_id: "frankfurt-core".into(),
-            request_id: String::new(),
-        },
+        requests::site(
+            "customers/nordlicht",
+            "frankfurt-core",
+            site_message("DE", 50.11552, 8.68417),
+        ),
     ))
     .await
     .unwrap();
@@ -111,17 +79,13 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     let incident = incidents
         .open_incident(authed(
             &frontline,
-            pb::OpenIncidentRequest {
-                parent: "customers/nordlicht".into(),
-                incident: Some(pb::Incident {
-                    site: "customers/nordlicht/sites/frankfurt-core".into(),
-                    severity: pb::Severity::Critical as i32,
-                    summary: "Core network outage alarm: two provinces without data service".into(),
-                    detect_time: Some(symbolon_platform::time::to_timestamp(night - 60_000_000)),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::open_incident(
+                "customers/nordlicht",
+                "customers/nordlicht/sites/frankfurt-core",
+                pb::Severity::Critical,
+                "Core network outage alarm: two provinces without data service",
+                symbolon_platform::time::to_timestamp(night - 60_000_000),
+            ),
         ))
         .await
         .unwrap()
@@ -205,20 +169,14 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     incidents
         .fulfil_fire_request(authed(
             &rnd,
-            pb::FulfilFireRequestRequest {
-                name: fix.name.clone(),
-                note: "Hotfix deployed".into(),
-            },
+            requests::fulfil(fix.name.clone(), "Hotfix deployed"),
         ))
         .await
         .unwrap();
     incidents
         .fulfil_fire_request(authed(
             &supply,
-            pb::FulfilFireRequestRequest {
-                name: parts.name.clone(),
-                note: "Cards installed".into(),
-            },
+            requests::fulfil(parts.name.clone(), "Cards installed"),
         ))
         .await
         .unwrap();

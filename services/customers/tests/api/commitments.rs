@@ -300,21 +300,14 @@ impl World {
         incidents
             .call_for_fire(authed(
                 &frontline,
-                pb::CallForFireRequest {
-                    parent: incident.name,
-                    fire_request: Some(pb::FireRequest {
-                        department: "supply-chain".into(),
-                        ask: "A line card to the site".into(),
-                        acknowledge_within: requests::dur(600),
-                        fulfil_within: requests::dur(4 * 3600),
-                        parts: vec![pb::PartQuantity {
-                            part_number: part.into(),
-                            quantity: 1,
-                        }],
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
+                requests::call_for_fire(
+                    incident.name,
+                    "supply-chain",
+                    "A line card to the site",
+                    600,
+                    4 * 3600,
+                    &[(part, 1)],
+                ),
             ))
             .await
             .expect("call for fire")

@@ -1,6 +1,7 @@
 //! The trust dashboard and the attention ranking, checked against hand-computed figures.
 
 use crate::helpers::*;
+use crate::requests;
 use symbolon_contracts::customers::v1::{
     self as pb, dashboard_service_client::DashboardServiceClient,
     incidents_service_client::IncidentsServiceClient,
@@ -33,11 +34,7 @@ async fn feel(
     app.client()
         .record_touchpoint(authed(
             &app.admin,
-            pb::RecordTouchpointRequest {
-                parent: format!("customers/{customer}"),
-                touchpoint: Some(t),
-                request_id: String::new(),
-            },
+            requests::record(format!("customers/{customer}"), t),
         ))
         .await
         .unwrap();

@@ -4,7 +4,7 @@
 //! the incident releases them.
 
 use crate::helpers::{assert_invalid, site_message};
-use crate::requests::{self, dur};
+use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
 use std::time::Duration;
 use symbolon_contracts::customers::v1::{
@@ -25,22 +25,15 @@ fn call(
     request_id: &str,
 ) -> pb::CallForFireRequest {
     pb::CallForFireRequest {
-        parent: incident.into(),
-        fire_request: Some(pb::FireRequest {
-            department: department.into(),
-            ask: "Line cards to the Frankfurt core site".into(),
-            acknowledge_within: dur(600),
-            fulfil_within: dur(4 * 3600),
-            parts: parts
-                .iter()
-                .map(|(p, q)| pb::PartQuantity {
-                    part_number: (*p).into(),
-                    quantity: *q,
-                })
-                .collect(),
-            ..Default::default()
-        }),
         request_id: request_id.into(),
+        ..requests::call_for_fire(
+            incident,
+            department,
+            "Line cards to the Frankfurt core site",
+            600,
+            4 * 3600,
+            parts,
+        )
     }
 }
 
@@ -63,13 +56,7 @@ pub(crate) async fn timeline(
     incident: &str,
 ) -> Vec<pb::IncidentEvent> {
     let mut stream = incidents
-        .watch_incident(authed(
-            token,
-            pb::WatchIncidentRequest {
-                name: incident.into(),
-                after_sequence: 0,
-            },
-        ))
+        .watch_incident(authed(token, requests::watch(incident, 0)))
         .await
         .expect("watch")
         .into_inner();
@@ -321,10 +308,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let err = incidents
         .cancel_incident(authed(
             &frontline,
-            pb::CancelIncidentRequest {
-                name: incident.name.clone(),
-                reason: "false alarm".into(),
-            },
+            requests::cancel_incident(incident.name.clone(), "false alarm"),
         ))
         .await
         .expect_err("supply chain down");
@@ -352,10 +336,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let cancelled = incidents
         .cancel_incident(authed(
             &frontline,
-            pb::CancelIncidentRequest {
-                name: incident.name.clone(),
-                reason: "false alarm".into(),
-            },
+            requests::cancel_incident(incident.name.clone(), "false alarm"),
         ))
         .await
         .expect("cancel")
@@ -397,10 +378,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let err = incidents
         .cancel_incident(authed(
             &frontline,
-            pb::CancelIncidentRequest {
-                name: incident.name.clone(),
-                reason: String::new(),
-            },
+            requests::cancel_incident(incident.name.clone(), ""),
         ))
         .await
         .expect_err("cancel twice");
@@ -416,10 +394,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let err = incidents
         .cancel_incident(authed(
             &rnd,
-            pb::CancelIncidentRequest {
-                name: siteless.name.clone(),
-                reason: String::new(),
-            },
+            requests::cancel_incident(siteless.name.clone(), ""),
         ))
         .await
         .expect_err("not frontline");

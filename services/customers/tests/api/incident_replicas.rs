@@ -69,17 +69,7 @@ async fn timers_fire_once_across_replicas() {
             incidents
                 .call_for_fire(authed(
                     &admin,
-                    pb::CallForFireRequest {
-                        parent: incident.name.clone(),
-                        fire_request: Some(pb::FireRequest {
-                            department: department.into(),
-                            ask: "Help".into(),
-                            acknowledge_within: requests::dur(600),
-                            fulfil_within: requests::dur(3600),
-                            ..Default::default()
-                        }),
-                        request_id: String::new(),
-                    },
+                    requests::call_for_fire(&incident.name, department, "Help", 600, 3600, &[]),
                 ))
                 .await
                 .unwrap(),
@@ -112,13 +102,7 @@ async fn timers_fire_once_across_replicas() {
     );
 
     let mut stream = incidents
-        .watch_incident(authed(
-            &admin,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
-        ))
+        .watch_incident(authed(&admin, requests::watch(incident.name.clone(), 0)))
         .await
         .unwrap()
         .into_inner();

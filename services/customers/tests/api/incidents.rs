@@ -53,16 +53,8 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     assert_eq!(incident.owner, "li.wei");
 
     // Calls for fire, with no approval chain: supply chain for spare parts, R&D for the fix.
-    let call = |department: &str, ask: &str, ack: i64, fulfil: i64| pb::CallForFireRequest {
-        parent: incident.name.clone(),
-        fire_request: Some(pb::FireRequest {
-            department: department.into(),
-            ask: ask.into(),
-            acknowledge_within: dur(ack),
-            fulfil_within: dur(fulfil),
-            ..Default::default()
-        }),
-        request_id: String::new(),
+    let call = |department: &str, ask: &str, ack: i64, fulfil: i64| {
+        requests::call_for_fire(&incident.name, department, ask, ack, fulfil, &[])
     };
     let parts = incidents
         .call_for_fire(authed(
@@ -88,20 +80,13 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
 
     // Only the named department acknowledges.
     let wrong = incidents
-        .acknowledge_fire_request(authed(
-            &rnd,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&rnd, requests::acknowledge(parts.name.clone())))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
     let wrong = incidents
         .acknowledge_fire_request(authed(
             &app.admin,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
+            requests::acknowledge(parts.name.clone()),
         ))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
@@ -109,12 +94,7 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     // Supply chain acknowledges within two minutes.
     clock.advance(Duration::from_secs(120));
     let acked = incidents
-        .acknowledge_fire_request(authed(
-            &supply,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&supply, requests::acknowledge(parts.name.clone())))
         .await
         .unwrap()
         .into_inner();
@@ -217,25 +197,13 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
         .await;
     assert_eq!(code(hidden), Code::NotFound);
     let hidden = incidents
-        .watch_incident(authed(
-            &stranger,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
-        ))
+        .watch_incident(authed(&stranger, requests::watch(incident.name.clone(), 0)))
         .await;
     assert_eq!(code(hidden.map(|_| ())), Code::NotFound);
 
     // The whole timeline, in order, without gaps.
     let mut stream = incidents
-        .watch_incident(authed(
-            &customer,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
-        ))
+        .watch_incident(authed(&customer, requests::watch(incident.name.clone(), 0)))
         .await
         .unwrap()
         .into_inner();
@@ -323,24 +291,11 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
         .await
         .unwrap()
         .into_inner();
-    let call = |ask: &str| pb::CallForFireRequest {
-        parent: incident.name.clone(),
-        fire_request: Some(pb::FireRequest {
-            department: "legal".into(),
-            ask: ask.into(),
-            acknowledge_within: dur(3600),
-            fulfil_within: dur(86_400),
-            ..Default::default()
-        }),
-        request_id: String::new(),
-    };
+    let call = |ask: &str| requests::call_for_fire(&incident.name, "legal", ask, 3600, 86_400, &[]);
     let mut watch = incidents
         .watch_incident(authed(
             &app.admin,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
+            requests::watch(incident.name.clone(), 0),
         ))
         .await
         .unwrap()
@@ -371,10 +326,7 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let mut resumed = incidents
         .watch_incident(authed(
             &app.admin,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 2,
-            },
+            requests::watch(incident.name.clone(), 2),
         ))
         .await
         .unwrap()

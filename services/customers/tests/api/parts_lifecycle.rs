@@ -7,7 +7,7 @@
 
 use crate::helpers::site_message;
 use crate::incident_parts::timeline;
-use crate::requests::{self, dur};
+use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
 use symbolon_contracts::customers::v1::{
     self as pb, customers_service_client::CustomersServiceClient,
@@ -52,21 +52,14 @@ async fn reservation_state(
 }
 
 fn call(incident: &str) -> pb::CallForFireRequest {
-    pb::CallForFireRequest {
-        parent: incident.into(),
-        fire_request: Some(pb::FireRequest {
-            department: "supply-chain".into(),
-            ask: "A spare line card to the Lima core site".into(),
-            acknowledge_within: dur(600),
-            fulfil_within: dur(4 * 3600),
-            parts: vec![pb::PartQuantity {
-                part_number: "SPX-400".into(),
-                quantity: 1,
-            }],
-            ..Default::default()
-        }),
-        request_id: String::new(),
-    }
+    requests::call_for_fire(
+        incident,
+        "supply-chain",
+        "A spare line card to the Lima core site",
+        600,
+        4 * 3600,
+        &[("SPX-400", 1)],
+    )
 }
 
 fn fulfil(name: &str) -> pb::FulfilFireRequestRequest {
@@ -166,10 +159,7 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let err = incidents
         .cancel_fire_request(authed(
             &frontline,
-            pb::CancelFireRequestRequest {
-                name: first.name.clone(),
-                reason: String::new(),
-            },
+            requests::cancel_fire(first.name.clone(), ""),
         ))
         .await
         .expect_err("being fulfilled");
@@ -232,10 +222,7 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(lima(&mut sc, &admin).await, (3, 1));
-    let cancel = pb::CancelFireRequestRequest {
-        name: third.name.clone(),
-        reason: "the spare on site fitted".into(),
-    };
+    let cancel = requests::cancel_fire(third.name.clone(), "the spare on site fitted");
     let c1 = incidents
         .cancel_fire_request(authed(&frontline, cancel.clone()))
         .await
@@ -263,10 +250,7 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let err = incidents
         .cancel_fire_request(authed(
             &frontline,
-            pb::CancelFireRequestRequest {
-                name: second.name.clone(),
-                reason: String::new(),
-            },
+            requests::cancel_fire(second.name.clone(), ""),
         ))
         .await
         .expect_err("cancel a fulfilled request");
@@ -274,13 +258,7 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     // Another department may not cancel it.
     let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
     let err = incidents
-        .cancel_fire_request(authed(
-            &rnd,
-            pb::CancelFireRequestRequest {
-                name: first.name.clone(),
-                reason: String::new(),
-            },
-        ))
+        .cancel_fire_request(authed(&rnd, requests::cancel_fire(first.name.clone(), "")))
         .await
         .expect_err("another department");
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
@@ -364,22 +342,14 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         .unwrap()
         .into_inner();
     incidents
-        .acknowledge_fire_request(authed(
-            &supply,
-            pb::AcknowledgeFireRequestRequest {
-                name: r2.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&supply, requests::acknowledge(r2.name.clone())))
         .await
         .unwrap();
     assert_eq!(lima(&mut sc, &admin).await, (2, 2));
     let cancelled = incidents2
         .cancel_incident(authed(
             &frontline,
-            pb::CancelIncidentRequest {
-                name: other.name.clone(),
-                reason: "false alarm".into(),
-            },
+            requests::cancel_incident(other.name.clone(), "false alarm"),
         ))
         .await
         .expect("cancel incident")

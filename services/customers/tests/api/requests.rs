@@ -135,3 +135,74 @@ pub(crate) fn open_incident(
         request_id: String::new(),
     }
 }
+
+/// Calls `department` to incident `parent` for `ask`, to acknowledge within
+/// `acknowledge_secs` and fulfil within `fulfil_secs`, with `parts` (number, quantity).
+pub(crate) fn call_for_fire(
+    parent: impl Into<String>,
+    department: &str,
+    ask: &str,
+    acknowledge_secs: i64,
+    fulfil_secs: i64,
+    parts: &[(&str, i32)],
+) -> pb::CallForFireRequest {
+    pb::CallForFireRequest {
+        parent: parent.into(),
+        fire_request: Some(pb::FireRequest {
+            department: department.into(),
+            ask: ask.into(),
+            acknowledge_within: dur(acknowledge_secs),
+            fulfil_within: dur(fulfil_secs),
+            parts: parts
+                .iter()
+                .map(|(part_number, quantity)| pb::PartQuantity {
+                    part_number: (*part_number).into(),
+                    quantity: *quantity,
+                })
+                .collect(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    }
+}
+
+/// Acknowledges fire request `name`.
+pub(crate) fn acknowledge(name: impl Into<String>) -> pb::AcknowledgeFireRequestRequest {
+    pb::AcknowledgeFireRequestRequest { name: name.into() }
+}
+
+/// Records `touchpoint` under `parent` (`customers/{c}`).
+pub(crate) fn record(
+    parent: impl Into<String>,
+    touchpoint: pb::Touchpoint,
+) -> pb::RecordTouchpointRequest {
+    pb::RecordTouchpointRequest {
+        parent: parent.into(),
+        touchpoint: Some(touchpoint),
+        request_id: String::new(),
+    }
+}
+
+/// Cancels incident `name` for `reason` (may be empty).
+pub(crate) fn cancel_incident(name: impl Into<String>, reason: &str) -> pb::CancelIncidentRequest {
+    pb::CancelIncidentRequest {
+        name: name.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Cancels fire request `name` for `reason` (may be empty).
+pub(crate) fn cancel_fire(name: impl Into<String>, reason: &str) -> pb::CancelFireRequestRequest {
+    pb::CancelFireRequestRequest {
+        name: name.into(),
+        reason: reason.into(),
+    }
+}
+
+/// Watches incident `name`'s timeline after event `after_sequence`.
+pub(crate) fn watch(name: impl Into<String>, after_sequence: i64) -> pb::WatchIncidentRequest {
+    pb::WatchIncidentRequest {
+        name: name.into(),
+        after_sequence,
+    }
+}

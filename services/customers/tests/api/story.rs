@@ -3,7 +3,7 @@
 //! supply chain (spare parts reserved at the nearest depot) and R&D → warning and
 //! escalation timers on a controllable clock → a candid fault notice → closed.
 
-use crate::requests::{self, dur};
+use crate::requests;
 use crate::{
     helpers::{code, site_message},
     two_services::{start_customers_at, start_supplychain},
@@ -96,19 +96,15 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
         .call_for_fire(authed(
             &frontline,
             pb::CallForFireRequest {
-                parent: incident.name.clone(),
-                fire_request: Some(pb::FireRequest {
-                    department: "supply-chain".into(),
-                    ask: "Two SPX-400 line cards to Frankfurt core".into(),
-                    acknowledge_within: dur(600),
-                    fulfil_within: dur(4 * 3600),
-                    parts: vec![pb::PartQuantity {
-                        part_number: "SPX-400".into(),
-                        quantity: 2,
-                    }],
-                    ..Default::default()
-                }),
                 request_id: "6d1f4e0e-5d5a-4c8f-9f0e-1a2b3c4d5e6f".into(),
+                ..requests::call_for_fire(
+                    &incident.name,
+                    "supply-chain",
+                    "Two SPX-400 line cards to Frankfurt core",
+                    600,
+                    4 * 3600,
+                    &[("SPX-400", 2)],
+                )
             },
         ))
         .await
@@ -122,17 +118,14 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     let fix = incidents
         .call_for_fire(authed(
             &frontline,
-            pb::CallForFireRequest {
-                parent: incident.name.clone(),
-                fire_request: Some(pb::FireRequest {
-                    department: "rnd".into(),
-                    ask: "Root-cause the routing crash".into(),
-                    acknowledge_within: dur(1200),
-                    fulfil_within: dur(8 * 3600),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::call_for_fire(
+                &incident.name,
+                "rnd",
+                "Root-cause the routing crash",
+                1200,
+                8 * 3600,
+                &[],
+            ),
         ))
         .await
         .unwrap()
@@ -140,22 +133,12 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
 
     // Only the named department acknowledges; supply chain does within two minutes.
     let wrong = incidents
-        .acknowledge_fire_request(authed(
-            &rnd,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&rnd, requests::acknowledge(parts.name.clone())))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
     clock.advance(Duration::from_secs(120));
     incidents
-        .acknowledge_fire_request(authed(
-            &supply,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&supply, requests::acknowledge(parts.name.clone())))
         .await
         .unwrap();
 
@@ -205,13 +188,7 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     // The customer reads the whole timeline, in order.
     let customer = keys.customer("nordlicht", &["customer-executive"]);
     let mut stream = incidents
-        .watch_incident(authed(
-            &customer,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
-        ))
+        .watch_incident(authed(&customer, requests::watch(incident.name.clone(), 0)))
         .await
         .unwrap()
         .into_inner();

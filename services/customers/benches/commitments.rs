@@ -211,22 +211,9 @@ async fn main() {
     .await
     .unwrap();
 
-    let request = || pb::CreateCommitmentRequest {
-        parent: "customers/acme".into(),
-        commitment: Some(pb::Commitment {
-            display_name: "Production line non-stop guarantee".into(),
-            clauses: vec![
-                requests::remote_expert_always(),
-                requests::spare_parts(
-                    vec!["customers/acme/sites/frankfurt".into()],
-                    vec!["RRU-5258".into()],
-                    4 * 3600,
-                ),
-            ],
-            ..Default::default()
-        }),
-        request_id: uuid::Uuid::new_v4().to_string(),
-        accept_risk: false,
+    let request = || {
+        let id = uuid::Uuid::new_v4().to_string();
+        requests::create_commitment(&["frankfurt"], &["RRU-5258"], false, &id)
     };
 
     // Clients share one HTTP/2 connection per target, as a service mesh sidecar would.

@@ -101,20 +101,9 @@ impl World {
             timers,
         };
         let mut sc = w.supplychain().await;
-        sc.create_depot(authed(
-            &w.admin,
-            requests::depot("fra", "Frankfurt airport", "DE", (50.05, 8.57)),
-        ))
-        .await
-        .expect("create depot");
-        for (part, n) in [("RRU-5258", 3), ("BBU-5900", 2)] {
-            sc.set_stock_level(authed(
-                &w.admin,
-                requests::stock(format!("depots/fra/stockLevels/{part}"), n),
-            ))
-            .await
-            .expect("set stock");
-        }
+        let depot = requests::depot("fra", "Frankfurt airport", "DE", (50.05, 8.57));
+        let stock = [("RRU-5258", 3), ("BBU-5900", 2)];
+        crate::helpers::stocked_depot(&mut sc, &w.admin, depot, &stock).await;
         let mut crm = CustomersServiceClient::new(w.channel().await);
         crm.create_customer(authed(
             &w.admin,
@@ -187,7 +176,7 @@ impl World {
             .await
             .create_commitment(authed(
                 &frontline,
-                create_request(sites, parts, accept_risk, request_id),
+                requests::create_commitment(sites, parts, accept_risk, request_id),
             ))
             .await
             .map(tonic::Response::into_inner)
@@ -342,34 +331,6 @@ impl World {
             .expect("registrations")
             .into_inner()
             .coverage_registrations
-    }
-}
-
-fn create_request(
-    sites: &[&str],
-    parts: &[&str],
-    accept_risk: bool,
-    request_id: &str,
-) -> pb::CreateCommitmentRequest {
-    pb::CreateCommitmentRequest {
-        parent: "customers/acme".into(),
-        commitment: Some(pb::Commitment {
-            display_name: "Production line non-stop guarantee".into(),
-            clauses: vec![
-                requests::remote_expert_always(),
-                requests::spare_parts(
-                    sites
-                        .iter()
-                        .map(|s| format!("customers/acme/sites/{s}"))
-                        .collect(),
-                    parts.iter().map(|p| p.to_string()).collect(),
-                    4 * 3600,
-                ),
-            ],
-            ..Default::default()
-        }),
-        request_id: request_id.into(),
-        accept_risk,
     }
 }
 
@@ -634,7 +595,8 @@ async fn supplychain_down_is_unavailable_fast_and_nothing_is_half_written(backen
 
 async fn bad_input_names_each_field(backend: Backend) {
     let w = World::new(backend).await;
-    let mut req = create_request(&["nowhere", "frankfurt"], &["bad part!"], false, "x");
+    let mut req =
+        requests::create_commitment(&["nowhere", "frankfurt"], &["bad part!"], false, "x");
     if let Some(c) = req.commitment.as_mut() {
         c.display_name.clear();
         c.clauses.push(pb::CommitmentClause { kind: None });
@@ -668,7 +630,7 @@ async fn bad_input_names_each_field(backend: Backend) {
         .await
         .create_commitment(authed(
             &own,
-            create_request(&["frankfurt"], &["RRU-5258"], false, ""),
+            requests::create_commitment(&["frankfurt"], &["RRU-5258"], false, ""),
         ))
         .await
         .expect_err("customer");
@@ -724,7 +686,7 @@ async fn a_late_fulfilment_breaches_the_commitment(backend: Backend) {
         .expect("covered commitment");
     assert_eq!(kept.status(), pb::CommitmentStatus::Healthy);
     // One second, which no depot can meet: accepted AT_RISK.
-    let mut tight = create_request(&["frankfurt"], &["RRU-5258"], true, &uuid());
+    let mut tight = requests::create_commitment(&["frankfurt"], &["RRU-5258"], true, &uuid());
     for clause in &mut tight.commitment.as_mut().expect("commitment").clauses {
         if let Some(pb::commitment_clause::Kind::SpareParts(s)) = &mut clause.kind {
             s.window = requests::dur(1);
@@ -795,7 +757,7 @@ async fn an_overdue_request_breaches_the_commitment(backend: Backend) {
         .next()
         .expect("incident name");
     let mut incidents = IncidentsServiceClient::new(w.channel().await);
-    let events = crate::incident_parts::timeline(&mut incidents, &w.admin, incident).await;
+    let events = crate::helpers::timeline(&mut incidents, &w.admin, incident).await;
     let breach: Vec<_> = events
         .iter()
         .filter(|e| e.kind() == pb::IncidentEventKind::CommitmentBreached)
@@ -1071,7 +1033,7 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0].reservation, "");
     assert_eq!(theirs[0].parts.len(), 1);
-    let events = crate::incident_parts::timeline(&mut incidents, &engineer, &incident).await;
+    let events = crate::helpers::timeline(&mut incidents, &engineer, &incident).await;
     let reserved = events
         .iter()
         .find(|e| e.kind == pb::IncidentEventKind::PartsReserved as i32)
@@ -1082,7 +1044,7 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
         "{events:?}"
     );
     // Vendor staff read the reservation's name in the same event.
-    let vendor_view = crate::incident_parts::timeline(&mut incidents, &w.admin, &incident).await;
+    let vendor_view = crate::helpers::timeline(&mut incidents, &w.admin, &incident).await;
     let reserved = vendor_view
         .iter()
         .find(|e| e.kind == pb::IncidentEventKind::PartsReserved as i32)

@@ -3,10 +3,9 @@
 //! reserves nothing twice, an unknown part or an outage writes nothing, and cancelling
 //! the incident releases them.
 
-use crate::helpers::{assert_invalid, site_message};
+use crate::helpers::{assert_invalid, site_message, stocked_depot, timeline};
 use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
-use std::time::Duration;
 use symbolon_contracts::customers::v1::{
     self as pb, customers_service_client::CustomersServiceClient,
     incidents_service_client::IncidentsServiceClient,
@@ -50,26 +49,6 @@ async fn stock(sc: &mut SupplyChainServiceClient<Channel>, admin: &str, depot: &
     .reserved
 }
 
-pub(crate) async fn timeline(
-    incidents: &mut IncidentsServiceClient<Channel>,
-    token: &str,
-    incident: &str,
-) -> Vec<pb::IncidentEvent> {
-    let mut stream = incidents
-        .watch_incident(authed(token, requests::watch(incident, 0)))
-        .await
-        .expect("watch")
-        .into_inner();
-    let mut events = Vec::new();
-    // The replay comes at once; stop when nothing more arrives.
-    while let Ok(Ok(Some(e))) =
-        tokio::time::timeout(Duration::from_millis(500), stream.message()).await
-    {
-        events.push(e);
-    }
-    events
-}
-
 async fn fire_request_count(
     incidents: &mut IncidentsServiceClient<Channel>,
     token: &str,
@@ -103,18 +82,8 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
 
     // Two depots with SPX-400: Frankfurt airport near the site, Munich further away.
     for (id, (lat, lng), n) in [("fra", (50.05, 8.57), 3), ("muc", (48.35, 11.78), 5)] {
-        sc.create_depot(authed(
-            &admin,
-            requests::depot(id, format!("Depot {id}"), "DE", (lat, lng)),
-        ))
-        .await
-        .expect("create depot");
-        sc.set_stock_level(authed(
-            &admin,
-            requests::stock(format!("depots/{id}/stockLevels/SPX-400"), n),
-        ))
-        .await
-        .expect("set stock");
+        let depot = requests::depot(id, format!("Depot {id}"), "DE", (lat, lng));
+        stocked_depot(&mut sc, &admin, depot, &[("SPX-400", n)]).await;
     }
     let channel = symbolon_testkit::channel(cu.addr).await;
     let mut crm = CustomersServiceClient::new(channel.clone());

@@ -9,7 +9,6 @@ use symbolon_contracts::customers::v1::{
 use symbolon_customers::{Application, CustomersConfig};
 use symbolon_platform::time::Clock;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
-use tokio_stream::StreamExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timers_fire_once_across_replicas() {
@@ -101,17 +100,7 @@ async fn timers_fire_once_across_replicas() {
         "each warning and escalation fired once across both replicas ({a} + {b})"
     );
 
-    let mut stream = incidents
-        .watch_incident(authed(&admin, requests::watch(incident.name.clone(), 0)))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut events = Vec::new();
-    while let Ok(Some(Ok(e))) =
-        tokio::time::timeout(Duration::from_millis(500), stream.next()).await
-    {
-        events.push(e);
-    }
+    let events = crate::helpers::timeline(&mut incidents, &admin, &incident.name).await;
     let timer_events = events.iter().filter(|e| e.actor == "symbolon").count();
     assert_eq!(timer_events, 12);
     assert_eq!(

@@ -202,17 +202,7 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     assert_eq!(code(hidden.map(|_| ())), Code::NotFound);
 
     // The whole timeline, in order, without gaps.
-    let mut stream = incidents
-        .watch_incident(authed(&customer, requests::watch(incident.name.clone(), 0)))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut events = Vec::new();
-    while let Ok(Some(Ok(e))) =
-        tokio::time::timeout(Duration::from_millis(500), stream.next()).await
-    {
-        events.push(e);
-    }
+    let events = timeline(&mut incidents, &customer, &incident.name).await;
     let kinds: Vec<_> = events
         .iter()
         .map(|e| pb::IncidentEventKind::try_from(e.kind).unwrap())

@@ -5,8 +5,7 @@
 //! each step exactly once across retries, replicas and a crash between the two
 //! services' writes.
 
-use crate::helpers::site_message;
-use crate::incident_parts::timeline;
+use crate::helpers::{site_message, timeline};
 use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
 use symbolon_contracts::customers::v1::{
@@ -86,18 +85,8 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let cu = start_customers(&cu_db.url, &keys, sc_addr, None).await;
     let cu2 = start_customers(&cu_db.url, &keys, sc_addr, None).await;
     let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
-    sc.create_depot(authed(
-        &admin,
-        requests::depot("lima", "Lima", "PE", (-12.02, -77.11)),
-    ))
-    .await
-    .expect("create depot");
-    sc.set_stock_level(authed(
-        &admin,
-        requests::stock("depots/lima/stockLevels/SPX-400", 5),
-    ))
-    .await
-    .expect("set stock");
+    let depot = requests::depot("lima", "Lima", "PE", (-12.02, -77.11));
+    crate::helpers::stocked_depot(&mut sc, &admin, depot, &[("SPX-400", 5)]).await;
 
     let channel = symbolon_testkit::channel(cu.addr).await;
     let mut crm = CustomersServiceClient::new(channel.clone());

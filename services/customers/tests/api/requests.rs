@@ -206,3 +206,33 @@ pub(crate) fn watch(name: impl Into<String>, after_sequence: i64) -> pb::WatchIn
         after_sequence,
     }
 }
+
+/// Customer `acme`'s non-stop guarantee: a remote expert around the clock, and `parts`
+/// at its `sites` (ids) within 4 hours.
+pub(crate) fn create_commitment(
+    sites: &[&str],
+    parts: &[&str],
+    accept_risk: bool,
+    request_id: &str,
+) -> pb::CreateCommitmentRequest {
+    pb::CreateCommitmentRequest {
+        parent: "customers/acme".into(),
+        commitment: Some(pb::Commitment {
+            display_name: "Production line non-stop guarantee".into(),
+            clauses: vec![
+                remote_expert_always(),
+                spare_parts(
+                    sites
+                        .iter()
+                        .map(|s| format!("customers/acme/sites/{s}"))
+                        .collect(),
+                    parts.iter().map(|p| p.to_string()).collect(),
+                    4 * 3600,
+                ),
+            ],
+            ..Default::default()
+        }),
+        request_id: request_id.into(),
+        accept_risk,
+    }
+}

@@ -32,18 +32,8 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     // Spare-parts centres: Frankfurt airport (near the site) and Munich (further).
     let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_run.addr).await);
     for (id, (lat, lng)) in [("fra", (50.05, 8.57)), ("muc", (48.35, 11.78))] {
-        sc.create_depot(authed(
-            &admin,
-            requests::depot(id, format!("{id} spare-parts centre"), "DE", (lat, lng)),
-        ))
-        .await
-        .unwrap();
-        sc.set_stock_level(authed(
-            &admin,
-            requests::stock(format!("depots/{id}/stockLevels/SPX-400"), 4),
-        ))
-        .await
-        .unwrap();
+        let depot = requests::depot(id, format!("{id} spare-parts centre"), "DE", (lat, lng));
+        crate::helpers::stocked_depot(&mut sc, &admin, depot, &[("SPX-400", 4)]).await;
     }
 
     let channel = symbolon_testkit::channel(cu.addr).await;
@@ -187,17 +177,11 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
 
     // The customer reads the whole timeline, in order.
     let customer = keys.customer("nordlicht", &["customer-executive"]);
-    let mut stream = incidents
-        .watch_incident(authed(&customer, requests::watch(incident.name.clone(), 0)))
+    let kinds: Vec<_> = crate::helpers::timeline(&mut incidents, &customer, &incident.name)
         .await
-        .unwrap()
-        .into_inner();
-    let mut kinds = Vec::new();
-    while let Ok(Ok(Some(e))) =
-        tokio::time::timeout(Duration::from_millis(500), stream.message()).await
-    {
-        kinds.push(pb::IncidentEventKind::try_from(e.kind).unwrap());
-    }
+        .iter()
+        .map(|e| pb::IncidentEventKind::try_from(e.kind).unwrap())
+        .collect();
     use pb::IncidentEventKind::*;
     assert_eq!(
         kinds,

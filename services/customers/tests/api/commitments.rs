@@ -9,7 +9,6 @@ use crate::two_services::{Running, start_customers, start_customers_at, start_su
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use symbolon_contracts::customers::v1::{
     self as pb, commitments_service_client::CommitmentsServiceClient,
-    customers_service_client::CustomersServiceClient,
     dashboard_service_client::DashboardServiceClient,
     incidents_service_client::IncidentsServiceClient,
 };
@@ -104,21 +103,12 @@ impl World {
         let depot = requests::depot("fra", "Frankfurt airport", "DE", (50.05, 8.57));
         let stock = [("RRU-5258", 3), ("BBU-5900", 2)];
         crate::helpers::stocked_depot(&mut sc, &w.admin, depot, &stock).await;
-        let mut crm = CustomersServiceClient::new(w.channel().await);
-        crm.create_customer(authed(
-            &w.admin,
-            requests::customer("acme", "ACME Telecom", pb::Industry::TelecomOperator, "DE"),
-        ))
-        .await
-        .expect("create customer");
-        for (id, cc, (lat, lng)) in [("frankfurt", "DE", FRANKFURT), ("mombasa", "KE", MOMBASA)] {
-            crm.create_site(authed(
-                &w.admin,
-                requests::site("customers/acme", id, site_message(cc, lat, lng)),
-            ))
-            .await
-            .expect("create site");
-        }
+        let customer =
+            requests::customer("acme", "ACME Telecom", pb::Industry::TelecomOperator, "DE");
+        let sites = [("frankfurt", "DE", FRANKFURT), ("mombasa", "KE", MOMBASA)].map(
+            |(id, cc, (lat, lng))| requests::site("customers/acme", id, site_message(cc, lat, lng)),
+        );
+        crate::helpers::customer_with_sites(w.channel().await, &w.admin, customer, sites).await;
         w
     }
 

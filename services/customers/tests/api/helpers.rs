@@ -264,3 +264,21 @@ pub async fn stocked_depot(
         .expect("set stock");
     }
 }
+
+/// Creates `customer` and then `sites` through the customers service at `channel`.
+pub async fn customer_with_sites(
+    channel: Channel,
+    admin: &str,
+    customer: pb::CreateCustomerRequest,
+    sites: impl IntoIterator<Item = pb::CreateSiteRequest>,
+) {
+    let mut crm = CustomersServiceClient::new(channel);
+    crm.create_customer(authed(admin, customer))
+        .await
+        .expect("create customer");
+    for site in sites {
+        crm.create_site(authed(admin, site))
+            .await
+            .expect("create site");
+    }
+}

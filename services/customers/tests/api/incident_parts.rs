@@ -7,8 +7,7 @@ use crate::helpers::{assert_invalid, site_message, stocked_depot, timeline};
 use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
 use symbolon_contracts::customers::v1::{
-    self as pb, customers_service_client::CustomersServiceClient,
-    incidents_service_client::IncidentsServiceClient,
+    self as pb, incidents_service_client::IncidentsServiceClient,
 };
 use symbolon_contracts::supplychain::v1::{
     self as spb, supply_chain_service_client::SupplyChainServiceClient,
@@ -86,28 +85,18 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
         stocked_depot(&mut sc, &admin, depot, &[("SPX-400", n)]).await;
     }
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let mut crm = CustomersServiceClient::new(channel.clone());
-    crm.create_customer(authed(
-        &admin,
-        requests::customer(
-            "nordlicht",
-            "Nordlicht Telecom",
-            pb::Industry::TelecomOperator,
-            "DE",
-        ),
-    ))
-    .await
-    .expect("create customer");
-    crm.create_site(authed(
-        &admin,
-        requests::site(
-            "customers/nordlicht",
-            "frankfurt-core",
-            site_message("DE", 50.11552, 8.68417),
-        ),
-    ))
-    .await
-    .expect("create site");
+    let customer = requests::customer(
+        "nordlicht",
+        "Nordlicht Telecom",
+        pb::Industry::TelecomOperator,
+        "DE",
+    );
+    let site = requests::site(
+        "customers/nordlicht",
+        "frankfurt-core",
+        site_message("DE", 50.11552, 8.68417),
+    );
+    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
 
     let mut incidents = IncidentsServiceClient::new(channel);
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);

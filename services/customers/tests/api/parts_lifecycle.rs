@@ -9,8 +9,7 @@ use crate::helpers::{site_message, timeline};
 use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
 use symbolon_contracts::customers::v1::{
-    self as pb, customers_service_client::CustomersServiceClient,
-    incidents_service_client::IncidentsServiceClient,
+    self as pb, incidents_service_client::IncidentsServiceClient,
 };
 use symbolon_contracts::supplychain::v1::{
     self as spb, supply_chain_service_client::SupplyChainServiceClient,
@@ -89,23 +88,13 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     crate::helpers::stocked_depot(&mut sc, &admin, depot, &[("SPX-400", 5)]).await;
 
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let mut crm = CustomersServiceClient::new(channel.clone());
-    crm.create_customer(authed(
-        &admin,
-        requests::customer("andes", "Andes Energía", pb::Industry::Energy, "PE"),
-    ))
-    .await
-    .expect("create customer");
-    crm.create_site(authed(
-        &admin,
-        requests::site(
-            "customers/andes",
-            "lima-core",
-            site_message("PE", -12.05, -77.04),
-        ),
-    ))
-    .await
-    .expect("create site");
+    let customer = requests::customer("andes", "Andes Energía", pb::Industry::Energy, "PE");
+    let site = requests::site(
+        "customers/andes",
+        "lima-core",
+        site_message("PE", -12.05, -77.04),
+    );
+    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
     let mut incidents = IncidentsServiceClient::new(channel);
     let mut incidents2 = IncidentsServiceClient::new(symbolon_testkit::channel(cu2.addr).await);
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);

@@ -10,10 +10,7 @@ use crate::{
 };
 use std::time::Duration;
 use symbolon_contracts::{
-    customers::v1::{
-        self as pb, customers_service_client::CustomersServiceClient,
-        incidents_service_client::IncidentsServiceClient,
-    },
+    customers::v1::{self as pb, incidents_service_client::IncidentsServiceClient},
     supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
 };
 use symbolon_platform::{Org, time::Clock};
@@ -37,28 +34,18 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     }
 
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let mut crm = CustomersServiceClient::new(channel.clone());
-    crm.create_customer(authed(
-        &admin,
-        requests::customer(
-            "nordlicht",
-            "Nordlicht Telecom",
-            pb::Industry::TelecomOperator,
-            "DE",
-        ),
-    ))
-    .await
-    .unwrap();
-    crm.create_site(authed(
-        &admin,
-        requests::site(
-            "customers/nordlicht",
-            "frankfurt-core",
-            site_message("DE", 50.11552, 8.68417),
-        ),
-    ))
-    .await
-    .unwrap();
+    let customer = requests::customer(
+        "nordlicht",
+        "Nordlicht Telecom",
+        pb::Industry::TelecomOperator,
+        "DE",
+    );
+    let site = requests::site(
+        "customers/nordlicht",
+        "frankfurt-core",
+        site_message("DE", 50.11552, 8.68417),
+    );
+    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
 
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
     let supply = keys.token("sc.duty", &Org::Vendor, &["department:supply-chain"]);

@@ -6,7 +6,6 @@
 //! key person's months, open incidents, commitments) included.
 
 use crate::helpers::*;
-use crate::requests;
 use symbolon_contracts::customers::v1::{
     self as pb, dashboard_service_client::DashboardServiceClient,
     incidents_service_client::IncidentsServiceClient,
@@ -52,7 +51,11 @@ async fn record(app: &TestApp, f: Feel<'_>) -> pb::Touchpoint {
     app.client()
         .record_touchpoint(authed(
             &app.admin,
-            requests::record(format!("customers/{}", f.customer), t),
+            pb::RecordTouchpointRequest {
+                parent: format!("customers/{}", f.customer),
+                touchpoint: Some(t),
+                request_id: String::new(),
+            },
         ))
         .await
         .unwrap()
@@ -310,7 +313,10 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
     incidents
         .cancel_incident(authed(
             &app.admin,
-            requests::cancel_incident(minor.name.clone(), "False alarm"),
+            pb::CancelIncidentRequest {
+                name: minor.name.clone(),
+                reason: "False alarm".into(),
+            },
         ))
         .await
         .unwrap();

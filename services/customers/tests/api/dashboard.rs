@@ -1,7 +1,6 @@
 //! The trust dashboard and the attention ranking, checked against hand-computed figures.
 
 use crate::helpers::*;
-use crate::requests;
 use symbolon_contracts::customers::v1::{
     self as pb, dashboard_service_client::DashboardServiceClient,
     incidents_service_client::IncidentsServiceClient,
@@ -34,7 +33,11 @@ async fn feel(
     app.client()
         .record_touchpoint(authed(
             &app.admin,
-            requests::record(format!("customers/{customer}"), t),
+            pb::RecordTouchpointRequest {
+                parent: format!("customers/{customer}"),
+                touchpoint: Some(t),
+                request_id: String::new(),
+            },
         ))
         .await
         .unwrap();

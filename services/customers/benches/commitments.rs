@@ -9,6 +9,9 @@
 //! its cores: the figures are a floor. Printed, never asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "../tests/api/requests.rs"]
+mod requests;
+
 use std::{
     net::SocketAddr,
     time::{Duration, Instant},
@@ -171,61 +174,30 @@ async fn main() {
     sc_client
         .create_depot(authed(
             &admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: "Frankfurt airport".into(),
-                    country: "DE".into(),
-                    location: Some(LatLng {
-                        latitude: 50.05,
-                        longitude: 8.57,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: Some(prost_types::Duration {
-                        seconds: 1800,
-                        nanos: 0,
-                    }),
-                    ..Default::default()
-                }),
-                depot_id: "fra".into(),
-                request_id: String::new(),
-            },
+            requests::depot("fra", "Frankfurt airport", "DE", (50.05, 8.57)),
         ))
         .await
         .unwrap();
     sc_client
         .set_stock_level(authed(
             &admin,
-            spb::SetStockLevelRequest {
-                stock_level: Some(spb::StockLevel {
-                    name: "depots/fra/stockLevels/RRU-5258".into(),
-                    on_hand: 5,
-                    ..Default::default()
-                }),
-            },
+            requests::stock("depots/fra/stockLevels/RRU-5258", 5),
         ))
         .await
         .unwrap();
     let mut crm = CustomersServiceClient::new(channel(cu_addr).await);
     crm.create_customer(authed(
         &admin,
-        pb::CreateCustomerRequest {
-            customer: Some(pb::Customer {
-                display_name: "ACME".into(),
-                industry: pb::Industry::TelecomOperator as i32,
-                home_country: "DE".into(),
-                ..Default::default()
-            }),
-            customer_id: "acme".into(),
-            request_id: String::new(),
-        },
+        requests::customer("acme", "ACME", pb::Industry::TelecomOperator, "DE"),
     ))
     .await
     .unwrap();
     crm.create_site(authed(
         &admin,
-        pb::CreateSiteRequest {
-            parent: "customers/acme".into(),
-            site: Some(pb::Site {
+        requests::site(
+            "customers/acme",
+            "frankfurt",
+            pb::Site {
                 display_name: "Frankfurt plant".into(),
                 country: "DE".into(),
                 location: Some(LatLng {
@@ -233,44 +205,15 @@ async fn main() {
                     longitude: 8.68417,
                 }),
                 ..Default::default()
-            }),
-            site_id: "frankfurt".into(),
-            request_id: String::new(),
-        },
+            },
+        ),
     ))
     .await
     .unwrap();
 
-    let request = || pb::CreateCommitmentRequest {
-        parent: "customers/acme".into(),
-        commitment: Some(pb::Commitment {
-            display_name: "Production line non-stop guarantee".into(),
-            clauses: vec![
-                pb::CommitmentClause {
-                    kind: Some(pb::commitment_clause::Kind::RemoteExpert(
-                        pb::RemoteExpertClause {
-                            hours_per_day: 24,
-                            days_per_week: 7,
-                        },
-                    )),
-                },
-                pb::CommitmentClause {
-                    kind: Some(pb::commitment_clause::Kind::SpareParts(
-                        pb::SparePartsClause {
-                            sites: vec!["customers/acme/sites/frankfurt".into()],
-                            part_numbers: vec!["RRU-5258".into()],
-                            window: Some(prost_types::Duration {
-                                seconds: 4 * 3600,
-                                nanos: 0,
-                            }),
-                        },
-                    )),
-                },
-            ],
-            ..Default::default()
-        }),
-        request_id: uuid::Uuid::new_v4().to_string(),
-        accept_risk: false,
+    let request = || {
+        let id = uuid::Uuid::new_v4().to_string();
+        requests::create_commitment(&["frankfurt"], &["RRU-5258"], false, &id)
     };
 
     // Clients share one HTTP/2 connection per target, as a service mesh sidecar would.
@@ -327,14 +270,11 @@ async fn main() {
         country: "DE".into(),
         site: "customers/acme/sites/frankfurt".into(),
     };
-    let window = prost_types::Duration {
-        seconds: 4 * 3600,
-        nanos: 0,
-    };
+    let window = requests::dur(4 * 3600);
     let assess = spb::AssessCoverageRequest {
         site: Some(site.clone()),
         part_numbers: vec!["RRU-5258".into()],
-        window: Some(window),
+        window,
     };
     let scc = SupplyChainServiceClient::new(channel(sc_addr).await);
     let (c, f) = (scc.clone(), frontline.clone());
@@ -360,7 +300,7 @@ async fn main() {
                 coverage_registration: Some(spb::CoverageRegistration {
                     site: Some(site.clone()),
                     part_numbers: vec!["RRU-5258".into()],
-                    window: Some(window),
+                    window,
                     reference: "bench".into(),
                     ..Default::default()
                 }),

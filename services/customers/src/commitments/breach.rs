@@ -4,11 +4,16 @@
 //! has passed — broke the promise: the commitment turns `BREACHED` for good (risk events
 //! no longer move it), with the reason and a status change. Fulfilment checks in its own
 //! transaction; the incident timers check open requests on every sweep.
+//!
+//! This file decides which commitments a request broke and when it could next break
+//! one; their rows and statements are `store/breach.rs`, the promises are read from the
+//! stored clauses by `api/clauses.rs`.
 
-use super::{duration, human, micros, store};
-use sqlx::{Any, Executor, Row, Transaction};
-use symbolon_contracts::customers::v1 as pb;
-use symbolon_platform::{StoreError, db::Sql};
+use super::api::clauses;
+use super::store::breach::{self as rows, Broken, Promise};
+use super::{duration, human};
+use sqlx::{Any, Executor, Transaction};
+use symbolon_platform::StoreError;
 
 /// A request for parts, as breach detection needs it.
 pub(crate) struct Delivery<'a> {
@@ -24,18 +29,21 @@ pub(crate) struct Delivery<'a> {
     pub(crate) fulfilled: bool,
 }
 
-/// A commitment `Delivery` broke.
-pub(crate) struct Broken {
-    id: String,
-    previous: i32,
-    sequence: i64,
-    reason: String,
+impl Delivery<'_> {
+    /// Whether `p` covers this request's site and any of its parts.
+    fn within(&self, p: &Promise) -> bool {
+        p.sites.iter().any(|site| site == self.site)
+            && self
+                .part_numbers
+                .iter()
+                .any(|part| p.part_numbers.iter().any(|q| q == part))
+    }
 }
 
 /// A commitment not yet breached, as breach detection needs it.
 pub(crate) struct Open {
     id: String,
-    clauses: Vec<pb::CommitmentClause>,
+    promises: Vec<Promise>,
     status: i32,
     last_change: i64,
 }
@@ -48,24 +56,21 @@ pub(crate) async fn open_commitments<'c, E>(
 where
     E: Executor<'c, Database = Any>,
 {
-    let mut q =
-        Sql::new("SELECT id, clauses, status, last_change FROM commitments WHERE customer_id = ");
-    q.bind(customer_id)
-        .push(" AND status <> ")
-        .bind(pb::CommitmentStatus::Breached as i64)
-        .push(" ORDER BY id");
-    let mut out = Vec::new();
-    for row in q.query().fetch_all(ex).await? {
-        out.push(Open {
-            id: row.try_get("id")?,
-            clauses: store::decode_clauses(&row.try_get::<String, _>("clauses")?).ok_or_else(
-                || StoreError::Other(sqlx::Error::Decode("corrupt commitment clauses".into())),
-            )?,
-            status: row.try_get::<i64, _>("status")? as i32,
-            last_change: row.try_get("last_change")?,
-        });
-    }
-    Ok(out)
+    rows::open(ex, customer_id)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let decoded = clauses::decode(&row.clauses).ok_or_else(|| {
+                StoreError::Other(sqlx::Error::Decode("corrupt commitment clauses".into()))
+            })?;
+            Ok(Open {
+                id: row.id,
+                promises: clauses::promises(&decoded),
+                status: row.status,
+                last_change: row.last_change,
+            })
+        })
+        .collect()
 }
 
 /// Which of `open` (the customer's commitments not yet breached) `d` broke.
@@ -75,7 +80,7 @@ pub(crate) fn broken_among(open: &[Open], d: &Delivery<'_>) -> Vec<Broken> {
     }
     open.iter()
         .filter_map(|c| {
-            reason(&c.clauses, d).map(|reason| Broken {
+            reason(&c.promises, d).map(|reason| Broken {
                 id: c.id.clone(),
                 previous: c.status,
                 sequence: c.last_change + 1,
@@ -85,17 +90,6 @@ pub(crate) fn broken_among(open: &[Open], d: &Delivery<'_>) -> Vec<Broken> {
         .collect()
 }
 
-/// The customer's commitments, not yet breached, whose promise `d` broke.
-pub(crate) async fn broken_by<'c, E>(ex: E, d: &Delivery<'_>) -> Result<Vec<Broken>, StoreError>
-where
-    E: Executor<'c, Database = Any>,
-{
-    if d.site.is_empty() || d.part_numbers.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(broken_among(&open_commitments(ex, d.customer_id).await?, d))
-}
-
 /// When `d`, still open, could next break one of `open` (commitments not breached): the
 /// first end of a window not yet passed, plus one microsecond; `None` when none could.
 pub(crate) fn next_due(open: &[Open], d: &Delivery<'_>) -> Option<i64> {
@@ -103,75 +97,11 @@ pub(crate) fn next_due(open: &[Open], d: &Delivery<'_>) -> Option<i64> {
         return None;
     }
     open.iter()
-        .flat_map(|c| c.clauses.iter())
-        .filter_map(|c| match &c.kind {
-            Some(pb::commitment_clause::Kind::SpareParts(s))
-                if s.sites.iter().any(|site| site == d.site)
-                    && d.part_numbers
-                        .iter()
-                        .any(|p| s.part_numbers.iter().any(|q| q == p)) =>
-            {
-                s.window.as_ref().map(micros)
-            }
-            _ => None,
-        })
-        .map(|window| d.requested_at.saturating_add(window).saturating_add(1))
+        .flat_map(|c| c.promises.iter())
+        .filter(|p| d.within(p))
+        .map(|p| d.requested_at.saturating_add(p.window).saturating_add(1))
         .filter(|due| *due > d.at)
         .min()
-}
-
-/// Brings forward the breach check of the customer's open requests at the sites a new
-/// commitment with `clauses` promises, to when its shortest window ends for each, in
-/// the commitment's transaction: a request the sweep had dated before the commitment
-/// existed is checked again in time. Bounded by the customer's open incidents there.
-pub(crate) async fn schedule(
-    tx: &mut Transaction<'static, Any>,
-    customer_id: &str,
-    clauses: &[pb::CommitmentClause],
-) -> Result<(), StoreError> {
-    let promised = clauses.iter().filter_map(|c| match &c.kind {
-        Some(pb::commitment_clause::Kind::SpareParts(s)) => {
-            s.window.as_ref().map(|w| (micros(w), &s.sites))
-        }
-        _ => None,
-    });
-    let Some(window) = promised.clone().map(|(w, _)| w).min() else {
-        return Ok(());
-    };
-    let mut sites: Vec<&str> = promised
-        .flat_map(|(_, sites)| sites.iter().map(String::as_str))
-        .collect();
-    sites.sort_unstable();
-    sites.dedup();
-    if sites.is_empty() {
-        return Ok(());
-    }
-    let due = "create_time + ";
-    let mut u = Sql::new(
-        "UPDATE fire_requests SET breach_due = CASE WHEN breach_due IS NULL OR breach_due > ",
-    );
-    u.push(due)
-        .bind(window.saturating_add(1))
-        .push(" THEN ")
-        .push(due)
-        .bind(window.saturating_add(1))
-        .push(
-            " ELSE breach_due END WHERE state IN (1, 2) AND parts <> '[]' AND incident_key IN (\
-               SELECT customer_id || '/' || id FROM incidents WHERE customer_id = ",
-        )
-        .bind(customer_id)
-        .push(" AND state = ")
-        .bind(pb::IncidentState::Open as i64)
-        .push(" AND site IN (");
-    for (i, site) in sites.iter().enumerate() {
-        if i > 0 {
-            u.push(", ");
-        }
-        u.bind(*site);
-    }
-    u.push("))");
-    u.query().execute(&mut **tx).await?;
-    Ok(())
 }
 
 /// Marks every commitment `d` broke as `BREACHED`, in `tx`; returns their ids. A
@@ -180,51 +110,24 @@ pub(crate) async fn breach(
     tx: &mut Transaction<'static, Any>,
     d: &Delivery<'_>,
 ) -> Result<Vec<String>, StoreError> {
+    if d.site.is_empty() || d.part_numbers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let broken = broken_among(&open_commitments(&mut **tx, d.customer_id).await?, d);
     let mut breached = Vec::new();
-    for b in broken_by(&mut **tx, d).await? {
-        let mut u = Sql::new("UPDATE commitments SET status = ");
-        u.bind(pb::CommitmentStatus::Breached as i64)
-            .push(", status_reason = ")
-            .bind(b.reason.as_str())
-            .push(", update_time = ")
-            .bind(d.at)
-            .push(", version = version + 1, last_change = ")
-            .bind(b.sequence)
-            .push(" WHERE customer_id = ")
-            .bind(d.customer_id)
-            .push(" AND id = ")
-            .bind(b.id.as_str())
-            .push(" AND status <> ")
-            .bind(pb::CommitmentStatus::Breached as i64);
-        if u.query().execute(&mut **tx).await?.rows_affected() != 1 {
-            continue;
+    for b in broken {
+        if rows::mark(tx, d.customer_id, &b, d.at).await? {
+            breached.push(b.id);
         }
-        store::append_change(
-            tx,
-            d.customer_id,
-            &b.id,
-            b.sequence,
-            b.previous,
-            pb::CommitmentStatus::Breached as i32,
-            &b.reason,
-            0,
-            d.at,
-        )
-        .await?;
-        breached.push(b.id);
     }
     Ok(breached)
 }
 
-/// Why `d` broke one of `clauses`, if it did.
-fn reason(clauses: &[pb::CommitmentClause], d: &Delivery<'_>) -> Option<String> {
+/// Why `d` broke one of `promises`, if it did.
+fn reason(promises: &[Promise], d: &Delivery<'_>) -> Option<String> {
     let took = d.at - d.requested_at;
-    clauses.iter().find_map(|c| {
-        let Some(pb::commitment_clause::Kind::SpareParts(s)) = &c.kind else {
-            return None;
-        };
-        let window = s.window.as_ref().map(micros)?;
-        if took <= window || !s.sites.iter().any(|site| site == d.site) {
+    promises.iter().find_map(|s| {
+        if took <= s.window || !s.sites.iter().any(|site| site == d.site) {
             return None;
         }
         let part = d
@@ -240,7 +143,7 @@ fn reason(clauses: &[pb::CommitmentClause], d: &Delivery<'_>) -> Option<String> 
             "{} {what} {} after it was raised; the commitment promises {}",
             d.fire_request,
             human(&duration(took)),
-            human(&duration(window)),
+            human(&duration(s.window)),
         ))
     })
 }
@@ -248,9 +151,10 @@ fn reason(clauses: &[pb::CommitmentClause], d: &Delivery<'_>) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use symbolon_contracts::customers::v1 as pb;
 
-    fn clause(sites: &[&str], parts: &[&str], window_secs: i64) -> pb::CommitmentClause {
-        pb::CommitmentClause {
+    fn clause(sites: &[&str], parts: &[&str], window_secs: i64) -> Vec<Promise> {
+        clauses::promises(&[pb::CommitmentClause {
             kind: Some(pb::commitment_clause::Kind::SpareParts(
                 pb::SparePartsClause {
                     sites: sites.iter().map(|s| s.to_string()).collect(),
@@ -261,7 +165,7 @@ mod tests {
                     }),
                 },
             )),
-        }
+        }])
     }
 
     fn delivery<'a>(site: &'a str, parts: Vec<&'a str>, hours: i64) -> Delivery<'a> {
@@ -278,7 +182,7 @@ mod tests {
 
     #[test]
     fn late_for_a_promised_part_at_a_promised_site_breaks_the_promise() {
-        let c = [clause(&["s/a"], &["P1", "P2"], 4 * 3600)];
+        let c = clause(&["s/a"], &["P1", "P2"], 4 * 3600);
         let why = reason(&c, &delivery("s/a", vec!["X", "P2"], 5));
         assert_eq!(
             why.as_deref(),
@@ -300,7 +204,7 @@ mod tests {
 
     #[test]
     fn in_time_another_site_or_other_parts_keep_it() {
-        let c = [clause(&["s/a"], &["P1"], 4 * 3600)];
+        let c = clause(&["s/a"], &["P1"], 4 * 3600);
         assert!(reason(&c, &delivery("s/a", vec!["P1"], 4)).is_none());
         assert!(reason(&c, &delivery("s/b", vec!["P1"], 5)).is_none());
         assert!(reason(&c, &delivery("s/a", vec!["P9"], 5)).is_none());
@@ -312,6 +216,6 @@ mod tests {
                 },
             )),
         }];
-        assert!(reason(&remote, &delivery("s/a", vec!["P1"], 5)).is_none());
+        assert!(reason(&clauses::promises(&remote), &delivery("s/a", vec!["P1"], 5)).is_none());
     }
 }

@@ -15,10 +15,12 @@
 
 //!
 //! - `api/`: the handlers (`mod.rs`), `AssessSiteCoverage` (`assess.rs`), rows to
-//!   protobuf as the caller may see them (`convert.rs`).
-//! - `store/`: rows, coverage (read a page at a time), creation's transaction, counts.
-//! - `supply.rs`: the supply-chain client; `risk.rs` and `breach.rs`: the background
-//!   status changes, each in its own transaction.
+//!   protobuf as the caller may see them (`convert.rs`), the stored form of clauses
+//!   (`clauses.rs`), a risk event into the store's values (`risk.rs`).
+//! - `store/`: rows, coverage (read a page at a time), creation's transaction, counts;
+//!   each risk event's transaction (`risk.rs`), breaches' statements (`breach.rs`).
+//! - `supply.rs`: the supply-chain client; `risk.rs`: the risk-stream consumer;
+//!   `breach.rs`: which commitments a request for parts broke.
 
 mod api;
 pub(crate) mod breach;

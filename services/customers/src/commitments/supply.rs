@@ -158,13 +158,7 @@ impl SupplyChain {
             pb::ReleaseReservationRequest { name: name.into() },
             self.deadline,
         );
-        match self.client().release_reservation(req).await {
-            Ok(r) => Ok(Ok(r.into_inner())),
-            Err(s) if matches!(s.code(), Code::FailedPrecondition | Code::NotFound) => {
-                Ok(Err(s.message().to_string()))
-            }
-            Err(s) => Err(answer(s)),
-        }
+        settled(self.client().release_reservation(req).await)
     }
 
     /// Dispatches a reservation (its stock leaves the depot), as `caller`; dispatching a
@@ -181,13 +175,7 @@ impl SupplyChain {
             pb::DispatchReservationRequest { name: name.into() },
             self.deadline,
         );
-        match self.client().dispatch_reservation(req).await {
-            Ok(r) => Ok(Ok(r.into_inner())),
-            Err(s) if matches!(s.code(), Code::FailedPrecondition | Code::NotFound) => {
-                Ok(Err(s.message().to_string()))
-            }
-            Err(s) => Err(answer(s)),
-        }
+        settled(self.client().dispatch_reservation(req).await)
     }
 
     /// Where depot `name` (`depots/{depot}`) is, in words ("Lima, PE"), as `caller`;
@@ -217,6 +205,20 @@ impl SupplyChain {
             .watch_risk_events(req)
             .await?
             .into_inner())
+    }
+}
+
+/// A release's or dispatch's answer: a reservation gone, or no longer in a state to
+/// settle that way, is the inner `Err` with the supply-chain service's reason.
+fn settled(
+    answered: Result<tonic::Response<pb::Reservation>, Status>,
+) -> Result<Result<pb::Reservation, String>, Status> {
+    match answered {
+        Ok(r) => Ok(Ok(r.into_inner())),
+        Err(s) if matches!(s.code(), Code::FailedPrecondition | Code::NotFound) => {
+            Ok(Err(s.message().to_string()))
+        }
+        Err(s) => Err(answer(s)),
     }
 }
 

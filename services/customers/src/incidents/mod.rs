@@ -18,7 +18,7 @@
 //! - `timers.rs`: warnings, escalations and breaches, swept in the background.
 
 mod api;
-mod store;
+pub(crate) mod store;
 mod timers;
 
 pub use api::Incidents;

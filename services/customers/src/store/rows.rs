@@ -5,6 +5,40 @@ use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::filter::{Field, Kind};
 use symbolon_platform::table::{Meta, Table, meta};
 
+/// The `Table` of a soft-deleted CRM resource of a customer: the shared columns (read
+/// into `meta`), then its own `columns`.
+macro_rules! resource_table {
+    ($row:ty, $name:literal, $columns:literal, $filter:expr) => {
+        impl Table for $row {
+            const NAME: &'static str = $name;
+            const SCOPE: &'static str = "customer_id";
+            const COLUMNS: &'static str = concat!(
+                "id, customer_id, create_time, update_time, delete_time, version, ",
+                $columns
+            );
+            const SOFT_DELETE: bool = true;
+            const FILTER: &'static [Field] = $filter;
+            fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+                let mut r: Self = sqlx::FromRow::from_row(row)?;
+                r.meta = meta::<Self>(row)?;
+                Ok(r)
+            }
+            fn id(&self) -> &str {
+                &self.meta.id
+            }
+        }
+    };
+}
+
+/// A filterable field under its column's name.
+const fn column(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        column: name,
+        kind,
+    }
+}
+
 /// A customer.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CustomerRow {
@@ -22,32 +56,15 @@ pub struct CustomerRow {
     pub description: String,
 }
 
-impl Table for CustomerRow {
-    const NAME: &'static str = "customers";
-    const SCOPE: &'static str = "customer_id";
-    const COLUMNS: &'static str = "id, customer_id, create_time, update_time, delete_time, version, display_name, industry, home_country, description";
-    const SOFT_DELETE: bool = true;
-    const FILTER: &'static [Field] = &[
-        Field {
-            name: "industry",
-            column: "industry",
-            kind: Kind::Enum(enum_industry, "INDUSTRY_"),
-        },
-        Field {
-            name: "home_country",
-            column: "home_country",
-            kind: Kind::UpperText,
-        },
-    ];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
-}
+resource_table!(
+    CustomerRow,
+    "customers",
+    "display_name, industry, home_country, description",
+    &[
+        column("industry", Kind::Enum(enum_industry, "INDUSTRY_")),
+        column("home_country", Kind::UpperText),
+    ]
+);
 
 /// A customer site.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -67,25 +84,12 @@ pub struct SiteRow {
     pub address: String,
 }
 
-impl Table for SiteRow {
-    const NAME: &'static str = "sites";
-    const SCOPE: &'static str = "customer_id";
-    const COLUMNS: &'static str = "id, customer_id, create_time, update_time, delete_time, version, display_name, country, latitude, longitude, address";
-    const SOFT_DELETE: bool = true;
-    const FILTER: &'static [Field] = &[Field {
-        name: "country",
-        column: "country",
-        kind: Kind::UpperText,
-    }];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
-}
+resource_table!(
+    SiteRow,
+    "sites",
+    "display_name, country, latitude, longitude, address",
+    &[column("country", Kind::UpperText)]
+);
 
 /// A key person.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -106,25 +110,15 @@ pub struct KeyPersonRow {
     pub subject: String,
 }
 
-impl Table for KeyPersonRow {
-    const NAME: &'static str = "key_persons";
-    const SCOPE: &'static str = "customer_id";
-    const COLUMNS: &'static str = "id, customer_id, create_time, update_time, delete_time, version, display_name, title, decision_role, email, subject";
-    const SOFT_DELETE: bool = true;
-    const FILTER: &'static [Field] = &[Field {
-        name: "decision_role",
-        column: "decision_role",
-        kind: Kind::Enum(enum_decision_role, "DECISION_ROLE_"),
-    }];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
-}
+resource_table!(
+    KeyPersonRow,
+    "key_persons",
+    "display_name, title, decision_role, email, subject",
+    &[column(
+        "decision_role",
+        Kind::Enum(enum_decision_role, "DECISION_ROLE_"),
+    )]
+);
 
 /// A touchpoint (append-only).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -176,26 +170,10 @@ impl Table for TouchpointRow {
         CAST(NULL AS TEXT) AS corrected_by";
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[
-        Field {
-            name: "key_person",
-            column: "key_person",
-            kind: Kind::Text,
-        },
-        Field {
-            name: "kind",
-            column: "kind",
-            kind: Kind::Enum(enum_kind, "TOUCHPOINT_KIND_"),
-        },
-        Field {
-            name: "mood",
-            column: "mood",
-            kind: Kind::Enum(enum_mood, "MOOD_"),
-        },
-        Field {
-            name: "occur_time",
-            column: "occur_time",
-            kind: Kind::Time,
-        },
+        column("key_person", Kind::Text),
+        column("kind", Kind::Enum(enum_kind, "TOUCHPOINT_KIND_")),
+        column("mood", Kind::Enum(enum_mood, "MOOD_")),
+        column("occur_time", Kind::Time),
     ];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         let mut r: Self = sqlx::FromRow::from_row(row)?;

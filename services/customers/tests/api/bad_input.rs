@@ -1,7 +1,8 @@
 //! Bad input of every shape: the right code, the field named, nothing written.
 
 use crate::helpers::*;
-use symbolon_contracts::{common::v1::LatLng, customers::v1 as pb};
+use crate::requests;
+use symbolon_contracts::customers::v1 as pb;
 use symbolon_testkit::{Backend, authed, both_backends};
 use tonic::Code;
 
@@ -47,72 +48,59 @@ async fn malformed_requests_name_their_fields(backend: Backend) {
     );
 
     app.customer("acme", pb::Industry::Energy, "FR").await;
-    let site = c
-        .clone()
-        .create_site(authed(
-            &app.admin,
-            pb::CreateSiteRequest {
-                parent: "customers/acme".into(),
-                site: Some(pb::Site {
-                    display_name: "Plant".into(),
-                    country: "FRA".into(),
-                    location: Some(LatLng {
-                        latitude: 91.0,
-                        longitude: -181.0,
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        ))
-        .await;
-    // Coordinates off the earth are refused by the codec, before the handler's checks.
-    assert_invalid(site, &["site.location.latitude", "site.location.longitude"]);
-    let site = c
-        .clone()
-        .create_site(authed(
-            &app.admin,
-            pb::CreateSiteRequest {
-                parent: "customers/acme".into(),
-                site: Some(pb::Site {
-                    display_name: "Plant".into(),
-                    country: "FRA".into(),
-                    location: Some(LatLng {
-                        latitude: 48.1,
-                        longitude: 11.6,
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        ))
-        .await;
-    assert_invalid(site, &["site.country"]);
+    // Coordinates off the earth are refused by the codec, before the handler's checks;
+    // a three-letter country by the handler.
+    let sites: [((f64, f64), &[&str]); 2] = [
+        (
+            (91.0, -181.0),
+            &["site.location.latitude", "site.location.longitude"],
+        ),
+        ((48.1, 11.6), &["site.country"]),
+    ];
+    for ((lat, lng), fields) in sites {
+        let site = pb::Site {
+            display_name: "Plant".into(),
+            ..site_message("FRA", lat, lng)
+        };
+        let created = c
+            .clone()
+            .create_site(authed(
+                &app.admin,
+                requests::site("customers/acme", "", site),
+            ))
+            .await;
+        assert_invalid(created, fields);
+    }
 
-    let neg = c
-        .clone()
-        .list_sites(authed(
-            &app.admin,
+    let pages = [
+        (
             pb::ListSitesRequest {
-                parent: "customers/acme".into(),
                 page_size: -1,
                 ..Default::default()
             },
-        ))
-        .await;
-    assert_invalid(neg, &["page_size"]);
-    let garbage = c
-        .clone()
-        .list_sites(authed(
-            &app.admin,
+            "page_size",
+        ),
+        (
             pb::ListSitesRequest {
-                parent: "customers/acme".into(),
                 page_token: "%%%garbage".into(),
                 ..Default::default()
             },
-        ))
-        .await;
-    assert_invalid(garbage, &["page_token"]);
+            "page_token",
+        ),
+    ];
+    for (request, field) in pages {
+        let listed = c
+            .clone()
+            .list_sites(authed(
+                &app.admin,
+                pb::ListSitesRequest {
+                    parent: "customers/acme".into(),
+                    ..request
+                },
+            ))
+            .await;
+        assert_invalid(listed, &[field]);
+    }
     let bad_name = c
         .clone()
         .get_customer(authed(

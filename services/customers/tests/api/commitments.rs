@@ -4,11 +4,11 @@
 //! in the middle, and a supply-chain outage answered UNAVAILABLE with nothing written.
 
 use crate::helpers::site_message;
+use crate::requests;
 use crate::two_services::{Running, start_customers, start_customers_at, start_supplychain};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use symbolon_contracts::customers::v1::{
     self as pb, commitments_service_client::CommitmentsServiceClient,
-    customers_service_client::CustomersServiceClient,
     dashboard_service_client::DashboardServiceClient,
     incidents_service_client::IncidentsServiceClient,
 };
@@ -100,72 +100,15 @@ impl World {
             timers,
         };
         let mut sc = w.supplychain().await;
-        sc.create_depot(authed(
-            &w.admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: "Frankfurt airport".into(),
-                    country: "DE".into(),
-                    location: Some(LatLng {
-                        latitude: 50.05,
-                        longitude: 8.57,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: Some(prost_types::Duration {
-                        seconds: 1800,
-                        nanos: 0,
-                    }),
-                    ..Default::default()
-                }),
-                depot_id: "fra".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("create depot");
-        for (part, n) in [("RRU-5258", 3), ("BBU-5900", 2)] {
-            sc.set_stock_level(authed(
-                &w.admin,
-                spb::SetStockLevelRequest {
-                    stock_level: Some(spb::StockLevel {
-                        name: format!("depots/fra/stockLevels/{part}"),
-                        on_hand: n,
-                        ..Default::default()
-                    }),
-                },
-            ))
-            .await
-            .expect("set stock");
-        }
-        let mut crm = CustomersServiceClient::new(w.channel().await);
-        crm.create_customer(authed(
-            &w.admin,
-            pb::CreateCustomerRequest {
-                customer: Some(pb::Customer {
-                    display_name: "ACME Telecom".into(),
-                    industry: pb::Industry::TelecomOperator as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: "acme".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("create customer");
-        for (id, cc, (lat, lng)) in [("frankfurt", "DE", FRANKFURT), ("mombasa", "KE", MOMBASA)] {
-            crm.create_site(authed(
-                &w.admin,
-                pb::CreateSiteRequest {
-                    parent: "customers/acme".into(),
-                    site: Some(site_message(cc, lat, lng)),
-                    site_id: id.into(),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .expect("create site");
-        }
+        let depot = requests::depot("fra", "Frankfurt airport", "DE", (50.05, 8.57));
+        let stock = [("RRU-5258", 3), ("BBU-5900", 2)];
+        crate::helpers::stocked_depot(&mut sc, &w.admin, depot, &stock).await;
+        let customer =
+            requests::customer("acme", "ACME Telecom", pb::Industry::TelecomOperator, "DE");
+        let sites = [("frankfurt", "DE", FRANKFURT), ("mombasa", "KE", MOMBASA)].map(
+            |(id, cc, (lat, lng))| requests::site("customers/acme", id, site_message(cc, lat, lng)),
+        );
+        crate::helpers::customer_with_sites(w.channel().await, &w.admin, customer, sites).await;
         w
     }
 
@@ -223,7 +166,7 @@ impl World {
             .await
             .create_commitment(authed(
                 &frontline,
-                create_request(sites, parts, accept_risk, request_id),
+                requests::create_commitment(sites, parts, accept_risk, request_id),
             ))
             .await
             .map(tonic::Response::into_inner)
@@ -322,17 +265,13 @@ impl World {
         let incident = incidents
             .open_incident(authed(
                 &frontline,
-                pb::OpenIncidentRequest {
-                    parent: "customers/acme".into(),
-                    incident: Some(pb::Incident {
-                        site: "customers/acme/sites/frankfurt".into(),
-                        severity: pb::Severity::Critical as i32,
-                        summary: "Line card failure".into(),
-                        detect_time: Some(crate::helpers::now()),
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
+                requests::open_incident(
+                    "customers/acme",
+                    "customers/acme/sites/frankfurt",
+                    pb::Severity::Critical,
+                    "Line card failure",
+                    crate::helpers::now(),
+                ),
             ))
             .await
             .expect("open incident")
@@ -340,27 +279,14 @@ impl World {
         incidents
             .call_for_fire(authed(
                 &frontline,
-                pb::CallForFireRequest {
-                    parent: incident.name,
-                    fire_request: Some(pb::FireRequest {
-                        department: "supply-chain".into(),
-                        ask: "A line card to the site".into(),
-                        acknowledge_within: Some(prost_types::Duration {
-                            seconds: 600,
-                            nanos: 0,
-                        }),
-                        fulfil_within: Some(prost_types::Duration {
-                            seconds: 4 * 3600,
-                            nanos: 0,
-                        }),
-                        parts: vec![pb::PartQuantity {
-                            part_number: part.into(),
-                            quantity: 1,
-                        }],
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
+                requests::call_for_fire(
+                    incident.name,
+                    "supply-chain",
+                    "A line card to the site",
+                    600,
+                    4 * 3600,
+                    &[(part, 1)],
+                ),
             ))
             .await
             .expect("call for fire")
@@ -375,10 +301,7 @@ impl World {
         IncidentsServiceClient::new(self.channel().await)
             .fulfil_fire_request(authed(
                 &logistics,
-                pb::FulfilFireRequestRequest {
-                    name: fire_request.into(),
-                    note: "delivered".into(),
-                },
+                requests::fulfil(fire_request, "delivered"),
             ))
             .await
             .expect("fulfil");
@@ -398,48 +321,6 @@ impl World {
             .expect("registrations")
             .into_inner()
             .coverage_registrations
-    }
-}
-
-fn create_request(
-    sites: &[&str],
-    parts: &[&str],
-    accept_risk: bool,
-    request_id: &str,
-) -> pb::CreateCommitmentRequest {
-    pb::CreateCommitmentRequest {
-        parent: "customers/acme".into(),
-        commitment: Some(pb::Commitment {
-            display_name: "Production line non-stop guarantee".into(),
-            clauses: vec![
-                pb::CommitmentClause {
-                    kind: Some(pb::commitment_clause::Kind::RemoteExpert(
-                        pb::RemoteExpertClause {
-                            hours_per_day: 24,
-                            days_per_week: 7,
-                        },
-                    )),
-                },
-                pb::CommitmentClause {
-                    kind: Some(pb::commitment_clause::Kind::SpareParts(
-                        pb::SparePartsClause {
-                            sites: sites
-                                .iter()
-                                .map(|s| format!("customers/acme/sites/{s}"))
-                                .collect(),
-                            part_numbers: parts.iter().map(|p| p.to_string()).collect(),
-                            window: Some(prost_types::Duration {
-                                seconds: 4 * 3600,
-                                nanos: 0,
-                            }),
-                        },
-                    )),
-                },
-            ],
-            ..Default::default()
-        }),
-        request_id: request_id.into(),
-        accept_risk,
     }
 }
 
@@ -704,7 +585,8 @@ async fn supplychain_down_is_unavailable_fast_and_nothing_is_half_written(backen
 
 async fn bad_input_names_each_field(backend: Backend) {
     let w = World::new(backend).await;
-    let mut req = create_request(&["nowhere", "frankfurt"], &["bad part!"], false, "x");
+    let mut req =
+        requests::create_commitment(&["nowhere", "frankfurt"], &["bad part!"], false, "x");
     if let Some(c) = req.commitment.as_mut() {
         c.display_name.clear();
         c.clauses.push(pb::CommitmentClause { kind: None });
@@ -738,7 +620,7 @@ async fn bad_input_names_each_field(backend: Backend) {
         .await
         .create_commitment(authed(
             &own,
-            create_request(&["frankfurt"], &["RRU-5258"], false, ""),
+            requests::create_commitment(&["frankfurt"], &["RRU-5258"], false, ""),
         ))
         .await
         .expect_err("customer");
@@ -794,13 +676,10 @@ async fn a_late_fulfilment_breaches_the_commitment(backend: Backend) {
         .expect("covered commitment");
     assert_eq!(kept.status(), pb::CommitmentStatus::Healthy);
     // One second, which no depot can meet: accepted AT_RISK.
-    let mut tight = create_request(&["frankfurt"], &["RRU-5258"], true, &uuid());
+    let mut tight = requests::create_commitment(&["frankfurt"], &["RRU-5258"], true, &uuid());
     for clause in &mut tight.commitment.as_mut().expect("commitment").clauses {
         if let Some(pb::commitment_clause::Kind::SpareParts(s)) = &mut clause.kind {
-            s.window = Some(prost_types::Duration {
-                seconds: 1,
-                nanos: 0,
-            });
+            s.window = requests::dur(1);
         }
     }
     let tight = w
@@ -868,7 +747,7 @@ async fn an_overdue_request_breaches_the_commitment(backend: Backend) {
         .next()
         .expect("incident name");
     let mut incidents = IncidentsServiceClient::new(w.channel().await);
-    let events = crate::incident_parts::timeline(&mut incidents, &w.admin, incident).await;
+    let events = crate::helpers::timeline(&mut incidents, &w.admin, incident).await;
     let breach: Vec<_> = events
         .iter()
         .filter(|e| e.kind() == pb::IncidentEventKind::CommitmentBreached)
@@ -975,10 +854,7 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
                     longitude: 11.78,
                 }),
                 status: spb::DepotStatus::Operational as i32,
-                dispatch_preparation_time: Some(prost_types::Duration {
-                    seconds: 3600,
-                    nanos: 0,
-                }),
+                dispatch_preparation_time: requests::dur(3600),
                 ..Default::default()
             }),
             depot_id: "muc".into(),
@@ -989,13 +865,7 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
     .expect("create depot");
     sc.set_stock_level(authed(
         &w.admin,
-        spb::SetStockLevelRequest {
-            stock_level: Some(spb::StockLevel {
-                name: "depots/muc/stockLevels/RRU-5258".into(),
-                on_hand: 5,
-                ..Default::default()
-            }),
-        },
+        requests::stock("depots/muc/stockLevels/RRU-5258", 5),
     ))
     .await
     .expect("set stock");
@@ -1153,7 +1023,7 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
     assert_eq!(theirs.len(), 1);
     assert_eq!(theirs[0].reservation, "");
     assert_eq!(theirs[0].parts.len(), 1);
-    let events = crate::incident_parts::timeline(&mut incidents, &engineer, &incident).await;
+    let events = crate::helpers::timeline(&mut incidents, &engineer, &incident).await;
     let reserved = events
         .iter()
         .find(|e| e.kind == pb::IncidentEventKind::PartsReserved as i32)
@@ -1164,7 +1034,7 @@ async fn a_commitment_shows_what_holds_now_and_customers_see_places(backend: Bac
         "{events:?}"
     );
     // Vendor staff read the reservation's name in the same event.
-    let vendor_view = crate::incident_parts::timeline(&mut incidents, &w.admin, &incident).await;
+    let vendor_view = crate::helpers::timeline(&mut incidents, &w.admin, &incident).await;
     let reserved = vendor_view
         .iter()
         .find(|e| e.kind == pb::IncidentEventKind::PartsReserved as i32)
@@ -1179,10 +1049,7 @@ async fn a_stored_site_is_assessed_by_name(backend: Backend) {
     let ask = |site: &str, parts: &[&str], hours: i64| pb::AssessSiteCoverageRequest {
         site: site.into(),
         part_numbers: parts.iter().map(|p| p.to_string()).collect(),
-        window: Some(prost_types::Duration {
-            seconds: hours * 3600,
-            nanos: 0,
-        }),
+        window: requests::dur(hours * 3600),
     };
     let mut c = w.commitments().await;
     let a = c

@@ -51,6 +51,22 @@ async fn grpcurl_lists_describes_creates_gets_and_pages() {
     let addr = app.addr.to_string();
     let auth = format!("authorization: Bearer {}", app.admin);
     let svc = "symbolon.customers.v1.CustomersService";
+    // A method of the service called with a JSON body, as the admin.
+    let call = |method: &str, body: &str| {
+        let args = [
+            "-plaintext".to_string(),
+            "-H".into(),
+            auth.clone(),
+            "-d".into(),
+            body.into(),
+            addr.clone(),
+            format!("{svc}/{method}"),
+        ];
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            json(&run(&args).await)
+        }
+    };
 
     let list = run(&["-plaintext", &addr, "list"]).await;
     let services = String::from_utf8_lossy(&list.stdout).to_string();
@@ -68,64 +84,20 @@ async fn grpcurl_lists_describes_creates_gets_and_pages() {
         let body = format!(
             r#"{{"customer_id":"c-{i}","customer":{{"display_name":"Customer {i}","industry":"INDUSTRY_ENERGY","home_country":"{country}"}}}}"#
         );
-        let created = json(
-            &run(&[
-                "-plaintext",
-                "-H",
-                &auth,
-                "-d",
-                &body,
-                &addr,
-                &format!("{svc}/CreateCustomer"),
-            ])
-            .await,
-        );
+        let created = call("CreateCustomer", &body).await;
         assert_eq!(created["name"], format!("customers/c-{i}"));
     }
-    let got = json(
-        &run(&[
-            "-plaintext",
-            "-H",
-            &auth,
-            "-d",
-            r#"{"name":"customers/c-1"}"#,
-            &addr,
-            &format!("{svc}/GetCustomer"),
-        ])
-        .await,
-    );
+    let got = call("GetCustomer", r#"{"name":"customers/c-1"}"#).await;
     assert_eq!(got["homeCountry"], "KE");
 
-    let page1 = json(
-        &run(&[
-            "-plaintext",
-            "-H",
-            &auth,
-            "-d",
-            r#"{"page_size":2}"#,
-            &addr,
-            &format!("{svc}/ListCustomers"),
-        ])
-        .await,
-    );
+    let page1 = call("ListCustomers", r#"{"page_size":2}"#).await;
     assert_eq!(page1["customers"].as_array().map(Vec::len), Some(2));
     let token = page1["nextPageToken"]
         .as_str()
         .expect("a next page")
         .to_string();
     let body = format!(r#"{{"page_size":2,"page_token":"{token}"}}"#);
-    let page2 = json(
-        &run(&[
-            "-plaintext",
-            "-H",
-            &auth,
-            "-d",
-            &body,
-            &addr,
-            &format!("{svc}/ListCustomers"),
-        ])
-        .await,
-    );
+    let page2 = call("ListCustomers", &body).await;
     assert_eq!(page2["customers"][0]["name"], "customers/c-2");
     assert!(page2.get("nextPageToken").is_none_or(|t| t == ""));
 

@@ -1,6 +1,11 @@
+use crate::requests;
 use symbolon_contracts::{
     common::v1::LatLng,
-    customers::v1::{self as pb, customers_service_client::CustomersServiceClient},
+    customers::v1::{
+        self as pb, customers_service_client::CustomersServiceClient,
+        incidents_service_client::IncidentsServiceClient,
+    },
+    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
 };
 use symbolon_customers::{Application, CustomersConfig, incidents::IncidentTimers};
 use symbolon_platform::time::Clock;
@@ -92,12 +97,11 @@ impl TestApp {
         self.client()
             .create_site(authed(
                 &self.admin,
-                pb::CreateSiteRequest {
-                    parent: format!("customers/{customer}"),
-                    site: Some(site_message("DE", 50.1, 8.7)),
-                    site_id: id.into(),
-                    request_id: String::new(),
-                },
+                requests::site(
+                    format!("customers/{customer}"),
+                    id,
+                    site_message("DE", 50.1, 8.7),
+                ),
             ))
             .await
             .expect("create site")
@@ -215,5 +219,66 @@ pub fn code<T: std::fmt::Debug>(r: Result<T, Status>) -> Code {
     match r {
         Ok(v) => panic!("expected an error, got {v:?}"),
         Err(s) => s.code(),
+    }
+}
+
+/// Incident `incident`'s timeline as `token` reads it: the replay, until nothing more
+/// arrives for half a second.
+pub async fn timeline(
+    incidents: &mut IncidentsServiceClient<Channel>,
+    token: &str,
+    incident: &str,
+) -> Vec<pb::IncidentEvent> {
+    let mut stream = incidents
+        .watch_incident(authed(token, requests::watch(incident, 0)))
+        .await
+        .expect("watch")
+        .into_inner();
+    let mut events = Vec::new();
+    // The replay comes at once; stop when nothing more arrives.
+    while let Ok(Ok(Some(e))) =
+        tokio::time::timeout(std::time::Duration::from_millis(500), stream.message()).await
+    {
+        events.push(e);
+    }
+    events
+}
+
+/// Creates `depot` at the supply-chain service and sets its `stock` (part, on hand).
+pub async fn stocked_depot(
+    sc: &mut SupplyChainServiceClient<Channel>,
+    admin: &str,
+    depot: spb::CreateDepotRequest,
+    stock: &[(&str, i64)],
+) {
+    let id = depot.depot_id.clone();
+    sc.create_depot(authed(admin, depot))
+        .await
+        .expect("create depot");
+    for (part, on_hand) in stock {
+        sc.set_stock_level(authed(
+            admin,
+            requests::stock(format!("depots/{id}/stockLevels/{part}"), *on_hand),
+        ))
+        .await
+        .expect("set stock");
+    }
+}
+
+/// Creates `customer` and then `sites` through the customers service at `channel`.
+pub async fn customer_with_sites(
+    channel: Channel,
+    admin: &str,
+    customer: pb::CreateCustomerRequest,
+    sites: impl IntoIterator<Item = pb::CreateSiteRequest>,
+) {
+    let mut crm = CustomersServiceClient::new(channel);
+    crm.create_customer(authed(admin, customer))
+        .await
+        .expect("create customer");
+    for site in sites {
+        crm.create_site(authed(admin, site))
+            .await
+            .expect("create site");
     }
 }

@@ -4,6 +4,7 @@
 //! the one sent, and nothing is written.
 
 use crate::helpers::*;
+use crate::requests;
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_testkit::{Backend, authed, both_backends};
 use tonic::Code;
@@ -15,16 +16,7 @@ async fn bad_text_and_times_are_refused_and_nothing_is_written(backend: Backend)
         let mut c = c.clone();
         let request = authed(
             &app.admin,
-            pb::CreateCustomerRequest {
-                customer: Some(pb::Customer {
-                    display_name: display_name.into(),
-                    industry: pb::Industry::Energy as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: customer_id.into(),
-                request_id: String::new(),
-            },
+            requests::customer(customer_id, display_name, pb::Industry::Energy, "DE"),
         );
         async move { c.create_customer(request).await }
     };

@@ -3,27 +3,18 @@
 //! reserves nothing twice, an unknown part or an outage writes nothing, and cancelling
 //! the incident releases them.
 
-use crate::helpers::{assert_invalid, site_message};
+use crate::helpers::{assert_invalid, site_message, stocked_depot, timeline};
+use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
-use std::time::Duration;
 use symbolon_contracts::customers::v1::{
-    self as pb, customers_service_client::CustomersServiceClient,
-    incidents_service_client::IncidentsServiceClient,
+    self as pb, incidents_service_client::IncidentsServiceClient,
 };
-use symbolon_contracts::{
-    common::v1::LatLng,
-    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+use symbolon_contracts::supplychain::v1::{
+    self as spb, supply_chain_service_client::SupplyChainServiceClient,
 };
 use symbolon_platform::auth::Org;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::{Code, transport::Channel};
-
-fn dur(secs: i64) -> Option<prost_types::Duration> {
-    Some(prost_types::Duration {
-        seconds: secs,
-        nanos: 0,
-    })
-}
 
 fn call(
     incident: &str,
@@ -32,22 +23,15 @@ fn call(
     request_id: &str,
 ) -> pb::CallForFireRequest {
     pb::CallForFireRequest {
-        parent: incident.into(),
-        fire_request: Some(pb::FireRequest {
-            department: department.into(),
-            ask: "Line cards to the Frankfurt core site".into(),
-            acknowledge_within: dur(600),
-            fulfil_within: dur(4 * 3600),
-            parts: parts
-                .iter()
-                .map(|(p, q)| pb::PartQuantity {
-                    part_number: (*p).into(),
-                    quantity: *q,
-                })
-                .collect(),
-            ..Default::default()
-        }),
         request_id: request_id.into(),
+        ..requests::call_for_fire(
+            incident,
+            department,
+            "Line cards to the Frankfurt core site",
+            600,
+            4 * 3600,
+            parts,
+        )
     }
 }
 
@@ -62,32 +46,6 @@ async fn stock(sc: &mut SupplyChainServiceClient<Channel>, admin: &str, depot: &
     .expect("get stock level")
     .into_inner()
     .reserved
-}
-
-pub(crate) async fn timeline(
-    incidents: &mut IncidentsServiceClient<Channel>,
-    token: &str,
-    incident: &str,
-) -> Vec<pb::IncidentEvent> {
-    let mut stream = incidents
-        .watch_incident(authed(
-            token,
-            pb::WatchIncidentRequest {
-                name: incident.into(),
-                after_sequence: 0,
-            },
-        ))
-        .await
-        .expect("watch")
-        .into_inner();
-    let mut events = Vec::new();
-    // The replay comes at once; stop when nothing more arrives.
-    while let Ok(Ok(Some(e))) =
-        tokio::time::timeout(Duration::from_millis(500), stream.message()).await
-    {
-        events.push(e);
-    }
-    events
 }
 
 async fn fire_request_count(
@@ -123,80 +81,33 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
 
     // Two depots with SPX-400: Frankfurt airport near the site, Munich further away.
     for (id, (lat, lng), n) in [("fra", (50.05, 8.57), 3), ("muc", (48.35, 11.78), 5)] {
-        sc.create_depot(authed(
-            &admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: format!("Depot {id}"),
-                    country: "DE".into(),
-                    location: Some(LatLng {
-                        latitude: lat,
-                        longitude: lng,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: dur(1800),
-                    ..Default::default()
-                }),
-                depot_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("create depot");
-        sc.set_stock_level(authed(
-            &admin,
-            spb::SetStockLevelRequest {
-                stock_level: Some(spb::StockLevel {
-                    name: format!("depots/{id}/stockLevels/SPX-400"),
-                    on_hand: n,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await
-        .expect("set stock");
+        let depot = requests::depot(id, format!("Depot {id}"), "DE", (lat, lng));
+        stocked_depot(&mut sc, &admin, depot, &[("SPX-400", n)]).await;
     }
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let mut crm = CustomersServiceClient::new(channel.clone());
-    crm.create_customer(authed(
-        &admin,
-        pb::CreateCustomerRequest {
-            customer: Some(pb::Customer {
-                display_name: "Nordlicht Telecom".into(),
-                industry: pb::Industry::TelecomOperator as i32,
-                home_country: "DE".into(),
-                ..Default::default()
-            }),
-            customer_id: "nordlicht".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .expect("create customer");
-    crm.create_site(authed(
-        &admin,
-        pb::CreateSiteRequest {
-            parent: "customers/nordlicht".into(),
-            site: Some(site_message("DE", 50.11552, 8.68417)),
-            site_id: "frankfurt-core".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .expect("create site");
+    let customer = requests::customer(
+        "nordlicht",
+        "Nordlicht Telecom",
+        pb::Industry::TelecomOperator,
+        "DE",
+    );
+    let site = requests::site(
+        "customers/nordlicht",
+        "frankfurt-core",
+        site_message("DE", 50.11552, 8.68417),
+    );
+    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
 
     let mut incidents = IncidentsServiceClient::new(channel);
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
-    let open = |site: &str| pb::OpenIncidentRequest {
-        parent: "customers/nordlicht".into(),
-        incident: Some(pb::Incident {
-            site: site.into(),
-            severity: pb::Severity::Critical as i32,
-            summary: "Core network outage".into(),
-            detect_time: Some(crate::helpers::now()),
-            ..Default::default()
-        }),
-        request_id: String::new(),
+    let open = |site: &str| {
+        requests::open_incident(
+            "customers/nordlicht",
+            site,
+            pb::Severity::Critical,
+            "Core network outage",
+            crate::helpers::now(),
+        )
     };
     let incident = incidents
         .open_incident(authed(
@@ -355,10 +266,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let err = incidents
         .cancel_incident(authed(
             &frontline,
-            pb::CancelIncidentRequest {
-                name: incident.name.clone(),
-                reason: "false alarm".into(),
-            },
+            requests::cancel_incident(incident.name.clone(), "false alarm"),
         ))
         .await
         .expect_err("supply chain down");
@@ -386,10 +294,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let cancelled = incidents
         .cancel_incident(authed(
             &frontline,
-            pb::CancelIncidentRequest {
-                name: incident.name.clone(),
-                reason: "false alarm".into(),
-            },
+            requests::cancel_incident(incident.name.clone(), "false alarm"),
         ))
         .await
         .expect("cancel")
@@ -431,10 +336,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let err = incidents
         .cancel_incident(authed(
             &frontline,
-            pb::CancelIncidentRequest {
-                name: incident.name.clone(),
-                reason: String::new(),
-            },
+            requests::cancel_incident(incident.name.clone(), ""),
         ))
         .await
         .expect_err("cancel twice");
@@ -450,10 +352,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let err = incidents
         .cancel_incident(authed(
             &rnd,
-            pb::CancelIncidentRequest {
-                name: siteless.name.clone(),
-                reason: String::new(),
-            },
+            requests::cancel_incident(siteless.name.clone(), ""),
         ))
         .await
         .expect_err("not frontline");

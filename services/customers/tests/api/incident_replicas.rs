@@ -1,6 +1,7 @@
 //! Two replicas of the customers service on one PostgreSQL database: a warning or an
 //! escalation fires exactly once, however many replicas sweep the timers at once.
 
+use crate::requests;
 use std::time::Duration;
 use symbolon_contracts::customers::v1::{
     self as pb, incidents_service_client::IncidentsServiceClient,
@@ -8,7 +9,6 @@ use symbolon_contracts::customers::v1::{
 use symbolon_customers::{Application, CustomersConfig};
 use symbolon_platform::time::Clock;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
-use tokio_stream::StreamExt;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timers_fire_once_across_replicas() {
@@ -38,16 +38,12 @@ async fn timers_fire_once_across_replicas() {
     pb::customers_service_client::CustomersServiceClient::new(channel.clone())
         .create_customer(authed(
             &admin,
-            pb::CreateCustomerRequest {
-                customer: Some(pb::Customer {
-                    display_name: "Nordlicht".into(),
-                    industry: pb::Industry::TelecomOperator as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: "nordlicht".into(),
-                request_id: String::new(),
-            },
+            requests::customer(
+                "nordlicht",
+                "Nordlicht",
+                pb::Industry::TelecomOperator,
+                "DE",
+            ),
         ))
         .await
         .unwrap();
@@ -55,16 +51,13 @@ async fn timers_fire_once_across_replicas() {
     let incident = incidents
         .open_incident(authed(
             &admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/nordlicht".into(),
-                incident: Some(pb::Incident {
-                    severity: pb::Severity::Critical as i32,
-                    summary: "Core outage".into(),
-                    detect_time: Some(symbolon_platform::time::to_timestamp(start)),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::open_incident(
+                "customers/nordlicht",
+                "",
+                pb::Severity::Critical,
+                "Core outage",
+                symbolon_platform::time::to_timestamp(start),
+            ),
         ))
         .await
         .unwrap()
@@ -75,23 +68,7 @@ async fn timers_fire_once_across_replicas() {
             incidents
                 .call_for_fire(authed(
                     &admin,
-                    pb::CallForFireRequest {
-                        parent: incident.name.clone(),
-                        fire_request: Some(pb::FireRequest {
-                            department: department.into(),
-                            ask: "Help".into(),
-                            acknowledge_within: Some(prost_types::Duration {
-                                seconds: 600,
-                                nanos: 0,
-                            }),
-                            fulfil_within: Some(prost_types::Duration {
-                                seconds: 3600,
-                                nanos: 0,
-                            }),
-                            ..Default::default()
-                        }),
-                        request_id: String::new(),
-                    },
+                    requests::call_for_fire(&incident.name, department, "Help", 600, 3600, &[]),
                 ))
                 .await
                 .unwrap(),
@@ -123,23 +100,7 @@ async fn timers_fire_once_across_replicas() {
         "each warning and escalation fired once across both replicas ({a} + {b})"
     );
 
-    let mut stream = incidents
-        .watch_incident(authed(
-            &admin,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut events = Vec::new();
-    while let Ok(Some(Ok(e))) =
-        tokio::time::timeout(Duration::from_millis(500), stream.next()).await
-    {
-        events.push(e);
-    }
+    let events = crate::helpers::timeline(&mut incidents, &admin, &incident.name).await;
     let timer_events = events.iter().filter(|e| e.actor == "symbolon").count();
     assert_eq!(timer_events, 12);
     assert_eq!(

@@ -2,6 +2,7 @@
 //! clock, the live timeline with resume, and who may do what.
 
 use crate::helpers::*;
+use crate::requests::{self, dur};
 use std::time::Duration;
 use symbolon_contracts::customers::v1::{
     self as pb, incidents_service_client::IncidentsServiceClient,
@@ -10,13 +11,6 @@ use symbolon_platform::{Org, time::Clock};
 use symbolon_testkit::{Backend, authed, both_backends};
 use tokio_stream::StreamExt;
 use tonic::Code;
-
-fn dur(secs: i64) -> Option<prost_types::Duration> {
-    Some(prost_types::Duration {
-        seconds: secs,
-        nanos: 0,
-    })
-}
 
 async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     let start = 1_790_000_000_000_000; // a fixed night, in microseconds
@@ -59,16 +53,8 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     assert_eq!(incident.owner, "li.wei");
 
     // Calls for fire, with no approval chain: supply chain for spare parts, R&D for the fix.
-    let call = |department: &str, ask: &str, ack: i64, fulfil: i64| pb::CallForFireRequest {
-        parent: incident.name.clone(),
-        fire_request: Some(pb::FireRequest {
-            department: department.into(),
-            ask: ask.into(),
-            acknowledge_within: dur(ack),
-            fulfil_within: dur(fulfil),
-            ..Default::default()
-        }),
-        request_id: String::new(),
+    let call = |department: &str, ask: &str, ack: i64, fulfil: i64| {
+        requests::call_for_fire(&incident.name, department, ask, ack, fulfil, &[])
     };
     let parts = incidents
         .call_for_fire(authed(
@@ -94,20 +80,13 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
 
     // Only the named department acknowledges.
     let wrong = incidents
-        .acknowledge_fire_request(authed(
-            &rnd,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&rnd, requests::acknowledge(parts.name.clone())))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
     let wrong = incidents
         .acknowledge_fire_request(authed(
             &app.admin,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
+            requests::acknowledge(parts.name.clone()),
         ))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
@@ -115,12 +94,7 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     // Supply chain acknowledges within two minutes.
     clock.advance(Duration::from_secs(120));
     let acked = incidents
-        .acknowledge_fire_request(authed(
-            &supply,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&supply, requests::acknowledge(parts.name.clone())))
         .await
         .unwrap()
         .into_inner();
@@ -140,20 +114,14 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     incidents
         .fulfil_fire_request(authed(
             &rnd,
-            pb::FulfilFireRequestRequest {
-                name: fix.name.clone(),
-                note: "Hotfix deployed".into(),
-            },
+            requests::fulfil(fix.name.clone(), "Hotfix deployed"),
         ))
         .await
         .unwrap();
     incidents
         .fulfil_fire_request(authed(
             &supply,
-            pb::FulfilFireRequestRequest {
-                name: parts.name.clone(),
-                note: "Cards installed".into(),
-            },
+            requests::fulfil(parts.name.clone(), "Cards installed"),
         ))
         .await
         .unwrap();
@@ -229,34 +197,12 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
         .await;
     assert_eq!(code(hidden), Code::NotFound);
     let hidden = incidents
-        .watch_incident(authed(
-            &stranger,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
-        ))
+        .watch_incident(authed(&stranger, requests::watch(incident.name.clone(), 0)))
         .await;
     assert_eq!(code(hidden.map(|_| ())), Code::NotFound);
 
     // The whole timeline, in order, without gaps.
-    let mut stream = incidents
-        .watch_incident(authed(
-            &customer,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut events = Vec::new();
-    while let Ok(Some(Ok(e))) =
-        tokio::time::timeout(Duration::from_millis(500), stream.next()).await
-    {
-        events.push(e);
-    }
+    let events = timeline(&mut incidents, &customer, &incident.name).await;
     let kinds: Vec<_> = events
         .iter()
         .map(|e| pb::IncidentEventKind::try_from(e.kind).unwrap())
@@ -324,38 +270,22 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let incident = incidents
         .open_incident(authed(
             &app.admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/acme".into(),
-                incident: Some(pb::Incident {
-                    severity: pb::Severity::Concern as i32,
-                    summary: "Data-sovereignty worry".into(),
-                    detect_time: Some(now()),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::open_incident(
+                "customers/acme",
+                "",
+                pb::Severity::Concern,
+                "Data-sovereignty worry",
+                now(),
+            ),
         ))
         .await
         .unwrap()
         .into_inner();
-    let call = |ask: &str| pb::CallForFireRequest {
-        parent: incident.name.clone(),
-        fire_request: Some(pb::FireRequest {
-            department: "legal".into(),
-            ask: ask.into(),
-            acknowledge_within: dur(3600),
-            fulfil_within: dur(86_400),
-            ..Default::default()
-        }),
-        request_id: String::new(),
-    };
+    let call = |ask: &str| requests::call_for_fire(&incident.name, "legal", ask, 3600, 86_400, &[]);
     let mut watch = incidents
         .watch_incident(authed(
             &app.admin,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
+            requests::watch(incident.name.clone(), 0),
         ))
         .await
         .unwrap()
@@ -386,10 +316,7 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let mut resumed = incidents
         .watch_incident(authed(
             &app.admin,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 2,
-            },
+            requests::watch(incident.name.clone(), 2),
         ))
         .await
         .unwrap()
@@ -437,16 +364,13 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
     let incident = incidents
         .open_incident(authed(
             &app.admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/acme".into(),
-                incident: Some(pb::Incident {
-                    severity: pb::Severity::Major as i32,
-                    summary: "Substation link down".into(),
-                    detect_time: Some(now()),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::open_incident(
+                "customers/acme",
+                "",
+                pb::Severity::Major,
+                "Substation link down",
+                now(),
+            ),
         ))
         .await
         .unwrap()

@@ -18,6 +18,7 @@ mod least_privilege;
 mod migrations;
 mod parts_lifecycle;
 mod request_ids;
+mod requests;
 mod resources;
 mod shutdown;
 mod story;

@@ -5,28 +5,19 @@
 //! each step exactly once across retries, replicas and a crash between the two
 //! services' writes.
 
-use crate::helpers::site_message;
-use crate::incident_parts::timeline;
+use crate::helpers::{site_message, timeline};
+use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
 use symbolon_contracts::customers::v1::{
-    self as pb, customers_service_client::CustomersServiceClient,
-    incidents_service_client::IncidentsServiceClient,
+    self as pb, incidents_service_client::IncidentsServiceClient,
 };
-use symbolon_contracts::{
-    common::v1::LatLng,
-    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+use symbolon_contracts::supplychain::v1::{
+    self as spb, supply_chain_service_client::SupplyChainServiceClient,
 };
 use symbolon_platform::auth::Org;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::{Code, transport::Channel};
 use tonic_types::StatusExt;
-
-fn dur(secs: i64) -> Option<prost_types::Duration> {
-    Some(prost_types::Duration {
-        seconds: secs,
-        nanos: 0,
-    })
-}
 
 /// (on hand, reserved) of SPX-400 at Lima.
 async fn lima(sc: &mut SupplyChainServiceClient<Channel>, admin: &str) -> (i64, i64) {
@@ -59,28 +50,18 @@ async fn reservation_state(
 }
 
 fn call(incident: &str) -> pb::CallForFireRequest {
-    pb::CallForFireRequest {
-        parent: incident.into(),
-        fire_request: Some(pb::FireRequest {
-            department: "supply-chain".into(),
-            ask: "A spare line card to the Lima core site".into(),
-            acknowledge_within: dur(600),
-            fulfil_within: dur(4 * 3600),
-            parts: vec![pb::PartQuantity {
-                part_number: "SPX-400".into(),
-                quantity: 1,
-            }],
-            ..Default::default()
-        }),
-        request_id: String::new(),
-    }
+    requests::call_for_fire(
+        incident,
+        "supply-chain",
+        "A spare line card to the Lima core site",
+        600,
+        4 * 3600,
+        &[("SPX-400", 1)],
+    )
 }
 
 fn fulfil(name: &str) -> pb::FulfilFireRequestRequest {
-    pb::FulfilFireRequestRequest {
-        name: name.into(),
-        note: "board shipped".into(),
-    }
+    requests::fulfil(name, "board shipped")
 }
 
 fn notice() -> pb::FaultNotice {
@@ -103,81 +84,29 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let cu = start_customers(&cu_db.url, &keys, sc_addr, None).await;
     let cu2 = start_customers(&cu_db.url, &keys, sc_addr, None).await;
     let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
-    sc.create_depot(authed(
-        &admin,
-        spb::CreateDepotRequest {
-            depot: Some(spb::Depot {
-                display_name: "Lima".into(),
-                country: "PE".into(),
-                location: Some(LatLng {
-                    latitude: -12.02,
-                    longitude: -77.11,
-                }),
-                status: spb::DepotStatus::Operational as i32,
-                dispatch_preparation_time: dur(1800),
-                ..Default::default()
-            }),
-            depot_id: "lima".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .expect("create depot");
-    sc.set_stock_level(authed(
-        &admin,
-        spb::SetStockLevelRequest {
-            stock_level: Some(spb::StockLevel {
-                name: "depots/lima/stockLevels/SPX-400".into(),
-                on_hand: 5,
-                ..Default::default()
-            }),
-        },
-    ))
-    .await
-    .expect("set stock");
+    let depot = requests::depot("lima", "Lima", "PE", (-12.02, -77.11));
+    crate::helpers::stocked_depot(&mut sc, &admin, depot, &[("SPX-400", 5)]).await;
 
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let mut crm = CustomersServiceClient::new(channel.clone());
-    crm.create_customer(authed(
-        &admin,
-        pb::CreateCustomerRequest {
-            customer: Some(pb::Customer {
-                display_name: "Andes Energía".into(),
-                industry: pb::Industry::Energy as i32,
-                home_country: "PE".into(),
-                ..Default::default()
-            }),
-            customer_id: "andes".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .expect("create customer");
-    crm.create_site(authed(
-        &admin,
-        pb::CreateSiteRequest {
-            parent: "customers/andes".into(),
-            site: Some(site_message("PE", -12.05, -77.04)),
-            site_id: "lima-core".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .expect("create site");
+    let customer = requests::customer("andes", "Andes Energía", pb::Industry::Energy, "PE");
+    let site = requests::site(
+        "customers/andes",
+        "lima-core",
+        site_message("PE", -12.05, -77.04),
+    );
+    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
     let mut incidents = IncidentsServiceClient::new(channel);
     let mut incidents2 = IncidentsServiceClient::new(symbolon_testkit::channel(cu2.addr).await);
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
     let supply = keys.token("ana.supply", &Org::Vendor, &["department:supply-chain"]);
-    let open = || pb::OpenIncidentRequest {
-        parent: "customers/andes".into(),
-        incident: Some(pb::Incident {
-            site: "customers/andes/sites/lima-core".into(),
-            severity: pb::Severity::Critical as i32,
-            summary: "Night outage at the Lima core".into(),
-            detect_time: Some(crate::helpers::now()),
-            ..Default::default()
-        }),
-        request_id: String::new(),
+    let open = || {
+        requests::open_incident(
+            "customers/andes",
+            "customers/andes/sites/lima-core",
+            pb::Severity::Critical,
+            "Night outage at the Lima core",
+            crate::helpers::now(),
+        )
     };
     let incident = incidents
         .open_incident(authed(&frontline, open()))
@@ -208,10 +137,7 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let err = incidents
         .cancel_fire_request(authed(
             &frontline,
-            pb::CancelFireRequestRequest {
-                name: first.name.clone(),
-                reason: String::new(),
-            },
+            requests::cancel_fire(first.name.clone(), ""),
         ))
         .await
         .expect_err("being fulfilled");
@@ -274,10 +200,7 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         .unwrap()
         .into_inner();
     assert_eq!(lima(&mut sc, &admin).await, (3, 1));
-    let cancel = pb::CancelFireRequestRequest {
-        name: third.name.clone(),
-        reason: "the spare on site fitted".into(),
-    };
+    let cancel = requests::cancel_fire(third.name.clone(), "the spare on site fitted");
     let c1 = incidents
         .cancel_fire_request(authed(&frontline, cancel.clone()))
         .await
@@ -305,10 +228,7 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let err = incidents
         .cancel_fire_request(authed(
             &frontline,
-            pb::CancelFireRequestRequest {
-                name: second.name.clone(),
-                reason: String::new(),
-            },
+            requests::cancel_fire(second.name.clone(), ""),
         ))
         .await
         .expect_err("cancel a fulfilled request");
@@ -316,13 +236,7 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     // Another department may not cancel it.
     let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
     let err = incidents
-        .cancel_fire_request(authed(
-            &rnd,
-            pb::CancelFireRequestRequest {
-                name: first.name.clone(),
-                reason: String::new(),
-            },
-        ))
+        .cancel_fire_request(authed(&rnd, requests::cancel_fire(first.name.clone(), "")))
         .await
         .expect_err("another department");
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
@@ -406,22 +320,14 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         .unwrap()
         .into_inner();
     incidents
-        .acknowledge_fire_request(authed(
-            &supply,
-            pb::AcknowledgeFireRequestRequest {
-                name: r2.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&supply, requests::acknowledge(r2.name.clone())))
         .await
         .unwrap();
     assert_eq!(lima(&mut sc, &admin).await, (2, 2));
     let cancelled = incidents2
         .cancel_incident(authed(
             &frontline,
-            pb::CancelIncidentRequest {
-                name: other.name.clone(),
-                reason: "false alarm".into(),
-            },
+            requests::cancel_incident(other.name.clone(), "false alarm"),
         ))
         .await
         .expect("cancel incident")

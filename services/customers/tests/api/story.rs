@@ -3,29 +3,19 @@
 //! supply chain (spare parts reserved at the nearest depot) and R&D → warning and
 //! escalation timers on a controllable clock → a candid fault notice → closed.
 
+use crate::requests;
 use crate::{
     helpers::{code, site_message},
     two_services::{start_customers_at, start_supplychain},
 };
 use std::time::Duration;
 use symbolon_contracts::{
-    common::v1::LatLng,
-    customers::v1::{
-        self as pb, customers_service_client::CustomersServiceClient,
-        incidents_service_client::IncidentsServiceClient,
-    },
+    customers::v1::{self as pb, incidents_service_client::IncidentsServiceClient},
     supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
 };
 use symbolon_platform::{Org, time::Clock};
 use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
 use tonic::Code;
-
-fn dur(secs: i64) -> Option<prost_types::Duration> {
-    Some(prost_types::Duration {
-        seconds: secs,
-        nanos: 0,
-    })
-}
 
 async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     let keys = Keys::new();
@@ -39,68 +29,23 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     // Spare-parts centres: Frankfurt airport (near the site) and Munich (further).
     let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_run.addr).await);
     for (id, (lat, lng)) in [("fra", (50.05, 8.57)), ("muc", (48.35, 11.78))] {
-        sc.create_depot(authed(
-            &admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: format!("{id} spare-parts centre"),
-                    country: "DE".into(),
-                    location: Some(LatLng {
-                        latitude: lat,
-                        longitude: lng,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: dur(1800),
-                    ..Default::default()
-                }),
-                depot_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
-        sc.set_stock_level(authed(
-            &admin,
-            spb::SetStockLevelRequest {
-                stock_level: Some(spb::StockLevel {
-                    name: format!("depots/{id}/stockLevels/SPX-400"),
-                    on_hand: 4,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await
-        .unwrap();
+        let depot = requests::depot(id, format!("{id} spare-parts centre"), "DE", (lat, lng));
+        crate::helpers::stocked_depot(&mut sc, &admin, depot, &[("SPX-400", 4)]).await;
     }
 
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let mut crm = CustomersServiceClient::new(channel.clone());
-    crm.create_customer(authed(
-        &admin,
-        pb::CreateCustomerRequest {
-            customer: Some(pb::Customer {
-                display_name: "Nordlicht Telecom".into(),
-                industry: pb::Industry::TelecomOperator as i32,
-                home_country: "DE".into(),
-                ..Default::default()
-            }),
-            customer_id: "nordlicht".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .unwrap();
-    crm.create_site(authed(
-        &admin,
-        pb::CreateSiteRequest {
-            parent: "customers/nordlicht".into(),
-            site: Some(site_message("DE", 50.11552, 8.68417)),
-            site_id: "frankfurt-core".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .unwrap();
+    let customer = requests::customer(
+        "nordlicht",
+        "Nordlicht Telecom",
+        pb::Industry::TelecomOperator,
+        "DE",
+    );
+    let site = requests::site(
+        "customers/nordlicht",
+        "frankfurt-core",
+        site_message("DE", 50.11552, 8.68417),
+    );
+    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
 
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
     let supply = keys.token("sc.duty", &Org::Vendor, &["department:supply-chain"]);
@@ -111,17 +56,13 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     let incident = incidents
         .open_incident(authed(
             &frontline,
-            pb::OpenIncidentRequest {
-                parent: "customers/nordlicht".into(),
-                incident: Some(pb::Incident {
-                    site: "customers/nordlicht/sites/frankfurt-core".into(),
-                    severity: pb::Severity::Critical as i32,
-                    summary: "Core network outage alarm: two provinces without data service".into(),
-                    detect_time: Some(symbolon_platform::time::to_timestamp(night - 60_000_000)),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::open_incident(
+                "customers/nordlicht",
+                "customers/nordlicht/sites/frankfurt-core",
+                pb::Severity::Critical,
+                "Core network outage alarm: two provinces without data service",
+                symbolon_platform::time::to_timestamp(night - 60_000_000),
+            ),
         ))
         .await
         .unwrap()
@@ -132,19 +73,15 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
         .call_for_fire(authed(
             &frontline,
             pb::CallForFireRequest {
-                parent: incident.name.clone(),
-                fire_request: Some(pb::FireRequest {
-                    department: "supply-chain".into(),
-                    ask: "Two SPX-400 line cards to Frankfurt core".into(),
-                    acknowledge_within: dur(600),
-                    fulfil_within: dur(4 * 3600),
-                    parts: vec![pb::PartQuantity {
-                        part_number: "SPX-400".into(),
-                        quantity: 2,
-                    }],
-                    ..Default::default()
-                }),
                 request_id: "6d1f4e0e-5d5a-4c8f-9f0e-1a2b3c4d5e6f".into(),
+                ..requests::call_for_fire(
+                    &incident.name,
+                    "supply-chain",
+                    "Two SPX-400 line cards to Frankfurt core",
+                    600,
+                    4 * 3600,
+                    &[("SPX-400", 2)],
+                )
             },
         ))
         .await
@@ -158,17 +95,14 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     let fix = incidents
         .call_for_fire(authed(
             &frontline,
-            pb::CallForFireRequest {
-                parent: incident.name.clone(),
-                fire_request: Some(pb::FireRequest {
-                    department: "rnd".into(),
-                    ask: "Root-cause the routing crash".into(),
-                    acknowledge_within: dur(1200),
-                    fulfil_within: dur(8 * 3600),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
+            requests::call_for_fire(
+                &incident.name,
+                "rnd",
+                "Root-cause the routing crash",
+                1200,
+                8 * 3600,
+                &[],
+            ),
         ))
         .await
         .unwrap()
@@ -176,22 +110,12 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
 
     // Only the named department acknowledges; supply chain does within two minutes.
     let wrong = incidents
-        .acknowledge_fire_request(authed(
-            &rnd,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&rnd, requests::acknowledge(parts.name.clone())))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
     clock.advance(Duration::from_secs(120));
     incidents
-        .acknowledge_fire_request(authed(
-            &supply,
-            pb::AcknowledgeFireRequestRequest {
-                name: parts.name.clone(),
-            },
-        ))
+        .acknowledge_fire_request(authed(&supply, requests::acknowledge(parts.name.clone())))
         .await
         .unwrap();
 
@@ -205,20 +129,14 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     incidents
         .fulfil_fire_request(authed(
             &rnd,
-            pb::FulfilFireRequestRequest {
-                name: fix.name.clone(),
-                note: "Hotfix deployed".into(),
-            },
+            requests::fulfil(fix.name.clone(), "Hotfix deployed"),
         ))
         .await
         .unwrap();
     incidents
         .fulfil_fire_request(authed(
             &supply,
-            pb::FulfilFireRequestRequest {
-                name: parts.name.clone(),
-                note: "Cards installed".into(),
-            },
+            requests::fulfil(parts.name.clone(), "Cards installed"),
         ))
         .await
         .unwrap();
@@ -246,23 +164,11 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
 
     // The customer reads the whole timeline, in order.
     let customer = keys.customer("nordlicht", &["customer-executive"]);
-    let mut stream = incidents
-        .watch_incident(authed(
-            &customer,
-            pb::WatchIncidentRequest {
-                name: incident.name.clone(),
-                after_sequence: 0,
-            },
-        ))
+    let kinds: Vec<_> = crate::helpers::timeline(&mut incidents, &customer, &incident.name)
         .await
-        .unwrap()
-        .into_inner();
-    let mut kinds = Vec::new();
-    while let Ok(Ok(Some(e))) =
-        tokio::time::timeout(Duration::from_millis(500), stream.message()).await
-    {
-        kinds.push(pb::IncidentEventKind::try_from(e.kind).unwrap());
-    }
+        .iter()
+        .map(|e| pb::IncidentEventKind::try_from(e.kind).unwrap())
+        .collect();
     use pb::IncidentEventKind::*;
     assert_eq!(
         kinds,

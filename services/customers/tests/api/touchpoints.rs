@@ -1,6 +1,7 @@
 //! Touchpoints: mandatory emotional fields, append-only corrections, filters.
 
 use crate::helpers::*;
+use crate::requests;
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_testkit::{Backend, authed, both_backends};
 use tonic::Code;
@@ -18,14 +19,7 @@ async fn every_missing_emotional_field_is_named(backend: Backend) {
     };
     let r = app
         .client()
-        .record_touchpoint(authed(
-            &app.admin,
-            pb::RecordTouchpointRequest {
-                parent: "customers/acme".into(),
-                touchpoint: Some(bare),
-                request_id: String::new(),
-            },
-        ))
+        .record_touchpoint(authed(&app.admin, requests::record("customers/acme", bare)))
         .await;
     assert_invalid(
         r,
@@ -44,14 +38,7 @@ async fn every_missing_emotional_field_is_named(backend: Backend) {
         });
         let r = app
             .client()
-            .record_touchpoint(authed(
-                &app.admin,
-                pb::RecordTouchpointRequest {
-                    parent: "customers/acme".into(),
-                    touchpoint: Some(t),
-                    request_id: String::new(),
-                },
-            ))
+            .record_touchpoint(authed(&app.admin, requests::record("customers/acme", t)))
             .await;
         assert_invalid(r, &["touchpoint.emotional_state.intensity"]);
     }
@@ -85,11 +72,7 @@ async fn corrections_are_new_touchpoints(backend: Backend) {
         .client()
         .record_touchpoint(authed(
             &app.admin,
-            pb::RecordTouchpointRequest {
-                parent: "customers/acme".into(),
-                touchpoint: Some(fix.clone()),
-                request_id: String::new(),
-            },
+            requests::record("customers/acme", fix.clone()),
         ))
         .await
         .unwrap()
@@ -114,14 +97,7 @@ async fn corrections_are_new_touchpoints(backend: Backend) {
     );
     let second = app
         .client()
-        .record_touchpoint(authed(
-            &app.admin,
-            pb::RecordTouchpointRequest {
-                parent: "customers/acme".into(),
-                touchpoint: Some(fix),
-                request_id: String::new(),
-            },
-        ))
+        .record_touchpoint(authed(&app.admin, requests::record("customers/acme", fix)))
         .await;
     assert_eq!(code(second), Code::FailedPrecondition);
 }
@@ -193,14 +169,7 @@ async fn key_person_must_belong_to_the_customer(backend: Backend) {
     let t = touchpoint_message("customers/other/keyPersons/bob", pb::Mood::Calm);
     let r = app
         .client()
-        .record_touchpoint(authed(
-            &app.admin,
-            pb::RecordTouchpointRequest {
-                parent: "customers/acme".into(),
-                touchpoint: Some(t),
-                request_id: String::new(),
-            },
-        ))
+        .record_touchpoint(authed(&app.admin, requests::record("customers/acme", t)))
         .await;
     assert_invalid(r, &["touchpoint.key_person"]);
 }
@@ -260,14 +229,7 @@ async fn time_filtered_pages_follow_occur_time(backend: Backend) {
         let admin = app.admin.clone();
         async move {
             client
-                .record_touchpoint(authed(
-                    &admin,
-                    pb::RecordTouchpointRequest {
-                        parent: "customers/acme".into(),
-                        touchpoint: Some(t),
-                        request_id: String::new(),
-                    },
-                ))
+                .record_touchpoint(authed(&admin, requests::record("customers/acme", t)))
                 .await
                 .unwrap()
                 .into_inner()
@@ -324,14 +286,7 @@ async fn record_at(app: &TestApp, secs_ago: i64) -> String {
     at.seconds -= secs_ago;
     t.occur_time = Some(at);
     app.client()
-        .record_touchpoint(authed(
-            &app.admin,
-            pb::RecordTouchpointRequest {
-                parent: "customers/acme".into(),
-                touchpoint: Some(t),
-                request_id: String::new(),
-            },
-        ))
+        .record_touchpoint(authed(&app.admin, requests::record("customers/acme", t)))
         .await
         .unwrap()
         .into_inner()

@@ -2,7 +2,8 @@
 //! between them.
 
 use std::{net::SocketAddr, time::Duration};
-use symbolon_customers::CustomersConfig;
+use symbolon_customers::{CustomersConfig, incidents::IncidentTimers};
+use symbolon_platform::time::Clock;
 use symbolon_supplychain::SupplyChainConfig;
 use symbolon_testkit::{Keys, server_config};
 use tokio::task::JoinHandle;
@@ -16,6 +17,22 @@ pub struct Running {
 }
 
 impl Running {
+    /// Runs `app` (its address and shutdown token already taken) in a task of its own.
+    fn spawn<E>(
+        addr: SocketAddr,
+        shutdown: CancellationToken,
+        app: impl Future<Output = Result<(), E>> + Send + 'static,
+    ) -> Self {
+        let task = tokio::spawn(async move {
+            let _ = app.await;
+        });
+        Running {
+            addr,
+            shutdown,
+            task,
+        }
+    }
+
     pub async fn stop(self) {
         self.shutdown.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
@@ -42,16 +59,11 @@ pub async fn start_supplychain(url: &str, keys: &Keys, addr: Option<SocketAddr>)
             Err(e) => panic!("supply-chain did not start: {e}"),
         }
     };
-    let addr = app.local_addr();
-    let shutdown = app.shutdown_token();
-    let task = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
-    Running {
-        addr,
-        shutdown,
-        task,
-    }
+    Running::spawn(
+        app.local_addr(),
+        app.shutdown_token(),
+        app.run_until_stopped(),
+    )
 }
 
 /// Starts customers on `url`, calling supply-chain at `sc_addr`; with a service token
@@ -62,23 +74,9 @@ pub async fn start_customers(
     sc_addr: SocketAddr,
     token: Option<&std::path::Path>,
 ) -> Running {
-    let mut config = CustomersConfig::new(server_config("customers", url, keys))
-        .with_supplychain(format!("http://{sc_addr}"), token.map(|t| t.to_path_buf()));
-    config.timer_interval = Duration::from_secs(3600);
-    config.supplychain_deadline = Duration::from_secs(2);
-    let app = symbolon_customers::Application::build(config)
+    customers(url, keys, sc_addr, token, Clock::system())
         .await
-        .expect("customers build");
-    let addr = app.local_addr();
-    let shutdown = app.shutdown_token();
-    let task = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
-    Running {
-        addr,
-        shutdown,
-        task,
-    }
+        .0
 }
 
 /// As [`start_customers`], telling time by `clock` (timers are then swept by the test).
@@ -86,27 +84,30 @@ pub async fn start_customers_at(
     url: &str,
     keys: &Keys,
     sc_addr: SocketAddr,
-    clock: symbolon_platform::time::Clock,
-) -> (Running, symbolon_customers::incidents::IncidentTimers) {
+    clock: Clock,
+) -> (Running, IncidentTimers) {
+    customers(url, keys, sc_addr, None, clock).await
+}
+
+async fn customers(
+    url: &str,
+    keys: &Keys,
+    sc_addr: SocketAddr,
+    token: Option<&std::path::Path>,
+    clock: Clock,
+) -> (Running, IncidentTimers) {
     let mut config = CustomersConfig::new(server_config("customers", url, keys))
-        .with_supplychain(format!("http://{sc_addr}"), None);
+        .with_supplychain(format!("http://{sc_addr}"), token.map(|t| t.to_path_buf()));
     config.timer_interval = Duration::from_secs(3600);
     config.supplychain_deadline = Duration::from_secs(2);
     let app = symbolon_customers::Application::build_with_clock(config, clock)
         .await
         .expect("customers build");
     let timers = app.incident_timers();
-    let addr = app.local_addr();
-    let shutdown = app.shutdown_token();
-    let task = tokio::spawn(async move {
-        let _ = app.run_until_stopped().await;
-    });
-    (
-        Running {
-            addr,
-            shutdown,
-            task,
-        },
-        timers,
-    )
+    let running = Running::spawn(
+        app.local_addr(),
+        app.shutdown_token(),
+        app.run_until_stopped(),
+    );
+    (running, timers)
 }

@@ -4,22 +4,26 @@ use super::super::store::{CommitmentRow, CoverageRow, StatusChangeRow};
 use crate::visibility;
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::{
-    Caller, aip,
+    Caller, aip, status,
     time::{duration, to_timestamp},
 };
+use tonic::Status;
 
-/// A commitment with its coverage, as `caller` may see it.
+/// A commitment with its coverage, as `caller` may see it (INTERNAL if its stored
+/// clauses do not decode).
 pub(super) fn commitment(
     caller: &Caller,
     row: &CommitmentRow,
     coverage: &[CoverageRow],
-) -> pb::Commitment {
-    visible(
+) -> Result<pb::Commitment, Status> {
+    let clauses = super::clauses::decode(&row.clauses)
+        .ok_or_else(|| status::internal(&format!("corrupt clauses of {}", row.name())))?;
+    Ok(visible(
         caller,
         pb::Commitment {
             name: row.name(),
             display_name: row.display_name.clone(),
-            clauses: row.clauses.clone(),
+            clauses,
             status: row.status,
             status_reason: row.status_reason.clone(),
             coverage: coverage
@@ -32,7 +36,7 @@ pub(super) fn commitment(
             update_time: Some(to_timestamp(row.update_time)),
             etag: aip::etag(row.version),
         },
-    )
+    ))
 }
 
 /// One site's coverage as vendor staff see it; `created` is the commitment's creation

@@ -2,7 +2,9 @@
 //! tenancy, asks the supply-chain service, and hands the write to `store/`.
 
 mod assess;
+pub(super) mod clauses;
 mod convert;
+pub(super) mod risk;
 
 use super::store::{self, CommitmentRow, NewCommitment, NewCoverage, StatusChangeRow};
 use super::{SupplyChain, check_part, derived_id, human, place_of};
@@ -42,12 +44,9 @@ impl Commitments {
         Self { db, clock, supply }
     }
 
-    async fn commitment(&self, caller: &Caller, name: &str) -> Result<CommitmentRow, Status> {
-        self.commitment_in(caller, "name", name).await
-    }
-
-    /// The commitment named `name`, sent in request field `field` (a child's `parent`).
-    async fn commitment_in(
+    /// The commitment named `name`, sent in request field `field` (`name`, or a child's
+    /// `parent`), if the caller may see it.
+    async fn commitment(
         &self,
         caller: &Caller,
         field: &str,
@@ -68,7 +67,7 @@ impl Commitments {
     ) -> Result<pb::Commitment, Status> {
         let coverage = store::coverage(&self.db, &row.customer_id, &[row.id.as_str()]).await?;
         let rows = coverage.get(&row.id).map(Vec::as_slice).unwrap_or_default();
-        Ok(convert::commitment(caller, row, rows))
+        convert::commitment(caller, row, rows)
     }
 }
 
@@ -387,7 +386,8 @@ impl CommitmentsService for Commitments {
             id: &id,
             customer_id: &customer_id,
             display_name: c.display_name.trim(),
-            clauses: &c.clauses,
+            clauses: clauses::encode(&c.clauses),
+            promises: clauses::promises(&c.clauses),
             risk_accepted: !violations.is_empty(),
             created_by: &caller.subject,
             request_key: key,
@@ -424,7 +424,9 @@ impl CommitmentsService for Commitments {
         req: Request<pb::GetCommitmentRequest>,
     ) -> Result<Response<pb::Commitment>, Status> {
         let caller = Caller::of(&req)?;
-        let row = self.commitment(&caller, &req.into_inner().name).await?;
+        let row = self
+            .commitment(&caller, "name", &req.into_inner().name)
+            .await?;
         Ok(Response::new(self.to_proto(&caller, &row).await?))
     }
 
@@ -453,7 +455,7 @@ impl CommitmentsService for Commitments {
                 let of = coverage.get(&row.id).map(Vec::as_slice).unwrap_or_default();
                 convert::commitment(&caller, row, of)
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         let next_page_token = next_page.token(&mut commitments);
         Ok(Response::new(pb::ListCommitmentsResponse {
             commitments,
@@ -467,7 +469,7 @@ impl CommitmentsService for Commitments {
     ) -> Result<Response<pb::ListCommitmentStatusChangesResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let row = self.commitment_in(&caller, "parent", &r.parent).await?;
+        let row = self.commitment(&caller, "parent", &r.parent).await?;
         let query = format!("commitmentStatusChanges;{}", r.parent);
         let scope = format!("{}/{}", row.customer_id, row.id);
         let (rows, next_page) =

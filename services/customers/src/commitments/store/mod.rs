@@ -1,8 +1,14 @@
 //! Commitment rows, their coverage and status history, and creation (one transaction:
 //! the commitment, its coverage, any risk events that arrived first, its first status
-//! change). A risk event's transaction is `risk.rs`; a breach's, `breach.rs`.
+//! change). A risk event's transaction is `risk.rs`; a breach's, `breach.rs`. Clauses
+//! are kept encoded (`api/clauses.rs` encodes and decodes them) in `clauses_bytes`
+//! (BYTEA / BLOB, migration 0018); during the rollout of the release that added it,
+//! creates also write `clauses`, the hex TEXT earlier releases read, which the next
+//! release drops (expand, then contract: `docs/operations.md`).
 
-use prost::Message;
+pub(crate) mod breach;
+pub(crate) mod risk;
+
 use sqlx::{Any, Row, Transaction, any::AnyRow};
 use std::collections::HashMap;
 use symbolon_contracts::customers::v1 as pb;
@@ -27,9 +33,9 @@ pub(crate) struct CommitmentRow {
     pub(crate) id: String,
     pub(crate) customer_id: String,
     pub(crate) display_name: String,
-    /// Decoded from its column by `from_row`.
+    /// Encoded (`api/clauses.rs`); read from its column by `from_row`.
     #[sqlx(skip)]
-    pub(crate) clauses: Vec<pb::CommitmentClause>,
+    pub(crate) clauses: Vec<u8>,
     #[sqlx(try_from = "i64")]
     pub(crate) status: i32,
     pub(crate) status_reason: String,
@@ -48,7 +54,7 @@ fn status_of(s: &str) -> Option<i32> {
 impl Table for CommitmentRow {
     const NAME: &'static str = "commitments";
     const SCOPE: &'static str = "customer_id";
-    const COLUMNS: &'static str = "id, customer_id, display_name, clauses, status, status_reason, \
+    const COLUMNS: &'static str = "id, customer_id, display_name, clauses_bytes, status, status_reason, \
         risk_accepted, created_by, create_time, update_time, version";
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[Field {
@@ -57,11 +63,8 @@ impl Table for CommitmentRow {
         kind: Kind::Enum(status_of, "COMMITMENT_STATUS_"),
     }];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let hex: String = row.try_get("clauses")?;
-        let clauses = decode_clauses(&hex)
-            .ok_or_else(|| sqlx::Error::Decode("corrupt commitment clauses".into()))?;
         Ok(Self {
-            clauses,
+            clauses: clauses_of(row)?,
             risk_accepted: row.try_get::<i64, _>("risk_accepted")? != 0,
             ..sqlx::FromRow::from_row(row)?
         })
@@ -184,7 +187,10 @@ pub(crate) struct NewCommitment<'a> {
     pub(crate) id: &'a str,
     pub(crate) customer_id: &'a str,
     pub(crate) display_name: &'a str,
-    pub(crate) clauses: &'a [pb::CommitmentClause],
+    /// Encoded (`api/clauses.rs`).
+    pub(crate) clauses: Vec<u8>,
+    /// The spare-parts promises among them, whose open requests are checked sooner.
+    pub(crate) promises: Vec<breach::Promise>,
     pub(crate) risk_accepted: bool,
     pub(crate) created_by: &'a str,
     pub(crate) request_key: Option<String>,
@@ -227,7 +233,7 @@ pub(crate) async fn create(
             .await?;
     }
     let mut insert = Sql::new(
-        "INSERT INTO commitments (id, customer_id, display_name, clauses, status, status_reason, \
+        "INSERT INTO commitments (id, customer_id, display_name, clauses, clauses_bytes, status, status_reason, \
          risk_accepted, created_by, create_time, update_time, version, last_change, request_key) VALUES (",
     );
     insert
@@ -237,7 +243,9 @@ pub(crate) async fn create(
         .push(", ")
         .bind(new.display_name)
         .push(", ")
-        .bind(encode_clauses(new.clauses))
+        .bind(hex(&new.clauses))
+        .push(", ")
+        .bind(new.clauses.as_slice())
         .push(", ")
         .bind(i64::from(code::UNSPECIFIED))
         .push(", '', ")
@@ -303,9 +311,9 @@ pub(crate) async fn create(
         .iter()
         .map(|c| c.registration.as_str())
         .collect();
-    super::breach::schedule(&mut tx, new.customer_id, new.clauses).await?;
-    let pending_seq = super::risk::absorb_pending(&mut tx, &registrations).await?;
-    let uncovered = super::risk::uncovered(&mut tx, new.customer_id, new.id).await?;
+    breach::schedule(&mut tx, new.customer_id, &new.promises).await?;
+    let pending_seq = risk::absorb_pending(&mut tx, &registrations).await?;
+    let uncovered = risk::uncovered(&mut tx, new.customer_id, new.id).await?;
     let status = if uncovered.is_empty() {
         code::HEALTHY
     } else {
@@ -407,39 +415,23 @@ pub(crate) async fn append_change(
     Ok(())
 }
 
-/// Lowercase hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// The clauses column as `SELECT` names it.
+pub(crate) const CLAUSES: &str = "clauses_bytes";
+
+/// The encoded clauses of a row that selected [`CLAUSES`] (never NULL: migration
+/// 0018 filled the rows before it and its trigger fills those the previous release
+/// writes).
+pub(crate) fn clauses_of(row: &AnyRow) -> Result<Vec<u8>, sqlx::Error> {
+    row.try_get::<Option<Vec<u8>>, _>(CLAUSES)?
+        .ok_or_else(|| sqlx::Error::Decode("commitment clauses missing".into()))
+}
+
+/// Lowercase hex of `bytes`, as earlier releases read the `clauses` column.
+fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         let _ = write!(s, "{b:02x}");
     }
     s
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// Decodes the `clauses` column.
-pub(crate) fn decode_clauses(hex: &str) -> Option<Vec<pb::CommitmentClause>> {
-    unhex(hex)
-        .and_then(|b| pb::Commitment::decode(b.as_slice()).ok())
-        .map(|c| c.clauses)
-}
-
-/// Encodes clauses for the `clauses` column.
-pub(crate) fn encode_clauses(clauses: &[pb::CommitmentClause]) -> String {
-    // Stored as a Commitment holding only its clauses.
-    hex(&pb::Commitment {
-        clauses: clauses.to_vec(),
-        ..Default::default()
-    }
-    .encode_to_vec())
 }

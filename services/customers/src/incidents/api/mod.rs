@@ -111,13 +111,9 @@ impl Incidents {
         })
     }
 
-    /// The incident `name` names, if the caller may see it.
-    async fn incident(&self, caller: &Caller, name: &str) -> Result<IncidentRow, Status> {
-        self.incident_in(caller, "name", name).await
-    }
-
-    /// The incident named `name`, sent in request field `field` (a child's `parent`).
-    async fn incident_in(
+    /// The incident named `name`, sent in request field `field` (`name`, or a child's
+    /// `parent`), if the caller may see it.
+    async fn incident(
         &self,
         caller: &Caller,
         field: &str,
@@ -151,7 +147,7 @@ impl Incidents {
     async fn reread(&self, caller: &Caller, name: &str) -> Result<Response<pb::Incident>, Status> {
         self.wakeup.wake();
         Ok(Response::new(convert::incident(
-            &self.incident(caller, name).await?,
+            &self.incident(caller, "name", name).await?,
         )))
     }
 }
@@ -209,7 +205,9 @@ impl IncidentsService for Incidents {
         req: Request<pb::GetIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
         let caller = Caller::of(&req)?;
-        let row = self.incident(&caller, &req.into_inner().name).await?;
+        let row = self
+            .incident(&caller, "name", &req.into_inner().name)
+            .await?;
         Ok(Response::new(convert::incident(&row)))
     }
 
@@ -243,7 +241,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::FireRequest>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident_in(&caller, "parent", &r.parent).await?;
+        let incident = self.incident(&caller, "parent", &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         // Tenancy::IncidentOwner (access.rs): the incident's frontline owner, or an admin.
         if !(caller.has_kind(RoleKind::Admin) || incident.owner == caller.subject) {
@@ -379,7 +377,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::ListFireRequestsResponse>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident_in(&caller, "parent", &r.parent).await?;
+        let incident = self.incident(&caller, "parent", &r.parent).await?;
         let query = format!("fire;{}", r.parent);
         let key = incident_key(&incident.customer_id, &incident.id);
         let (rows, next_page) =
@@ -426,7 +424,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::Incident>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident(&caller, &r.name).await?;
+        let incident = self.incident(&caller, "name", &r.name).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
         let notice = r.fault_notice.unwrap_or_default();
@@ -522,7 +520,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<pb::Incident>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident(&caller, &r.name).await?;
+        let incident = self.incident(&caller, "name", &r.name).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
         aip::text(&mut v, "reason", &r.reason, false, 4000);
@@ -630,7 +628,7 @@ impl IncidentsService for Incidents {
     ) -> Result<Response<EventStream>, Status> {
         let caller = Caller::of(&req)?;
         let r = req.into_inner();
-        let incident = self.incident(&caller, &r.name).await?;
+        let incident = self.incident(&caller, "name", &r.name).await?;
         if r.after_sequence < 0 {
             return Err(status::invalid_argument(
                 "after_sequence",

@@ -17,7 +17,6 @@ use symbolon_contracts::customers::v1::{
     incidents_service_server::IncidentsServiceServer,
 };
 use symbolon_contracts::quality::v1::quality_service_server::QualityServiceServer;
-use symbolon_platform::access::Guard;
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -149,11 +148,7 @@ impl Application {
         let mut server = GrpcServer::bind(config.server).await?;
         server.follow_database(&db);
         let api = Api::new(db.clone(), clock.clone());
-        server.add_service(Guard::new(
-            CustomersServiceServer::new(api),
-            server.authenticator(),
-            &crate::access::CUSTOMERS,
-        ));
+        server.add_guarded(CustomersServiceServer::new(api), &crate::access::CUSTOMERS);
         let quality_db = symbolon_quality::schema::open(&db).await?;
         let quality_api = QualityApi::new(
             quality_db.clone(),
@@ -161,36 +156,32 @@ impl Application {
             server.shutdown_token(),
             Arc::new(crate::quality_link::CrmCustomers::new(db.clone())),
         );
-        server.add_service(Guard::new(
+        server.add_guarded(
             QualityServiceServer::new(quality_api),
-            server.authenticator(),
             &symbolon_quality::access::QUALITY,
-        ));
+        );
         let incidents = Incidents::new(
             db.clone(),
             clock.clone(),
             supply.clone(),
             server.shutdown_token(),
         );
-        server.add_service(Guard::new(
+        server.add_guarded(
             IncidentsServiceServer::new(incidents.clone()),
-            server.authenticator(),
             &crate::access::INCIDENTS,
-        ));
-        server.add_service(Guard::new(
+        );
+        server.add_guarded(
             DashboardServiceServer::new(Dashboard::new(db.clone(), clock.clone())),
-            server.authenticator(),
             &crate::access::DASHBOARD,
-        ));
-        server.add_service(Guard::new(
+        );
+        server.add_guarded(
             CommitmentsServiceServer::new(Commitments::new(
                 db.clone(),
                 clock.clone(),
                 supply.clone(),
             )),
-            server.authenticator(),
             &crate::access::COMMITMENTS,
-        ));
+        );
         match (supply, config.service_token_file) {
             (Some(supply), Some(token_file)) => {
                 let consumer = RiskConsumer::new(db.clone(), clock.clone(), supply, token_file);

@@ -7,7 +7,6 @@ use crate::{
     fanout::Fanout,
 };
 use std::{net::SocketAddr, time::Duration};
-use symbolon_platform::access::Guard;
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -128,11 +127,7 @@ impl Application {
             fanout.listen_postgres(url);
         }
         let api = Api::new(db.clone(), clock, customers, fanout, shutdown);
-        server.add_service(Guard::new(
-            LabsRoutes::new(api),
-            server.authenticator(),
-            &crate::access::LABS,
-        ));
+        server.add_guarded(LabsRoutes::new(api), &crate::access::LABS);
         Ok(Self { server, db })
     }
 

@@ -17,7 +17,6 @@
 use crate::{api::Api, model::coverage::Params};
 use std::{net::SocketAddr, time::Duration};
 use symbolon_contracts::supplychain::v1::supply_chain_service_server::SupplyChainServiceServer;
-use symbolon_platform::access::Guard;
 use symbolon_platform::{
     Database,
     config::{ConfigError, Env, ServerConfig},
@@ -139,11 +138,10 @@ impl Application {
             config.risk_poll,
             server.shutdown_token(),
         );
-        server.add_service(Guard::new(
+        server.add_guarded(
             SupplyChainServiceServer::new(api),
-            server.authenticator(),
             &crate::access::SUPPLY_CHAIN_SERVICE,
-        ));
+        );
         Ok(Self { server, db })
     }
 

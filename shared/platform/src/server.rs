@@ -30,7 +30,12 @@
 //! does.
 
 use crate::{
-    Database, auth::Authenticator, background::Background, bound::BoundLayer, config::ServerConfig,
+    Database,
+    access::{Guard, ServicePolicy},
+    auth::Authenticator,
+    background::Background,
+    bound::BoundLayer,
+    config::ServerConfig,
 };
 use std::{convert::Infallible, net::SocketAddr, time::Duration};
 use tokio::{net::TcpListener, sync::watch};
@@ -119,7 +124,7 @@ impl GrpcServer {
             .unwrap_or(self.config.listen_addr)
     }
 
-    /// The token verifier, for `access::Guard::new(svc, auth, &POLICY)`.
+    /// The token verifier (the guard of [`GrpcServer::add_guarded`] uses it).
     pub fn authenticator(&self) -> Authenticator {
         self.auth.clone()
     }
@@ -161,6 +166,22 @@ impl GrpcServer {
         self.services.push(S::NAME);
         self.routes.add_service(service);
         self
+    }
+
+    /// Serves `service` (a generated `…Server`) behind the [`Guard`] of `policy`: every
+    /// call authenticated and admitted by its method's declared rule before it runs.
+    pub fn add_guarded<S>(&mut self, service: S, policy: &'static ServicePolicy) -> &mut Self
+    where
+        S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Future: Send + 'static,
+    {
+        let guarded = Guard::new(service, self.authenticator(), policy);
+        self.add_service(guarded)
     }
 
     /// Serves until SIGTERM/SIGINT or the shutdown token, then drains.

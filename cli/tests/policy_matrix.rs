@@ -11,8 +11,8 @@
 //!   PERMISSION_DENIED where the rule's tenancy adds no check of its own (the handler
 //!   may still answer INVALID_ARGUMENT or NOT_FOUND to an empty request).
 //!
-//! - a refusal by role names the roles that may call (`admin` only, say: never a role
-//!   the rule does not admit).
+//! - a refusal by role names exactly the roles that may call (`admin` only, say: never
+//!   a role the rule does not admit).
 //!
 //! Then tenancy, generated: see `policy_matrix/tenancy.rs` (every method naming a
 //! resource, called by tenant A's callers against tenant B's seeded resource of its

@@ -19,7 +19,12 @@
 //!
 //! A method naming a resource that no tenant-A caller may call is listed in [`EXEMPT`]
 //! with the reason; the test fails on a method neither checked nor exempted, and on an
-//! exemption of a method that is checked. Then the rules that are no tenancy: only the
+//! exemption of a method that is checked or names nothing. Lab1's non-members (a person
+//! of acme, vendor R&D, vendor frontline with release-manager) get NOT_FOUND from every
+//! method on lab1's resources and list none of it. Everything the admin reads of tenant
+//! B (every Get and List of a known kind) is the same after tenant A's calls as before.
+//! Customers are created and deleted by admins only (a refused create or delete with a
+//! valid request changes nothing). Then the rules that are no tenancy: only the
 //! incident's frontline owner or an admin calls for fire, and only the fire request's
 //! department acknowledges or fulfils it (an admin does not stand in).
 
@@ -503,23 +508,26 @@ pub(super) async fn seed(keys: &Keys, cu: Channel, labs_ch: Channel) -> World {
         put("customer", i, parent.clone());
         put("site", i, format!("{parent}/sites/plant"));
         put("key person", i, format!("{parent}/keyPersons/anna"));
-        crm.create_key_person(authed(
-            &admin,
-            pb::CreateKeyPersonRequest {
-                parent: parent.clone(),
-                key_person: Some(pb::KeyPerson {
-                    display_name: "Jonas".into(),
-                    title: "Network engineer".into(),
-                    decision_role: pb::DecisionRole::Influencer as i32,
-                    subject: format!("jonas@{c}"),
-                    ..Default::default()
-                }),
-                key_person_id: "jonas".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+        // jonas becomes a member of the lab in the matrix (CreateMember); intern never.
+        for id in ["jonas", "intern"] {
+            crm.create_key_person(authed(
+                &admin,
+                pb::CreateKeyPersonRequest {
+                    parent: parent.clone(),
+                    key_person: Some(pb::KeyPerson {
+                        display_name: id.into(),
+                        title: "Network engineer".into(),
+                        decision_role: pb::DecisionRole::Influencer as i32,
+                        subject: format!("{id}@{c}"),
+                        ..Default::default()
+                    }),
+                    key_person_id: id.into(),
+                    request_id: String::new(),
+                },
+            ))
+            .await
+            .unwrap();
+        }
         let tp = crm
             .list_touchpoints(authed(
                 &admin,
@@ -826,6 +834,39 @@ fn tenant_callers(keys: &Keys, tenancy: Tenancy) -> Vec<TenantCaller> {
     }
 }
 
+/// Callers who are no members of lab1 (acme's lab): a person of acme, vendor staff of
+/// R&D, vendor frontline with release-manager. To them lab1 does not exist.
+fn outsiders(keys: &Keys) -> Vec<TenantCaller> {
+    vec![
+        TenantCaller {
+            what: "acme's intern, no member of lab1",
+            token: keys.token(
+                "intern@acme",
+                &Org::Customer("acme".into()),
+                &["customer-engineer", "customer-executive"],
+            ),
+            roles: vec![Role::CustomerEngineer, Role::CustomerExecutive],
+            member: "",
+        },
+        TenantCaller {
+            what: "vendor R&D, no member of lab1",
+            token: keys.token("stranger@vendor", &Org::Vendor, &["department:rnd"]),
+            roles: vec![Role::Department("rnd".into())],
+            member: "",
+        },
+        TenantCaller {
+            what: "vendor frontline and release manager, no member of lab1",
+            token: keys.token(
+                "front@vendor",
+                &Org::Vendor,
+                &["frontline", "release-manager"],
+            ),
+            roles: vec![Role::Frontline, Role::ReleaseManager],
+            member: "",
+        },
+    ]
+}
+
 /// Calls `path` with an encoded request, however it streams: the answer's bytes (the
 /// first message of a server stream, empty when it stays silent).
 async fn send(
@@ -864,6 +905,52 @@ async fn send(
     }
 }
 
+/// What the admin reads of tenant B: every unary Get and List of a known kind, on B's
+/// resource. Tenant A's calls must leave it as it was.
+async fn view_of_b(
+    world: &World,
+    fds: &FileDescriptorSet,
+    messages: &HashMap<String, &DescriptorProto>,
+    admin: &str,
+    channel_of: &impl Fn(&str) -> Channel,
+) -> Vec<(String, Result<Vec<u8>, Code>)> {
+    let mut out = Vec::new();
+    for file in &fds.file {
+        let package = file.package();
+        if !package.starts_with("symbolon.") {
+            continue;
+        }
+        for service in &file.service {
+            for method in &service.method {
+                let name = method.name();
+                if method.client_streaming()
+                    || method.server_streaming()
+                    || !(name.starts_with("Get") || name.starts_with("List"))
+                    || name == "GetTrustDashboard"
+                {
+                    continue;
+                }
+                let (Some(kind), Some(target)) = (
+                    kind_of(name),
+                    messages
+                        .get(method.input_type())
+                        .and_then(|m| target_of(m, messages)),
+                ) else {
+                    continue;
+                };
+                let path = format!("/{package}.{}/{name}", service.name());
+                let mut r = filler(name, "");
+                r.extend(encode_target(target, &world.pairs[kind][1]));
+                let got = send(channel_of(package), &path, method, r, admin)
+                    .await
+                    .map_err(|s| s.code());
+                out.push((path, got));
+            }
+        }
+    }
+    out
+}
+
 /// The generated tenancy checks: the number of calls and the failures.
 pub(super) async fn check(
     keys: &Keys,
@@ -888,8 +975,11 @@ pub(super) async fn check(
                     .is_some_and(|prefix| full.starts_with(prefix))
         })
     };
+    let admin = keys.vendor_admin();
+    let b_before = view_of_b(world, fds, &messages, &admin, &channel_of).await;
     let mut exempted = std::collections::BTreeSet::new();
     let mut calls = 0;
+    let mut outsider_calls = 0;
     let mut checked = 0;
     let mut failures = Vec::new();
     let leaks = |bytes: &[u8]| -> Option<String> {
@@ -932,6 +1022,18 @@ pub(super) async fn check(
                             && let Some(mark) = leaks(&bytes)
                         {
                             failures.push(format!("{full} as {}: carries {mark}", c.what));
+                        }
+                    }
+                    // A lab's outsiders list none of it.
+                    if rule.tenancy == Tenancy::LabMember {
+                        for c in outsiders(keys).iter().filter(|c| rule.admits(&c.roles)) {
+                            calls += 1;
+                            if let Ok(bytes) =
+                                send(ch.clone(), &path, method, Vec::new(), &c.token).await
+                                && bytes.windows(9).any(|w| w == b"labs/lab1")
+                            {
+                                failures.push(format!("{full} as {}: carries lab1", c.what));
+                            }
                         }
                     }
                     continue;
@@ -1014,10 +1116,47 @@ pub(super) async fn check(
                 if !reached {
                     failures.push(format!("{full}: no tenant-A caller reached its own {kind}"));
                 }
+                // A lab's non-members: its resources are NOT_FOUND to them.
+                if rule.tenancy == Tenancy::LabMember {
+                    for c in outsiders(keys).iter().filter(|c| rule.admits(&c.roles)) {
+                        let mut r = filler(method.name(), c.member);
+                        r.extend(encode_target(target, own));
+                        calls += 1;
+                        outsider_calls += 1;
+                        match send(ch.clone(), &path, method, r, &c.token).await {
+                            Err(s) if s.code() == Code::NotFound => {}
+                            other => failures.push(format!(
+                                "{full} as {} on lab1's {kind} {own}: {:?}",
+                                c.what,
+                                other.map(|b| b.len())
+                            )),
+                        }
+                    }
+                }
             }
         }
     }
 
+    let b_after = view_of_b(world, fds, &messages, &admin, &channel_of).await;
+    calls += b_before.len() + b_after.len();
+    let _ = writeln!(
+        std::io::stderr(),
+        "tenancy: {} reads of B's data compared, {outsider_calls} calls by lab1's non-members",
+        b_before.len()
+    );
+    if outsider_calls < 40 {
+        failures.push(format!("too few calls by lab outsiders: {outsider_calls}"));
+    }
+    if b_before.len() < 15 {
+        failures.push(format!("too few reads of B's data: {}", b_before.len()));
+    }
+    for ((path, before), (_, after)) in b_before.iter().zip(&b_after) {
+        if before.is_err() {
+            failures.push(format!("{path} by the admin on B's resource: {before:?}"));
+        } else if before != after {
+            failures.push(format!("{path}: B's data changed under tenant A's calls"));
+        }
+    }
     for (m, _) in EXEMPT {
         if !exempted.contains(m) {
             failures.push(format!(
@@ -1035,6 +1174,7 @@ pub(super) async fn check(
 
 async fn owner_and_department(keys: &Keys, world: &World, cu: Channel) -> (usize, Vec<String>) {
     use pb::incidents_service_client::IncidentsServiceClient;
+    let incidents_channel = cu.clone();
     let mut incidents = IncidentsServiceClient::new(cu);
     let mut failures = Vec::new();
     let mut calls = 0;
@@ -1087,6 +1227,67 @@ async fn owner_and_department(keys: &Keys, world: &World, cu: Channel) -> (usize
             failures.push(format!("CallForFire by {who}: {s:?}"));
         }
     }
+    // Customers are created and deleted by admins only: a refused create (with a
+    // valid body) or delete changes nothing.
+    let mut crm = CustomersServiceClient::new(incidents_channel.clone());
+    let customers = |crm: &mut CustomersServiceClient<Channel>| {
+        let mut c = crm.clone();
+        let admin = keys.vendor_admin();
+        async move {
+            c.list_customers(authed(
+                &admin,
+                pb::ListCustomersRequest {
+                    show_deleted: true,
+                    ..Default::default()
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .customers
+        }
+    };
+    let before = customers(&mut crm).await;
+    for role in ["frontline", "analyst", "department:legal"] {
+        let t = token("p@vendor", role);
+        calls += 2;
+        let created = crm
+            .create_customer(authed(
+                &t,
+                pb::CreateCustomerRequest {
+                    customer: Some(pb::Customer {
+                        display_name: "Gamma".into(),
+                        industry: pb::Industry::Finance as i32,
+                        home_country: "FR".into(),
+                        ..Default::default()
+                    }),
+                    customer_id: "gamma".into(),
+                    request_id: String::new(),
+                },
+            ))
+            .await;
+        let deleted = crm
+            .delete_customer(authed(
+                &t,
+                pb::DeleteCustomerRequest {
+                    name: "customers/acme".into(),
+                    etag: String::new(),
+                },
+            ))
+            .await;
+        for (what, r) in [
+            ("CreateCustomer", created.map(|_| ())),
+            ("DeleteCustomer", deleted.map(|_| ())),
+        ] {
+            if r.as_ref().err().map(Status::code) != Some(Code::PermissionDenied) {
+                failures.push(format!("{what} by {role}: {r:?}"));
+            }
+        }
+    }
+    if customers(&mut crm).await != before {
+        failures.push("refused creates and deletes of customers changed them".into());
+    }
+
     // Another department, an admin, frontline: none acts on legal's request.
     for (method, act) in [
         ("AcknowledgeFireRequest", true),

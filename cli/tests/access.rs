@@ -60,7 +60,8 @@ anyone writing a case for it.
   for fire, only the fire request's department acknowledges or fulfils it, and refused
   customer creates and deletes change nothing.
 - `cli/tests/request_id_matrix.rs`, request ids: every method whose request has a
-  `request_id` (a table entry per method; a method without one fails the test). With
+  `request_id`, or whose stream's first message has one (InspectLive: the request is
+  the whole stream); a table entry per method, and a method without one fails the test. With
   one id R: R with body A is OK and creates one resource; R with A again answers the
   same bytes and creates nothing; R with a body B is INVALID_ARGUMENT, reason
   `REQUEST_ID_REUSED`, one violation of `request_id`, and creates nothing; R with A

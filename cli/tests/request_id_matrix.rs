@@ -1,6 +1,6 @@
 //! Request ids (AIP-155) against the real services, generated from the descriptor set:
-//! every method whose request message has a `request_id` field, on SQLite and
-//! PostgreSQL. The table below holds one valid request builder per such method; a
+//! every method whose request message has a `request_id` field (or, for the live
+//! inspection stream, whose first message has one), on SQLite and PostgreSQL. The table below holds one valid request builder per such method; a
 //! method of the descriptor set with a `request_id` and no entry fails the test (and so
 //! does an entry naming no such method).
 //!
@@ -69,15 +69,10 @@ const METHODS: &[&str] = &[
     "symbolon.quality.v1.QualityService/CreateTemplate",
     "symbolon.quality.v1.QualityService/CreateExperiment",
     "symbolon.quality.v1.QualityService/RecordOutcome",
-];
-
-/// Methods whose request carries a request id only inside a message of a oneof (not a
-/// field of the request itself), with why the table does not cover them.
-const NESTED: &[(&str, &str)] = &[(
+    // Its id rides on the stream's first message (`start`); the request is the whole
+    // stream (start, turns, finish), the answer its last message (the report).
     "symbolon.quality.v1.QualityService/InspectLive",
-    "bidirectional stream: the id rides on its first message (`start`), and the \
-     report exists only once the stream finishes",
-)];
+];
 
 /// Which body of a method's request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,6 +263,7 @@ impl Suite {
             | "CreateLab"
             | "CreateStandard"
             | "InspectConversation"
+            | "InspectLive"
             | "CreateTemplate"
             | "CreateExperiment" => &[],
             "CreateProposal" | "CreateProposalComment" => &[Scope::OtherParent, Scope::OtherOrg],
@@ -616,6 +612,35 @@ impl Suite {
                 request_id: r,
             }
             .encode_to_vec(),
+            // The stream's messages, each length-prefixed (see `live_messages`).
+            "InspectLive" => {
+                let mut header = conversation(&format!("live-{}", i));
+                let turns = std::mem::take(&mut header.turns);
+                let mut out = Vec::new();
+                let mut put = |m: qpb::InspectLiveRequest| {
+                    m.encode_length_delimited(&mut out).unwrap();
+                };
+                put(qpb::InspectLiveRequest {
+                    event: Some(qpb::inspect_live_request::Event::Start(qpb::LiveStart {
+                        standard: "standards/support".into(),
+                        conversation: Some(header),
+                        request_id: r,
+                    })),
+                });
+                for (k, mut turn) in turns.into_iter().enumerate() {
+                    // B: the customer's last word differs.
+                    if body == Body::B && k == 4 {
+                        turn.text = "谢谢".into();
+                    }
+                    put(qpb::InspectLiveRequest {
+                        event: Some(qpb::inspect_live_request::Event::Turn(turn)),
+                    });
+                }
+                put(qpb::InspectLiveRequest {
+                    event: Some(qpb::inspect_live_request::Event::Finish(qpb::LiveFinish {})),
+                });
+                out
+            }
             other => panic!("no request builder for {other}"),
         }
     }
@@ -809,7 +834,7 @@ impl Suite {
                 }
                 .encode_to_vec(),
             ),
-            "InspectConversation" => (
+            "InspectConversation" | "InspectLive" => (
                 "symbolon.quality.v1.QualityService/ListReports",
                 qpb::ListReportsRequest {
                     page_size: 100,
@@ -891,6 +916,30 @@ impl Suite {
                 .client_streaming(authed(&token, tokio_stream::once(request)), path, Raw)
                 .await
                 .map(tonic::Response::into_inner);
+        }
+        if name(method) == "InspectLive" {
+            let mut messages = Vec::new();
+            let mut rest = request.as_slice();
+            while !rest.is_empty() {
+                let len = prost::encoding::decode_varint(&mut rest).unwrap() as usize;
+                messages.push(rest[..len].to_vec());
+                rest = &rest[len..];
+            }
+            let mut grpc = tonic::client::Grpc::new(self.cu.clone());
+            grpc.ready()
+                .await
+                .map_err(|e| Status::unavailable(e.to_string()))?;
+            let path = format!("/{method}").parse().unwrap();
+            let mut answers = grpc
+                .streaming(authed(&token, tokio_stream::iter(messages)), path, Raw)
+                .await?
+                .into_inner();
+            // Hints, then the report: the answer is the last message.
+            let mut last = Vec::new();
+            while let Some(m) = answers.message().await? {
+                last = m;
+            }
+            return Ok(last);
         }
         unary(self.channel(method), method, request, &token).await
     }
@@ -1011,14 +1060,18 @@ fn methods_with_request_ids() -> (BTreeSet<String>, BTreeSet<String>) {
 fn every_method_with_a_request_id_has_an_entry() {
     let (direct, nested) = methods_with_request_ids();
     let table: BTreeSet<String> = METHODS.iter().map(|m| m.to_string()).collect();
-    let missing: Vec<_> = direct.difference(&table).collect();
-    let stale: Vec<_> = table.difference(&direct).collect();
+    let all: BTreeSet<String> = direct.union(&nested).cloned().collect();
+    let missing: Vec<_> = all.difference(&table).collect();
+    let stale: Vec<_> = table.difference(&all).collect();
     assert!(
         missing.is_empty() && stale.is_empty(),
         "methods with a request_id and no entry: {missing:?}; entries of no such method: {stale:?}"
     );
-    let exempt: BTreeSet<String> = NESTED.iter().map(|(m, _)| m.to_string()).collect();
-    assert_eq!(nested, exempt, "request ids nested in a request message");
+    assert_eq!(
+        nested.iter().collect::<Vec<_>>(),
+        ["symbolon.quality.v1.QualityService/InspectLive"],
+        "request ids nested in a request message (a stream's first)"
+    );
     assert!(direct.len() >= 27, "{direct:?}");
 }
 

@@ -1,8 +1,9 @@
 //! Request ids (AIP-155) against the real services, generated from the descriptor set:
 //! every method whose request message has a `request_id` field (or, for the live
-//! inspection stream, whose first message has one), on SQLite and PostgreSQL. The table below holds one valid request builder per such method; a
-//! method of the descriptor set with a `request_id` and no entry fails the test (and so
-//! does an entry naming no such method).
+//! inspection stream, whose first message has one), on SQLite and PostgreSQL. The table
+//! below holds one valid request builder per such method; a method of the descriptor
+//! set with a `request_id` and no entry fails the test (and so does an entry naming no
+//! such method).
 //!
 //! Asserted for each method, with one request id R (the same R for every method, so
 //! each method's first call also shows that ids are scoped to the method):

@@ -267,7 +267,9 @@ impl Suite {
             | "InspectLive"
             | "CreateTemplate"
             | "CreateExperiment" => &[],
-            "CreateProposal" | "CreateProposalComment" => &[Scope::OtherParent, Scope::OtherOrg],
+            "CreateProposal" | "CreateProposalComment" | "CreateTestPlan" | "CreateTestRun" => {
+                &[Scope::OtherParent, Scope::OtherOrg]
+            }
             _ => &[Scope::OtherParent],
         }
     }

@@ -68,14 +68,17 @@ fn parse_entries(entries: Vec<pb::LogEntry>, v: &mut Violations) -> Vec<NewEntry
         .collect()
 }
 
+/// Appends one batch for `method` (`AppendLogEntries`, or `StreamLogEntries` per
+/// message): a request id is scoped to the method it came with, as everywhere.
 pub(crate) async fn append(
     api: &Api,
     c: &Arc<Caller>,
+    method: &str,
     r: pb::AppendLogEntriesRequest,
 ) -> Result<Vec<LogEntryRow>, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let mut v = Violations::new();
-    let key = request_key(c, "AppendLogEntries", &r.parent, &r, &mut v);
+    let key = request_key(c, method, &r.parent, &r, &mut v);
     let entries = parse_entries(r.entries, &mut v);
     v.into_result()?;
     let a = open(&api.db, c, ids[0]).await?;
@@ -98,7 +101,7 @@ pub(crate) async fn append_log_entries(
     c: &Arc<Caller>,
     r: pb::AppendLogEntriesRequest,
 ) -> Result<pb::AppendLogEntriesResponse, Status> {
-    let rows = append(api, c, r).await?;
+    let rows = append(api, c, "AppendLogEntries", r).await?;
     Ok(pb::AppendLogEntriesResponse {
         entries: rows.iter().map(convert::log_entry).collect(),
     })
@@ -124,7 +127,7 @@ pub(crate) async fn stream_log_entries(
         }
         // Each message is checked and appended on its own: access is re-checked per
         // batch, so a member removed mid-stream stops being able to append.
-        let rows = append(api, c, msg).await?;
+        let rows = append(api, c, "StreamLogEntries", msg).await?;
         out.entries_appended += rows.len() as i64;
         if let Some(last) = rows.last() {
             out.last_sequence = last.seq;

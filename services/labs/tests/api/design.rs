@@ -7,7 +7,7 @@ use symbolon_testkit::{Backend, authed, both_backends};
 use tonic::Code;
 
 /// Creates `proposals/p1`, `testPlans/t1` and `releases/r1` in the lab.
-pub async fn seed(w: &World) {
+async fn seed(w: &World) {
     let mut c = w.client();
     c.create_proposal(authed(
         &w.eng(),
@@ -254,60 +254,7 @@ async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
     assert_eq!(runs.len(), 3);
 }
 
-/// A proposal (written with its first revision in one transaction) retried with its
-/// request id is the first; the same id with another proposal is refused, nothing made.
-async fn a_proposal_request_id_is_bound_to_its_first_request(backend: Backend) {
-    let w = world(backend).await;
-    let mut c = w.client();
-    let id = uuid::Uuid::new_v4().to_string();
-    let create = |title: &str| pb::CreateProposalRequest {
-        parent: LAB.into(),
-        proposal: Some(pb::Proposal {
-            title: title.into(),
-            content: "Lower t-Reordering to 40 ms.".into(),
-            ..Default::default()
-        }),
-        proposal_id: String::new(),
-        request_id: id.clone(),
-    };
-    let first = c
-        .create_proposal(authed(&w.eng(), create("PDCP timer")))
-        .await
-        .unwrap()
-        .into_inner();
-    let retry = c
-        .create_proposal(authed(&w.eng(), create("PDCP timer")))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(retry.name, first.name);
-    let reused = c
-        .create_proposal(authed(&w.eng(), create("Another idea")))
-        .await
-        .unwrap_err();
-    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
-    let info = tonic_types::StatusExt::get_details_error_info(&reused).expect("ErrorInfo");
-    assert_eq!(info.reason, "REQUEST_ID_REUSED");
-    let listed = c
-        .list_proposals(authed(
-            &w.eng(),
-            pb::ListProposalsRequest {
-                parent: LAB.into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .proposals;
-    assert_eq!(
-        listed.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(),
-        vec!["PDCP timer"]
-    );
-}
-
 both_backends!(
     a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision,
-    a_test_plans_status_derives_from_its_runs,
-    a_proposal_request_id_is_bound_to_its_first_request
+    a_test_plans_status_derives_from_its_runs
 );

@@ -291,6 +291,18 @@ impl QualityApi {
                 "at least one turn is required before finishing",
             ));
         }
+        // The request is the whole stream: its id is bound to the start and every turn
+        // (a retry with other turns is another request), not to the start alone.
+        let key = match key {
+            Some(_) => {
+                let whole = pb::LiveStart {
+                    conversation: Some(conversation.clone()),
+                    ..start.clone()
+                };
+                aip::request_key(&caller, "InspectLive", "", &whole, &mut Violations::new())
+            }
+            None => None,
+        };
         let report = self
             .inspect_and_store(&res, conversation, key, false)
             .await?;

@@ -336,54 +336,9 @@ async fn never_oversells_under_concurrency(backend: Backend) {
     assert_eq!(all.reservations.len(), 10, "retries created nothing twice");
 }
 
-/// A depot create retried with its request id returns the first depot; the same id with
-/// another depot is refused and creates nothing.
-async fn a_depot_request_id_is_bound_to_its_first_request(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let id = uuid();
-    let create = |depot_id: &str| pb::CreateDepotRequest {
-        depot: Some(depot_message("DE", 50.1, 8.7)),
-        depot_id: depot_id.into(),
-        request_id: id.clone(),
-    };
-    let first = app
-        .client()
-        .create_depot(authed(&app.admin, create("fra")))
-        .await
-        .unwrap()
-        .into_inner();
-    let retry = app
-        .client()
-        .create_depot(authed(&app.admin, create("fra")))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(retry.name, first.name);
-    let reused = app
-        .client()
-        .create_depot(authed(&app.admin, create("muc")))
-        .await
-        .unwrap_err();
-    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
-    let info = tonic_types::StatusExt::get_details_error_info(&reused).expect("ErrorInfo");
-    assert_eq!(info.reason, "REQUEST_ID_REUSED");
-    let missing = app
-        .client()
-        .get_depot(authed(
-            &app.admin,
-            pb::GetDepotRequest {
-                name: "depots/muc".into(),
-            },
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(missing.code(), Code::NotFound);
-}
-
 both_backends!(
     reservations_are_idempotent_and_releasable,
-    depots_list_filter_and_update,
-    a_depot_request_id_is_bound_to_its_first_request
+    depots_list_filter_and_update
 );
 
 mod postgres_only {

@@ -3,14 +3,12 @@
 use super::{Api, common::*, insert_once};
 use crate::{
     convert,
-    store::{self, GLOBAL, RegistrationRow, Table, change},
+    store::{self, GLOBAL, RegistrationRow, change},
 };
 use std::sync::Arc;
 use symbolon_contracts::supplychain::v1 as pb;
 use symbolon_platform::auth::RoleKind;
-use symbolon_platform::{
-    Caller, StoreError, Violations, country::CountryCode, db::Sql, names, status,
-};
+use symbolon_platform::{Caller, Violations, country::CountryCode, names, status};
 use tokio::sync::mpsc;
 use tonic::Status;
 
@@ -353,18 +351,7 @@ impl Api {
             );
         }
         v.into_result()?;
-        let regs: Vec<RegistrationRow> = Sql::new(&format!(
-            "SELECT {} FROM coverage_registrations WHERE delete_time IS NULL ORDER BY id",
-            RegistrationRow::COLUMNS
-        ))
-        .query()
-        .fetch_all(self.db.reader())
-        .await
-        .map_err(StoreError::from)?
-        .iter()
-        .map(RegistrationRow::from_row)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::from)?;
+        let regs: Vec<RegistrationRow> = store::all_live(self.db.reader()).await?;
         let params = self.params.clone();
         let scenario = Arc::new(scenario);
         let scenario_text = what.join("; ");

@@ -149,20 +149,14 @@ impl Api {
         r: pb::ListCountryProfilesRequest,
     ) -> Result<pb::ListCountryProfilesResponse, Status> {
         c.require_vendor(READERS)?;
-        let (rows, next_page) = list_page::<CountryRow>(
+        let (country_profiles, next_page_token) = list_pb::<CountryRow, _>(
             &self.db,
-            Listing {
-                scope: Some(GLOBAL),
-                filter: "",
-                query: "countryProfiles",
-                show_deleted: false,
-            },
+            (GLOBAL, "", "countryProfiles"),
             r.page_size,
             &r.page_token,
+            convert::country,
         )
         .await?;
-        let mut country_profiles = rows.into_iter().map(convert::country).collect();
-        let next_page_token = next_page.token(&mut country_profiles);
         Ok(pb::ListCountryProfilesResponse {
             country_profiles,
             next_page_token,

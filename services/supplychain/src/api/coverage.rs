@@ -249,20 +249,14 @@ impl Api {
     ) -> Result<pb::ListCoverageRegistrationsResponse, Status> {
         require_any_vendor(c)?;
         let query = format!("registrations;{}", r.filter);
-        let (rows, next_page) = list_page::<RegistrationRow>(
+        let (coverage_registrations, next_page_token) = list_pb::<RegistrationRow, _>(
             &self.db,
-            Listing {
-                scope: Some(GLOBAL),
-                filter: &r.filter,
-                query: &query,
-                show_deleted: false,
-            },
+            (GLOBAL, &r.filter, &query),
             r.page_size,
             &r.page_token,
+            convert::registration,
         )
         .await?;
-        let mut coverage_registrations = rows.into_iter().map(convert::registration).collect();
-        let next_page_token = next_page.token(&mut coverage_registrations);
         Ok(pb::ListCoverageRegistrationsResponse {
             coverage_registrations,
             next_page_token,

@@ -177,20 +177,14 @@ impl Api {
         r: pb::ListScoringModelsRequest,
     ) -> Result<pb::ListScoringModelsResponse, Status> {
         c.require_vendor(READERS)?;
-        let (rows, next_page) = list_page::<ModelRow>(
+        let (scoring_models, next_page_token) = list_pb::<ModelRow, _>(
             &self.db,
-            Listing {
-                scope: Some(GLOBAL),
-                filter: "",
-                query: "scoringModels",
-                show_deleted: false,
-            },
+            (GLOBAL, "", "scoringModels"),
             r.page_size,
             &r.page_token,
+            convert::model,
         )
         .await?;
-        let mut scoring_models = rows.into_iter().map(convert::model).collect();
-        let next_page_token = next_page.token(&mut scoring_models);
         Ok(pb::ListScoringModelsResponse {
             scoring_models,
             next_page_token,

@@ -259,7 +259,7 @@ async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
 async fn a_proposal_request_id_is_bound_to_its_first_request(backend: Backend) {
     let w = world(backend).await;
     let mut c = w.client();
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = symbolon_testkit::request_id();
     let create = |title: &str| pb::CreateProposalRequest {
         parent: LAB.into(),
         proposal: Some(pb::Proposal {
@@ -285,9 +285,7 @@ async fn a_proposal_request_id_is_bound_to_its_first_request(backend: Backend) {
         .create_proposal(authed(&w.eng(), create("Another idea")))
         .await
         .unwrap_err();
-    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
-    let info = tonic_types::StatusExt::get_details_error_info(&reused).expect("ErrorInfo");
-    assert_eq!(info.reason, "REQUEST_ID_REUSED");
+    symbolon_testkit::assert_request_id_reused(&reused);
     let listed = c
         .list_proposals(authed(
             &w.eng(),

@@ -22,7 +22,7 @@ async fn customers_down_is_unavailable_fast_and_writes_nothing(backend: Backend)
                     ..Default::default()
                 }),
                 lab_id: "down".into(),
-                request_id: uuid::Uuid::new_v4().to_string(),
+                request_id: symbolon_testkit::request_id(),
             },
         ))
         .await

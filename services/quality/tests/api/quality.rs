@@ -133,7 +133,7 @@ fn result<'a>(r: &'a pb::Report, id: &str) -> &'a pb::IndicatorResult {
 async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut q = client(&app).await;
-    let rid = uuid::Uuid::new_v4().to_string();
+    let rid = symbolon_testkit::request_id();
     let create = |rid: String| pb::CreateStandardRequest {
         standard: Some(default_standard()),
         standard_id: "support".into(),
@@ -431,7 +431,7 @@ async fn inspection_scores_with_evidence_in_both_languages(backend: Backend) {
     assert!(dry.name.is_empty());
     assert_eq!(dry.score, good.score);
     // A retried inspection stores one report.
-    let rid = uuid::Uuid::new_v4().to_string();
+    let rid = symbolon_testkit::request_id();
     let mut names = Vec::new();
     for _ in 0..2 {
         let r = q

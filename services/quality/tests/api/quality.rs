@@ -502,14 +502,7 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
             .unwrap()
             .expect("stream open")
     };
-    let mut header = good_zh("live-1", "li@vendor", "", 0);
-    header.turns.clear();
-    send(Event::Start(pb::LiveStart {
-        standard: "standards/live".into(),
-        conversation: Some(header),
-        request_id: String::new(),
-    }))
-    .await;
+    send(live_start("live-1")).await;
     send(Event::Turn(turn(C, 0, "充电器坏了,我火冒三丈!"))).await;
     let mut upset = Vec::new();
     while upset.len() < 2 {
@@ -589,49 +582,22 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
     assert_eq!(stored.results, report.results);
 
     // A stream that does not start with `start` is refused; so is a turn out of order.
-    let (tx2, rx2) = tokio::sync::mpsc::channel(4);
-    tx2.send(pb::InspectLiveRequest {
-        event: Some(Event::Turn(turn(C, 0, "hi"))),
-    })
-    .await
-    .unwrap();
+    let (_tx2, rx2) = live_requests(vec![Event::Turn(turn(C, 0, "hi"))]).await;
     let mut bad = q
-        .inspect_live(authed(
-            &token,
-            tokio_stream::wrappers::ReceiverStream::new(rx2),
-        ))
+        .inspect_live(authed(&token, rx2))
         .await
         .unwrap()
         .into_inner();
     let err = bad.message().await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    let (tx3, rx3) = tokio::sync::mpsc::channel(4);
-    let mut header = good_zh("live-2", "li@vendor", "", 0);
-    header.turns.clear();
-    tx3.send(pb::InspectLiveRequest {
-        event: Some(Event::Start(pb::LiveStart {
-            standard: "standards/live".into(),
-            conversation: Some(header),
-            request_id: String::new(),
-        })),
-    })
-    .await
-    .unwrap();
-    tx3.send(pb::InspectLiveRequest {
-        event: Some(Event::Turn(turn(A, 10, "您好"))),
-    })
-    .await
-    .unwrap();
-    tx3.send(pb::InspectLiveRequest {
-        event: Some(Event::Turn(turn(A, 5, "earlier"))),
-    })
-    .await
-    .unwrap();
+    let (_tx3, rx3) = live_requests(vec![
+        live_start("live-2"),
+        Event::Turn(turn(A, 10, "您好")),
+        Event::Turn(turn(A, 5, "earlier")),
+    ])
+    .await;
     let mut bad = q
-        .inspect_live(authed(
-            &token,
-            tokio_stream::wrappers::ReceiverStream::new(rx3),
-        ))
+        .inspect_live(authed(&token, rx3))
         .await
         .unwrap()
         .into_inner();
@@ -644,6 +610,35 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
     };
     assert_eq!(err.code(), Code::InvalidArgument);
     assert_eq!(violated_fields(&err), vec!["turn.send_time".to_string()]);
+}
+
+/// The start of live inspection `id` under `standards/live`, the conversation's turns
+/// to follow.
+fn live_start(id: &str) -> pb::inspect_live_request::Event {
+    let mut header = good_zh(id, "li@vendor", "", 0);
+    header.turns.clear();
+    pb::inspect_live_request::Event::Start(pb::LiveStart {
+        standard: "standards/live".into(),
+        conversation: Some(header),
+        request_id: String::new(),
+    })
+}
+
+/// A live-inspection request stream holding `events`; it stays open while the sender
+/// lives, as a client's does mid-conversation.
+async fn live_requests(
+    events: Vec<pb::inspect_live_request::Event>,
+) -> (
+    tokio::sync::mpsc::Sender<pb::InspectLiveRequest>,
+    tokio_stream::wrappers::ReceiverStream<pb::InspectLiveRequest>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(events.len().max(1));
+    for e in events {
+        tx.send(pb::InspectLiveRequest { event: Some(e) })
+            .await
+            .unwrap();
+    }
+    (tx, tokio_stream::wrappers::ReceiverStream::new(rx))
 }
 
 async fn review_overrides_and_disputes(backend: Backend) {

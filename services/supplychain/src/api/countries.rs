@@ -120,12 +120,8 @@ impl Api {
             &name,
         )
         .await?;
-        if created {
-            self.commit(ch, now, &format!("{name} created"), true)
-                .await?;
-        } else {
-            ch.rollback().await?;
-        }
+        self.finish_create(ch, created, now, &format!("{name} created"), true)
+            .await?;
         Ok(convert::country(row))
     }
 

@@ -219,12 +219,8 @@ impl Api {
             &name,
         )
         .await?;
-        if created {
-            self.commit(ch, now, &format!("{name} registered"), false)
-                .await?;
-        } else {
-            ch.rollback().await?;
-        }
+        self.finish_create(ch, created, now, &format!("{name} registered"), false)
+            .await?;
         Ok(convert::registration(row))
     }
 

@@ -154,12 +154,8 @@ impl Api {
         let mut ch = change::begin(&self.db).await?;
         let (row, created): (DepotRow, bool) =
             insert_once(&mut ch, "depots", &columns, values, key, &name).await?;
-        if created {
-            self.commit(ch, now, &format!("{name} created"), true)
-                .await?;
-        } else {
-            ch.rollback().await?;
-        }
+        self.finish_create(ch, created, now, &format!("{name} created"), true)
+            .await?;
         Ok(convert::depot(row))
     }
 

@@ -149,12 +149,8 @@ impl Api {
             &name,
         )
         .await?;
-        if created {
-            self.commit(ch, now, &format!("{name} created"), false)
-                .await?;
-        } else {
-            ch.rollback().await?;
-        }
+        self.finish_create(ch, created, now, &format!("{name} created"), false)
+            .await?;
         Ok(convert::model(row))
     }
 

@@ -132,19 +132,7 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     reserve(&app, &frontline, "nbo", &[("RRU", 2)], &request_id())
         .await
         .unwrap();
-    let below = app
-        .client()
-        .set_stock_level(authed(
-            &app.admin,
-            pb::SetStockLevelRequest {
-                stock_level: Some(pb::StockLevel {
-                    name: "depots/nbo/stockLevels/RRU".into(),
-                    on_hand: 1,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await;
+    let below = app.stock_as(&app.admin, "nbo", "RRU", 1).await;
     assert_eq!(code(below), Code::FailedPrecondition);
     app.set_status("muc", pb::DepotStatus::Outage).await;
     let outage = reserve(&app, &frontline, "muc", &[("RRU", 1)], &request_id()).await;

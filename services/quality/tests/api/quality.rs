@@ -106,6 +106,14 @@ pub(crate) async fn load_default(app: &TestApp, q: &mut Q, id: &str) -> pb::Stan
     .into_inner()
 }
 
+/// Report `name` as the caller of `token` sees it.
+async fn report_as(q: &mut Q, token: &str, name: &str) -> pb::Report {
+    q.get_report(authed(token, pb::GetReportRequest { name: name.into() }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 pub(crate) async fn inspect(
     app: &TestApp,
     q: &mut Q,
@@ -245,16 +253,7 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
             .iter()
             .all(|r| r.indicator_id != "no-unnecessary-proof")
     );
-    let kept = q
-        .get_report(authed(
-            &app.admin,
-            pb::GetReportRequest {
-                name: old.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let kept = report_as(&mut q, &app.admin, &old.name).await;
     assert_eq!(kept.standard_version, "standards/support/versions/1");
     assert_eq!(kept.score, old.score);
     assert_eq!(kept.results, old.results, "old reports are never rescored");
@@ -569,16 +568,7 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
         result(&report, "no-unnecessary-proof").verdict,
         pb::Verdict::Fail as i32
     );
-    let stored = q
-        .get_report(authed(
-            &token,
-            pb::GetReportRequest {
-                name: report.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let stored = report_as(&mut q, &token, &report.name).await;
     assert_eq!(stored.results, report.results);
 
     // A stream that does not start with `start` is refused; so is a turn out of order.
@@ -737,16 +727,7 @@ async fn review_overrides_and_disputes(backend: Backend) {
     assert_eq!(d.state, pb::DisputeState::Open as i32);
     assert_eq!(d.raised_by, "li@vendor");
     assert!(d.name.starts_with(&format!("{}/disputes/", poor.name)));
-    let back = q
-        .get_report(authed(
-            &agent,
-            pb::GetReportRequest {
-                name: poor.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let back = report_as(&mut q, &agent, &poor.name).await;
     assert_eq!(back.review_state, pb::ReviewState::Pending as i32);
     assert!(
         back.review_reasons
@@ -794,16 +775,7 @@ async fn review_overrides_and_disputes(backend: Backend) {
         .into_inner();
     assert_eq!(resolved.state, pb::DisputeState::Upheld as i32);
     assert_eq!(resolved.resolved_by, "rita@vendor");
-    let after = q
-        .get_report(authed(
-            &agent,
-            pb::GetReportRequest {
-                name: poor.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let after = report_as(&mut q, &agent, &poor.name).await;
     let p = result(&after, "no-unnecessary-proof");
     assert_eq!(
         (p.verdict, p.automatic_verdict, p.source),
@@ -911,8 +883,8 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     );
     let mut values = std::collections::BTreeMap::new();
     values.insert("customer_name".to_string(), "王女士".to_string());
-    let missing = q
-        .render_template(authed(
+    let empathic = |values: &std::collections::BTreeMap<String, String>| {
+        authed(
             &cs,
             pb::RenderTemplateRequest {
                 name: t.name.clone(),
@@ -920,20 +892,13 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
                 values: values.clone(),
                 ..Default::default()
             },
-        ))
-        .await;
+        )
+    };
+    let missing = q.render_template(empathic(&values)).await;
     assert_invalid(missing, &["values[order_id]"]);
     values.insert("order_id".to_string(), "A-1".to_string());
     let text = q
-        .render_template(authed(
-            &cs,
-            pb::RenderTemplateRequest {
-                name: t.name.clone(),
-                variant_id: "empathic".into(),
-                values: values.clone(),
-                ..Default::default()
-            },
-        ))
+        .render_template(empathic(&values))
         .await
         .unwrap()
         .into_inner();

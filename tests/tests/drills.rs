@@ -447,6 +447,32 @@ async fn sigkill_during_concurrent_writes_postgres() {
     sigkill_during_concurrent_writes(Backend::Postgres).await;
 }
 
+/// Customers on `db`, holding customer acme with its key person: what the labs drills
+/// check their lab against.
+async fn customers_with_acme(keys: &Keys, db: &TestDb) -> Service {
+    let customers = start("symbolon-customers", free_addr(), &base_env(keys, &db.url)).await;
+    customer_with_key_person(
+        &mut CustomersServiceClient::new(lazy_channel(customers.addr)),
+        &keys.vendor_admin(),
+        "acme",
+    )
+    .await;
+    customers
+}
+
+/// The lab the labs drills create: `labs/core` of customer acme.
+fn core_lab(request_id: String) -> lpb::CreateLabRequest {
+    lpb::CreateLabRequest {
+        lab: Some(lpb::Lab {
+            customer: "customers/acme".into(),
+            display_name: "5G core lab".into(),
+            ..Default::default()
+        }),
+        lab_id: "core".into(),
+        request_id,
+    }
+}
+
 /// The customers service down (connections reset), then hung (bytes held), while labs
 /// creates a lab: UNAVAILABLE each time and nothing written; once it is back, the same
 /// request id creates the lab once.
@@ -457,12 +483,7 @@ async fn customers_down_or_hung_for_labs() {
         TestDb::new(Backend::Sqlite).await,
         TestDb::new(Backend::Sqlite).await,
     );
-    let customers = start(
-        "symbolon-customers",
-        free_addr(),
-        &base_env(&keys, &customers_db.url),
-    )
-    .await;
+    let customers = customers_with_acme(&keys, &customers_db).await;
     let proxy = FaultProxy::start(customers.addr).await;
     let mut labs_env = base_env(&keys, &labs_db.url);
     labs_env.extend([
@@ -471,12 +492,6 @@ async fn customers_down_or_hung_for_labs() {
     ]);
     let labs = start("symbolon-labs", free_addr(), &labs_env).await;
     let admin = keys.vendor_admin();
-    customer_with_key_person(
-        &mut CustomersServiceClient::new(lazy_channel(customers.addr)),
-        &admin,
-        "acme",
-    )
-    .await;
     let mut client = LabsServiceClient::new(lazy_channel(labs.addr));
     let request_id = uuid::Uuid::new_v4().to_string();
     let create = |client: &mut LabsServiceClient<Channel>| {
@@ -484,18 +499,7 @@ async fn customers_down_or_hung_for_labs() {
         let (admin, request_id) = (admin.clone(), request_id.clone());
         async move {
             client
-                .create_lab(authed(
-                    &admin,
-                    lpb::CreateLabRequest {
-                        lab: Some(lpb::Lab {
-                            customer: "customers/acme".into(),
-                            display_name: "5G core lab".into(),
-                            ..Default::default()
-                        }),
-                        lab_id: "core".into(),
-                        request_id,
-                    },
-                ))
+                .create_lab(authed(&admin, core_lab(request_id)))
                 .await
                 .map(|l| l.into_inner().name)
         }
@@ -572,12 +576,7 @@ async fn a_labs_watcher_across_sigkills() {
         TestDb::new(Backend::Sqlite).await,
         TestDb::new(Backend::Sqlite).await,
     );
-    let customers = start(
-        "symbolon-customers",
-        free_addr(),
-        &base_env(&keys, &customers_db.url),
-    )
-    .await;
+    let customers = customers_with_acme(&keys, &customers_db).await;
     let mut labs_env = base_env(&keys, &labs_db.url);
     labs_env.push((
         "SYMBOLON_CUSTOMERS_URL",
@@ -586,26 +585,9 @@ async fn a_labs_watcher_across_sigkills() {
     let addr = free_addr();
     let mut labs = start("symbolon-labs", addr, &labs_env).await;
     let admin = keys.vendor_admin();
-    customer_with_key_person(
-        &mut CustomersServiceClient::new(lazy_channel(customers.addr)),
-        &admin,
-        "acme",
-    )
-    .await;
     let mut client = LabsServiceClient::new(lazy_channel(addr));
     let lab = client
-        .create_lab(authed(
-            &admin,
-            lpb::CreateLabRequest {
-                lab: Some(lpb::Lab {
-                    customer: "customers/acme".into(),
-                    display_name: "5G core lab".into(),
-                    ..Default::default()
-                }),
-                lab_id: "core".into(),
-                request_id: String::new(),
-            },
-        ))
+        .create_lab(authed(&admin, core_lab(String::new())))
         .await
         .unwrap()
         .into_inner()

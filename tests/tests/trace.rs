@@ -25,6 +25,28 @@ fn attr(span: &Span, key: &str) -> Option<String> {
     })
 }
 
+/// The `kind` span of `method` that `service` recorded; panics, listing them all, when
+/// there is none.
+fn span(spans: &[(String, Span)], service: &str, kind: SpanKind, method: &str) -> Span {
+    spans
+        .iter()
+        .find(|(svc, s)| {
+            svc == service
+                && s.kind == kind as i32
+                && attr(s, "rpc.method").as_deref() == Some(method)
+        })
+        .map(|(_, s)| s.clone())
+        .unwrap_or_else(|| {
+            panic!(
+                "no {kind:?} span for {method} from {service} in {:#?}",
+                spans
+                    .iter()
+                    .map(|(svc, s)| (svc, &s.name, s.kind))
+                    .collect::<Vec<_>>()
+            )
+        })
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -157,25 +179,7 @@ async fn a_labs_call_that_checks_the_customer_is_one_trace() {
         "{:#?}",
         spans_of(&received, health_trace)
     );
-    let find = |service: &str, kind: SpanKind, method: &str| {
-        spans
-            .iter()
-            .find(|(svc, s)| {
-                svc == service
-                    && s.kind == kind as i32
-                    && attr(s, "rpc.method").as_deref() == Some(method)
-            })
-            .map(|(_, s)| s.clone())
-            .unwrap_or_else(|| {
-                panic!(
-                    "no {kind:?} span for {method} from {service} in {:#?}",
-                    spans
-                        .iter()
-                        .map(|(svc, s)| (svc, &s.name, s.kind))
-                        .collect::<Vec<_>>()
-                )
-            })
-    };
+    let find = |service: &str, kind: SpanKind, method: &str| span(&spans, service, kind, method);
     let labs_server = find("labs", SpanKind::Server, "CreateLab");
     let labs_client = find("labs", SpanKind::Client, "GetCustomer");
     let customers_server = find("customers", SpanKind::Server, "GetCustomer");
@@ -453,25 +457,7 @@ async fn a_commitment_checked_against_the_supply_chain_is_one_trace() {
     supply.stop().await;
 
     let spans = spans_of(&received, trace_id);
-    let pick = |service: &str, kind: SpanKind, method: &str| {
-        spans
-            .iter()
-            .find(|(svc, s)| {
-                svc == service
-                    && s.kind == kind as i32
-                    && attr(s, "rpc.method").as_deref() == Some(method)
-            })
-            .map(|(_, s)| s.clone())
-            .unwrap_or_else(|| {
-                panic!(
-                    "no {kind:?} span for {method} from {service} in {:#?}",
-                    spans
-                        .iter()
-                        .map(|(svc, s)| (svc, &s.name, s.kind))
-                        .collect::<Vec<_>>()
-                )
-            })
-    };
+    let pick = |service: &str, kind: SpanKind, method: &str| span(&spans, service, kind, method);
     let server = pick("customers", SpanKind::Server, "CreateCommitment");
     let client = pick("customers", SpanKind::Client, "BatchAssessCoverage");
     let assess = pick("supply-chain", SpanKind::Server, "BatchAssessCoverage");

@@ -10,7 +10,12 @@
 //! - [`Raw`]: a codec that sends and receives encoded messages as they are, for tests
 //!   generated from the descriptor set.
 //! - [`both_backends!`]: runs one async test body on SQLite and on PostgreSQL.
+//! - [`reason`], [`assert_request_id_reused`], [`request_id`] (`refusals.rs`): what a
+//!   refused call says, and fresh request ids.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod refusals;
+pub use refusals::*;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use symbolon_platform::{

@@ -29,6 +29,21 @@ pub(crate) async fn list_scoped<T: Table>(
     symbolon_platform::aip::list_page::<T>(&api.db, listing, page_size, page_token).await
 }
 
+/// [`list_scoped`] with each row turned into protobuf by `to_pb`: the items and the
+/// next page token.
+pub(crate) async fn list_pb<T: Table, M: prost::Message>(
+    api: &Api,
+    scope: &str,
+    query: &str,
+    (page_size, page_token): (i32, &str),
+    to_pb: fn(T) -> M,
+) -> Result<(Vec<M>, String), Status> {
+    let (rows, next_page) = list_scoped::<T>(api, scope, query, page_size, page_token).await?;
+    let mut items = rows.into_iter().map(to_pb).collect();
+    let next_page_token = next_page.token(&mut items);
+    Ok((items, next_page_token))
+}
+
 fn conflict(name: String) -> impl FnOnce(StoreError) -> Status {
     move |e| match e {
         StoreError::Conflict(_) => status::already_exists(&name),
@@ -362,16 +377,14 @@ pub(crate) async fn list_members(
 ) -> Result<pb::ListMembersResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page) = list_scoped::<MemberRow>(
+    let (members, next_page_token) = list_pb::<MemberRow, _>(
         api,
         a.id(),
         &format!("members;{}", r.parent),
-        r.page_size,
-        &r.page_token,
+        (r.page_size, &r.page_token),
+        convert::member,
     )
     .await?;
-    let mut members = rows.into_iter().map(convert::member).collect();
-    let next_page_token = next_page.token(&mut members);
     Ok(pb::ListMembersResponse {
         members,
         next_page_token,
@@ -440,16 +453,14 @@ pub(crate) async fn list_signer_keys(
 ) -> Result<pb::ListSignerKeysResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page) = list_scoped::<SignerKeyRow>(
+    let (signer_keys, next_page_token) = list_pb::<SignerKeyRow, _>(
         api,
         a.id(),
         &format!("keys;{}", r.parent),
-        r.page_size,
-        &r.page_token,
+        (r.page_size, &r.page_token),
+        convert::signer_key,
     )
     .await?;
-    let mut signer_keys = rows.into_iter().map(convert::signer_key).collect();
-    let next_page_token = next_page.token(&mut signer_keys);
     Ok(pb::ListSignerKeysResponse {
         signer_keys,
         next_page_token,

@@ -1,7 +1,7 @@
 //! The live optimisation log: appends (unary batch and client stream), watching
 //! (replay, then follow), listing, verification and the access audit trail.
 
-use super::{Api, access::*, convert, labs::list_scoped};
+use super::{Api, access::*, convert, labs::list_pb};
 use crate::{
     chain::Verifier,
     fanout::{Read, Subscription},
@@ -450,16 +450,14 @@ pub(crate) async fn list_access_records(
 ) -> Result<pb::ListAccessRecordsResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page) = list_scoped::<AccessRow>(
+    let (access_records, next_page_token) = list_pb::<AccessRow, _>(
         api,
         a.id(),
         &format!("access;{}", r.parent),
-        r.page_size,
-        &r.page_token,
+        (r.page_size, &r.page_token),
+        convert::access_record,
     )
     .await?;
-    let mut access_records = rows.into_iter().map(convert::access_record).collect();
-    let next_page_token = next_page.token(&mut access_records);
     Ok(pb::ListAccessRecordsResponse {
         access_records,
         next_page_token,

@@ -1,7 +1,7 @@
 //! Joint design: proposals with revisions and comments; approved only when both sides
 //! approved the latest revision (a new revision resets approvals).
 
-use super::{Api, access::*, convert, labs::list_scoped};
+use super::{Api, access::*, convert, labs::list_pb};
 use crate::store::{self, CommentRow, ProposalRow, RevisionRow, Side};
 use std::sync::Arc;
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
@@ -85,16 +85,14 @@ pub(crate) async fn list_proposals(
 ) -> Result<pb::ListProposalsResponse, Status> {
     let ids = parse("parent", &r.parent, &["labs"])?;
     let a = open(&api.db, c, ids[0]).await?;
-    let (rows, next_page) = list_scoped::<ProposalRow>(
+    let (proposals, next_page_token) = list_pb::<ProposalRow, _>(
         api,
         a.id(),
         &format!("proposals;{}", r.parent),
-        r.page_size,
-        &r.page_token,
+        (r.page_size, &r.page_token),
+        convert::proposal,
     )
     .await?;
-    let mut proposals = rows.into_iter().map(convert::proposal).collect();
-    let next_page_token = next_page.token(&mut proposals);
     Ok(pb::ListProposalsResponse {
         proposals,
         next_page_token,
@@ -131,16 +129,14 @@ pub(crate) async fn list_proposal_revisions(
     r: pb::ListProposalRevisionsRequest,
 ) -> Result<pb::ListProposalRevisionsResponse, Status> {
     let (a, p) = proposal(api, c, "parent", &r.parent).await?;
-    let (rows, next_page) = list_scoped::<RevisionRow>(
+    let (revisions, next_page_token) = list_pb::<RevisionRow, _>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("revisions;{}", r.parent),
-        r.page_size,
-        &r.page_token,
+        (r.page_size, &r.page_token),
+        convert::revision,
     )
     .await?;
-    let mut revisions = rows.into_iter().map(convert::revision).collect();
-    let next_page_token = next_page.token(&mut revisions);
     Ok(pb::ListProposalRevisionsResponse {
         revisions,
         next_page_token,
@@ -242,16 +238,14 @@ pub(crate) async fn list_proposal_comments(
     r: pb::ListProposalCommentsRequest,
 ) -> Result<pb::ListProposalCommentsResponse, Status> {
     let (a, p) = proposal(api, c, "parent", &r.parent).await?;
-    let (rows, next_page) = list_scoped::<CommentRow>(
+    let (comments, next_page_token) = list_pb::<CommentRow, _>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("comments;{}", r.parent),
-        r.page_size,
-        &r.page_token,
+        (r.page_size, &r.page_token),
+        convert::comment,
     )
     .await?;
-    let mut comments = rows.into_iter().map(convert::comment).collect();
-    let next_page_token = next_page.token(&mut comments);
     Ok(pb::ListProposalCommentsResponse {
         comments,
         next_page_token,

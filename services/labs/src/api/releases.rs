@@ -448,18 +448,7 @@ pub(crate) async fn export_release(
     };
     Ok(pb::ExportReleaseResponse {
         dsse_json: env.to_json(),
-        envelope: Some(pb::Envelope {
-            payload: env.payload,
-            payload_type: env.payload_type,
-            signatures: env
-                .signatures
-                .into_iter()
-                .map(|s| pb::Signature {
-                    keyid: s.keyid,
-                    sig: s.sig,
-                })
-                .collect(),
-        }),
+        envelope: Some(crate::tools::to_proto(env)),
     })
 }
 

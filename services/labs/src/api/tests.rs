@@ -1,7 +1,13 @@
 //! Test verification: plans with cases, runs with per-case verdicts and evidence
 //! digests; a plan's status derives from its latest run.
 
-use super::{Api, access::*, convert, labs::list_scoped, releases::is_sha256};
+use super::{
+    Api,
+    access::*,
+    convert,
+    labs::{list_pb, list_scoped},
+    releases::is_sha256,
+};
 use crate::store::{self, CaseDef, CaseResultDef, TestPlanRow, TestRunRow};
 use std::{collections::HashSet, sync::Arc};
 use symbolon_contracts::labs::v1::{self as pb, MemberRole, TestPlanStatus, Verdict};
@@ -263,16 +269,14 @@ pub(crate) async fn list_test_runs(
     r: pb::ListTestRunsRequest,
 ) -> Result<pb::ListTestRunsResponse, Status> {
     let (a, p) = plan(api, c, "parent", &r.parent).await?;
-    let (rows, next_page) = list_scoped::<TestRunRow>(
+    let (test_runs, next_page_token) = list_pb::<TestRunRow, _>(
         api,
         &store::parent_key(a.id(), &p.meta.id),
         &format!("runs;{}", r.parent),
-        r.page_size,
-        &r.page_token,
+        (r.page_size, &r.page_token),
+        convert::test_run,
     )
     .await?;
-    let mut test_runs = rows.into_iter().map(convert::test_run).collect();
-    let next_page_token = next_page.token(&mut test_runs);
     Ok(pb::ListTestRunsResponse {
         test_runs,
         next_page_token,

@@ -10,6 +10,7 @@ pub use rows::*;
 pub use symbolon_platform::table::*;
 
 use crate::chain::{self, ExportedEntry};
+use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
 use symbolon_platform::{
     Database, StoreError,
@@ -23,6 +24,26 @@ pub const LOG_CHANNEL: &str = "symbolon_labs_log";
 /// Encodes a value as JSON text (lists and maps are stored so on both databases).
 pub fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+/// The row `sql` selects, if any, read by `read` (reader pool).
+async fn one<T>(
+    db: &Database,
+    sql: &Sql,
+    read: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> Result<Option<T>, StoreError> {
+    let row = sql.query().fetch_optional(db.reader()).await?;
+    Ok(row.as_ref().map(read).transpose()?)
+}
+
+/// Every row `sql` selects, each read by `read` (reader pool).
+async fn all<T>(
+    db: &Database,
+    sql: &Sql,
+    read: fn(&AnyRow) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, StoreError> {
+    let rows = sql.query().fetch_all(db.reader()).await?;
+    Ok(rows.iter().map(read).collect::<Result<_, _>>()?)
 }
 
 /// The member of `lab_id` signed in as `subject` of `org`, if any.
@@ -41,8 +62,7 @@ pub async fn member_by_subject(
         .bind(org)
         .push(" AND subject = ")
         .bind(subject);
-    let row = sql.query().fetch_optional(db.reader()).await?;
-    Ok(row.as_ref().map(MemberRow::from_row).transpose()?)
+    one(db, &sql, MemberRow::from_row).await
 }
 
 /// One page of the labs `subject` of `org` is a member of.
@@ -66,11 +86,7 @@ pub async fn labs_of_member(
         sql.push(" AND id > ").bind(a);
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    let rows = rows
-        .iter()
-        .map(LabRow::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let rows = all(db, &sql, LabRow::from_row).await?;
     Ok(Page::keyed(rows, limit, db.page_bytes(), |r| {
         r.meta.id.clone()
     }))
@@ -312,11 +328,7 @@ pub async fn log_range(
         sql.push(" AND seq <= ").bind(to);
     }
     sql.push(" ORDER BY seq LIMIT ").bind(limit);
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    Ok(rows
-        .iter()
-        .map(LogEntryRow::read)
-        .collect::<Result<Vec<_>, _>>()?)
+    all(db, &sql, LogEntryRow::read).await
 }
 
 /// The lab's counter: the last sequence number.
@@ -514,8 +526,7 @@ pub async fn latest_run(db: &Database, parent: &str) -> Result<Option<TestRunRow
         TestRunRow::COLUMNS
     ));
     sql.bind(parent).push(" ORDER BY id DESC LIMIT 1");
-    let row = sql.query().fetch_optional(db.reader()).await?;
-    Ok(row.as_ref().map(TestRunRow::from_row).transpose()?)
+    one(db, &sql, TestRunRow::from_row).await
 }
 
 /// The signatures of a release.
@@ -531,11 +542,7 @@ pub async fn signatures(
         .push(" AND release_id = ")
         .bind(release_id)
         .push(" ORDER BY sign_time, key_id");
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    Ok(rows
-        .iter()
-        .map(SignatureRow::read)
-        .collect::<Result<Vec<_>, _>>()?)
+    all(db, &sql, SignatureRow::read).await
 }
 
 /// Adds verified signatures to a draft release in one transaction. A signer or key that

@@ -9,8 +9,15 @@ fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T,
     serde_json::from_str(&s).map_err(|e| sqlx::Error::Decode(e.into()))
 }
 
+/// `Table` for a row whose plain columns are mapped by `#[derive(sqlx::FromRow)]`; the
+/// `meta` field (when named) and the JSON text columns are `#[sqlx(skip)]` and read here.
 macro_rules! table {
-    ($row:ty, $name:literal, $scope:literal, $columns:literal, $soft:expr, $id:ident $(. $idp:ident)*) => {
+    (
+        $row:ty, $name:literal, $scope:literal, $columns:literal, $soft:expr,
+        id: $id:ident $(. $idp:ident)*
+        $(, meta: $meta:ident)?
+        $(, json: [$($json:ident),+])?
+    ) => {
         impl Table for $row {
             const NAME: &'static str = $name;
             const SCOPE: &'static str = $scope;
@@ -18,7 +25,11 @@ macro_rules! table {
             const SOFT_DELETE: bool = $soft;
             const FILTER: &'static [Field] = &[];
             fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-                Self::read(row)
+                #[allow(unused_mut)]
+                let mut r: Self = sqlx::FromRow::from_row(row)?;
+                $(r.$meta = meta::<Self>(row)?;)?
+                $($(r.$json = json(row, stringify!($json))?;)+)?
+                Ok(r)
             }
             fn id(&self) -> &str {
                 &self.$id $(.$idp)*
@@ -28,9 +39,10 @@ macro_rules! table {
 }
 
 /// A lab (its scope column is its own id).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LabRow {
     /// Shared columns (`scope` = `id`).
+    #[sqlx(skip)]
     pub meta: Meta,
     /// The owning customer id.
     pub customer_id: String,
@@ -42,30 +54,21 @@ pub struct LabRow {
     pub last_seq: i64,
 }
 
-impl LabRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            customer_id: row.try_get("customer_id")?,
-            display_name: row.try_get("display_name")?,
-            description: row.try_get("description")?,
-            last_seq: row.try_get("last_seq")?,
-        })
-    }
-}
 table!(
     LabRow,
     "labs",
     "id",
     "id, customer_id, display_name, description, last_seq, create_time, update_time, delete_time, version",
     true,
-    meta.id
+    id: meta.id,
+    meta: meta
 );
 
 /// A lab member.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRow {
     /// Shared columns (`scope` = lab id).
+    #[sqlx(skip)]
     pub meta: Meta,
     /// `customers/{c}/keyPersons/{k}` or empty for vendor staff.
     pub key_person: String,
@@ -74,34 +77,25 @@ pub struct MemberRow {
     /// `vendor` or `customers/{c}`.
     pub org: String,
     /// `MemberRole` numbers.
+    #[sqlx(skip)]
     pub roles: Vec<i32>,
     /// Display name.
     pub display_name: String,
 }
 
-impl MemberRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            key_person: row.try_get("key_person")?,
-            subject: row.try_get("subject")?,
-            org: row.try_get("org")?,
-            roles: json(row, "roles")?,
-            display_name: row.try_get("display_name")?,
-        })
-    }
-}
 table!(
     MemberRow,
     "members",
     "lab_id",
     "id, lab_id, key_person, subject, org, roles, display_name, create_time, update_time, delete_time, version",
     false,
-    meta.id
+    id: meta.id,
+    meta: meta,
+    json: [roles]
 );
 
 /// A registered signer key.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SignerKeyRow {
     /// Key id.
     pub id: String,
@@ -117,31 +111,20 @@ pub struct SignerKeyRow {
     pub create_time: i64,
 }
 
-impl SignerKeyRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: row.try_get("id")?,
-            lab_id: row.try_get("lab_id")?,
-            member_id: row.try_get("member_id")?,
-            subject: row.try_get("subject")?,
-            public_key_pem: row.try_get("public_key_pem")?,
-            create_time: row.try_get("create_time")?,
-        })
-    }
-}
 table!(
     SignerKeyRow,
     "signer_keys",
     "lab_id",
     "id, lab_id, member_id, subject, public_key_pem, create_time",
     false,
-    id
+    id: id
 );
 
 /// A proposal.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProposalRow {
     /// Shared columns (`scope` = lab id).
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Title.
     pub title: String,
@@ -157,35 +140,21 @@ pub struct ProposalRow {
     pub content: String,
 }
 
-impl ProposalRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            title: row.try_get("title")?,
-            author: row.try_get("author")?,
-            latest_revision: row.try_get("latest_revision")?,
-            vendor_approved: row.try_get("vendor_approved")?,
-            customer_approved: row.try_get("customer_approved")?,
-            content: row
-                .try_get::<Option<String>, _>("content")?
-                .unwrap_or_default(),
-        })
-    }
-}
 table!(
     ProposalRow,
     "proposals",
     "lab_id",
     "id, lab_id, title, author, latest_revision, vendor_approved, customer_approved, \
      create_time, update_time, delete_time, version, \
-     (SELECT r.content FROM proposal_revisions r WHERE r.parent = proposals.lab_id || '/' || proposals.id \
-      AND r.number = proposals.latest_revision) AS content",
+     COALESCE((SELECT r.content FROM proposal_revisions r WHERE r.parent = proposals.lab_id || '/' || proposals.id \
+      AND r.number = proposals.latest_revision), '') AS content",
     false,
-    meta.id
+    id: meta.id,
+    meta: meta
 );
 
 /// A proposal revision.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RevisionRow {
     /// `{lab}/{proposal}`.
     pub parent: String,
@@ -201,29 +170,17 @@ pub struct RevisionRow {
     pub create_time: i64,
 }
 
-impl RevisionRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            parent: row.try_get("parent")?,
-            id: row.try_get("id")?,
-            number: row.try_get("number")?,
-            content: row.try_get("content")?,
-            author: row.try_get("author")?,
-            create_time: row.try_get("create_time")?,
-        })
-    }
-}
 table!(
     RevisionRow,
     "proposal_revisions",
     "parent",
     "parent, id, number, content, author, create_time",
     false,
-    id
+    id: id
 );
 
 /// A comment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CommentRow {
     /// `{lab}/{proposal}`.
     pub parent: String,
@@ -239,25 +196,13 @@ pub struct CommentRow {
     pub create_time: i64,
 }
 
-impl CommentRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            parent: row.try_get("parent")?,
-            id: row.try_get("id")?,
-            revision: row.try_get("revision")?,
-            body: row.try_get("body")?,
-            author: row.try_get("author")?,
-            create_time: row.try_get("create_time")?,
-        })
-    }
-}
 table!(
     CommentRow,
     "proposal_comments",
     "parent",
     "parent, id, revision, body, author, create_time",
     false,
-    id
+    id: id
 );
 
 /// A test case as stored.
@@ -272,32 +217,27 @@ pub struct CaseDef {
 }
 
 /// A test plan.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TestPlanRow {
     /// Shared columns (`scope` = lab id).
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Title.
     pub title: String,
     /// Cases.
+    #[sqlx(skip)]
     pub cases: Vec<CaseDef>,
 }
 
-impl TestPlanRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            title: row.try_get("title")?,
-            cases: json(row, "cases")?,
-        })
-    }
-}
 table!(
     TestPlanRow,
     "test_plans",
     "lab_id",
     "id, lab_id, title, cases, create_time, update_time, delete_time, version",
     false,
-    meta.id
+    id: meta.id,
+    meta: meta,
+    json: [cases]
 );
 
 /// One case result as stored.
@@ -314,15 +254,17 @@ pub struct CaseResultDef {
 }
 
 /// A test run.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TestRunRow {
     /// `{lab}/{plan}`.
     pub parent: String,
     /// Id.
     pub id: String,
     /// Results.
+    #[sqlx(skip)]
     pub results: Vec<CaseResultDef>,
     /// `TestPlanStatus` number.
+    #[sqlx(try_from = "i64")]
     pub outcome: i32,
     /// Author.
     pub author: String,
@@ -330,29 +272,18 @@ pub struct TestRunRow {
     pub create_time: i64,
 }
 
-impl TestRunRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            parent: row.try_get("parent")?,
-            id: row.try_get("id")?,
-            results: json(row, "results")?,
-            outcome: row.try_get::<i64, _>("outcome")? as i32,
-            author: row.try_get("author")?,
-            create_time: row.try_get("create_time")?,
-        })
-    }
-}
 table!(
     TestRunRow,
     "test_runs",
     "parent",
     "parent, id, results, outcome, author, create_time",
     false,
-    id
+    id: id,
+    json: [results]
 );
 
 /// A log entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LogEntryRow {
     /// Lab id.
     pub lab_id: String,
@@ -363,6 +294,7 @@ pub struct LogEntryRow {
     /// Message.
     pub message: String,
     /// Attributes.
+    #[sqlx(skip)]
     pub attributes: std::collections::BTreeMap<String, String>,
     /// Author.
     pub author: String,
@@ -377,17 +309,9 @@ pub struct LogEntryRow {
 impl LogEntryRow {
     /// Reads one row.
     pub fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            lab_id: row.try_get("lab_id")?,
-            seq: row.try_get("seq")?,
-            component: row.try_get("component")?,
-            message: row.try_get("message")?,
-            attributes: json(row, "attributes")?,
-            author: row.try_get("author")?,
-            create_time: row.try_get("create_time")?,
-            prev_hash: row.try_get("prev_hash")?,
-            hash: row.try_get("hash")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.attributes = json(row, "attributes")?;
+        Ok(r)
     }
 
     /// The entry as the chain sees it.
@@ -407,7 +331,7 @@ impl LogEntryRow {
 }
 
 /// An access record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AccessRow {
     /// Id.
     pub id: String,
@@ -425,63 +349,40 @@ pub struct AccessRow {
     pub access_time: i64,
 }
 
-impl AccessRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            id: row.try_get("id")?,
-            lab_id: row.try_get("lab_id")?,
-            subject: row.try_get("subject")?,
-            org: row.try_get("org")?,
-            method: row.try_get("method")?,
-            detail: row.try_get("detail")?,
-            access_time: row.try_get("access_time")?,
-        })
-    }
-}
 table!(
     AccessRow,
     "access_records",
     "lab_id",
     "id, lab_id, subject, org, method, detail, access_time",
     false,
-    id
+    id: id
 );
 
 /// A release.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReleaseRow {
     /// Shared columns (`scope` = lab id).
+    #[sqlx(skip)]
     pub meta: Meta,
     /// Release version.
     pub release_version: String,
     /// Artifacts.
+    #[sqlx(skip)]
     pub artifacts: Vec<crate::dsse::ArtifactDigest>,
     /// Notes.
     pub notes: String,
     /// Required `MemberRole` numbers.
+    #[sqlx(skip)]
     pub required_roles: Vec<i32>,
     /// Canonical statement.
     pub statement: String,
     /// `ReleaseState` number.
+    #[sqlx(try_from = "i64")]
     pub state: i32,
     /// Micros.
     pub publish_time: Option<i64>,
 }
 
-impl ReleaseRow {
-    fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            meta: meta::<Self>(row)?,
-            release_version: row.try_get("release_version")?,
-            artifacts: json(row, "artifacts")?,
-            notes: row.try_get("notes")?,
-            required_roles: json(row, "required_roles")?,
-            statement: row.try_get("statement")?,
-            state: row.try_get::<i64, _>("state")? as i32,
-            publish_time: row.try_get("publish_time")?,
-        })
-    }
-}
 table!(
     ReleaseRow,
     "releases",
@@ -489,11 +390,13 @@ table!(
     "id, lab_id, release_version, artifacts, notes, required_roles, statement, state, \
      publish_time, create_time, update_time, delete_time, version",
     false,
-    meta.id
+    id: meta.id,
+    meta: meta,
+    json: [artifacts, required_roles]
 );
 
 /// An accepted release signature.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SignatureRow {
     /// Key id.
     pub key_id: String,
@@ -502,6 +405,7 @@ pub struct SignatureRow {
     /// Subject.
     pub subject: String,
     /// Roles when signed.
+    #[sqlx(skip)]
     pub roles: Vec<i32>,
     /// Base64 signature.
     pub sig: String,
@@ -512,13 +416,8 @@ pub struct SignatureRow {
 impl SignatureRow {
     /// Reads one row.
     pub fn read(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            key_id: row.try_get("key_id")?,
-            member_id: row.try_get("member_id")?,
-            subject: row.try_get("subject")?,
-            roles: json(row, "roles")?,
-            sig: row.try_get("sig")?,
-            sign_time: row.try_get("sign_time")?,
-        })
+        let mut r: Self = sqlx::FromRow::from_row(row)?;
+        r.roles = json(row, "roles")?;
+        Ok(r)
     }
 }

@@ -8,8 +8,7 @@ use symbolon_labs::{Application as Labs, LabsConfig};
 use symbolon_platform::auth::Org;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
 use tokio_util::sync::CancellationToken;
-use tonic::{Code, Status, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{Status, transport::Channel};
 
 pub type Client = LabsServiceClient<Channel>;
 
@@ -276,23 +275,13 @@ pub async fn vendor_member(
     subject: &str,
     roles: Vec<MemberRole>,
 ) -> pb::Member {
-    w.client()
-        .create_member(authed(
-            &w.admin,
-            pb::CreateMemberRequest {
-                parent: lab.into(),
-                member: Some(pb::Member {
-                    subject: subject.into(),
-                    roles: roles.into_iter().map(|r| r as i32).collect(),
-                    ..Default::default()
-                }),
-                member_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
+    let member = pb::Member {
+        subject: subject.into(),
+        ..Default::default()
+    };
+    create_member(w, lab, id, member, roles)
         .await
         .expect("vendor member")
-        .into_inner()
 }
 
 pub async fn key_person_member(
@@ -302,15 +291,29 @@ pub async fn key_person_member(
     key_person: &str,
     roles: Vec<MemberRole>,
 ) -> Result<pb::Member, Status> {
+    let member = pb::Member {
+        key_person: key_person.into(),
+        ..Default::default()
+    };
+    create_member(w, lab, id, member, roles).await
+}
+
+/// Adds `member` with `roles` to `lab` as the admin.
+async fn create_member(
+    w: &World,
+    lab: &str,
+    id: &str,
+    member: pb::Member,
+    roles: Vec<MemberRole>,
+) -> Result<pb::Member, Status> {
     w.client()
         .create_member(authed(
             &w.admin,
             pb::CreateMemberRequest {
                 parent: lab.into(),
                 member: Some(pb::Member {
-                    key_person: key_person.into(),
                     roles: roles.into_iter().map(|r| r as i32).collect(),
-                    ..Default::default()
+                    ..member
                 }),
                 member_id: id.into(),
                 request_id: String::new(),
@@ -320,19 +323,7 @@ pub async fn key_person_member(
         .map(|r| r.into_inner())
 }
 
-/// The ErrorInfo reason of an error.
-pub fn reason(s: &Status) -> String {
-    s.get_details_error_info()
-        .map(|i| i.reason)
-        .unwrap_or_default()
-}
-
-pub fn code<T: std::fmt::Debug>(r: Result<T, Status>) -> Code {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(s) => s.code(),
-    }
-}
+pub use symbolon_testkit::{code, reason};
 
 /// Receives the next watch event within 10 s.
 pub async fn next_event(

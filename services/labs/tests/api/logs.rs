@@ -270,7 +270,7 @@ async fn appends_are_idempotent_and_customer_reads_are_audited(backend: Backend)
     let w = world(backend).await;
     let mut c = w.client();
     let mut req = append_request(LAB, 1, 3);
-    req.request_id = uuid::Uuid::new_v4().to_string();
+    req.request_id = symbolon_testkit::request_id();
     let a = c
         .append_log_entries(authed(&w.eng(), req.clone()))
         .await
@@ -290,9 +290,7 @@ async fn appends_are_idempotent_and_customer_reads_are_audited(backend: Backend)
         .append_log_entries(authed(&w.eng(), other))
         .await
         .unwrap_err();
-    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
-    let info = tonic_types::StatusExt::get_details_error_info(&reused).expect("ErrorInfo");
-    assert_eq!(info.reason, "REQUEST_ID_REUSED");
+    symbolon_testkit::assert_request_id_reused(&reused);
     // Client streaming: each message is one batch.
     let out = c
         .stream_log_entries(authed(

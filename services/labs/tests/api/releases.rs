@@ -4,7 +4,7 @@
 
 use crate::{design::release_request, helpers::*};
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
-use symbolon_labs::dsse;
+use symbolon_labs::{dsse, tools::to_proto as envelope};
 use symbolon_testkit::{Backend, authed, both_backends};
 use tonic::{Code, Status};
 
@@ -35,19 +35,9 @@ async fn register(w: &World, token: &str, s: &Signer) -> pb::SignerKey {
         .into_inner()
 }
 
-fn envelope(e: dsse::Envelope) -> pb::Envelope {
-    pb::Envelope {
-        payload: e.payload,
-        payload_type: e.payload_type,
-        signatures: e
-            .signatures
-            .into_iter()
-            .map(|s| pb::Signature {
-                keyid: s.keyid,
-                sig: s.sig,
-            })
-            .collect(),
-    }
+/// `statement` signed with `key`, as the API carries it.
+fn signed(statement: &[u8], key: &Signer) -> pb::Envelope {
+    envelope(dsse::sign_statement(statement, &key.private).unwrap())
 }
 
 async fn sign(
@@ -110,14 +100,9 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
     );
 
     // The release manager signs. Missing: the customer executive.
-    sign(
-        &w,
-        &w.rm(),
-        &name,
-        envelope(dsse::sign_statement(&release.statement, &rm.private).unwrap()),
-    )
-    .await
-    .unwrap();
+    sign(&w, &w.rm(), &name, signed(&release.statement, &rm))
+        .await
+        .unwrap();
     let err = publish(&w, &name).await.unwrap_err();
     assert_eq!(reason(&err), "SIGNATURES_MISSING");
     assert!(
@@ -129,25 +114,13 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
     let mut tampered = statement.clone();
     tampered.notes = "No known issues.".into();
     refused(
-        sign(
-            &w,
-            &w.cto(),
-            &name,
-            envelope(dsse::sign_statement(&tampered.canonical(), &cto.private).unwrap()),
-        )
-        .await,
+        sign(&w, &w.cto(), &name, signed(&tampered.canonical(), &cto)).await,
         Code::FailedPrecondition,
         "STATEMENT_MISMATCH",
     );
     // An unregistered key.
     refused(
-        sign(
-            &w,
-            &w.cto(),
-            &name,
-            envelope(dsse::sign_statement(&release.statement, &rogue.private).unwrap()),
-        )
-        .await,
+        sign(&w, &w.cto(), &name, signed(&release.statement, &rogue)).await,
         Code::FailedPrecondition,
         "KEY_NOT_REGISTERED",
     );
@@ -163,13 +136,7 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
     let rm2 = signer();
     register(&w, &w.rm(), &rm2).await;
     refused(
-        sign(
-            &w,
-            &w.rm(),
-            &name,
-            envelope(dsse::sign_statement(&release.statement, &rm2.private).unwrap()),
-        )
-        .await,
+        sign(&w, &w.rm(), &name, signed(&release.statement, &rm2)).await,
         Code::FailedPrecondition,
         "DUPLICATE_SIGNER",
     );
@@ -196,26 +163,15 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
     );
 
     // The CTO signs the real statement: now it publishes.
-    sign(
-        &w,
-        &w.cto(),
-        &name,
-        envelope(dsse::sign_statement(&release.statement, &cto.private).unwrap()),
-    )
-    .await
-    .unwrap();
+    sign(&w, &w.cto(), &name, signed(&release.statement, &cto))
+        .await
+        .unwrap();
     let published = publish(&w, &name).await.unwrap();
     assert_eq!(published.state, pb::ReleaseState::Published as i32);
     assert_eq!(published.signatures.len(), 2);
     // Immutable.
     refused(
-        sign(
-            &w,
-            &w.rm(),
-            &name,
-            envelope(dsse::sign_statement(&release.statement, &rm2.private).unwrap()),
-        )
-        .await,
+        sign(&w, &w.rm(), &name, signed(&release.statement, &rm2)).await,
         Code::FailedPrecondition,
         "RELEASE_PUBLISHED",
     );
@@ -274,14 +230,9 @@ async fn one_person_cannot_fill_two_required_roles(backend: Backend) {
         .unwrap()
         .into_inner();
     for (t, s) in [(&both_token, &both), (&w.cto(), &cto)] {
-        sign(
-            &w,
-            t,
-            &release.name,
-            envelope(dsse::sign_statement(&release.statement, &s.private).unwrap()),
-        )
-        .await
-        .unwrap();
+        sign(&w, t, &release.name, signed(&release.statement, s))
+            .await
+            .unwrap();
     }
     let err = publish(&w, &release.name).await.unwrap_err();
     assert_eq!(reason(&err), "SIGNATURES_MISSING");
@@ -289,14 +240,9 @@ async fn one_person_cannot_fill_two_required_roles(backend: Backend) {
     // Offline, two signers do not satisfy three roles either.
     let rm = signer();
     register(&w, &w.rm(), &rm).await;
-    sign(
-        &w,
-        &w.rm(),
-        &release.name,
-        envelope(dsse::sign_statement(&release.statement, &rm.private).unwrap()),
-    )
-    .await
-    .unwrap();
+    sign(&w, &w.rm(), &release.name, signed(&release.statement, &rm))
+        .await
+        .unwrap();
     let published = publish(&w, &release.name).await.unwrap();
     assert_eq!(published.signatures.len(), 3);
 }

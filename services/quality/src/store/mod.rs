@@ -48,15 +48,25 @@ where
     Ok(rows.iter().map(T::from_row).collect::<Result<_, _>>()?)
 }
 
-/// Inserts with `request_key`; `Ok(false)` when the key was used before (a retry).
-async fn insert_once(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+/// How a request-keyed insert went.
+enum Keyed<'c> {
+    /// The row is new; its transaction is still open for what is written with it.
+    New(sqlx::Transaction<'c, sqlx::Any>),
+    /// The key was used before (a retry): the id of the row it wrote.
+    Before(String),
+}
+
+/// Inserts a row of `table` with `request_key` (claimed in the same transaction)
+/// unless the key was used before. The one way quality's creates are made idempotent.
+async fn insert_keyed<'c>(
+    db: &'c Database,
     table: &str,
     columns: &[&str],
     values: Vec<Value>,
     request_key: Option<String>,
-) -> Result<bool, StoreError> {
-    symbolon_platform::request_ids::claim_on(&mut **tx, request_key.as_deref()).await?;
+) -> Result<Keyed<'c>, StoreError> {
+    let mut tx = db.writer().begin().await?;
+    symbolon_platform::request_ids::claim_on(&mut *tx, request_key.as_deref()).await?;
     let mut sql = Sql::new(&format!(
         "INSERT INTO {table} ({}, request_key) VALUES (",
         columns.join(", ")
@@ -64,11 +74,22 @@ async fn insert_once(
     for v in values {
         sql.bind(v).push(", ");
     }
-    sql.bind(request_key)
+    sql.bind(request_key.clone())
         .push(") ON CONFLICT (request_key) DO NOTHING RETURNING id");
-    Ok(sql.query().fetch_optional(&mut **tx).await?.is_some())
+    if sql.query().fetch_optional(&mut *tx).await?.is_some() {
+        return Ok(Keyed::New(tx));
+    }
+    // Only the claim was written: it stays, bound to the row the key already holds.
+    tx.commit().await?;
+    let key = request_key.unwrap_or_default();
+    Ok(Keyed::Before(
+        id_by_request_key(db, table, &key)
+            .await?
+            .unwrap_or_default(),
+    ))
 }
 
+/// The id of the row of `table` written with request key `key`, if any.
 async fn id_by_request_key(
     db: &Database,
     table: &str,
@@ -80,4 +101,9 @@ async fn id_by_request_key(
         Some(r) => Some(r.try_get("id")?),
         None => None,
     })
+}
+
+/// The row a write just made or found, which must be there.
+fn written<T>(row: Option<T>) -> Result<T, StoreError> {
+    row.ok_or(StoreError::Other(sqlx::Error::RowNotFound))
 }

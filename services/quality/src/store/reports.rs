@@ -2,7 +2,7 @@
 //! (`quality_disputes`).
 
 use super::body;
-use super::{DisputeState, ReviewState, all, id_by_request_key, insert_once, one, page};
+use super::{DisputeState, Keyed, ReviewState, all, insert_keyed, one, page, written};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
     Database, StoreError,
@@ -78,7 +78,6 @@ pub async fn insert_report(
     now: i64,
     request_key: Option<String>,
 ) -> Result<ReportRow, StoreError> {
-    let mut tx = db.writer().begin().await?;
     let mut columns = vec![
         "id",
         "customer_id",
@@ -113,29 +112,14 @@ pub async fn insert_report(
         now.into(),
     ];
     values.extend(body::values(r.scores.body));
-    let inserted = insert_once(
-        &mut tx,
-        "quality_reports",
-        &columns,
-        values,
-        request_key.clone(),
-    )
-    .await?;
-    tx.commit().await?;
-    let id = if inserted {
-        id.to_string()
-    } else {
-        id_by_request_key(
-            db,
-            "quality_reports",
-            request_key.as_deref().unwrap_or_default(),
-        )
-        .await?
-        .unwrap_or_default()
+    let id = match insert_keyed(db, "quality_reports", &columns, values, request_key).await? {
+        Keyed::New(tx) => {
+            tx.commit().await?;
+            id.to_string()
+        }
+        Keyed::Before(id) => id,
     };
-    get_report(db, &id)
-        .await?
-        .ok_or_else(|| StoreError::Other(sqlx::Error::RowNotFound))
+    written(get_report(db, &id).await?)
 }
 
 /// Reads a report.
@@ -358,7 +342,6 @@ pub async fn insert_dispute(
     now: i64,
     request_key: Option<String>,
 ) -> Result<Write<DisputeRow>, StoreError> {
-    let mut tx = db.writer().begin().await?;
     let mut columns = vec![
         "id",
         "report_id",
@@ -377,31 +360,17 @@ pub async fn insert_dispute(
         now.into(),
     ];
     values.extend(body::values(dispute.body));
-    let inserted = insert_once(
-        &mut tx,
-        "quality_disputes",
-        &columns,
-        values,
-        request_key.clone(),
-    )
-    .await?;
-    let id = if inserted {
-        let sql = report_update(report_id, expected, report, now);
-        if sql.query().execute(&mut *tx).await?.rows_affected() == 0 {
-            tx.rollback().await?;
-            return Ok(Write::Stale);
+    let id = match insert_keyed(db, "quality_disputes", &columns, values, request_key).await? {
+        Keyed::New(mut tx) => {
+            let sql = report_update(report_id, expected, report, now);
+            if sql.query().execute(&mut *tx).await?.rows_affected() == 0 {
+                tx.rollback().await?;
+                return Ok(Write::Stale);
+            }
+            tx.commit().await?;
+            id.to_string()
         }
-        tx.commit().await?;
-        id.to_string()
-    } else {
-        tx.rollback().await?;
-        id_by_request_key(
-            db,
-            "quality_disputes",
-            request_key.as_deref().unwrap_or_default(),
-        )
-        .await?
-        .unwrap_or_default()
+        Keyed::Before(id) => id,
     };
     Ok(match get_dispute(db, report_id, &id).await? {
         Some(d) => Write::Done(d),

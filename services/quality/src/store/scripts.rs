@@ -2,7 +2,7 @@
 //! (`quality_experiments`) and the experiments' outcomes (`quality_outcomes`).
 
 use super::body;
-use super::{all, id_by_request_key, insert_once, one, page};
+use super::{Keyed, all, id_by_request_key, insert_keyed, one, page};
 use sqlx::{FromRow, any::AnyRow};
 use symbolon_platform::{
     Database, StoreError,
@@ -75,16 +75,14 @@ pub async fn insert_script(
     columns.extend_from_slice(body::COLUMNS);
     let mut values: Vec<Value> = vec![id.into(), value.into(), now.into()];
     values.extend(body::values(content));
-    let mut tx = db.writer().begin().await?;
-    let inserted = insert_once(&mut tx, table, &columns, values, request_key.clone()).await?;
-    tx.commit().await?;
-    if inserted {
-        return Ok(id.to_string());
-    }
     Ok(
-        id_by_request_key(db, table, request_key.as_deref().unwrap_or_default())
-            .await?
-            .unwrap_or_default(),
+        match insert_keyed(db, table, &columns, values, request_key).await? {
+            Keyed::New(tx) => {
+                tx.commit().await?;
+                id.to_string()
+            }
+            Keyed::Before(id) => id,
+        },
     )
 }
 

@@ -2,7 +2,7 @@
 //! (`quality_standard_versions`).
 
 use super::body;
-use super::{all, id_by_request_key, insert_once, one, page};
+use super::{Keyed, all, insert_keyed, one, page, written};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
     Database, StoreError,
@@ -83,9 +83,8 @@ pub async fn insert_standard(
     now: i64,
     request_key: Option<String>,
 ) -> Result<StandardRow, StoreError> {
-    let mut tx = db.writer().begin().await?;
-    let inserted = insert_once(
-        &mut tx,
+    let inserted = insert_keyed(
+        db,
         "quality_standards",
         &[
             "id",
@@ -105,26 +104,18 @@ pub async fn insert_standard(
             now.into(),
             now.into(),
         ],
-        request_key.clone(),
+        request_key,
     )
     .await?;
-    let id = if inserted {
-        insert_version(&mut tx, id, 1, content, by, now).await?;
-        tx.commit().await?;
-        id.to_string()
-    } else {
-        tx.rollback().await?;
-        id_by_request_key(
-            db,
-            "quality_standards",
-            request_key.as_deref().unwrap_or_default(),
-        )
-        .await?
-        .unwrap_or_default()
+    let id = match inserted {
+        Keyed::New(mut tx) => {
+            insert_version(&mut tx, id, 1, content, by, now).await?;
+            tx.commit().await?;
+            id.to_string()
+        }
+        Keyed::Before(id) => id,
     };
-    get_standard(db, &id)
-        .await?
-        .ok_or_else(|| StoreError::Other(sqlx::Error::RowNotFound))
+    written(get_standard(db, &id).await?)
 }
 
 /// Reads a standard with its current content.

@@ -106,6 +106,14 @@ pub(crate) async fn load_default(app: &TestApp, q: &mut Q, id: &str) -> pb::Stan
     .into_inner()
 }
 
+/// Report `name` as the caller of `token` sees it.
+async fn report_as(q: &mut Q, token: &str, name: &str) -> pb::Report {
+    q.get_report(authed(token, pb::GetReportRequest { name: name.into() }))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 pub(crate) async fn inspect(
     app: &TestApp,
     q: &mut Q,
@@ -133,7 +141,7 @@ fn result<'a>(r: &'a pb::Report, id: &str) -> &'a pb::IndicatorResult {
 async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut q = client(&app).await;
-    let rid = uuid::Uuid::new_v4().to_string();
+    let rid = symbolon_testkit::request_id();
     let create = |rid: String| pb::CreateStandardRequest {
         standard: Some(default_standard()),
         standard_id: "support".into(),
@@ -245,16 +253,7 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
             .iter()
             .all(|r| r.indicator_id != "no-unnecessary-proof")
     );
-    let kept = q
-        .get_report(authed(
-            &app.admin,
-            pb::GetReportRequest {
-                name: old.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let kept = report_as(&mut q, &app.admin, &old.name).await;
     assert_eq!(kept.standard_version, "standards/support/versions/1");
     assert_eq!(kept.score, old.score);
     assert_eq!(kept.results, old.results, "old reports are never rescored");
@@ -431,7 +430,7 @@ async fn inspection_scores_with_evidence_in_both_languages(backend: Backend) {
     assert!(dry.name.is_empty());
     assert_eq!(dry.score, good.score);
     // A retried inspection stores one report.
-    let rid = uuid::Uuid::new_v4().to_string();
+    let rid = symbolon_testkit::request_id();
     let mut names = Vec::new();
     for _ in 0..2 {
         let r = q
@@ -502,14 +501,7 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
             .unwrap()
             .expect("stream open")
     };
-    let mut header = good_zh("live-1", "li@vendor", "", 0);
-    header.turns.clear();
-    send(Event::Start(pb::LiveStart {
-        standard: "standards/live".into(),
-        conversation: Some(header),
-        request_id: String::new(),
-    }))
-    .await;
+    send(live_start("live-1")).await;
     send(Event::Turn(turn(C, 0, "充电器坏了,我火冒三丈!"))).await;
     let mut upset = Vec::new();
     while upset.len() < 2 {
@@ -576,62 +568,26 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
         result(&report, "no-unnecessary-proof").verdict,
         pb::Verdict::Fail as i32
     );
-    let stored = q
-        .get_report(authed(
-            &token,
-            pb::GetReportRequest {
-                name: report.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let stored = report_as(&mut q, &token, &report.name).await;
     assert_eq!(stored.results, report.results);
 
     // A stream that does not start with `start` is refused; so is a turn out of order.
-    let (tx2, rx2) = tokio::sync::mpsc::channel(4);
-    tx2.send(pb::InspectLiveRequest {
-        event: Some(Event::Turn(turn(C, 0, "hi"))),
-    })
-    .await
-    .unwrap();
+    let (_tx2, rx2) = live_requests(vec![Event::Turn(turn(C, 0, "hi"))]).await;
     let mut bad = q
-        .inspect_live(authed(
-            &token,
-            tokio_stream::wrappers::ReceiverStream::new(rx2),
-        ))
+        .inspect_live(authed(&token, rx2))
         .await
         .unwrap()
         .into_inner();
     let err = bad.message().await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    let (tx3, rx3) = tokio::sync::mpsc::channel(4);
-    let mut header = good_zh("live-2", "li@vendor", "", 0);
-    header.turns.clear();
-    tx3.send(pb::InspectLiveRequest {
-        event: Some(Event::Start(pb::LiveStart {
-            standard: "standards/live".into(),
-            conversation: Some(header),
-            request_id: String::new(),
-        })),
-    })
-    .await
-    .unwrap();
-    tx3.send(pb::InspectLiveRequest {
-        event: Some(Event::Turn(turn(A, 10, "您好"))),
-    })
-    .await
-    .unwrap();
-    tx3.send(pb::InspectLiveRequest {
-        event: Some(Event::Turn(turn(A, 5, "earlier"))),
-    })
-    .await
-    .unwrap();
+    let (_tx3, rx3) = live_requests(vec![
+        live_start("live-2"),
+        Event::Turn(turn(A, 10, "您好")),
+        Event::Turn(turn(A, 5, "earlier")),
+    ])
+    .await;
     let mut bad = q
-        .inspect_live(authed(
-            &token,
-            tokio_stream::wrappers::ReceiverStream::new(rx3),
-        ))
+        .inspect_live(authed(&token, rx3))
         .await
         .unwrap()
         .into_inner();
@@ -644,6 +600,35 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
     };
     assert_eq!(err.code(), Code::InvalidArgument);
     assert_eq!(violated_fields(&err), vec!["turn.send_time".to_string()]);
+}
+
+/// The start of live inspection `id` under `standards/live`, the conversation's turns
+/// to follow.
+fn live_start(id: &str) -> pb::inspect_live_request::Event {
+    let mut header = good_zh(id, "li@vendor", "", 0);
+    header.turns.clear();
+    pb::inspect_live_request::Event::Start(pb::LiveStart {
+        standard: "standards/live".into(),
+        conversation: Some(header),
+        request_id: String::new(),
+    })
+}
+
+/// A live-inspection request stream holding `events`; it stays open while the sender
+/// lives, as a client's does mid-conversation.
+async fn live_requests(
+    events: Vec<pb::inspect_live_request::Event>,
+) -> (
+    tokio::sync::mpsc::Sender<pb::InspectLiveRequest>,
+    tokio_stream::wrappers::ReceiverStream<pb::InspectLiveRequest>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(events.len().max(1));
+    for e in events {
+        tx.send(pb::InspectLiveRequest { event: Some(e) })
+            .await
+            .unwrap();
+    }
+    (tx, tokio_stream::wrappers::ReceiverStream::new(rx))
 }
 
 async fn review_overrides_and_disputes(backend: Backend) {
@@ -742,16 +727,7 @@ async fn review_overrides_and_disputes(backend: Backend) {
     assert_eq!(d.state, pb::DisputeState::Open as i32);
     assert_eq!(d.raised_by, "li@vendor");
     assert!(d.name.starts_with(&format!("{}/disputes/", poor.name)));
-    let back = q
-        .get_report(authed(
-            &agent,
-            pb::GetReportRequest {
-                name: poor.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let back = report_as(&mut q, &agent, &poor.name).await;
     assert_eq!(back.review_state, pb::ReviewState::Pending as i32);
     assert!(
         back.review_reasons
@@ -799,16 +775,7 @@ async fn review_overrides_and_disputes(backend: Backend) {
         .into_inner();
     assert_eq!(resolved.state, pb::DisputeState::Upheld as i32);
     assert_eq!(resolved.resolved_by, "rita@vendor");
-    let after = q
-        .get_report(authed(
-            &agent,
-            pb::GetReportRequest {
-                name: poor.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let after = report_as(&mut q, &agent, &poor.name).await;
     let p = result(&after, "no-unnecessary-proof");
     assert_eq!(
         (p.verdict, p.automatic_verdict, p.source),
@@ -916,8 +883,8 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     );
     let mut values = std::collections::BTreeMap::new();
     values.insert("customer_name".to_string(), "王女士".to_string());
-    let missing = q
-        .render_template(authed(
+    let empathic = |values: &std::collections::BTreeMap<String, String>| {
+        authed(
             &cs,
             pb::RenderTemplateRequest {
                 name: t.name.clone(),
@@ -925,20 +892,13 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
                 values: values.clone(),
                 ..Default::default()
             },
-        ))
-        .await;
+        )
+    };
+    let missing = q.render_template(empathic(&values)).await;
     assert_invalid(missing, &["values[order_id]"]);
     values.insert("order_id".to_string(), "A-1".to_string());
     let text = q
-        .render_template(authed(
-            &cs,
-            pb::RenderTemplateRequest {
-                name: t.name.clone(),
-                variant_id: "empathic".into(),
-                values: values.clone(),
-                ..Default::default()
-            },
-        ))
+        .render_template(empathic(&values))
         .await
         .unwrap()
         .into_inner();

@@ -166,3 +166,29 @@ pub(crate) fn check_window(
         }
     }
 }
+
+/// One List call over the rows of `T` in `scope` (deleted ones left out): its page (paging and `filter`
+/// checked, page tokens bound to `query`), each row turned into protobuf by `to_pb`,
+/// and the next page token.
+pub(crate) async fn list_pb<T, M>(
+    db: &symbolon_platform::Database,
+    (scope, filter, query): (&str, &str, &str),
+    page_size: i32,
+    page_token: &str,
+    to_pb: fn(T) -> M,
+) -> Result<(Vec<M>, String), Status>
+where
+    T: symbolon_platform::table::Table,
+    M: prost::Message,
+{
+    let listing = Listing {
+        scope: Some(scope),
+        filter,
+        query,
+        show_deleted: false,
+    };
+    let (rows, next_page) = list_page::<T>(db, listing, page_size, page_token).await?;
+    let mut items = rows.into_iter().map(to_pb).collect();
+    let next_page_token = next_page.token(&mut items);
+    Ok((items, next_page_token))
+}

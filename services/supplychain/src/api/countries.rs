@@ -4,13 +4,14 @@ use super::{Api, common::*, insert_once};
 use crate::{
     convert,
     model::{normalize, scoring::check_factor_id},
-    store::{self, CountryRow, GLOBAL, StoredFactor, Table, change},
+    store::{
+        self, CountryRow, GLOBAL, StoredFactor, Table, change,
+        countries::{self, delete_country, live_country, write_country},
+    },
 };
 use std::collections::BTreeMap;
 use symbolon_contracts::supplychain::v1 as pb;
-use symbolon_platform::{
-    Caller, StoreError, Violations, country::CountryCode, db::Sql, status, time::from_timestamp,
-};
+use symbolon_platform::{Caller, Violations, country::CountryCode, status, time::from_timestamp};
 use tonic::{Status, Streaming};
 
 /// Most records one import may carry.
@@ -84,62 +85,6 @@ fn check_factors(
     out
 }
 
-fn encode(factors: &BTreeMap<String, StoredFactor>) -> String {
-    serde_json::to_string(factors).unwrap_or_else(|_| "{}".into())
-}
-
-async fn read(ch: &mut change::Change, cc: &str) -> Result<Option<CountryRow>, StoreError> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {} FROM country_profiles WHERE delete_time IS NULL AND id = ",
-        CountryRow::COLUMNS
-    ));
-    sql.bind(cc);
-    ch.one(&sql).await
-}
-
-async fn write(
-    ch: &mut change::Change,
-    existing: Option<&CountryRow>,
-    cc: &str,
-    display_name: &str,
-    factors: &BTreeMap<String, StoredFactor>,
-    now: i64,
-) -> Result<Option<CountryRow>, StoreError> {
-    let sql = match existing {
-        Some(_) => {
-            let mut s = Sql::new("UPDATE country_profiles SET display_name = ");
-            s.bind(display_name)
-                .push(", factors = ")
-                .bind(encode(factors))
-                .push(", update_time = ")
-                .bind(now)
-                .push(", version = version + 1 WHERE id = ")
-                .bind(cc)
-                .push(&format!(" RETURNING {}", CountryRow::COLUMNS));
-            s
-        }
-        None => {
-            let mut s = Sql::new(
-                "INSERT INTO country_profiles (id, scope, display_name, factors, create_time, update_time) VALUES (",
-            );
-            s.bind(cc)
-                .push(", ")
-                .bind(GLOBAL)
-                .push(", ")
-                .bind(display_name)
-                .push(", ")
-                .bind(encode(factors))
-                .push(", ")
-                .bind(now)
-                .push(", ")
-                .bind(now)
-                .push(&format!(") RETURNING {}", CountryRow::COLUMNS));
-            s
-        }
-    };
-    ch.one(&sql).await
-}
-
 impl Api {
     pub(super) async fn create_country_profile(
         &self,
@@ -168,33 +113,15 @@ impl Api {
         let mut ch = change::begin(&self.db).await?;
         let (row, created): (CountryRow, bool) = insert_once(
             &mut ch,
-            "country_profiles",
-            &[
-                "id",
-                "scope",
-                "display_name",
-                "factors",
-                "create_time",
-                "update_time",
-            ],
-            vec![
-                cc.clone().into(),
-                GLOBAL.into(),
-                p.display_name.trim().into(),
-                encode(&factors).into(),
-                now.into(),
-                now.into(),
-            ],
+            CountryRow::NAME,
+            countries::INSERT_COLUMNS,
+            countries::insert_values(&cc, p.display_name.trim(), &factors, now),
             key,
             &name,
         )
         .await?;
-        if created {
-            self.commit(ch, now, &format!("{name} created"), true)
-                .await?;
-        } else {
-            ch.rollback().await?;
-        }
+        self.finish_create(ch, created, now, &format!("{name} created"), true)
+            .await?;
         Ok(convert::country(row))
     }
 
@@ -218,20 +145,14 @@ impl Api {
         r: pb::ListCountryProfilesRequest,
     ) -> Result<pb::ListCountryProfilesResponse, Status> {
         c.require_vendor(READERS)?;
-        let (rows, next_page) = list_page::<CountryRow>(
+        let (country_profiles, next_page_token) = list_pb::<CountryRow, _>(
             &self.db,
-            Listing {
-                scope: Some(GLOBAL),
-                filter: "",
-                query: "countryProfiles",
-                show_deleted: false,
-            },
+            (GLOBAL, "", "countryProfiles"),
             r.page_size,
             &r.page_token,
+            convert::country,
         )
         .await?;
-        let mut country_profiles = rows.into_iter().map(convert::country).collect();
-        let next_page_token = next_page.token(&mut country_profiles);
         Ok(pb::ListCountryProfilesResponse {
             country_profiles,
             next_page_token,
@@ -288,7 +209,7 @@ impl Api {
         let name = format!("countryProfiles/{cc}");
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let existing = read(&mut ch, &cc).await?;
+        let existing = live_country(&mut ch, &cc).await?;
         if existing.is_none() && !r.allow_missing {
             ch.rollback().await?;
             return Err(status::not_found(&name));
@@ -323,9 +244,16 @@ impl Api {
                 }
             }
         }
-        let row = write(&mut ch, existing.as_ref(), &cc, &display_name, &merged, now)
-            .await?
-            .ok_or_else(|| status::not_found(&name))?;
+        let row = write_country(
+            &mut ch,
+            existing.is_some(),
+            &cc,
+            &display_name,
+            &merged,
+            now,
+        )
+        .await?
+        .ok_or_else(|| status::not_found(&name))?;
         self.commit(
             ch,
             now,
@@ -345,14 +273,8 @@ impl Api {
         let cc = parse_country_name("name", &r.name)?;
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let mut sql = Sql::new("DELETE FROM country_profiles WHERE id = ");
-        sql.bind(cc.clone());
-        if let Some(want) = etag_version(&r.etag) {
-            sql.push(" AND version = ").bind(want);
-        }
-        sql.push(&format!(" RETURNING {}", CountryRow::COLUMNS));
-        let Some(row) = ch.one::<CountryRow>(&sql).await? else {
-            let exists = read(&mut ch, &cc).await?.is_some();
+        let Some(row) = delete_country(&mut ch, &cc, etag_version(&r.etag)).await? else {
+            let exists = live_country(&mut ch, &cc).await?.is_some();
             ch.rollback().await?;
             return Err(if exists {
                 status::stale_etag(&r.name)
@@ -458,7 +380,7 @@ impl Api {
         let mut ch = change::begin(&self.db).await?;
         let mut written = 0i64;
         for (cc, (display_name, factors)) in &good {
-            let existing = read(&mut ch, cc).await?;
+            let existing = live_country(&mut ch, cc).await?;
             let mut merged = existing
                 .as_ref()
                 .map(|e| e.factors.clone())
@@ -472,7 +394,7 @@ impl Api {
             } else {
                 display_name.clone()
             };
-            write(&mut ch, existing.as_ref(), cc, &name, &merged, now).await?;
+            write_country(&mut ch, existing.is_some(), cc, &name, &merged, now).await?;
             written += 1;
         }
         self.commit(

@@ -3,14 +3,12 @@
 use super::{Api, common::*, insert_once};
 use crate::{
     convert,
-    store::{self, GLOBAL, RegistrationRow, Table, change},
+    store::{self, GLOBAL, RegistrationRow, change},
 };
 use std::sync::Arc;
 use symbolon_contracts::supplychain::v1 as pb;
 use symbolon_platform::auth::RoleKind;
-use symbolon_platform::{
-    Caller, StoreError, Violations, country::CountryCode, db::Sql, names, status,
-};
+use symbolon_platform::{Caller, Violations, country::CountryCode, names, status};
 use tokio::sync::mpsc;
 use tonic::Status;
 
@@ -221,12 +219,8 @@ impl Api {
             &name,
         )
         .await?;
-        if created {
-            self.commit(ch, now, &format!("{name} registered"), false)
-                .await?;
-        } else {
-            ch.rollback().await?;
-        }
+        self.finish_create(ch, created, now, &format!("{name} registered"), false)
+            .await?;
         Ok(convert::registration(row))
     }
 
@@ -251,20 +245,14 @@ impl Api {
     ) -> Result<pb::ListCoverageRegistrationsResponse, Status> {
         require_any_vendor(c)?;
         let query = format!("registrations;{}", r.filter);
-        let (rows, next_page) = list_page::<RegistrationRow>(
+        let (coverage_registrations, next_page_token) = list_pb::<RegistrationRow, _>(
             &self.db,
-            Listing {
-                scope: Some(GLOBAL),
-                filter: &r.filter,
-                query: &query,
-                show_deleted: false,
-            },
+            (GLOBAL, &r.filter, &query),
             r.page_size,
             &r.page_token,
+            convert::registration,
         )
         .await?;
-        let mut coverage_registrations = rows.into_iter().map(convert::registration).collect();
-        let next_page_token = next_page.token(&mut coverage_registrations);
         Ok(pb::ListCoverageRegistrationsResponse {
             coverage_registrations,
             next_page_token,
@@ -353,18 +341,7 @@ impl Api {
             );
         }
         v.into_result()?;
-        let regs: Vec<RegistrationRow> = Sql::new(&format!(
-            "SELECT {} FROM coverage_registrations WHERE delete_time IS NULL ORDER BY id",
-            RegistrationRow::COLUMNS
-        ))
-        .query()
-        .fetch_all(self.db.reader())
-        .await
-        .map_err(StoreError::from)?
-        .iter()
-        .map(RegistrationRow::from_row)
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::from)?;
+        let regs: Vec<RegistrationRow> = store::all_live(self.db.reader()).await?;
         let params = self.params.clone();
         let scenario = Arc::new(scenario);
         let scenario_text = what.join("; ");

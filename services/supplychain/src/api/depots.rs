@@ -154,12 +154,8 @@ impl Api {
         let mut ch = change::begin(&self.db).await?;
         let (row, created): (DepotRow, bool) =
             insert_once(&mut ch, "depots", &columns, values, key, &name).await?;
-        if created {
-            self.commit(ch, now, &format!("{name} created"), true)
-                .await?;
-        } else {
-            ch.rollback().await?;
-        }
+        self.finish_create(ch, created, now, &format!("{name} created"), true)
+            .await?;
         Ok(convert::depot(row))
     }
 
@@ -184,20 +180,14 @@ impl Api {
     ) -> Result<pb::ListDepotsResponse, Status> {
         c.require_vendor(READERS)?;
         let query = format!("depots;{}", r.filter);
-        let (rows, next_page) = list_page::<DepotRow>(
+        let (depots, next_page_token) = list_pb::<DepotRow, _>(
             &self.db,
-            Listing {
-                scope: Some(GLOBAL),
-                filter: &r.filter,
-                query: &query,
-                show_deleted: false,
-            },
+            (GLOBAL, &r.filter, &query),
             r.page_size,
             &r.page_token,
+            convert::depot,
         )
         .await?;
-        let mut depots = rows.into_iter().map(convert::depot).collect();
-        let next_page_token = next_page.token(&mut depots);
         Ok(pb::ListDepotsResponse {
             depots,
             next_page_token,
@@ -376,20 +366,14 @@ impl Api {
         c.require_vendor(READERS)?;
         let depot = parse_id("parent", &r.parent, "depots")?;
         let query = format!("stock;{depot}");
-        let (rows, next_page) = list_page::<StockRow>(
+        let (stock_levels, next_page_token) = list_pb::<StockRow, _>(
             &self.db,
-            Listing {
-                scope: Some(&depot),
-                filter: "",
-                query: &query,
-                show_deleted: false,
-            },
+            (&depot, "", &query),
             r.page_size,
             &r.page_token,
+            convert::stock,
         )
         .await?;
-        let mut stock_levels = rows.into_iter().map(convert::stock).collect();
-        let next_page_token = next_page.token(&mut stock_levels);
         Ok(pb::ListStockLevelsResponse {
             stock_levels,
             next_page_token,
@@ -564,20 +548,14 @@ impl Api {
         require_any_vendor(c)?;
         let depot = parse_id("parent", &r.parent, "depots")?;
         let query = format!("reservations;{depot}");
-        let (rows, next_page) = list_page::<ReservationRow>(
+        let (reservations, next_page_token) = list_pb::<ReservationRow, _>(
             &self.db,
-            Listing {
-                scope: Some(&depot),
-                filter: "",
-                query: &query,
-                show_deleted: false,
-            },
+            (&depot, "", &query),
             r.page_size,
             &r.page_token,
+            convert::reservation,
         )
         .await?;
-        let mut reservations = rows.into_iter().map(convert::reservation).collect();
-        let next_page_token = next_page.token(&mut reservations);
         Ok(pb::ListReservationsResponse {
             reservations,
             next_page_token,

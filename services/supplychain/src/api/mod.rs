@@ -80,6 +80,23 @@ impl Api {
         }
         Ok(())
     }
+
+    /// Ends the change of a create: committed when the row is new, rolled back when a
+    /// retry found the first one (nothing was written).
+    async fn finish_create(
+        &self,
+        ch: change::Change,
+        created: bool,
+        now: i64,
+        cause: &str,
+        reassess: bool,
+    ) -> Result<(), StoreError> {
+        if created {
+            self.commit(ch, now, cause, reassess).await
+        } else {
+            ch.rollback().await
+        }
+    }
 }
 
 /// Inserts a row unless `key` was used before (`store::insert_once`); returns the row

@@ -4,18 +4,13 @@ use super::{Api, common::*, insert_once};
 use crate::{
     convert,
     model::scoring::{self, validate_weights},
-    store::{self, CountryRow, GLOBAL, ListQuery, ModelRow, ScoreRow, Table, change, snapshot},
+    store::{self, CountryRow, GLOBAL, ListQuery, ModelRow, ScoreRow, change, models, snapshot},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use prost::Message;
 use std::collections::BTreeMap;
 use symbolon_contracts::supplychain::v1 as pb;
-use symbolon_platform::{
-    Caller, Violations,
-    db::{Sql, Value},
-    names, status,
-    time::to_timestamp,
-};
+use symbolon_platform::{Caller, Violations, db::Value, names, status, time::to_timestamp};
 use tonic::Status;
 
 fn check_weights(
@@ -154,12 +149,8 @@ impl Api {
             &name,
         )
         .await?;
-        if created {
-            self.commit(ch, now, &format!("{name} created"), false)
-                .await?;
-        } else {
-            ch.rollback().await?;
-        }
+        self.finish_create(ch, created, now, &format!("{name} created"), false)
+            .await?;
         Ok(convert::model(row))
     }
 
@@ -182,20 +173,14 @@ impl Api {
         r: pb::ListScoringModelsRequest,
     ) -> Result<pb::ListScoringModelsResponse, Status> {
         c.require_vendor(READERS)?;
-        let (rows, next_page) = list_page::<ModelRow>(
+        let (scoring_models, next_page_token) = list_pb::<ModelRow, _>(
             &self.db,
-            Listing {
-                scope: Some(GLOBAL),
-                filter: "",
-                query: "scoringModels",
-                show_deleted: false,
-            },
+            (GLOBAL, "", "scoringModels"),
             r.page_size,
             &r.page_token,
+            convert::model,
         )
         .await?;
-        let mut scoring_models = rows.into_iter().map(convert::model).collect();
-        let next_page_token = next_page.token(&mut scoring_models);
         Ok(pb::ListScoringModelsResponse {
             scoring_models,
             next_page_token,
@@ -264,22 +249,9 @@ impl Api {
         v.into_result()?;
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let mut sql = Sql::new("UPDATE scoring_models SET ");
-        for (col, val) in sets {
-            sql.push(col).push(" = ").bind(val).push(", ");
-        }
-        if bump {
-            sql.push("model_version = model_version + 1, ");
-        }
-        sql.push("update_time = ")
-            .bind(now)
-            .push(", version = version + 1 WHERE delete_time IS NULL AND id = ")
-            .bind(id.clone());
-        if let Some(want) = etag_version(&m.etag) {
-            sql.push(" AND version = ").bind(want);
-        }
-        sql.push(&format!(" RETURNING {}", ModelRow::COLUMNS));
-        let Some(row) = ch.one::<ModelRow>(&sql).await? else {
+        let written =
+            models::update_model(&mut ch, &id, sets, bump, etag_version(&m.etag), now).await?;
+        let Some(row) = written else {
             ch.rollback().await?;
             let exists = store::get::<ModelRow>(&self.db, GLOBAL, &id)
                 .await?
@@ -328,22 +300,7 @@ impl Api {
         let id = parse_id("name", &r.name, "scoringModels")?;
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let mut off = Sql::new("UPDATE scoring_models SET active = 0, update_time = ");
-        off.bind(now)
-            .push(", version = version + 1 WHERE active = 1 AND id <> ")
-            .bind(id.clone());
-        ch.exec(&off).await?;
-        let mut on = Sql::new("UPDATE scoring_models SET active = 1, update_time = ");
-        on.bind(now)
-            .push(", version = version + 1 WHERE delete_time IS NULL AND active = 0 AND id = ")
-            .bind(id.clone());
-        ch.exec(&on).await?;
-        let mut read = Sql::new(&format!(
-            "SELECT {} FROM scoring_models WHERE delete_time IS NULL AND id = ",
-            ModelRow::COLUMNS
-        ));
-        read.bind(id);
-        let Some(row) = ch.one::<ModelRow>(&read).await? else {
+        let Some(row) = models::activate_model(&mut ch, &id, now).await? else {
             ch.rollback().await?;
             return Err(status::not_found(&r.name));
         };
@@ -368,27 +325,19 @@ impl Api {
         let mut s = score_of(&country, &model, now);
         let id = names::new_id();
         s.name = format!("countryProfiles/{cc}/scores/{id}");
-        let mut sql = Sql::new(
-            "INSERT INTO country_scores (id, country, score, model, model_version, detail, compute_time) VALUES (",
-        );
-        sql.bind(id)
-            .push(", ")
-            .bind(cc)
-            .push(", ")
-            .bind(s.score)
-            .push(", ")
-            .bind(s.model.clone())
-            .push(", ")
-            .bind(s.model_version)
-            .push(", ")
-            .bind(STANDARD.encode(s.encode_to_vec()))
-            .push(", ")
-            .bind(now)
-            .push(")");
-        sql.query()
-            .execute(self.db.writer())
-            .await
-            .map_err(symbolon_platform::StoreError::from)?;
+        models::insert_score(
+            &self.db,
+            ScoreRow {
+                id,
+                country: cc,
+                score: s.score,
+                model: s.model.clone(),
+                model_version: s.model_version,
+                detail: STANDARD.encode(s.encode_to_vec()),
+                compute_time: now,
+            },
+        )
+        .await?;
         Ok(s)
     }
 
@@ -461,18 +410,7 @@ impl Api {
             },
         };
         v.into_result()?;
-        let rows: Vec<CountryRow> = Sql::new(&format!(
-            "SELECT {} FROM country_profiles WHERE delete_time IS NULL",
-            CountryRow::COLUMNS
-        ))
-        .query()
-        .fetch_all(self.db.reader())
-        .await
-        .map_err(symbolon_platform::StoreError::from)?
-        .iter()
-        .map(CountryRow::from_row)
-        .collect::<Result<_, _>>()
-        .map_err(symbolon_platform::StoreError::from)?;
+        let rows: Vec<CountryRow> = store::all_live(self.db.reader()).await?;
         let now = self.clock.now();
         let mut scores: Vec<pb::CountryScore> =
             rows.iter().map(|c| score_of(c, &model, now)).collect();

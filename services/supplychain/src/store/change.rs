@@ -128,12 +128,6 @@ impl Change {
         symbolon_platform::table::fetch_optional(&mut *self.tx, sql).await
     }
 
-    /// Runs a query returning rows of `T`.
-    pub async fn all<T: Table>(&mut self, sql: &Sql) -> Result<Vec<T>, StoreError> {
-        let rows = sql.query().fetch_all(&mut *self.tx).await?;
-        Ok(rows.iter().map(T::from_row).collect::<Result<_, _>>()?)
-    }
-
     /// Gives up: nothing is written.
     pub async fn rollback(self) -> Result<(), StoreError> {
         self.tx.rollback().await?;
@@ -177,13 +171,7 @@ impl Change {
         now: i64,
         cause: &str,
     ) -> Result<Vec<EventRow>, StoreError> {
-        let regs: Vec<RegistrationRow> = self
-            .all(&Sql::new(&format!(
-                "SELECT {} FROM {} WHERE delete_time IS NULL ORDER BY id",
-                RegistrationRow::COLUMNS,
-                RegistrationRow::NAME
-            )))
-            .await?;
+        let regs: Vec<RegistrationRow> = super::all_live(&mut *self.tx).await?;
         if regs.is_empty() {
             return Ok(Vec::new());
         }

@@ -9,12 +9,7 @@ use symbolon_platform::{
 
 /// The depot `id`, unless it is deleted.
 pub async fn live_depot(ch: &mut Change, id: &str) -> Result<Option<DepotRow>, StoreError> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {} FROM depots WHERE delete_time IS NULL AND id = ",
-        DepotRow::COLUMNS
-    ));
-    sql.bind(id);
-    ch.one(&sql).await
+    super::live::<DepotRow>(ch, id).await
 }
 
 /// Sets `sets` on depot `id` and bumps its version; the depot as written.

@@ -4,7 +4,9 @@
 //! same transaction).
 
 pub mod change;
+pub mod countries;
 pub mod depots;
+pub mod models;
 mod rows;
 pub mod snapshot;
 
@@ -15,6 +17,34 @@ use symbolon_platform::{
     StoreError,
     db::{Sql, Value},
 };
+
+/// Row `id` of `T`'s table, unless it is deleted.
+pub async fn live<T: Table>(ch: &mut change::Change, id: &str) -> Result<Option<T>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE delete_time IS NULL AND id = ",
+        T::COLUMNS,
+        T::NAME
+    ));
+    sql.bind(id);
+    ch.one(&sql).await
+}
+
+/// Every row of `T`'s table that is not deleted, in id order, read through `ex` (a
+/// pool, or a change's connection for a picture consistent with it).
+pub async fn all_live<'c, T: Table, E>(ex: E) -> Result<Vec<T>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let rows = Sql::new(&format!(
+        "SELECT {} FROM {} WHERE delete_time IS NULL ORDER BY id",
+        T::COLUMNS,
+        T::NAME
+    ))
+    .query()
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.iter().map(T::from_row).collect::<Result<_, _>>()?)
+}
 
 /// Inserts a row of `table` unless `key` was used before; the row and whether it is
 /// new (`None` if neither the insert nor the key found one).

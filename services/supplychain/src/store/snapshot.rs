@@ -19,16 +19,7 @@ use tokio::sync::oneshot;
 /// Reads everything the coverage engine needs through `conn` (inside a transaction,
 /// so the picture is consistent).
 pub async fn load(conn: &mut AnyConnection) -> Result<Snapshot, StoreError> {
-    let depots: Vec<DepotRow> = Sql::new(&format!(
-        "SELECT {} FROM depots WHERE delete_time IS NULL ORDER BY id",
-        DepotRow::COLUMNS
-    ))
-    .query()
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(DepotRow::from_row)
-    .collect::<Result<_, _>>()?;
+    let depots: Vec<DepotRow> = super::all_live(&mut *conn).await?;
     let stock =
         sqlx::query("SELECT depot_id, id, on_hand - reserved AS available FROM stock_levels")
             .fetch_all(&mut *conn)
@@ -40,16 +31,7 @@ pub async fn load(conn: &mut AnyConnection) -> Result<Snapshot, StoreError> {
             .or_default()
             .insert(r.try_get("id")?, r.try_get("available")?);
     }
-    let countries: Vec<CountryRow> = Sql::new(&format!(
-        "SELECT {} FROM country_profiles WHERE delete_time IS NULL",
-        CountryRow::COLUMNS
-    ))
-    .query()
-    .fetch_all(&mut *conn)
-    .await?
-    .iter()
-    .map(CountryRow::from_row)
-    .collect::<Result<_, _>>()?;
+    let countries: Vec<CountryRow> = super::all_live(&mut *conn).await?;
     let model = active_model(&mut *conn).await?;
     let depots = depots
         .into_iter()

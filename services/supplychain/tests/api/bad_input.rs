@@ -53,40 +53,26 @@ async fn bad_input_names_the_fields(backend: Backend) {
         ],
     );
     // Weights not summing to 1, negative weight.
-    let w = c
-        .clone()
-        .create_scoring_model(authed(
-            &app.admin,
-            pb::CreateScoringModelRequest {
-                scoring_model: Some(pb::ScoringModel {
-                    display_name: "x".into(),
-                    weights: [("a".to_string(), 0.5), ("b".to_string(), 0.4)]
-                        .into_iter()
-                        .collect(),
+    for (weights, field) in [
+        ([("a", 0.5), ("b", 0.4)], "scoring_model.weights"),
+        ([("a", 1.5), ("b", -0.5)], "scoring_model.weights.b"),
+    ] {
+        let w = c
+            .clone()
+            .create_scoring_model(authed(
+                &app.admin,
+                pb::CreateScoringModelRequest {
+                    scoring_model: Some(pb::ScoringModel {
+                        display_name: "x".into(),
+                        weights: weights.map(|(k, w)| (k.to_string(), w)).into(),
+                        ..Default::default()
+                    }),
                     ..Default::default()
-                }),
-                ..Default::default()
-            },
-        ))
-        .await;
-    assert_invalid(w, &["scoring_model.weights"]);
-    let neg = c
-        .clone()
-        .create_scoring_model(authed(
-            &app.admin,
-            pb::CreateScoringModelRequest {
-                scoring_model: Some(pb::ScoringModel {
-                    display_name: "x".into(),
-                    weights: [("a".to_string(), 1.5), ("b".to_string(), -0.5)]
-                        .into_iter()
-                        .collect(),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            },
-        ))
-        .await;
-    assert_invalid(neg, &["scoring_model.weights.b"]);
+                },
+            ))
+            .await;
+        assert_invalid(w, &[field]);
+    }
     // A location off the earth is refused by the codec, before the handler's checks.
     let r = c
         .clone()
@@ -170,16 +156,8 @@ async fn bad_input_names_the_fields(backend: Backend) {
         ))
         .await;
     assert_invalid(res, &["reservation.lines[0].quantity"]);
-    let list = c
-        .clone()
-        .list_country_profiles(authed(
-            &app.admin,
-            pb::ListCountryProfilesRequest::default(),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(list.country_profiles.is_empty(), "nothing was written");
+    let list = app.country_profiles().await;
+    assert!(list.is_empty(), "nothing was written");
 }
 
 both_backends!(bad_input_names_the_fields);

@@ -143,35 +143,15 @@ async fn import_reports_rows_and_honours_the_mode(backend: Backend) {
             (3, "records[3].country".to_string())
         ]
     );
-    let list = app
-        .client()
-        .list_country_profiles(authed(
-            &app.admin,
-            pb::ListCountryProfilesRequest::default(),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(list.country_profiles.is_empty(), "nothing applied");
+    let list = app.country_profiles().await;
+    assert!(list.is_empty(), "nothing applied");
 
     let good = import(&app, pb::ImportMode::GoodRows, records).await;
     assert_eq!(good.records_applied, 3);
     assert_eq!(good.profiles_written, 3);
     assert_eq!(good.errors.len(), 2);
-    let list = app
-        .client()
-        .list_country_profiles(authed(
-            &app.admin,
-            pb::ListCountryProfilesRequest::default(),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let codes: Vec<&str> = list
-        .country_profiles
-        .iter()
-        .map(|p| p.country.as_str())
-        .collect();
+    let list = app.country_profiles().await;
+    let codes: Vec<&str> = list.iter().map(|p| p.country.as_str()).collect();
     assert_eq!(codes, vec!["DE", "KE", "NA"], "Namibia is NA, not missing");
 }
 

@@ -128,19 +128,7 @@ async fn batch_assesses_many_sites_in_order(backend: Backend) {
 async fn huge_stock_is_refused_and_the_largest_allowed_assesses(backend: Backend) {
     let app = spawn_app(backend).await;
     app.world().await;
-    let huge = app
-        .client()
-        .set_stock_level(authed(
-            &app.admin,
-            pb::SetStockLevelRequest {
-                stock_level: Some(pb::StockLevel {
-                    name: "depots/fra/stockLevels/RRU".into(),
-                    on_hand: i64::MAX,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await;
+    let huge = app.stock_as(&app.admin, "fra", "RRU", i64::MAX).await;
     assert_invalid(huge, &["stock_level.on_hand"]);
     let max = 1_000_000_000;
     app.stock("fra", "RRU", max).await;

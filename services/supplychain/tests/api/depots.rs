@@ -57,7 +57,7 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     let app = spawn_app(backend).await;
     app.world().await;
     let frontline = app.vendor(&["frontline"]);
-    let id = uuid();
+    let id = request_id();
     let first = reserve(&app, &frontline, "fra", &[("RRU", 2), ("BBU", 1)], &id)
         .await
         .unwrap();
@@ -70,15 +70,19 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     let reused = reserve(&app, &frontline, "fra", &[("RRU", 1)], &id)
         .await
         .unwrap_err();
-    assert_eq!(reused.code(), Code::InvalidArgument, "{reused:?}");
-    let info = tonic_types::StatusExt::get_details_error_info(&reused).expect("ErrorInfo");
-    assert_eq!(info.reason, "REQUEST_ID_REUSED");
+    symbolon_testkit::assert_request_id_reused(&reused);
     let s = stock_of(&app, "fra", "RRU").await;
     assert_eq!((s.on_hand, s.reserved, s.available), (3, 2, 1));
     // All or nothing: BBU is gone, so RRU is not taken either.
-    let short = reserve(&app, &frontline, "fra", &[("RRU", 1), ("BBU", 1)], &uuid())
-        .await
-        .unwrap_err();
+    let short = reserve(
+        &app,
+        &frontline,
+        "fra",
+        &[("RRU", 1), ("BBU", 1)],
+        &request_id(),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(short.code(), Code::FailedPrecondition);
     assert!(short.message().contains("BBU"), "{short:?}");
     assert_eq!(stock_of(&app, "fra", "RRU").await.available, 1);
@@ -99,7 +103,7 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     }
     assert_eq!(stock_of(&app, "fra", "RRU").await.available, 3);
     // Dispatch takes stock out of the depot.
-    let d = reserve(&app, &frontline, "muc", &[("RRU", 4)], &uuid())
+    let d = reserve(&app, &frontline, "muc", &[("RRU", 4)], &request_id())
         .await
         .unwrap();
     let out = app
@@ -125,55 +129,19 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
         .await;
     assert_eq!(code(again), Code::FailedPrecondition);
     // Stock cannot be set below what is reserved; outage depots reserve nothing.
-    reserve(&app, &frontline, "nbo", &[("RRU", 2)], &uuid())
+    reserve(&app, &frontline, "nbo", &[("RRU", 2)], &request_id())
         .await
         .unwrap();
-    let below = app
-        .client()
-        .set_stock_level(authed(
-            &app.admin,
-            pb::SetStockLevelRequest {
-                stock_level: Some(pb::StockLevel {
-                    name: "depots/nbo/stockLevels/RRU".into(),
-                    on_hand: 1,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await;
+    let below = app.stock_as(&app.admin, "nbo", "RRU", 1).await;
     assert_eq!(code(below), Code::FailedPrecondition);
     app.set_status("muc", pb::DepotStatus::Outage).await;
-    let outage = reserve(&app, &frontline, "muc", &[("RRU", 1)], &uuid()).await;
+    let outage = reserve(&app, &frontline, "muc", &[("RRU", 1)], &request_id()).await;
     assert_eq!(code(outage), Code::FailedPrecondition);
     // Frontline may reserve but not change depots.
-    let upd = app
-        .client()
-        .set_stock_level(authed(
-            &frontline,
-            pb::SetStockLevelRequest {
-                stock_level: Some(pb::StockLevel {
-                    name: "depots/fra/stockLevels/RRU".into(),
-                    on_hand: 100,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await;
+    let upd = app.stock_as(&frontline, "fra", "RRU", 100).await;
     assert_eq!(code(upd), Code::PermissionDenied);
     let dept = app.vendor(&["department:supply-chain"]);
-    let ok = app
-        .client()
-        .set_stock_level(authed(
-            &dept,
-            pb::SetStockLevelRequest {
-                stock_level: Some(pb::StockLevel {
-                    name: "depots/fra/stockLevels/RRU".into(),
-                    on_hand: 100,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await;
+    let ok = app.stock_as(&dept, "fra", "RRU", 100).await;
     assert!(ok.is_ok());
     // depots/-: the fastest depot for the site that has the parts.
     let (lat, lng) = FRANKFURT;
@@ -184,7 +152,7 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
             pb::CreateReservationRequest {
                 parent: "depots/-".into(),
                 reservation: Some(reservation(&[("RRU", 5)])),
-                request_id: uuid(),
+                request_id: request_id(),
                 site: Some(pb::SiteLocation {
                     location: Some(symbolon_contracts::common::v1::LatLng {
                         latitude: lat,
@@ -210,14 +178,14 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
             pb::CreateReservationRequest {
                 parent: "depots/-".into(),
                 reservation: Some(reservation(&[("RRU", 500)])),
-                request_id: uuid(),
+                request_id: request_id(),
                 site: None,
             },
         ))
         .await;
     assert_invalid(none, &["site"]);
     let customer = app.customer();
-    let cust = reserve(&app, &customer, "fra", &[("RRU", 1)], &uuid()).await;
+    let cust = reserve(&app, &customer, "fra", &[("RRU", 1)], &request_id()).await;
     assert_eq!(code(cust), Code::PermissionDenied);
 }
 
@@ -289,7 +257,7 @@ async fn never_oversells_under_concurrency(backend: Backend) {
             replica.client.clone()
         };
         let token = app.admin.clone();
-        let request_id = uuid();
+        let request_id = request_id();
         tasks.spawn(async move {
             let mut ok = 0;
             // Each request is retried once with the same id: idempotency under load.

@@ -7,8 +7,7 @@ use symbolon_platform::auth::Org;
 use symbolon_supplychain::{Application, SupplyChainConfig};
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
 use tokio_util::sync::CancellationToken;
-use tonic::{Code, Status, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::{Status, transport::Channel};
 
 pub type Client = SupplyChainServiceClient<Channel>;
 
@@ -148,9 +147,22 @@ impl TestApp {
     }
 
     pub async fn stock(&self, depot: &str, part: &str, on_hand: i64) -> pb::StockLevel {
+        self.stock_as(&self.admin, depot, part, on_hand)
+            .await
+            .expect("set stock")
+    }
+
+    /// Sets the stock of `part` at `depot` as the caller of `token`.
+    pub async fn stock_as(
+        &self,
+        token: &str,
+        depot: &str,
+        part: &str,
+        on_hand: i64,
+    ) -> Result<pb::StockLevel, Status> {
         self.client()
             .set_stock_level(authed(
-                &self.admin,
+                token,
                 pb::SetStockLevelRequest {
                     stock_level: Some(pb::StockLevel {
                         name: format!("depots/{depot}/stockLevels/{part}"),
@@ -160,8 +172,20 @@ impl TestApp {
                 },
             ))
             .await
-            .expect("set stock")
+            .map(|r| r.into_inner())
+    }
+
+    /// The first page of country profiles, as the admin sees it.
+    pub async fn country_profiles(&self) -> Vec<pb::CountryProfile> {
+        self.client()
+            .list_country_profiles(authed(
+                &self.admin,
+                pb::ListCountryProfilesRequest::default(),
+            ))
+            .await
+            .expect("list country profiles")
             .into_inner()
+            .country_profiles
     }
 
     pub async fn set_status(&self, depot: &str, status: pb::DepotStatus) -> pb::Depot {
@@ -313,32 +337,4 @@ pub fn hours(d: &Option<Duration>) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// The fields named in a status's BadRequest details.
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    status
-        .get_details_bad_request()
-        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
-        .unwrap_or_default()
-}
-
-/// Asserts INVALID_ARGUMENT naming exactly `fields` (in any order).
-pub fn assert_invalid(result: Result<impl std::fmt::Debug, Status>, fields: &[&str]) {
-    let status = result.expect_err("expected INVALID_ARGUMENT");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let mut got = violated_fields(&status);
-    got.sort();
-    let mut want: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-    want.sort();
-    assert_eq!(got, want, "{status:?}");
-}
-
-pub fn code<T: std::fmt::Debug>(r: Result<T, Status>) -> Code {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(s) => s.code(),
-    }
-}
-
-pub fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
+pub use symbolon_testkit::{assert_invalid, code, request_id};

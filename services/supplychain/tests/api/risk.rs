@@ -49,7 +49,7 @@ async fn register(
             pb::CreateCoverageRegistrationRequest {
                 coverage_registration: Some(registration(id, (lat, lng), cc, parts, reference)),
                 coverage_registration_id: id.into(),
-                request_id: uuid(),
+                request_id: request_id(),
             },
         ))
         .await
@@ -321,7 +321,7 @@ async fn registrations_racing_a_change_all_see_it(backend: Backend) {
 async fn concurrent_retries_register_once(backend: Backend) {
     let app = spawn_app(backend).await;
     app.world().await;
-    let request_id = uuid();
+    let request_id = request_id();
     let calls = (0..8).map(|_| {
         let mut client = app.client();
         let request_id = request_id.clone();

@@ -6,6 +6,13 @@
 //! and commit record. Every row keeps its own condition. The statement commits all
 //! its rows or none, and a caller hears back only after it committed.
 //!
+//! On PostgreSQL the request-id claims of the batch's rows ([`crate::request_ids`]) go
+//! in the same statement, as a data-modifying `WITH`: a row is inserted only if its
+//! claim bound the scope to its own fingerprint, and the claims commit with the rows
+//! (a claim whose row's condition fails still binds its scope, as a claim made first
+//! would). One round trip and one commit a batch, instead of one for the claims and
+//! one for the rows.
+//!
 //! When the database refuses the batch (a constraint, a bad value), nothing was
 //! written, and each insert runs alone for its own answer. When the connection fails
 //! half-way, whether it committed is unknown, as for a lone statement: each caller
@@ -16,6 +23,7 @@ use crate::{
     batch::{self, BatchStats, Batches, Statements},
     db::Sql,
     pool::Pool,
+    request_ids,
     table::{self, Table},
 };
 use sqlx::{Row, any::AnyRow};
@@ -41,6 +49,9 @@ pub(crate) struct Statement<'a> {
     pub(crate) tail: &'a str,
     /// The new row's id, to find it among the returned ones.
     pub(crate) id: String,
+    /// The request key to claim in the same statement (PostgreSQL only: SQLite has no
+    /// data-modifying `WITH`); `select` must end with its condition, parenthesized.
+    pub(crate) claim: Option<String>,
 }
 
 /// One insert as a statement of its own.
@@ -66,12 +77,15 @@ impl GroupInserts {
             Pending {
                 id: insert.id.clone(),
                 select: insert.select.clone(),
+                claim: insert.claim.clone(),
                 reply,
             },
         );
         match answer.await {
             Ok(Outcome::Done(row)) => Ok(row.as_ref().map(T::from_row).transpose()?),
             Ok(Outcome::Refused) => {
+                // Nothing was written, the claims neither: this one goes alone, first.
+                crate::request_ids::claim_on(pool, insert.claim.as_deref()).await?;
                 table::fetch_optional(pool, &alone(&insert.head, &insert.select, insert.tail)).await
             }
             Ok(Outcome::Lost(why)) => Err(StoreError::Unavailable(sqlx::Error::Io(
@@ -98,6 +112,7 @@ impl GroupInserts {
 struct Pending {
     id: String,
     select: Sql,
+    claim: Option<String>,
     reply: oneshot::Sender<Outcome>,
 }
 
@@ -124,12 +139,52 @@ impl batch::Statement for Queue {
     }
 
     async fn run(&self, pool: &Pool, batch: Vec<Pending>) {
-        let mut sql = Sql::new(&self.head);
+        // One claim per scope, in scope order (an upsert may not touch a row twice in
+        // one statement; concurrent batches lock scopes in one order): of two claims of
+        // a scope in one batch the first binds it, as it would one after the other.
+        let mut claims: Vec<(usize, &str, &str)> = batch
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| {
+                let (scope, fingerprint) = request_ids::split(p.claim.as_deref()?)?;
+                Some((i, scope, fingerprint))
+            })
+            .collect();
+        claims.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(&b.0)));
+        claims.dedup_by(|later, first| later.1 == first.1);
+        let mut sql = Sql::new("");
+        if !claims.is_empty() {
+            sql.push(
+                "WITH group_claims AS (INSERT INTO request_fingerprints (scope, fingerprint) VALUES ",
+            );
+            for (i, (_, scope, fingerprint)) in claims.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.push("(")
+                    .bind(*scope)
+                    .push(", ")
+                    .bind(*fingerprint)
+                    .push(")");
+            }
+            sql.push(
+                " ON CONFLICT (scope) DO UPDATE SET fingerprint = request_fingerprints.fingerprint \
+                 RETURNING scope, fingerprint) ",
+            );
+        }
+        sql.push(&self.head);
         for (i, p) in batch.iter().enumerate() {
             if i > 0 {
                 sql.push(" UNION ALL ");
             }
             sql.append(&p.select);
+            if let Some((scope, fingerprint)) = p.claim.as_deref().and_then(request_ids::split) {
+                sql.push(" AND EXISTS (SELECT 1 FROM group_claims WHERE scope = ")
+                    .bind(scope)
+                    .push(" AND fingerprint = ")
+                    .bind(fingerprint)
+                    .push(")");
+            }
         }
         sql.push(&self.tail);
         let rows = match sql.query().fetch_all(pool).await {

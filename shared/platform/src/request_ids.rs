@@ -63,6 +63,11 @@ pub fn fingerprint(request: &impl RequestId) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A stored key's scope and fingerprint.
+pub(crate) fn split(key: &str) -> Option<(&str, &str)> {
+    key.rsplit_once(' ')
+}
+
 /// Binds `key`'s scope to its fingerprint, or checks it against the bound one: call
 /// before the first use of a key. Nothing to do without a key.
 ///
@@ -70,7 +75,7 @@ pub fn fingerprint(request: &impl RequestId) -> String {
 /// ([`Claims`]): the group-commit inserts they guard (RecordTouchpoint) would otherwise
 /// pay a commit per call for their claims alone.
 pub async fn claim(db: &Database, key: Option<&str>) -> Result<(), StoreError> {
-    let Some((scope, fingerprint)) = key.and_then(|k| k.rsplit_once(' ')) else {
+    let Some((scope, fingerprint)) = key.and_then(split) else {
         return Ok(());
     };
     let (reply, answer) = oneshot::channel();
@@ -178,7 +183,7 @@ pub async fn claim_on<'c, E>(ex: E, key: Option<&str>) -> Result<(), StoreError>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let Some((scope, fingerprint)) = key.and_then(|k| k.rsplit_once(' ')) else {
+    let Some((scope, fingerprint)) = key.and_then(split) else {
         return Ok(());
     };
     // One round trip: a fresh scope is inserted; a known one returns its fingerprint

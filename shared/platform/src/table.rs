@@ -256,7 +256,6 @@ pub async fn insert_where<T: Table>(
     request_key: Option<String>,
     condition: impl FnOnce(&mut Sql),
 ) -> Result<Option<T>, StoreError> {
-    crate::request_ids::claim(db, request_key.as_deref()).await?;
     let id = columns
         .iter()
         .position(|c| *c == "id")
@@ -264,6 +263,13 @@ pub async fn insert_where<T: Table>(
             Some(Value::Text(id)) => Some(id.clone()),
             _ => None,
         });
+    // On PostgreSQL a batched insert claims its key in its own statement
+    // ([`crate::group_insert`]); otherwise the claim goes first.
+    let folded = id.is_some() && db.backend() == crate::db::Backend::Postgres;
+    if !folded {
+        crate::request_ids::claim(db, request_key.as_deref()).await?;
+    }
+    let claim = request_key.clone().filter(|_| folded);
     let head = format!(
         "INSERT INTO {} ({}, request_key) ",
         T::NAME,
@@ -275,8 +281,9 @@ pub async fn insert_where<T: Table>(
     }
     select.bind(request_key);
     // The WHERE also keeps SQLite from reading ON CONFLICT as a join constraint.
-    select.push(" WHERE ");
+    select.push(" WHERE (");
     condition(&mut select);
+    select.push(")");
     let tail = format!(
         " ON CONFLICT (request_key) DO NOTHING RETURNING {}",
         T::RETURNING
@@ -289,8 +296,16 @@ pub async fn insert_where<T: Table>(
                 select,
                 tail: &tail,
                 id,
+                claim: claim.clone(),
             };
-            db.group_inserts().insert(db.writer(), statement).await
+            let row = db.group_inserts().insert(db.writer(), statement).await?;
+            if row.is_none() {
+                // The claim was made with the row, whose absence does not tell a reused
+                // id from a failed condition or a retry; claiming again (the scope is
+                // bound by now) does, as the claim made first used to.
+                crate::request_ids::claim(db, claim.as_deref()).await?;
+            }
+            Ok(row)
         }
         None => fetch_optional(db.writer(), &group_insert::alone(&head, &select, &tail)).await,
     }

@@ -130,6 +130,7 @@ async fn database(db: &TestDb) -> Database {
     for table in [
         "CREATE TABLE items (scope TEXT NOT NULL, id TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (scope, id))",
         "CREATE TABLE notes (id TEXT PRIMARY KEY, scope TEXT NOT NULL, n BIGINT NOT NULL CHECK (n >= 0), request_key TEXT UNIQUE)",
+        "CREATE TABLE request_fingerprints (scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL)",
     ] {
         sqlx::query(table).execute(database.writer()).await.unwrap();
     }
@@ -310,7 +311,63 @@ async fn one_request_key_used_at_once_writes_one_row(backend: Backend) {
     assert_eq!(notes(&database).await, written);
 }
 
+/// Request keys (`scope fingerprint`) claimed by concurrent inserts, in their statement
+/// on PostgreSQL: the scope is bound to one fingerprint; inserts with it write one row
+/// (the others are retries), those with another are `RequestIdReused` and write none.
+/// A claim binds even when its row's condition fails.
+async fn a_request_key_binds_one_fingerprint_however_the_inserts_race(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let database = database(&db).await;
+    let writes: Vec<_> = (0..40i64)
+        .map(|k| {
+            let database = database.clone();
+            let fingerprint = if k % 2 == 0 { "fa" } else { "fb" };
+            tokio::spawn(async move {
+                let key = format!("raced {fingerprint}");
+                let got = note(&database, &format!("n{k}"), "s0", k, Some(key)).await;
+                (fingerprint, got)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for write in writes {
+        answers.push(write.await.unwrap());
+    }
+    let bound: String =
+        sqlx::query("SELECT fingerprint FROM request_fingerprints WHERE scope = 'raced'")
+            .fetch_one(database.writer())
+            .await
+            .unwrap()
+            .get(0);
+    let mut written = Vec::new();
+    for (fingerprint, got) in answers {
+        if fingerprint == bound {
+            written.extend(got.unwrap());
+        } else {
+            assert!(
+                matches!(got, Err(StoreError::RequestIdReused)),
+                "{fingerprint} against {bound}: {got:?}"
+            );
+        }
+    }
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert_eq!(notes(&database).await, written);
+
+    // s5 has no items: no row, but the key is bound.
+    let failed = note(&database, "m1", "s5", 1, Some("first fa".into())).await;
+    assert_eq!(failed.unwrap(), None);
+    let reused = note(&database, "m2", "s0", 2, Some("first fb".into())).await;
+    assert!(
+        matches!(reused, Err(StoreError::RequestIdReused)),
+        "{reused:?}"
+    );
+    let same = note(&database, "m3", "s0", 3, Some("first fa".into())).await;
+    assert_eq!(same.unwrap().map(|r| r.id), Some("m3".to_string()));
+    assert_eq!(notes(&database).await.len(), 2);
+}
+
 both_backends!(
+    a_request_key_binds_one_fingerprint_however_the_inserts_race,
     concurrent_inserts_share_statements_and_each_keeps_its_own_condition,
     a_row_the_database_refuses_costs_the_others_nothing,
     one_request_key_used_at_once_writes_one_row,

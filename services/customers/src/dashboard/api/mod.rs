@@ -148,11 +148,10 @@ impl DashboardService for Dashboard {
         {
             return Err(status::not_found(&r.customer));
         }
-        let mut gathered = gather::gather(&self.db, &[ids[0].to_string()], quarter, true).await?;
-        let of_customer = gathered.remove(ids[0]).unwrap_or_default();
+        let (of_customer, people) = gather::gather_board(&self.db, ids[0], quarter).await?;
         let mut dashboard = board(ids[0], of_customer, &r.quarter).dashboard;
         let now = self.clock.now();
-        named::read(&self.db, &caller, ids[0], quarter, now)
+        named::read(&self.db, &caller, ids[0], people, now)
             .await?
             .fill(&mut dashboard);
         Ok(Response::new(dashboard))

@@ -33,22 +33,22 @@ impl Named {
     }
 }
 
-/// Reads the named parts of customer `customer_id`'s board for quarter `q`, as
-/// `caller` may see them; `now` dates how long open incidents have been open.
+/// Reads the named parts of customer `customer_id`'s board, as `caller` may see them;
+/// `now` dates how long open incidents have been open. `tallies` are the key persons'
+/// of the quarter, already read for the board's figures (`gather::gather_board`).
 pub(super) async fn read(
     db: &Database,
     caller: &Caller,
     customer_id: &str,
-    q: Quarter,
+    tallies: named::PersonTallies,
     now: i64,
 ) -> Result<Named, StoreError> {
     read_from(
         db,
         |r| visibility::text(caller, r).into_owned(),
         customer_id,
-        q,
+        tallies,
         now,
-        named::Source::Tallies,
     )
     .await
 }
@@ -61,15 +61,8 @@ pub(super) async fn read_raw(
     q: Quarter,
     now: i64,
 ) -> Result<Named, StoreError> {
-    read_from(
-        db,
-        str::to_string,
-        customer_id,
-        q,
-        now,
-        named::Source::Touchpoints,
-    )
-    .await
+    let tallies = named::key_person_tallies(db, customer_id, q, named::Source::Touchpoints).await?;
+    read_from(db, str::to_string, customer_id, tallies, now).await
 }
 
 /// `reason` shows a commitment's status reason to the reader.
@@ -77,16 +70,15 @@ async fn read_from(
     db: &Database,
     reason: impl Fn(&str) -> String,
     customer_id: &str,
-    q: Quarter,
+    tallies: named::PersonTallies,
     now: i64,
-    source: named::Source,
 ) -> Result<Named, StoreError> {
     let (at_risk, breached) = commitments(
         reason,
         customer_id,
         named::commitments(db, customer_id).await?,
     );
-    let people = named::key_person_feelings(db, customer_id, q, source).await?;
+    let people = named::people(db, customer_id, tallies).await?;
     Ok(Named {
         at_risk,
         breached,

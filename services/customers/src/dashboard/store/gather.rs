@@ -7,9 +7,10 @@
 
 use super::super::calendar::{Quarter, month_of};
 use super::super::index::{Feeling, Promises};
+use super::named::{PersonTallies, Source, Tally, key_person_tallies};
 use crate::store::json_list;
 use sqlx::Row;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use symbolon_platform::{Database, StoreError, db::Sql};
 
 /// How many anxieties and expectations a board names.
@@ -57,8 +58,6 @@ fn in_list(sql: &mut Sql, column: &str, ids: &[String]) {
     }
     sql.push(")");
 }
-
-type Tally = BTreeMap<(String, i32, i32), i64>;
 
 fn feelings(tally: Tally) -> Vec<Feeling> {
     tally
@@ -122,6 +121,35 @@ pub(crate) async fn gather(
     }
     incidents_and_promises(db, ids, q, &mut all).await?;
     Ok(all)
+}
+
+/// Quarter `q` of one customer for its board, as [`gather`] with mentions, and the
+/// tallies of its key persons: the tally rows (months × key persons × moods ×
+/// intensities) are read once, per key person, and the customer's feelings are their
+/// sum — the board names each key person's months from the same rows.
+pub(crate) async fn gather_board(
+    db: &Database,
+    id: &str,
+    q: Quarter,
+) -> Result<(Gathered, PersonTallies), StoreError> {
+    let people = key_person_tallies(db, id, q, Source::Tallies).await?;
+    let mut tally = Tally::new();
+    for person in people.values() {
+        for (key, n) in person {
+            *tally.entry(key.clone()).or_default() += n;
+        }
+    }
+    let quarter = label(q);
+    let g = Gathered {
+        feelings: feelings(tally),
+        anxieties: top_mentions(db, id, &quarter, 1).await?,
+        expectations: top_mentions(db, id, &quarter, 2).await?,
+        ..Gathered::default()
+    };
+    let ids = [id.to_string()];
+    let mut all = HashMap::from([(id.to_string(), g)]);
+    incidents_and_promises(db, &ids, q, &mut all).await?;
+    Ok((all.remove(id).unwrap_or_default(), people))
 }
 
 /// The [`TOP`] most heard texts of `topic` (1 anxieties, 2 expectations), ties by text.

@@ -94,16 +94,20 @@ pub(crate) enum Source {
 }
 
 /// (month, mood, intensity) → touchpoints.
-type Tally = BTreeMap<(String, i32, i32), i64>;
+pub(crate) type Tally = BTreeMap<(String, i32, i32), i64>;
 
-/// The quarter's feelings of each key person of the customer, from `source`; both give
-/// the same feelings, in (month, mood, intensity) order.
-pub(crate) async fn key_person_feelings(
+/// Key person name → their tally of the quarter, as read (rows with `n > 0`).
+pub(crate) type PersonTallies = BTreeMap<String, Tally>;
+
+/// The quarter's tally of each key person of the customer, from `source`: one
+/// statement. A board reads the tallies once, for its customer's figures (their sum)
+/// and for its key persons' months ([`people`]).
+pub(crate) async fn key_person_tallies(
     db: &Database,
     customer_id: &str,
     q: Quarter,
     source: Source,
-) -> Result<People, StoreError> {
+) -> Result<PersonTallies, StoreError> {
     let tq = match source {
         Source::Tallies => {
             let mut tq = Sql::new(
@@ -133,7 +137,7 @@ pub(crate) async fn key_person_feelings(
         }
     };
     // A key person written both as a name and as a bare id is one person.
-    let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut tallies = PersonTallies::new();
     for row in tq.query().fetch_all(db.reader()).await? {
         let key: String = row.try_get("key_person")?;
         let name = if key.starts_with("customers/") {
@@ -155,6 +159,16 @@ pub(crate) async fn key_person_feelings(
             ))
             .or_default() += row.try_get::<i64, _>("n")?;
     }
+    Ok(tallies)
+}
+
+/// The key persons of `tallies` with their feelings, in (month, mood, intensity) order,
+/// and their display names and titles (one more statement).
+pub(crate) async fn people(
+    db: &Database,
+    customer_id: &str,
+    mut tallies: PersonTallies,
+) -> Result<People, StoreError> {
     tallies.retain(|_, tally| tally.values().any(|n| *n > 0));
     let who = profiles(db, customer_id, tallies.keys()).await?;
     Ok(tallies

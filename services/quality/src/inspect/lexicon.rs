@@ -49,6 +49,30 @@ pub enum Cue {
     GreetingStart,
     Resolution,
     Closing,
+    /// A customer's question that is rhetorical when it ends with a question mark
+    /// ("You want me to…?", "还要我拍?"): weighs toward upset.
+    Rhetorical,
+    /// A feeling or hard situation ("frustrating", "着急"): empathy when said of the
+    /// customer (with [`Cue::You`] or a [`Cue::FeelFrame`] in its sentence).
+    Feeling,
+    /// Frames a feeling as acknowledged ("that sounds", "must have been", "肯定", "换谁").
+    FeelFrame,
+    /// Second person.
+    You,
+    /// Names the customer's side as the source ("your side", "是您").
+    Attrib,
+    /// A cause or fault ("came from", "mistake", "有问题", "导致").
+    Cause,
+    /// Asks or supposes what the customer did ("did you", "你是不是", "应该是您").
+    BlameQ,
+    /// A misuse or mishandling ("spill", "drop", "摔", "进水").
+    Misuse,
+    /// A check-back about the outcome, in a question ("Did that help?", "收到了吗?").
+    CheckQ,
+    /// Asks for confirmation ("确认", "let me know once").
+    Confirm,
+    /// An outcome to confirm ("收到", "到账", "working").
+    Outcome,
 }
 
 impl Cue {
@@ -78,6 +102,17 @@ impl Cue {
             Cue::Greeting | Cue::GreetingStart => "greeting",
             Cue::Resolution => "resolution check",
             Cue::Closing => "closing",
+            Cue::Rhetorical => "rhetorical question",
+            Cue::Feeling => "feeling",
+            Cue::FeelFrame => "acknowledgement",
+            Cue::You => "second person",
+            Cue::Attrib => "customer's side",
+            Cue::Cause => "cause",
+            Cue::BlameQ => "supposes what the customer did",
+            Cue::Misuse => "misuse",
+            Cue::CheckQ => "check-back",
+            Cue::Confirm => "confirmation",
+            Cue::Outcome => "outcome",
         }
     }
 }
@@ -1983,6 +2018,294 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
     ),
     (C::Sarcasm, 1.0, &["塌不下来", "不就是个"]),
     (C::Mock, 1.0, &["那您说怎么办", "那你说怎么办"]),
+    // ---- families by meaning (issue 22, second widening: structure over sentences) ----
+    // Upset: what went wrong, said plainly. Malfunctions and damage (weak alone).
+    (
+        C::Upset,
+        0.7,
+        &[
+            "won't turn on", "won't switch on", "won't start", "won't open", "won't load",
+            "won't connect", "won't take", "won't hold", "won't work", "doesn't turn on",
+            "does not work", "isn't working", "is not working", "keeps crashing",
+            "keeps dropping", "keeps freezing", "keeps failing", "dropped out", "cut out",
+            "invalid", "missing", "leaking", "leaked", "stuck", "not arrived", "not turned up",
+            "didn't turn up", "didn't show up", "no-show", "hadn't been", "haven't been",
+            "两回", "三回", "几回", "好几回", "漏了", "漏水", "打不开", "开不了机", "连不上",
+            "掉线", "断网", "卡死", "黑屏", "闪退", "不亮", "没声音", "没到账", "没看见",
+            "没来", "放鸽子", "爽约", "结块", "硬块", "钻毛", "发霉", "过期",
+        ],
+    ),
+    // Understatement and disappointment in plain words.
+    (
+        C::Upset,
+        1.0,
+        &[
+            "not impressed", "unimpressed", "pretty poor", "very poor", "really poor",
+            "quite poor", "poor service", "not great", "not ideal", "not okay", "not ok",
+            "not on", "not fair", "unfair", "this isn't right", "this is not right",
+            "not what i paid for", "i didn't get", "never agreed", "didn't agree",
+            "can't keep", "i can't keep", "at this point", "not the first time",
+            "every time", "week running", "month running", "day running",
+            "不像话", "太不像话", "不合理", "没这么", "怎么放心", "让人怎么", "这质量",
+            "什么质量", "这服务", "什么服务", 
+            "每次都说", "说了几次", "催了几次", "几次了",
+        ],
+    ),
+    // What it costs the customer: money, time, plans, people depending on them.
+    (
+        C::Upset,
+        0.4,
+        &[
+            "my money", "out of pocket", "in limbo", "on holiday", "my holiday", "my trip",
+            "with a toddler", "with a baby", "my kids", "my kid", "my children", "my son",
+            "my daughter", "my boss", "a client", "client call", "my work", "to work",
+            "walking to work", "in the rain", "standing here", "stuck here", "stranded",
+            "locked out", "for nothing", "i've had to", "i had to", "i've been walking",
+            "i've lost", "whole saturday", "whole weekend", "whole day", "whole morning",
+            "i work from home", "tomorrow", "tonight", "deadline", "you've been taking",
+            "you've taken", "you've charged", "you charged me", "charged me", "taking my",
+            "孩子", "宝宝", "老人", "我妈", "我爸", "领导", "老板", "开会", "会议", "上班",
+            "作业", "考试", "明天要", "今天就", "今天要", "湿透", "全泡了", "泡了", "全湿",
+            "弄脏", "白跑", "误会", "花钱买", "扣钱", "还在扣", "多扣", "在外地", "等着",
+        ],
+    ),
+    // Rhetorical questions (counted only when their sentence ends with a question mark).
+    (
+        C::Rhetorical,
+        0.5,
+        &[
+            "how?", "why?", "how come", "what am i supposed", "what am i meant",
+            "you want me to", "are you telling me", "is this how", "how is that",
+            "how is this", "how can", "why would", "why do i have to", "why should i",
+            "what kind of", "seriously", "really", "what now", "am i supposed",
+            "还要我", "还让我", "还得我", "让我怎么", "我怎么去", "怎么去", "怎么办",
+            "我这是", "难道", "凭什么", "有这样的", "有你们这样", "什么意思", "是吗",
+        ],
+    ),
+    // A calm question about whether something is normal.
+    (
+        C::Calm,
+        0.7,
+        &[
+            "正常吗", "正常的吗", "是正常的吗", "is this normal", "is that normal",
+            "is it normal", "请问", "想问一下", "out of curiosity", "just curious",
+        ],
+    ),
+    // Empathy, composed: a feeling or a hard situation named for the customer
+    // (second person, or framed: "that sounds", "must have been", "肯定", "换谁").
+    (
+        C::Feeling,
+        1.0,
+        &[
+            "frustrating", "frustrated", "frustration", "annoying", "annoyed", "upsetting",
+            "upset", "stressful", "stressed", "worrying", "worried", "disappointing",
+            "disappointed", "disappointment", "infuriating", "maddening", "exasperating",
+            "mortifying", "embarrassing", "horrible", "awful", "rough", "tough", "nightmare",
+            "hassle", "inconvenient", "inconvenience", "scary", "frightening", "anxious",
+            "let down", "miserable", "exhausting", "draining", "a pain", "gutting", "gutted",
+            "fed up", "wear anyone down", "wear you down", "wears you down", "worn down",
+            "out of pocket", "stranded", "in limbo", "unsettling", "alarming", "distressing",
+            "heartbreaking", "devastating", "not fun", "no fun", "infuriated", "livid",
+            "angry", "irritating", "irritated", "a headache", "a worry",
+            "着急", "急坏", "急死", "生气", "气坏", "窝火", "憋屈", "委屈", "难受", "闹心",
+            "糟心", "烦心", "烦躁", "头疼", "头大", "心疼", "不舒服", "没底", "心慌", "崩溃",
+            "恼火", "郁闷", "失望", "担心", "担忧", "害怕", "不安", "焦虑", "累坏", "心累",
+            "太累", "折腾", "不放心", "无奈", "不开心", "不痛快", "扫兴", "为难", "狼狈",
+            "心急", "上火", "火大", "不容易", "糟糕", "够呛", "受罪", "遭罪",
+        ],
+    ),
+    (
+        C::FeelFrame,
+        1.0,
+        &[
+            "sounds", "must be", "must have been", "must've been", "would be", "would wear",
+            "i'd be", "i would be", "anyone", "anybody", "no wonder", "of course you",
+            "i can see", "i can tell", "i can hear", "i know", "understandably",
+            "naturally", "the last thing", "position", "situation", "experience",
+            "spot to be in", "place to be", "what you need", "so sorry", "really",
+            "确实", "肯定", "一定", "真是", "真的", "难怪", "怪不得", "换谁", "换我", "换作",
+            "任谁", "谁都", "特别", "实在", "谁遇到", "遇到这种",
+        ],
+    ),
+    (
+        C::You,
+        1.0,
+        &["you", "your", "you're", "you've", "you'd", "yourself", "yourselves", "您", "你"],
+    ),
+    // Apology: taking the fault, in more forms.
+    (
+        C::Apology,
+        1.0,
+        &[
+            "我们的不是", "是我们的不是", "是我们这边没", "是我们没", "我们这边的问题",
+            "我们这边的失误", "没安排好", "我们没做好", "我们做得不够", "是我们疏忽",
+            "怪我", "on our end", "on our side", "our error", "our oversight", "our slip",
+            "we slipped", "we goofed", "we screwed up", "we made an error", "that was us",
+            "that one's on us", "that's down to us", "down to us", "we owe you",
+        ],
+    ),
+    // Blame, composed: the customer named as the cause ("came from your side",
+    // "是您…有问题"), or asked whether they misused it ("Did you spill…?", "你是不是没…").
+    (
+        C::Attrib,
+        1.0,
+        &[
+            "your side", "your end", "your part", "from you", "by you", "your login",
+            "是您", "是你", "您那边", "你那边",
+        ],
+    ),
+    (
+        C::Cause,
+        1.0,
+        &[
+            "came from", "come from", "caused", "cause", "because of", "due to", "down to",
+            "result of", "mix-up", "mistake", "error", "fault", "problem with",
+            "有问题", "的问题", "导致", "造成", "引起", "的原因", "弄的", "搞的", "操作",
+        ],
+    ),
+    (
+        C::BlameQ,
+        1.0,
+        &[
+            "did you", "didn't you", "were you", "have you been", "you didn't", "you must",
+            "you probably", "you've been", "you might have", "maybe you", "perhaps you",
+            "是不是您", "是不是你", "您是不是", "你是不是", "您有没有", "你有没有", "您是否",
+            "你是否", "应该是您", "应该是你", "估计是您", "估计是你", "大概是您", "大概是你",
+            "一般是您", "肯定是您", "肯定是你", "是您", "是你",
+        ],
+    ),
+    (
+        C::Misuse,
+        1.0,
+        &[
+            "drop it", "dropped", "spill", "spilled", "spilt", "wash", "washed",
+            "soak", "soaked", "bent", "sit on", "sat on", "get it wet", "got it wet", "wet",
+            "overcharge", "tamper", "tampered", "force", "forced", "pour", "poured",
+            "knock", "knocked", "left it", "leave it", "put it in", "a different charger",
+            "third-party", "non-original", "opened it", "open it up", "mishandle", "liquid",
+            "microwave", "tumble", "dryer", "bleach", "摔", "掉地", "泡水", "进水", "浸", "洗", "甩", "磕碰", "压坏", "压到", "弄坏",
+            "弄湿", "踩", "拆", "改装", "受潮", "暴晒", "高温", "热水", "没盖", "没关", "没按",
+            "乱用", "乱按",
+        ],
+    ),
+    // Flat refusals: not done, not sold, not available, the rule says so.
+    (
+        C::Refusal,
+        1.0,
+        &[
+            "不退", "不换", "不卖", "不单卖", "不单独卖", "不零售", "不售", "不补", "不赔",
+            "不修", "不提供", "不办理", "不受理", "不退款", "不报销", "没有这个", "没有这种",
+            "没有这项", "没货", "缺货", "约满", "已满", "停产", "下架", "规定就是",
+            "规定是这样", "就是这样规定", "公司规定", "按规定", "rules are rules",
+            "that's the policy", "that's our policy", "it's policy", "it is what it is",
+            "that's just how it is", "fully booked", "not available", "unavailable",
+            "no longer available", "out of stock", "sold out", "discontinued", "no slots",
+            "none left", "we don't refund", "we don't replace", "we don't exchange",
+            "we don't do", "we don't accept", "not refundable", "non-refundable",
+            "can't be refunded", "won't be refunded",
+        ],
+    ),
+    (
+        C::Alternative,
+        1.0,
+        &[
+            "可以换", "可以改", "可以补", "可以帮", "可以先", "可以申请", "能换", "换新",
+            "补发", "补偿", "优惠券", "代金券", "给您换", "给您补", "给您退", "给您安排",
+            "我给您", "i can send", "i can book", "i can put", "i can get", "i can check",
+            "i can refund", "i can replace", "i can swap", "i can move", "we can offer",
+            "we could", "would you like", "another option", "other option", "next available",
+            "on another day", "a different day", "instead?", "waitlist", "waiting list",
+        ],
+    ),
+    // Runarounds: sent in person or elsewhere to do it themselves.
+    (
+        C::Referral,
+        1.0,
+        &[
+            "up with", "in person", "go there", "go in", "head over to", "pop into",
+            "pop in to", "visit", "directly with", "本人去", "要本人", "亲自去", "自己去",
+            "您去", "你去", "得去", "需要去", "请去", "要去", "到店", "线下办理", "去办理",
+            "去申请", "去处理",
+        ],
+    ),
+    (
+        C::Party,
+        1.0,
+        &[
+            "airline", "the airline", "hotel", "gym", "club", "home club", "branch",
+            "the office", "counter", "front desk", "venue", "landlord", "agency", "council",
+            "provider", "operator", "network", "depot", "locker company", "app store",
+            "apple", "google", "organiser", "organizer", "航空公司", "航司", "酒店", "营业厅",
+            "网点", "站点", "快递站", "代理商", "经销商", "物业", "开卡", "柜台", "银行网点",
+        ],
+    ),
+    // Not referrals: "找到了" (found it), "找回" (got back).
+    (C::Harmless, 1.0, &["找到", "找回", "找出", "查找", "寻找"]),
+    // Mock apologies that are conditional ("Apologies if…", "Sorry if…"): see
+    // `meaning::conditional_apology`; and impatience.
+    (
+        C::Mock,
+        1.0,
+        &[
+            "sorry that you feel", "sorry you think", "sorry you found", "sorry you see it",
+            "if you were offended", "if that offended", "sorry if", "apologies if",
+            "apologise if", "apologize if",
+        ],
+    ),
+    (
+        C::Rude,
+        1.0,
+        &[
+            "都说了", "我都说了", "别一直问", "别再问", "别问了", "等着就行", "等着就是了",
+            "自己等着", "你等着", "stop asking", "stop messaging", "just wait", "keep asking",
+            "like i told you", "as i told you",
+            
+        ],
+    ),
+    // Resolution: a check-back question about the outcome (counted only in a question)
+    // or, in Chinese, a confirmation of the outcome ("确认收到没问题").
+    (
+        C::CheckQ,
+        1.0,
+        &[
+            "did that", "does that", "did it work", "did it help", "did it arrive",
+            "did it go through", "did it come through", "does it work", "is everything",
+            "is it working", "is it ok", "is it okay", "is that ok", "is that okay",
+            "is that better", "is it better", "has it", "has that", "has the", "have the",
+            "are you able", "were you able", "can you see", "could you see", "do you see",
+            "are you seeing", "can you now", "have you received", "did you receive",
+            "did you get", "now?", "all good", "looking right", "look right", "look ok",
+            "look okay", "come through", "gone through", "go through", "showing",
+            "show up", "anything else", "something else", "anything more", "any other",
+            "还有什么", "还有别的", "还有其他", "还有没有", "收到了", "到账了", "正常了",
+            "好了吗", "可以了吗", "能用", "好用", "没问题", "满意", "行不行", "有没有问题",
+            "稳定了", "恢复",
+        ],
+    ),
+    (
+        C::Confirm,
+        1.0,
+        &["确认", "核对一下", "回我一声", "跟我说一声", "告诉我一声", "let me know once", "let me know when"],
+    ),
+    (
+        C::Outcome,
+        1.0,
+        &[
+            "没问题", "收到", "到账", "正常", "能用", "好用", "解决", "恢复", "成功", "到了",
+            "arrived", "it's there", "come through", "works", "working", "sorted", "fixed",
+            "resolved",
+        ],
+    ),
+    // Goodbyes in other forms.
+    (
+        C::Closing,
+        1.0,
+        &[
+            "ride safe", "drive safe", "travel safe", "safe travels", "safe trip",
+            "get home safe", "good luck", "have fun", "stay dry", "stay warm", "rest well",
+            "enjoy your", "一路顺风", "玩得开心", "用得开心", "早日康复", "生日快乐", "节日快乐",
+        ],
+    ),
 ];
 
 /// The compiled lexicon.

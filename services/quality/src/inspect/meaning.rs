@@ -41,6 +41,109 @@ pub struct Hit {
     pub id: u32,
 }
 
+/// Ids of the structural cues (not phrases of the lexicon).
+const SHOUT_ID: u32 = u32::MAX - 2000;
+const DURATION_ID: u32 = u32::MAX - 2001;
+const EXCLAIM_ID: u32 = u32::MAX - 2002;
+const MARKS_ID: u32 = u32::MAX - 2003;
+
+/// Every cue of the lexicon in `text` (normalised `norm`), with shouting (a word of
+/// four or more capitals, "AGAIN") as a weak upset cue: the one cue lowercasing loses.
+pub fn cues_of(text: &str, norm: &str) -> Vec<Hit> {
+    let mut out = cues(norm);
+    if let Some(word) = shouted(text) {
+        // Where the word is in the normalised text (lowercased the same way).
+        let lower = word.to_ascii_lowercase();
+        if let Some(at) = norm.find(&lower) {
+            out.push(Hit {
+                cue: Cue::Upset,
+                weight: 0.5,
+                at: at as u32,
+                end: (at + lower.len()) as u32,
+                negated: false,
+                id: SHOUT_ID,
+            });
+        }
+    }
+    out
+}
+
+/// The first word of four or more ASCII capitals in `text` that is not the whole text
+/// shouted (then capitals say nothing), if any.
+fn shouted(text: &str) -> Option<&str> {
+    let letters = text.chars().filter(char::is_ascii_alphabetic).count();
+    let capitals = text.chars().filter(char::is_ascii_uppercase).count();
+    if letters == 0 || capitals * 2 > letters {
+        return None;
+    }
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .find(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase()))
+}
+
+/// A waiting time or span named by the customer ("six weeks", "a whole Saturday",
+/// "半小时", "一个半月", "一上午"): where it is.
+fn duration(norm: &str) -> Option<u32> {
+    const UNITS: [&str; 8] = ["minute", "hour", "day", "week", "month", "year", "morning", "afternoon"];
+    const NUMBERS: [&str; 20] = [
+        "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+        "ten", "twelve", "few", "several", "couple", "whole", "all", "full", "48",
+    ];
+    const DAYS: [&str; 8] = [
+        "saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "weekend",
+    ];
+    // English: a number (or "a whole", "all") then a unit, or "a whole <day>".
+    let mut at = 0usize;
+    let words: Vec<(usize, &str)> = norm
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .map(|w| {
+            let start = at;
+            at += w.len() + 1;
+            (start, w)
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    for k in 0..words.len() {
+        let (pos, w) = words[k];
+        let number = NUMBERS.contains(&w) || w.chars().all(|c| c.is_ascii_digit());
+        if !number {
+            continue;
+        }
+        for next in words.iter().skip(k + 1).take(2).map(|(_, n)| *n) {
+            let unit = UNITS.iter().any(|u| next == *u || next.strip_suffix('s') == Some(u));
+            let day = (w == "whole" || w == "all") && DAYS.iter().any(|d| next.starts_with(d));
+            if unit || day {
+                return Some(pos as u32);
+            }
+            if !matches!(next, "whole" | "full" | "of" | "entire") {
+                break;
+            }
+        }
+    }
+    // Chinese: numerals (个, 半 allowed) then a unit; or 一 + 上午/下午/整天/晚上.
+    const NUM: &str = "0123456789一二两三四五六七八九十百几半整个多";
+    const CJK_UNITS: [&str; 13] = [
+        "分钟", "小时", "钟头", "天", "周", "星期", "礼拜", "月", "年", "上午", "下午", "晚上", "宿",
+    ];
+    let chars: Vec<(usize, char)> = norm.char_indices().collect();
+    let mut k = 0;
+    while k < chars.len() {
+        let start = k;
+        while k < chars.len() && NUM.contains(chars[k].1) {
+            k += 1;
+        }
+        // At least one numeral that is not 个 or 多 alone.
+        let run: String = chars[start..k].iter().map(|(_, c)| *c).collect();
+        if k > start && run.chars().any(|c| !matches!(c, '个' | '多' | '整')) {
+            let rest = &norm[chars.get(k).map_or(norm.len(), |(i, _)| *i)..];
+            if CJK_UNITS.iter().any(|u| rest.starts_with(u)) {
+                return Some(chars[start].0 as u32);
+            }
+        }
+        k = k.max(start + 1);
+    }
+    None
+}
+
 /// Every cue of the lexicon in normalised `norm`.
 pub fn cues(norm: &str) -> Vec<Hit> {
     let lex = &*LEXICON;
@@ -195,7 +298,22 @@ impl View<'_> {
         }
     }
     fn phrase(&self, h: &Hit) -> &str {
-        LEXICON.set.original(h.id)
+        match h.id {
+            SHOUT_ID => self
+                .norm
+                .get(h.at as usize..h.end as usize)
+                .unwrap_or("shouting"),
+            _ => LEXICON.set.original(h.id),
+        }
+    }
+    /// Hits of `cue` neither negated nor harmless.
+    fn live(&self, cue: Cue) -> impl Iterator<Item = &Hit> {
+        self.of(cue)
+            .filter(move |h| !h.negated && !self.harmless(h.at, h.end))
+    }
+    /// A live hit of `cue` in `[a, b)`.
+    fn live_in(&self, cue: Cue, (a, b): (u32, u32)) -> Option<&Hit> {
+        self.live(cue).find(|h| h.at >= a && h.at < b)
     }
 }
 
@@ -214,11 +332,11 @@ pub fn judge(meaning: pb::Meaning, turn: &TurnView, listed: &[Listed<'_>]) -> Ju
         M::ProofDemand => proof(&v, listed),
         M::Runaround => runaround(&v, listed),
         M::Rudeness => rude(&v, listed),
-        M::Blame => plain(&v, Cue::Blame, listed, true),
+        M::Blame => blame(&v, listed),
         M::FlatRefusal => refusal(&v, listed),
         M::Greeting => greeting(&v, listed),
-        M::ResolutionCheck => plain(&v, Cue::Resolution, listed, true),
-        M::Closing => plain(&v, Cue::Closing, listed, true),
+        M::ResolutionCheck => resolution(&v, listed),
+        M::Closing => closing(&v, listed),
         M::Unspecified => no(),
     }
 }
@@ -259,7 +377,13 @@ fn plain(v: &View<'_>, cue: Cue, listed: &[Listed<'_>], mind_negation: bool) -> 
 
 /// Empathy or apology: voided by sarcasm or a mock apology in the same turn.
 fn sincere(v: &View<'_>, cue: Cue, listed: &[Listed<'_>]) -> Judgement {
-    let said = plain(v, cue, listed, true);
+    let mut said = plain(v, cue, listed, true);
+    if cue == Cue::Empathy
+        && matches!(said, Judgement::No { .. })
+        && let Some(f) = acknowledged(v)
+    {
+        said = Judgement::Yes(f);
+    }
     if let Judgement::Yes(f) = &said
         && let Some(s) = v
             .hits
@@ -301,19 +425,49 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
             add(1.0, l.text, l.at, u32::MAX - k as u32, &mut score);
         }
     }
-    for h in v.of(Cue::Upset) {
+    // Overlapping cues ("还没" inside "还没到") are one piece of evidence: the
+    // strongest of them counts.
+    let mut counted: Vec<(u32, u32, f32)> = Vec::new();
+    for h in v.of(Cue::Upset).chain(v.of(Cue::Rhetorical)) {
         // A cue that is also a listed phrase at the same place ("broken") counts once.
-        let listed_here = listed.iter().any(|l| l.at == h.at && l.end == h.end);
-        if !h.negated && !v.harmless(h.at, h.end) && !listed_here {
-            add(h.weight, v.phrase(h), h.at, h.id, &mut score);
+        let listed_here = listed.iter().any(|l| l.at < h.end && h.at < l.end);
+        if h.negated || v.harmless(h.at, h.end) || listed_here {
+            continue;
         }
+        // A rhetorical question only counts as one ("You want me to…?").
+        if h.cue == Cue::Rhetorical && !ends_in_question(v.norm, h.at) {
+            continue;
+        }
+        if let Some(k) = counted.iter().position(|(a, b, _)| h.at < *b && *a < h.end) {
+            let w = counted[k].2;
+            if h.weight <= w {
+                continue;
+            }
+            // The stronger cue replaces the weaker one.
+            score -= w;
+            counted[k] = (counted[k].0.min(h.at), counted[k].1.max(h.end), h.weight);
+        } else {
+            counted.push((h.at, h.end, h.weight));
+        }
+        add(h.weight, v.phrase(h), h.at, h.id, &mut score);
     }
-    // Exasperated punctuation: "!!", "???", "?!".
+    // Exasperated punctuation: "!!", "???", "?!"; a single "!" weighs less.
+    let mut marks = false;
     for mark in ["!!", "??", "?!"] {
         if let Some(at) = v.norm.find(mark) {
-            add(0.6, mark, at as u32, u32::MAX - 1000, &mut score);
+            add(0.6, mark, at as u32, MARKS_ID, &mut score);
+            marks = true;
             break;
         }
+    }
+    if !marks && let Some(at) = v.norm.find('!') {
+        add(0.3, "!", at as u32, EXCLAIM_ID, &mut score);
+    }
+    // A span of time named ("six weeks", "一个半月"): weak alone, it adds to the rest.
+    if let Some(at) = duration(v.norm) {
+        let (a, b) = clause(v.norm, at);
+        let text = v.norm.get(a as usize..b as usize).unwrap_or_default().trim().to_string();
+        add(0.4, &text, at, DURATION_ID, &mut score);
     }
     let calm: f32 = v.of(Cue::Calm).map(|h| h.weight).sum();
     let net = score - calm;
@@ -436,7 +590,12 @@ fn rude(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
 }
 
 fn refusal(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
-    let said = plain(v, Cue::Refusal, listed, false);
+    let mut said = plain(v, Cue::Refusal, listed, false);
+    if matches!(said, Judgement::No { .. })
+        && let Some(f) = no_opener(v)
+    {
+        said = Judgement::Yes(f);
+    }
     let Judgement::Yes(f) = said else {
         return said;
     };
@@ -458,6 +617,176 @@ fn refusal(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     } else {
         Judgement::Yes(f)
     }
+}
+
+fn ends_in_question(norm: &str, at: u32) -> bool {
+    let (_, b) = sentence(norm, at);
+    norm[b as usize..].starts_with(['?', '？'])
+}
+
+/// A question: it ends with a question mark, or (Chinese) holds a question particle.
+fn is_question(norm: &str, at: u32) -> bool {
+    if ends_in_question(norm, at) {
+        return true;
+    }
+    let (a, b) = sentence(norm, at);
+    let s = norm.get(a as usize..b as usize).unwrap_or_default();
+    s.contains('吗') || s.ends_with('吧') || s.ends_with('呢')
+}
+
+/// A conditional in the clause around `at` ("if you're unhappy", "如果您觉得"): what
+/// follows is supposed, not acknowledged.
+fn conditional(norm: &str, at: u32) -> bool {
+    let (a, b) = clause(norm, at);
+    let c = norm.get(a as usize..b as usize).unwrap_or_default();
+    c.starts_with("if ")
+        || c.contains(" if ")
+        || c.contains("如果")
+        || c.contains("要是")
+        || c.contains("假如")
+}
+
+/// Empathy composed: a feeling or hard situation ("frustrating", "a horrible position",
+/// "着急") said of the customer — second person in its sentence ("you must be
+/// frustrated", "您肯定急坏了") or framed as acknowledged ("that sounds", "must have
+/// been", "would wear anyone down", "换谁都会") — neither negated, nor supposed.
+fn acknowledged(v: &View<'_>) -> Option<Finding> {
+    for h in v.live(Cue::Feeling) {
+        if conditional(v.norm, h.at) {
+            continue;
+        }
+        let s = sentence(v.norm, h.at);
+        // "您好" greets; it does not address a feeling.
+        let you = v.live(Cue::You).find(|y| {
+            y.at >= s.0 && y.at < s.1 && !v.norm[y.end as usize..].starts_with('好')
+        });
+        let frame = v.live_in(Cue::FeelFrame, s);
+        if let Some(by) = frame.or(you) {
+            return Some(v.finding(
+                &format!("{} … {}", v.phrase(by), v.phrase(h)),
+                format!("feeling acknowledged ({})", by.cue.name()),
+                h.at,
+                0.8,
+            ));
+        }
+    }
+    None
+}
+
+/// Blame: a listed phrase or cue; the customer's side named as the cause in one clause
+/// ("the mix-up came from your side", "是您保存方式有问题"); or a misuse supposed or asked
+/// of the customer in one sentence ("Did you spill something on it?", "应该是您洗的时候
+/// 甩干了"). Negated ("it's not down to anything you did", "不是您的问题") is no blame.
+fn blame(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
+    let said = plain(v, Cue::Blame, listed, true);
+    if matches!(said, Judgement::Yes(_)) {
+        return said;
+    }
+    for a in v.live(Cue::Attrib) {
+        if let Some(c) = v.live_in(Cue::Cause, clause(v.norm, a.at)) {
+            return Judgement::Yes(v.finding(
+                &format!("{} … {}", v.phrase(a), v.phrase(c)),
+                "the customer's side named as the cause".into(),
+                a.at,
+                0.8,
+            ));
+        }
+    }
+    for q in v.live(Cue::BlameQ) {
+        if let Some(m) = v.live_in(Cue::Misuse, sentence(v.norm, q.at)).filter(|m| m.at >= q.at) {
+            return Judgement::Yes(v.finding(
+                &format!("{} … {}", v.phrase(q), v.phrase(m)),
+                "a misuse supposed of the customer".into(),
+                q.at,
+                0.8,
+            ));
+        }
+    }
+    said
+}
+
+/// Resolution check: a listed phrase or cue; a check-back about the outcome asked as a
+/// question ("Did that help?", "Is everything in the parcel?", "收到了吗?"); or the
+/// outcome to be confirmed ("确认收到没问题我再结单").
+fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
+    let said = plain(v, Cue::Resolution, listed, true);
+    if matches!(said, Judgement::Yes(_)) {
+        return said;
+    }
+    if let Some(h) = v.live(Cue::CheckQ).find(|h| is_question(v.norm, h.at)) {
+        return Judgement::Yes(v.finding(
+            v.phrase(h),
+            "check-back question".into(),
+            h.at,
+            0.8,
+        ));
+    }
+    for c in v.live(Cue::Confirm) {
+        if let Some(o) = v.live_in(Cue::Outcome, sentence(v.norm, c.at)) {
+            return Judgement::Yes(v.finding(
+                &format!("{} … {}", v.phrase(c), v.phrase(o)),
+                "outcome to be confirmed".into(),
+                c.at,
+                0.8,
+            ));
+        }
+    }
+    said
+}
+
+/// Closing: a listed phrase or cue, or a wish for what the customer does next
+/// ("Happy running!", "happy baking").
+fn closing(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
+    let said = plain(v, Cue::Closing, listed, true);
+    if matches!(said, Judgement::Yes(_)) {
+        return said;
+    }
+    let mut from = 0;
+    while let Some(p) = v.norm[from..].find("happy ") {
+        let at = from + p;
+        let word: String = v.norm[at + 6..]
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect();
+        let boundary = at == 0 || !v.norm[..at].ends_with(|c: char| c.is_ascii_alphanumeric());
+        if boundary && word.len() > 4 && word.ends_with("ing") {
+            return Judgement::Yes(v.finding(
+                &format!("happy {word}"),
+                "closing wish".into(),
+                at as u32,
+                0.8,
+            ));
+        }
+        from = at + 6;
+    }
+    said
+}
+
+/// A flat "No," opening a sentence with a negated verb after it ("No, she doesn't
+/// work Saturdays"): a refusal in the agent's own words.
+fn no_opener(v: &View<'_>) -> Option<Finding> {
+    let mut start = 0usize;
+    for (i, c) in v.norm.char_indices().chain(std::iter::once((v.norm.len(), '.'))) {
+        if !is_sentence_end(c) && i < v.norm.len() {
+            continue;
+        }
+        let s = v.norm.get(start..i).unwrap_or_default().trim_start();
+        let rest = s
+            .strip_prefix("no,")
+            .or_else(|| s.strip_prefix("nope,"))
+            .or_else(|| s.strip_prefix("no "))
+            .filter(|_| !s.starts_with("no problem") && !s.starts_with("no need"));
+        if let Some(rest) = rest {
+            let negated_verb = rest.split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+                .any(|w| w.ends_with("n't") || matches!(w, "not" | "never" | "cannot"));
+            if negated_verb {
+                let at = (i - s.len()) as u32;
+                return Some(v.finding("no, … not", "refusal cue".into(), at, 0.8));
+            }
+        }
+        start = i + c.len_utf8();
+    }
+    None
 }
 
 fn greeting(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {

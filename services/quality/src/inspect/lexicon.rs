@@ -2306,6 +2306,39 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
             "enjoy your", "一路顺风", "玩得开心", "用得开心", "早日康复", "生日快乐", "节日快乐",
         ],
     ),
+    // Pushback on being blamed, disbelief, recurring harm.
+    (
+        C::Upset,
+        1.0,
+        &[
+            "are you kidding", "you're kidding", "are you joking", "you must be joking",
+            "don't appreciate", "do not appreciate", "being accused", "accusing me",
+            "blaming me", "insulting", "冤枉", "赖我", "怪我咯", "怎么能怪我",
+        ],
+    ),
+    (
+        C::Upset,
+        0.5,
+        &[
+            "every month", "every week", "every day", "each month", "each week",
+            "every single", "you took", "每个月", "每周都", "每天都", "每次",
+        ],
+    ),
+    // Playful tone and figures of speech: calm.
+    (C::Calm, 1.5, &["lol", "haha", "hehe", "哈哈", "嘿嘿", "嘻嘻", ":)", "😊", "😂"]),
+    (
+        C::Harmless,
+        1.0,
+        &[
+            "torn between", "dying to", "killing it", "随便你怎么", "随便您怎么", "随便用",
+            "随便你用", "随便您用",
+        ],
+    ),
+    (
+        C::FeelFrame,
+        1.0,
+        &["is right", "fair enough", "rightly", "understandable", "no kidding"],
+    ),
 ];
 
 /// The compiled lexicon.

@@ -81,8 +81,21 @@ fn shouted(text: &str) -> Option<&str> {
 }
 
 /// A waiting time or span named by the customer ("six weeks", "a whole Saturday",
-/// "半小时", "一个半月", "一上午"): where it is.
-fn duration(norm: &str) -> Option<u32> {
+/// "半小时", "一个半月", "一上午"): its byte range. Not an age or a short span ("six
+/// weeks old", "才穿了两天", "only two days", "买了四十天").
+fn duration(norm: &str) -> Option<(u32, u32, bool)> {
+    let found = span_of_time(norm)?;
+    let before = &norm[clause(norm, found.0).0 as usize..found.0 as usize];
+    let after = &norm[found.1 as usize..];
+    let short_or_age = ["才", "只", "刚", "仅", "买了", "用了", "穿了", "戴了", "only ", "just "]
+        .iter()
+        .any(|w| before.trim_end().ends_with(w.trim_end()) || before.ends_with(w))
+        || after.starts_with(" old")
+        || after.starts_with(" ago");
+    Some((found.0, found.1, !short_or_age))
+}
+
+fn span_of_time(norm: &str) -> Option<(u32, u32)> {
     const UNITS: [&str; 8] = ["minute", "hour", "day", "week", "month", "year", "morning", "afternoon"];
     const NUMBERS: [&str; 20] = [
         "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
@@ -112,7 +125,8 @@ fn duration(norm: &str) -> Option<u32> {
             let unit = UNITS.iter().any(|u| next == *u || next.strip_suffix('s') == Some(u));
             let day = (w == "whole" || w == "all") && DAYS.iter().any(|d| next.starts_with(d));
             if unit || day {
-                return Some(pos as u32);
+                let end = norm[pos..].find(next).map_or(norm.len(), |p| pos + p + next.len());
+                return Some((pos as u32, end as u32));
             }
             if !matches!(next, "whole" | "full" | "of" | "entire") {
                 break;
@@ -135,8 +149,9 @@ fn duration(norm: &str) -> Option<u32> {
         let run: String = chars[start..k].iter().map(|(_, c)| *c).collect();
         if k > start && run.chars().any(|c| !matches!(c, '个' | '多' | '整')) {
             let rest = &norm[chars.get(k).map_or(norm.len(), |(i, _)| *i)..];
-            if CJK_UNITS.iter().any(|u| rest.starts_with(u)) {
-                return Some(chars[start].0 as u32);
+            if let Some(u) = CJK_UNITS.iter().find(|u| rest.starts_with(**u)) {
+                let end = norm.len() - rest.len() + u.len();
+                return Some((chars[start].0 as u32, end as u32));
             }
         }
         k = k.max(start + 1);
@@ -427,29 +442,54 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     }
     // Overlapping cues ("还没" inside "还没到") are one piece of evidence: the
     // strongest of them counts.
-    let mut counted: Vec<(u32, u32, f32)> = Vec::new();
+    let mut counted: Vec<(u32, u32, f32, Cue)> = Vec::new();
+    // A span of time named ("six weeks", "一个半月"); an age or a short span ("买了四十天",
+    // "才两天", "six weeks old") is no waiting, and the cues inside it do not count.
+    let time = duration(v.norm);
+    let age = time.filter(|t| !t.2);
     for h in v.of(Cue::Upset).chain(v.of(Cue::Rhetorical)) {
         // A cue that is also a listed phrase at the same place ("broken") counts once.
         let listed_here = listed.iter().any(|l| l.at < h.end && h.at < l.end);
-        if h.negated || v.harmless(h.at, h.end) || listed_here {
+        if h.negated
+            || v.harmless(h.at, h.end)
+            || listed_here
+            || age.is_some_and(|(a, b, _)| h.at < b && a < h.end)
+        {
             continue;
         }
         // A rhetorical question only counts as one ("You want me to…?").
         if h.cue == Cue::Rhetorical && !ends_in_question(v.norm, h.at) {
             continue;
         }
-        if let Some(k) = counted.iter().position(|(a, b, _)| h.at < *b && *a < h.end) {
+        // A rhetorical question is evidence of its own kind, even where an upset cue
+        // overlaps it ("Seriously?").
+        let of_kind = |c: &Cue| (*c == Cue::Rhetorical) == (h.cue == Cue::Rhetorical);
+        if let Some(k) = counted
+            .iter()
+            .position(|(a, b, _, c)| h.at < *b && *a < h.end && of_kind(c))
+        {
             let w = counted[k].2;
             if h.weight <= w {
                 continue;
             }
             // The stronger cue replaces the weaker one.
             score -= w;
-            counted[k] = (counted[k].0.min(h.at), counted[k].1.max(h.end), h.weight);
+            counted[k] = (
+                counted[k].0.min(h.at),
+                counted[k].1.max(h.end),
+                h.weight,
+                h.cue,
+            );
         } else {
-            counted.push((h.at, h.end, h.weight));
+            counted.push((h.at, h.end, h.weight, h.cue));
         }
-        add(h.weight, v.phrase(h), h.at, h.id, &mut score);
+        // Its own id: the same phrase may be an upset cue too ("seriously").
+        let id = if h.cue == Cue::Rhetorical {
+            h.id | 0x4000_0000
+        } else {
+            h.id
+        };
+        add(h.weight, v.phrase(h), h.at, id, &mut score);
     }
     // Exasperated punctuation: "!!", "???", "?!"; a single "!" weighs less.
     let mut marks = false;
@@ -463,8 +503,12 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     if !marks && let Some(at) = v.norm.find('!') {
         add(0.3, "!", at as u32, EXCLAIM_ID, &mut score);
     }
-    // A span of time named ("six weeks", "一个半月"): weak alone, it adds to the rest.
-    if let Some(at) = duration(v.norm) {
+    // Waiting named: weak alone, it adds to the rest.
+    if let Some((at, end, true)) = time
+        && !counted
+            .iter()
+            .any(|(a, b, _, c)| *c == Cue::Upset && at < *b && *a < end)
+    {
         let (a, b) = clause(v.norm, at);
         let text = v.norm.get(a as usize..b as usize).unwrap_or_default().trim().to_string();
         add(0.4, &text, at, DURATION_ID, &mut score);

@@ -69,6 +69,8 @@ pub enum Cue {
     Misuse,
     /// A check-back about the outcome, in a question ("Did that help?", "收到了吗?").
     CheckQ,
+    /// Left undone by the customer ("没检查", "didn't check"): blame when said to them.
+    Omission,
     /// Asks for confirmation ("确认", "let me know once").
     Confirm,
     /// An outcome to confirm ("收到", "到账", "working").
@@ -112,6 +114,7 @@ impl Cue {
             Cue::Misuse => "misuse",
             Cue::CheckQ => "check-back",
             Cue::Confirm => "confirmation",
+            Cue::Omission => "omission",
             Cue::Outcome => "outcome",
         }
     }
@@ -2256,8 +2259,9 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
         C::Rude,
         1.0,
         &[
-            "都说了", "我都说了", "别一直问", "别再问", "别问了", "等着就行", "等着就是了",
-            "自己等着", "你等着", "stop asking", "stop messaging", "just wait", "keep asking",
+            "都说了是", "都说了几", "都说了多少", "都说了好几", "别一直问", "别再问", "别问了", "等着就行", "等着就是了",
+            "自己等着", "你等着", "stop asking", "stop messaging", "keep asking", "said it twice",
+            "said this twice", "already said", "for the last time", "how many times do i have to",
             "like i told you", "as i told you",
             
         ],
@@ -2338,6 +2342,61 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
         C::FeelFrame,
         1.0,
         &["is right", "fair enough", "rightly", "understandable", "no kidding"],
+    ),
+    (
+        C::Upset,
+        1.0,
+        &[
+            "still hasn't", "still isn't", "still doesn't", "still won't", "still can't",
+            "still hadn't", "still wasn't", "still didn't", "another reminder",
+            "second reminder", "third reminder", "wait forever", "forever",
+        ],
+    ),
+    (C::Upset, 0.7, &["leaks", "leaked", "on hold", "reminder", "ages"]),
+    (C::Rhetorical, 0.5, &["i'm supposed to", "supposed to just", "am i meant to"]),
+    (
+        C::Feeling,
+        1.0,
+        &[
+            "exhausted", "tired", "worn out", "shattered", "sick of it", "at your wits' end",
+            "wits' end", "end of your tether", "overwhelmed", "frantic", "panicked",
+            "confusing", "confused", "helpless", "ignored", "short-changed", "misled",
+            "cheated", "fobbed off", "心烦", "气愤", "愤怒", "灰心", "沮丧", "伤心", "难过",
+            "寒心", "心寒", "无助", "不爽", "憋气", "累了", "被忽视", "被骗",
+        ],
+    ),
+    (
+        C::Misuse,
+        1.0,
+        &[
+            "微波炉", "洗衣机", "烘干", "烤箱", "摔过", "掉过", "碰过", "泡过", "洗过", "用力",
+            "放进", "私自", "hot cycle", "dishwasher", "oven", "left it out", "in the sun",
+        ],
+    ),
+    (
+        C::CheckQ,
+        1.0,
+        &["ok?", "okay?", "alright?", "all right?", "work?", "suit you?", "fine?", "good?"],
+    ),
+    // Something the customer is said to have left undone ("您没有比较一下吗?").
+    (
+        C::Omission,
+        1.0,
+        &[
+            "没有比较", "没比较", "没仔细", "没注意", "没检查", "没核对", "没看清", "没看说明",
+            "没阅读", "没有仔细", "没有注意", "没有检查", "didn't check", "didn't read",
+            "didn't notice", "didn't look", "did not check", "did not read",
+        ],
+    ),
+    (
+        C::Rhetorical,
+        0.5,
+        &["your idea of", "is this your idea", "you call this", "call this service", "这叫"],
+    ),
+    (
+        C::Upset,
+        0.5,
+        &["i asked for", "i requested", "i was promised", "we were promised", "我早就", "我要求过"],
     ),
 ];
 

@@ -46,6 +46,40 @@ const SHOUT_ID: u32 = u32::MAX - 2000;
 const DURATION_ID: u32 = u32::MAX - 2001;
 const EXCLAIM_ID: u32 = u32::MAX - 2002;
 const MARKS_ID: u32 = u32::MAX - 2003;
+const REPEAT_ID: u32 = u32::MAX - 2004;
+
+/// A count of tries or occurrences of two or more ("three times", "5 times", "问了五次",
+/// "说了三遍", "坏两回"): its byte range.
+fn repetition(norm: &str) -> Option<(u32, u32)> {
+    const COUNTS: [&str; 10] = [
+        "two", "three", "four", "five", "six", "several", "many", "multiple", "countless", "ten",
+    ];
+    let mut from = 0;
+    while let Some(p) = norm[from..].find(" times") {
+        let end = from + p;
+        let word_start = norm[..end].rfind(' ').map_or(0, |k| k + 1);
+        let w = &norm[word_start..end];
+        let number = COUNTS.contains(&w)
+            || (w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty() && w != "1");
+        if number {
+            return Some((word_start as u32, (end + 6) as u32));
+        }
+        from = end + 6;
+    }
+    let chars: Vec<(usize, char)> = norm.char_indices().collect();
+    for k in 1..chars.len() {
+        let (at, c) = chars[k];
+        let (pat, prev) = chars[k - 1];
+        if matches!(c, '次' | '遍' | '回')
+            && "两二三四五六七八九十几多".contains(prev)
+            // "第二次" is a cue of its own; "一次" is no repeat.
+            && !(k >= 2 && chars[k - 2].1 == '第')
+        {
+            return Some((pat as u32, (at + c.len_utf8()) as u32));
+        }
+    }
+    None
+}
 
 /// Every cue of the lexicon in `text` (normalised `norm`), with shouting (a word of
 /// four or more capitals, "AGAIN") as a weak upset cue: the one cue lowercasing loses.
@@ -87,19 +121,22 @@ fn duration(norm: &str) -> Option<(u32, u32, bool)> {
     let found = span_of_time(norm)?;
     let before = &norm[clause(norm, found.0).0 as usize..found.0 as usize];
     let after = &norm[found.1 as usize..];
-    let short_or_age = ["才", "只", "刚", "仅", "买了", "用了", "穿了", "戴了", "only ", "just "]
+    let short_or_age = [
+        "才", "只", "刚", "仅", "买了", "用了", "穿了", "戴了", "only ", "just ", "bought it ",
+        "had it for ", "had it ",
+    ]
         .iter()
         .any(|w| before.trim_end().ends_with(w.trim_end()) || before.ends_with(w))
-        || after.starts_with(" old")
-        || after.starts_with(" ago");
+        || after.starts_with(" old");
     Some((found.0, found.1, !short_or_age))
 }
 
 fn span_of_time(norm: &str) -> Option<(u32, u32)> {
     const UNITS: [&str; 8] = ["minute", "hour", "day", "week", "month", "year", "morning", "afternoon"];
-    const NUMBERS: [&str; 20] = [
+    const NUMBERS: [&str; 29] = [
         "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-        "ten", "twelve", "few", "several", "couple", "whole", "all", "full", "48",
+        "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty",
+        "ninety", "half", "few", "several", "couple", "whole", "all", "full", "many",
     ];
     const DAYS: [&str; 8] = [
         "saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "weekend",
@@ -437,7 +474,8 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     };
     for (k, l) in listed.iter().enumerate() {
         if !l.negated && !v.harmless(l.at, l.end) {
-            add(1.0, l.text, l.at, u32::MAX - k as u32, &mut score);
+            let w = if attributive(v.norm, l.at, l.end) { 0.5 } else { 1.0 };
+            add(w, l.text, l.at, u32::MAX - k as u32, &mut score);
         }
     }
     // Overlapping cues ("还没" inside "还没到") are one piece of evidence: the
@@ -483,13 +521,19 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         } else {
             counted.push((h.at, h.end, h.weight, h.cue));
         }
+        // Used attributively ("the broken washer"), a cue describes the thing.
+        let weight = if attributive(v.norm, h.at, h.end) {
+            h.weight * 0.5
+        } else {
+            h.weight
+        };
         // Its own id: the same phrase may be an upset cue too ("seriously").
         let id = if h.cue == Cue::Rhetorical {
             h.id | 0x4000_0000
         } else {
             h.id
         };
-        add(h.weight, v.phrase(h), h.at, id, &mut score);
+        add(weight, v.phrase(h), h.at, id, &mut score);
     }
     // Exasperated punctuation: "!!", "???", "?!"; a single "!" weighs less.
     let mut marks = false;
@@ -502,6 +546,15 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     }
     if !marks && let Some(at) = v.norm.find('!') {
         add(0.3, "!", at as u32, EXCLAIM_ID, &mut score);
+    }
+    // A count of tries ("asked five times", "问了五次", "三遍"): repeated failure.
+    if let Some((at, end)) = repetition(v.norm)
+        && !counted
+            .iter()
+            .any(|(a, b, _, c)| *c == Cue::Upset && at < *b && *a < end)
+    {
+        let text = v.norm.get(at as usize..end as usize).unwrap_or_default().to_string();
+        add(0.7, &text, at, REPEAT_ID, &mut score);
     }
     // Waiting named: weak alone, it adds to the rest.
     if let Some((at, end, true)) = time
@@ -663,6 +716,25 @@ fn refusal(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     }
 }
 
+/// An English word used attributively: after an article or possessive and before a
+/// noun ("the broken washer", "my damaged box"), it describes rather than complains.
+fn attributive(norm: &str, at: u32, end: u32) -> bool {
+    let before = norm[..at as usize].trim_end();
+    let det = ["the", "a", "an", "my", "this", "that", "your", "our"]
+        .iter()
+        .any(|d| {
+            before.ends_with(d)
+                && !before[..before.len() - d.len()].ends_with(|c: char| c.is_ascii_alphanumeric())
+        });
+    let after = &norm[end as usize..];
+    let noun_follows = after.starts_with(' ')
+        && after[1..].starts_with(|c: char| c.is_ascii_alphabetic())
+        && !["and ", "or ", "again", "now", "too", "as ", "because", "but "]
+            .iter()
+            .any(|w| after[1..].starts_with(w));
+    det && noun_follows
+}
+
 fn ends_in_question(norm: &str, at: u32) -> bool {
     let (_, b) = sentence(norm, at);
     norm[b as usize..].starts_with(['?', '？'])
@@ -733,6 +805,21 @@ fn blame(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
                 "the customer's side named as the cause".into(),
                 a.at,
                 0.8,
+            ));
+        }
+    }
+    // "您下单前没有比较一下吗?", "you didn't check the size": an omission said to the
+    // customer (second person before it in its clause).
+    for o in v.of(Cue::Omission).filter(|h| !v.harmless(h.at, h.end)) {
+        let (a, _) = clause(v.norm, o.at);
+        if let Some(y) = v.live_in(Cue::You, (a, o.at + 1))
+            && !v.norm[y.end as usize..].starts_with('好')
+        {
+            return Judgement::Yes(v.finding(
+                &format!("{} … {}", v.phrase(y), v.phrase(o)),
+                "an omission said to the customer".into(),
+                o.at,
+                0.75,
             ));
         }
     }
@@ -820,12 +907,20 @@ fn no_opener(v: &View<'_>) -> Option<Finding> {
             .or_else(|| s.strip_prefix("nope,"))
             .or_else(|| s.strip_prefix("no "))
             .filter(|_| !s.starts_with("no problem") && !s.starts_with("no need"));
-        if let Some(rest) = rest {
+        // "No, you don't need to…", "No, that's not your fault", "No, that shouldn't
+        // have happened": a release, a reassurance or an apology, not a refusal.
+        let (sa, sb) = ((i - s.len()) as u32, i as u32);
+        let reassures = [Cue::Release, Cue::Apology, Cue::Empathy, Cue::Harmless]
+            .into_iter()
+            .any(|c| v.in_range(c, (sa, sb)))
+            || ["fault", "problem", "worr", "need", "have to", "trouble", "bother"]
+                .iter()
+                .any(|w| s.contains(w));
+        if let Some(rest) = rest.filter(|_| !reassures) {
             let negated_verb = rest.split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
                 .any(|w| w.ends_with("n't") || matches!(w, "not" | "never" | "cannot"));
             if negated_verb {
-                let at = (i - s.len()) as u32;
-                return Some(v.finding("no, … not", "refusal cue".into(), at, 0.8));
+                return Some(v.finding("no, … not", "refusal cue".into(), sa, 0.8));
             }
         }
         start = i + c.len_utf8();

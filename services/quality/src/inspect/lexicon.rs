@@ -2384,7 +2384,8 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
         1.0,
         &[
             "没有比较", "没比较", "没仔细", "没注意", "没检查", "没核对", "没看清", "没看说明",
-            "没阅读", "没有仔细", "没有注意", "没有检查", "didn't check", "didn't read",
+            "没阅读", "没有仔细", "没有注意", "没有检查", "没有核对", "没有看清", "没有阅读",
+            "没有比对", "没比对", "didn't check", "didn't read",
             "didn't notice", "didn't look", "did not check", "did not read",
         ],
     ),

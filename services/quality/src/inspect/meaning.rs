@@ -480,7 +480,7 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     }
     // Overlapping cues ("还没" inside "还没到") are one piece of evidence: the
     // strongest of them counts.
-    let mut counted: Vec<(u32, u32, f32, Cue)> = Vec::new();
+    let mut counted: Vec<(u32, u32, f32, Cue, u32)> = Vec::new();
     // A span of time named ("six weeks", "一个半月"); an age or a short span ("买了四十天",
     // "才两天", "six weeks old") is no waiting, and the cues inside it do not count.
     let time = duration(v.norm);
@@ -501,26 +501,13 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         }
         // A rhetorical question is evidence of its own kind, even where an upset cue
         // overlaps it ("Seriously?").
-        let of_kind = |c: &Cue| (*c == Cue::Rhetorical) == (h.cue == Cue::Rhetorical);
-        if let Some(k) = counted
-            .iter()
-            .position(|(a, b, _, c)| h.at < *b && *a < h.end && of_kind(c))
-        {
-            let w = counted[k].2;
-            if h.weight <= w {
-                continue;
-            }
-            // The stronger cue replaces the weaker one.
-            score -= w;
-            counted[k] = (
-                counted[k].0.min(h.at),
-                counted[k].1.max(h.end),
-                h.weight,
-                h.cue,
-            );
-        } else {
-            counted.push((h.at, h.end, h.weight, h.cue));
-        }
+        // So is shouting, on top of the word shouted ("AGAIN").
+        let kind = |c: Cue, id: u32| match (c, id) {
+            (_, SHOUT_ID) => 2,
+            (Cue::Rhetorical, _) => 1,
+            _ => 0,
+        };
+        let mine = kind(h.cue, h.id);
         // Used attributively ("the broken washer"), a cue describes the thing.
         let weight = if attributive(v.norm, h.at, h.end) {
             h.weight * 0.5
@@ -533,7 +520,33 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         } else {
             h.id
         };
+        let overlapped = counted
+            .iter()
+            .position(|(a, b, _, c, cid)| h.at < *b && *a < h.end && kind(*c, *cid) == mine);
+        if let Some(k) = overlapped
+            && weight <= counted[k].2
+        {
+            continue;
+        }
+        let before = score;
         add(weight, v.phrase(h), h.at, id, &mut score);
+        if score == before {
+            continue; // this phrase counted already
+        }
+        match overlapped {
+            // The stronger cue replaces the weaker one.
+            Some(k) => {
+                score -= counted[k].2;
+                counted[k] = (
+                    counted[k].0.min(h.at),
+                    counted[k].1.max(h.end),
+                    weight,
+                    h.cue,
+                    h.id,
+                );
+            }
+            None => counted.push((h.at, h.end, weight, h.cue, h.id)),
+        }
     }
     // Exasperated punctuation: "!!", "???", "?!"; a single "!" weighs less.
     let mut marks = false;
@@ -551,7 +564,7 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     if let Some((at, end)) = repetition(v.norm)
         && !counted
             .iter()
-            .any(|(a, b, _, c)| *c == Cue::Upset && at < *b && *a < end)
+            .any(|(a, b, _, c, _)| *c == Cue::Upset && at < *b && *a < end)
     {
         let text = v.norm.get(at as usize..end as usize).unwrap_or_default().to_string();
         add(0.7, &text, at, REPEAT_ID, &mut score);
@@ -560,7 +573,7 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     if let Some((at, end, true)) = time
         && !counted
             .iter()
-            .any(|(a, b, _, c)| *c == Cue::Upset && at < *b && *a < end)
+            .any(|(a, b, _, c, _)| *c == Cue::Upset && at < *b && *a < end)
     {
         let (a, b) = clause(v.norm, at);
         let text = v.norm.get(a as usize..b as usize).unwrap_or_default().trim().to_string();
@@ -954,12 +967,121 @@ mod tests {
             speaker,
             at: 0,
             chars: text.chars().count(),
-            cues: cues(&norm),
+            cues: cues_of(text, &norm),
             norm,
             found: Vec::new(),
             key: 1,
         };
         matches!(judge(m, &t, &[]), Judgement::Yes(_))
+    }
+
+    // The cases below are written for these mechanisms, not taken from any blind set.
+
+    #[test]
+    fn upset_is_weighed_from_structure_not_one_word() {
+        use pb::Meaning::Upset;
+        let c = pb::Speaker::Customer;
+        // One weak cue is not enough; with a named wait, a count of tries, shouting, a
+        // rhetorical question or what it costs the customer, it is.
+        assert!(!says(Upset, c, "The lid is cracked."));
+        assert!(says(Upset, c, "The lid is cracked. I've been waiting two weeks for this."));
+        assert!(says(Upset, c, "I've been on hold for forty minutes."));
+        assert!(says(Upset, c, "The lamp flickers AGAIN."));
+        assert!(!says(Upset, c, "PLEASE CALL ME BACK ABOUT THE ORDER"));
+        assert!(says(Upset, c, "So I'm supposed to just wait forever?"));
+        assert!(says(Upset, c, "我已经打了四次电话,每次都说在处理"));
+        assert!(says(Upset, c, "又卡住了!明天就要交报告"));
+        assert!(says(Upset, c, "The printer keeps jamming and I need it for a client meeting."));
+        // An age or a short span is no waiting; overlapping cues count once; a calm
+        // question and a playful tone weigh against.
+        assert!(!says(Upset, c, "耳机买了二十天,想问下怎么配对?"));
+        assert!(!says(Upset, c, "Hi! Torn between the blue and the grey lol"));
+        assert!(!says(Upset, c, "积分半小时了还没到账,这是正常的吗?"));
+        assert!(!says(Upset, c, "Yes, it's about the broken hinge."));
+    }
+
+    #[test]
+    fn empathy_is_a_feeling_said_of_the_customer() {
+        use pb::Meaning::Empathy;
+        let a = pb::Speaker::Agent;
+        assert!(says(Empathy, a, "You must be exhausted after a morning like that."));
+        assert!(says(Empathy, a, "Three missed deliveries sounds incredibly stressful."));
+        assert!(says(Empathy, a, "Being without heating in winter is a miserable position."));
+        assert!(says(Empathy, a, "您这两天肯定特别心烦,我马上跟进。"));
+        assert!(says(Empathy, a, "遇到这种情况谁都会生气的。"));
+        // Not said of the customer, supposed, negated, or a greeting.
+        assert!(!says(Empathy, a, "The courier said the roads were a nightmare today."));
+        assert!(!says(Empathy, a, "If you're unhappy with it, you can send it back."));
+        assert!(!says(Empathy, a, "Don't worry, you won't be charged twice."));
+        assert!(!says(Empathy, a, "您好,您的订单已经发出。"));
+        // Sarcasm voids it.
+        assert!(!says(Empathy, a, "Oh wow, you must be so stressed, poor you."));
+    }
+
+    #[test]
+    fn conditional_apologies_are_mock_and_taking_the_fault_is_an_apology() {
+        use pb::Meaning::{Apology, Rudeness};
+        let a = pb::Speaker::Agent;
+        assert!(!says(Apology, a, "Sorry if the manual was confusing for you."));
+        assert!(says(Rudeness, a, "Apologies if our delivery times don't suit you."));
+        assert!(says(Apology, a, "The delay was on our end, and I'm sorry."));
+        assert!(says(Apology, a, "是我们这边没跟进好,这事怪我们。"));
+    }
+
+    #[test]
+    fn blame_as_cause_question_or_omission() {
+        use pb::Meaning::Blame;
+        let a = pb::Speaker::Agent;
+        assert!(says(Blame, a, "Did you put it through the dishwasher?"));
+        assert!(says(Blame, a, "The error came from your side when the card was entered."));
+        assert!(says(Blame, a, "您是不是把它放进烤箱了?"));
+        assert!(says(Blame, a, "这个故障是您使用方式的问题。"));
+        assert!(says(Blame, a, "您付款前没有核对一下地址吗?"));
+        // Neutral questions, reassurance and our own fault are no blame.
+        assert!(!says(Blame, a, "Did you receive the tracking email?"));
+        assert!(!says(Blame, a, "Have you tried switching it off and on?"));
+        assert!(!says(Blame, a, "It's not down to anything you did, the fault was ours."));
+        assert!(!says(Blame, a, "不是您的问题,是系统的原因。"));
+        assert!(!says(Blame, a, "您这边有问题随时找我。"));
+    }
+
+    #[test]
+    fn refusals_runarounds_and_check_backs_in_own_words() {
+        use pb::Meaning::{FlatRefusal, ResolutionCheck, Runaround};
+        let a = pb::Speaker::Agent;
+        assert!(says(FlatRefusal, a, "No, we don't deliver on Sundays."));
+        assert!(!says(FlatRefusal, a, "No, you don't need to send anything else."));
+        assert!(!says(FlatRefusal, a, "No problem, I'll sort it."));
+        assert!(says(FlatRefusal, a, "That colour is sold out."));
+        assert!(!says(FlatRefusal, a, "That colour is sold out, but I can send the navy one instead."));
+        assert!(says(FlatRefusal, a, "定制款不退不换。"));
+        assert!(!says(FlatRefusal, a, "这款停产了,不过可以给您换新款。"));
+        assert!(says(Runaround, a, "You'll need to take the refund up with your insurer."));
+        assert!(says(Runaround, a, "请您本人去营业厅办理。"));
+        assert!(!says(Runaround, a, "I've taken it up with the courier myself."));
+        assert!(!says(Runaround, a, "找到了,快递明天上门取件。"));
+        assert!(says(ResolutionCheck, a, "Did that sort it?"));
+        assert!(says(ResolutionCheck, a, "Is the tracking showing now?"));
+        assert!(says(ResolutionCheck, a, "Is Thursday ok?"));
+        assert!(says(ResolutionCheck, a, "您那边收到了吗?"));
+        assert!(says(ResolutionCheck, a, "等您收到后确认没问题我再关单。"));
+        assert!(!says(ResolutionCheck, a, "Is it the black one or the white one?"));
+    }
+
+    #[test]
+    fn structural_cues_find_spans_counts_and_shouting() {
+        assert!(duration("waited a whole sunday for nothing").is_some_and(|d| d.2));
+        assert!(duration("six weeks old").is_some_and(|d| !d.2));
+        assert!(duration("等了一个半月").is_some_and(|d| d.2));
+        assert!(duration("才穿了两天").is_some_and(|d| !d.2));
+        assert!(duration("see you at the shop").is_none());
+        assert!(repetition("i've called five times").is_some());
+        assert!(repetition("问了三遍").is_some());
+        assert!(repetition("第二次").is_none());
+        assert!(repetition("one time only").is_none());
+        assert_eq!(shouted("It broke AGAIN today"), Some("AGAIN"));
+        assert_eq!(shouted("ALL CAPS MESSAGE"), None);
+        assert_eq!(shouted("Sent by DHL"), None);
     }
 
     #[test]

@@ -2275,7 +2275,7 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
             "did that", "does that", "did it work", "did it help", "did it arrive",
             "did it go through", "did it come through", "does it work", "is everything",
             "is it working", "is it ok", "is it okay", "is that ok", "is that okay",
-            "is that better", "is it better", "has it", "has that", "has the", "have the",
+            "is that better", "is it better", "has it", "has that", "has the",
             "are you able", "were you able", "can you see", "could you see", "do you see",
             "are you seeing", "can you now", "have you received", "did you receive",
             "did you get", "now?", "all good", "looking right", "look right", "look ok",
@@ -2398,6 +2398,39 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
         C::Upset,
         0.5,
         &["i asked for", "i requested", "i was promised", "we were promised", "我早就", "我要求过"],
+    ),
+    (
+        C::Upset,
+        0.7,
+        &[
+            "straight answer", "no answer", "no answers", "nobody can", "no one can",
+            "without a working", "without power", "without heating", "without internet",
+            "without hot water", "no internet", "no heating", "no hot water",
+            "just what i needed", "oh great", "great, another", "automated reply",
+            "another bot", "a real person", "a human", "是裂的", "是碎的", "是漏的",
+        ],
+    ),
+    (C::Upset, 0.4, &["my mum", "my dad", "my mother", "my father", "elderly", "vulnerable", "disabled"]),
+    (C::Rhetorical, 0.5, &["还怎么", "叫我怎么", "我还怎么"]),
+    (C::Empathy, 1.0, &["where you're coming from", "see where you're coming"]),
+    (C::Apology, 1.0, &["dropped the ball", "messed up", "got this wrong"]),
+    (
+        C::Feeling,
+        1.0,
+        &["wrecks", "ruins", "ruined", "spoils", "spoiled", "wrecked", "messes up", "throws off"],
+    ),
+    (C::Resolution, 1.0, &["let me know if the", "let me know whether"]),
+    (C::Confirm, 1.0, &["please confirm", "confirm you've", "confirm that", "confirm once"]),
+    (C::Outcome, 1.0, &["received", "got it", "come in", "gone through"]),
+    (
+        C::Alternative,
+        1.0,
+        &["but it will", "but it'll", "but you can", "but we'll", "but there's", "but there is"],
+    ),
+    (
+        C::Refusal,
+        1.0,
+        &["has ended", "has expired", "no longer valid", "已经结束", "已结束", "已过期", "过期了"],
     ),
 ];
 

@@ -170,6 +170,20 @@ fn span_of_time(norm: &str) -> Option<(u32, u32)> {
             }
         }
     }
+    // "since Tuesday", "since last week", "since the 3rd".
+    for k in 0..words.len().saturating_sub(1) {
+        let (pos, w) = words[k];
+        let next = words[k + 1].1;
+        if w == "since"
+            && (DAYS.iter().any(|d| next.starts_with(d))
+                || matches!(next, "last" | "yesterday" | "the" | "january" | "february"
+                    | "march" | "april" | "may" | "june" | "july" | "august" | "september"
+                    | "october" | "november" | "december"))
+        {
+            let end = words[k + 1].0 + next.len();
+            return Some((pos as u32, end as u32));
+        }
+    }
     // Chinese: numerals (个, 半 allowed) then a unit; or 一 + 上午/下午/整天/晚上.
     const NUM: &str = "0123456789一二两三四五六七八九十百几半整个多";
     const CJK_UNITS: [&str; 13] = [
@@ -573,7 +587,7 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     if let Some((at, end, true)) = time
         && !counted
             .iter()
-            .any(|(a, b, _, c, _)| *c == Cue::Upset && at < *b && *a < end)
+            .any(|(a, b, _, c, id)| *c == Cue::Upset && *id != SHOUT_ID && at < *b && *a < end)
     {
         let (a, b) = clause(v.norm, at);
         let text = v.norm.get(a as usize..b as usize).unwrap_or_default().trim().to_string();
@@ -923,9 +937,11 @@ fn no_opener(v: &View<'_>) -> Option<Finding> {
         // "No, you don't need to…", "No, that's not your fault", "No, that shouldn't
         // have happened": a release, a reassurance or an apology, not a refusal.
         let (sa, sb) = ((i - s.len()) as u32, i as u32);
+        // Nor when the agent goes on to act ("No, that's not right, let me check").
         let reassures = [Cue::Release, Cue::Apology, Cue::Empathy, Cue::Harmless]
             .into_iter()
             .any(|c| v.in_range(c, (sa, sb)))
+            || v.any(Cue::SelfAct)
             || ["fault", "problem", "worr", "need", "have to", "trouble", "bother"]
                 .iter()
                 .any(|w| s.contains(w));

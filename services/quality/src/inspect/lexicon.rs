@@ -2428,6 +2428,32 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
         1.0,
         &["has ended", "has expired", "no longer valid", "已经结束", "已结束", "已过期", "过期了"],
     ),
+    (C::Alternative, 1.0, &["but here's", "but here is", "here's a new", "in the meantime", "meanwhile"]),
+    (
+        C::Rude,
+        1.0,
+        &["急也没用", "着急也没用", "等着吧", "只能等着", "no use rushing", "nothing to be done, just wait"],
+    ),
+    (C::CheckQ, 1.0, &["现在能", "现在可以", "现在好", "能登录", "登录了吗", "打开了吗", "连上了吗"]),
+    // Pleased or self-blaming customers: calm.
+    (
+        C::Calm,
+        1.0,
+        &[
+            "best purchase", "love it", "love this", "really happy", "so happy", "very happy",
+            "amazing", "works great", "thank you so much", "thanks so much", "my own fault",
+            "my mistake", "kicking myself", "超喜欢", "很满意", "挺好的", "好评", "怪我自己",
+            "我自己的问题", "是我自己",
+        ],
+    ),
+    (
+        C::Harmless,
+        1.0,
+        &[
+            "annoyed with myself", "angry with myself", "frustrated with myself",
+            "cross with myself", "upset with myself",
+        ],
+    ),
 ];
 
 /// The compiled lexicon.

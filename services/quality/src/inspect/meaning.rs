@@ -682,7 +682,10 @@ fn runaround(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
             continue;
         }
         let s = sentence(v.norm, h.at);
-        if let Some(p) = v.of(Cue::Party).find(|p| p.at >= s.0 && p.at < s.1) {
+        if let Some(p) = v
+            .of(Cue::Party)
+            .find(|p| p.at >= s.0 && p.at < s.1 && !party_acts(v.norm, p, h))
+        {
             return Judgement::Yes(v.finding(
                 &format!("{} … {}", v.phrase(h), v.phrase(p)),
                 "sent to another party".into(),
@@ -692,6 +695,25 @@ fn runaround(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         }
     }
     no()
+}
+
+/// The other party is the one acting ("The courier will call you", "快递员明天会联系您"):
+/// named before the referral, with a future or modal between them.
+fn party_acts(norm: &str, p: &Hit, referral: &Hit) -> bool {
+    if p.at >= referral.at {
+        return false;
+    }
+    let between = norm.get(p.end as usize..referral.at as usize).unwrap_or_default();
+    // In one clause, with the customer not told to do anything in between.
+    let one_clause = !between.contains(is_clause_end);
+    let told = ["you'll", "you will", "you need", "you have", "please", "您需要", "您得", "请"]
+        .iter()
+        .any(|m| between.contains(m));
+    one_clause
+        && !told
+        && [" will ", "'ll ", " may ", " should ", " is going to ", " are going to ", "会", "将"]
+            .iter()
+            .any(|m| between.contains(m) || between.starts_with(m.trim_start()))
 }
 
 fn rude(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
@@ -795,10 +817,14 @@ fn conditional(norm: &str, at: u32) -> bool {
 /// been", "would wear anyone down", "换谁都会") — neither negated, nor supposed.
 fn acknowledged(v: &View<'_>) -> Option<Finding> {
     for h in v.live(Cue::Feeling) {
-        if conditional(v.norm, h.at) {
+        let s = sentence(v.norm, h.at);
+        // "If you're unhappy with it…" supposes; "I'd be worried too if…" still frames.
+        let framed_before = v
+            .live(Cue::FeelFrame)
+            .any(|f| f.at >= s.0 && f.at < h.at);
+        if conditional(v.norm, h.at) && !framed_before {
             continue;
         }
-        let s = sentence(v.norm, h.at);
         // "您好" greets; it does not address a feeling.
         let you = v.live(Cue::You).find(|y| {
             y.at >= s.0 && y.at < s.1 && !v.norm[y.end as usize..].starts_with('好')
@@ -1014,6 +1040,8 @@ mod tests {
         assert!(!says(Upset, c, "Hi! Torn between the blue and the grey lol"));
         assert!(!says(Upset, c, "积分半小时了还没到账,这是正常的吗?"));
         assert!(!says(Upset, c, "Yes, it's about the broken hinge."));
+        assert!(!says(Upset, c, "Honestly the best purchase I've made all year!"));
+        assert!(!says(Upset, c, "So annoyed with myself, I picked the wrong size."));
     }
 
     #[test]
@@ -1029,6 +1057,7 @@ mod tests {
         assert!(!says(Empathy, a, "The courier said the roads were a nightmare today."));
         assert!(!says(Empathy, a, "If you're unhappy with it, you can send it back."));
         assert!(!says(Empathy, a, "Don't worry, you won't be charged twice."));
+        assert!(says(Empathy, a, "I'd be anxious too if my account showed that."));
         assert!(!says(Empathy, a, "您好,您的订单已经发出。"));
         // Sarcasm voids it.
         assert!(!says(Empathy, a, "Oh wow, you must be so stressed, poor you."));
@@ -1076,6 +1105,11 @@ mod tests {
         assert!(says(Runaround, a, "请您本人去营业厅办理。"));
         assert!(!says(Runaround, a, "I've taken it up with the courier myself."));
         assert!(!says(Runaround, a, "找到了,快递明天上门取件。"));
+        // The other party acting is no runaround; being told to contact them is.
+        assert!(!says(Runaround, a, "The courier will ring you before delivery."));
+        assert!(!says(Runaround, a, "快递员明天会联系您。"));
+        assert!(says(Runaround, a, "The bank will sort it out, talk to them."));
+        assert!(!says(FlatRefusal, a, "That voucher has expired, but here's a new one."));
         assert!(says(ResolutionCheck, a, "Did that sort it?"));
         assert!(says(ResolutionCheck, a, "Is the tracking showing now?"));
         assert!(says(ResolutionCheck, a, "Is Thursday ok?"));

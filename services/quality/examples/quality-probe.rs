@@ -31,8 +31,14 @@ fn main() {
         };
         let j = meaning::judge(meaning, &tv, &[]);
         match j {
-            meaning::Judgement::Yes(f) => println!("YES {m:>10} | {} :: {} ({})", t.trim(), f.cue, f.why),
-            meaning::Judgement::No { near, .. } => println!(" no {m:>10} | {} :: {}", t.trim(), near.map(|f| f.why).unwrap_or_default()),
+            meaning::Judgement::Yes(f) => {
+                println!("YES {m:>10} | {} :: {} ({})", t.trim(), f.cue, f.why)
+            }
+            meaning::Judgement::No { near, .. } => println!(
+                " no {m:>10} | {} :: {}",
+                t.trim(),
+                near.map(|f| f.why).unwrap_or_default()
+            ),
         }
     }
 }

@@ -52,7 +52,16 @@ const REPEAT_ID: u32 = u32::MAX - 2004;
 /// "说了三遍", "坏两回"): its byte range.
 fn repetition(norm: &str) -> Option<(u32, u32)> {
     const COUNTS: [&str; 10] = [
-        "two", "three", "four", "five", "six", "several", "many", "multiple", "countless", "ten",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "several",
+        "many",
+        "multiple",
+        "countless",
+        "ten",
     ];
     let mut from = 0;
     while let Some(p) = norm[from..].find(" times") {
@@ -122,24 +131,51 @@ fn duration(norm: &str) -> Option<(u32, u32, bool)> {
     let before = &norm[clause(norm, found.0).0 as usize..found.0 as usize];
     let after = &norm[found.1 as usize..];
     let short_or_age = [
-        "才", "只", "刚", "仅", "买了", "用了", "穿了", "戴了", "only ", "just ", "bought it ",
-        "had it for ", "had it ",
+        "才",
+        "只",
+        "刚",
+        "仅",
+        "买了",
+        "用了",
+        "穿了",
+        "戴了",
+        "only ",
+        "just ",
+        "bought it ",
+        "had it for ",
+        "had it ",
     ]
-        .iter()
-        .any(|w| before.trim_end().ends_with(w.trim_end()) || before.ends_with(w))
+    .iter()
+    .any(|w| before.trim_end().ends_with(w.trim_end()) || before.ends_with(w))
         || after.starts_with(" old");
     Some((found.0, found.1, !short_or_age))
 }
 
 fn span_of_time(norm: &str) -> Option<(u32, u32)> {
-    const UNITS: [&str; 8] = ["minute", "hour", "day", "week", "month", "year", "morning", "afternoon"];
+    const UNITS: [&str; 8] = [
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "morning",
+        "afternoon",
+    ];
     const NUMBERS: [&str; 29] = [
-        "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-        "ten", "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty",
-        "ninety", "half", "few", "several", "couple", "whole", "all", "full", "many",
+        "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety",
+        "half", "few", "several", "couple", "whole", "all", "full", "many",
     ];
     const DAYS: [&str; 8] = [
-        "saturday", "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "weekend",
+        "saturday",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "weekend",
     ];
     // English: a number (or "a whole", "all") then a unit, or "a whole <day>".
     let mut at = 0usize;
@@ -159,10 +195,14 @@ fn span_of_time(norm: &str) -> Option<(u32, u32)> {
             continue;
         }
         for next in words.iter().skip(k + 1).take(2).map(|(_, n)| *n) {
-            let unit = UNITS.iter().any(|u| next == *u || next.strip_suffix('s') == Some(u));
+            let unit = UNITS
+                .iter()
+                .any(|u| next == *u || next.strip_suffix('s') == Some(u));
             let day = (w == "whole" || w == "all") && DAYS.iter().any(|d| next.starts_with(d));
             if unit || day {
-                let end = norm[pos..].find(next).map_or(norm.len(), |p| pos + p + next.len());
+                let end = norm[pos..]
+                    .find(next)
+                    .map_or(norm.len(), |p| pos + p + next.len());
                 return Some((pos as u32, end as u32));
             }
             if !matches!(next, "whole" | "full" | "of" | "entire") {
@@ -176,9 +216,24 @@ fn span_of_time(norm: &str) -> Option<(u32, u32)> {
         let next = words[k + 1].1;
         if w == "since"
             && (DAYS.iter().any(|d| next.starts_with(d))
-                || matches!(next, "last" | "yesterday" | "the" | "january" | "february"
-                    | "march" | "april" | "may" | "june" | "july" | "august" | "september"
-                    | "october" | "november" | "december"))
+                || matches!(
+                    next,
+                    "last"
+                        | "yesterday"
+                        | "the"
+                        | "january"
+                        | "february"
+                        | "march"
+                        | "april"
+                        | "may"
+                        | "june"
+                        | "july"
+                        | "august"
+                        | "september"
+                        | "october"
+                        | "november"
+                        | "december"
+                ))
         {
             let end = words[k + 1].0 + next.len();
             return Some((pos as u32, end as u32));
@@ -187,7 +242,8 @@ fn span_of_time(norm: &str) -> Option<(u32, u32)> {
     // Chinese: numerals (个, 半 allowed) then a unit; or 一 + 上午/下午/整天/晚上.
     const NUM: &str = "0123456789一二两三四五六七八九十百几半整个多";
     const CJK_UNITS: [&str; 13] = [
-        "分钟", "小时", "钟头", "天", "周", "星期", "礼拜", "月", "年", "上午", "下午", "晚上", "宿",
+        "分钟", "小时", "钟头", "天", "周", "星期", "礼拜", "月", "年", "上午", "下午", "晚上",
+        "宿",
     ];
     let chars: Vec<(usize, char)> = norm.char_indices().collect();
     let mut k = 0;
@@ -488,7 +544,11 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     };
     for (k, l) in listed.iter().enumerate() {
         if !l.negated && !v.harmless(l.at, l.end) {
-            let w = if attributive(v.norm, l.at, l.end) { 0.5 } else { 1.0 };
+            let w = if attributive(v.norm, l.at, l.end) {
+                0.5
+            } else {
+                1.0
+            };
             add(w, l.text, l.at, u32::MAX - k as u32, &mut score);
         }
     }
@@ -580,7 +640,11 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
             .iter()
             .any(|(a, b, _, c, _)| *c == Cue::Upset && at < *b && *a < end)
     {
-        let text = v.norm.get(at as usize..end as usize).unwrap_or_default().to_string();
+        let text = v
+            .norm
+            .get(at as usize..end as usize)
+            .unwrap_or_default()
+            .to_string();
         add(0.7, &text, at, REPEAT_ID, &mut score);
     }
     // Waiting named: weak alone, it adds to the rest.
@@ -590,7 +654,12 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
             .any(|(a, b, _, c, id)| *c == Cue::Upset && *id != SHOUT_ID && at < *b && *a < end)
     {
         let (a, b) = clause(v.norm, at);
-        let text = v.norm.get(a as usize..b as usize).unwrap_or_default().trim().to_string();
+        let text = v
+            .norm
+            .get(a as usize..b as usize)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         add(0.4, &text, at, DURATION_ID, &mut score);
     }
     let calm: f32 = v.of(Cue::Calm).map(|h| h.weight).sum();
@@ -703,17 +772,37 @@ fn party_acts(norm: &str, p: &Hit, referral: &Hit) -> bool {
     if p.at >= referral.at {
         return false;
     }
-    let between = norm.get(p.end as usize..referral.at as usize).unwrap_or_default();
+    let between = norm
+        .get(p.end as usize..referral.at as usize)
+        .unwrap_or_default();
     // In one clause, with the customer not told to do anything in between.
     let one_clause = !between.contains(is_clause_end);
-    let told = ["you'll", "you will", "you need", "you have", "please", "您需要", "您得", "请"]
-        .iter()
-        .any(|m| between.contains(m));
+    let told = [
+        "you'll",
+        "you will",
+        "you need",
+        "you have",
+        "please",
+        "您需要",
+        "您得",
+        "请",
+    ]
+    .iter()
+    .any(|m| between.contains(m));
     one_clause
         && !told
-        && [" will ", "'ll ", " may ", " should ", " is going to ", " are going to ", "会", "将"]
-            .iter()
-            .any(|m| between.contains(m) || between.starts_with(m.trim_start()))
+        && [
+            " will ",
+            "'ll ",
+            " may ",
+            " should ",
+            " is going to ",
+            " are going to ",
+            "会",
+            "将",
+        ]
+        .iter()
+        .any(|m| between.contains(m) || between.starts_with(m.trim_start()))
 }
 
 fn rude(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
@@ -778,9 +867,11 @@ fn attributive(norm: &str, at: u32, end: u32) -> bool {
     let after = &norm[end as usize..];
     let noun_follows = after.starts_with(' ')
         && after[1..].starts_with(|c: char| c.is_ascii_alphabetic())
-        && !["and ", "or ", "again", "now", "too", "as ", "because", "but "]
-            .iter()
-            .any(|w| after[1..].starts_with(w));
+        && ![
+            "and ", "or ", "again", "now", "too", "as ", "because", "but ",
+        ]
+        .iter()
+        .any(|w| after[1..].starts_with(w));
     det && noun_follows
 }
 
@@ -819,16 +910,14 @@ fn acknowledged(v: &View<'_>) -> Option<Finding> {
     for h in v.live(Cue::Feeling) {
         let s = sentence(v.norm, h.at);
         // "If you're unhappy with it…" supposes; "I'd be worried too if…" still frames.
-        let framed_before = v
-            .live(Cue::FeelFrame)
-            .any(|f| f.at >= s.0 && f.at < h.at);
+        let framed_before = v.live(Cue::FeelFrame).any(|f| f.at >= s.0 && f.at < h.at);
         if conditional(v.norm, h.at) && !framed_before {
             continue;
         }
         // "您好" greets; it does not address a feeling.
-        let you = v.live(Cue::You).find(|y| {
-            y.at >= s.0 && y.at < s.1 && !v.norm[y.end as usize..].starts_with('好')
-        });
+        let you = v
+            .live(Cue::You)
+            .find(|y| y.at >= s.0 && y.at < s.1 && !v.norm[y.end as usize..].starts_with('好'));
         let frame = v.live_in(Cue::FeelFrame, s);
         if let Some(by) = frame.or(you) {
             return Some(v.finding(
@@ -877,7 +966,10 @@ fn blame(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         }
     }
     for q in v.live(Cue::BlameQ) {
-        if let Some(m) = v.live_in(Cue::Misuse, sentence(v.norm, q.at)).filter(|m| m.at >= q.at) {
+        if let Some(m) = v
+            .live_in(Cue::Misuse, sentence(v.norm, q.at))
+            .filter(|m| m.at >= q.at)
+        {
             return Judgement::Yes(v.finding(
                 &format!("{} … {}", v.phrase(q), v.phrase(m)),
                 "a misuse supposed of the customer".into(),
@@ -898,12 +990,7 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         return said;
     }
     if let Some(h) = v.live(Cue::CheckQ).find(|h| is_question(v.norm, h.at)) {
-        return Judgement::Yes(v.finding(
-            v.phrase(h),
-            "check-back question".into(),
-            h.at,
-            0.8,
-        ));
+        return Judgement::Yes(v.finding(v.phrase(h), "check-back question".into(), h.at, 0.8));
     }
     for c in v.live(Cue::Confirm) {
         if let Some(o) = v.live_in(Cue::Outcome, sentence(v.norm, c.at)) {
@@ -950,7 +1037,11 @@ fn closing(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
 /// work Saturdays"): a refusal in the agent's own words.
 fn no_opener(v: &View<'_>) -> Option<Finding> {
     let mut start = 0usize;
-    for (i, c) in v.norm.char_indices().chain(std::iter::once((v.norm.len(), '.'))) {
+    for (i, c) in v
+        .norm
+        .char_indices()
+        .chain(std::iter::once((v.norm.len(), '.')))
+    {
         if !is_sentence_end(c) && i < v.norm.len() {
             continue;
         }
@@ -968,11 +1059,14 @@ fn no_opener(v: &View<'_>) -> Option<Finding> {
             .into_iter()
             .any(|c| v.in_range(c, (sa, sb)))
             || v.any(Cue::SelfAct)
-            || ["fault", "problem", "worr", "need", "have to", "trouble", "bother"]
-                .iter()
-                .any(|w| s.contains(w));
+            || [
+                "fault", "problem", "worr", "need", "have to", "trouble", "bother",
+            ]
+            .iter()
+            .any(|w| s.contains(w));
         if let Some(rest) = rest.filter(|_| !reassures) {
-            let negated_verb = rest.split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+            let negated_verb = rest
+                .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
                 .any(|w| w.ends_with("n't") || matches!(w, "not" | "never" | "cannot"));
             if negated_verb {
                 return Some(v.finding("no, … not", "refusal cue".into(), sa, 0.8));
@@ -1026,49 +1120,109 @@ mod tests {
         // One weak cue is not enough; with a named wait, a count of tries, shouting, a
         // rhetorical question or what it costs the customer, it is.
         assert!(!says(Upset, c, "The lid is cracked."));
-        assert!(says(Upset, c, "The lid is cracked. I've been waiting two weeks for this."));
+        assert!(says(
+            Upset,
+            c,
+            "The lid is cracked. I've been waiting two weeks for this."
+        ));
         assert!(says(Upset, c, "I've been on hold for forty minutes."));
         assert!(says(Upset, c, "The lamp flickers AGAIN."));
         assert!(!says(Upset, c, "PLEASE CALL ME BACK ABOUT THE ORDER"));
         assert!(says(Upset, c, "So I'm supposed to just wait forever?"));
         assert!(says(Upset, c, "我已经打了四次电话,每次都说在处理"));
         assert!(says(Upset, c, "又卡住了!明天就要交报告"));
-        assert!(says(Upset, c, "The printer keeps jamming and I need it for a client meeting."));
+        assert!(says(
+            Upset,
+            c,
+            "The printer keeps jamming and I need it for a client meeting."
+        ));
         // An age or a short span is no waiting; overlapping cues count once; a calm
         // question and a playful tone weigh against.
         assert!(!says(Upset, c, "耳机买了二十天,想问下怎么配对?"));
-        assert!(!says(Upset, c, "Hi! Torn between the blue and the grey lol"));
+        assert!(!says(
+            Upset,
+            c,
+            "Hi! Torn between the blue and the grey lol"
+        ));
         assert!(!says(Upset, c, "积分半小时了还没到账,这是正常的吗?"));
         assert!(!says(Upset, c, "Yes, it's about the broken hinge."));
-        assert!(!says(Upset, c, "Honestly the best purchase I've made all year!"));
-        assert!(!says(Upset, c, "So annoyed with myself, I picked the wrong size."));
+        assert!(!says(
+            Upset,
+            c,
+            "Honestly the best purchase I've made all year!"
+        ));
+        assert!(!says(
+            Upset,
+            c,
+            "So annoyed with myself, I picked the wrong size."
+        ));
     }
 
     #[test]
     fn empathy_is_a_feeling_said_of_the_customer() {
         use pb::Meaning::Empathy;
         let a = pb::Speaker::Agent;
-        assert!(says(Empathy, a, "You must be exhausted after a morning like that."));
-        assert!(says(Empathy, a, "Three missed deliveries sounds incredibly stressful."));
-        assert!(says(Empathy, a, "Being without heating in winter is a miserable position."));
+        assert!(says(
+            Empathy,
+            a,
+            "You must be exhausted after a morning like that."
+        ));
+        assert!(says(
+            Empathy,
+            a,
+            "Three missed deliveries sounds incredibly stressful."
+        ));
+        assert!(says(
+            Empathy,
+            a,
+            "Being without heating in winter is a miserable position."
+        ));
         assert!(says(Empathy, a, "您这两天肯定特别心烦,我马上跟进。"));
         assert!(says(Empathy, a, "遇到这种情况谁都会生气的。"));
         // Not said of the customer, supposed, negated, or a greeting.
-        assert!(!says(Empathy, a, "The courier said the roads were a nightmare today."));
-        assert!(!says(Empathy, a, "If you're unhappy with it, you can send it back."));
-        assert!(!says(Empathy, a, "Don't worry, you won't be charged twice."));
-        assert!(says(Empathy, a, "I'd be anxious too if my account showed that."));
+        assert!(!says(
+            Empathy,
+            a,
+            "The courier said the roads were a nightmare today."
+        ));
+        assert!(!says(
+            Empathy,
+            a,
+            "If you're unhappy with it, you can send it back."
+        ));
+        assert!(!says(
+            Empathy,
+            a,
+            "Don't worry, you won't be charged twice."
+        ));
+        assert!(says(
+            Empathy,
+            a,
+            "I'd be anxious too if my account showed that."
+        ));
         assert!(!says(Empathy, a, "您好,您的订单已经发出。"));
         // Sarcasm voids it.
-        assert!(!says(Empathy, a, "Oh wow, you must be so stressed, poor you."));
+        assert!(!says(
+            Empathy,
+            a,
+            "Oh wow, you must be so stressed, poor you."
+        ));
     }
 
     #[test]
     fn conditional_apologies_are_mock_and_taking_the_fault_is_an_apology() {
         use pb::Meaning::{Apology, Rudeness};
         let a = pb::Speaker::Agent;
-        assert!(!says(Apology, a, "Sorry if the manual was confusing for you."));
-        assert!(says(Rudeness, a, "Apologies if our delivery times don't suit you."));
+        assert!(!says(
+            Apology,
+            a,
+            "Sorry if the manual was confusing for you."
+        ));
+        assert!(says(
+            Rudeness,
+            a,
+            "Apologies if our delivery times don't suit you."
+        ));
         assert!(says(Apology, a, "The delay was on our end, and I'm sorry."));
         assert!(says(Apology, a, "是我们这边没跟进好,这事怪我们。"));
     }
@@ -1078,14 +1232,22 @@ mod tests {
         use pb::Meaning::Blame;
         let a = pb::Speaker::Agent;
         assert!(says(Blame, a, "Did you put it through the dishwasher?"));
-        assert!(says(Blame, a, "The error came from your side when the card was entered."));
+        assert!(says(
+            Blame,
+            a,
+            "The error came from your side when the card was entered."
+        ));
         assert!(says(Blame, a, "您是不是把它放进烤箱了?"));
         assert!(says(Blame, a, "这个故障是您使用方式的问题。"));
         assert!(says(Blame, a, "您付款前没有核对一下地址吗?"));
         // Neutral questions, reassurance and our own fault are no blame.
         assert!(!says(Blame, a, "Did you receive the tracking email?"));
         assert!(!says(Blame, a, "Have you tried switching it off and on?"));
-        assert!(!says(Blame, a, "It's not down to anything you did, the fault was ours."));
+        assert!(!says(
+            Blame,
+            a,
+            "It's not down to anything you did, the fault was ours."
+        ));
         assert!(!says(Blame, a, "不是您的问题,是系统的原因。"));
         assert!(!says(Blame, a, "您这边有问题随时找我。"));
     }
@@ -1095,27 +1257,59 @@ mod tests {
         use pb::Meaning::{FlatRefusal, ResolutionCheck, Runaround};
         let a = pb::Speaker::Agent;
         assert!(says(FlatRefusal, a, "No, we don't deliver on Sundays."));
-        assert!(!says(FlatRefusal, a, "No, you don't need to send anything else."));
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "No, you don't need to send anything else."
+        ));
         assert!(!says(FlatRefusal, a, "No problem, I'll sort it."));
         assert!(says(FlatRefusal, a, "That colour is sold out."));
-        assert!(!says(FlatRefusal, a, "That colour is sold out, but I can send the navy one instead."));
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "That colour is sold out, but I can send the navy one instead."
+        ));
         assert!(says(FlatRefusal, a, "定制款不退不换。"));
         assert!(!says(FlatRefusal, a, "这款停产了,不过可以给您换新款。"));
-        assert!(says(Runaround, a, "You'll need to take the refund up with your insurer."));
+        assert!(says(
+            Runaround,
+            a,
+            "You'll need to take the refund up with your insurer."
+        ));
         assert!(says(Runaround, a, "请您本人去营业厅办理。"));
-        assert!(!says(Runaround, a, "I've taken it up with the courier myself."));
+        assert!(!says(
+            Runaround,
+            a,
+            "I've taken it up with the courier myself."
+        ));
         assert!(!says(Runaround, a, "找到了,快递明天上门取件。"));
         // The other party acting is no runaround; being told to contact them is.
-        assert!(!says(Runaround, a, "The courier will ring you before delivery."));
+        assert!(!says(
+            Runaround,
+            a,
+            "The courier will ring you before delivery."
+        ));
         assert!(!says(Runaround, a, "快递员明天会联系您。"));
-        assert!(says(Runaround, a, "The bank will sort it out, talk to them."));
-        assert!(!says(FlatRefusal, a, "That voucher has expired, but here's a new one."));
+        assert!(says(
+            Runaround,
+            a,
+            "The bank will sort it out, talk to them."
+        ));
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "That voucher has expired, but here's a new one."
+        ));
         assert!(says(ResolutionCheck, a, "Did that sort it?"));
         assert!(says(ResolutionCheck, a, "Is the tracking showing now?"));
         assert!(says(ResolutionCheck, a, "Is Thursday ok?"));
         assert!(says(ResolutionCheck, a, "您那边收到了吗?"));
         assert!(says(ResolutionCheck, a, "等您收到后确认没问题我再关单。"));
-        assert!(!says(ResolutionCheck, a, "Is it the black one or the white one?"));
+        assert!(!says(
+            ResolutionCheck,
+            a,
+            "Is it the black one or the white one?"
+        ));
     }
 
     #[test]

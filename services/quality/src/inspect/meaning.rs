@@ -51,6 +51,9 @@ const REPEAT_ID: u32 = u32::MAX - 2004;
 /// A count of tries or occurrences of two or more ("three times", "5 times", "问了五次",
 /// "说了三遍", "坏两回"): its byte range.
 fn repetition(norm: &str) -> Option<(u32, u32)> {
+    if !norm.contains(" times") && !norm.contains(['次', '遍', '回']) {
+        return None;
+    }
     const COUNTS: [&str; 10] = [
         "two",
         "three",
@@ -152,6 +155,41 @@ fn duration(norm: &str) -> Option<(u32, u32, bool)> {
 }
 
 fn span_of_time(norm: &str) -> Option<(u32, u32)> {
+    // Most turns name no time at all: a cheap look first.
+    let english = [
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "morning",
+        "afternoon",
+        "since",
+    ]
+    .iter()
+    .any(|u| norm.contains(u));
+    let chinese = norm.contains([
+        '天', '周', '月', '年', '时', '钟', '期', '拜', '午', '晚', '宿',
+    ]);
+    if !english && !chinese {
+        return None;
+    }
+    span_of_time_in(norm, english, chinese)
+}
+
+fn span_of_time_in(norm: &str, english: bool, chinese: bool) -> Option<(u32, u32)> {
+    // English: a number (or "a whole", "all") then a unit, or "a whole <day>".
+    if english && let Some(found) = english_span(norm) {
+        return Some(found);
+    }
+    if !chinese {
+        return None;
+    }
+    chinese_span(norm)
+}
+
+fn english_span(norm: &str) -> Option<(u32, u32)> {
     const UNITS: [&str; 8] = [
         "minute",
         "hour",
@@ -177,16 +215,12 @@ fn span_of_time(norm: &str) -> Option<(u32, u32)> {
         "friday",
         "weekend",
     ];
-    // English: a number (or "a whole", "all") then a unit, or "a whole <day>".
-    let mut at = 0usize;
+    // Byte offsets from the pieces themselves: separators may be several bytes long.
+    let base = norm.as_ptr() as usize;
     let words: Vec<(usize, &str)> = norm
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .map(|w| {
-            let start = at;
-            at += w.len() + 1;
-            (start, w)
-        })
-        .filter(|(_, w)| !w.is_empty())
+        .filter(|w| !w.is_empty())
+        .map(|w| (w.as_ptr() as usize - base, w))
         .collect();
     for k in 0..words.len() {
         let (pos, w) = words[k];
@@ -239,6 +273,10 @@ fn span_of_time(norm: &str) -> Option<(u32, u32)> {
             return Some((pos as u32, end as u32));
         }
     }
+    None
+}
+
+fn chinese_span(norm: &str) -> Option<(u32, u32)> {
     // Chinese: numerals (个, 半 allowed) then a unit; or 一 + 上午/下午/整天/晚上.
     const NUM: &str = "0123456789一二两三四五六七八九十百几半整个多";
     const CJK_UNITS: [&str; 13] = [
@@ -1319,10 +1357,37 @@ mod tests {
         assert!(duration("等了一个半月").is_some_and(|d| d.2));
         assert!(duration("才穿了两天").is_some_and(|d| !d.2));
         assert!(duration("see you at the shop").is_none());
+        // Multi-byte separators keep offsets on character boundaries.
+        let mixed = "订单—three days,还没到";
+        let (a, b, _) = duration(mixed).unwrap();
+        assert_eq!(&mixed[a as usize..b as usize], "three days");
         assert!(repetition("i've called five times").is_some());
         assert!(repetition("问了三遍").is_some());
         assert!(repetition("第二次").is_none());
         assert!(repetition("one time only").is_none());
+        // Mixed scripts, emoji and odd punctuation: every meaning judged without panic.
+        for text in [
+            "订单—three days,还没到😂!!",
+            "No,订单 five times…why?",
+            "happy 🎉 happy",
+            "你 you 您好,if 如果",
+            "since",
+            "两次次次",
+            "¡¿ No, nope, no. ",
+        ] {
+            for m in [
+                pb::Meaning::Upset,
+                pb::Meaning::Empathy,
+                pb::Meaning::Apology,
+                pb::Meaning::Blame,
+                pb::Meaning::FlatRefusal,
+                pb::Meaning::Runaround,
+                pb::Meaning::ResolutionCheck,
+                pb::Meaning::Closing,
+            ] {
+                says(m, pb::Speaker::Customer, text);
+            }
+        }
         assert_eq!(shouted("It broke AGAIN today"), Some("AGAIN"));
         assert_eq!(shouted("ALL CAPS MESSAGE"), None);
         assert_eq!(shouted("Sent by DHL"), None);

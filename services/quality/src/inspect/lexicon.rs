@@ -57,8 +57,6 @@ pub enum Cue {
     Feeling,
     /// Frames a feeling as acknowledged ("that sounds", "must have been", "肯定", "换谁").
     FeelFrame,
-    /// Second person.
-    You,
     /// Names the customer's side as the source ("your side", "是您").
     Attrib,
     /// A cause or fault ("came from", "mistake", "有问题", "导致").
@@ -107,7 +105,6 @@ impl Cue {
             Cue::Rhetorical => "rhetorical question",
             Cue::Feeling => "feeling",
             Cue::FeelFrame => "acknowledgement",
-            Cue::You => "second person",
             Cue::Attrib => "customer's side",
             Cue::Cause => "cause",
             Cue::BlameQ => "supposes what the customer did",
@@ -2431,21 +2428,6 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
             "实在",
             "谁遇到",
             "遇到这种",
-        ],
-    ),
-    (
-        C::You,
-        1.0,
-        &[
-            "you",
-            "your",
-            "you're",
-            "you've",
-            "you'd",
-            "yourself",
-            "yourselves",
-            "您",
-            "你",
         ],
     ),
     // Apology: taking the fault, in more forms.

@@ -940,6 +940,45 @@ fn conditional(norm: &str, at: u32) -> bool {
         || c.contains("假如")
 }
 
+/// The second person in `[a, b)` of `norm`, as written ("you", "your", "您", "你"); not
+/// the greeting "您好" / "你好". Looked for only where a composed meaning needs it, so
+/// it is no cue of the lexicon (it would be in nearly every turn).
+fn second_person(norm: &str, (a, b): (u32, u32)) -> Option<&str> {
+    let part = norm.get(a as usize..(b as usize).min(norm.len()))?;
+    for (i, c) in part.char_indices() {
+        match c {
+            '您' | '你' if !part[i + c.len_utf8()..].starts_with('好') => {
+                return part.get(i..i + c.len_utf8());
+            }
+            'y' => {
+                let boundary = !part[..i].ends_with(|p: char| p.is_ascii_alphanumeric());
+                let word: &str = part[i..]
+                    .split(|p: char| !(p.is_ascii_alphabetic() || p == '\''))
+                    .next()
+                    .unwrap_or_default();
+                if boundary
+                    && matches!(
+                        word,
+                        "you"
+                            | "your"
+                            | "you're"
+                            | "you've"
+                            | "you'd"
+                            | "you'll"
+                            | "yourself"
+                            | "yourselves"
+                            | "yours"
+                    )
+                {
+                    return Some(word);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Empathy composed: a feeling or hard situation ("frustrating", "a horrible position",
 /// "着急") said of the customer — second person in its sentence ("you must be
 /// frustrated", "您肯定急坏了") or framed as acknowledged ("that sounds", "must have
@@ -952,15 +991,14 @@ fn acknowledged(v: &View<'_>) -> Option<Finding> {
         if conditional(v.norm, h.at) && !framed_before {
             continue;
         }
-        // "您好" greets; it does not address a feeling.
-        let you = v
-            .live(Cue::You)
-            .find(|y| y.at >= s.0 && y.at < s.1 && !v.norm[y.end as usize..].starts_with('好'));
-        let frame = v.live_in(Cue::FeelFrame, s);
-        if let Some(by) = frame.or(you) {
+        let by = match v.live_in(Cue::FeelFrame, s) {
+            Some(f) => Some((v.phrase(f), "acknowledgement")),
+            None => second_person(v.norm, s).map(|you| (you, "second person")),
+        };
+        if let Some((by, how)) = by {
             return Some(v.finding(
-                &format!("{} … {}", v.phrase(by), v.phrase(h)),
-                format!("feeling acknowledged ({})", by.cue.name()),
+                &format!("{by} … {}", v.phrase(h)),
+                format!("feeling acknowledged ({how})"),
                 h.at,
                 0.8,
             ));
@@ -992,11 +1030,9 @@ fn blame(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     // customer (second person before it in its clause).
     for o in v.of(Cue::Omission).filter(|h| !v.harmless(h.at, h.end)) {
         let (a, _) = clause(v.norm, o.at);
-        if let Some(y) = v.live_in(Cue::You, (a, o.at + 1))
-            && !v.norm[y.end as usize..].starts_with('好')
-        {
+        if let Some(y) = second_person(v.norm, (a, o.at)) {
             return Judgement::Yes(v.finding(
-                &format!("{} … {}", v.phrase(y), v.phrase(o)),
+                &format!("{y} … {}", v.phrase(o)),
                 "an omission said to the customer".into(),
                 o.at,
                 0.75,

@@ -22,7 +22,7 @@
 use super::TurnView;
 use super::lexicon::{Cue, LEXICON};
 use super::pb;
-use super::text::PhraseSet;
+use super::text::{PhraseSet, negated};
 
 /// Below this a verdict is marked low confidence and its report goes to review.
 pub const LOW_CONFIDENCE: f64 = 0.7;
@@ -947,7 +947,10 @@ fn second_person(norm: &str, (a, b): (u32, u32)) -> Option<&str> {
     let part = norm.get(a as usize..(b as usize).min(norm.len()))?;
     for (i, c) in part.char_indices() {
         match c {
-            '您' | '你' if !part[i + c.len_utf8()..].starts_with('好') => {
+            '您' | '你'
+                if !part[i + c.len_utf8()..].starts_with('好')
+                    && !negated(norm, a as usize + i) =>
+            {
                 return part.get(i..i + c.len_utf8());
             }
             'y' => {
@@ -956,7 +959,9 @@ fn second_person(norm: &str, (a, b): (u32, u32)) -> Option<&str> {
                     .split(|p: char| !(p.is_ascii_alphabetic() || p == '\''))
                     .next()
                     .unwrap_or_default();
+                // "I don't see why you're upset": a negated second person is none.
                 if boundary
+                    && !negated(norm, a as usize + i)
                     && matches!(
                         word,
                         "you"
@@ -1268,6 +1273,11 @@ mod tests {
             Empathy,
             a,
             "Don't worry, you won't be charged twice."
+        ));
+        assert!(!says(
+            Empathy,
+            a,
+            "I don't get why you're annoyed, it's one day."
         ));
         assert!(says(
             Empathy,

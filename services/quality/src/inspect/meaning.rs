@@ -22,7 +22,7 @@
 use super::TurnView;
 use super::lexicon::{Cue, LEXICON};
 use super::pb;
-use super::text::PhraseSet;
+use super::text::{PhraseSet, negated};
 
 /// Below this a verdict is marked low confidence and its report goes to review.
 pub const LOW_CONFIDENCE: f64 = 0.7;
@@ -39,6 +39,269 @@ pub struct Hit {
     pub negated: bool,
     /// Lexicon phrase id (or `u32::MAX` for a listed phrase of the standard).
     pub id: u32,
+}
+
+/// Ids of the structural cues (not phrases of the lexicon).
+const SHOUT_ID: u32 = u32::MAX - 2000;
+const DURATION_ID: u32 = u32::MAX - 2001;
+const EXCLAIM_ID: u32 = u32::MAX - 2002;
+const MARKS_ID: u32 = u32::MAX - 2003;
+const REPEAT_ID: u32 = u32::MAX - 2004;
+
+/// A count of tries or occurrences of two or more ("three times", "5 times", "问了五次",
+/// "说了三遍", "坏两回"): its byte range.
+fn repetition(norm: &str) -> Option<(u32, u32)> {
+    if !norm.contains(" times") && !norm.contains(['次', '遍', '回']) {
+        return None;
+    }
+    const COUNTS: [&str; 10] = [
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "several",
+        "many",
+        "multiple",
+        "countless",
+        "ten",
+    ];
+    let mut from = 0;
+    while let Some(p) = norm[from..].find(" times") {
+        let end = from + p;
+        let word_start = norm[..end].rfind(' ').map_or(0, |k| k + 1);
+        let w = &norm[word_start..end];
+        let number = COUNTS.contains(&w)
+            || (w.chars().all(|c| c.is_ascii_digit()) && !w.is_empty() && w != "1");
+        if number {
+            return Some((word_start as u32, (end + 6) as u32));
+        }
+        from = end + 6;
+    }
+    let chars: Vec<(usize, char)> = norm.char_indices().collect();
+    for k in 1..chars.len() {
+        let (at, c) = chars[k];
+        let (pat, prev) = chars[k - 1];
+        if matches!(c, '次' | '遍' | '回')
+            && "两二三四五六七八九十几多".contains(prev)
+            // "第二次" is a cue of its own; "一次" is no repeat.
+            && !(k >= 2 && chars[k - 2].1 == '第')
+        {
+            return Some((pat as u32, (at + c.len_utf8()) as u32));
+        }
+    }
+    None
+}
+
+/// Every cue of the lexicon in `text` (normalised `norm`), with shouting (a word of
+/// four or more capitals, "AGAIN") as a weak upset cue: the one cue lowercasing loses.
+pub fn cues_of(text: &str, norm: &str) -> Vec<Hit> {
+    let mut out = cues(norm);
+    if let Some(word) = shouted(text) {
+        // Where the word is in the normalised text (lowercased the same way).
+        let lower = word.to_ascii_lowercase();
+        if let Some(at) = norm.find(&lower) {
+            out.push(Hit {
+                cue: Cue::Upset,
+                weight: 0.5,
+                at: at as u32,
+                end: (at + lower.len()) as u32,
+                negated: false,
+                id: SHOUT_ID,
+            });
+        }
+    }
+    out
+}
+
+/// The first word of four or more ASCII capitals in `text` that is not the whole text
+/// shouted (then capitals say nothing), if any.
+fn shouted(text: &str) -> Option<&str> {
+    let letters = text.chars().filter(char::is_ascii_alphabetic).count();
+    let capitals = text.chars().filter(char::is_ascii_uppercase).count();
+    if letters == 0 || capitals * 2 > letters {
+        return None;
+    }
+    text.split(|c: char| !c.is_ascii_alphabetic())
+        .find(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_uppercase()))
+}
+
+/// A waiting time or span named by the customer ("six weeks", "a whole Saturday",
+/// "半小时", "一个半月", "一上午"): its byte range. Not an age or a short span ("six
+/// weeks old", "才穿了两天", "only two days", "买了四十天").
+fn duration(norm: &str) -> Option<(u32, u32, bool)> {
+    let found = span_of_time(norm)?;
+    let before = &norm[clause(norm, found.0).0 as usize..found.0 as usize];
+    let after = &norm[found.1 as usize..];
+    let short_or_age = [
+        "才",
+        "只",
+        "刚",
+        "仅",
+        "买了",
+        "用了",
+        "穿了",
+        "戴了",
+        "only ",
+        "just ",
+        "bought it ",
+        "had it for ",
+        "had it ",
+    ]
+    .iter()
+    .any(|w| before.trim_end().ends_with(w.trim_end()) || before.ends_with(w))
+        || after.starts_with(" old");
+    Some((found.0, found.1, !short_or_age))
+}
+
+fn span_of_time(norm: &str) -> Option<(u32, u32)> {
+    // Most turns name no time at all: a cheap look first.
+    let english = [
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "morning",
+        "afternoon",
+        "since",
+    ]
+    .iter()
+    .any(|u| norm.contains(u));
+    let chinese = norm.contains([
+        '天', '周', '月', '年', '时', '钟', '期', '拜', '午', '晚', '宿',
+    ]);
+    if !english && !chinese {
+        return None;
+    }
+    span_of_time_in(norm, english, chinese)
+}
+
+fn span_of_time_in(norm: &str, english: bool, chinese: bool) -> Option<(u32, u32)> {
+    // English: a number (or "a whole", "all") then a unit, or "a whole <day>".
+    if english && let Some(found) = english_span(norm) {
+        return Some(found);
+    }
+    if !chinese {
+        return None;
+    }
+    chinese_span(norm)
+}
+
+fn english_span(norm: &str) -> Option<(u32, u32)> {
+    const UNITS: [&str; 8] = [
+        "minute",
+        "hour",
+        "day",
+        "week",
+        "month",
+        "year",
+        "morning",
+        "afternoon",
+    ];
+    const NUMBERS: [&str; 29] = [
+        "a", "an", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+        "eleven", "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "ninety",
+        "half", "few", "several", "couple", "whole", "all", "full", "many",
+    ];
+    const DAYS: [&str; 8] = [
+        "saturday",
+        "sunday",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "weekend",
+    ];
+    // Byte offsets from the pieces themselves: separators may be several bytes long.
+    let base = norm.as_ptr() as usize;
+    let words: Vec<(usize, &str)> = norm
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| (w.as_ptr() as usize - base, w))
+        .collect();
+    for k in 0..words.len() {
+        let (pos, w) = words[k];
+        let number = NUMBERS.contains(&w) || w.chars().all(|c| c.is_ascii_digit());
+        if !number {
+            continue;
+        }
+        for next in words.iter().skip(k + 1).take(2).map(|(_, n)| *n) {
+            let unit = UNITS
+                .iter()
+                .any(|u| next == *u || next.strip_suffix('s') == Some(u));
+            let day = (w == "whole" || w == "all") && DAYS.iter().any(|d| next.starts_with(d));
+            if unit || day {
+                let end = norm[pos..]
+                    .find(next)
+                    .map_or(norm.len(), |p| pos + p + next.len());
+                return Some((pos as u32, end as u32));
+            }
+            if !matches!(next, "whole" | "full" | "of" | "entire") {
+                break;
+            }
+        }
+    }
+    // "since Tuesday", "since last week", "since the 3rd".
+    for k in 0..words.len().saturating_sub(1) {
+        let (pos, w) = words[k];
+        let next = words[k + 1].1;
+        if w == "since"
+            && (DAYS.iter().any(|d| next.starts_with(d))
+                || matches!(
+                    next,
+                    "last"
+                        | "yesterday"
+                        | "the"
+                        | "january"
+                        | "february"
+                        | "march"
+                        | "april"
+                        | "may"
+                        | "june"
+                        | "july"
+                        | "august"
+                        | "september"
+                        | "october"
+                        | "november"
+                        | "december"
+                ))
+        {
+            let end = words[k + 1].0 + next.len();
+            return Some((pos as u32, end as u32));
+        }
+    }
+    None
+}
+
+fn chinese_span(norm: &str) -> Option<(u32, u32)> {
+    // Chinese: numerals (个, 半 allowed) then a unit; or 一 + 上午/下午/整天/晚上.
+    const NUM: &str = "0123456789一二两三四五六七八九十百几半整个多";
+    const CJK_UNITS: [&str; 13] = [
+        "分钟", "小时", "钟头", "天", "周", "星期", "礼拜", "月", "年", "上午", "下午", "晚上",
+        "宿",
+    ];
+    let chars: Vec<(usize, char)> = norm.char_indices().collect();
+    let mut k = 0;
+    while k < chars.len() {
+        let start = k;
+        while k < chars.len() && NUM.contains(chars[k].1) {
+            k += 1;
+        }
+        // At least one numeral that is not 个 or 多 alone.
+        let run: String = chars[start..k].iter().map(|(_, c)| *c).collect();
+        if k > start && run.chars().any(|c| !matches!(c, '个' | '多' | '整')) {
+            let rest = &norm[chars.get(k).map_or(norm.len(), |(i, _)| *i)..];
+            if let Some(u) = CJK_UNITS.iter().find(|u| rest.starts_with(**u)) {
+                let end = norm.len() - rest.len() + u.len();
+                return Some((chars[start].0 as u32, end as u32));
+            }
+        }
+        k = k.max(start + 1);
+    }
+    None
 }
 
 /// Every cue of the lexicon in normalised `norm`.
@@ -195,7 +458,22 @@ impl View<'_> {
         }
     }
     fn phrase(&self, h: &Hit) -> &str {
-        LEXICON.set.original(h.id)
+        match h.id {
+            SHOUT_ID => self
+                .norm
+                .get(h.at as usize..h.end as usize)
+                .unwrap_or("shouting"),
+            _ => LEXICON.set.original(h.id),
+        }
+    }
+    /// Hits of `cue` neither negated nor harmless.
+    fn live(&self, cue: Cue) -> impl Iterator<Item = &Hit> {
+        self.of(cue)
+            .filter(move |h| !h.negated && !self.harmless(h.at, h.end))
+    }
+    /// A live hit of `cue` in `[a, b)`.
+    fn live_in(&self, cue: Cue, (a, b): (u32, u32)) -> Option<&Hit> {
+        self.live(cue).find(|h| h.at >= a && h.at < b)
     }
 }
 
@@ -214,11 +492,11 @@ pub fn judge(meaning: pb::Meaning, turn: &TurnView, listed: &[Listed<'_>]) -> Ju
         M::ProofDemand => proof(&v, listed),
         M::Runaround => runaround(&v, listed),
         M::Rudeness => rude(&v, listed),
-        M::Blame => plain(&v, Cue::Blame, listed, true),
+        M::Blame => blame(&v, listed),
         M::FlatRefusal => refusal(&v, listed),
         M::Greeting => greeting(&v, listed),
-        M::ResolutionCheck => plain(&v, Cue::Resolution, listed, true),
-        M::Closing => plain(&v, Cue::Closing, listed, true),
+        M::ResolutionCheck => resolution(&v, listed),
+        M::Closing => closing(&v, listed),
         M::Unspecified => no(),
     }
 }
@@ -259,7 +537,13 @@ fn plain(v: &View<'_>, cue: Cue, listed: &[Listed<'_>], mind_negation: bool) -> 
 
 /// Empathy or apology: voided by sarcasm or a mock apology in the same turn.
 fn sincere(v: &View<'_>, cue: Cue, listed: &[Listed<'_>]) -> Judgement {
-    let said = plain(v, cue, listed, true);
+    let mut said = plain(v, cue, listed, true);
+    if cue == Cue::Empathy
+        && matches!(said, Judgement::No { .. })
+        && let Some(f) = acknowledged(v)
+    {
+        said = Judgement::Yes(f);
+    }
     if let Judgement::Yes(f) = &said
         && let Some(s) = v
             .hits
@@ -298,22 +582,123 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     };
     for (k, l) in listed.iter().enumerate() {
         if !l.negated && !v.harmless(l.at, l.end) {
-            add(1.0, l.text, l.at, u32::MAX - k as u32, &mut score);
+            let w = if attributive(v.norm, l.at, l.end) {
+                0.5
+            } else {
+                1.0
+            };
+            add(w, l.text, l.at, u32::MAX - k as u32, &mut score);
         }
     }
-    for h in v.of(Cue::Upset) {
+    // Overlapping cues ("还没" inside "还没到") are one piece of evidence: the
+    // strongest of them counts.
+    let mut counted: Vec<(u32, u32, f32, Cue, u32)> = Vec::new();
+    // A span of time named ("six weeks", "一个半月"); an age or a short span ("买了四十天",
+    // "才两天", "six weeks old") is no waiting, and the cues inside it do not count.
+    let time = duration(v.norm);
+    let age = time.filter(|t| !t.2);
+    for h in v.of(Cue::Upset).chain(v.of(Cue::Rhetorical)) {
         // A cue that is also a listed phrase at the same place ("broken") counts once.
-        let listed_here = listed.iter().any(|l| l.at == h.at && l.end == h.end);
-        if !h.negated && !v.harmless(h.at, h.end) && !listed_here {
-            add(h.weight, v.phrase(h), h.at, h.id, &mut score);
+        let listed_here = listed.iter().any(|l| l.at < h.end && h.at < l.end);
+        if h.negated
+            || v.harmless(h.at, h.end)
+            || listed_here
+            || age.is_some_and(|(a, b, _)| h.at < b && a < h.end)
+        {
+            continue;
+        }
+        // A rhetorical question only counts as one ("You want me to…?").
+        if h.cue == Cue::Rhetorical && !ends_in_question(v.norm, h.at) {
+            continue;
+        }
+        // A rhetorical question is evidence of its own kind, even where an upset cue
+        // overlaps it ("Seriously?").
+        // So is shouting, on top of the word shouted ("AGAIN").
+        let kind = |c: Cue, id: u32| match (c, id) {
+            (_, SHOUT_ID) => 2,
+            (Cue::Rhetorical, _) => 1,
+            _ => 0,
+        };
+        let mine = kind(h.cue, h.id);
+        // Used attributively ("the broken washer"), a cue describes the thing.
+        let weight = if attributive(v.norm, h.at, h.end) {
+            h.weight * 0.5
+        } else {
+            h.weight
+        };
+        // Its own id: the same phrase may be an upset cue too ("seriously").
+        let id = if h.cue == Cue::Rhetorical {
+            h.id | 0x4000_0000
+        } else {
+            h.id
+        };
+        let overlapped = counted
+            .iter()
+            .position(|(a, b, _, c, cid)| h.at < *b && *a < h.end && kind(*c, *cid) == mine);
+        if let Some(k) = overlapped
+            && weight <= counted[k].2
+        {
+            continue;
+        }
+        let before = score;
+        add(weight, v.phrase(h), h.at, id, &mut score);
+        if score == before {
+            continue; // this phrase counted already
+        }
+        match overlapped {
+            // The stronger cue replaces the weaker one.
+            Some(k) => {
+                score -= counted[k].2;
+                counted[k] = (
+                    counted[k].0.min(h.at),
+                    counted[k].1.max(h.end),
+                    weight,
+                    h.cue,
+                    h.id,
+                );
+            }
+            None => counted.push((h.at, h.end, weight, h.cue, h.id)),
         }
     }
-    // Exasperated punctuation: "!!", "???", "?!".
+    // Exasperated punctuation: "!!", "???", "?!"; a single "!" weighs less.
+    let mut marks = false;
     for mark in ["!!", "??", "?!"] {
         if let Some(at) = v.norm.find(mark) {
-            add(0.6, mark, at as u32, u32::MAX - 1000, &mut score);
+            add(0.6, mark, at as u32, MARKS_ID, &mut score);
+            marks = true;
             break;
         }
+    }
+    if !marks && let Some(at) = v.norm.find('!') {
+        add(0.3, "!", at as u32, EXCLAIM_ID, &mut score);
+    }
+    // A count of tries ("asked five times", "问了五次", "三遍"): repeated failure.
+    if let Some((at, end)) = repetition(v.norm)
+        && !counted
+            .iter()
+            .any(|(a, b, _, c, _)| *c == Cue::Upset && at < *b && *a < end)
+    {
+        let text = v
+            .norm
+            .get(at as usize..end as usize)
+            .unwrap_or_default()
+            .to_string();
+        add(0.7, &text, at, REPEAT_ID, &mut score);
+    }
+    // Waiting named: weak alone, it adds to the rest.
+    if let Some((at, end, true)) = time
+        && !counted
+            .iter()
+            .any(|(a, b, _, c, id)| *c == Cue::Upset && *id != SHOUT_ID && at < *b && *a < end)
+    {
+        let (a, b) = clause(v.norm, at);
+        let text = v
+            .norm
+            .get(a as usize..b as usize)
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        add(0.4, &text, at, DURATION_ID, &mut score);
     }
     let calm: f32 = v.of(Cue::Calm).map(|h| h.weight).sum();
     let net = score - calm;
@@ -404,7 +789,10 @@ fn runaround(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
             continue;
         }
         let s = sentence(v.norm, h.at);
-        if let Some(p) = v.of(Cue::Party).find(|p| p.at >= s.0 && p.at < s.1) {
+        if let Some(p) = v
+            .of(Cue::Party)
+            .find(|p| p.at >= s.0 && p.at < s.1 && !party_acts(v.norm, p, h))
+        {
             return Judgement::Yes(v.finding(
                 &format!("{} … {}", v.phrase(h), v.phrase(p)),
                 "sent to another party".into(),
@@ -414,6 +802,45 @@ fn runaround(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         }
     }
     no()
+}
+
+/// The other party is the one acting ("The courier will call you", "快递员明天会联系您"):
+/// named before the referral, with a future or modal between them.
+fn party_acts(norm: &str, p: &Hit, referral: &Hit) -> bool {
+    if p.at >= referral.at {
+        return false;
+    }
+    let between = norm
+        .get(p.end as usize..referral.at as usize)
+        .unwrap_or_default();
+    // In one clause, with the customer not told to do anything in between.
+    let one_clause = !between.contains(is_clause_end);
+    let told = [
+        "you'll",
+        "you will",
+        "you need",
+        "you have",
+        "please",
+        "您需要",
+        "您得",
+        "请",
+    ]
+    .iter()
+    .any(|m| between.contains(m));
+    one_clause
+        && !told
+        && [
+            " will ",
+            "'ll ",
+            " may ",
+            " should ",
+            " is going to ",
+            " are going to ",
+            "会",
+            "将",
+        ]
+        .iter()
+        .any(|m| between.contains(m) || between.starts_with(m.trim_start()))
 }
 
 fn rude(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
@@ -436,7 +863,12 @@ fn rude(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
 }
 
 fn refusal(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
-    let said = plain(v, Cue::Refusal, listed, false);
+    let mut said = plain(v, Cue::Refusal, listed, false);
+    if matches!(said, Judgement::No { .. })
+        && let Some(f) = no_opener(v)
+    {
+        said = Judgement::Yes(f);
+    }
     let Judgement::Yes(f) = said else {
         return said;
     };
@@ -458,6 +890,270 @@ fn refusal(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     } else {
         Judgement::Yes(f)
     }
+}
+
+/// An English word used attributively: after an article or possessive and before a
+/// noun ("the broken washer", "my damaged box"), it describes rather than complains.
+fn attributive(norm: &str, at: u32, end: u32) -> bool {
+    let before = norm[..at as usize].trim_end();
+    let det = ["the", "a", "an", "my", "this", "that", "your", "our"]
+        .iter()
+        .any(|d| {
+            before.ends_with(d)
+                && !before[..before.len() - d.len()].ends_with(|c: char| c.is_ascii_alphanumeric())
+        });
+    let after = &norm[end as usize..];
+    let noun_follows = after.starts_with(' ')
+        && after[1..].starts_with(|c: char| c.is_ascii_alphabetic())
+        && ![
+            "and ", "or ", "again", "now", "too", "as ", "because", "but ",
+        ]
+        .iter()
+        .any(|w| after[1..].starts_with(w));
+    det && noun_follows
+}
+
+fn ends_in_question(norm: &str, at: u32) -> bool {
+    let (_, b) = sentence(norm, at);
+    norm[b as usize..].starts_with(['?', '？'])
+}
+
+/// A question: it ends with a question mark, or (Chinese) holds a question particle.
+fn is_question(norm: &str, at: u32) -> bool {
+    if ends_in_question(norm, at) {
+        return true;
+    }
+    let (a, b) = sentence(norm, at);
+    let s = norm.get(a as usize..b as usize).unwrap_or_default();
+    s.contains('吗') || s.ends_with('吧') || s.ends_with('呢')
+}
+
+/// A conditional in the clause around `at` ("if you're unhappy", "如果您觉得"): what
+/// follows is supposed, not acknowledged.
+fn conditional(norm: &str, at: u32) -> bool {
+    let (a, b) = clause(norm, at);
+    let c = norm.get(a as usize..b as usize).unwrap_or_default();
+    c.starts_with("if ")
+        || c.contains(" if ")
+        || c.contains("如果")
+        || c.contains("要是")
+        || c.contains("假如")
+}
+
+/// The second person in `[a, b)` of `norm`, as written ("you", "your", "您", "你"); not
+/// the greeting "您好" / "你好". Looked for only where a composed meaning needs it, so
+/// it is no cue of the lexicon (it would be in nearly every turn).
+fn second_person(norm: &str, (a, b): (u32, u32)) -> Option<&str> {
+    let part = norm.get(a as usize..(b as usize).min(norm.len()))?;
+    for (i, c) in part.char_indices() {
+        match c {
+            '您' | '你'
+                if !part[i + c.len_utf8()..].starts_with('好')
+                    && !negated(norm, a as usize + i) =>
+            {
+                return part.get(i..i + c.len_utf8());
+            }
+            'y' => {
+                let boundary = !part[..i].ends_with(|p: char| p.is_ascii_alphanumeric());
+                let word: &str = part[i..]
+                    .split(|p: char| !(p.is_ascii_alphabetic() || p == '\''))
+                    .next()
+                    .unwrap_or_default();
+                // "I don't see why you're upset": a negated second person is none.
+                if boundary
+                    && !negated(norm, a as usize + i)
+                    && matches!(
+                        word,
+                        "you"
+                            | "your"
+                            | "you're"
+                            | "you've"
+                            | "you'd"
+                            | "you'll"
+                            | "yourself"
+                            | "yourselves"
+                            | "yours"
+                    )
+                {
+                    return Some(word);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Empathy composed: a feeling or hard situation ("frustrating", "a horrible position",
+/// "着急") said of the customer — second person in its sentence ("you must be
+/// frustrated", "您肯定急坏了") or framed as acknowledged ("that sounds", "must have
+/// been", "would wear anyone down", "换谁都会") — neither negated, nor supposed.
+fn acknowledged(v: &View<'_>) -> Option<Finding> {
+    for h in v.live(Cue::Feeling) {
+        let s = sentence(v.norm, h.at);
+        // "If you're unhappy with it…" supposes; "I'd be worried too if…" still frames.
+        let framed_before = v.live(Cue::FeelFrame).any(|f| f.at >= s.0 && f.at < h.at);
+        if conditional(v.norm, h.at) && !framed_before {
+            continue;
+        }
+        let by = match v.live_in(Cue::FeelFrame, s) {
+            Some(f) => Some((v.phrase(f), "acknowledgement")),
+            None => second_person(v.norm, s).map(|you| (you, "second person")),
+        };
+        if let Some((by, how)) = by {
+            return Some(v.finding(
+                &format!("{by} … {}", v.phrase(h)),
+                format!("feeling acknowledged ({how})"),
+                h.at,
+                0.8,
+            ));
+        }
+    }
+    None
+}
+
+/// Blame: a listed phrase or cue; the customer's side named as the cause in one clause
+/// ("the mix-up came from your side", "是您保存方式有问题"); or a misuse supposed or asked
+/// of the customer in one sentence ("Did you spill something on it?", "应该是您洗的时候
+/// 甩干了"). Negated ("it's not down to anything you did", "不是您的问题") is no blame.
+fn blame(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
+    let said = plain(v, Cue::Blame, listed, true);
+    if matches!(said, Judgement::Yes(_)) {
+        return said;
+    }
+    for a in v.live(Cue::Attrib) {
+        if let Some(c) = v.live_in(Cue::Cause, clause(v.norm, a.at)) {
+            return Judgement::Yes(v.finding(
+                &format!("{} … {}", v.phrase(a), v.phrase(c)),
+                "the customer's side named as the cause".into(),
+                a.at,
+                0.8,
+            ));
+        }
+    }
+    // "您下单前没有比较一下吗?", "you didn't check the size": an omission said to the
+    // customer (second person before it in its clause).
+    for o in v.of(Cue::Omission).filter(|h| !v.harmless(h.at, h.end)) {
+        let (a, _) = clause(v.norm, o.at);
+        if let Some(y) = second_person(v.norm, (a, o.at)) {
+            return Judgement::Yes(v.finding(
+                &format!("{y} … {}", v.phrase(o)),
+                "an omission said to the customer".into(),
+                o.at,
+                0.75,
+            ));
+        }
+    }
+    for q in v.live(Cue::BlameQ) {
+        if let Some(m) = v
+            .live_in(Cue::Misuse, sentence(v.norm, q.at))
+            .filter(|m| m.at >= q.at)
+        {
+            return Judgement::Yes(v.finding(
+                &format!("{} … {}", v.phrase(q), v.phrase(m)),
+                "a misuse supposed of the customer".into(),
+                q.at,
+                0.8,
+            ));
+        }
+    }
+    said
+}
+
+/// Resolution check: a listed phrase or cue; a check-back about the outcome asked as a
+/// question ("Did that help?", "Is everything in the parcel?", "收到了吗?"); or the
+/// outcome to be confirmed ("确认收到没问题我再结单").
+fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
+    let said = plain(v, Cue::Resolution, listed, true);
+    if matches!(said, Judgement::Yes(_)) {
+        return said;
+    }
+    if let Some(h) = v.live(Cue::CheckQ).find(|h| is_question(v.norm, h.at)) {
+        return Judgement::Yes(v.finding(v.phrase(h), "check-back question".into(), h.at, 0.8));
+    }
+    for c in v.live(Cue::Confirm) {
+        if let Some(o) = v.live_in(Cue::Outcome, sentence(v.norm, c.at)) {
+            return Judgement::Yes(v.finding(
+                &format!("{} … {}", v.phrase(c), v.phrase(o)),
+                "outcome to be confirmed".into(),
+                c.at,
+                0.8,
+            ));
+        }
+    }
+    said
+}
+
+/// Closing: a listed phrase or cue, or a wish for what the customer does next
+/// ("Happy running!", "happy baking").
+fn closing(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
+    let said = plain(v, Cue::Closing, listed, true);
+    if matches!(said, Judgement::Yes(_)) {
+        return said;
+    }
+    let mut from = 0;
+    while let Some(p) = v.norm[from..].find("happy ") {
+        let at = from + p;
+        let word: String = v.norm[at + 6..]
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .collect();
+        let boundary = at == 0 || !v.norm[..at].ends_with(|c: char| c.is_ascii_alphanumeric());
+        if boundary && word.len() > 4 && word.ends_with("ing") {
+            return Judgement::Yes(v.finding(
+                &format!("happy {word}"),
+                "closing wish".into(),
+                at as u32,
+                0.8,
+            ));
+        }
+        from = at + 6;
+    }
+    said
+}
+
+/// A flat "No," opening a sentence with a negated verb after it ("No, she doesn't
+/// work Saturdays"): a refusal in the agent's own words.
+fn no_opener(v: &View<'_>) -> Option<Finding> {
+    let mut start = 0usize;
+    for (i, c) in v
+        .norm
+        .char_indices()
+        .chain(std::iter::once((v.norm.len(), '.')))
+    {
+        if !is_sentence_end(c) && i < v.norm.len() {
+            continue;
+        }
+        let s = v.norm.get(start..i).unwrap_or_default().trim_start();
+        let rest = s
+            .strip_prefix("no,")
+            .or_else(|| s.strip_prefix("nope,"))
+            .or_else(|| s.strip_prefix("no "))
+            .filter(|_| !s.starts_with("no problem") && !s.starts_with("no need"));
+        // "No, you don't need to…", "No, that's not your fault", "No, that shouldn't
+        // have happened": a release, a reassurance or an apology, not a refusal.
+        let (sa, sb) = ((i - s.len()) as u32, i as u32);
+        // Nor when the agent goes on to act ("No, that's not right, let me check").
+        let reassures = [Cue::Release, Cue::Apology, Cue::Empathy, Cue::Harmless]
+            .into_iter()
+            .any(|c| v.in_range(c, (sa, sb)))
+            || v.any(Cue::SelfAct)
+            || [
+                "fault", "problem", "worr", "need", "have to", "trouble", "bother",
+            ]
+            .iter()
+            .any(|w| s.contains(w));
+        if let Some(rest) = rest.filter(|_| !reassures) {
+            let negated_verb = rest
+                .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
+                .any(|w| w.ends_with("n't") || matches!(w, "not" | "never" | "cannot"));
+            if negated_verb {
+                return Some(v.finding("no, … not", "refusal cue".into(), sa, 0.8));
+            }
+        }
+        start = i + c.len_utf8();
+    }
+    None
 }
 
 fn greeting(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
@@ -486,12 +1182,261 @@ mod tests {
             speaker,
             at: 0,
             chars: text.chars().count(),
-            cues: cues(&norm),
+            cues: cues_of(text, &norm),
             norm,
             found: Vec::new(),
             key: 1,
         };
         matches!(judge(m, &t, &[]), Judgement::Yes(_))
+    }
+
+    // The cases below are written for these mechanisms, not taken from any blind set.
+
+    #[test]
+    fn upset_is_weighed_from_structure_not_one_word() {
+        use pb::Meaning::Upset;
+        let c = pb::Speaker::Customer;
+        // One weak cue is not enough; with a named wait, a count of tries, shouting, a
+        // rhetorical question or what it costs the customer, it is.
+        assert!(!says(Upset, c, "The lid is cracked."));
+        assert!(says(
+            Upset,
+            c,
+            "The lid is cracked. I've been waiting two weeks for this."
+        ));
+        assert!(says(Upset, c, "I've been on hold for forty minutes."));
+        assert!(says(Upset, c, "The lamp flickers AGAIN."));
+        assert!(!says(Upset, c, "PLEASE CALL ME BACK ABOUT THE ORDER"));
+        assert!(says(Upset, c, "So I'm supposed to just wait forever?"));
+        assert!(says(Upset, c, "我已经打了四次电话,每次都说在处理"));
+        assert!(says(Upset, c, "又卡住了!明天就要交报告"));
+        assert!(says(
+            Upset,
+            c,
+            "The printer keeps jamming and I need it for a client meeting."
+        ));
+        // An age or a short span is no waiting; overlapping cues count once; a calm
+        // question and a playful tone weigh against.
+        assert!(!says(Upset, c, "耳机买了二十天,想问下怎么配对?"));
+        assert!(!says(
+            Upset,
+            c,
+            "Hi! Torn between the blue and the grey lol"
+        ));
+        assert!(!says(Upset, c, "积分半小时了还没到账,这是正常的吗?"));
+        assert!(!says(Upset, c, "Yes, it's about the broken hinge."));
+        assert!(!says(
+            Upset,
+            c,
+            "Honestly the best purchase I've made all year!"
+        ));
+        assert!(!says(
+            Upset,
+            c,
+            "So annoyed with myself, I picked the wrong size."
+        ));
+    }
+
+    #[test]
+    fn empathy_is_a_feeling_said_of_the_customer() {
+        use pb::Meaning::Empathy;
+        let a = pb::Speaker::Agent;
+        assert!(says(
+            Empathy,
+            a,
+            "You must be exhausted after a morning like that."
+        ));
+        assert!(says(
+            Empathy,
+            a,
+            "Three missed deliveries sounds incredibly stressful."
+        ));
+        assert!(says(
+            Empathy,
+            a,
+            "Being without heating in winter is a miserable position."
+        ));
+        assert!(says(Empathy, a, "您这两天肯定特别心烦,我马上跟进。"));
+        assert!(says(Empathy, a, "遇到这种情况谁都会生气的。"));
+        // Not said of the customer, supposed, negated, or a greeting.
+        assert!(!says(
+            Empathy,
+            a,
+            "The courier said the roads were a nightmare today."
+        ));
+        assert!(!says(
+            Empathy,
+            a,
+            "If you're unhappy with it, you can send it back."
+        ));
+        assert!(!says(
+            Empathy,
+            a,
+            "Don't worry, you won't be charged twice."
+        ));
+        assert!(!says(
+            Empathy,
+            a,
+            "I don't get why you're annoyed, it's one day."
+        ));
+        assert!(says(
+            Empathy,
+            a,
+            "I'd be anxious too if my account showed that."
+        ));
+        assert!(!says(Empathy, a, "您好,您的订单已经发出。"));
+        // Sarcasm voids it.
+        assert!(!says(
+            Empathy,
+            a,
+            "Oh wow, you must be so stressed, poor you."
+        ));
+    }
+
+    #[test]
+    fn conditional_apologies_are_mock_and_taking_the_fault_is_an_apology() {
+        use pb::Meaning::{Apology, Rudeness};
+        let a = pb::Speaker::Agent;
+        assert!(!says(
+            Apology,
+            a,
+            "Sorry if the manual was confusing for you."
+        ));
+        assert!(says(
+            Rudeness,
+            a,
+            "Apologies if our delivery times don't suit you."
+        ));
+        assert!(says(Apology, a, "The delay was on our end, and I'm sorry."));
+        assert!(says(Apology, a, "是我们这边没跟进好,这事怪我们。"));
+    }
+
+    #[test]
+    fn blame_as_cause_question_or_omission() {
+        use pb::Meaning::Blame;
+        let a = pb::Speaker::Agent;
+        assert!(says(Blame, a, "Did you put it through the dishwasher?"));
+        assert!(says(
+            Blame,
+            a,
+            "The error came from your side when the card was entered."
+        ));
+        assert!(says(Blame, a, "您是不是把它放进烤箱了?"));
+        assert!(says(Blame, a, "这个故障是您使用方式的问题。"));
+        assert!(says(Blame, a, "您付款前没有核对一下地址吗?"));
+        // Neutral questions, reassurance and our own fault are no blame.
+        assert!(!says(Blame, a, "Did you receive the tracking email?"));
+        assert!(!says(Blame, a, "Have you tried switching it off and on?"));
+        assert!(!says(
+            Blame,
+            a,
+            "It's not down to anything you did, the fault was ours."
+        ));
+        assert!(!says(Blame, a, "不是您的问题,是系统的原因。"));
+        assert!(!says(Blame, a, "您这边有问题随时找我。"));
+    }
+
+    #[test]
+    fn refusals_runarounds_and_check_backs_in_own_words() {
+        use pb::Meaning::{FlatRefusal, ResolutionCheck, Runaround};
+        let a = pb::Speaker::Agent;
+        assert!(says(FlatRefusal, a, "No, we don't deliver on Sundays."));
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "No, you don't need to send anything else."
+        ));
+        assert!(!says(FlatRefusal, a, "No problem, I'll sort it."));
+        assert!(says(FlatRefusal, a, "That colour is sold out."));
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "That colour is sold out, but I can send the navy one instead."
+        ));
+        assert!(says(FlatRefusal, a, "定制款不退不换。"));
+        assert!(!says(FlatRefusal, a, "这款停产了,不过可以给您换新款。"));
+        assert!(says(
+            Runaround,
+            a,
+            "You'll need to take the refund up with your insurer."
+        ));
+        assert!(says(Runaround, a, "请您本人去营业厅办理。"));
+        assert!(!says(
+            Runaround,
+            a,
+            "I've taken it up with the courier myself."
+        ));
+        assert!(!says(Runaround, a, "找到了,快递明天上门取件。"));
+        // The other party acting is no runaround; being told to contact them is.
+        assert!(!says(
+            Runaround,
+            a,
+            "The courier will ring you before delivery."
+        ));
+        assert!(!says(Runaround, a, "快递员明天会联系您。"));
+        assert!(says(
+            Runaround,
+            a,
+            "The bank will sort it out, talk to them."
+        ));
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "That voucher has expired, but here's a new one."
+        ));
+        assert!(says(ResolutionCheck, a, "Did that sort it?"));
+        assert!(says(ResolutionCheck, a, "Is the tracking showing now?"));
+        assert!(says(ResolutionCheck, a, "Is Thursday ok?"));
+        assert!(says(ResolutionCheck, a, "您那边收到了吗?"));
+        assert!(says(ResolutionCheck, a, "等您收到后确认没问题我再关单。"));
+        assert!(!says(
+            ResolutionCheck,
+            a,
+            "Is it the black one or the white one?"
+        ));
+    }
+
+    #[test]
+    fn structural_cues_find_spans_counts_and_shouting() {
+        assert!(duration("waited a whole sunday for nothing").is_some_and(|d| d.2));
+        assert!(duration("six weeks old").is_some_and(|d| !d.2));
+        assert!(duration("等了一个半月").is_some_and(|d| d.2));
+        assert!(duration("才穿了两天").is_some_and(|d| !d.2));
+        assert!(duration("see you at the shop").is_none());
+        // Multi-byte separators keep offsets on character boundaries.
+        let mixed = "订单—three days,还没到";
+        let (a, b, _) = duration(mixed).unwrap();
+        assert_eq!(&mixed[a as usize..b as usize], "three days");
+        assert!(repetition("i've called five times").is_some());
+        assert!(repetition("问了三遍").is_some());
+        assert!(repetition("第二次").is_none());
+        assert!(repetition("one time only").is_none());
+        // Mixed scripts, emoji and odd punctuation: every meaning judged without panic.
+        for text in [
+            "订单—three days,还没到😂!!",
+            "No,订单 five times…why?",
+            "happy 🎉 happy",
+            "你 you 您好,if 如果",
+            "since",
+            "两次次次",
+            "¡¿ No, nope, no. ",
+        ] {
+            for m in [
+                pb::Meaning::Upset,
+                pb::Meaning::Empathy,
+                pb::Meaning::Apology,
+                pb::Meaning::Blame,
+                pb::Meaning::FlatRefusal,
+                pb::Meaning::Runaround,
+                pb::Meaning::ResolutionCheck,
+                pb::Meaning::Closing,
+            ] {
+                says(m, pb::Speaker::Customer, text);
+            }
+        }
+        assert_eq!(shouted("It broke AGAIN today"), Some("AGAIN"));
+        assert_eq!(shouted("ALL CAPS MESSAGE"), None);
+        assert_eq!(shouted("Sent by DHL"), None);
     }
 
     #[test]

@@ -165,7 +165,7 @@ impl TurnView {
         let found = standard.phrases.find(&norm);
         let key = text::loose_hash(&norm);
         let cues = if standard.uses_meaning {
-            meaning::cues(&norm)
+            meaning::cues_of(&turn.text, &norm)
         } else {
             Vec::new()
         };

@@ -48,7 +48,9 @@ RESULTS=$OUT/results-$STAMP.jsonl
 TABLE=$OUT/results-$STAMP.txt
 : >"$RESULTS"
 
-log() { printf '[bench] %s\n' "$*" >&2; }
+LOG_TAG=bench
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
     local pid
@@ -59,7 +61,7 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     if [[ -n $DB_CREATED ]]; then
-        psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+        drop_db "$DB" 2>/dev/null || true
     fi
     if [[ -n ${BENCH_KEEP:-} ]]; then
         log "kept $WORK"
@@ -69,18 +71,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# A free TCP port on 127.0.0.1 (nothing answers a connect there).
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-}
 
 # Stops one process started here and forgets it.
 stop() {

@@ -32,29 +32,20 @@ SVC_PID=
 mkdir -p "$OUT"
 export SCALE_RESULTS=$OUT/scale-$(date +%Y%m%d-%H%M%S).jsonl
 
-log() { printf '[scale] %s\n' "$*" >&2; }
+LOG_TAG=scale
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 cleanup() {
     if [[ -n $SVC_PID ]]; then
         kill "$SVC_PID" 2>/dev/null || true
         wait "$SVC_PID" 2>/dev/null || true
     fi
-    psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    drop_db "$DB" 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-}
 
 if [[ -z ${BENCH_SKIP_BUILD:-} ]]; then
     log "building release binaries"
@@ -80,10 +71,10 @@ size() {
 }
 
 for n in $PG_SIZES; do
-    psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+    drop_db "$DB"
     psql "$PG_URL/postgres" -qAtc "CREATE DATABASE $DB" >/dev/null
     size postgres "$PG_URL/$DB" "$n"
-    psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+    drop_db "$DB"
 done
 for n in $SQLITE_SIZES; do
     rm -f "$WORK"/scale.db*

@@ -1,5 +1,13 @@
 # Shell functions bench/run.sh and bench/scale.sh both use; sourced, not run.
-# The caller sets LOG_TAG (the prefix of its log lines) and PG_URL before use.
+# The caller sets ROOT (the repository) and LOG_TAG (the prefix of its log lines, and
+# the name in its work directory and database) first.
+
+PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
+OUT=${BENCH_OUT:-$ROOT/target/bench}
+BIN=$ROOT/target/release
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/symbolon-$LOG_TAG.XXXXXX")
+DB=symbolon_${LOG_TAG}_$$
+mkdir -p "$OUT"
 
 log() { printf '[%s] %s\n' "$LOG_TAG" "$*" >&2; }
 

@@ -27,6 +27,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+LOG_TAG=bench
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 SECS=${BENCH_SECS:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNECTIONS:-2}
@@ -34,23 +37,13 @@ SQLITE_WORKERS=${BENCH_SQLITE_WORKERS:-$(nproc)}
 PG_WORKERS=${BENCH_PG_WORKERS:-1}
 TOOL_THREADS=${BENCH_TOOL_THREADS:-1}
 ROWS=${BENCH_ROWS:-1000}
-PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
-OUT=${BENCH_OUT:-$ROOT/target/bench}
-BIN=$ROOT/target/release
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/symbolon-bench.XXXXXX")
-DB=symbolon_bench_$$
 DB_CREATED=
 PIDS=()
-mkdir -p "$OUT"
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS=$OUT/results-$STAMP.jsonl
 TABLE=$OUT/results-$STAMP.txt
 : >"$RESULTS"
-
-LOG_TAG=bench
-# shellcheck source=bench/lib.sh
-source "$ROOT/bench/lib.sh"
 
 cleanup() {
     local pid

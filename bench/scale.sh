@@ -19,22 +19,15 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+LOG_TAG=scale
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 PG_SIZES=${SCALE_PG_SIZES-1000 10000}
 SQLITE_SIZES=${SCALE_SQLITE_SIZES-1000}
 SECS=${SCALE_SECS:-3}
 WORKERS=${SCALE_WORKERS:-1}
-PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
-OUT=${BENCH_OUT:-$ROOT/target/bench}
-BIN=$ROOT/target/release
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/symbolon-scale.XXXXXX")
-DB=symbolon_scale_$$
 SVC_PID=
-mkdir -p "$OUT"
 export SCALE_RESULTS=$OUT/scale-$(date +%Y%m%d-%H%M%S).jsonl
-
-LOG_TAG=scale
-# shellcheck source=bench/lib.sh
-source "$ROOT/bench/lib.sh"
 
 cleanup() {
     if [[ -n $SVC_PID ]]; then

@@ -27,6 +27,9 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+LOG_TAG=bench
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 SECS=${BENCH_SECS:-10}
 WARMUP=${BENCH_WARMUP:-2}
 CONNS=${BENCH_CONNECTIONS:-2}
@@ -34,21 +37,13 @@ SQLITE_WORKERS=${BENCH_SQLITE_WORKERS:-$(nproc)}
 PG_WORKERS=${BENCH_PG_WORKERS:-1}
 TOOL_THREADS=${BENCH_TOOL_THREADS:-1}
 ROWS=${BENCH_ROWS:-1000}
-PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
-OUT=${BENCH_OUT:-$ROOT/target/bench}
-BIN=$ROOT/target/release
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/symbolon-bench.XXXXXX")
-DB=symbolon_bench_$$
 DB_CREATED=
 PIDS=()
-mkdir -p "$OUT"
 STAMP=$(date +%Y%m%d-%H%M%S)
 RESULTS=$OUT/results-$STAMP.jsonl
 TABLE=$OUT/results-$STAMP.txt
 : >"$RESULTS"
-
-log() { printf '[bench] %s\n' "$*" >&2; }
 
 cleanup() {
     local pid
@@ -59,7 +54,7 @@ cleanup() {
         wait "$pid" 2>/dev/null || true
     done
     if [[ -n $DB_CREATED ]]; then
-        psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+        drop_db "$DB" 2>/dev/null || true
     fi
     if [[ -n ${BENCH_KEEP:-} ]]; then
         log "kept $WORK"
@@ -69,18 +64,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# A free TCP port on 127.0.0.1 (nothing answers a connect there).
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-}
 
 # Stops one process started here and forgets it.
 stop() {

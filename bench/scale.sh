@@ -19,42 +19,26 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+LOG_TAG=scale
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 PG_SIZES=${SCALE_PG_SIZES-1000 10000}
 SQLITE_SIZES=${SCALE_SQLITE_SIZES-1000}
 SECS=${SCALE_SECS:-3}
 WORKERS=${SCALE_WORKERS:-1}
-PG_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}
-OUT=${BENCH_OUT:-$ROOT/target/bench}
-BIN=$ROOT/target/release
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/symbolon-scale.XXXXXX")
-DB=symbolon_scale_$$
 SVC_PID=
-mkdir -p "$OUT"
 export SCALE_RESULTS=$OUT/scale-$(date +%Y%m%d-%H%M%S).jsonl
-
-log() { printf '[scale] %s\n' "$*" >&2; }
 
 cleanup() {
     if [[ -n $SVC_PID ]]; then
         kill "$SVC_PID" 2>/dev/null || true
         wait "$SVC_PID" 2>/dev/null || true
     fi
-    psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true
+    drop_db "$DB" 2>/dev/null || true
     rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-}
 
 if [[ -z ${BENCH_SKIP_BUILD:-} ]]; then
     log "building release binaries"
@@ -80,10 +64,10 @@ size() {
 }
 
 for n in $PG_SIZES; do
-    psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+    drop_db "$DB"
     psql "$PG_URL/postgres" -qAtc "CREATE DATABASE $DB" >/dev/null
     size postgres "$PG_URL/$DB" "$n"
-    psql "$PG_URL/postgres" -qAtc "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null
+    drop_db "$DB"
 done
 for n in $SQLITE_SIZES; do
     rm -f "$WORK"/scale.db*

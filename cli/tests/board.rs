@@ -179,16 +179,12 @@ async fn the_board_renders_in_a_real_browser_without_a_console_message() {
     let mut crm = CustomersServiceClient::new(cu.clone());
     crm.create_customer(authed(
         &admin,
-        pb::CreateCustomerRequest {
-            customer: Some(pb::Customer {
-                display_name: "Andes Energía".into(),
-                industry: pb::Industry::Energy as i32,
-                home_country: "PE".into(),
-                ..Default::default()
-            }),
-            customer_id: "andes".into(),
-            request_id: String::new(),
-        },
+        symbolon_testkit::create_customer_request(
+            "andes",
+            "Andes Energía",
+            pb::Industry::Energy,
+            "PE",
+        ),
     ))
     .await
     .unwrap();

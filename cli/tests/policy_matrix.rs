@@ -52,16 +52,12 @@ async fn seed(ch: Channel, admin: &str) {
     for c in ["acme", "other"] {
         crm.create_customer(authed(
             admin,
-            pb::CreateCustomerRequest {
-                customer: Some(pb::Customer {
-                    display_name: format!("Customer {c}"),
-                    industry: pb::Industry::Energy as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: c.into(),
-                request_id: String::new(),
-            },
+            symbolon_testkit::create_customer_request(
+                c,
+                &format!("Customer {c}"),
+                pb::Industry::Energy,
+                "DE",
+            ),
         ))
         .await
         .unwrap();

@@ -1155,16 +1155,12 @@ async fn seed(s: &mut Suite) {
     for (i, c) in ["alpha", "beta"].into_iter().enumerate() {
         crm.create_customer(authed(
             &admin,
-            cpb::CreateCustomerRequest {
-                customer: Some(cpb::Customer {
-                    display_name: format!("Customer {c}"),
-                    industry: cpb::Industry::Energy as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: c.into(),
-                request_id: String::new(),
-            },
+            symbolon_testkit::create_customer_request(
+                c,
+                &format!("Customer {c}"),
+                cpb::Industry::Energy,
+                "DE",
+            ),
         ))
         .await
         .unwrap();

@@ -710,16 +710,12 @@ async fn seed_world(
     let customer = crm
         .create_customer(authed(
             admin,
-            cpb::CreateCustomerRequest {
-                customer: Some(cpb::Customer {
-                    display_name: "Seeded Telecom".into(),
-                    industry: cpb::Industry::TelecomOperator as i32,
-                    home_country: "NO".into(),
-                    ..Default::default()
-                }),
-                customer_id: "seeded".into(),
-                request_id: String::new(),
-            },
+            symbolon_testkit::create_customer_request(
+                "seeded",
+                "Seeded Telecom",
+                cpb::Industry::TelecomOperator,
+                "NO",
+            ),
         ))
         .await
         .expect("seed a customer")

@@ -89,16 +89,12 @@ async fn a_labs_call_that_checks_the_customer_is_one_trace() {
     CustomersServiceClient::new(channel(customers.addr).await)
         .create_customer(authed(
             &admin,
-            cpb::CreateCustomerRequest {
-                customer: Some(cpb::Customer {
-                    display_name: "Nordlicht Telecom".into(),
-                    industry: cpb::Industry::TelecomOperator as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: "nordlicht".into(),
-                request_id: String::new(),
-            },
+            symbolon_testkit::create_customer_request(
+                "nordlicht",
+                "Nordlicht Telecom",
+                cpb::Industry::TelecomOperator,
+                "DE",
+            ),
         ))
         .await
         .unwrap();
@@ -382,16 +378,12 @@ async fn a_commitment_checked_against_the_supply_chain_is_one_trace() {
     let mut crm = CustomersServiceClient::new(channel(customers.addr).await);
     crm.create_customer(authed(
         &admin,
-        cpb::CreateCustomerRequest {
-            customer: Some(cpb::Customer {
-                display_name: "Sakura Precision".into(),
-                industry: cpb::Industry::Manufacturing as i32,
-                home_country: "JP".into(),
-                ..Default::default()
-            }),
-            customer_id: "sakura".into(),
-            request_id: String::new(),
-        },
+        symbolon_testkit::create_customer_request(
+            "sakura",
+            "Sakura Precision",
+            cpb::Industry::Manufacturing,
+            "JP",
+        ),
     ))
     .await
     .unwrap();

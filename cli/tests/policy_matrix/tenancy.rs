@@ -1254,16 +1254,12 @@ async fn owner_and_department(keys: &Keys, world: &World, cu: Channel) -> (usize
         let created = crm
             .create_customer(authed(
                 &t,
-                pb::CreateCustomerRequest {
-                    customer: Some(pb::Customer {
-                        display_name: "Gamma".into(),
-                        industry: pb::Industry::Finance as i32,
-                        home_country: "FR".into(),
-                        ..Default::default()
-                    }),
-                    customer_id: "gamma".into(),
-                    request_id: String::new(),
-                },
+                symbolon_testkit::create_customer_request(
+                    "gamma",
+                    "Gamma",
+                    pb::Industry::Finance,
+                    "FR",
+                ),
             ))
             .await;
         let deleted = crm

@@ -7,7 +7,6 @@ use crate::{
     dashboard::Dashboard,
     incidents::{IncidentTimers, Incidents},
 };
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use symbolon_contracts::customers::v1::customers_service_server::CustomersServiceServer;
@@ -18,33 +17,17 @@ use symbolon_contracts::customers::v1::{
 };
 use symbolon_contracts::quality::v1::quality_service_server::QualityServiceServer;
 use symbolon_platform::{
-    Database,
     config::{ConfigError, Env, ServerConfig},
-    db::Migrations,
-    server::{GrpcServer, ServerError},
+    server::{BoundService, ServerError, open_and_bind},
     status::StoreError,
     time::Clock,
 };
 use symbolon_quality::QualityApi;
-use tokio_util::sync::CancellationToken;
 
 // Versions 3 and 9 of earlier releases made quality's tables, which quality's own
 // migrations now adopt (`symbolon_quality::schema`); databases that applied them still
 // start, hence `ignore_missing`.
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
-    ignore_missing: true,
-    ..sqlx::migrate!("./migrations/postgres")
-};
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate::Migrator {
-    ignore_missing: true,
-    ..sqlx::migrate!("./migrations/sqlite")
-};
-
-/// The service's migrations.
-pub const MIGRATIONS: Migrations = Migrations {
-    postgres: &POSTGRES,
-    sqlite: &SQLITE,
-};
+symbolon_platform::migrations!(ignore_missing);
 
 /// Everything the customers service is configured with.
 #[derive(Debug, Clone)]
@@ -118,9 +101,7 @@ pub enum StartError {
 
 /// A built, bound, not yet running customers service.
 pub struct Application {
-    server: GrpcServer,
-    db: Database,
-    quality_db: Database,
+    service: BoundService,
     incidents: Incidents,
 }
 
@@ -135,18 +116,11 @@ impl Application {
         config: CustomersConfig,
         clock: Clock,
     ) -> Result<Self, StartError> {
-        let db = Database::connect_with(
-            &config.server.database_url,
-            &MIGRATIONS,
-            config.server.database,
-        )
-        .await?;
         let supply = match &config.supplychain_url {
             Some(url) => Some(SupplyChain::new(url, config.supplychain_deadline)?),
             None => None,
         };
-        let mut server = GrpcServer::bind(config.server).await?;
-        server.follow_database(&db);
+        let (db, mut server) = open_and_bind::<StartError>(config.server, &MIGRATIONS).await?;
         let api = Api::new(db.clone(), clock.clone());
         server.add_guarded(CustomersServiceServer::new(api), &crate::access::CUSTOMERS);
         let quality_db = symbolon_quality::schema::open(&db).await?;
@@ -196,9 +170,8 @@ impl Application {
         }
         incidents.spawn_timers(config.timer_interval, &server.background());
         Ok(Self {
-            server,
-            db,
-            quality_db,
+            // The CRM's store closes before quality's, as it always has.
+            service: BoundService::new(server, vec![db, quality_db]),
             incidents,
         })
     }
@@ -208,21 +181,17 @@ impl Application {
         self.incidents.timers()
     }
 
-    /// The bound address.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
-    }
-
-    /// Cancel to shut down gracefully.
-    pub fn shutdown_token(&self) -> CancellationToken {
-        self.server.shutdown_token()
-    }
-
-    /// Serves until shut down, then closes the store.
+    /// Serves until shut down, then closes the stores.
     pub async fn run_until_stopped(self) -> Result<(), ServerError> {
-        let result = self.server.run().await;
-        self.db.close().await;
-        self.quality_db.close().await;
-        result
+        self.service.run_until_stopped().await
+    }
+}
+
+// The address and shutdown token come from the shared bound service.
+impl std::ops::Deref for Application {
+    type Target = BoundService;
+
+    fn deref(&self) -> &BoundService {
+        &self.service
     }
 }

@@ -527,16 +527,12 @@ async fn run() {
     let mut crm = CustomersServiceClient::new(symbolon_testkit::channel(customers_addr).await);
     crm.create_customer(authed(
         &admin,
-        cpb::CreateCustomerRequest {
-            customer: Some(cpb::Customer {
-                display_name: "Acme".into(),
-                industry: cpb::Industry::TelecomOperator as i32,
-                home_country: "DE".into(),
-                ..Default::default()
-            }),
-            customer_id: "acme".into(),
-            request_id: String::new(),
-        },
+        symbolon_testkit::create_customer_request(
+            "acme",
+            "Acme",
+            cpb::Industry::TelecomOperator,
+            "DE",
+        ),
     ))
     .await
     .unwrap();

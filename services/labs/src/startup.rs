@@ -6,25 +6,16 @@ use crate::{
     customers::Customers,
     fanout::Fanout,
 };
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 use symbolon_platform::{
-    Database,
     config::{ConfigError, Env, ServerConfig},
-    db::{Backend, Migrations},
-    server::{GrpcServer, ServerError},
+    db::Backend,
+    server::{BoundService, ServerError, open_and_bind},
     status::StoreError,
     time::Clock,
 };
-use tokio_util::sync::CancellationToken;
 
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// The service's migrations.
-pub const MIGRATIONS: Migrations = Migrations {
-    postgres: &POSTGRES,
-    sqlite: &SQLITE,
-};
+symbolon_platform::migrations!();
 
 /// Everything the labs service is configured with.
 #[derive(Debug, Clone)]
@@ -90,10 +81,7 @@ pub enum StartError {
 }
 
 /// A built, bound, not yet running labs service.
-pub struct Application {
-    server: GrpcServer,
-    db: Database,
-}
+pub struct Application(BoundService);
 
 impl Application {
     /// Opens the store, applies migrations, binds the port.
@@ -103,16 +91,9 @@ impl Application {
 
     /// As [`Application::build`], with a given clock.
     pub async fn build_with_clock(config: LabsConfig, clock: Clock) -> Result<Self, StartError> {
-        let db = Database::connect_with(
-            &config.server.database_url,
-            &MIGRATIONS,
-            config.server.database,
-        )
-        .await?;
         let customers = Customers::new(&config.customers_url, config.customers_deadline)?;
         let url = config.server.database_url.clone();
-        let mut server = GrpcServer::bind(config.server).await?;
-        server.follow_database(&db);
+        let (db, mut server) = open_and_bind::<StartError>(config.server, &MIGRATIONS).await?;
         let shutdown = server.shutdown_token();
         // The hubs read new entries on connections of their own: behind a burst of
         // appends holding every shared connection, delivery would wait for the burst.
@@ -128,23 +109,20 @@ impl Application {
         }
         let api = Api::new(db.clone(), clock, customers, fanout, shutdown);
         server.add_guarded(LabsRoutes::new(api), &crate::access::LABS);
-        Ok(Self { server, db })
-    }
-
-    /// The bound address.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
-    }
-
-    /// Cancel to shut down gracefully.
-    pub fn shutdown_token(&self) -> CancellationToken {
-        self.server.shutdown_token()
+        Ok(Self(BoundService::new(server, vec![db])))
     }
 
     /// Serves until shut down, then closes the store.
     pub async fn run_until_stopped(self) -> Result<(), ServerError> {
-        let result = self.server.run().await;
-        self.db.close().await;
-        result
+        self.0.run_until_stopped().await
+    }
+}
+
+// The address and shutdown token come from the shared bound service.
+impl std::ops::Deref for Application {
+    type Target = BoundService;
+
+    fn deref(&self) -> &BoundService {
+        &self.0
     }
 }

@@ -8,16 +8,9 @@
 //! `0001_adopt_crm_tables.sql` moves them into the schema; on SQLite, [`open`] copies
 //! their rows into the new file and drops them from the old one.
 
-use symbolon_platform::{Database, db::Migrations, status::StoreError};
+use symbolon_platform::{Database, status::StoreError};
 
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// Quality's migrations.
-pub const MIGRATIONS: Migrations = Migrations {
-    postgres: &POSTGRES,
-    sqlite: &SQLITE,
-};
+symbolon_platform::migrations!();
 
 /// The schema's name (PostgreSQL), and the SQLite file's suffix.
 pub const SCHEMA: &str = "quality";

@@ -15,26 +15,16 @@
 //! | `RISK_POLL_MS` | 500 | how often a risk stream looks for events of other replicas |
 
 use crate::{api::Api, model::coverage::Params};
-use std::{net::SocketAddr, time::Duration};
+use std::time::Duration;
 use symbolon_contracts::supplychain::v1::supply_chain_service_server::SupplyChainServiceServer;
 use symbolon_platform::{
-    Database,
     config::{ConfigError, Env, ServerConfig},
-    db::Migrations,
-    server::{GrpcServer, ServerError},
+    server::{BoundService, ServerError, open_and_bind},
     status::StoreError,
     time::Clock,
 };
-use tokio_util::sync::CancellationToken;
 
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// The service's migrations.
-pub const MIGRATIONS: Migrations = Migrations {
-    postgres: &POSTGRES,
-    sqlite: &SQLITE,
-};
+symbolon_platform::migrations!();
 
 /// Everything the supply-chain service is configured with.
 #[derive(Debug, Clone)]
@@ -107,10 +97,7 @@ pub enum StartError {
 }
 
 /// A built, bound, not yet running supply-chain service.
-pub struct Application {
-    server: GrpcServer,
-    db: Database,
-}
+pub struct Application(BoundService);
 
 impl Application {
     /// Opens the store, applies migrations, binds the port.
@@ -123,14 +110,8 @@ impl Application {
         config: SupplyChainConfig,
         clock: Clock,
     ) -> Result<Self, StartError> {
-        let db = Database::connect_with(
-            &config.server.database_url,
-            &MIGRATIONS,
-            config.server.database,
-        )
-        .await?;
-        let mut server = GrpcServer::bind(config.server.clone()).await?;
-        server.follow_database(&db);
+        let (db, mut server) =
+            open_and_bind::<StartError>(config.server.clone(), &MIGRATIONS).await?;
         let api = Api::new(
             db.clone(),
             clock,
@@ -142,24 +123,21 @@ impl Application {
             SupplyChainServiceServer::new(api),
             &crate::access::SUPPLY_CHAIN_SERVICE,
         );
-        Ok(Self { server, db })
-    }
-
-    /// The bound address.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.server.local_addr()
-    }
-
-    /// Cancel to shut down gracefully.
-    pub fn shutdown_token(&self) -> CancellationToken {
-        self.server.shutdown_token()
+        Ok(Self(BoundService::new(server, vec![db])))
     }
 
     /// Serves until shut down, then closes the store.
     pub async fn run_until_stopped(self) -> Result<(), ServerError> {
-        let result = self.server.run().await;
-        self.db.close().await;
-        result
+        self.0.run_until_stopped().await
+    }
+}
+
+// The address and shutdown token come from the shared bound service.
+impl std::ops::Deref for Application {
+    type Target = BoundService;
+
+    fn deref(&self) -> &BoundService {
+        &self.0
     }
 }
 

@@ -42,6 +42,36 @@ pub struct Migrations {
     pub sqlite: &'static Migrator,
 }
 
+/// Declares a crate's `MIGRATIONS` from its `migrations/postgres` and
+/// `migrations/sqlite` folders (read at compile time, relative to the calling crate).
+/// `migrations!(ignore_missing)` also starts databases that applied versions the
+/// folders no longer hold.
+#[macro_export]
+macro_rules! migrations {
+    () => {
+        $crate::migrations!(@ false);
+    };
+    (ignore_missing) => {
+        $crate::migrations!(@ true);
+    };
+    (@ $ignore:literal) => {
+        static POSTGRES: ::sqlx::migrate::Migrator = ::sqlx::migrate::Migrator {
+            ignore_missing: $ignore,
+            ..::sqlx::migrate!("./migrations/postgres")
+        };
+        static SQLITE: ::sqlx::migrate::Migrator = ::sqlx::migrate::Migrator {
+            ignore_missing: $ignore,
+            ..::sqlx::migrate!("./migrations/sqlite")
+        };
+
+        /// The crate's migrations.
+        pub const MIGRATIONS: $crate::db::Migrations = $crate::db::Migrations {
+            postgres: &POSTGRES,
+            sqlite: &SQLITE,
+        };
+    };
+}
+
 /// The connection pools of one service.
 #[derive(Clone, Debug)]
 pub struct Database {

@@ -36,6 +36,8 @@ use crate::{
     background::Background,
     bound::BoundLayer,
     config::ServerConfig,
+    db::Migrations,
+    status::StoreError,
 };
 use std::{convert::Infallible, net::SocketAddr, time::Duration};
 use tokio::{net::TcpListener, sync::watch};
@@ -69,6 +71,54 @@ pub enum ServerError {
     /// The transport failed.
     #[error("transport: {0}")]
     Transport(#[from] tonic::transport::Error),
+}
+
+/// Opens the service's store at `config.database_url` (migrated) and binds its server,
+/// which follows the store for readiness: the first steps of every service's start.
+pub async fn open_and_bind<E>(
+    config: ServerConfig,
+    migrations: &Migrations,
+) -> Result<(Database, GrpcServer), E>
+where
+    E: From<StoreError> + From<ServerError>,
+{
+    let db = Database::connect_with(&config.database_url, migrations, config.database).await?;
+    let mut server = GrpcServer::bind(config).await?;
+    server.follow_database(&db);
+    Ok((db, server))
+}
+
+/// A built, bound, not yet running service: its server and the stores it closes once
+/// the server has stopped. Each service's `Application` wraps one.
+pub struct BoundService {
+    server: GrpcServer,
+    stores: Vec<Database>,
+}
+
+impl BoundService {
+    /// `server`, closing `stores` (in order) after it has stopped.
+    pub fn new(server: GrpcServer, stores: Vec<Database>) -> Self {
+        Self { server, stores }
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// Cancel to shut down gracefully.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.server.shutdown_token()
+    }
+
+    /// Serves until shut down, then closes the stores.
+    pub async fn run_until_stopped(self) -> Result<(), ServerError> {
+        let result = self.server.run().await;
+        for store in self.stores {
+            store.close().await;
+        }
+        result
+    }
 }
 
 /// A bound, not yet running, gRPC server with health and reflection.

@@ -429,6 +429,53 @@ pub struct Meta {
     pub version: i64,
 }
 
+/// Reads JSON text column `column` of `row` (for `#[sqlx(skip)]` fields of [`table!`]).
+pub fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
+    let s: String = row.try_get(column)?;
+    serde_json::from_str(&s).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
+/// Implements [`Table`] for a row whose plain columns are mapped by
+/// `#[derive(sqlx::FromRow)]`; the `meta` field (when named) and the JSON text columns
+/// are `#[sqlx(skip)]` and read here. Every service's rows were declared alike by hand.
+///
+/// `table!(Row, name, scope column, columns, soft delete, id: field.path
+/// [, meta: field] [, json: [fields]] [, filter: fields])`
+#[macro_export]
+macro_rules! table {
+    (@filter) => {
+        &[]
+    };
+    (@filter $filter:expr) => {
+        $filter
+    };
+    (
+        $row:ty, $name:expr, $scope:expr, $columns:expr, $soft:expr,
+        id: $id:ident $(. $idp:ident)*
+        $(, meta: $meta:ident)?
+        $(, json: [$($json:ident),+])?
+        $(, filter: $filter:expr)?
+    ) => {
+        impl $crate::table::Table for $row {
+            const NAME: &'static str = $name;
+            const SCOPE: &'static str = $scope;
+            const COLUMNS: &'static str = $columns;
+            const SOFT_DELETE: bool = $soft;
+            const FILTER: &'static [$crate::filter::Field] = $crate::table!(@filter $($filter)?);
+            fn from_row(row: &::sqlx::any::AnyRow) -> Result<Self, ::sqlx::Error> {
+                #[allow(unused_mut)]
+                let mut r: Self = ::sqlx::FromRow::from_row(row)?;
+                $(r.$meta = $crate::table::meta::<Self>(row)?;)?
+                $($(r.$json = $crate::table::json(row, stringify!($json))?;)+)?
+                Ok(r)
+            }
+            fn id(&self) -> &str {
+                &self.$id $(.$idp)*
+            }
+        }
+    };
+}
+
 /// Reads the shared AIP columns (`id`, the scope column, times, `version`): for rows
 /// whose other columns are mapped by `#[derive(sqlx::FromRow)]` with the `meta` field
 /// `#[sqlx(skip)]` (the scope column's name differs per table).

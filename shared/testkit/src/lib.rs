@@ -12,10 +12,13 @@
 //! - [`both_backends!`]: runs one async test body on SQLite and on PostgreSQL.
 //! - [`reason`], [`assert_request_id_reused`], [`request_id`] (`refusals.rs`): what a
 //!   refused call says, and fresh request ids.
+//! - [`create_customer_request`] (`seed.rs`): the records many tests start from.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod refusals;
+mod seed;
 pub use refusals::*;
+pub use seed::*;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use symbolon_platform::{

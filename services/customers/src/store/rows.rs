@@ -3,30 +3,25 @@
 use sqlx::{Row, any::AnyRow};
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_platform::filter::{Field, Kind};
-use symbolon_platform::table::{Meta, Table, meta};
+use symbolon_platform::table::{Meta, Table};
 
 /// The `Table` of a soft-deleted CRM resource of a customer: the shared columns (read
 /// into `meta`), then its own `columns`.
 macro_rules! resource_table {
     ($row:ty, $name:literal, $columns:literal, $filter:expr) => {
-        impl Table for $row {
-            const NAME: &'static str = $name;
-            const SCOPE: &'static str = "customer_id";
-            const COLUMNS: &'static str = concat!(
+        symbolon_platform::table!(
+            $row,
+            $name,
+            "customer_id",
+            concat!(
                 "id, customer_id, create_time, update_time, delete_time, version, ",
                 $columns
-            );
-            const SOFT_DELETE: bool = true;
-            const FILTER: &'static [Field] = $filter;
-            fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-                let mut r: Self = sqlx::FromRow::from_row(row)?;
-                r.meta = meta::<Self>(row)?;
-                Ok(r)
-            }
-            fn id(&self) -> &str {
-                &self.meta.id
-            }
-        }
+            ),
+            true,
+            id: meta.id,
+            meta: meta,
+            filter: $filter
+        );
     };
 }
 

@@ -11,8 +11,7 @@ use symbolon_customers::{Application, CustomersConfig, incidents::IncidentTimers
 use symbolon_platform::time::Clock;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
 use tokio_util::sync::CancellationToken;
-use tonic::{Code, Status, transport::Channel};
-use tonic_types::StatusExt;
+use tonic::transport::Channel;
 
 pub type Client = CustomersServiceClient<Channel>;
 
@@ -77,16 +76,12 @@ impl TestApp {
         self.client()
             .create_customer(authed(
                 &self.admin,
-                pb::CreateCustomerRequest {
-                    customer: Some(pb::Customer {
-                        display_name: format!("Customer {id}"),
-                        industry: industry as i32,
-                        home_country: country.into(),
-                        ..Default::default()
-                    }),
-                    customer_id: id.into(),
-                    request_id: String::new(),
-                },
+                symbolon_testkit::create_customer_request(
+                    id,
+                    &format!("Customer {id}"),
+                    industry,
+                    country,
+                ),
             ))
             .await
             .expect("create customer")
@@ -192,35 +187,7 @@ pub fn touchpoint_message(key_person: &str, mood: pb::Mood) -> pb::Touchpoint {
     }
 }
 
-/// The fields named in a status's BadRequest details.
-pub fn violated_fields(status: &Status) -> Vec<String> {
-    status
-        .get_details_bad_request()
-        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
-        .unwrap_or_default()
-}
-
-/// Asserts INVALID_ARGUMENT naming exactly `fields` (in any order).
-pub fn assert_invalid(result: Result<impl std::fmt::Debug, Status>, fields: &[&str]) {
-    let status = result.expect_err("expected INVALID_ARGUMENT");
-    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
-    let mut got = violated_fields(&status);
-    got.sort();
-    let mut want: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-    want.sort();
-    assert_eq!(got, want, "{status:?}");
-    let info = status
-        .get_details_error_info()
-        .expect("every error carries ErrorInfo");
-    assert_eq!(info.domain, "symbolon.dev");
-}
-
-pub fn code<T: std::fmt::Debug>(r: Result<T, Status>) -> Code {
-    match r {
-        Ok(v) => panic!("expected an error, got {v:?}"),
-        Err(s) => s.code(),
-    }
-}
+pub use symbolon_testkit::{assert_invalid, code, violated_fields};
 
 /// Incident `incident`'s timeline as `token` reads it: the replay, until nothing more
 /// arrives for half a second.

@@ -1,42 +1,8 @@
 //! The rows of each table and how they are read.
 
-use sqlx::{Row, any::AnyRow};
-use symbolon_platform::filter::Field;
-use symbolon_platform::table::{Meta, Table, meta};
-
-fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
-    let s: String = row.try_get(column)?;
-    serde_json::from_str(&s).map_err(|e| sqlx::Error::Decode(e.into()))
-}
-
-/// `Table` for a row whose plain columns are mapped by `#[derive(sqlx::FromRow)]`; the
-/// `meta` field (when named) and the JSON text columns are `#[sqlx(skip)]` and read here.
-macro_rules! table {
-    (
-        $row:ty, $name:literal, $scope:literal, $columns:literal, $soft:expr,
-        id: $id:ident $(. $idp:ident)*
-        $(, meta: $meta:ident)?
-        $(, json: [$($json:ident),+])?
-    ) => {
-        impl Table for $row {
-            const NAME: &'static str = $name;
-            const SCOPE: &'static str = $scope;
-            const COLUMNS: &'static str = $columns;
-            const SOFT_DELETE: bool = $soft;
-            const FILTER: &'static [Field] = &[];
-            fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-                #[allow(unused_mut)]
-                let mut r: Self = sqlx::FromRow::from_row(row)?;
-                $(r.$meta = meta::<Self>(row)?;)?
-                $($(r.$json = json(row, stringify!($json))?;)+)?
-                Ok(r)
-            }
-            fn id(&self) -> &str {
-                &self.$id $(.$idp)*
-            }
-        }
-    };
-}
+use sqlx::any::AnyRow;
+use symbolon_platform::table;
+use symbolon_platform::table::{Meta, json};
 
 /// A lab (its scope column is its own id).
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -22,16 +22,12 @@ async fn the_demo_loads_and_is_idempotent(backend: Backend) {
     for (customer, exec, engineer) in DEMO_LABS {
         crm.create_customer(authed(
             &w.admin,
-            cpb::CreateCustomerRequest {
-                customer: Some(cpb::Customer {
-                    display_name: customer.to_string(),
-                    industry: cpb::Industry::TelecomOperator as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: customer.to_string(),
-                request_id: String::new(),
-            },
+            symbolon_testkit::create_customer_request(
+                customer,
+                customer,
+                cpb::Industry::TelecomOperator,
+                "DE",
+            ),
         ))
         .await
         .unwrap();

@@ -184,16 +184,7 @@ pub async fn world_with(backend: Backend, buffer: usize) -> World {
     ] {
         crm.create_customer(authed(
             &w.admin,
-            cpb::CreateCustomerRequest {
-                customer: Some(cpb::Customer {
-                    display_name: c.into(),
-                    industry: cpb::Industry::TelecomOperator as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: c.into(),
-                request_id: String::new(),
-            },
+            symbolon_testkit::create_customer_request(c, c, cpb::Industry::TelecomOperator, "DE"),
         ))
         .await
         .expect("customer");

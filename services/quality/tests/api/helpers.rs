@@ -67,16 +67,12 @@ impl TestApp {
         CustomersServiceClient::new(symbolon_testkit::channel(self.addr).await)
             .create_customer(authed(
                 &self.admin,
-                pb::CreateCustomerRequest {
-                    customer: Some(pb::Customer {
-                        display_name: format!("Customer {id}"),
-                        industry: industry as i32,
-                        home_country: country.into(),
-                        ..Default::default()
-                    }),
-                    customer_id: id.into(),
-                    request_id: String::new(),
-                },
+                symbolon_testkit::create_customer_request(
+                    id,
+                    &format!("Customer {id}"),
+                    industry,
+                    country,
+                ),
             ))
             .await
             .expect("create customer")

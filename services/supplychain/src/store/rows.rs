@@ -5,7 +5,8 @@ use sqlx::{Row, any::AnyRow};
 use std::collections::BTreeMap;
 use symbolon_contracts::supplychain::v1 as pb;
 use symbolon_platform::filter::{Field, Kind};
-use symbolon_platform::table::{Meta, Table, meta};
+use symbolon_platform::table;
+use symbolon_platform::table::{Meta, Table, json, meta};
 
 /// The scope value of vendor-global tables.
 pub const GLOBAL: &str = "global";
@@ -25,10 +26,6 @@ pub struct StoredFactor {
     pub as_of: i64,
 }
 
-fn decode_err(e: impl std::error::Error + Send + Sync + 'static) -> sqlx::Error {
-    sqlx::Error::Decode(Box::new(e))
-}
-
 /// A country profile.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CountryRow {
@@ -42,24 +39,16 @@ pub struct CountryRow {
     pub factors: BTreeMap<String, StoredFactor>,
 }
 
-impl Table for CountryRow {
-    const NAME: &'static str = "country_profiles";
-    const SCOPE: &'static str = "scope";
-    const COLUMNS: &'static str =
-        "id, scope, create_time, update_time, delete_time, version, display_name, factors";
-    const SOFT_DELETE: bool = true;
-    const FILTER: &'static [Field] = &[];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        r.factors =
-            serde_json::from_str(&row.try_get::<String, _>("factors")?).map_err(decode_err)?;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
-}
+table!(
+    CountryRow,
+    "country_profiles",
+    "scope",
+    "id, scope, create_time, update_time, delete_time, version, display_name, factors",
+    true,
+    id: meta.id,
+    meta: meta,
+    json: [factors]
+);
 
 /// A scoring model.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -90,8 +79,7 @@ impl Table for ModelRow {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         let mut r: Self = sqlx::FromRow::from_row(row)?;
         r.meta = meta::<Self>(row)?;
-        r.weights =
-            serde_json::from_str(&row.try_get::<String, _>("weights")?).map_err(decode_err)?;
+        r.weights = json(row, "weights")?;
         r.active = row.try_get::<i64, _>("active")? != 0;
         Ok(r)
     }
@@ -119,19 +107,14 @@ pub struct ScoreRow {
     pub compute_time: i64,
 }
 
-impl Table for ScoreRow {
-    const NAME: &'static str = "country_scores";
-    const SCOPE: &'static str = "country";
-    const COLUMNS: &'static str = "id, country, score, model, model_version, detail, compute_time";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        sqlx::FromRow::from_row(row)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+table!(
+    ScoreRow,
+    "country_scores",
+    "country",
+    "id, country, score, model, model_version, detail, compute_time",
+    false,
+    id: id
+);
 
 /// A depot.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -154,12 +137,15 @@ pub struct DepotRow {
     pub prep_micros: i64,
 }
 
-impl Table for DepotRow {
-    const NAME: &'static str = "depots";
-    const SCOPE: &'static str = "scope";
-    const COLUMNS: &'static str = "id, scope, create_time, update_time, delete_time, version, display_name, country, latitude, longitude, status, prep_micros";
-    const SOFT_DELETE: bool = true;
-    const FILTER: &'static [Field] = &[
+table!(
+    DepotRow,
+    "depots",
+    "scope",
+    "id, scope, create_time, update_time, delete_time, version, display_name, country, latitude, longitude, status, prep_micros",
+    true,
+    id: meta.id,
+    meta: meta,
+    filter: &[
         Field {
             name: "country",
             column: "country",
@@ -170,16 +156,8 @@ impl Table for DepotRow {
             column: "status",
             kind: Kind::Enum(enum_status, "DEPOT_STATUS_"),
         },
-    ];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
-}
+    ]
+);
 
 /// Stock of one part at one depot (`id` is the part number).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -193,22 +171,15 @@ pub struct StockRow {
     pub reserved: i64,
 }
 
-impl Table for StockRow {
-    const NAME: &'static str = "stock_levels";
-    const SCOPE: &'static str = "depot_id";
-    const COLUMNS: &'static str =
-        "id, depot_id, create_time, update_time, delete_time, version, on_hand, reserved";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
-}
+table!(
+    StockRow,
+    "stock_levels",
+    "depot_id",
+    "id, depot_id, create_time, update_time, delete_time, version, on_hand, reserved",
+    false,
+    id: meta.id,
+    meta: meta
+);
 
 /// One line of a reservation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -237,22 +208,16 @@ pub struct ReservationRow {
     pub reserved_by: String,
 }
 
-impl Table for ReservationRow {
-    const NAME: &'static str = "reservations";
-    const SCOPE: &'static str = "depot_id";
-    const COLUMNS: &'static str = "id, depot_id, create_time, update_time, delete_time, version, lines, reference, state, reserved_by";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        r.lines = serde_json::from_str(&row.try_get::<String, _>("lines")?).map_err(decode_err)?;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
-}
+table!(
+    ReservationRow,
+    "reservations",
+    "depot_id",
+    "id, depot_id, create_time, update_time, delete_time, version, lines, reference, state, reserved_by",
+    false,
+    id: meta.id,
+    meta: meta,
+    json: [lines]
+);
 
 /// A coverage registration.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -286,12 +251,16 @@ pub struct RegistrationRow {
     pub registered_by: String,
 }
 
-impl Table for RegistrationRow {
-    const NAME: &'static str = "coverage_registrations";
-    const SCOPE: &'static str = "scope";
-    const COLUMNS: &'static str = "id, scope, create_time, update_time, delete_time, version, site_label, country, latitude, longitude, part_numbers, window_micros, reference, state, redundancy, assessment, registered_by";
-    const SOFT_DELETE: bool = true;
-    const FILTER: &'static [Field] = &[
+table!(
+    RegistrationRow,
+    "coverage_registrations",
+    "scope",
+    "id, scope, create_time, update_time, delete_time, version, site_label, country, latitude, longitude, part_numbers, window_micros, reference, state, redundancy, assessment, registered_by",
+    true,
+    id: meta.id,
+    meta: meta,
+    json: [part_numbers],
+    filter: &[
         Field {
             name: "state",
             column: "state",
@@ -302,18 +271,8 @@ impl Table for RegistrationRow {
             column: "reference",
             kind: Kind::Text,
         },
-    ];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        r.part_numbers =
-            serde_json::from_str(&row.try_get::<String, _>("part_numbers")?).map_err(decode_err)?;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
-}
+    ]
+);
 
 /// A risk event.
 #[derive(Debug, Clone, sqlx::FromRow)]

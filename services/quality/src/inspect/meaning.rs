@@ -566,7 +566,47 @@ fn sincere(v: &View<'_>, cue: Cue, listed: &[Listed<'_>]) -> Judgement {
     said
 }
 
+/// Below the threshold, upset this strong still counts where the agent's own reply
+/// corroborates it (a sincere apology or empathy within the window): a reviewer who
+/// sees the agent answer like that reads the customer as upset. The labels still
+/// decide pass or fail: the other indicator must be answered too.
+pub const CORROBORATED_UPSET: f32 = 0.3;
+
+/// The upset weighed in a customer turn (net of calming) and its strongest cue, when
+/// any cue counted: for corroboration by the agent's reply (`rules`).
+pub fn upset_weight(turn: &TurnView, listed: &[Listed<'_>]) -> Option<(f32, Finding)> {
+    let v = View {
+        norm: &turn.norm,
+        hits: &turn.cues,
+    };
+    let (net, w, text, at, calm) = weigh_upset(&v, listed)?;
+    let why = format!("upset {net:.1} (strongest cue {w:.1}, calming {calm:.1})");
+    Some((net, v.finding(&text, why, at, 0.7)))
+}
+
 fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
+    let Some((net, w, text, at, calm)) = weigh_upset(v, listed) else {
+        return no();
+    };
+    let why = format!("upset {net:.1} (strongest cue {w:.1}, calming {calm:.1})");
+    if net >= 1.0 {
+        let confidence = if net >= 1.5 { 0.9 } else { 0.75 };
+        Judgement::Yes(v.finding(&text, why, at, confidence))
+    } else if net >= 0.5 {
+        Judgement::No {
+            confidence: 0.6,
+            near: Some(v.finding(&text, why, at, 0.6)),
+        }
+    } else {
+        Judgement::No {
+            confidence: 0.85,
+            near: Some(v.finding(&text, why, at, 0.85)),
+        }
+    }
+}
+
+/// (net, strongest cue's weight, its text, where, calming), or `None` if nothing counted.
+fn weigh_upset(v: &View<'_>, listed: &[Listed<'_>]) -> Option<(f32, f32, String, u32, f32)> {
     let mut score = 0.0f32;
     let mut best: Option<(f32, String, u32)> = None;
     let mut seen: Vec<u32> = Vec::new();
@@ -702,24 +742,8 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     }
     let calm: f32 = v.of(Cue::Calm).map(|h| h.weight).sum();
     let net = score - calm;
-    let Some((w, text, at)) = best else {
-        return no();
-    };
-    let why = format!("upset {net:.1} (strongest cue {w:.1}, calming {calm:.1})");
-    if net >= 1.0 {
-        let confidence = if net >= 1.5 { 0.9 } else { 0.75 };
-        Judgement::Yes(v.finding(&text, why, at, confidence))
-    } else if net >= 0.5 {
-        Judgement::No {
-            confidence: 0.6,
-            near: Some(v.finding(&text, why, at, 0.6)),
-        }
-    } else {
-        Judgement::No {
-            confidence: 0.85,
-            near: Some(v.finding(&text, why, at, 0.85)),
-        }
-    }
+    let (w, text, at) = best?;
+    Some((net, w, text, at, calm))
 }
 
 fn released(v: &View<'_>, at: u32) -> bool {

@@ -3514,6 +3514,38 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
             "一家",
         ],
     ),
+    // ---- empathy in the agent's own words (second widening, by category): the
+    // shock or the trouble named for anyone in the customer's place ("would give anyone
+    // a jolt"), and what the person affected least needed.
+    (
+        C::Feeling,
+        1.0,
+        &[
+            "grim",
+            "jolt",
+            "a shock",
+            "a fright",
+            "a scare",
+            "annoy",
+            "frighten",
+            "rotten",
+            "a blow",
+            "吓一跳",
+            "吓一大跳",
+            "心里发毛",
+        ],
+    ),
+    (
+        C::Empathy,
+        1.0,
+        &[
+            "last thing he needs",
+            "last thing she needs",
+            "last thing they need",
+            "last thing anyone needs",
+            "last thing your",
+        ],
+    ),
 ];
 
 /// The compiled lexicon.

@@ -1012,6 +1012,39 @@ fn second_person(norm: &str, (a, b): (u32, u32)) -> Option<&str> {
 /// "着急") said of the customer — second person in its sentence ("you must be
 /// frustrated", "您肯定急坏了") or framed as acknowledged ("that sounds", "must have
 /// been", "would wear anyone down", "换谁都会") — neither negated, nor supposed.
+/// A feeling predicated of what happened ("losing a day's pay for nothing is
+/// infuriating", "that's awful", "three days in the same clothes is grim"): the
+/// situation the customer is in, named and judged as they would judge it. The words
+/// between the sentence start `s` and the feeling at `at` end in a copula, perhaps with
+/// an intensifier or an article; `None` otherwise.
+fn predicated(norm: &str, s: u32, at: u32) -> Option<&'static str> {
+    let before = norm.get(s as usize..at as usize)?.trim_end();
+    let mut rest = before;
+    loop {
+        let t = rest.trim_end();
+        let stripped = [
+            "really", "so", "just", "genuinely", "truly", "pretty", "absolutely", "such",
+            "a real", "an", "a", "properly", "incredibly", "completely",
+        ]
+        .iter()
+        .find_map(|w| {
+            t.strip_suffix(w)
+                .filter(|r| r.is_empty() || r.ends_with(' '))
+        });
+        match stripped {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    let t = rest.trim_end();
+    // A copula with something before it: the situation judged, not "is it frustrating?".
+    [" is", "'s", " was", "’s"]
+        .into_iter()
+        .find(|c| t.ends_with(c) && t.len() > c.len() + 1)
+        .filter(|_| !t.ends_with("it is") && !t.ends_with("isn't"))
+        .map(|_| "is …")
+}
+
 fn acknowledged(v: &View<'_>) -> Option<Finding> {
     for h in v.live(Cue::Feeling) {
         let s = sentence(v.norm, h.at);
@@ -1022,7 +1055,9 @@ fn acknowledged(v: &View<'_>) -> Option<Finding> {
         }
         let by = match v.live_in(Cue::FeelFrame, s) {
             Some(f) => Some((v.phrase(f), "acknowledgement")),
-            None => second_person(v.norm, s).map(|you| (you, "second person")),
+            None => second_person(v.norm, s)
+                .map(|you| (you, "second person"))
+                .or_else(|| predicated(v.norm, s.0, h.at).map(|is| (is, "said of the situation"))),
         };
         if let Some((by, how)) = by {
             return Some(v.finding(

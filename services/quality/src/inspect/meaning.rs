@@ -572,6 +572,9 @@ fn sincere(v: &View<'_>, cue: Cue, listed: &[Listed<'_>]) -> Judgement {
 /// decide pass or fail: the other indicator must be answered too.
 pub const CORROBORATED_UPSET: f32 = 0.3;
 
+/// Upset this strong counts on its own.
+pub const UPSET_THRESHOLD: f32 = 1.0;
+
 /// The upset weighed in a customer turn (net of calming) and its strongest cue, when
 /// any cue counted: for corroboration by the agent's reply (`rules`).
 pub fn upset_weight(turn: &TurnView, listed: &[Listed<'_>]) -> Option<(f32, Finding)> {
@@ -589,7 +592,7 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         return no();
     };
     let why = format!("upset {net:.1} (strongest cue {w:.1}, calming {calm:.1})");
-    if net >= 1.0 {
+    if net >= UPSET_THRESHOLD {
         let confidence = if net >= 1.5 { 0.9 } else { 0.75 };
         Judgement::Yes(v.finding(&text, why, at, confidence))
     } else if net >= 0.5 {

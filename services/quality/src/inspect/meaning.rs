@@ -1187,9 +1187,15 @@ fn no_opener(v: &View<'_>) -> Option<Finding> {
             continue;
         }
         let s = v.norm.get(start..i).unwrap_or_default().trim_start();
+        // After a greeting ("Hi, no, we don't take cash").
+        let s = ["hi, ", "hello, ", "hey, "]
+            .iter()
+            .find_map(|g| s.strip_prefix(g))
+            .unwrap_or(s);
         let rest = s
             .strip_prefix("no,")
             .or_else(|| s.strip_prefix("nope,"))
+            .or_else(|| (s == "no").then_some(""))
             .or_else(|| s.strip_prefix("no "))
             .filter(|_| !s.starts_with("no problem") && !s.starts_with("no need"));
         // "No, you don't need to…", "No, that's not your fault", "No, that shouldn't
@@ -1209,7 +1215,11 @@ fn no_opener(v: &View<'_>) -> Option<Finding> {
             let negated_verb = rest
                 .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
                 .any(|w| w.ends_with("n't") || matches!(w, "not" | "never" | "cannot"));
-            if negated_verb {
+            // Or a bare "No." / a short "No, they stand." with nothing after it in the
+            // sentence that reassures, acts or offers (checked for the turn by `refusal`).
+            let words = rest.split_whitespace().count();
+            let bare = rest.trim().is_empty() || words <= 4 && !rest.contains('?');
+            if negated_verb || bare {
                 return Some(v.finding("no, … not", "refusal cue".into(), sa, 0.8));
             }
         }

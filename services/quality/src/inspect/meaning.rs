@@ -583,6 +583,10 @@ pub fn upset_weight(turn: &TurnView, listed: &[Listed<'_>]) -> Option<(f32, Find
         hits: &turn.cues,
     };
     let (net, w, text, at, calm) = weigh_upset(&v, listed)?;
+    // Calming words said ("不急", "no rush") are the customer's own word against it.
+    if calm > 0.0 {
+        return None;
+    }
     let why = format!("upset {net:.1} (strongest cue {w:.1}, calming {calm:.1})");
     Some((net, v.finding(&text, why, at, 0.7)))
 }

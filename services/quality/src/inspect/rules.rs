@@ -503,6 +503,30 @@ fn corroborated_upset(
     if net < meaning::CORROBORATED_UPSET {
         return None;
     }
+    // A complaint kept up: the customer's next turn complains again, and the two
+    // together weigh as much as one upset turn ("这是能不能睡的问题吗?", "Harmless? Would
+    // you bath your kid in it?").
+    if let Some((ni, n)) = turns[ci + 1..]
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.speaker == pb::Speaker::Customer)
+        && let Some((next, g)) = meaning::upset_weight(n, &listed(std, &ind.triggers, n))
+        && next >= meaning::CORROBORATED_UPSET
+        && net + next >= 1.0
+    {
+        let f = Finding {
+            why: format!(
+                "{}, kept up at turn {} ({} \"{}\")",
+                f.why,
+                ci + 1 + ni,
+                g.why,
+                g.cue
+            ),
+            confidence: 0.7,
+            ..f
+        };
+        return Some((f.cue.clone(), Some(f)));
+    }
     let (ai, how) = turns[ci + 1..]
         .iter()
         .enumerate()

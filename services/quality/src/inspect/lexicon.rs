@@ -3639,6 +3639,61 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
         ],
     ),
     (C::Sarcasm, 1.0, &["可真够", "真够辛苦", "did you survive"]),
+    // ---- resolution checks and goodbyes (second widening, by category): the customer
+    // asked to check the outcome after the fix and report back ("看看水压正不正常",
+    // "let me know when it arrives"); goodbyes that name the next meeting ("周五见").
+    (
+        C::Confirm,
+        1.0,
+        &[
+            "看看",
+            "试试",
+            "let me know it",
+            "let me know if it",
+            "let me know that",
+            "let me know how",
+            "tell me when",
+            "tell me if",
+        ],
+    ),
+    (
+        C::Outcome,
+        1.0,
+        &[
+            "对不对",
+            "满不满意",
+            "是不是好了",
+            "好没好",
+            "好了",
+            "凉下来",
+            "arrives",
+            "reaches",
+            "turns up",
+            "gets there",
+            "gets to you",
+        ],
+    ),
+    (C::CheckQ, 1.0, &["需要补充", "哪里不满意", "还满意吗"]),
+    (
+        C::Closing,
+        1.0,
+        &[
+            "have a wonderful",
+            "have a fantastic",
+            "have a brilliant",
+            "周一见",
+            "周二见",
+            "周三见",
+            "周四见",
+            "周五见",
+            "周六见",
+            "周日见",
+            "周末见",
+            "明天见",
+            "回头见",
+            "到时见",
+        ],
+    ),
 ];
 
 /// The compiled lexicon.

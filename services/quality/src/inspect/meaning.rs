@@ -1134,7 +1134,15 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     if matches!(said, Judgement::Yes(_)) {
         return said;
     }
-    if let Some(h) = v.live(Cue::CheckQ).find(|h| is_question(v.norm, h.at)) {
+    // A taunt is no check ("行行行,都是我们的错,您满意了吧?").
+    let taunt = |at: u32| {
+        let s = sentence(v.norm, at);
+        v.in_range(Cue::Rude, s) || v.in_range(Cue::Mock, s) || v.in_range(Cue::Sarcasm, s)
+    };
+    if let Some(h) = v
+        .live(Cue::CheckQ)
+        .find(|h| is_question(v.norm, h.at) && !taunt(h.at))
+    {
         return Judgement::Yes(v.finding(v.phrase(h), "check-back question".into(), h.at, 0.8));
     }
     for c in v.live(Cue::Confirm) {

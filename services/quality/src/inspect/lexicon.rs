@@ -3696,6 +3696,30 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
             "到时见",
         ],
     ),
+    // ---- blame (second widening, by category): misuse supposed or asked in more
+    // forms (a setting left on, a reply to a scam text, a soft surface blocking vents,
+    // a charger not original); "you'd left…" supposes as much as "did you".
+    (C::BlameQ, 1.0, &["you'd left", "you had left", "you left", "您用的", "你用的"]),
+    (
+        C::Misuse,
+        1.0,
+        &[
+            "switched on",
+            "turned on",
+            "left on",
+            "reply to",
+            "replied to",
+            "clicked",
+            "click on",
+            "on a bed",
+            "cushion",
+            "on your lap",
+            "on a sofa",
+            "不是原装",
+            "非原装",
+            "不是正品",
+        ],
+    ),
 ];
 
 /// The compiled lexicon.

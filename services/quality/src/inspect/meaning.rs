@@ -1667,6 +1667,12 @@ mod tests {
         assert!(says(ResolutionCheck, a, "修好后您试试看网速正不正常。"));
         assert!(!says(ResolutionCheck, a, "行了行了,您满意了吧?"));
         assert!(says(Closing, a, "好的,周三见!"));
+        // Blame: a misuse supposed or asked in more forms.
+        assert!(says(Blame, a, "Did you reply to a text offering a prize?"));
+        assert!(says(Blame, a, "Have you been resting it on a cushion while it charges?"));
+        assert!(says(Blame, a, "Looks like you'd left mobile data switched on abroad."));
+        assert!(says(Blame, a, "您用的充电器不是原装的吧?"));
+        assert!(!says(Blame, a, "The engineer left the heating switched on for you."));
         // Upset: complaint structure adds up; a calm question stays calm.
         let c = pb::Speaker::Customer;
         assert!(says(Upset, c, "It was supposed to arrive Monday, nobody rang, and I took a day off for it."));

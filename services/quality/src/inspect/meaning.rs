@@ -566,7 +566,54 @@ fn sincere(v: &View<'_>, cue: Cue, listed: &[Listed<'_>]) -> Judgement {
     said
 }
 
+/// Below the threshold, upset this strong still counts where the agent's own reply
+/// corroborates it (a sincere apology or empathy within the window): a reviewer who
+/// sees the agent answer like that reads the customer as upset. The labels still
+/// decide pass or fail: the other indicator must be answered too.
+pub const CORROBORATED_UPSET: f32 = 0.3;
+
+/// Upset this strong counts on its own.
+pub const UPSET_THRESHOLD: f32 = 1.0;
+
+/// The upset weighed in a customer turn (net of calming) and its strongest cue, when
+/// any cue counted: for corroboration by the agent's reply (`rules`).
+pub fn upset_weight(turn: &TurnView, listed: &[Listed<'_>]) -> Option<(f32, Finding)> {
+    let v = View {
+        norm: &turn.norm,
+        hits: &turn.cues,
+    };
+    let (net, w, text, at, calm) = weigh_upset(&v, listed)?;
+    // Calming words said ("不急", "no rush") are the customer's own word against it.
+    if calm > 0.0 {
+        return None;
+    }
+    let why = format!("upset {net:.1} (strongest cue {w:.1}, calming {calm:.1})");
+    Some((net, v.finding(&text, why, at, 0.7)))
+}
+
 fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
+    let Some((net, w, text, at, calm)) = weigh_upset(v, listed) else {
+        return no();
+    };
+    let why = format!("upset {net:.1} (strongest cue {w:.1}, calming {calm:.1})");
+    if net >= UPSET_THRESHOLD {
+        let confidence = if net >= 1.5 { 0.9 } else { 0.75 };
+        Judgement::Yes(v.finding(&text, why, at, confidence))
+    } else if net >= 0.5 {
+        Judgement::No {
+            confidence: 0.6,
+            near: Some(v.finding(&text, why, at, 0.6)),
+        }
+    } else {
+        Judgement::No {
+            confidence: 0.85,
+            near: Some(v.finding(&text, why, at, 0.85)),
+        }
+    }
+}
+
+/// (net, strongest cue's weight, its text, where, calming), or `None` if nothing counted.
+fn weigh_upset(v: &View<'_>, listed: &[Listed<'_>]) -> Option<(f32, f32, String, u32, f32)> {
     let mut score = 0.0f32;
     let mut best: Option<(f32, String, u32)> = None;
     let mut seen: Vec<u32> = Vec::new();
@@ -702,24 +749,8 @@ fn upset(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     }
     let calm: f32 = v.of(Cue::Calm).map(|h| h.weight).sum();
     let net = score - calm;
-    let Some((w, text, at)) = best else {
-        return no();
-    };
-    let why = format!("upset {net:.1} (strongest cue {w:.1}, calming {calm:.1})");
-    if net >= 1.0 {
-        let confidence = if net >= 1.5 { 0.9 } else { 0.75 };
-        Judgement::Yes(v.finding(&text, why, at, confidence))
-    } else if net >= 0.5 {
-        Judgement::No {
-            confidence: 0.6,
-            near: Some(v.finding(&text, why, at, 0.6)),
-        }
-    } else {
-        Judgement::No {
-            confidence: 0.85,
-            near: Some(v.finding(&text, why, at, 0.85)),
-        }
-    }
+    let (w, text, at) = best?;
+    Some((net, w, text, at, calm))
 }
 
 fn released(v: &View<'_>, at: u32) -> bool {
@@ -807,6 +838,14 @@ fn runaround(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
 /// The other party is the one acting ("The courier will call you", "快递员明天会联系您"):
 /// named before the referral, with a future or modal between them.
 fn party_acts(norm: &str, p: &Hit, referral: &Hit) -> bool {
+    // "…the returns team for you, they'll ring you": the party, as a pronoun, acts.
+    let before = norm.get(..referral.at as usize).unwrap_or_default().trim_end();
+    if ["they'll", "they will", "they can", "they're going to", "他们会", "对方会"]
+        .iter()
+        .any(|m| before.ends_with(m))
+    {
+        return true;
+    }
     if p.at >= referral.at {
         return false;
     }
@@ -988,6 +1027,39 @@ fn second_person(norm: &str, (a, b): (u32, u32)) -> Option<&str> {
 /// "着急") said of the customer — second person in its sentence ("you must be
 /// frustrated", "您肯定急坏了") or framed as acknowledged ("that sounds", "must have
 /// been", "would wear anyone down", "换谁都会") — neither negated, nor supposed.
+/// A feeling predicated of what happened ("losing a day's pay for nothing is
+/// infuriating", "that's awful", "three days in the same clothes is grim"): the
+/// situation the customer is in, named and judged as they would judge it. The words
+/// between the sentence start `s` and the feeling at `at` end in a copula, perhaps with
+/// an intensifier or an article; `None` otherwise.
+fn predicated(norm: &str, s: u32, at: u32) -> Option<&'static str> {
+    let before = norm.get(s as usize..at as usize)?.trim_end();
+    let mut rest = before;
+    loop {
+        let t = rest.trim_end();
+        let stripped = [
+            "really", "so", "just", "genuinely", "truly", "pretty", "absolutely", "such",
+            "a real", "an", "a", "properly", "incredibly", "completely",
+        ]
+        .iter()
+        .find_map(|w| {
+            t.strip_suffix(w)
+                .filter(|r| r.is_empty() || r.ends_with(' '))
+        });
+        match stripped {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    let t = rest.trim_end();
+    // A copula with something before it: the situation judged, not "is it frustrating?".
+    [" is", "'s", " was", "’s"]
+        .into_iter()
+        .find(|c| t.ends_with(c) && t.len() > c.len() + 1)
+        .filter(|_| !t.ends_with("it is") && !t.ends_with("isn't"))
+        .map(|_| "is …")
+}
+
 fn acknowledged(v: &View<'_>) -> Option<Finding> {
     for h in v.live(Cue::Feeling) {
         let s = sentence(v.norm, h.at);
@@ -998,7 +1070,9 @@ fn acknowledged(v: &View<'_>) -> Option<Finding> {
         }
         let by = match v.live_in(Cue::FeelFrame, s) {
             Some(f) => Some((v.phrase(f), "acknowledgement")),
-            None => second_person(v.norm, s).map(|you| (you, "second person")),
+            None => second_person(v.norm, s)
+                .map(|you| (you, "second person"))
+                .or_else(|| predicated(v.norm, s.0, h.at).map(|is| (is, "said of the situation"))),
         };
         if let Some((by, how)) = by {
             return Some(v.finding(
@@ -1068,7 +1142,15 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     if matches!(said, Judgement::Yes(_)) {
         return said;
     }
-    if let Some(h) = v.live(Cue::CheckQ).find(|h| is_question(v.norm, h.at)) {
+    // A taunt is no check ("行行行,都是我们的错,您满意了吧?").
+    let taunt = |at: u32| {
+        let s = sentence(v.norm, at);
+        v.in_range(Cue::Rude, s) || v.in_range(Cue::Mock, s) || v.in_range(Cue::Sarcasm, s)
+    };
+    if let Some(h) = v
+        .live(Cue::CheckQ)
+        .find(|h| is_question(v.norm, h.at) && !taunt(h.at))
+    {
         return Judgement::Yes(v.finding(v.phrase(h), "check-back question".into(), h.at, 0.8));
     }
     for c in v.live(Cue::Confirm) {
@@ -1125,9 +1207,15 @@ fn no_opener(v: &View<'_>) -> Option<Finding> {
             continue;
         }
         let s = v.norm.get(start..i).unwrap_or_default().trim_start();
+        // After a greeting ("Hi, no, we don't take cash").
+        let s = ["hi, ", "hello, ", "hey, "]
+            .iter()
+            .find_map(|g| s.strip_prefix(g))
+            .unwrap_or(s);
         let rest = s
             .strip_prefix("no,")
             .or_else(|| s.strip_prefix("nope,"))
+            .or_else(|| (s == "no").then_some(""))
             .or_else(|| s.strip_prefix("no "))
             .filter(|_| !s.starts_with("no problem") && !s.starts_with("no need"));
         // "No, you don't need to…", "No, that's not your fault", "No, that shouldn't
@@ -1147,7 +1235,11 @@ fn no_opener(v: &View<'_>) -> Option<Finding> {
             let negated_verb = rest
                 .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
                 .any(|w| w.ends_with("n't") || matches!(w, "not" | "never" | "cannot"));
-            if negated_verb {
+            // Or a bare "No." / a short "No, they stand." with nothing after it in the
+            // sentence that reassures, acts or offers (checked for the turn by `refusal`).
+            let words = rest.split_whitespace().count();
+            let bare = rest.trim().is_empty() || words <= 4 && !rest.contains('?');
+            if negated_verb || bare {
                 return Some(v.finding("no, … not", "refusal cue".into(), sa, 0.8));
             }
         }
@@ -1542,5 +1634,50 @@ mod tests {
         assert!(says(Empathy, a, "等这么久肯定很着急,我马上帮您看"));
         assert!(says(ResolutionCheck, a, "Does that clear it up?"));
         assert!(!says(ResolutionCheck, a, "有任何问题随时找我"));
+    }
+
+    // Second structural widening: written for the mechanisms, not from blind-4.
+    #[test]
+    fn second_widening_feelings_refusals_runarounds_rudeness_and_checks() {
+        use pb::Meaning::*;
+        let a = pb::Speaker::Agent;
+        // A feeling predicated of the situation is empathy; a question about it is not.
+        assert!(says(Empathy, a, "Waiting in all day for nothing is infuriating."));
+        assert!(says(Empathy, a, "Finding the fridge defrosted is awful, I know."));
+        assert!(says(Empathy, a, "A bill like that would give anyone a jolt."));
+        assert!(!says(Empathy, a, "Is it infuriating to use?"));
+        // Flat refusals in few words, after a greeting too; with an offer they are not.
+        assert!(says(FlatRefusal, a, "Hello, no, we don't accept vouchers."));
+        assert!(says(FlatRefusal, a, "No. The price stays."));
+        assert!(says(FlatRefusal, a, "The decision is final."));
+        assert!(!says(FlatRefusal, a, "No, but I can send a courier instead."));
+        assert!(!says(FlatRefusal, a, "No problem at all."));
+        // Runarounds to offices, doctors, tradespeople and other teams.
+        assert!(says(Runaround, a, "You'll need to call your GP practice for that."));
+        assert!(says(Runaround, a, "That's handled by the returns team."));
+        assert!(says(Runaround, a, "Heating faults are the landlord's department."));
+        assert!(says(Runaround, a, "这个您得先去问问当地税务局。"));
+        assert!(!says(Runaround, a, "I've called the returns team for you, they'll ring you."));
+        // Rudeness: impatience and ironic sympathy.
+        assert!(says(Rudeness, a, "As I said, the fee stands."));
+        assert!(says(Rudeness, a, "我都说了在设置里,您再好好找找。"));
+        assert!(!says(Empathy, a, "哎哟,那您可真够辛苦的。"));
+        // Checks: the outcome to be checked and reported after the fix; a taunt is none.
+        assert!(says(ResolutionCheck, a, "Please let me know when it arrives."));
+        assert!(says(ResolutionCheck, a, "修好后您试试看网速正不正常。"));
+        assert!(!says(ResolutionCheck, a, "行了行了,您满意了吧?"));
+        assert!(says(Closing, a, "好的,周三见!"));
+        // Blame: a misuse supposed or asked in more forms.
+        assert!(says(Blame, a, "Did you reply to a text offering a prize?"));
+        assert!(says(Blame, a, "Have you been resting it on a cushion while it charges?"));
+        assert!(says(Blame, a, "Looks like you'd left mobile data switched on abroad."));
+        assert!(says(Blame, a, "您用的充电器不是原装的吧?"));
+        assert!(!says(Blame, a, "The engineer left the heating switched on for you."));
+        // Upset: complaint structure adds up; a calm question stays calm.
+        let c = pb::Speaker::Customer;
+        assert!(says(Upset, c, "It was supposed to arrive Monday, nobody rang, and I took a day off for it."));
+        assert!(says(Upset, c, "说好周一送到,结果连个电话都没有,我还请了假!"));
+        assert!(!says(Upset, c, "I ordered a blue one, can I check the colour?"));
+        assert!(!says(Upset, c, "请问我的订单到哪了?"));
     }
 }

@@ -485,6 +485,111 @@ fn answer_of(
     }
 }
 
+/// Upset below the threshold (but at least `meaning::CORROBORATED_UPSET`) counts when
+/// the agent's own reply within the window apologises or empathises sincerely: the
+/// agent read the customer as upset, and so would a reviewer. The indicator is then
+/// judged as for any upset turn, so an apology alone still fails empathy.
+fn corroborated_upset(
+    std: &CompiledStandard,
+    ind: &CompiledIndicator,
+    turns: &[TurnView],
+    ci: usize,
+) -> Option<(String, Option<Finding>)> {
+    if ind.trigger_meaning != pb::Meaning::Upset || ind.speaker != pb::Speaker::Agent {
+        return None;
+    }
+    let c = &turns[ci];
+    let (net, f) = meaning::upset_weight(c, &listed(std, &ind.triggers, c))?;
+    if net < meaning::CORROBORATED_UPSET {
+        return None;
+    }
+    // A complaint kept up: the customer's next turn complains again, and the two
+    // together weigh as much as one upset turn ("这是能不能睡的问题吗?", "Harmless? Would
+    // you bath your kid in it?").
+    if let Some((ni, n)) = turns[ci + 1..]
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.speaker == pb::Speaker::Customer)
+        && let Some((next, g)) = meaning::upset_weight(n, &listed(std, &ind.triggers, n))
+        && next >= meaning::CORROBORATED_UPSET
+        && net + next >= 1.0
+    {
+        let f = Finding {
+            why: format!(
+                "{}, kept up at turn {} ({} \"{}\")",
+                f.why,
+                ci + 1 + ni,
+                g.why,
+                g.cue
+            ),
+            confidence: 0.7,
+            ..f
+        };
+        return Some((f.cue.clone(), Some(f)));
+    }
+    let (ai, how) = turns[ci + 1..]
+        .iter()
+        .enumerate()
+        .take_while(|(_, t)| t.speaker != pb::Speaker::Customer)
+        .filter(|(_, t)| t.speaker == pb::Speaker::Agent)
+        .take(ind.window)
+        .find_map(|(off, t)| {
+            [pb::Meaning::Empathy, pb::Meaning::Apology]
+                .into_iter()
+                .find_map(|m| match meaning::judge(m, t, &[]) {
+                    Judgement::Yes(g) if m == pb::Meaning::Empathy || weighty(&t.norm, &g) => {
+                        Some((ci + 1 + off, format!("{} \"{}\"", meaning_name(m), g.cue)))
+                    }
+                    _ => None,
+                })
+        })?;
+    let f = Finding {
+        why: format!("{}, corroborated by the agent's {how} at turn {ai}", f.why),
+        confidence: 0.7,
+        ..f
+    };
+    Some((f.cue.clone(), Some(f)))
+}
+
+/// An apology that takes the matter seriously ("I'm really sorry", "that's our
+/// mistake", "非常抱歉", "给您添麻烦了"), not a courtesy ("Sorry to hear that",
+/// "sorry, which order?", "不好意思,请问…"): only such an apology says the agent read
+/// the customer as upset.
+fn weighty(norm: &str, g: &Finding) -> bool {
+    const LIGHT: &[&str] = &["sorry", "抱歉", "不好意思", "sorry to hear"];
+    const STRONG: &[&str] = &[
+        "i'm sorry",
+        "i am sorry",
+        "we're sorry",
+        "we are sorry",
+        "really sorry",
+        "so sorry",
+        "very sorry",
+        "truly sorry",
+        "terribly sorry",
+        "deeply sorry",
+        "apologis",
+        "apologiz",
+        "非常抱歉",
+        "很抱歉",
+        "十分抱歉",
+        "实在抱歉",
+        "真的抱歉",
+        "真的很抱歉",
+        "深表歉意",
+        "对不起",
+        "实在不好意思",
+        "真不好意思",
+        "太不好意思",
+    ];
+    let cue = g.cue.trim().to_lowercase();
+    if !LIGHT.contains(&cue.as_str()) {
+        return true; // a fault taken ("that's on us", "失误"), not a bare "sorry"
+    }
+    let q = g.quote.to_lowercase();
+    STRONG.iter().any(|s| q.contains(s) || norm.contains(s) && q.is_empty())
+}
+
 fn triggered(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {
     let mut triggered = 0;
     let mut evidence = Vec::new();
@@ -495,7 +600,9 @@ fn triggered(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]
     let uses_meaning =
         ind.meaning != pb::Meaning::Unspecified || ind.trigger_meaning != pb::Meaning::Unspecified;
     for (ci, c) in of(pb::Speaker::Customer, turns) {
-        let Some((tp, tf)) = trigger_of(std, ind, c, &mut doubt, ci) else {
+        let Some((tp, tf)) = trigger_of(std, ind, c, &mut doubt, ci)
+            .or_else(|| corroborated_upset(std, ind, turns, ci))
+        else {
             continue;
         };
         triggered += 1;

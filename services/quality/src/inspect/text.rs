@@ -137,12 +137,20 @@ pub fn negated(text: &str, at: usize) -> bool {
     {
         return true;
     }
-    clause
+    let words: Vec<&str> = clause
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
         .filter(|w| !w.is_empty())
-        .rev()
-        .take(3)
-        .any(|w| NEGATIONS.contains(&w) || w.ends_with("n't") || w.ends_with("n’t"))
+        .collect();
+    let n = words.len();
+    (n.saturating_sub(3)..n).any(|i| {
+        let w = words[i];
+        // "for nothing" is in vain, not a negation ("a day's pay for nothing is
+        // infuriating").
+        if w == "nothing" && i > 0 && words[i - 1] == "for" {
+            return false;
+        }
+        NEGATIONS.contains(&w) || w.ends_with("n't") || w.ends_with("n’t")
+    })
 }
 
 impl PhraseSet {
@@ -348,6 +356,8 @@ mod tests {
         assert!(!neg("真不好意思", "不好意思"));
         assert!(!neg("我不知道,抱歉", "抱歉"));
         assert!(!neg("no idea why you are upset", "upset"));
+        assert!(!neg("waiting in for nothing is infuriating", "infuriating"));
+        assert!(neg("nothing infuriating about it", "infuriating"));
     }
 
     #[test]

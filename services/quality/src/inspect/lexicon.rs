@@ -3595,7 +3595,11 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
             "您自己去",
         ],
     ),
-    (C::RunDirect, 1.0, &["'s department", "’s department", "归他们管", "他们负责"]),
+    (
+        C::RunDirect,
+        1.0,
+        &["'s department", "’s department", "归他们管", "他们负责"],
+    ),
     (
         C::Refusal,
         1.0,
@@ -3699,7 +3703,11 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
     // ---- blame (second widening, by category): misuse supposed or asked in more
     // forms (a setting left on, a reply to a scam text, a soft surface blocking vents,
     // a charger not original); "you'd left…" supposes as much as "did you".
-    (C::BlameQ, 1.0, &["you'd left", "you had left", "you left", "您用的", "你用的"]),
+    (
+        C::BlameQ,
+        1.0,
+        &["you'd left", "you had left", "you left", "您用的", "你用的"],
+    ),
     (
         C::Misuse,
         1.0,

@@ -839,10 +839,20 @@ fn runaround(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
 /// named before the referral, with a future or modal between them.
 fn party_acts(norm: &str, p: &Hit, referral: &Hit) -> bool {
     // "…the returns team for you, they'll ring you": the party, as a pronoun, acts.
-    let before = norm.get(..referral.at as usize).unwrap_or_default().trim_end();
-    if ["they'll", "they will", "they can", "they're going to", "他们会", "对方会"]
-        .iter()
-        .any(|m| before.ends_with(m))
+    let before = norm
+        .get(..referral.at as usize)
+        .unwrap_or_default()
+        .trim_end();
+    if [
+        "they'll",
+        "they will",
+        "they can",
+        "they're going to",
+        "他们会",
+        "对方会",
+    ]
+    .iter()
+    .any(|m| before.ends_with(m))
     {
         return true;
     }
@@ -1038,8 +1048,20 @@ fn predicated(norm: &str, s: u32, at: u32) -> Option<&'static str> {
     loop {
         let t = rest.trim_end();
         let stripped = [
-            "really", "so", "just", "genuinely", "truly", "pretty", "absolutely", "such",
-            "a real", "an", "a", "properly", "incredibly", "completely",
+            "really",
+            "so",
+            "just",
+            "genuinely",
+            "truly",
+            "pretty",
+            "absolutely",
+            "such",
+            "a real",
+            "an",
+            "a",
+            "properly",
+            "incredibly",
+            "completely",
         ]
         .iter()
         .find_map(|w| {
@@ -1642,42 +1664,98 @@ mod tests {
         use pb::Meaning::*;
         let a = pb::Speaker::Agent;
         // A feeling predicated of the situation is empathy; a question about it is not.
-        assert!(says(Empathy, a, "Waiting in all day for nothing is infuriating."));
-        assert!(says(Empathy, a, "Finding the fridge defrosted is awful, I know."));
-        assert!(says(Empathy, a, "A bill like that would give anyone a jolt."));
+        assert!(says(
+            Empathy,
+            a,
+            "Waiting in all day for nothing is infuriating."
+        ));
+        assert!(says(
+            Empathy,
+            a,
+            "Finding the fridge defrosted is awful, I know."
+        ));
+        assert!(says(
+            Empathy,
+            a,
+            "A bill like that would give anyone a jolt."
+        ));
         assert!(!says(Empathy, a, "Is it infuriating to use?"));
         // Flat refusals in few words, after a greeting too; with an offer they are not.
         assert!(says(FlatRefusal, a, "Hello, no, we don't accept vouchers."));
         assert!(says(FlatRefusal, a, "No. The price stays."));
         assert!(says(FlatRefusal, a, "The decision is final."));
-        assert!(!says(FlatRefusal, a, "No, but I can send a courier instead."));
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "No, but I can send a courier instead."
+        ));
         assert!(!says(FlatRefusal, a, "No problem at all."));
         // Runarounds to offices, doctors, tradespeople and other teams.
-        assert!(says(Runaround, a, "You'll need to call your GP practice for that."));
+        assert!(says(
+            Runaround,
+            a,
+            "You'll need to call your GP practice for that."
+        ));
         assert!(says(Runaround, a, "That's handled by the returns team."));
-        assert!(says(Runaround, a, "Heating faults are the landlord's department."));
+        assert!(says(
+            Runaround,
+            a,
+            "Heating faults are the landlord's department."
+        ));
         assert!(says(Runaround, a, "这个您得先去问问当地税务局。"));
-        assert!(!says(Runaround, a, "I've called the returns team for you, they'll ring you."));
+        assert!(!says(
+            Runaround,
+            a,
+            "I've called the returns team for you, they'll ring you."
+        ));
         // Rudeness: impatience and ironic sympathy.
         assert!(says(Rudeness, a, "As I said, the fee stands."));
         assert!(says(Rudeness, a, "我都说了在设置里,您再好好找找。"));
         assert!(!says(Empathy, a, "哎哟,那您可真够辛苦的。"));
         // Checks: the outcome to be checked and reported after the fix; a taunt is none.
-        assert!(says(ResolutionCheck, a, "Please let me know when it arrives."));
+        assert!(says(
+            ResolutionCheck,
+            a,
+            "Please let me know when it arrives."
+        ));
         assert!(says(ResolutionCheck, a, "修好后您试试看网速正不正常。"));
         assert!(!says(ResolutionCheck, a, "行了行了,您满意了吧?"));
         assert!(says(Closing, a, "好的,周三见!"));
         // Blame: a misuse supposed or asked in more forms.
         assert!(says(Blame, a, "Did you reply to a text offering a prize?"));
-        assert!(says(Blame, a, "Have you been resting it on a cushion while it charges?"));
-        assert!(says(Blame, a, "Looks like you'd left mobile data switched on abroad."));
+        assert!(says(
+            Blame,
+            a,
+            "Have you been resting it on a cushion while it charges?"
+        ));
+        assert!(says(
+            Blame,
+            a,
+            "Looks like you'd left mobile data switched on abroad."
+        ));
         assert!(says(Blame, a, "您用的充电器不是原装的吧?"));
-        assert!(!says(Blame, a, "The engineer left the heating switched on for you."));
+        assert!(!says(
+            Blame,
+            a,
+            "The engineer left the heating switched on for you."
+        ));
         // Upset: complaint structure adds up; a calm question stays calm.
         let c = pb::Speaker::Customer;
-        assert!(says(Upset, c, "It was supposed to arrive Monday, nobody rang, and I took a day off for it."));
-        assert!(says(Upset, c, "说好周一送到,结果连个电话都没有,我还请了假!"));
-        assert!(!says(Upset, c, "I ordered a blue one, can I check the colour?"));
+        assert!(says(
+            Upset,
+            c,
+            "It was supposed to arrive Monday, nobody rang, and I took a day off for it."
+        ));
+        assert!(says(
+            Upset,
+            c,
+            "说好周一送到,结果连个电话都没有,我还请了假!"
+        ));
+        assert!(!says(
+            Upset,
+            c,
+            "I ordered a blue one, can I check the colour?"
+        ));
         assert!(!says(Upset, c, "请问我的订单到哪了?"));
     }
 }

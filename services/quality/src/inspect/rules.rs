@@ -587,7 +587,9 @@ fn weighty(norm: &str, g: &Finding) -> bool {
         return true; // a fault taken ("that's on us", "失误"), not a bare "sorry"
     }
     let q = g.quote.to_lowercase();
-    STRONG.iter().any(|s| q.contains(s) || norm.contains(s) && q.is_empty())
+    STRONG
+        .iter()
+        .any(|s| q.contains(s) || norm.contains(s) && q.is_empty())
 }
 
 fn triggered(std: &CompiledStandard, ind: &CompiledIndicator, turns: &[TurnView]) -> Outcome {

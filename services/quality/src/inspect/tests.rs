@@ -1074,7 +1074,10 @@ fn weak_upset_is_corroborated_by_a_weighty_apology_or_kept_up() {
     let weak_en = "The technician was supposed to come on Monday.";
     let weak_zh = "说好周一上门的。";
     for (c, a) in [
-        (weak_en, "I'm really sorry, that's our mistake. I've booked Wednesday 9am."),
+        (
+            weak_en,
+            "I'm really sorry, that's our mistake. I've booked Wednesday 9am.",
+        ),
         (weak_zh, "非常抱歉,是我们排班出了错,已经给您改到周三上午。"),
     ] {
         let turns = [(S::Customer, 0, c), (S::Agent, 10, a)];
@@ -1086,24 +1089,50 @@ fn weak_upset_is_corroborated_by_a_weighty_apology_or_kept_up() {
         assert_eq!(verdict(&em), V::Fail, "{c}");
         assert_eq!(em.evidence[0].turn_index, 0);
         if c == weak_en {
-            assert!(em.evidence[0].cue.contains("corroborated"), "{:?}", em.evidence);
+            assert!(
+                em.evidence[0].cue.contains("corroborated"),
+                "{:?}",
+                em.evidence
+            );
             assert!(em.confidence <= 0.7 + 1e-9);
         }
     }
     // A courtesy "sorry" to a calm question corroborates nothing.
     for (c, a) in [
-        ("Hi, I ordered the blue one but this is green, can I swap it?", "Sorry about that, which order is it?"),
-        ("您好,我买的是蓝色的,收到的是绿色,能换吗?", "不好意思,请问订单号是多少?"),
+        (
+            "Hi, I ordered the blue one but this is green, can I swap it?",
+            "Sorry about that, which order is it?",
+        ),
+        (
+            "您好,我买的是蓝色的,收到的是绿色,能换吗?",
+            "不好意思,请问订单号是多少?",
+        ),
     ] {
         let turns = [(S::Customer, 0, c), (S::Agent, 10, a)];
-        assert_eq!(verdict(&default_run("empathy-when-upset", &turns)), V::NotApplicable, "{c}");
-        assert_eq!(verdict(&default_run("apology-when-upset", &turns)), V::NotApplicable, "{c}");
+        assert_eq!(
+            verdict(&default_run("empathy-when-upset", &turns)),
+            V::NotApplicable,
+            "{c}"
+        );
+        assert_eq!(
+            verdict(&default_run("apology-when-upset", &turns)),
+            V::NotApplicable,
+            "{c}"
+        );
     }
     // Kept up: the customer complains again in the next turn.
     let kept = [
-        (S::Customer, 0, "The technician was supposed to come on Monday. Nobody rang."),
+        (
+            S::Customer,
+            0,
+            "The technician was supposed to come on Monday. Nobody rang.",
+        ),
         (S::Agent, 10, "Hello, the next slot is Friday."),
-        (S::Customer, 20, "Friday? I've been without a washing machine for a week, forget it."),
+        (
+            S::Customer,
+            20,
+            "Friday? I've been without a washing machine for a week, forget it.",
+        ),
         (S::Agent, 30, "Friday is the earliest."),
     ];
     assert_eq!(verdict(&default_run("empathy-when-upset", &kept)), V::Fail);
@@ -1113,5 +1142,8 @@ fn weak_upset_is_corroborated_by_a_weighty_apology_or_kept_up() {
         (S::Agent, 10, "您好,我帮您换。"),
         (S::Customer, 20, "不急,周末前到就行。"),
     ];
-    assert_eq!(verdict(&default_run("empathy-when-upset", &calm)), V::NotApplicable);
+    assert_eq!(
+        verdict(&default_run("empathy-when-upset", &calm)),
+        V::NotApplicable
+    );
 }

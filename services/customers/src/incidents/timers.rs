@@ -11,17 +11,15 @@
 use super::store::{
     EventKind, NewEvent, Wakeup, code, parts_from_json,
     timeline::{self, breach_event},
+    timers::{self, TimerColumns},
 };
 use crate::commitments::breach;
-use sqlx::Row;
 use std::time::Duration;
-use symbolon_platform::{Database, StoreError, db::Sql, time::Clock};
+use symbolon_platform::{Database, StoreError, time::Clock};
 use tokio_util::sync::CancellationToken;
 
 struct Spec {
-    flag: &'static str,
-    due: &'static str,
-    states: &'static str,
+    columns: TimerColumns,
     kind: EventKind,
     what: &'static str,
 }
@@ -33,30 +31,38 @@ const NOT_FULFILLED: &str = "(1, 2)";
 
 const SPECS: [Spec; 4] = [
     Spec {
-        flag: "ack_warned",
-        due: "ack_warn_at",
-        states: NOT_ACKNOWLEDGED,
+        columns: TimerColumns {
+            flag: "ack_warned",
+            due: "ack_warn_at",
+            states: NOT_ACKNOWLEDGED,
+        },
         kind: EventKind::Warning,
         what: "75% of the time to acknowledge has elapsed",
     },
     Spec {
-        flag: "ack_escalated",
-        due: "ack_due",
-        states: NOT_ACKNOWLEDGED,
+        columns: TimerColumns {
+            flag: "ack_escalated",
+            due: "ack_due",
+            states: NOT_ACKNOWLEDGED,
+        },
         kind: EventKind::Escalated,
         what: "not acknowledged in time",
     },
     Spec {
-        flag: "fulfil_warned",
-        due: "fulfil_warn_at",
-        states: NOT_FULFILLED,
+        columns: TimerColumns {
+            flag: "fulfil_warned",
+            due: "fulfil_warn_at",
+            states: NOT_FULFILLED,
+        },
         kind: EventKind::Warning,
         what: "75% of the time to fulfil has elapsed",
     },
     Spec {
-        flag: "fulfil_escalated",
-        due: "fulfil_due",
-        states: NOT_FULFILLED,
+        columns: TimerColumns {
+            flag: "fulfil_escalated",
+            due: "fulfil_due",
+            states: NOT_FULFILLED,
+        },
         kind: EventKind::Escalated,
         what: "not fulfilled in time",
     },
@@ -96,37 +102,17 @@ impl IncidentTimers {
         let now = self.clock.now();
         let mut fired = 0;
         for spec in &SPECS {
-            let mut due = Sql::new(&format!(
-                "SELECT f.id, f.incident_key, f.customer_id, f.incident_id, f.department, i.owner \
-                 FROM fire_requests f JOIN incidents i ON i.customer_id = f.customer_id AND i.id = f.incident_id \
-                 WHERE f.{flag} = 0 AND f.state IN {states} AND i.state = {open} AND f.{due} <= ",
-                flag = spec.flag,
-                states = spec.states,
-                due = spec.due,
-                open = code::INCIDENT_OPEN,
-            ));
-            due.bind(now)
-                .push(" ORDER BY f.")
-                .push(spec.due)
-                .push(" LIMIT 500");
-            for row in due.query().fetch_all(self.db.reader()).await? {
-                let id: String = row.try_get("id")?;
-                let key: String = row.try_get("incident_key")?;
-                let customer_id: String = row.try_get("customer_id")?;
-                let incident_id: String = row.try_get("incident_id")?;
-                let department: String = row.try_get("department")?;
-                let owner: String = row.try_get("owner")?;
+            for due in timers::due_timers(&self.db, &spec.columns, now).await? {
+                let timers::DueTimer {
+                    id,
+                    incident_key: key,
+                    customer_id,
+                    incident_id,
+                    department,
+                    owner,
+                } = due;
                 let mut tx = self.db.writer().begin().await?;
-                let mut claim = Sql::new(&format!(
-                    "UPDATE fire_requests SET {} = 1 WHERE incident_key = ",
-                    spec.flag
-                ));
-                claim
-                    .bind(key.as_str())
-                    .push(" AND id = ")
-                    .bind(id.as_str())
-                    .push(&format!(" AND {} = 0", spec.flag));
-                if claim.query().execute(&mut *tx).await?.rows_affected() != 1 {
+                if !timers::claim_timer(&mut tx, &spec.columns, &key, &id).await? {
                     continue; // Another replica fired it.
                 }
                 let name =
@@ -162,51 +148,36 @@ impl IncidentTimers {
     /// its own that locks its row, breaks what it broke and dates its next check. A
     /// commitment breaks once, so replicas and later sweeps find nothing more to do.
     async fn breaches(&self, now: i64) -> Result<usize, StoreError> {
-        let mut due = Sql::new(
-            "SELECT f.id, f.incident_key, f.customer_id, f.incident_id, f.create_time, f.parts, \
-             f.breach_due, i.site, i.owner, i.state AS incident_state \
-             FROM fire_requests f JOIN incidents i ON i.customer_id = f.customer_id AND i.id = f.incident_id \
-             WHERE f.breach_due IS NOT NULL AND f.state IN (1, 2) AND f.breach_due <= ",
-        );
-        due.bind(now).push(&format!(
-            " ORDER BY f.breach_due LIMIT {}",
-            self.breach_batch
-        ));
         let mut fired = 0;
-        for row in due.query().fetch_all(self.db.reader()).await? {
-            let customer_id: String = row.try_get("customer_id")?;
-            let incident_id: String = row.try_get("incident_id")?;
-            let key: String = row.try_get("incident_key")?;
-            let id: String = row.try_get("id")?;
-            let site: String = row.try_get("site")?;
-            let owner: String = row.try_get("owner")?;
-            let was_due: i64 = row.try_get("breach_due")?;
-            let parts = parts_from_json(&row.try_get::<String, _>("parts")?);
+        for due in timers::due_breaches(&self.db, now, self.breach_batch).await? {
+            let timers::DueBreach {
+                id,
+                incident_key: key,
+                customer_id,
+                incident_id,
+                create_time,
+                parts,
+                breach_due: was_due,
+                site,
+                owner,
+                incident_state,
+            } = due;
+            let parts = parts_from_json(&parts);
             let name = format!("customers/{customer_id}/incidents/{incident_id}/fireRequests/{id}");
-            let open_incident =
-                row.try_get::<i64, _>("incident_state")? == i64::from(code::INCIDENT_OPEN);
+            let open_incident = incident_state == i64::from(code::INCIDENT_OPEN);
             let delivery = breach::Delivery {
                 customer_id: &customer_id,
                 site: if open_incident { &site } else { "" },
                 part_numbers: parts.iter().map(|p| p.part_number.as_str()).collect(),
                 fire_request: &name,
-                requested_at: row.try_get("create_time")?,
+                requested_at: create_time,
                 at: now,
                 fulfilled: false,
             };
             let mut tx = self.db.writer().begin().await?;
-            // Locks the row while it is still due as read: a change or another replica
-            // that moved it first leaves it to them, and a commitment created meanwhile
-            // waits for this date and then brings it forward.
-            let mut claim =
-                Sql::new("UPDATE fire_requests SET breach_due = breach_due WHERE incident_key = ");
-            claim
-                .bind(key.as_str())
-                .push(" AND id = ")
-                .bind(id.as_str())
-                .push(" AND state IN (1, 2) AND breach_due = ")
-                .bind(was_due);
-            if claim.query().execute(&mut *tx).await?.rows_affected() != 1 {
+            // Still due as read? A change or another replica that moved it first leaves
+            // it to them.
+            if !timers::claim_breach_check(&mut tx, &key, &id, was_due).await? {
                 continue;
             }
             let breached = breach::breach(&mut tx, &delivery).await?;
@@ -216,13 +187,7 @@ impl IncidentTimers {
                 fired += 1;
             }
             let open = breach::open_commitments(&mut *tx, &customer_id).await?;
-            let mut next = Sql::new("UPDATE fire_requests SET breach_due = ");
-            next.bind(breach::next_due(&open, &delivery))
-                .push(" WHERE incident_key = ")
-                .bind(key.as_str())
-                .push(" AND id = ")
-                .bind(id.as_str());
-            next.query().execute(&mut *tx).await?;
+            timers::set_breach_due(&mut tx, &key, &id, breach::next_due(&open, &delivery)).await?;
             tx.commit().await?;
         }
         Ok(fired)

@@ -5,6 +5,7 @@
 mod rows;
 pub(crate) mod settle;
 pub(crate) mod timeline;
+pub(crate) mod timers;
 
 pub(crate) use rows::{FireRequestRow, IncidentRow, Part, code, parts_from_json, parts_to_json};
 pub(crate) use timeline::{EventKind, EventRow, NewEvent, Wakeup};

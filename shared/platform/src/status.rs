@@ -42,6 +42,22 @@ impl Violations {
         }
     }
 
+    /// Checks a required location: present, latitude within ±90, longitude within ±180
+    /// (each out-of-range coordinate named under `field`).
+    pub fn location(&mut self, field: &str, loc: Option<&symbolon_contracts::common::v1::LatLng>) {
+        match loc {
+            None => self.add(field, "is required"),
+            Some(l) => {
+                if !(-90.0..=90.0).contains(&l.latitude) {
+                    self.add(format!("{field}.latitude"), "must be between -90 and 90");
+                }
+                if !(-180.0..=180.0).contains(&l.longitude) {
+                    self.add(format!("{field}.longitude"), "must be between -180 and 180");
+                }
+            }
+        }
+    }
+
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()

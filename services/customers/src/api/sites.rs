@@ -52,17 +52,7 @@ impl Resource for Sites {
             SiteField::Country => {
                 v.check(&field, CountryCode::parse(&s.country));
             }
-            SiteField::Location => match &s.location {
-                None => v.add(field, "is required"),
-                Some(l) => {
-                    if !(-90.0..=90.0).contains(&l.latitude) {
-                        v.add(format!("{field}.latitude"), "must be between -90 and 90");
-                    }
-                    if !(-180.0..=180.0).contains(&l.longitude) {
-                        v.add(format!("{field}.longitude"), "must be between -180 and 180");
-                    }
-                }
-            },
+            SiteField::Location => v.location(&field, s.location.as_ref()),
         }
     }
 

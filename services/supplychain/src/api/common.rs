@@ -80,25 +80,6 @@ pub(crate) fn parse_depot_child(
     Ok((parts[1].to_string(), parts[3].to_string()))
 }
 
-/// Checks a location, recording violations under `field`.
-pub(crate) fn check_location(
-    v: &mut Violations,
-    field: &str,
-    loc: Option<&symbolon_contracts::common::v1::LatLng>,
-) {
-    match loc {
-        None => v.add(field, "is required"),
-        Some(l) => {
-            if !(-90.0..=90.0).contains(&l.latitude) {
-                v.add(format!("{field}.latitude"), "must be between -90 and 90");
-            }
-            if !(-180.0..=180.0).contains(&l.longitude) {
-                v.add(format!("{field}.longitude"), "must be between -180 and 180");
-            }
-        }
-    }
-}
-
 /// Checks a site to assess; returns the normalised site.
 pub(crate) fn check_site(
     v: &mut Violations,
@@ -109,7 +90,7 @@ pub(crate) fn check_site(
         v.add(field, "is required");
         return pb::SiteLocation::default();
     };
-    check_location(v, &format!("{field}.location"), s.location.as_ref());
+    v.location(&format!("{field}.location"), s.location.as_ref());
     let country = v
         .check(&format!("{field}.country"), CountryCode::parse(&s.country))
         .map(|c| c.to_string())

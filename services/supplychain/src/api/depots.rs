@@ -76,7 +76,7 @@ fn check_depot_field(
             vec![("country", cc.into())]
         }
         DepotField::Location => {
-            check_location(v, &field, d.location.as_ref());
+            v.location(&field, d.location.as_ref());
             let l = d.location.unwrap_or_default();
             vec![
                 ("latitude", l.latitude.into()),

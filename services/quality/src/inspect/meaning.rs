@@ -457,6 +457,11 @@ impl View<'_> {
             confidence,
         }
     }
+    /// A finding composed of two cues, `a` then `b`, placed at `a` ("must be … exhausted").
+    fn pair(&self, a: &Hit, b: &Hit, why: &str, confidence: f64) -> Finding {
+        let text = format!("{} … {}", self.phrase(a), self.phrase(b));
+        self.finding(&text, why.into(), a.at, confidence)
+    }
     fn phrase(&self, h: &Hit) -> &str {
         match h.id {
             SHOUT_ID => self
@@ -824,12 +829,7 @@ fn runaround(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
             .of(Cue::Party)
             .find(|p| p.at >= s.0 && p.at < s.1 && !party_acts(v.norm, p, h))
         {
-            return Judgement::Yes(v.finding(
-                &format!("{} … {}", v.phrase(h), v.phrase(p)),
-                "sent to another party".into(),
-                h.at,
-                0.85,
-            ));
+            return Judgement::Yes(v.pair(h, p, "sent to another party", 0.85));
         }
     }
     no()
@@ -1119,12 +1119,7 @@ fn blame(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     }
     for a in v.live(Cue::Attrib) {
         if let Some(c) = v.live_in(Cue::Cause, clause(v.norm, a.at)) {
-            return Judgement::Yes(v.finding(
-                &format!("{} … {}", v.phrase(a), v.phrase(c)),
-                "the customer's side named as the cause".into(),
-                a.at,
-                0.8,
-            ));
+            return Judgement::Yes(v.pair(a, c, "the customer's side named as the cause", 0.8));
         }
     }
     // "您下单前没有比较一下吗?", "you didn't check the size": an omission said to the
@@ -1145,12 +1140,7 @@ fn blame(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
             .live_in(Cue::Misuse, sentence(v.norm, q.at))
             .filter(|m| m.at >= q.at)
         {
-            return Judgement::Yes(v.finding(
-                &format!("{} … {}", v.phrase(q), v.phrase(m)),
-                "a misuse supposed of the customer".into(),
-                q.at,
-                0.8,
-            ));
+            return Judgement::Yes(v.pair(q, m, "a misuse supposed of the customer", 0.8));
         }
     }
     said
@@ -1177,12 +1167,7 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     }
     for c in v.live(Cue::Confirm) {
         if let Some(o) = v.live_in(Cue::Outcome, sentence(v.norm, c.at)) {
-            return Judgement::Yes(v.finding(
-                &format!("{} … {}", v.phrase(c), v.phrase(o)),
-                "outcome to be confirmed".into(),
-                c.at,
-                0.8,
-            ));
+            return Judgement::Yes(v.pair(c, o, "outcome to be confirmed", 0.8));
         }
     }
     said

@@ -47,6 +47,9 @@ const DURATION_ID: u32 = u32::MAX - 2001;
 const EXCLAIM_ID: u32 = u32::MAX - 2002;
 const MARKS_ID: u32 = u32::MAX - 2003;
 const REPEAT_ID: u32 = u32::MAX - 2004;
+const QUOTE_ID: u32 = u32::MAX - 2005;
+const DOU_ID: u32 = u32::MAX - 2006;
+const IRONY_ID: u32 = u32::MAX - 2007;
 
 /// A count of tries or occurrences of two or more ("three times", "5 times", "问了五次",
 /// "说了三遍", "坏两回"): its byte range.
@@ -752,10 +755,134 @@ fn weigh_upset(v: &View<'_>, listed: &[Listed<'_>]) -> Option<(f32, f32, String,
             .to_string();
         add(0.4, &text, at, DURATION_ID, &mut score);
     }
+    // The vendor's own words quoted back ("your 'quick fix' visit", "永远是“在审核”"),
+    // and "都…了" ("眼泪都下来了", "理财都赎回来了"): weak, they add to the rest.
+    if let Some((at, end)) = scare_quote(v.norm) {
+        add(0.4, &v.norm[at..end], at as u32, QUOTE_ID, &mut score);
+    }
+    if let Some((at, end)) = dou_le(v.norm) {
+        add(0.3, &v.norm[at..end], at as u32, DOU_ID, &mut score);
+    }
+    // Praise closing a complaint ("…oil all over my driveway. Fantastic."): irony.
+    if score > 0.0
+        && let Some((at, end)) = ironic_praise(v.norm)
+    {
+        add(0.6, &v.norm[at..end], at as u32, IRONY_ID, &mut score);
+    }
     let calm: f32 = v.of(Cue::Calm).map(|h| h.weight).sum();
     let net = score - calm;
     let (w, text, at) = best?;
     Some((net, w, text, at, calm))
+}
+
+/// A few words in quotation marks ('quick fix', “在审核”): the byte range, marks included.
+/// An apostrophe opens a quote only after a space, so "don't … it's" is none.
+fn scare_quote(norm: &str) -> Option<(usize, usize)> {
+    for (open, close) in [
+        ('“', '”'),
+        ('「', '」'),
+        ('\'', '\''),
+        ('"', '"'),
+        ('‘', '’'),
+    ] {
+        let mut from = 0;
+        while let Some(p) = norm[from..].find(open) {
+            let at = from + p;
+            let inner_at = at + open.len_utf8();
+            from = inner_at;
+            if open == '\'' && !(at == 0 || norm[..at].ends_with(' ')) {
+                continue;
+            }
+            let Some(q) = norm[inner_at..].find(close) else {
+                break;
+            };
+            let inner = &norm[inner_at..inner_at + q];
+            let chars = inner.chars().count();
+            if (2..=24).contains(&chars) && !inner.contains(is_sentence_end) {
+                return Some((at, inner_at + q + close.len_utf8()));
+            }
+        }
+    }
+    None
+}
+
+/// "都 … 了" within a clause, a few characters apart ("眼泪都下来了", "都一个半月了");
+/// not where what is done is fine ("都收到了", "都好了", "都明白了").
+fn dou_le(norm: &str) -> Option<(usize, usize)> {
+    const FINE: [&str; 10] = [
+        "好",
+        "收到",
+        "明白",
+        "清楚",
+        "知道",
+        "可以",
+        "行",
+        "没问题",
+        "解决",
+        "谢",
+    ];
+    for (at, _) in norm.match_indices('都') {
+        let rest = &norm[at + '都'.len_utf8()..];
+        let mut seen = 0;
+        for (i, c) in rest.char_indices() {
+            if is_clause_end(c) || seen > 8 {
+                break;
+            }
+            if c == '了' {
+                let span = &rest[..i];
+                if i > 0 && !FINE.iter().any(|f| span.contains(f)) {
+                    return Some((at, at + '都'.len_utf8() + i + '了'.len_utf8()));
+                }
+                break;
+            }
+            seen += 1;
+        }
+    }
+    None
+}
+
+/// A short sentence of praise after the first ("Fantastic.", "Really great investment.",
+/// "真有你们的。"): said after a complaint, it is ironic.
+fn ironic_praise(norm: &str) -> Option<(usize, usize)> {
+    const PRAISE: [&str; 16] = [
+        "fantastic",
+        "brilliant",
+        "great",
+        "really great",
+        "just great",
+        "lovely",
+        "perfect",
+        "wonderful",
+        "marvellous",
+        "superb",
+        "excellent",
+        "amazing",
+        "awesome",
+        "太好了",
+        "真棒",
+        "好极了",
+    ];
+    let mut start = 0;
+    for (i, c) in norm.char_indices() {
+        if !is_sentence_end(c) {
+            continue;
+        }
+        let s = norm[start..i].trim();
+        let at = start + (norm[start..i].len() - norm[start..i].trim_start().len());
+        if start > 0 && !s.is_empty() {
+            let words = s.split(' ').count();
+            let short = if s.is_ascii() {
+                words <= 4
+            } else {
+                s.chars().count() <= 5
+            };
+            if short && PRAISE.iter().any(|p| s.starts_with(p)) {
+                return Some((at, at + s.len()));
+            }
+        }
+        start = i + c.len_utf8();
+    }
+    None
 }
 
 fn released(v: &View<'_>, at: u32) -> bool {
@@ -1143,7 +1270,39 @@ fn blame(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
             return Judgement::Yes(v.pair(q, m, "a misuse supposed of the customer", 0.8));
         }
     }
+    // A deflection: our side or the product cleared ("不是我们仓库的问题", "not a fault
+    // with the unit") in a turn that names the customer's side ("是因为你们发货时…").
+    if let (Some(d), Some(a)) = (denial(v), v.live(Cue::Attrib).next()) {
+        let text = format!("{} … {d}", v.phrase(a));
+        return Judgement::Yes(v.finding(
+            &text,
+            "our side cleared, the customer's named".into(),
+            a.at,
+            0.8,
+        ));
+    }
     said
+}
+
+/// A fault denied for our side or the thing itself: a cue ("not our fault", "不是我们"),
+/// or "不是 X 的问题 / 原因" where X is not the customer ("不是您的问题" clears them).
+fn denial<'a>(v: &View<'a>) -> Option<&'a str> {
+    if let Some(d) = v.live(Cue::Deny).next() {
+        return Some(LEXICON.set.original(d.id));
+    }
+    let mut from = 0;
+    while let Some(p) = v.norm[from..].find("不是") {
+        let at = from + p;
+        let rest = &v.norm[at + "不是".len()..];
+        let short: String = rest.chars().take(10).collect();
+        if let Some(e) = short.find("的问题").or_else(|| short.find("的原因"))
+            && !short[..e].contains(['您', '你', ',', '。'])
+        {
+            return v.norm.get(at..at + "不是".len() + e + "的问题".len());
+        }
+        from = at + "不是".len();
+    }
+    None
 }
 
 /// Resolution check: a listed phrase or cue; a check-back about the outcome asked as a
@@ -1169,6 +1328,19 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         if let Some(o) = v.live_in(Cue::Outcome, sentence(v.norm, c.at)) {
             return Judgement::Yes(v.pair(c, o, "outcome to be confirmed", 0.8));
         }
+    }
+    // Asked to try or look again, as a question ("您看一下,显示得对不对?", "could you
+    // check the app shows it and let me know?").
+    if let Some(c) = v
+        .live(Cue::Confirm)
+        .find(|c| ends_in_question(v.norm, c.at) && !taunt(c.at))
+    {
+        return Judgement::Yes(v.finding(
+            v.phrase(c),
+            "asked to check the outcome".into(),
+            c.at,
+            0.75,
+        ));
     }
     said
 }
@@ -1742,5 +1914,80 @@ mod tests {
             "I ordered a blue one, can I check the colour?"
         ));
         assert!(!says(Upset, c, "请问我的订单到哪了?"));
+    }
+
+    // Third structural widening: written for the mechanisms, not from any blind set.
+    #[test]
+    fn third_widening_quotes_irony_deflection_checks_and_passive_refusals() {
+        use pb::Meaning::*;
+        let (a, c) = (pb::Speaker::Agent, pb::Speaker::Customer);
+        // Weak structures add up: the vendor's words quoted back, "都…了", irony after a
+        // complaint; alone, or in a happy turn, they do not.
+        assert!(says(
+            Upset,
+            c,
+            "Three weeks of 'priority support' and the printer is still offline. Superb."
+        ));
+        assert!(says(
+            Upset,
+            c,
+            "工单都提了半个月了,一直是“处理中”,是要等到明年吗?"
+        ));
+        assert!(!says(
+            Upset,
+            c,
+            "The engineer came and it works. Brilliant."
+        ));
+        assert!(!says(Upset, c, "文件我都收到了,谢谢。"));
+        assert!(!says(Upset, c, "Can you check my \"home\" address?"));
+        // A deflection names the customer's side and clears ours; clearing the customer
+        // is no blame.
+        assert!(says(
+            Blame,
+            a,
+            "裂缝是因为您安装时没垫平,不是玻璃本身的问题。"
+        ));
+        assert!(says(
+            Blame,
+            a,
+            "That's not our fault, the error came from your side."
+        ));
+        assert!(!says(Blame, a, "这不是您的问题,是我们系统的原因。"));
+        assert!(!says(Blame, a, "不是我们不想退,规定需要三个工作日。"));
+        // A misuse stated without a person, and a habit or a do-it-yourself supposed.
+        assert!(says(
+            Blame,
+            a,
+            "The bracket was clearly put together wrong."
+        ));
+        assert!(says(Blame, a, "您是不是总是开着盖子放冰箱里?"));
+        assert!(says(
+            Blame,
+            a,
+            "Did you try to reset the valve yourself at all?"
+        ));
+        // Asked to try again and report, as a question: a check; the agent looking is not.
+        assert!(says(ResolutionCheck, a, "您再刷新一下页面,订单状态变了吗?"));
+        assert!(says(
+            ResolutionCheck,
+            a,
+            "Could you restart the router and let me know whether the light turns green?"
+        ));
+        assert!(!says(ResolutionCheck, a, "我看一下,好了,已经改好了。"));
+        // Runarounds to a line, a counter or a shop; the agent ringing back is none.
+        assert!(says(
+            Runaround,
+            a,
+            "You'll need to phone the council's parking helpline about that."
+        ));
+        assert!(says(Runaround, a, "这个您得去问街道的服务中心。"));
+        assert!(!says(Runaround, a, "有结果了我马上打给您。"));
+        // Passive refusals, no authority, a result called final; an action is none.
+        assert!(says(FlatRefusal, a, "The admin fee can't be refunded."));
+        assert!(says(FlatRefusal, a, "我们这边没有权限修改。"));
+        assert!(!says(FlatRefusal, a, "已经帮您举报下架了。"));
+        // Condescension and "didn't I already" are rude.
+        assert!(says(Rudeness, a, "It's in the menu. Pretty obvious."));
+        assert!(says(Rudeness, a, "上午不是说过了吗?"));
     }
 }

@@ -129,6 +129,13 @@ pub fn negated(text: &str, at: usize) -> bool {
         .rfind(ends_clause)
         .map_or(before, |p| &before[p..])
         .trim_end();
+    // An A-not-A question asks, it does not negate ("是不是经常…", "有没有收到").
+    if ["是不是", "有没有", "能不能", "会不会", "要不要", "可不可以"]
+        .iter()
+        .any(|q| clause.ends_with(q))
+    {
+        return false;
+    }
     if clause
         .chars()
         .rev()

@@ -54,6 +54,18 @@ const IRONY_ID: u32 = u32::MAX - 2007;
 /// A count of tries or occurrences of two or more ("three times", "5 times", "问了五次",
 /// "说了三遍", "坏两回"): its byte range.
 fn repetition(norm: &str) -> Option<(u32, u32)> {
+    // "the third morning this week": an ordinal of a recurring span.
+    for ord in ["third ", "fourth ", "fifth ", "sixth "] {
+        for (at, _) in norm.match_indices(ord) {
+            let rest = &norm[at + ord.len()..];
+            let unit = ["time", "morning", "day", "week", "month", "attempt", "call"]
+                .iter()
+                .find(|u| rest.starts_with(*u));
+            if let Some(u) = unit {
+                return Some((at as u32, (at + ord.len() + u.len()) as u32));
+            }
+        }
+    }
     if !norm.contains(" times") && !norm.contains(['次', '遍', '回']) {
         return None;
     }
@@ -88,7 +100,7 @@ fn repetition(norm: &str) -> Option<(u32, u32)> {
         if matches!(c, '次' | '遍' | '回')
             && "两二三四五六七八九十几多".contains(prev)
             // "第二次" is a cue of its own; "一次" is no repeat.
-            && !(k >= 2 && chars[k - 2].1 == '第')
+            && !(k >= 2 && chars[k - 2].1 == '第' && prev == '二')
         {
             return Some((pat as u32, (at + c.len_utf8()) as u32));
         }
@@ -798,7 +810,14 @@ fn scare_quote(norm: &str) -> Option<(usize, usize)> {
             };
             let inner = &norm[inner_at..inner_at + q];
             let chars = inner.chars().count();
-            if (2..=24).contains(&chars) && !inner.contains(is_sentence_end) {
+            // A name quoted is no irony ("a 'bike not returned' charge").
+            let after = norm[inner_at + q + close.len_utf8()..].trim_start();
+            let named = [
+                "charge", "fee", "button", "option", "tab", "menu", "setting", "费",
+            ]
+            .iter()
+            .any(|n| after.starts_with(n));
+            if (2..=24).contains(&chars) && !inner.contains(is_sentence_end) && !named {
                 return Some((at, inner_at + q + close.len_utf8()));
             }
         }
@@ -1328,6 +1347,12 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         if let Some(o) = v.live_in(Cue::Outcome, sentence(v.norm, c.at)) {
             return Judgement::Yes(v.pair(c, o, "outcome to be confirmed", 0.8));
         }
+        // An A-not-A question about the outcome ("您试一下拉链顺不顺").
+        let (a, b) = sentence(v.norm, c.at);
+        if let Some(q) = a_not_a(&v.norm[a as usize..b as usize]) {
+            let text = format!("{} … {q}", v.phrase(c));
+            return Judgement::Yes(v.finding(&text, "outcome to be confirmed".into(), c.at, 0.8));
+        }
     }
     // Asked to try or look again, as a question ("您看一下,显示得对不对?", "could you
     // check the app shows it and let me know?").
@@ -1343,6 +1368,15 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         ));
     }
     said
+}
+
+/// "X不X" ("顺不顺", "对不对"): a question whether it is so.
+fn a_not_a(s: &str) -> Option<&str> {
+    let chars: Vec<(usize, char)> = s.char_indices().collect();
+    chars.windows(3).find_map(|w| {
+        (w[1].1 == '不' && w[0].1 == w[2].1 && !w[0].1.is_ascii())
+            .then(|| &s[w[0].0..w[2].0 + w[2].1.len_utf8()])
+    })
 }
 
 /// Closing: a listed phrase or cue, or a wish for what the customer does next
@@ -1989,5 +2023,60 @@ mod tests {
         // Condescension and "didn't I already" are rude.
         assert!(says(Rudeness, a, "It's in the menu. Pretty obvious."));
         assert!(says(Rudeness, a, "上午不是说过了吗?"));
+    }
+
+    // Fourth widening: written for the mechanisms, not from any blind set.
+    #[test]
+    fn fourth_widening_calm_requests_ordinals_checks_and_referrals() {
+        use pb::Meaning::*;
+        let (a, c) = (pb::Speaker::Agent, pb::Speaker::Customer);
+        // A polite request weighs against upset; an ordinal of a recurring span for it.
+        assert!(!says(Upset, c, "我的快递显示签收了但没收到,能帮我查查吗?"));
+        assert!(says(
+            Upset,
+            c,
+            "Fourth day this week the train app has crashed at the barrier!"
+        ));
+        assert!(says(Upset, c, "这是这个月第五次停电了,冰箱里的肉都化了。"));
+        // Putting oneself in their place is empathy.
+        assert!(says(
+            Empathy,
+            a,
+            "Paying twice for one order - I'd be livid too."
+        ));
+        // An A-not-A question about the outcome, or a report asked for, is a check.
+        assert!(says(ResolutionCheck, a, "换好后您开一下看看,灯亮不亮?"));
+        assert!(says(
+            ResolutionCheck,
+            a,
+            "Could you drop me a line once the parcel has arrived?"
+        ));
+        // Said to the customer, an omission or a mix-up asked is blame.
+        assert!(says(Blame, a, "您是不是没按说明书先充满电?"));
+        assert!(says(
+            Blame,
+            a,
+            "Are you sure you paid into this account and not the old one?"
+        ));
+        // Handed to another party in more words.
+        assert!(says(
+            Runaround,
+            a,
+            "Deliveries are dealt with by the courier, so you'll need to email them."
+        ));
+        // A passive or unsupported no is a refusal; with a date offered it is not.
+        assert!(says(FlatRefusal, a, "Cash payments aren't possible."));
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "Friday is fully booked, the nearest free slot is Monday at 9."
+        ));
+        // Impatience and sarcasm in more words.
+        assert!(says(
+            Rudeness,
+            a,
+            "As I've already explained, the fee stays."
+        ));
+        assert!(says(Rudeness, a, "哟,您可比我们工程师还专业。"));
     }
 }

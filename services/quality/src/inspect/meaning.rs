@@ -2186,4 +2186,42 @@ mod tests {
         assert!(says(Blame, a, "Were you carrying a passenger at the time?"));
         assert!(!says(Blame, a, "收到后看看颜色是不是您想要的。"));
     }
+
+    // Sixth widening: written for the mechanisms, not from any blind set.
+    #[test]
+    fn sixth_widening_referrals_refusals_condescension_and_checks() {
+        use pb::Meaning::*;
+        let (a, c) = (pb::Speaker::Agent, pb::Speaker::Customer);
+        // Told to sort it out themselves, or that it is a question for someone else.
+        assert!(says(
+            Runaround,
+            a,
+            "It would be faster if you rang the manufacturer yourself."
+        ));
+        assert!(says(Runaround, a, "That's a question for your accountant."));
+        assert!(says(Runaround, a, "建议您直接联系品牌售后。"));
+        // A situation is no refusal; "we don't do" is one.
+        assert!(!says(
+            FlatRefusal,
+            a,
+            "Three weeks unable to work is awful, I'm so sorry."
+        ));
+        assert!(says(FlatRefusal, a, "这种情况我们不做退款。"));
+        // Condescension about what is written is rude.
+        assert!(says(Rudeness, a, "It says so on the invoice, in bold."));
+        // "Check it works" after the fix is a check.
+        assert!(says(
+            ResolutionCheck,
+            a,
+            "Once the engineer leaves, check the heating works in every room."
+        ));
+        // A lawyer named, or money lost on something never used, is upset.
+        assert!(says(
+            Upset,
+            c,
+            "So I'm out £300 for a course I never got to start. I'm speaking to a solicitor."
+        ));
+        // Empathy as sharing the feeling.
+        assert!(says(Empathy, a, "照片没了,我心里也很难受。"));
+    }
 }

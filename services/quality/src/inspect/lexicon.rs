@@ -4696,6 +4696,171 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
     (C::Omission, 1.0, &["without reading", "without checking"]),
     (C::BlameQ, 1.0, &["是不是让"]),
     (C::Misuse, 1.0, &["放在外面", "晒"]),
+    // ---- seventh widening (issue 22, by the categories of blind-9's misses; that set is
+    // spent) ----
+    // Blame: more misuses and omissions supposed ("您是不是没给…", "放在一起", "蹭的",
+    // "on silent", "click the"), the customer's side as the reason ("是因为您这边…"), what
+    // they should have read, a car driven hard.
+    (
+        C::Misuse,
+        1.0,
+        &[
+            "没给",
+            "没带",
+            "没告诉",
+            "放在一起",
+            "蹭的",
+            "刮的",
+            "碰的",
+            "click the",
+            "kept up",
+            "on silent",
+            "on standby",
+        ],
+    ),
+    (C::BlameQ, 1.0, &["have you actually", "was your"]),
+    (C::Cause, 1.0, &["是因为"]),
+    (
+        C::Blame,
+        1.0,
+        &[
+            "应该看清楚",
+            "您应该先",
+            "being driven hard",
+            "driven hard",
+            "not serviced",
+            "set your watch",
+            "clocks disagree with you",
+        ],
+    ),
+    (
+        C::Harmless,
+        1.0,
+        &[
+            "should have been called",
+            "should have been told",
+            "should have been contacted",
+            "should have been warned",
+            "nothing you need to",
+            "rotten welcome",
+            "what a welcome",
+            "给您发视频",
+            "给您发照片",
+            "发给您",
+        ],
+    ),
+    // Runarounds: to the teacher or the lab or the test centre "directly".
+    (
+        C::Party,
+        1.0,
+        &[
+            "directly",
+            "laboratory",
+            "partner lab",
+            "test centre",
+            "test center",
+            "centre",
+            "本人",
+        ],
+    ),
+    (C::Referral, 1.0, &["您需要跟", "需要跟"]),
+    // Refusals in more words; a day offered "if that helps" is something offered.
+    (
+        C::Refusal,
+        1.0,
+        &[
+            "不能减免",
+            "无法减免",
+            "统一定价",
+            "non-transferable",
+            "not permitted",
+            "under any circumstances",
+            "we don't add",
+            "we don't allow",
+            "we don't change",
+        ],
+    ),
+    (
+        C::Alternative,
+        1.0,
+        &["if that helps", "is free if", "but sunday", "but saturday"],
+    ),
+    // Rudeness: "if it's too dear, don't", "not that dramatic".
+    (
+        C::Rude,
+        1.0,
+        &[
+            "嫌贵可以不",
+            "嫌贵",
+            "not that dramatic",
+            "i'm sure it's not that",
+        ],
+    ),
+    // Upset: a customer's sarcasm ("挺会的啊", "处理得可真仔细啊"), refusing to admit it,
+    // money down the drain, "by whom?", "to you lot", drilling through things.
+    (
+        C::Upset,
+        0.6,
+        &["挺会的", "可真", "死不承认", "down the drain", "to you lot"],
+    ),
+    (
+        C::Upset,
+        0.4,
+        &[
+            "打碎",
+            "by whom",
+            "that's the second",
+            "doing nothing",
+            "drilled through",
+        ],
+    ),
+    (C::Upset, 0.3, &["划了一道", "gone home", "while my"]),
+    (C::Rhetorical, 0.5, &["what exactly"]),
+    // Ringing or writing to the agent is no referral ("ring me directly").
+    (
+        C::Harmless,
+        1.0,
+        &[
+            "ring me",
+            "call me",
+            "email me",
+            "text me",
+            "contact me",
+            "message me",
+        ],
+    ),
+    // Empathy: a sour taste for anyone; "换我也得急".
+    (C::Empathy, 1.0, &["sour taste", "添堵"]),
+    (C::Feeling, 1.0, &["得急"]),
+    // Resolution: "跟我说说", "tell us if they feel right", "to make sure it's up and running",
+    // "ring me back once…".
+    (
+        C::Confirm,
+        1.0,
+        &[
+            "跟我说说",
+            "您跟我说",
+            "跟我说",
+            "tell us if",
+            "make sure",
+            "ring me back",
+            "检查下",
+        ],
+    ),
+    (
+        C::Outcome,
+        1.0,
+        &[
+            "怎么样",
+            "feel right",
+            "up and running",
+            "is working",
+            "sorted",
+        ],
+    ),
+    (C::CheckQ, 1.0, &["哪里不清楚", "还有哪里"]),
+    (C::Closing, 1.0, &["加油", "身体健康", "现场见"]),
+    (C::Optional, 1.0, &["没有也"]),
     (
         C::Misuse,
         1.0,

@@ -67,7 +67,7 @@ fn repetition(norm: &str) -> Option<(u32, u32)> {
             }
         }
     }
-    if !norm.contains(" times") && !norm.contains(['次', '遍', '回']) {
+    if !norm.contains(" times") && !norm.contains(['次', '遍', '回', '趟']) {
         return None;
     }
     const COUNTS: [&str; 10] = [
@@ -98,7 +98,7 @@ fn repetition(norm: &str) -> Option<(u32, u32)> {
     for k in 1..chars.len() {
         let (at, c) = chars[k];
         let (pat, prev) = chars[k - 1];
-        if matches!(c, '次' | '遍' | '回')
+        if matches!(c, '次' | '遍' | '回' | '趟')
             && "两二三四五六七八九十几多".contains(prev)
             // "第二次" is a cue of its own; "一次" is no repeat.
             && !(k >= 2 && chars[k - 2].1 == '第' && prev == '二')
@@ -792,6 +792,7 @@ fn weigh_upset(v: &View<'_>, listed: &[Listed<'_>]) -> Option<(f32, f32, String,
     // it weighs against upset, though the agent's reply may still corroborate it.
     let report = if greets(v.norm)
         && !v.norm.contains('!')
+        && !v.norm.contains("??")
         && !counted
             .iter()
             .any(|(_, _, _, c, id)| *c == Cue::Rhetorical || *id == SHOUT_ID)
@@ -1385,9 +1386,12 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
         let s = sentence(v.norm, at);
         v.in_range(Cue::Rude, s) || v.in_range(Cue::Mock, s) || v.in_range(Cue::Sarcasm, s)
     };
+    // A question about evidence is a demand, not a check ("a video showing it isn't
+    // working?").
+    let evidence = |at: u32| v.in_range(Cue::ProofObject, sentence(v.norm, at));
     if let Some(h) = v
         .live(Cue::CheckQ)
-        .find(|h| is_question(v.norm, h.at) && !taunt(h.at))
+        .find(|h| is_question(v.norm, h.at) && !taunt(h.at) && !evidence(h.at))
     {
         return Judgement::Yes(v.finding(v.phrase(h), "check-back question".into(), h.at, 0.8));
     }
@@ -1418,11 +1422,11 @@ fn resolution(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     said
 }
 
-/// "X不X" ("顺不顺", "对不对"): a question whether it is so.
+/// "X不X" / "X没X" ("顺不顺", "对不对", "有没有"): a question whether it is so.
 fn a_not_a(s: &str) -> Option<&str> {
     let chars: Vec<(usize, char)> = s.char_indices().collect();
     chars.windows(3).find_map(|w| {
-        (w[1].1 == '不' && w[0].1 == w[2].1 && !w[0].1.is_ascii())
+        (matches!(w[1].1, '不' | '没') && w[0].1 == w[2].1 && !w[0].1.is_ascii())
             .then(|| &s[w[0].0..w[2].0 + w[2].1.len_utf8()])
     })
 }
@@ -1433,6 +1437,14 @@ fn closing(v: &View<'_>, listed: &[Listed<'_>]) -> Judgement {
     let said = plain(v, Cue::Closing, listed, true);
     if matches!(said, Judgement::Yes(_)) {
         return said;
+    }
+    // A wish in Chinese: a sentence opening with "祝" ("祝老人家身体健康!").
+    if let Some((at, _)) = v
+        .norm
+        .match_indices('祝')
+        .find(|(at, _)| sentence(v.norm, *at as u32).0 as usize == *at)
+    {
+        return Judgement::Yes(v.finding("祝…", "closing wish".into(), at as u32, 0.8));
     }
     let mut from = 0;
     while let Some(p) = v.norm[from..].find("happy ") {
@@ -2223,5 +2235,51 @@ mod tests {
         ));
         // Empathy as sharing the feeling.
         assert!(says(Empathy, a, "照片没了,我心里也很难受。"));
+    }
+
+    // Seventh widening: written for the mechanisms, not from any blind set.
+    #[test]
+    fn seventh_widening_reasons_wishes_checks_and_referrals_to_the_agent() {
+        use pb::Meaning::*;
+        let (a, c) = (pb::Speaker::Agent, pb::Speaker::Customer);
+        // The customer's side as the reason, a misuse supposed.
+        assert!(says(Blame, a, "审核没通过是因为您这边材料不全。"));
+        assert!(says(
+            Blame,
+            a,
+            "Was your router on standby mode when he called?"
+        ));
+        // Ringing the agent is no referral; ringing the lab directly is one.
+        assert!(!says(
+            Runaround,
+            a,
+            "If it happens again, ring me directly on this number."
+        ));
+        assert!(says(
+            Runaround,
+            a,
+            "You'll need to contact the test centre directly."
+        ));
+        // "X没X" after a look is a check; a Chinese wish is a closing.
+        assert!(says(ResolutionCheck, a, "明天您检查下水管还有没有渗水。"));
+        assert!(says(Closing, a, "祝您和家人新年快乐!"));
+        // Money down the drain is upset; a greeting with "??" is no calm report.
+        assert!(says(
+            Upset,
+            c,
+            "So that's £40 down the drain then, after waiting three weeks."
+        ));
+        assert!(!says(Upset, c, "Well, that's £40 down the drain then."));
+        assert!(says(
+            Upset,
+            c,
+            "Hello?? Third week waiting for my deposit, is anyone there?"
+        ));
+        // A question about evidence is no resolution check.
+        assert!(!says(
+            ResolutionCheck,
+            a,
+            "Do you have a photo showing the damage?"
+        ));
     }
 }

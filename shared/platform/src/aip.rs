@@ -163,6 +163,16 @@ pub fn written<T>(w: Write<T>, name: &str) -> Result<T, Status> {
     }
 }
 
+/// The id of a resource to create: the client's choice when it made one (checked,
+/// a violation of `field` when bad), else a new one.
+pub fn chosen_or_new_id(v: &mut Violations, field: &str, chosen: &str) -> String {
+    if chosen.is_empty() {
+        return crate::names::new_id();
+    }
+    v.check(field, crate::names::check_id(chosen));
+    chosen.to_string()
+}
+
 /// Checks free text: required or not, and at most `max` characters.
 pub fn text(v: &mut Violations, field: &str, value: &str, required: bool, max: usize) {
     if required && value.trim().is_empty() {

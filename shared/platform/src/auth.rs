@@ -236,6 +236,12 @@ impl Caller {
             .ok_or_else(|| status::unauthenticated("no authenticated caller"))
     }
 
+    /// The caller a request was authenticated as ([`Caller::of`]), and its message.
+    pub fn split<T>(req: Request<T>) -> Result<(Arc<Caller>, T), Status> {
+        let caller = Self::of(&req)?;
+        Ok((caller, req.into_inner()))
+    }
+
     /// True for the vendor's people.
     pub fn is_vendor(&self) -> bool {
         self.org == Org::Vendor

@@ -559,6 +559,18 @@ impl Sql {
         self
     }
 
+    /// Appends a placeholder for each of `values`, comma-separated: the row of an
+    /// INSERT's VALUES or an IN list.
+    pub fn bind_list(&mut self, values: impl IntoIterator<Item = Value>) -> &mut Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self
+    }
+
     /// Appends another piece with its values, renumbering its placeholders to follow
     /// this one's. Pieces hold no `$` but their placeholders (no literal contains one).
     pub fn append(&mut self, other: &Sql) -> &mut Self {
@@ -577,6 +589,24 @@ impl Sql {
         self.text.push_str(rest);
         self.values.extend(other.values.iter().cloned());
         self
+    }
+
+    /// The row this statement reads on `db`'s reader pool, if any.
+    pub async fn read_one<T>(&self, db: &Database) -> Result<Option<T>, StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let row = self.query().fetch_optional(db.reader()).await?;
+        Ok(row.as_ref().map(T::from_row).transpose()?)
+    }
+
+    /// Every row this statement reads on `db`'s reader pool.
+    pub async fn read_all<T>(&self, db: &Database) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let rows = self.query().fetch_all(db.reader()).await?;
+        Ok(rows.iter().map(T::from_row).collect::<Result<_, _>>()?)
     }
 
     /// The SQL text.

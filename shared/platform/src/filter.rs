@@ -82,6 +82,17 @@ pub struct Field {
     pub kind: Kind,
 }
 
+impl Field {
+    /// A field filtered under its column's own name.
+    pub const fn column(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            column: name,
+            kind,
+        }
+    }
+}
+
 /// Parses `filter` into comparisons.
 pub fn parse(filter: &str) -> Result<Vec<Comparison>, FilterError> {
     let mut out = Vec::new();

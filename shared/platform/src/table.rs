@@ -35,6 +35,10 @@ pub trait Table: Sized + Send + Unpin + 'static {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error>;
     /// The keyset position of this row.
     fn id(&self) -> &str;
+    /// Whether the row is soft-deleted (never, for rows without `delete_time`).
+    fn deleted(&self) -> bool {
+        false
+    }
 }
 
 /// What a conditional write found.
@@ -98,6 +102,15 @@ pub struct BadFilter(#[from] filter::FilterError);
 /// statements (see [`crate::point_reads`]).
 pub async fn get<T: Table>(db: &Database, scope: &str, id: &str) -> Result<Option<T>, StoreError> {
     db.point_reads().get(db.reader(), scope, id).await
+}
+
+/// [`get`], unless the row is soft-deleted.
+pub async fn get_live<T: Table>(
+    db: &Database,
+    scope: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
+    Ok(get::<T>(db, scope, id).await?.filter(|r| !r.deleted()))
 }
 
 /// [`get`] in a statement of its own.
@@ -429,6 +442,11 @@ pub struct Meta {
     pub version: i64,
 }
 
+/// Reads a 0/1 integer column as a flag (both databases store flags so).
+pub fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
 /// Reads JSON text column `column` of `row` (for `#[sqlx(skip)]` fields of [`table!`]).
 pub fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
     let s: String = row.try_get(column)?;
@@ -439,8 +457,11 @@ pub fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Resul
 /// `#[derive(sqlx::FromRow)]`; the `meta` field (when named) and the JSON text columns
 /// are `#[sqlx(skip)]` and read here. Every service's rows were declared alike by hand.
 ///
+/// Columns that need more than a derive (flags, several columns into one field) are
+/// `#[sqlx(skip)]` too and set by `fill(&mut row, &AnyRow)`.
+///
 /// `table!(Row, name, scope column, columns, soft delete, id: field.path
-/// [, meta: field] [, json: [fields]] [, filter: fields])`
+/// [, meta: field] [, json: [fields]] [, filter: fields] [, fill: function])`
 #[macro_export]
 macro_rules! table {
     (@filter) => {
@@ -455,6 +476,7 @@ macro_rules! table {
         $(, meta: $meta:ident)?
         $(, json: [$($json:ident),+])?
         $(, filter: $filter:expr)?
+        $(, fill: $fill:expr)?
     ) => {
         impl $crate::table::Table for $row {
             const NAME: &'static str = $name;
@@ -467,11 +489,15 @@ macro_rules! table {
                 let mut r: Self = ::sqlx::FromRow::from_row(row)?;
                 $(r.$meta = $crate::table::meta::<Self>(row)?;)?
                 $($(r.$json = $crate::table::json(row, stringify!($json))?;)+)?
+                $(($fill)(&mut r, row)?;)?
                 Ok(r)
             }
             fn id(&self) -> &str {
                 &self.$id $(.$idp)*
             }
+            $(fn deleted(&self) -> bool {
+                self.$meta.delete_time.is_some()
+            })?
         }
     };
 }

@@ -415,8 +415,7 @@ pub(crate) async fn verify_log(
     c: &Arc<Caller>,
     r: pb::VerifyLogRequest,
 ) -> Result<pb::VerifyLogResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
     a.audit_read(&api.db, api.clock.now(), "VerifyLog", "whole log".into())
         .await?;
     let mut verifier = Verifier::new();
@@ -448,8 +447,7 @@ pub(crate) async fn list_access_records(
     c: &Arc<Caller>,
     r: pb::ListAccessRecordsRequest,
 ) -> Result<pb::ListAccessRecordsResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
     let (access_records, next_page_token) = list_pb::<AccessRow, _>(
         api,
         a.id(),

@@ -30,24 +30,6 @@ fn page<T>(db: &Database, rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) 
     Page::keyed(rows, limit, db.page_bytes(), key)
 }
 
-/// The row `sql` selects, if any (reader pool).
-async fn one<T>(db: &Database, sql: &Sql) -> Result<Option<T>, StoreError>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-{
-    let row = sql.query().fetch_optional(db.reader()).await?;
-    Ok(row.as_ref().map(T::from_row).transpose()?)
-}
-
-/// Every row `sql` selects (reader pool).
-async fn all<T>(db: &Database, sql: &Sql) -> Result<Vec<T>, StoreError>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-{
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    Ok(rows.iter().map(T::from_row).collect::<Result<_, _>>()?)
-}
-
 /// How a request-keyed insert went.
 enum Keyed<'c> {
     /// The row is new; its transaction is still open for what is written with it.

@@ -2,7 +2,7 @@
 //! (`quality_disputes`).
 
 use super::body;
-use super::{DisputeState, Keyed, ReviewState, all, insert_keyed, one, page, written};
+use super::{DisputeState, Keyed, ReviewState, insert_keyed, page, written};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
     Database, StoreError,
@@ -128,30 +128,17 @@ pub async fn get_report(db: &Database, id: &str) -> Result<Option<ReportRow>, St
         "SELECT {REPORT_COLUMNS} FROM quality_reports WHERE id = "
     ));
     sql.bind(id);
-    one::<ReportRow>(db, &sql).await
+    sql.read_one::<ReportRow>(db).await
 }
 
 const REPORT_FILTER: &[Field] = &[
-    Field {
-        name: "agent",
-        column: "agent",
-        kind: Kind::Text,
-    },
-    Field {
-        name: "team",
-        column: "team",
-        kind: Kind::Text,
-    },
-    Field {
-        name: "customer",
-        column: "customer",
-        kind: Kind::Text,
-    },
-    Field {
-        name: "review_state",
-        column: "review_state",
-        kind: Kind::Enum(ReviewState::number_of, "REVIEW_STATE_"),
-    },
+    Field::column("agent", Kind::Text),
+    Field::column("team", Kind::Text),
+    Field::column("customer", Kind::Text),
+    Field::column(
+        "review_state",
+        Kind::Enum(ReviewState::number_of, "REVIEW_STATE_"),
+    ),
 ];
 
 /// Who may see which reports, as conditions of the query.
@@ -187,7 +174,7 @@ pub async fn list_reports(
         sql.push(" AND id > ").bind(a);
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = all::<ReportRow>(db, &sql).await?;
+    let rows = sql.read_all::<ReportRow>(db).await?;
     Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 
@@ -388,20 +375,15 @@ pub async fn get_dispute(
         "SELECT {DISPUTE_COLUMNS} FROM quality_disputes WHERE report_id = "
     ));
     sql.bind(report_id).push(" AND id = ").bind(id);
-    one::<DisputeRow>(db, &sql).await
+    sql.read_one::<DisputeRow>(db).await
 }
 
 const DISPUTE_FILTER: &[Field] = &[
-    Field {
-        name: "state",
-        column: "state",
-        kind: Kind::Enum(DisputeState::number_of, "DISPUTE_STATE_"),
-    },
-    Field {
-        name: "agent",
-        column: "agent",
-        kind: Kind::Text,
-    },
+    Field::column(
+        "state",
+        Kind::Enum(DisputeState::number_of, "DISPUTE_STATE_"),
+    ),
+    Field::column("agent", Kind::Text),
 ];
 
 /// One page of disputes (of one report, or all), restricted to `agent` when given.
@@ -429,7 +411,7 @@ pub async fn list_disputes(
         sql.push(" AND id > ").bind(a);
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = all::<DisputeRow>(db, &sql).await?;
+    let rows = sql.read_all::<DisputeRow>(db).await?;
     Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 

@@ -2,7 +2,7 @@
 //! (`quality_experiments`) and the experiments' outcomes (`quality_outcomes`).
 
 use super::body;
-use super::{Keyed, all, id_by_request_key, insert_keyed, one, page};
+use super::{Keyed, id_by_request_key, insert_keyed, page};
 use sqlx::{FromRow, any::AnyRow};
 use symbolon_platform::{
     Database, StoreError,
@@ -100,7 +100,7 @@ pub async fn get_script(
         "SELECT id, body_bytes, create_time FROM {table} WHERE id = "
     ));
     sql.bind(id);
-    one::<ScriptRow>(db, &sql).await
+    sql.read_one::<ScriptRow>(db).await
 }
 
 /// One page of templates.
@@ -110,11 +110,7 @@ pub async fn list_templates(
     after: Option<String>,
     limit: i64,
 ) -> Result<Result<Page<ScriptRow>, FilterError>, StoreError> {
-    const FIELDS: &[Field] = &[Field {
-        name: "scenario",
-        column: "scenario",
-        kind: Kind::Text,
-    }];
+    const FIELDS: &[Field] = &[Field::column("scenario", Kind::Text)];
     let mut sql = Sql::new("SELECT id, body_bytes, create_time FROM quality_templates WHERE 1 = 1");
     if let Err(e) = filter::apply(filter_text, FIELDS, &mut sql) {
         return Ok(Err(e));
@@ -123,7 +119,7 @@ pub async fn list_templates(
         sql.push(" AND id > ").bind(a);
     }
     sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = all::<ScriptRow>(db, &sql).await?;
+    let rows = sql.read_all::<ScriptRow>(db).await?;
     Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
 }
 

@@ -135,15 +135,8 @@ impl Api {
         for f in DepotField::ALL {
             sets.extend(check_depot_field(&d, f, &mut v));
         }
-        if !r.depot_id.is_empty() {
-            v.check("depot_id", names::check_id(&r.depot_id));
-        }
+        let id = chosen_or_new_id(&mut v, "depot_id", &r.depot_id);
         v.into_result()?;
-        let id = if r.depot_id.is_empty() {
-            names::new_id()
-        } else {
-            r.depot_id.clone()
-        };
         let name = format!("depots/{id}");
         let now = self.clock.now();
         let mut values: Vec<Value> = vec![id.into(), GLOBAL.into(), now.into(), now.into()];
@@ -166,11 +159,7 @@ impl Api {
     ) -> Result<pb::Depot, Status> {
         c.require_vendor(READERS)?;
         let id = parse_id("name", &r.name, "depots")?;
-        let row = store::get::<DepotRow>(&self.db, GLOBAL, &id)
-            .await?
-            .filter(|d| d.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::depot(row))
+        Ok(convert::depot(self.live::<DepotRow>(&id, &r.name).await?))
     }
 
     pub(super) async fn list_depots(
@@ -352,10 +341,7 @@ impl Api {
     ) -> Result<pb::StockLevel, Status> {
         c.require_vendor(READERS)?;
         let (depot, part) = parse_depot_child("name", &r.name, "stockLevels")?;
-        let row = store::get::<StockRow>(&self.db, &depot, &part)
-            .await?
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::stock(row))
+        Ok(convert::stock(self.found(&depot, &part, &r.name).await?))
     }
 
     pub(super) async fn list_stock_levels(
@@ -534,10 +520,9 @@ impl Api {
     ) -> Result<pb::Reservation, Status> {
         require_any_vendor(c)?;
         let (depot, id) = parse_depot_child("name", &r.name, "reservations")?;
-        let row = store::get::<ReservationRow>(&self.db, &depot, &id)
-            .await?
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::reservation(row))
+        Ok(convert::reservation(
+            self.found(&depot, &id, &r.name).await?,
+        ))
     }
 
     pub(super) async fn list_reservations(

@@ -81,6 +81,20 @@ impl Api {
         Ok(())
     }
 
+    /// Row `id` of `T` in `scope` (deleted or not), or NOT_FOUND naming `name`.
+    async fn found<T: Table>(&self, scope: &str, id: &str, name: &str) -> Result<T, Status> {
+        crate::store::get::<T>(&self.db, scope, id)
+            .await?
+            .ok_or_else(|| status::not_found(name))
+    }
+
+    /// The vendor-global row `id` of `T` unless it is deleted, or NOT_FOUND naming `name`.
+    async fn live<T: Table>(&self, id: &str, name: &str) -> Result<T, Status> {
+        crate::store::get_live::<T>(&self.db, crate::store::GLOBAL, id)
+            .await?
+            .ok_or_else(|| status::not_found(name))
+    }
+
     /// Ends the change of a create: committed when the row is new, rolled back when a
     /// retry found the first one (nothing was written).
     async fn finish_create(
@@ -125,9 +139,9 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::CreateCountryProfileRequest>,
     ) -> R<pb::CountryProfile> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::create_country_profile(self, &c, req.into_inner()).await?,
+            Api::create_country_profile(self, &c, r).await?,
         ))
     }
 
@@ -135,19 +149,17 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::GetCountryProfileRequest>,
     ) -> R<pb::CountryProfile> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_country_profile(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::get_country_profile(self, &c, r).await?))
     }
 
     async fn list_country_profiles(
         &self,
         req: Request<pb::ListCountryProfilesRequest>,
     ) -> R<pb::ListCountryProfilesResponse> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::list_country_profiles(self, &c, req.into_inner()).await?,
+            Api::list_country_profiles(self, &c, r).await?,
         ))
     }
 
@@ -155,9 +167,9 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::UpdateCountryProfileRequest>,
     ) -> R<pb::CountryProfile> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::update_country_profile(self, &c, req.into_inner()).await?,
+            Api::update_country_profile(self, &c, r).await?,
         ))
     }
 
@@ -165,9 +177,9 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::DeleteCountryProfileRequest>,
     ) -> R<pb::CountryProfile> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::delete_country_profile(self, &c, req.into_inner()).await?,
+            Api::delete_country_profile(self, &c, r).await?,
         ))
     }
 
@@ -175,192 +187,152 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::CreateScoringModelRequest>,
     ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::create_scoring_model(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::create_scoring_model(self, &c, r).await?))
     }
 
     async fn get_scoring_model(
         &self,
         req: Request<pb::GetScoringModelRequest>,
     ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_scoring_model(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::get_scoring_model(self, &c, r).await?))
     }
 
     async fn list_scoring_models(
         &self,
         req: Request<pb::ListScoringModelsRequest>,
     ) -> R<pb::ListScoringModelsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_scoring_models(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::list_scoring_models(self, &c, r).await?))
     }
 
     async fn update_scoring_model(
         &self,
         req: Request<pb::UpdateScoringModelRequest>,
     ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::update_scoring_model(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::update_scoring_model(self, &c, r).await?))
     }
 
     async fn delete_scoring_model(
         &self,
         req: Request<pb::DeleteScoringModelRequest>,
     ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::delete_scoring_model(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::delete_scoring_model(self, &c, r).await?))
     }
 
     async fn activate_scoring_model(
         &self,
         req: Request<pb::ActivateScoringModelRequest>,
     ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::activate_scoring_model(self, &c, req.into_inner()).await?,
+            Api::activate_scoring_model(self, &c, r).await?,
         ))
     }
 
     async fn score_country(&self, req: Request<pb::ScoreCountryRequest>) -> R<pb::CountryScore> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::score_country(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::score_country(self, &c, r).await?))
     }
 
     async fn list_country_scores(
         &self,
         req: Request<pb::ListCountryScoresRequest>,
     ) -> R<pb::ListCountryScoresResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_country_scores(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::list_country_scores(self, &c, r).await?))
     }
 
     async fn rank_countries(
         &self,
         req: Request<pb::RankCountriesRequest>,
     ) -> R<pb::RankCountriesResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::rank_countries(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::rank_countries(self, &c, r).await?))
     }
 
     async fn create_depot(&self, req: Request<pb::CreateDepotRequest>) -> R<pb::Depot> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::create_depot(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::create_depot(self, &c, r).await?))
     }
 
     async fn get_depot(&self, req: Request<pb::GetDepotRequest>) -> R<pb::Depot> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_depot(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::get_depot(self, &c, r).await?))
     }
 
     async fn list_depots(&self, req: Request<pb::ListDepotsRequest>) -> R<pb::ListDepotsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_depots(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::list_depots(self, &c, r).await?))
     }
 
     async fn update_depot(&self, req: Request<pb::UpdateDepotRequest>) -> R<pb::Depot> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::update_depot(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::update_depot(self, &c, r).await?))
     }
 
     async fn delete_depot(&self, req: Request<pb::DeleteDepotRequest>) -> R<pb::Depot> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::delete_depot(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::delete_depot(self, &c, r).await?))
     }
 
     async fn set_stock_level(&self, req: Request<pb::SetStockLevelRequest>) -> R<pb::StockLevel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::set_stock_level(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::set_stock_level(self, &c, r).await?))
     }
 
     async fn get_stock_level(&self, req: Request<pb::GetStockLevelRequest>) -> R<pb::StockLevel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_stock_level(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::get_stock_level(self, &c, r).await?))
     }
 
     async fn list_stock_levels(
         &self,
         req: Request<pb::ListStockLevelsRequest>,
     ) -> R<pb::ListStockLevelsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_stock_levels(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::list_stock_levels(self, &c, r).await?))
     }
 
     async fn create_reservation(
         &self,
         req: Request<pb::CreateReservationRequest>,
     ) -> R<pb::Reservation> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::create_reservation(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::create_reservation(self, &c, r).await?))
     }
 
     async fn get_reservation(&self, req: Request<pb::GetReservationRequest>) -> R<pb::Reservation> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_reservation(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::get_reservation(self, &c, r).await?))
     }
 
     async fn list_reservations(
         &self,
         req: Request<pb::ListReservationsRequest>,
     ) -> R<pb::ListReservationsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_reservations(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::list_reservations(self, &c, r).await?))
     }
 
     async fn assess_coverage(
         &self,
         req: Request<pb::AssessCoverageRequest>,
     ) -> R<pb::CoverageAssessment> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::assess_coverage(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::assess_coverage(self, &c, r).await?))
     }
 
     async fn batch_assess_coverage(
         &self,
         req: Request<pb::BatchAssessCoverageRequest>,
     ) -> R<pb::BatchAssessCoverageResponse> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::batch_assess_coverage(self, &c, req.into_inner()).await?,
+            Api::batch_assess_coverage(self, &c, r).await?,
         ))
     }
 
@@ -368,19 +340,17 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::GetCoverageModelRequest>,
     ) -> R<pb::CoverageModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_coverage_model(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::get_coverage_model(self, &c, r).await?))
     }
 
     async fn create_coverage_registration(
         &self,
         req: Request<pb::CreateCoverageRegistrationRequest>,
     ) -> R<pb::CoverageRegistration> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::create_coverage_registration(self, &c, req.into_inner()).await?,
+            Api::create_coverage_registration(self, &c, r).await?,
         ))
     }
 
@@ -388,9 +358,9 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::GetCoverageRegistrationRequest>,
     ) -> R<pb::CoverageRegistration> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::get_coverage_registration(self, &c, req.into_inner()).await?,
+            Api::get_coverage_registration(self, &c, r).await?,
         ))
     }
 
@@ -398,9 +368,9 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::ListCoverageRegistrationsRequest>,
     ) -> R<pb::ListCoverageRegistrationsResponse> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::list_coverage_registrations(self, &c, req.into_inner()).await?,
+            Api::list_coverage_registrations(self, &c, r).await?,
         ))
     }
 
@@ -408,9 +378,9 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::DeleteCoverageRegistrationRequest>,
     ) -> R<pb::CoverageRegistration> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::delete_coverage_registration(self, &c, req.into_inner()).await?,
+            Api::delete_coverage_registration(self, &c, r).await?,
         ))
     }
 
@@ -418,19 +388,17 @@ impl SupplyChainService for Api {
         &self,
         req: Request<pb::SimulateDisruptionRequest>,
     ) -> R<pb::SimulateDisruptionResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::simulate_disruption(self, &c, req.into_inner()).await?,
-        ))
+        let (c, r) = Caller::split(req)?;
+        Ok(Response::new(Api::simulate_disruption(self, &c, r).await?))
     }
 
     async fn import_country_factors(
         &self,
         req: Request<Streaming<pb::ImportCountryFactorsRequest>>,
     ) -> R<pb::ImportCountryFactorsResponse> {
-        let c = Caller::of(&req)?;
+        let (c, r) = Caller::split(req)?;
         Ok(Response::new(
-            Api::import_country_factors(self, &c, req.into_inner()).await?,
+            Api::import_country_factors(self, &c, r).await?,
         ))
     }
 

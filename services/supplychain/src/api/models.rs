@@ -76,11 +76,8 @@ impl Api {
                 )
             });
         }
-        let id = parse_id(field, name, "scoringModels")?;
-        store::get::<ModelRow>(&self.db, GLOBAL, &id)
-            .await?
-            .filter(|m| m.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(name))
+        self.live(&parse_id(field, name, "scoringModels")?, name)
+            .await
     }
 
     pub(super) async fn create_scoring_model(
@@ -107,15 +104,8 @@ impl Api {
             2000,
         );
         let weights = check_weights(&mut v, "scoring_model.weights", &m.weights);
-        if !r.scoring_model_id.is_empty() {
-            v.check("scoring_model_id", names::check_id(&r.scoring_model_id));
-        }
+        let id = chosen_or_new_id(&mut v, "scoring_model_id", &r.scoring_model_id);
         v.into_result()?;
-        let id = if r.scoring_model_id.is_empty() {
-            names::new_id()
-        } else {
-            r.scoring_model_id.clone()
-        };
         let name = format!("scoringModels/{id}");
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
@@ -161,10 +151,7 @@ impl Api {
     ) -> Result<pb::ScoringModel, Status> {
         c.require_vendor(READERS)?;
         let id = parse_id("name", &r.name, "scoringModels")?;
-        let row = store::get::<ModelRow>(&self.db, GLOBAL, &id)
-            .await?
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::model(row))
+        Ok(convert::model(self.found(GLOBAL, &id, &r.name).await?))
     }
 
     pub(super) async fn list_scoring_models(
@@ -253,9 +240,9 @@ impl Api {
             models::update_model(&mut ch, &id, sets, bump, etag_version(&m.etag), now).await?;
         let Some(row) = written else {
             ch.rollback().await?;
-            let exists = store::get::<ModelRow>(&self.db, GLOBAL, &id)
+            let exists = store::get_live::<ModelRow>(&self.db, GLOBAL, &id)
                 .await?
-                .is_some_and(|m| m.meta.delete_time.is_none());
+                .is_some();
             return Err(if exists {
                 status::stale_etag(&m.name)
             } else {
@@ -274,10 +261,7 @@ impl Api {
     ) -> Result<pb::ScoringModel, Status> {
         c.require_vendor(PROFILE_WRITERS)?;
         let id = parse_id("name", &r.name, "scoringModels")?;
-        let existing = store::get::<ModelRow>(&self.db, GLOBAL, &id)
-            .await?
-            .filter(|m| m.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(&r.name))?;
+        let existing = self.live::<ModelRow>(&id, &r.name).await?;
         if existing.active {
             return Err(status::failed_precondition(
                 "MODEL_ACTIVE",
@@ -317,10 +301,7 @@ impl Api {
         c.require_vendor(READERS)?;
         let cc = parse_country_name("country_profile", &r.country_profile)?;
         let model = self.model_named("scoring_model", &r.scoring_model).await?;
-        let country = store::get::<CountryRow>(&self.db, GLOBAL, &cc)
-            .await?
-            .filter(|r| r.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(&r.country_profile))?;
+        let country = self.live::<CountryRow>(&cc, &r.country_profile).await?;
         let now = self.clock.now();
         let mut s = score_of(&country, &model, now);
         let id = names::new_id();

@@ -93,11 +93,7 @@ pub async fn set_on_hand(
         let mut i = Sql::new(
             "INSERT INTO stock_levels (id, depot_id, on_hand, reserved, create_time, update_time) VALUES (",
         );
-        i.bind(part)
-            .push(", ")
-            .bind(depot)
-            .push(", ")
-            .bind(on_hand)
+        i.bind_list([part.into(), depot.into(), on_hand.into()])
             .push(", 0, ")
             .bind(now)
             .push(", ")

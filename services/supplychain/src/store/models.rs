@@ -62,20 +62,16 @@ pub async fn insert_score(db: &Database, s: ScoreRow) -> Result<(), StoreError> 
         ScoreRow::NAME,
         ScoreRow::COLUMNS
     ));
-    sql.bind(s.id)
-        .push(", ")
-        .bind(s.country)
-        .push(", ")
-        .bind(s.score)
-        .push(", ")
-        .bind(s.model)
-        .push(", ")
-        .bind(s.model_version)
-        .push(", ")
-        .bind(s.detail)
-        .push(", ")
-        .bind(s.compute_time)
-        .push(")");
+    sql.bind_list([
+        s.id.into(),
+        s.country.into(),
+        s.score.into(),
+        s.model.into(),
+        s.model_version.into(),
+        s.detail.into(),
+        s.compute_time.into(),
+    ])
+    .push(")");
     sql.query().execute(db.writer()).await?;
     Ok(())
 }

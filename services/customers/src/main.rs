@@ -1,7 +1,7 @@
 //! `symbolon-customers`: reads configuration, starts telemetry, runs the service.
 
 use symbolon_customers::{Application, CustomersConfig};
-use symbolon_platform::runtime;
+use symbolon_platform::runtime::{self, Scheduler};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -9,7 +9,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> anyhow::Result<()> {
     runtime::serve(
         "customers",
-        runtime::Scheduler::CurrentThreadWhenOne,
+        Scheduler::CurrentThreadWhenOne,
         |env| async move { Ok(Application::serve(CustomersConfig::from_env(&env)?).await?) },
     )
 }

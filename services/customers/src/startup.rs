@@ -18,7 +18,7 @@ use symbolon_contracts::customers::v1::{
 use symbolon_contracts::quality::v1::quality_service_server::QualityServiceServer;
 use symbolon_platform::{
     config::{ConfigError, Env, ServerConfig},
-    server::{BoundService, open_and_bind},
+    server::{BoundService, StartError, open_and_bind},
     time::Clock,
 };
 use symbolon_quality::QualityApi;
@@ -27,8 +27,6 @@ use symbolon_quality::QualityApi;
 // migrations now adopt (`symbolon_quality::schema`); databases that applied them still
 // start, hence `ignore_missing`.
 symbolon_platform::migrations!(ignore_missing);
-
-pub use symbolon_platform::server::StartError;
 
 /// Everything the customers service is configured with.
 #[derive(Debug, Clone)]

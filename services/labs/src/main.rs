@@ -1,13 +1,13 @@
 //! `symbolon-labs`: reads configuration, starts telemetry, runs the service.
 
 use symbolon_labs::{Application, LabsConfig};
-use symbolon_platform::runtime;
+use symbolon_platform::runtime::{self, Scheduler};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
-    runtime::serve("labs", runtime::Scheduler::MultiThread, |env| async move {
+    runtime::serve("labs", Scheduler::MultiThread, |env| async move {
         Ok(Application::serve(LabsConfig::from_env(&env)?).await?)
     })
 }

@@ -10,11 +10,9 @@ use std::time::Duration;
 use symbolon_platform::{
     config::{ConfigError, Env, ServerConfig},
     db::Backend,
-    server::{BoundService, open_and_bind},
+    server::{BoundService, StartError, open_and_bind},
     time::Clock,
 };
-
-pub use symbolon_platform::server::StartError;
 
 symbolon_platform::migrations!();
 

@@ -19,13 +19,11 @@ use std::time::Duration;
 use symbolon_contracts::supplychain::v1::supply_chain_service_server::SupplyChainServiceServer;
 use symbolon_platform::{
     config::{ConfigError, Env, ServerConfig},
-    server::{BoundService, open_and_bind},
+    server::{BoundService, StartError, open_and_bind},
     time::Clock,
 };
 
 symbolon_platform::migrations!();
-
-pub use symbolon_platform::server::StartError;
 
 /// Everything the supply-chain service is configured with.
 #[derive(Debug, Clone)]

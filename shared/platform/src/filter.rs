@@ -93,6 +93,13 @@ impl Field {
     }
 }
 
+// A filter the client got wrong: INVALID_ARGUMENT naming the field.
+impl From<FilterError> for tonic::Status {
+    fn from(e: FilterError) -> Self {
+        crate::status::invalid_argument("filter", e.to_string())
+    }
+}
+
 /// Parses `filter` into comparisons.
 pub fn parse(filter: &str) -> Result<Vec<Comparison>, FilterError> {
     let mut out = Vec::new();

@@ -133,6 +133,36 @@ macro_rules! application {
     };
 }
 
+/// Implements a generated gRPC service trait for a service's handlers: one line per
+/// unary method, `method(Request) -> Response = handler;`, each answered by
+/// `handler(self, &caller, request)` for the authenticated caller ([`Caller::split`]);
+/// the methods that are not so plain (streams, their types) follow in braces, as
+/// written in the trait.
+///
+/// [`Caller::split`]: crate::Caller::split
+#[macro_export]
+macro_rules! grpc_service {
+    (
+        impl $service:ident for $api:ty;
+        $($method:ident($req:ty) -> $resp:ty = $handler:path;)*
+        { $($rest:tt)* }
+    ) => {
+        #[::tonic::async_trait]
+        impl $service for $api {
+            $(
+                async fn $method(
+                    &self,
+                    req: ::tonic::Request<$req>,
+                ) -> ::std::result::Result<::tonic::Response<$resp>, ::tonic::Status> {
+                    let (caller, r) = $crate::Caller::split(req)?;
+                    Ok(::tonic::Response::new($handler(self, &caller, r).await?))
+                }
+            )*
+            $($rest)*
+        }
+    };
+}
+
 /// Opens the service's store at `config.database_url` (migrated) and binds its server,
 /// which follows the store for readiness: the first steps of every service's start.
 pub async fn open_and_bind<E>(

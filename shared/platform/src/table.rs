@@ -98,6 +98,13 @@ pub struct ListQuery<'a> {
 #[error(transparent)]
 pub struct BadFilter(#[from] filter::FilterError);
 
+// A bad filter is the client's: INVALID_ARGUMENT naming the field.
+impl From<BadFilter> for tonic::Status {
+    fn from(e: BadFilter) -> Self {
+        crate::status::invalid_argument("filter", e.to_string())
+    }
+}
+
 /// Reads one row within `scope`, deleted or not. Concurrent reads of a table share
 /// statements (see [`crate::point_reads`]).
 pub async fn get<T: Table>(db: &Database, scope: &str, id: &str) -> Result<Option<T>, StoreError> {

@@ -4,7 +4,7 @@
 use crate::store::{self, LabRow, MemberRow, Side, Table};
 use std::sync::Arc;
 use symbolon_contracts::labs::v1::MemberRole;
-use symbolon_platform::{Caller, Database, names, status};
+use symbolon_platform::{Caller, Database, status};
 use tonic::Status;
 
 /// A lab the caller may see, and their membership in it.
@@ -30,13 +30,7 @@ pub(crate) fn require_admin(c: &Caller) -> Result<(), Status> {
 }
 
 /// Parses `name` against `collections` (e.g. `["labs", "members"]`) into its ids.
-pub(crate) fn parse<'a>(
-    field: &str,
-    name: &'a str,
-    collections: &[&str],
-) -> Result<Vec<&'a str>, Status> {
-    names::parse(name, collections).map_err(|e| status::invalid_argument(field, e.to_string()))
-}
+pub(crate) use symbolon_platform::aip::ids_of as parse;
 
 /// Opens the lab named `name`, sent in request field `field`.
 pub(crate) async fn open_named(

@@ -7,7 +7,8 @@ use symbolon_contracts::labs::v1::{self as pb, MemberRole};
 use symbolon_platform::{
     Caller, StoreError, Violations,
     aip::{
-        chosen_or_new_id, etag_version, mask_paths, next_token, page, request_key, text, written,
+        checked_page, chosen_or_new_id, etag_version, mask_paths, page_items, request_key, text,
+        written,
     },
     db::Value,
     names, status,
@@ -118,9 +119,7 @@ pub(crate) async fn list_labs(
     r: pb::ListLabsRequest,
 ) -> Result<pb::ListLabsResponse, Status> {
     let query = "labs";
-    let mut v = Violations::new();
-    let (limit, after) = page(r.page_size, &r.page_token, query, &mut v);
-    v.into_result()?;
+    let (limit, after) = checked_page(r.page_size, &r.page_token, query)?;
     let page = if is_admin(c) {
         store::list::<LabRow>(
             &api.db,
@@ -132,13 +131,11 @@ pub(crate) async fn list_labs(
                 show_deleted: false,
             },
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?
+        .await??
     } else {
         store::labs_of_member(&api.db, &c.org.claim(), &c.subject, after, limit).await?
     };
-    let mut labs = page.rows.into_iter().map(convert::lab).collect();
-    let next_page_token = next_token(page.next.fit(&mut labs), query);
+    let (labs, next_page_token) = page_items(page, query, |row| Ok(convert::lab(row)))?;
     Ok(pb::ListLabsResponse {
         labs,
         next_page_token,

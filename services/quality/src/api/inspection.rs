@@ -127,14 +127,13 @@ impl QualityApi {
 
     pub(crate) async fn inspect_conversation_impl(
         &self,
-        req: Request<pb::InspectConversationRequest>,
+        caller: &Arc<Caller>,
+        r: pb::InspectConversationRequest,
     ) -> Result<pb::Report, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
         let conversation = r.conversation.clone().unwrap_or_default();
-        Self::may_inspect(&caller, &conversation)?;
+        Self::may_inspect(caller, &conversation)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "InspectConversation", "", &r, &mut v);
+        let key = aip::request_key(caller, "InspectConversation", "", &r, &mut v);
         if r.standard.is_empty() {
             v.add("standard", "is required");
         }
@@ -333,22 +332,21 @@ impl QualityApi {
 
     pub(crate) async fn get_report_impl(
         &self,
-        req: Request<pb::GetReportRequest>,
+        caller: &Arc<Caller>,
+        r: pb::GetReportRequest,
     ) -> Result<pb::Report, Status> {
-        let caller = Caller::of(&req)?;
-        let name = req.into_inner().name;
+        let name = r.name;
         Ok(self
-            .visible_report(&caller, &name, "name")
+            .visible_report(caller, &name, "name")
             .await?
             .into_proto())
     }
 
     pub(crate) async fn list_reports_impl(
         &self,
-        req: Request<pb::ListReportsRequest>,
+        caller: &Arc<Caller>,
+        r: pb::ListReportsRequest,
     ) -> Result<pb::ListReportsResponse, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
         let scope = if let Some(c) = caller.customer_id() {
             ReportScope {
                 customer_id: Some(c.to_string()),
@@ -366,19 +364,10 @@ impl QualityApi {
                 "listing reports needs a quality role",
             ));
         };
-        let mut v = Violations::new();
         let query = format!("reports;{}", r.filter);
-        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list_reports(&self.db, &scope, &r.filter, after, limit)
-            .await?
-            .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-        let mut reports: Vec<_> = page
-            .rows
-            .into_iter()
-            .map(convert::report)
-            .collect::<Result<_, _>>()?;
-        let next_page_token = aip::next_token(page.next.fit(&mut reports), &query);
+        let (limit, after) = aip::checked_page(r.page_size, &r.page_token, &query)?;
+        let page = store::list_reports(&self.db, &scope, &r.filter, after, limit).await??;
+        let (reports, next_page_token) = aip::page_items(page, &query, convert::report)?;
         Ok(pb::ListReportsResponse {
             reports,
             next_page_token,

@@ -4,7 +4,7 @@ use super::{Api, common::*, insert_once};
 use crate::{
     convert,
     model::scoring::{self, validate_weights},
-    store::{self, CountryRow, GLOBAL, ListQuery, ModelRow, ScoreRow, change, models, snapshot},
+    store::{self, CountryRow, GLOBAL, ModelRow, ScoreRow, change, models, snapshot},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use prost::Message;
@@ -57,6 +57,22 @@ pub(crate) fn score_of(country: &CountryRow, model: &ModelRow, now: i64) -> pb::
         rank: 0,
         compute_time: Some(to_timestamp(now)),
     }
+}
+
+/// A recorded score as it was computed (its contributions kept encoded).
+fn recorded_score(row: ScoreRow) -> pb::CountryScore {
+    let mut s = STANDARD
+        .decode(&row.detail)
+        .ok()
+        .and_then(|b| pb::CountryScore::decode(b.as_slice()).ok())
+        .unwrap_or_default();
+    s.name = format!("countryProfiles/{}/scores/{}", row.country, row.id);
+    s.country = row.country;
+    s.score = row.score;
+    s.model = row.model;
+    s.model_version = row.model_version;
+    s.compute_time = Some(to_timestamp(row.compute_time));
+    s
 }
 
 impl Api {
@@ -330,42 +346,16 @@ impl Api {
         c.require_vendor(READERS)?;
         let cc = parse_country_name("parent", &r.parent)?;
         let query = format!("scores;{cc}");
-        let mut v = Violations::new();
-        let (limit, after) = page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list::<ScoreRow>(
+        let (country_scores, next_page_token) = list_pb::<ScoreRow, _>(
             &self.db,
-            ListQuery {
-                scope: Some(&cc),
-                filter: "",
-                after,
-                limit,
-                show_deleted: false,
-            },
+            (&cc, "", &query),
+            r.page_size,
+            &r.page_token,
+            recorded_score,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-        let mut scores = page
-            .rows
-            .into_iter()
-            .map(|row| {
-                let mut s = STANDARD
-                    .decode(&row.detail)
-                    .ok()
-                    .and_then(|b| pb::CountryScore::decode(b.as_slice()).ok())
-                    .unwrap_or_default();
-                s.name = format!("countryProfiles/{}/scores/{}", row.country, row.id);
-                s.country = row.country;
-                s.score = row.score;
-                s.model = row.model;
-                s.model_version = row.model_version;
-                s.compute_time = Some(to_timestamp(row.compute_time));
-                s
-            })
-            .collect();
-        let next_page_token = next_token(page.next.fit(&mut scores), &query);
+        .await?;
         Ok(pb::ListCountryScoresResponse {
-            country_scores: scores,
+            country_scores,
             next_page_token,
         })
     }

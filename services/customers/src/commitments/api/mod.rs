@@ -216,8 +216,7 @@ impl CommitmentsService for Commitments {
         &self,
         req: Request<pb::CreateCommitmentRequest>,
     ) -> Result<Response<pb::Commitment>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(WRITERS)?;
         let mut v = Violations::new();
@@ -434,8 +433,7 @@ impl CommitmentsService for Commitments {
         &self,
         req: Request<pb::ListCommitmentsRequest>,
     ) -> Result<Response<pb::ListCommitmentsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let (customer_id, rows, next_page) = customer_page::<CommitmentRow>(
             &self.db,
             &caller,
@@ -467,8 +465,7 @@ impl CommitmentsService for Commitments {
         &self,
         req: Request<pb::ListCommitmentStatusChangesRequest>,
     ) -> Result<Response<pb::ListCommitmentStatusChangesResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let row = self.commitment(&caller, "parent", &r.parent).await?;
         let query = format!("commitmentStatusChanges;{}", r.parent);
         let scope = format!("{}/{}", row.customer_id, row.id);
@@ -490,8 +487,7 @@ impl CommitmentsService for Commitments {
         &self,
         req: Request<pb::AssessSiteCoverageRequest>,
     ) -> Result<Response<pb::SiteCoverageAssessment>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let a =
             assess::assess_site(&self.db, &self.clock, self.supply.as_ref(), &caller, r).await?;
         Ok(Response::new(a))

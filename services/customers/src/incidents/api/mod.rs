@@ -160,8 +160,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::OpenIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
@@ -215,8 +214,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::ListIncidentsRequest>,
     ) -> Result<Response<pb::ListIncidentsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let (_, rows, next_page) = customer_page::<IncidentRow>(
             &self.db,
             &caller,
@@ -239,8 +237,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::CallForFireRequest>,
     ) -> Result<Response<pb::FireRequest>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "parent", &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         // Tenancy::IncidentOwner (access.rs): the incident's frontline owner, or an admin.
@@ -375,8 +372,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::ListFireRequestsRequest>,
     ) -> Result<Response<pb::ListFireRequestsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "parent", &r.parent).await?;
         let query = format!("fire;{}", r.parent);
         let key = incident_key(&incident.customer_id, &incident.id);
@@ -412,8 +408,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::FulfilFireRequestRequest>,
     ) -> Result<Response<pb::FireRequest>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         self.advance(&caller, &r.name, code::FULFILLED, r.note)
             .await
     }
@@ -422,8 +417,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::CloseIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "name", &r.name).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
@@ -452,8 +446,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::CancelFireRequestRequest>,
     ) -> Result<Response<pb::FireRequest>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let (incident, fr) = self.fire_request(&caller, &r.name).await?;
         let department = format!("department:{}", fr.department);
         if caller.require_vendor(FRONTLINE).is_err()
@@ -518,8 +511,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::CancelIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "name", &r.name).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
@@ -626,8 +618,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::WatchIncidentRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "name", &r.name).await?;
         if r.after_sequence < 0 {
             return Err(status::invalid_argument(

@@ -134,6 +134,19 @@ pub struct TestResult {
     pub p_value: f64,
 }
 
+impl TestResult {
+    /// The answer when there is no variance at all: identical means prove nothing,
+    /// different ones everything.
+    fn without_variance(difference: f64, df: f64) -> Self {
+        Self {
+            difference,
+            statistic: 0.0,
+            df,
+            p_value: if difference == 0.0 { 1.0 } else { 0.0 },
+        }
+    }
+}
+
 /// Welch's t-test of b against a. `None` with fewer than two samples on a side, or
 /// with a sample that is not a finite number (it would make every figure NaN).
 pub fn welch(a: &[f64], b: &[f64]) -> Option<TestResult> {
@@ -147,14 +160,7 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<TestResult> {
     let se2 = va + vb;
     let difference = mb - ma;
     if se2.is_nan() || se2 <= 0.0 {
-        // No variance at all: identical means prove nothing, different ones everything.
-        let p = if difference == 0.0 { 1.0 } else { 0.0 };
-        return Some(TestResult {
-            difference,
-            statistic: 0.0,
-            df: na + nb - 2.0,
-            p_value: p,
-        });
+        return Some(TestResult::without_variance(difference, na + nb - 2.0));
     }
     let t = difference / se2.sqrt();
     let df = se2 * se2 / (va * va / (na - 1.0) + vb * vb / (nb - 1.0));
@@ -180,13 +186,7 @@ pub fn two_proportion(success_a: u64, n_a: u64, success_b: u64, n_b: u64) -> Opt
     let se = (pooled * (1.0 - pooled) * (1.0 / n_a as f64 + 1.0 / n_b as f64)).sqrt();
     let difference = pb - pa;
     if se.is_nan() || se <= 0.0 {
-        let p = if difference == 0.0 { 1.0 } else { 0.0 };
-        return Some(TestResult {
-            difference,
-            statistic: 0.0,
-            df: 0.0,
-            p_value: p,
-        });
+        return Some(TestResult::without_variance(difference, 0.0));
     }
     let z = difference / se;
     let p = (2.0 * (1.0 - normal_cdf(z.abs()))).clamp(0.0, 1.0);

@@ -100,6 +100,19 @@ pub struct Database {
 }
 
 impl Database {
+    /// Inserts one row into `table`: each (column, value) of `row`, on the writer.
+    pub async fn insert_row<'c>(
+        &self,
+        table: &str,
+        row: impl IntoIterator<Item = (&'c str, Value)>,
+    ) -> Result<(), StoreError> {
+        Sql::insert(table, row)
+            .query()
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
     /// Connects with the default settings, applies migrations, and returns the pools.
     pub async fn connect(url: &str, migrations: &Migrations) -> Result<Self, StoreError> {
         Self::connect_with(url, migrations, DatabaseSettings::default()).await
@@ -557,6 +570,17 @@ impl Sql {
         self.text.push('$');
         self.text.push_str(&self.values.len().to_string());
         self
+    }
+
+    /// `INSERT INTO {table} (…) VALUES (…)` of each (column, value) of `row`, in order.
+    pub fn insert<'c>(table: &str, row: impl IntoIterator<Item = (&'c str, Value)>) -> Self {
+        let (columns, values): (Vec<&str>, Vec<Value>) = row.into_iter().unzip();
+        let mut sql = Self::new(&format!(
+            "INSERT INTO {table} ({}) VALUES (",
+            columns.join(", ")
+        ));
+        sql.bind_list(values).push(")");
+        sql
     }
 
     /// Appends a placeholder for each of `values`, comma-separated: the row of an

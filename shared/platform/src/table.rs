@@ -126,6 +126,11 @@ pub(crate) async fn get_one<T: Table>(
     scope: &str,
     id: &str,
 ) -> Result<Option<T>, StoreError> {
+    fetch_optional(pool, &by_id::<T>(scope, id)).await
+}
+
+/// The statement reading row `id` of `T` within `scope`, deleted or not.
+pub fn by_id<T: Table>(scope: &str, id: &str) -> Sql {
     let mut sql = Sql::new(&format!(
         "SELECT {} FROM {} WHERE {} = ",
         T::COLUMNS,
@@ -133,7 +138,7 @@ pub(crate) async fn get_one<T: Table>(
         T::SCOPE
     ));
     sql.bind(scope).push(" AND id = ").bind(id);
-    fetch_optional(pool, &sql).await
+    sql
 }
 
 /// Runs `sql` on `ex`: the row of `T` it returns, if any.

@@ -1,6 +1,7 @@
 //! Who may see and do what in a lab. A lab is visible to its members and to vendor
 //! admins; to anyone else it does not exist (NOT_FOUND, never PERMISSION_DENIED).
 
+use super::Api;
 use crate::store::{self, LabRow, MemberRow, Side, Table};
 use std::sync::Arc;
 use symbolon_contracts::labs::v1::MemberRole;
@@ -138,8 +139,7 @@ impl Access {
     /// Records a read of the log by a customer person (the customer's audit trail).
     pub(crate) async fn audit_read(
         &self,
-        db: &Database,
-        now: i64,
+        api: &Api,
         method: &str,
         detail: String,
     ) -> Result<(), Status> {
@@ -147,7 +147,7 @@ impl Access {
             return Ok(());
         }
         store::record_access(
-            db,
+            &api.db,
             &store::AccessRow {
                 id: store::new_id(),
                 lab_id: self.lab.meta.id.clone(),
@@ -155,7 +155,7 @@ impl Access {
                 org: self.caller.org.claim(),
                 method: method.into(),
                 detail,
-                access_time: now,
+                access_time: api.clock.now(),
             },
         )
         .await?;

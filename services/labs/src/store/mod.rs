@@ -107,39 +107,35 @@ pub async fn delete_member(db: &Database, lab_id: &str, id: &str) -> Result<bool
 
 /// Stores a signer key; a key id already registered in the lab is a conflict.
 pub async fn insert_signer_key(db: &Database, k: &SignerKeyRow) -> Result<(), StoreError> {
-    let mut sql = Sql::new(
-        "INSERT INTO signer_keys (id, lab_id, member_id, subject, public_key_pem, create_time) VALUES (",
-    );
-    sql.bind_list([
-        k.id.as_str().into(),
-        k.lab_id.as_str().into(),
-        k.member_id.as_str().into(),
-        k.subject.as_str().into(),
-        k.public_key_pem.as_str().into(),
-        k.create_time.into(),
-    ])
-    .push(")");
-    sql.query().execute(db.writer()).await?;
-    Ok(())
+    db.insert_row(
+        "signer_keys",
+        [
+            ("id", k.id.as_str().into()),
+            ("lab_id", k.lab_id.as_str().into()),
+            ("member_id", k.member_id.as_str().into()),
+            ("subject", k.subject.as_str().into()),
+            ("public_key_pem", k.public_key_pem.as_str().into()),
+            ("create_time", k.create_time.into()),
+        ],
+    )
+    .await
 }
 
 /// Records one read of a lab's log.
 pub async fn record_access(db: &Database, a: &AccessRow) -> Result<(), StoreError> {
-    let mut sql = Sql::new(
-        "INSERT INTO access_records (id, lab_id, subject, org, method, detail, access_time) VALUES (",
-    );
-    sql.bind_list([
-        a.id.as_str().into(),
-        a.lab_id.as_str().into(),
-        a.subject.as_str().into(),
-        a.org.as_str().into(),
-        a.method.as_str().into(),
-        a.detail.as_str().into(),
-        a.access_time.into(),
-    ])
-    .push(")");
-    sql.query().execute(db.writer()).await?;
-    Ok(())
+    db.insert_row(
+        "access_records",
+        [
+            ("id", a.id.as_str().into()),
+            ("lab_id", a.lab_id.as_str().into()),
+            ("subject", a.subject.as_str().into()),
+            ("org", a.org.as_str().into()),
+            ("method", a.method.as_str().into()),
+            ("detail", a.detail.as_str().into()),
+            ("access_time", a.access_time.into()),
+        ],
+    )
+    .await
 }
 
 /// A log entry to append.

@@ -125,6 +125,24 @@ impl QualityApi {
         convert::report(row)
     }
 
+    /// Checks what an inspection is asked (fields under `prefix`): a standard, and a
+    /// conversation (`live`: still going) of a customer that exists.
+    async fn check_inspection(
+        &self,
+        prefix: &str,
+        standard: &str,
+        conversation: &pb::Conversation,
+        live: bool,
+        v: &mut Violations,
+    ) -> Result<(), Status> {
+        if standard.is_empty() {
+            v.add(format!("{prefix}standard"), "is required");
+        }
+        validate::conversation(conversation, &format!("{prefix}conversation"), live, v);
+        self.check_customer(conversation, &format!("{prefix}conversation.customer"), v)
+            .await
+    }
+
     pub(crate) async fn inspect_conversation_impl(
         &self,
         caller: &Arc<Caller>,
@@ -134,11 +152,7 @@ impl QualityApi {
         Self::may_inspect(caller, &conversation)?;
         let mut v = Violations::new();
         let key = aip::request_key(caller, "InspectConversation", "", &r, &mut v);
-        if r.standard.is_empty() {
-            v.add("standard", "is required");
-        }
-        validate::conversation(&conversation, "conversation", false, &mut v);
-        self.check_customer(&conversation, "conversation.customer", &mut v)
+        self.check_inspection("", &r.standard, &conversation, false, &mut v)
             .await?;
         v.into_result()?;
         let res = self.resolve_standard("standard", &r.standard).await?;
@@ -186,11 +200,7 @@ impl QualityApi {
         Self::may_inspect(&caller, &conversation)?;
         let mut v = Violations::new();
         let key = aip::request_key(&caller, "InspectLive", "", &start, &mut v);
-        if start.standard.is_empty() {
-            v.add("start.standard", "is required");
-        }
-        validate::conversation(&conversation, "start.conversation", true, &mut v);
-        self.check_customer(&conversation, "start.conversation.customer", &mut v)
+        self.check_inspection("start.", &start.standard, &conversation, true, &mut v)
             .await?;
         v.into_result()?;
         let res = self

@@ -23,11 +23,36 @@ use sqlx::Row;
 use symbolon_platform::{
     Database, StoreError,
     db::{Sql, Value},
+    filter::{Field, FilterError},
     table::Page,
 };
 
 fn page<T>(db: &Database, rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Page<T> {
     Page::keyed(rows, limit, db.page_bytes(), key)
+}
+
+/// The page after `after` (at most `limit` rows, in id order) of what `sql` selects,
+/// narrowed by the client's `filter` over `fields`; a bad filter is the inner error.
+async fn filtered_page<T>(
+    db: &Database,
+    mut sql: Sql,
+    (filter, fields): (&str, &[Field]),
+    after: Option<String>,
+    limit: i64,
+    id: impl Fn(&T) -> String,
+) -> Result<Result<Page<T>, FilterError>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    if let Err(e) = symbolon_platform::filter::apply(filter, fields, &mut sql) {
+        return Ok(Err(e));
+    }
+    if let Some(a) = after {
+        sql.push(" AND id > ").bind(a);
+    }
+    sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
+    let rows = sql.read_all::<T>(db).await?;
+    Ok(Ok(page(db, rows, limit, id)))
 }
 
 /// How a request-keyed insert went.

@@ -2,12 +2,12 @@
 //! (`quality_disputes`).
 
 use super::body;
-use super::{DisputeState, Keyed, ReviewState, insert_keyed, page, written};
+use super::{DisputeState, Keyed, ReviewState, filtered_page, insert_keyed, written};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
     Database, StoreError,
     db::Sql,
-    filter::{self, Field, FilterError, Kind},
+    filter::{Field, FilterError, Kind},
     table::{Page, Write},
 };
 
@@ -167,15 +167,15 @@ pub async fn list_reports(
     if let Some(a) = &scope.agent {
         sql.push(" AND agent = ").bind(a.clone());
     }
-    if let Err(e) = filter::apply(filter_text, REPORT_FILTER, &mut sql) {
-        return Ok(Err(e));
-    }
-    if let Some(a) = after {
-        sql.push(" AND id > ").bind(a);
-    }
-    sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = sql.read_all::<ReportRow>(db).await?;
-    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
+    filtered_page(
+        db,
+        sql,
+        (filter_text, REPORT_FILTER),
+        after,
+        limit,
+        |r: &ReportRow| r.id.clone(),
+    )
+    .await
 }
 
 /// The UPDATE writing `s` into report `id` if its version is still `expected`.
@@ -404,15 +404,15 @@ pub async fn list_disputes(
     if let Some(a) = agent {
         sql.push(" AND agent = ").bind(a);
     }
-    if let Err(e) = filter::apply(filter_text, DISPUTE_FILTER, &mut sql) {
-        return Ok(Err(e));
-    }
-    if let Some(a) = after {
-        sql.push(" AND id > ").bind(a);
-    }
-    sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = sql.read_all::<DisputeRow>(db).await?;
-    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
+    filtered_page(
+        db,
+        sql,
+        (filter_text, DISPUTE_FILTER),
+        after,
+        limit,
+        |r: &DisputeRow| r.id.clone(),
+    )
+    .await
 }
 
 /// Resolves open dispute `id` of `report_id` (its new state and body) and writes the

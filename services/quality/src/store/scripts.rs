@@ -2,12 +2,12 @@
 //! (`quality_experiments`) and the experiments' outcomes (`quality_outcomes`).
 
 use super::body;
-use super::{Keyed, id_by_request_key, insert_keyed, page};
+use super::{Keyed, filtered_page, id_by_request_key, insert_keyed};
 use sqlx::{FromRow, any::AnyRow};
 use symbolon_platform::{
     Database, StoreError,
     db::{Sql, Value},
-    filter::{self, Field, FilterError, Kind},
+    filter::{Field, FilterError, Kind},
     table::Page,
 };
 
@@ -111,16 +111,16 @@ pub async fn list_templates(
     limit: i64,
 ) -> Result<Result<Page<ScriptRow>, FilterError>, StoreError> {
     const FIELDS: &[Field] = &[Field::column("scenario", Kind::Text)];
-    let mut sql = Sql::new("SELECT id, body_bytes, create_time FROM quality_templates WHERE 1 = 1");
-    if let Err(e) = filter::apply(filter_text, FIELDS, &mut sql) {
-        return Ok(Err(e));
-    }
-    if let Some(a) = after {
-        sql.push(" AND id > ").bind(a);
-    }
-    sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = sql.read_all::<ScriptRow>(db).await?;
-    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
+    let sql = Sql::new("SELECT id, body_bytes, create_time FROM quality_templates WHERE 1 = 1");
+    filtered_page(
+        db,
+        sql,
+        (filter_text, FIELDS),
+        after,
+        limit,
+        |r: &ScriptRow| r.id.clone(),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------

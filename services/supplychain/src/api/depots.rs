@@ -300,7 +300,8 @@ impl Api {
             ch.rollback().await?;
             return Err(status::not_found(&format!("depots/{depot}")));
         }
-        let existing = depots::stock(&mut ch, &depot, &part).await?;
+        // The stock of `part` at `depot`, if any was ever set.
+        let existing = store::scoped::<StockRow>(&mut ch, &depot, &part).await?;
         let before = existing.as_ref().map_or(0, |e| e.on_hand);
         if let Some(e) = &existing {
             if let Some(want) = etag_version(&s.etag)
@@ -547,8 +548,24 @@ impl Api {
         })
     }
 
+    pub(super) async fn release_reservation(
+        &self,
+        c: &Caller,
+        r: pb::ReleaseReservationRequest,
+    ) -> Result<pb::Reservation, Status> {
+        self.finish_reservation(c, &r.name, false).await
+    }
+
+    pub(super) async fn dispatch_reservation(
+        &self,
+        c: &Caller,
+        r: pb::DispatchReservationRequest,
+    ) -> Result<pb::Reservation, Status> {
+        self.finish_reservation(c, &r.name, true).await
+    }
+
     /// Release (`dispatch == false`) or dispatch an active reservation.
-    pub(super) async fn finish_reservation(
+    async fn finish_reservation(
         &self,
         c: &Caller,
         name: &str,
@@ -563,7 +580,7 @@ impl Api {
         };
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let Some(row) = depots::reservation(&mut ch, &depot, &id).await? else {
+        let Some(row) = store::scoped::<ReservationRow>(&mut ch, &depot, &id).await? else {
             ch.rollback().await?;
             return Err(status::not_found(name));
         };

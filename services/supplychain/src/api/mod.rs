@@ -168,6 +168,8 @@ symbolon_platform::grpc_service! {
     list_coverage_registrations(pb::ListCoverageRegistrationsRequest) -> pb::ListCoverageRegistrationsResponse = Api::list_coverage_registrations;
     delete_coverage_registration(pb::DeleteCoverageRegistrationRequest) -> pb::CoverageRegistration = Api::delete_coverage_registration;
     simulate_disruption(pb::SimulateDisruptionRequest) -> pb::SimulateDisruptionResponse = Api::simulate_disruption;
+    release_reservation(pb::ReleaseReservationRequest) -> pb::Reservation = Api::release_reservation;
+    dispatch_reservation(pb::DispatchReservationRequest) -> pb::Reservation = Api::dispatch_reservation;
     {
         async fn import_country_factors(
             &self,
@@ -176,28 +178,6 @@ symbolon_platform::grpc_service! {
             let (c, r) = Caller::split(req)?;
             Ok(Response::new(
                 Api::import_country_factors(self, &c, r).await?,
-            ))
-        }
-
-        async fn release_reservation(
-            &self,
-            req: Request<pb::ReleaseReservationRequest>,
-        ) -> R<pb::Reservation> {
-            let c = Caller::of(&req)?;
-            Ok(Response::new(
-                self.finish_reservation(&c, &req.into_inner().name, false)
-                    .await?,
-            ))
-        }
-
-        async fn dispatch_reservation(
-            &self,
-            req: Request<pb::DispatchReservationRequest>,
-        ) -> R<pb::Reservation> {
-            let c = Caller::of(&req)?;
-            Ok(Response::new(
-                self.finish_reservation(&c, &req.into_inner().name, true)
-                    .await?,
             ))
         }
 

@@ -8,7 +8,7 @@ pub(super) mod risk;
 
 use super::store::{self, CommitmentRow, NewCommitment, NewCoverage, StatusChangeRow};
 use super::{SupplyChain, check_part, derived_id, human, place_of};
-use crate::api::common::{customer_page, live_parent, parse_name, scoped_page};
+use crate::api::common::{customer_page, fetch, live_parent, parse_name, scoped_page};
 use crate::visibility;
 use std::collections::HashSet;
 use symbolon_contracts::customers::v1::{
@@ -53,10 +53,7 @@ impl Commitments {
         name: &str,
     ) -> Result<CommitmentRow, Status> {
         let n = parse_name(field, name, &["customers", "commitments"])?;
-        caller.ensure_customer(n.customer_id, name)?;
-        store::get(&self.db, n.customer_id, n.id)
-            .await?
-            .ok_or_else(|| status::not_found(name))
+        fetch(&self.db, caller, name, &n).await
     }
 
     /// The commitment with its coverage, as `caller` may see it.

@@ -152,15 +152,6 @@ pub(crate) async fn coverage(
     Ok(out)
 }
 
-/// The commitment `id` of `customer_id`.
-pub(crate) async fn get(
-    db: &Database,
-    customer_id: &str,
-    id: &str,
-) -> Result<Option<CommitmentRow>, StoreError> {
-    table::get::<CommitmentRow>(db, customer_id, id).await
-}
-
 /// The commitment created under `request_key`, if any.
 pub(crate) async fn by_request_key(
     db: &Database,
@@ -315,7 +306,7 @@ pub(crate) async fn create(
     )
     .await?;
     tx.commit().await?;
-    get(db, new.customer_id, new.id).await
+    table::get::<CommitmentRow>(db, new.customer_id, new.id).await
 }
 
 /// Commitments by status, (healthy, at risk, breached), of each of `customer_ids`

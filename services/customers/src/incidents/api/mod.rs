@@ -12,7 +12,7 @@ use super::store::{
     timeline,
 };
 use super::timers::IncidentTimers;
-use crate::api::common::{customer_page, live_parent, parse_name, scoped_page};
+use crate::api::common::{Named, customer_page, fetch, live_parent, parse_name, scoped_page};
 use crate::commitments::{SupplyChain, breach};
 use crate::visibility;
 use convert::{busy, not_open, state_name, still_open};
@@ -120,10 +120,7 @@ impl Incidents {
         name: &str,
     ) -> Result<IncidentRow, Status> {
         let n = parse_name(field, name, &["customers", "incidents"])?;
-        caller.ensure_customer(n.customer_id, name)?;
-        store::incident(&self.db, n.customer_id, n.id)
-            .await?
-            .ok_or_else(|| status::not_found(name))
+        fetch(&self.db, caller, name, &n).await
     }
 
     /// The fire request `name` names and its incident, if the caller may see them.
@@ -133,10 +130,11 @@ impl Incidents {
         name: &str,
     ) -> Result<(IncidentRow, FireRequestRow), Status> {
         let ids = aip::ids_of("name", name, &["customers", "incidents", "fireRequests"])?;
-        caller.ensure_customer(ids[0], name)?;
-        let incident = store::incident(&self.db, ids[0], ids[1])
-            .await?
-            .ok_or_else(|| status::not_found(name))?;
+        let incident_of = Named {
+            customer_id: ids[0],
+            id: ids[1],
+        };
+        let incident: IncidentRow = fetch(&self.db, caller, name, &incident_of).await?;
         let fr = store::fire_request(&self.db, ids[0], ids[1], ids[2])
             .await?
             .ok_or_else(|| status::not_found(name))?;

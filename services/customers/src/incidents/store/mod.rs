@@ -23,15 +23,6 @@ pub(crate) fn incident_key(customer_id: &str, incident_id: &str) -> String {
     format!("{customer_id}/{incident_id}")
 }
 
-/// The incident `id` of `customer_id`.
-pub(crate) async fn incident(
-    db: &Database,
-    customer_id: &str,
-    id: &str,
-) -> Result<Option<IncidentRow>, StoreError> {
-    table::get::<IncidentRow>(db, customer_id, id).await
-}
-
 /// The fire request `id` of incident (`customer_id`, `incident_id`).
 pub(crate) async fn fire_request(
     db: &Database,

@@ -18,8 +18,7 @@ use symbolon_contracts::customers::v1::{
 use symbolon_contracts::quality::v1::quality_service_server::QualityServiceServer;
 use symbolon_platform::{
     config::{ConfigError, Env, ServerConfig},
-    server::{BoundService, ServerError, open_and_bind},
-    status::StoreError,
+    server::{BoundService, StartError, open_and_bind},
     time::Clock,
 };
 use symbolon_quality::QualityApi;
@@ -85,39 +84,25 @@ impl CustomersConfig {
     }
 }
 
-/// The service could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The store could not be opened or migrated.
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    /// The server could not be set up.
-    #[error(transparent)]
-    Server(#[from] ServerError),
-    /// The supply-chain service URL is invalid.
-    #[error("supply-chain service URL: {0}")]
-    SupplyChainUrl(#[from] tonic::transport::Error),
-}
-
 /// A built, bound, not yet running customers service.
 pub struct Application {
     service: BoundService,
     incidents: Incidents,
 }
 
-impl Application {
-    /// Opens the store, applies migrations, binds the port.
-    pub async fn build(config: CustomersConfig) -> Result<Self, StartError> {
-        Self::build_with_clock(config, Clock::system()).await
-    }
+symbolon_platform::application!(Application, CustomersConfig, service);
 
+impl Application {
     /// As [`Application::build`], with a given clock (tests drive timers with it).
     pub async fn build_with_clock(
         config: CustomersConfig,
         clock: Clock,
     ) -> Result<Self, StartError> {
         let supply = match &config.supplychain_url {
-            Some(url) => Some(SupplyChain::new(url, config.supplychain_deadline)?),
+            Some(url) => Some(
+                SupplyChain::new(url, config.supplychain_deadline)
+                    .map_err(StartError::service_url("supply-chain"))?,
+            ),
             None => None,
         };
         let (db, mut server) = open_and_bind::<StartError>(config.server, &MIGRATIONS).await?;
@@ -179,19 +164,5 @@ impl Application {
     /// The incident timers (tests sweep them after moving a manual clock).
     pub fn incident_timers(&self) -> IncidentTimers {
         self.incidents.timers()
-    }
-
-    /// Serves until shut down, then closes the stores.
-    pub async fn run_until_stopped(self) -> Result<(), ServerError> {
-        self.service.run_until_stopped().await
-    }
-}
-
-// The address and shutdown token come from the shared bound service.
-impl std::ops::Deref for Application {
-    type Target = BoundService;
-
-    fn deref(&self) -> &BoundService {
-        &self.service
     }
 }

@@ -8,7 +8,7 @@ use symbolon_contracts::customers::v1::{
 };
 use symbolon_platform::{
     Caller,
-    client::{self, TracedChannel},
+    client::{Peer, TracedChannel},
     status,
 };
 use tonic::{Code, Status};
@@ -16,31 +16,28 @@ use tonic::{Code, Status};
 /// A client of the customers service.
 #[derive(Clone)]
 pub struct Customers {
-    channel: TracedChannel,
-    deadline: Duration,
+    peer: Peer,
 }
 
 impl Customers {
     /// A lazily connecting client of the customers service at `url`.
     pub fn new(url: &str, deadline: Duration) -> Result<Self, tonic::transport::Error> {
         Ok(Self {
-            channel: client::channel(url, Duration::from_secs(1), deadline)?,
-            deadline,
+            peer: Peer::new(url, deadline)?,
         })
     }
 
     fn client(&self) -> CustomersServiceClient<TracedChannel> {
-        CustomersServiceClient::new(self.channel.clone())
+        CustomersServiceClient::new(self.peer.channel())
     }
 
     /// Whether `customers/{id}` exists (and is not deleted) for this caller.
     pub async fn customer_exists(&self, caller: &Caller, id: &str) -> Result<bool, Status> {
-        let req = client::request(
+        let req = self.peer.request(
             caller,
             pb::GetCustomerRequest {
                 name: format!("customers/{id}"),
             },
-            self.deadline,
         );
         match self.client().get_customer(req).await {
             Ok(c) => Ok(c.into_inner().delete_time.is_none()),
@@ -55,11 +52,9 @@ impl Customers {
         caller: &Caller,
         name: &str,
     ) -> Result<Option<pb::KeyPerson>, Status> {
-        let req = client::request(
-            caller,
-            pb::GetKeyPersonRequest { name: name.into() },
-            self.deadline,
-        );
+        let req = self
+            .peer
+            .request(caller, pb::GetKeyPersonRequest { name: name.into() });
         match self.client().get_key_person(req).await {
             Ok(k) => {
                 let k = k.into_inner();

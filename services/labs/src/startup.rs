@@ -10,8 +10,7 @@ use std::time::Duration;
 use symbolon_platform::{
     config::{ConfigError, Env, ServerConfig},
     db::Backend,
-    server::{BoundService, ServerError, open_and_bind},
-    status::StoreError,
+    server::{BoundService, StartError, open_and_bind},
     time::Clock,
 };
 
@@ -66,32 +65,18 @@ impl LabsConfig {
     }
 }
 
-/// The service could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The store could not be opened or migrated.
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    /// The server could not be set up.
-    #[error(transparent)]
-    Server(#[from] ServerError),
-    /// The customers service URL is invalid.
-    #[error("customers service URL: {0}")]
-    CustomersUrl(#[from] tonic::transport::Error),
+/// A built, bound, not yet running labs service.
+pub struct Application {
+    service: BoundService,
 }
 
-/// A built, bound, not yet running labs service.
-pub struct Application(BoundService);
+symbolon_platform::application!(Application, LabsConfig, service);
 
 impl Application {
-    /// Opens the store, applies migrations, binds the port.
-    pub async fn build(config: LabsConfig) -> Result<Self, StartError> {
-        Self::build_with_clock(config, Clock::system()).await
-    }
-
     /// As [`Application::build`], with a given clock.
     pub async fn build_with_clock(config: LabsConfig, clock: Clock) -> Result<Self, StartError> {
-        let customers = Customers::new(&config.customers_url, config.customers_deadline)?;
+        let customers = Customers::new(&config.customers_url, config.customers_deadline)
+            .map_err(StartError::service_url("customers"))?;
         let url = config.server.database_url.clone();
         let (db, mut server) = open_and_bind::<StartError>(config.server, &MIGRATIONS).await?;
         let shutdown = server.shutdown_token();
@@ -109,20 +94,8 @@ impl Application {
         }
         let api = Api::new(db.clone(), clock, customers, fanout, shutdown);
         server.add_guarded(LabsRoutes::new(api), &crate::access::LABS);
-        Ok(Self(BoundService::new(server, vec![db])))
-    }
-
-    /// Serves until shut down, then closes the store.
-    pub async fn run_until_stopped(self) -> Result<(), ServerError> {
-        self.0.run_until_stopped().await
-    }
-}
-
-// The address and shutdown token come from the shared bound service.
-impl std::ops::Deref for Application {
-    type Target = BoundService;
-
-    fn deref(&self) -> &BoundService {
-        &self.0
+        Ok(Self {
+            service: BoundService::new(server, vec![db]),
+        })
     }
 }

@@ -44,12 +44,12 @@ fn enum_name(full: &str, prefix: &str) -> String {
     full.strip_prefix(prefix).unwrap_or(full).to_string()
 }
 
-fn read_enum(
+fn read_enum<E: Into<i32>>(
     o: &Map<String, Value>,
     key: &str,
     path: &str,
     prefix: &str,
-    parse: &dyn Fn(&str) -> Option<i32>,
+    parse: impl Fn(&str) -> Option<E>,
 ) -> Result<i32, LoadError> {
     match o.get(key) {
         None | Some(Value::Null) => Ok(0),
@@ -59,7 +59,9 @@ fn read_enum(
             } else {
                 format!("{prefix}{s}")
             };
-            parse(&full).ok_or_else(|| shape(&format!("{path}.{key}"), "unknown value"))
+            parse(&full)
+                .map(Into::into)
+                .ok_or_else(|| shape(&format!("{path}.{key}"), "unknown value"))
         }
         Some(_) => Err(shape(&format!("{path}.{key}"), "must be a string")),
     }
@@ -116,9 +118,13 @@ pub fn standard_from_json(text: &str) -> Result<pb::Standard, LoadError> {
     let mut s = pb::Standard {
         display_name: read_str(o, "display_name", "$")?,
         description: read_str(o, "description", "$")?,
-        touchpoint_type: read_enum(o, "touchpoint_type", "$", "TOUCHPOINT_TYPE_", &|x| {
-            pb::TouchpointType::from_str_name(x).map(|e| e as i32)
-        })?,
+        touchpoint_type: read_enum(
+            o,
+            "touchpoint_type",
+            "$",
+            "TOUCHPOINT_TYPE_",
+            pb::TouchpointType::from_str_name,
+        )?,
         review_threshold: read_f64(o, "review_threshold", "$")?,
         min_confidence: read_f64(o, "min_confidence", "$")?,
         ..Default::default()
@@ -150,33 +156,37 @@ pub fn standard_from_json(text: &str) -> Result<pb::Standard, LoadError> {
         s.indicators.push(pb::Indicator {
             id: read_str(io, "id", &p)?,
             description: read_str(io, "description", &p)?,
-            dimension: read_enum(io, "dimension", &p, "DIMENSION_", &|x| {
-                pb::Dimension::from_str_name(x).map(|e| e as i32)
-            })?,
-            kind: read_enum(io, "kind", &p, "INDICATOR_KIND_", &|x| {
-                pb::IndicatorKind::from_str_name(x).map(|e| e as i32)
-            })?,
-            effect: read_enum(io, "effect", &p, "EFFECT_", &|x| {
-                pb::Effect::from_str_name(x).map(|e| e as i32)
-            })?,
+            dimension: read_enum(
+                io,
+                "dimension",
+                &p,
+                "DIMENSION_",
+                pb::Dimension::from_str_name,
+            )?,
+            kind: read_enum(
+                io,
+                "kind",
+                &p,
+                "INDICATOR_KIND_",
+                pb::IndicatorKind::from_str_name,
+            )?,
+            effect: read_enum(io, "effect", &p, "EFFECT_", pb::Effect::from_str_name)?,
             weight: read_f64(io, "weight", &p)?,
             threshold,
             phrases: read_list(io, "phrases", &p)?,
             trigger_phrases: read_list(io, "trigger_phrases", &p)?,
-            speaker: read_enum(io, "speaker", &p, "SPEAKER_", &|x| {
-                pb::Speaker::from_str_name(x).map(|e| e as i32)
-            })?,
-            position: read_enum(io, "position", &p, "POSITION_", &|x| {
-                pb::Position::from_str_name(x).map(|e| e as i32)
-            })?,
+            speaker: read_enum(io, "speaker", &p, "SPEAKER_", pb::Speaker::from_str_name)?,
+            position: read_enum(io, "position", &p, "POSITION_", pb::Position::from_str_name)?,
             window_turns: read_i32(io, "window_turns", &p)?,
             max_count: read_i32(io, "max_count", &p)?,
-            meaning: read_enum(io, "meaning", &p, "MEANING_", &|x| {
-                pb::Meaning::from_str_name(x).map(|e| e as i32)
-            })?,
-            trigger_meaning: read_enum(io, "trigger_meaning", &p, "MEANING_", &|x| {
-                pb::Meaning::from_str_name(x).map(|e| e as i32)
-            })?,
+            meaning: read_enum(io, "meaning", &p, "MEANING_", pb::Meaning::from_str_name)?,
+            trigger_meaning: read_enum(
+                io,
+                "trigger_meaning",
+                &p,
+                "MEANING_",
+                pb::Meaning::from_str_name,
+            )?,
         });
     }
     let mut v = Violations::new();
@@ -301,8 +311,8 @@ pub fn labelled_from_jsonl(
             let to = t
                 .as_object()
                 .ok_or_else(|| shape(&tp, "must be an object"))?;
-            let speaker = read_enum(to, "speaker", &tp, "SPEAKER_", &|x| {
-                pb::Speaker::from_str_name(&x.to_ascii_uppercase()).map(|e| e as i32)
+            let speaker = read_enum(to, "speaker", &tp, "SPEAKER_", |x| {
+                pb::Speaker::from_str_name(&x.to_ascii_uppercase())
             })?;
             let at = read_f64(to, "at", &tp)?;
             conversation.turns.push(pb::Turn {

@@ -70,39 +70,25 @@ pub fn ln_gamma(x: f64) -> f64 {
 fn beta_cf(a: f64, b: f64, x: f64) -> f64 {
     const EPS: f64 = 1e-14;
     const TINY: f64 = 1e-300;
+    /// `v`, or TINY when nearer zero: the fraction never divides by zero.
+    fn away_from_zero(v: f64) -> f64 {
+        if v.abs() < TINY { TINY } else { v }
+    }
     let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
     let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
+    let mut d = 1.0 / away_from_zero(1.0 - qab * x / qap);
     let mut h = d;
     for m in 1..=300 {
         let m = m as f64;
         let m2 = 2.0 * m;
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        // Lentz's step for term `aa`: (d, c) move on, and the term's factor d·c.
+        let mut step = |aa: f64| {
+            d = 1.0 / away_from_zero(1.0 + aa * d);
+            c = away_from_zero(1.0 + aa / c);
+            d * c
+        };
+        h *= step(m * (b - m) * x / ((qam + m2) * (a + m2)));
+        let del = step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)));
         h *= del;
         if (del - 1.0).abs() < EPS {
             break;
@@ -148,6 +134,19 @@ pub struct TestResult {
     pub p_value: f64,
 }
 
+impl TestResult {
+    /// The answer when there is no variance at all: identical means prove nothing,
+    /// different ones everything.
+    fn without_variance(difference: f64, df: f64) -> Self {
+        Self {
+            difference,
+            statistic: 0.0,
+            df,
+            p_value: if difference == 0.0 { 1.0 } else { 0.0 },
+        }
+    }
+}
+
 /// Welch's t-test of b against a. `None` with fewer than two samples on a side, or
 /// with a sample that is not a finite number (it would make every figure NaN).
 pub fn welch(a: &[f64], b: &[f64]) -> Option<TestResult> {
@@ -161,14 +160,7 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<TestResult> {
     let se2 = va + vb;
     let difference = mb - ma;
     if se2.is_nan() || se2 <= 0.0 {
-        // No variance at all: identical means prove nothing, different ones everything.
-        let p = if difference == 0.0 { 1.0 } else { 0.0 };
-        return Some(TestResult {
-            difference,
-            statistic: 0.0,
-            df: na + nb - 2.0,
-            p_value: p,
-        });
+        return Some(TestResult::without_variance(difference, na + nb - 2.0));
     }
     let t = difference / se2.sqrt();
     let df = se2 * se2 / (va * va / (na - 1.0) + vb * vb / (nb - 1.0));
@@ -194,13 +186,7 @@ pub fn two_proportion(success_a: u64, n_a: u64, success_b: u64, n_b: u64) -> Opt
     let se = (pooled * (1.0 - pooled) * (1.0 / n_a as f64 + 1.0 / n_b as f64)).sqrt();
     let difference = pb - pa;
     if se.is_nan() || se <= 0.0 {
-        let p = if difference == 0.0 { 1.0 } else { 0.0 };
-        return Some(TestResult {
-            difference,
-            statistic: 0.0,
-            df: 0.0,
-            p_value: p,
-        });
+        return Some(TestResult::without_variance(difference, 0.0));
     }
     let z = difference / se;
     let p = (2.0 * (1.0 - normal_cdf(z.abs()))).clamp(0.0, 1.0);

@@ -19,8 +19,7 @@ use std::time::Duration;
 use symbolon_contracts::supplychain::v1::supply_chain_service_server::SupplyChainServiceServer;
 use symbolon_platform::{
     config::{ConfigError, Env, ServerConfig},
-    server::{BoundService, ServerError, open_and_bind},
-    status::StoreError,
+    server::{BoundService, StartError, open_and_bind},
     time::Clock,
 };
 
@@ -85,26 +84,14 @@ impl SupplyChainConfig {
     }
 }
 
-/// The service could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    /// The store could not be opened or migrated.
-    #[error("store: {0}")]
-    Store(#[from] StoreError),
-    /// The server could not be set up.
-    #[error(transparent)]
-    Server(#[from] ServerError),
+/// A built, bound, not yet running supply-chain service.
+pub struct Application {
+    service: BoundService,
 }
 
-/// A built, bound, not yet running supply-chain service.
-pub struct Application(BoundService);
+symbolon_platform::application!(Application, SupplyChainConfig, service);
 
 impl Application {
-    /// Opens the store, applies migrations, binds the port.
-    pub async fn build(config: SupplyChainConfig) -> Result<Self, StartError> {
-        Self::build_with_clock(config, Clock::system()).await
-    }
-
     /// As [`Application::build`], with a given clock.
     pub async fn build_with_clock(
         config: SupplyChainConfig,
@@ -123,21 +110,9 @@ impl Application {
             SupplyChainServiceServer::new(api),
             &crate::access::SUPPLY_CHAIN_SERVICE,
         );
-        Ok(Self(BoundService::new(server, vec![db])))
-    }
-
-    /// Serves until shut down, then closes the store.
-    pub async fn run_until_stopped(self) -> Result<(), ServerError> {
-        self.0.run_until_stopped().await
-    }
-}
-
-// The address and shutdown token come from the shared bound service.
-impl std::ops::Deref for Application {
-    type Target = BoundService;
-
-    fn deref(&self) -> &BoundService {
-        &self.0
+        Ok(Self {
+            service: BoundService::new(server, vec![db]),
+        })
     }
 }
 

@@ -51,6 +51,32 @@ pub fn page(page_size: i32, token: &str, query: &str, v: &mut Violations) -> (i6
     (size, after)
 }
 
+/// Page size and resume position of a List request whose only other input is checked
+/// elsewhere: INVALID_ARGUMENT naming `page_size` or `page_token` when bad.
+pub fn checked_page(
+    page_size: i32,
+    token: &str,
+    query: &str,
+) -> Result<(i64, Option<String>), Status> {
+    let mut v = Violations::new();
+    let checked = page(page_size, token, query, &mut v);
+    v.into_result()?;
+    Ok(checked)
+}
+
+/// A List response's items and next page token from a page of rows: each row turned
+/// into protobuf by `to_pb`, the items cut to the page's byte budget, the token bound
+/// to `query`.
+pub fn page_items<T, M: prost::Message>(
+    page: table::Page<T>,
+    query: &str,
+    to_pb: impl FnMut(T) -> Result<M, Status>,
+) -> Result<(Vec<M>, String), Status> {
+    let mut items = page.rows.into_iter().map(to_pb).collect::<Result<_, _>>()?;
+    let next_page_token = next_token(page.next.fit(&mut items), query);
+    Ok((items, next_page_token))
+}
+
 /// The next page token for a page.
 pub fn next_token(next_after: Option<String>, query: &str) -> String {
     next_after
@@ -133,9 +159,7 @@ pub async fn list_page<T: Table>(
     page_size: i32,
     page_token: &str,
 ) -> Result<(Vec<T>, NextPage), Status> {
-    let mut v = Violations::new();
-    let (limit, after) = page(page_size, page_token, l.query, &mut v);
-    v.into_result()?;
+    let (limit, after) = checked_page(page_size, page_token, l.query)?;
     let q = ListQuery {
         scope: l.scope,
         filter: l.filter,
@@ -143,9 +167,7 @@ pub async fn list_page<T: Table>(
         limit,
         show_deleted: l.show_deleted,
     };
-    let page = table::list::<T>(db, q)
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
+    let page = table::list::<T>(db, q).await??;
     let next = NextPage {
         next: page.next,
         query: l.query.to_string(),
@@ -161,6 +183,16 @@ pub fn written<T>(w: Write<T>, name: &str) -> Result<T, Status> {
         Write::Stale => Err(status::stale_etag(name)),
         Write::NotDeleted => Err(status::already_exists(name)),
     }
+}
+
+/// The id of a resource to create: the client's choice when it made one (checked,
+/// a violation of `field` when bad), else a new one.
+pub fn chosen_or_new_id(v: &mut Violations, field: &str, chosen: &str) -> String {
+    if chosen.is_empty() {
+        return crate::names::new_id();
+    }
+    v.check(field, crate::names::check_id(chosen));
+    chosen.to_string()
 }
 
 /// Checks free text: required or not, and at most `max` characters.

@@ -236,6 +236,20 @@ impl Caller {
             .ok_or_else(|| status::unauthenticated("no authenticated caller"))
     }
 
+    /// The caller a request was authenticated as ([`Caller::of`]), and its message.
+    pub fn split<T>(req: Request<T>) -> Result<(Arc<Caller>, T), Status> {
+        let caller = Self::of(&req)?;
+        Ok((caller, req.into_inner()))
+    }
+
+    /// [`Caller::split`], for vendor staff holding one of `roles` only
+    /// ([`Caller::require_vendor`]).
+    pub fn split_vendor<T>(req: Request<T>, roles: &[&str]) -> Result<(Arc<Caller>, T), Status> {
+        let (caller, r) = Self::split(req)?;
+        caller.require_vendor(roles)?;
+        Ok((caller, r))
+    }
+
     /// True for the vendor's people.
     pub fn is_vendor(&self) -> bool {
         self.org == Org::Vendor

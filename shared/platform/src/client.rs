@@ -32,6 +32,35 @@ pub fn authed<T>(token: &str, message: T) -> tonic::Request<T> {
 /// A channel to another Symbolon service, traced.
 pub type TracedChannel = OtelGrpcService<Channel>;
 
+/// Another Symbolon service that handlers call as their caller: its channel, and the
+/// deadline of every unary call on it.
+#[derive(Clone)]
+pub struct Peer {
+    channel: TracedChannel,
+    deadline: Duration,
+}
+
+impl Peer {
+    /// A lazily connecting peer at `uri` ([`channel`], a second to connect); each unary
+    /// call ends after `deadline`.
+    pub fn new(uri: &str, deadline: Duration) -> Result<Self, tonic::transport::Error> {
+        Ok(Self {
+            channel: channel(uri, Duration::from_secs(1), deadline)?,
+            deadline,
+        })
+    }
+
+    /// The channel, for the peer's generated client.
+    pub fn channel(&self) -> TracedChannel {
+        self.channel.clone()
+    }
+
+    /// `message` as `caller`'s request, within this peer's deadline ([`request`]).
+    pub fn request<T>(&self, caller: &Caller, message: T) -> tonic::Request<T> {
+        request(caller, message, self.deadline)
+    }
+}
+
 /// A channel to `uri` that connects lazily, so a dependency that is down makes calls
 /// fail fast with UNAVAILABLE rather than blocking start-up. `call_timeout` bounds every
 /// call on the client side too, so a hung peer cannot hang the caller.

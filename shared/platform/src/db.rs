@@ -100,6 +100,19 @@ pub struct Database {
 }
 
 impl Database {
+    /// Inserts one row into `table`: each (column, value) of `row`, on the writer.
+    pub async fn insert_row<'c>(
+        &self,
+        table: &str,
+        row: impl IntoIterator<Item = (&'c str, Value)>,
+    ) -> Result<(), StoreError> {
+        Sql::insert(table, row)
+            .query()
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
     /// Connects with the default settings, applies migrations, and returns the pools.
     pub async fn connect(url: &str, migrations: &Migrations) -> Result<Self, StoreError> {
         Self::connect_with(url, migrations, DatabaseSettings::default()).await
@@ -559,6 +572,29 @@ impl Sql {
         self
     }
 
+    /// `INSERT INTO {table} (…) VALUES (…)` of each (column, value) of `row`, in order.
+    pub fn insert<'c>(table: &str, row: impl IntoIterator<Item = (&'c str, Value)>) -> Self {
+        let (columns, values): (Vec<&str>, Vec<Value>) = row.into_iter().unzip();
+        let mut sql = Self::new(&format!(
+            "INSERT INTO {table} ({}) VALUES (",
+            columns.join(", ")
+        ));
+        sql.bind_list(values).push(")");
+        sql
+    }
+
+    /// Appends a placeholder for each of `values`, comma-separated: the row of an
+    /// INSERT's VALUES or an IN list.
+    pub fn bind_list(&mut self, values: impl IntoIterator<Item = Value>) -> &mut Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self
+    }
+
     /// Appends another piece with its values, renumbering its placeholders to follow
     /// this one's. Pieces hold no `$` but their placeholders (no literal contains one).
     pub fn append(&mut self, other: &Sql) -> &mut Self {
@@ -577,6 +613,24 @@ impl Sql {
         self.text.push_str(rest);
         self.values.extend(other.values.iter().cloned());
         self
+    }
+
+    /// The row this statement reads on `db`'s reader pool, if any.
+    pub async fn read_one<T>(&self, db: &Database) -> Result<Option<T>, StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let row = self.query().fetch_optional(db.reader()).await?;
+        Ok(row.as_ref().map(T::from_row).transpose()?)
+    }
+
+    /// Every row this statement reads on `db`'s reader pool.
+    pub async fn read_all<T>(&self, db: &Database) -> Result<Vec<T>, StoreError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    {
+        let rows = self.query().fetch_all(db.reader()).await?;
+        Ok(rows.iter().map(T::from_row).collect::<Result<_, _>>()?)
     }
 
     /// The SQL text.

@@ -82,6 +82,24 @@ pub struct Field {
     pub kind: Kind,
 }
 
+impl Field {
+    /// A field filtered under its column's own name.
+    pub const fn column(name: &'static str, kind: Kind) -> Self {
+        Self {
+            name,
+            column: name,
+            kind,
+        }
+    }
+}
+
+// A filter the client got wrong: INVALID_ARGUMENT naming the field.
+impl From<FilterError> for tonic::Status {
+    fn from(e: FilterError) -> Self {
+        crate::status::invalid_argument("filter", e.to_string())
+    }
+}
+
 /// Parses `filter` into comparisons.
 pub fn parse(filter: &str) -> Result<Vec<Comparison>, FilterError> {
     let mut out = Vec::new();

@@ -154,23 +154,10 @@ impl batch::Statement for Queue {
         claims.dedup_by(|later, first| later.1 == first.1);
         let mut sql = Sql::new("");
         if !claims.is_empty() {
-            sql.push(
-                "WITH group_claims AS (INSERT INTO request_fingerprints (scope, fingerprint) VALUES ",
-            );
-            for (i, (_, scope, fingerprint)) in claims.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
-                }
-                sql.push("(")
-                    .bind(*scope)
-                    .push(", ")
-                    .bind(*fingerprint)
-                    .push(")");
-            }
-            sql.push(
-                " ON CONFLICT (scope) DO UPDATE SET fingerprint = request_fingerprints.fingerprint \
-                 RETURNING scope, fingerprint) ",
-            );
+            let upsert = request_ids::upsert_claims(claims.iter().map(|c| (c.1, c.2)));
+            sql.push("WITH group_claims AS (")
+                .append(&upsert)
+                .push(") ");
         }
         sql.push(&self.head);
         for (i, p) in batch.iter().enumerate() {

@@ -140,21 +140,7 @@ impl batch::Statement for Claims {
                 scopes.push((&p.scope, &p.fingerprint));
             }
         }
-        let mut sql = Sql::new("INSERT INTO request_fingerprints (scope, fingerprint) VALUES ");
-        for (i, (scope, fingerprint)) in scopes.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .bind(*scope)
-                .push(", ")
-                .bind(*fingerprint)
-                .push(")");
-        }
-        sql.push(
-            " ON CONFLICT (scope) DO UPDATE SET fingerprint = request_fingerprints.fingerprint \
-             RETURNING scope, fingerprint",
-        );
+        let sql = upsert_claims(scopes.into_iter());
         let bound: Option<HashMap<String, String>> = match sql.query().fetch_all(pool).await {
             Ok(rows) => rows
                 .iter()
@@ -175,6 +161,22 @@ impl batch::Statement for Claims {
             let _ = p.reply.send(answer);
         }
     }
+}
+
+/// One statement claiming each (scope, fingerprint) of `claims` (distinct scopes): it
+/// returns the fingerprint each scope is bound to, this one or the one before.
+pub(crate) fn upsert_claims<'a>(claims: impl Iterator<Item = (&'a str, &'a str)>) -> Sql {
+    let mut sql = Sql::new("INSERT INTO request_fingerprints (scope, fingerprint) VALUES ");
+    for (i, (scope, fingerprint)) in claims.enumerate() {
+        sql.push(if i > 0 { ", (" } else { "(" })
+            .bind_list([scope.into(), fingerprint.into()])
+            .push(")");
+    }
+    sql.push(
+        " ON CONFLICT (scope) DO UPDATE SET fingerprint = request_fingerprints.fingerprint \
+         RETURNING scope, fingerprint",
+    );
+    sql
 }
 
 /// [`claim`] on `ex`: inside a transaction, the claim commits or rolls back with the

@@ -68,6 +68,22 @@ pub fn build(env: &Env<'_>, scheduler: Scheduler) -> Result<Runtime, RuntimeErro
     Ok(builder.enable_all().build()?)
 }
 
+/// A service's `main` up to its own part: the runtime for `scheduler` (sized from
+/// `service`'s environment), JSON logs and telemetry as `service`, then `run` with that
+/// environment, to its end.
+pub fn serve<E, F, Fut>(service: &str, scheduler: Scheduler, run: F) -> Result<(), E>
+where
+    E: From<RuntimeError> + From<crate::telemetry::TelemetryError>,
+    F: FnOnce(Env<'static>) -> Fut,
+    Fut: std::future::Future<Output = Result<(), E>>,
+{
+    let env = Env::process(service);
+    build(&env, scheduler)?.block_on(async {
+        let _telemetry = crate::telemetry::init(service, crate::telemetry::LogFormat::Json)?;
+        run(env).await
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -73,6 +73,96 @@ pub enum ServerError {
     Transport(#[from] tonic::transport::Error),
 }
 
+/// A service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened or migrated.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The server could not be set up.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// The URL of a service it calls is invalid.
+    #[error("{service} service URL: {source}")]
+    ServiceUrl {
+        /// That service, as operators name it (`customers`, `supply-chain`).
+        service: &'static str,
+        /// Why.
+        source: tonic::transport::Error,
+    },
+}
+
+impl StartError {
+    /// The error of a bad URL of `service`.
+    pub fn service_url(service: &'static str) -> impl FnOnce(tonic::transport::Error) -> Self {
+        move |source| Self::ServiceUrl { service, source }
+    }
+}
+
+/// What every service's `Application` shares around its own
+/// `build_with_clock(config, clock)`: `build` (on the system clock),
+/// `run_until_stopped`, and `Deref` to the [`BoundService`] in field `$field`.
+#[macro_export]
+macro_rules! application {
+    ($app:ident, $config:ty, $field:ident) => {
+        impl $app {
+            /// Opens the store, applies migrations, binds the port.
+            pub async fn build(config: $config) -> Result<Self, $crate::server::StartError> {
+                Self::build_with_clock(config, $crate::time::Clock::system()).await
+            }
+
+            /// Serves until shut down, then closes the stores.
+            pub async fn run_until_stopped(self) -> Result<(), $crate::server::ServerError> {
+                self.$field.run_until_stopped().await
+            }
+
+            /// Builds with `config` and serves until shut down: what `main` runs.
+            pub async fn serve(config: $config) -> Result<(), $crate::server::StartError> {
+                Ok(Self::build(config).await?.run_until_stopped().await?)
+            }
+        }
+
+        // The address and shutdown token come from the shared bound service.
+        impl ::std::ops::Deref for $app {
+            type Target = $crate::server::BoundService;
+
+            fn deref(&self) -> &$crate::server::BoundService {
+                &self.$field
+            }
+        }
+    };
+}
+
+/// Implements a generated gRPC service trait for a service's handlers: one line per
+/// unary method, `method(Request) -> Response = handler;`, each answered by
+/// `handler(self, &caller, request)` for the authenticated caller ([`Caller::split`]);
+/// the methods that are not so plain (streams, their types) follow in braces, as
+/// written in the trait.
+///
+/// [`Caller::split`]: crate::Caller::split
+#[macro_export]
+macro_rules! grpc_service {
+    (
+        impl $service:ident for $api:ty;
+        $($method:ident($req:ty) -> $resp:ty = $handler:path;)*
+        { $($rest:tt)* }
+    ) => {
+        #[::tonic::async_trait]
+        impl $service for $api {
+            $(
+                async fn $method(
+                    &self,
+                    req: ::tonic::Request<$req>,
+                ) -> ::std::result::Result<::tonic::Response<$resp>, ::tonic::Status> {
+                    let (caller, r) = $crate::Caller::split(req)?;
+                    Ok(::tonic::Response::new($handler(self, &caller, r).await?))
+                }
+            )*
+            $($rest)*
+        }
+    };
+}
+
 /// Opens the service's store at `config.database_url` (migrated) and binds its server,
 /// which follows the store for readiness: the first steps of every service's start.
 pub async fn open_and_bind<E>(

@@ -205,6 +205,15 @@ pub fn already_exists(resource_name: &str) -> Status {
     )
 }
 
+/// For a create: a uniqueness conflict means `resource_name` is taken
+/// (ALREADY_EXISTS); any other store error maps as always.
+pub fn exists_on_conflict(resource_name: &str) -> impl FnOnce(StoreError) -> Status + '_ {
+    move |e| match e {
+        StoreError::Conflict(_) => already_exists(resource_name),
+        other => other.into(),
+    }
+}
+
 /// `INTERNAL`: logs the cause and tells the client nothing about it.
 pub fn internal(cause: &dyn std::fmt::Display) -> Status {
     tracing::error!(error = %cause, "internal error");

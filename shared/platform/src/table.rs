@@ -35,6 +35,10 @@ pub trait Table: Sized + Send + Unpin + 'static {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error>;
     /// The keyset position of this row.
     fn id(&self) -> &str;
+    /// Whether the row is soft-deleted (never, for rows without `delete_time`).
+    fn deleted(&self) -> bool {
+        false
+    }
 }
 
 /// What a conditional write found.
@@ -94,10 +98,26 @@ pub struct ListQuery<'a> {
 #[error(transparent)]
 pub struct BadFilter(#[from] filter::FilterError);
 
+// A bad filter is the client's: INVALID_ARGUMENT naming the field.
+impl From<BadFilter> for tonic::Status {
+    fn from(e: BadFilter) -> Self {
+        crate::status::invalid_argument("filter", e.to_string())
+    }
+}
+
 /// Reads one row within `scope`, deleted or not. Concurrent reads of a table share
 /// statements (see [`crate::point_reads`]).
 pub async fn get<T: Table>(db: &Database, scope: &str, id: &str) -> Result<Option<T>, StoreError> {
     db.point_reads().get(db.reader(), scope, id).await
+}
+
+/// [`get`], unless the row is soft-deleted.
+pub async fn get_live<T: Table>(
+    db: &Database,
+    scope: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
+    Ok(get::<T>(db, scope, id).await?.filter(|r| !r.deleted()))
 }
 
 /// [`get`] in a statement of its own.
@@ -106,6 +126,11 @@ pub(crate) async fn get_one<T: Table>(
     scope: &str,
     id: &str,
 ) -> Result<Option<T>, StoreError> {
+    fetch_optional(pool, &by_id::<T>(scope, id)).await
+}
+
+/// The statement reading row `id` of `T` within `scope`, deleted or not.
+pub fn by_id<T: Table>(scope: &str, id: &str) -> Sql {
     let mut sql = Sql::new(&format!(
         "SELECT {} FROM {} WHERE {} = ",
         T::COLUMNS,
@@ -113,7 +138,7 @@ pub(crate) async fn get_one<T: Table>(
         T::SCOPE
     ));
     sql.bind(scope).push(" AND id = ").bind(id);
-    fetch_optional(pool, &sql).await
+    sql
 }
 
 /// Runs `sql` on `ex`: the row of `T` it returns, if any.
@@ -429,6 +454,11 @@ pub struct Meta {
     pub version: i64,
 }
 
+/// Reads a 0/1 integer column as a flag (both databases store flags so).
+pub fn flag(row: &AnyRow, column: &str) -> Result<bool, sqlx::Error> {
+    Ok(row.try_get::<i64, _>(column)? != 0)
+}
+
 /// Reads JSON text column `column` of `row` (for `#[sqlx(skip)]` fields of [`table!`]).
 pub fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Result<T, sqlx::Error> {
     let s: String = row.try_get(column)?;
@@ -439,8 +469,11 @@ pub fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, column: &str) -> Resul
 /// `#[derive(sqlx::FromRow)]`; the `meta` field (when named) and the JSON text columns
 /// are `#[sqlx(skip)]` and read here. Every service's rows were declared alike by hand.
 ///
+/// Columns that need more than a derive (flags, several columns into one field) are
+/// `#[sqlx(skip)]` too and set by `fill(&mut row, &AnyRow)`.
+///
 /// `table!(Row, name, scope column, columns, soft delete, id: field.path
-/// [, meta: field] [, json: [fields]] [, filter: fields])`
+/// [, meta: field] [, json: [fields]] [, filter: fields] [, fill: function])`
 #[macro_export]
 macro_rules! table {
     (@filter) => {
@@ -455,6 +488,7 @@ macro_rules! table {
         $(, meta: $meta:ident)?
         $(, json: [$($json:ident),+])?
         $(, filter: $filter:expr)?
+        $(, fill: $fill:expr)?
     ) => {
         impl $crate::table::Table for $row {
             const NAME: &'static str = $name;
@@ -467,11 +501,15 @@ macro_rules! table {
                 let mut r: Self = ::sqlx::FromRow::from_row(row)?;
                 $(r.$meta = $crate::table::meta::<Self>(row)?;)?
                 $($(r.$json = $crate::table::json(row, stringify!($json))?;)+)?
+                $(($fill)(&mut r, row)?;)?
                 Ok(r)
             }
             fn id(&self) -> &str {
                 &self.$id $(.$idp)*
             }
+            $(fn deleted(&self) -> bool {
+                self.$meta.delete_time.is_some()
+            })?
         }
     };
 }

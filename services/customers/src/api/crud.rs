@@ -4,9 +4,7 @@
 use super::common::*;
 use crate::store::{self, ListQuery, Table};
 use prost_types::FieldMask;
-use symbolon_platform::{
-    Caller, Database, StoreError, Violations, db::Value, names, status, time::Clock,
-};
+use symbolon_platform::{Caller, Database, Violations, db::Value, names, status, time::Clock};
 use tonic::Status;
 
 /// A field an update may set: one enum per resource, so that every match over it is
@@ -116,16 +114,8 @@ pub(crate) async fn create<R: Resource>(
     if let Some(parent) = parent {
         v.check("parent", names::parse(parent, &["customers"]));
     }
-    let id_field = format!("{}_id", R::FIELD);
-    if !id.is_empty() {
-        v.check(&id_field, names::check_id(id));
-    }
+    let id = chosen_or_new_id(&mut v, &format!("{}_id", R::FIELD), id);
     v.into_result()?;
-    let id = if id.is_empty() {
-        names::new_id()
-    } else {
-        id.to_string()
-    };
     let customer_id = match parent {
         Some(parent) => live_parent(db, caller, parent).await?,
         None => id.clone(),
@@ -148,10 +138,7 @@ pub(crate) async fn create<R: Resource>(
     }
     let row: R::Row = store::insert(db, &columns, values, key)
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => status::already_exists(&name),
-            other => other.into(),
-        })?;
+        .map_err(status::exists_on_conflict(&name))?;
     // A retried request id may name a row of another parent; never leak it.
     let created = name_of::<R>(&customer_id, row.id());
     caller.ensure_customer(&customer_id, &created)?;
@@ -217,11 +204,21 @@ pub(crate) async fn list<R: Resource>(
             show_deleted: l.show_deleted,
         },
     )
-    .await?
-    .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-    let mut items = page.rows.into_iter().map(R::to_proto).collect();
-    let next = next_token(page.next.fit(&mut items), &query);
-    Ok((items, next))
+    .await??;
+    page_items(page, &query, |row| Ok(R::to_proto(row)))
+}
+
+/// The resource `name` (sent in request field `field`) if the caller may write it: its
+/// customer's tenancy, then the resource's own rule.
+fn writable<'a, R: Resource>(
+    caller: &Caller,
+    field: &str,
+    name: &'a str,
+) -> Result<Named<'a>, Status> {
+    let n = parse_name(field, name, R::COLLECTIONS)?;
+    caller.ensure_customer(n.customer_id, name)?;
+    R::may_write(caller, n.customer_id, name)?;
+    Ok(n)
 }
 
 /// Update with a field mask and an optional etag (AIP-134, 154).
@@ -234,9 +231,7 @@ pub(crate) async fn update<R: Resource>(
 ) -> Result<R::Proto, Status> {
     let p = resource.unwrap_or_default();
     let (name, etag) = R::name_and_etag(&p);
-    let n = parse_name(&format!("{}.name", R::FIELD), name, R::COLLECTIONS)?;
-    caller.ensure_customer(n.customer_id, name)?;
-    R::may_write(caller, n.customer_id, name)?;
+    let n = writable::<R>(caller, &format!("{}.name", R::FIELD), name)?;
     let mut v = Violations::new();
     let fields = update_fields::<R>(&p, mask, &mut v);
     check_all::<R>(&p, &fields, &mut v);
@@ -262,9 +257,7 @@ pub(crate) async fn delete<R: Resource>(
     name: &str,
     etag: &str,
 ) -> Result<R::Proto, Status> {
-    let n = parse_name("name", name, R::COLLECTIONS)?;
-    caller.ensure_customer(n.customer_id, name)?;
-    R::may_write(caller, n.customer_id, name)?;
+    let n = writable::<R>(caller, "name", name)?;
     let w = store::soft_delete::<R::Row>(db, n.customer_id, n.id, etag_version(etag), clock.now())
         .await?;
     Ok(R::to_proto(written(w, name)?))
@@ -277,9 +270,7 @@ pub(crate) async fn undelete<R: Resource>(
     caller: &Caller,
     name: &str,
 ) -> Result<R::Proto, Status> {
-    let n = parse_name("name", name, R::COLLECTIONS)?;
-    caller.ensure_customer(n.customer_id, name)?;
-    R::may_write(caller, n.customer_id, name)?;
+    let n = writable::<R>(caller, "name", name)?;
     let w = store::undelete::<R::Row>(db, n.customer_id, n.id, clock.now()).await?;
     Ok(R::to_proto(written(w, name)?))
 }

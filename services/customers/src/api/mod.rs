@@ -79,11 +79,6 @@ impl Api {
     }
 }
 
-/// The caller and the message of a request.
-fn parts<T>(req: Request<T>) -> Result<(std::sync::Arc<Caller>, T), Status> {
-    Ok((Caller::of(&req)?, req.into_inner()))
-}
-
 /// The paging fields every list request of a standard resource has.
 trait ListRequest {
     fn paging<'a>(&'a self, parent: Option<&'a str>) -> List<'a>;
@@ -116,13 +111,13 @@ type R<T> = Result<Response<T>, Status>;
 #[tonic::async_trait]
 impl CustomersService for Api {
     async fn create_customer(&self, req: Request<pb::CreateCustomerRequest>) -> R<pb::Customer> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.create::<Customers>(&c, None, r.customer.clone(), &r.customer_id, &r)
             .await
     }
 
     async fn get_customer(&self, req: Request<pb::GetCustomerRequest>) -> R<pb::Customer> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.get::<Customers>(&c, &r.name).await
     }
 
@@ -130,7 +125,7 @@ impl CustomersService for Api {
         &self,
         req: Request<pb::ListCustomersRequest>,
     ) -> R<pb::ListCustomersResponse> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         let (customers, next_page_token) = self.list::<Customers>(&c, r.paging(None)).await?;
         Ok(Response::new(pb::ListCustomersResponse {
             customers,
@@ -139,13 +134,13 @@ impl CustomersService for Api {
     }
 
     async fn update_customer(&self, req: Request<pb::UpdateCustomerRequest>) -> R<pb::Customer> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.update::<Customers>(&c, r.customer, r.update_mask.as_ref())
             .await
     }
 
     async fn delete_customer(&self, req: Request<pb::DeleteCustomerRequest>) -> R<pb::Customer> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.delete::<Customers>(&c, &r.name, &r.etag).await
     }
 
@@ -153,23 +148,23 @@ impl CustomersService for Api {
         &self,
         req: Request<pb::UndeleteCustomerRequest>,
     ) -> R<pb::Customer> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.undelete::<Customers>(&c, &r.name).await
     }
 
     async fn create_site(&self, req: Request<pb::CreateSiteRequest>) -> R<pb::Site> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.create::<Sites>(&c, Some(&r.parent), r.site.clone(), &r.site_id, &r)
             .await
     }
 
     async fn get_site(&self, req: Request<pb::GetSiteRequest>) -> R<pb::Site> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.get::<Sites>(&c, &r.name).await
     }
 
     async fn list_sites(&self, req: Request<pb::ListSitesRequest>) -> R<pb::ListSitesResponse> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         let (sites, next_page_token) = self.list::<Sites>(&c, r.paging(Some(&r.parent))).await?;
         Ok(Response::new(pb::ListSitesResponse {
             sites,
@@ -178,18 +173,18 @@ impl CustomersService for Api {
     }
 
     async fn update_site(&self, req: Request<pb::UpdateSiteRequest>) -> R<pb::Site> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.update::<Sites>(&c, r.site, r.update_mask.as_ref())
             .await
     }
 
     async fn delete_site(&self, req: Request<pb::DeleteSiteRequest>) -> R<pb::Site> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.delete::<Sites>(&c, &r.name, &r.etag).await
     }
 
     async fn undelete_site(&self, req: Request<pb::UndeleteSiteRequest>) -> R<pb::Site> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.undelete::<Sites>(&c, &r.name).await
     }
 
@@ -197,14 +192,14 @@ impl CustomersService for Api {
         &self,
         req: Request<pb::CreateKeyPersonRequest>,
     ) -> R<pb::KeyPerson> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         let (parent, id) = (Some(r.parent.as_str()), r.key_person_id.as_str());
         self.create::<KeyPersons>(&c, parent, r.key_person.clone(), id, &r)
             .await
     }
 
     async fn get_key_person(&self, req: Request<pb::GetKeyPersonRequest>) -> R<pb::KeyPerson> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.get::<KeyPersons>(&c, &r.name).await
     }
 
@@ -212,7 +207,7 @@ impl CustomersService for Api {
         &self,
         req: Request<pb::ListKeyPersonsRequest>,
     ) -> R<pb::ListKeyPersonsResponse> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         let l = r.paging(Some(&r.parent));
         let (key_persons, next_page_token) = self.list::<KeyPersons>(&c, l).await?;
         Ok(Response::new(pb::ListKeyPersonsResponse {
@@ -225,7 +220,7 @@ impl CustomersService for Api {
         &self,
         req: Request<pb::UpdateKeyPersonRequest>,
     ) -> R<pb::KeyPerson> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.update::<KeyPersons>(&c, r.key_person, r.update_mask.as_ref())
             .await
     }
@@ -234,7 +229,7 @@ impl CustomersService for Api {
         &self,
         req: Request<pb::DeleteKeyPersonRequest>,
     ) -> R<pb::KeyPerson> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.delete::<KeyPersons>(&c, &r.name, &r.etag).await
     }
 
@@ -242,7 +237,7 @@ impl CustomersService for Api {
         &self,
         req: Request<pb::UndeleteKeyPersonRequest>,
     ) -> R<pb::KeyPerson> {
-        let (c, r) = parts(req)?;
+        let (c, r) = Caller::split(req)?;
         self.undelete::<KeyPersons>(&c, &r.name).await
     }
 

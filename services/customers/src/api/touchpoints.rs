@@ -148,8 +148,7 @@ impl Api {
         &self,
         req: Request<pb::ListTouchpointsRequest>,
     ) -> Result<Response<pb::ListTouchpointsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let (touchpoints, next_page_token) = crud::list::<Touchpoints>(
             &self.db,
             &caller,

@@ -9,7 +9,7 @@ use symbolon_contracts::supplychain::v1::{
 };
 use symbolon_platform::{
     Caller,
-    client::{self, TracedChannel},
+    client::{self, Peer, TracedChannel},
     status,
 };
 use tonic::{Code, Status};
@@ -17,9 +17,8 @@ use tonic::{Code, Status};
 /// A client of the supply-chain service.
 #[derive(Clone)]
 pub struct SupplyChain {
-    channel: TracedChannel,
+    peer: Peer,
     stream_channel: TracedChannel,
-    deadline: Duration,
 }
 
 impl SupplyChain {
@@ -27,16 +26,15 @@ impl SupplyChain {
     /// ends after `deadline`.
     pub fn new(url: &str, deadline: Duration) -> Result<Self, tonic::transport::Error> {
         Ok(Self {
-            channel: client::channel(url, Duration::from_secs(1), deadline)?,
+            peer: Peer::new(url, deadline)?,
             // The channel timeout bounds the wait for response headers only, so the
             // risk stream may run for days on it.
             stream_channel: client::channel(url, Duration::from_secs(1), Duration::from_secs(10))?,
-            deadline,
         })
     }
 
     fn client(&self) -> SupplyChainServiceClient<TracedChannel> {
-        SupplyChainServiceClient::new(self.channel.clone())
+        SupplyChainServiceClient::new(self.peer.channel())
     }
 
     /// Assesses every request against one snapshot, as `caller`.
@@ -46,11 +44,9 @@ impl SupplyChain {
         requests: Vec<pb::AssessCoverageRequest>,
     ) -> Result<Vec<pb::CoverageAssessment>, Status> {
         let n = requests.len();
-        let req = client::request(
-            caller,
-            pb::BatchAssessCoverageRequest { requests },
-            self.deadline,
-        );
+        let req = self
+            .peer
+            .request(caller, pb::BatchAssessCoverageRequest { requests });
         let out = self
             .client()
             .batch_assess_coverage(req)
@@ -74,25 +70,23 @@ impl SupplyChain {
         id: &str,
         registration: pb::CoverageRegistration,
     ) -> Result<pb::CoverageRegistration, Status> {
-        let req = client::request(
+        let req = self.peer.request(
             caller,
             pb::CreateCoverageRegistrationRequest {
                 coverage_registration: Some(registration),
                 coverage_registration_id: id.to_string(),
                 request_id: id.to_string(),
             },
-            self.deadline,
         );
         match self.client().create_coverage_registration(req).await {
             Ok(r) => Ok(r.into_inner()),
             // Registered by an earlier attempt with another request key: read it.
             Err(s) if s.code() == Code::AlreadyExists => {
-                let req = client::request(
+                let req = self.peer.request(
                     caller,
                     pb::GetCoverageRegistrationRequest {
                         name: format!("coverageRegistrations/{id}"),
                     },
-                    self.deadline,
                 );
                 Ok(self
                     .client()
@@ -107,10 +101,9 @@ impl SupplyChain {
 
     /// Deletes a registration, best effort (a create that failed half way).
     pub async fn unregister(&self, caller: &Caller, name: &str) {
-        let req = client::request(
+        let req = self.peer.request(
             caller,
             pb::DeleteCoverageRegistrationRequest { name: name.into() },
-            self.deadline,
         );
         if let Err(e) = self.client().delete_coverage_registration(req).await {
             tracing::warn!(registration = name, error = %e, "could not delete a coverage registration");
@@ -128,7 +121,7 @@ impl SupplyChain {
         site: pb::SiteLocation,
         reservation: pb::Reservation,
     ) -> Result<pb::Reservation, Status> {
-        let req = client::request(
+        let req = self.peer.request(
             caller,
             pb::CreateReservationRequest {
                 parent: "depots/-".into(),
@@ -136,7 +129,6 @@ impl SupplyChain {
                 request_id: request_id.to_string(),
                 site: Some(site),
             },
-            self.deadline,
         );
         match self.client().create_reservation(req).await {
             Ok(r) => Ok(r.into_inner()),
@@ -153,11 +145,9 @@ impl SupplyChain {
         caller: &Caller,
         name: &str,
     ) -> Result<Result<pb::Reservation, String>, Status> {
-        let req = client::request(
-            caller,
-            pb::ReleaseReservationRequest { name: name.into() },
-            self.deadline,
-        );
+        let req = self
+            .peer
+            .request(caller, pb::ReleaseReservationRequest { name: name.into() });
         settled(self.client().release_reservation(req).await)
     }
 
@@ -170,22 +160,18 @@ impl SupplyChain {
         caller: &Caller,
         name: &str,
     ) -> Result<Result<pb::Reservation, String>, Status> {
-        let req = client::request(
-            caller,
-            pb::DispatchReservationRequest { name: name.into() },
-            self.deadline,
-        );
+        let req = self
+            .peer
+            .request(caller, pb::DispatchReservationRequest { name: name.into() });
         settled(self.client().dispatch_reservation(req).await)
     }
 
     /// Where depot `name` (`depots/{depot}`) is, in words ("Lima, PE"), as `caller`;
     /// `None` when it cannot be read now (the text then names no place).
     pub async fn depot_place(&self, caller: &Caller, name: &str) -> Option<String> {
-        let req = client::request(
-            caller,
-            pb::GetDepotRequest { name: name.into() },
-            self.deadline,
-        );
+        let req = self
+            .peer
+            .request(caller, pb::GetDepotRequest { name: name.into() });
         let d = self.client().get_depot(req).await.ok()?.into_inner();
         Some(crate::visibility::place(&d.display_name, &d.country, name))
     }

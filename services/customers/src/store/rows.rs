@@ -25,15 +25,6 @@ macro_rules! resource_table {
     };
 }
 
-/// A filterable field under its column's name.
-const fn column(name: &'static str, kind: Kind) -> Field {
-    Field {
-        name,
-        column: name,
-        kind,
-    }
-}
-
 /// A customer.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CustomerRow {
@@ -56,8 +47,8 @@ resource_table!(
     "customers",
     "display_name, industry, home_country, description",
     &[
-        column("industry", Kind::Enum(enum_industry, "INDUSTRY_")),
-        column("home_country", Kind::UpperText),
+        Field::column("industry", Kind::Enum(enum_industry, "INDUSTRY_")),
+        Field::column("home_country", Kind::UpperText),
     ]
 );
 
@@ -83,7 +74,7 @@ resource_table!(
     SiteRow,
     "sites",
     "display_name, country, latitude, longitude, address",
-    &[column("country", Kind::UpperText)]
+    &[Field::column("country", Kind::UpperText)]
 );
 
 /// A key person.
@@ -109,7 +100,7 @@ resource_table!(
     KeyPersonRow,
     "key_persons",
     "display_name, title, decision_role, email, subject",
-    &[column(
+    &[Field::column(
         "decision_role",
         Kind::Enum(enum_decision_role, "DECISION_ROLE_"),
     )]
@@ -165,10 +156,10 @@ impl Table for TouchpointRow {
         CAST(NULL AS TEXT) AS corrected_by";
     const SOFT_DELETE: bool = false;
     const FILTER: &'static [Field] = &[
-        column("key_person", Kind::Text),
-        column("kind", Kind::Enum(enum_kind, "TOUCHPOINT_KIND_")),
-        column("mood", Kind::Enum(enum_mood, "MOOD_")),
-        column("occur_time", Kind::Time),
+        Field::column("key_person", Kind::Text),
+        Field::column("kind", Kind::Enum(enum_kind, "TOUCHPOINT_KIND_")),
+        Field::column("mood", Kind::Enum(enum_mood, "MOOD_")),
+        Field::column("occur_time", Kind::Time),
     ];
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         let mut r: Self = sqlx::FromRow::from_row(row)?;

@@ -1,10 +1,11 @@
 //! Who may see and do what in a lab. A lab is visible to its members and to vendor
 //! admins; to anyone else it does not exist (NOT_FOUND, never PERMISSION_DENIED).
 
-use crate::store::{self, LabRow, MemberRow, Side};
+use super::Api;
+use crate::store::{self, LabRow, MemberRow, Side, Table};
 use std::sync::Arc;
 use symbolon_contracts::labs::v1::MemberRole;
-use symbolon_platform::{Caller, Database, names, status};
+use symbolon_platform::{Caller, Database, status};
 use tonic::Status;
 
 /// A lab the caller may see, and their membership in it.
@@ -30,12 +31,39 @@ pub(crate) fn require_admin(c: &Caller) -> Result<(), Status> {
 }
 
 /// Parses `name` against `collections` (e.g. `["labs", "members"]`) into its ids.
-pub(crate) fn parse<'a>(
+pub(crate) use symbolon_platform::aip::ids_of as parse;
+
+/// Opens the lab named `name`, sent in request field `field`.
+pub(crate) async fn open_named(
+    db: &Database,
+    caller: &Arc<Caller>,
     field: &str,
-    name: &'a str,
+    name: &str,
+) -> Result<Access, Status> {
+    open(db, caller, parse(field, name, &["labs"])?[0]).await
+}
+
+/// The row of `T` named `name` (sent in request field `field`) in a lab the caller may
+/// see: a child of the lab (`["labs", "proposals"]`: scoped by the lab), or of a
+/// proposal or test plan of it (three collections: scoped `{lab}/{parent}`).
+/// NOT_FOUND when missing.
+pub(crate) async fn child<T: Table>(
+    db: &Database,
+    caller: &Arc<Caller>,
+    field: &str,
+    name: &str,
     collections: &[&str],
-) -> Result<Vec<&'a str>, Status> {
-    names::parse(name, collections).map_err(|e| status::invalid_argument(field, e.to_string()))
+) -> Result<(Access, T), Status> {
+    let ids = parse(field, name, collections)?;
+    let a = open(db, caller, ids[0]).await?;
+    let scope = match ids.as_slice() {
+        [_, parent, _] => store::parent_key(a.id(), parent),
+        _ => a.id().to_string(),
+    };
+    let row = store::get::<T>(db, &scope, ids[ids.len() - 1])
+        .await?
+        .ok_or_else(|| status::not_found(name))?;
+    Ok((a, row))
 }
 
 /// Opens lab `lab_id` for `caller`, or NOT_FOUND naming `labs/{lab_id}`.
@@ -45,9 +73,8 @@ pub(crate) async fn open(
     lab_id: &str,
 ) -> Result<Access, Status> {
     let name = format!("labs/{lab_id}");
-    let lab = store::get::<LabRow>(db, lab_id, lab_id)
+    let lab = store::get_live::<LabRow>(db, lab_id, lab_id)
         .await?
-        .filter(|l| l.meta.delete_time.is_none())
         .ok_or_else(|| status::not_found(&name))?;
     if !caller.can_see_customer(&lab.customer_id) {
         return Err(status::not_found(&name));
@@ -112,8 +139,7 @@ impl Access {
     /// Records a read of the log by a customer person (the customer's audit trail).
     pub(crate) async fn audit_read(
         &self,
-        db: &Database,
-        now: i64,
+        api: &Api,
         method: &str,
         detail: String,
     ) -> Result<(), Status> {
@@ -121,7 +147,7 @@ impl Access {
             return Ok(());
         }
         store::record_access(
-            db,
+            &api.db,
             &store::AccessRow {
                 id: store::new_id(),
                 lab_id: self.lab.meta.id.clone(),
@@ -129,7 +155,7 @@ impl Access {
                 org: self.caller.org.claim(),
                 method: method.into(),
                 detail,
-                access_time: now,
+                access_time: api.clock.now(),
             },
         )
         .await?;

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
 use symbolon_platform::{
     Caller, StoreError, Violations,
-    aip::{etag_version, mask_paths, next_token, page, request_key, text, written},
+    aip::{
+        checked_page, chosen_or_new_id, etag_version, mask_paths, page_items, request_key, text,
+        written,
+    },
     db::Value,
     names, status,
 };
@@ -44,13 +47,6 @@ pub(crate) async fn list_pb<T: Table, M: prost::Message>(
     Ok((items, next_page_token))
 }
 
-fn conflict(name: String) -> impl FnOnce(StoreError) -> Status {
-    move |e| match e {
-        StoreError::Conflict(_) => status::already_exists(&name),
-        other => other.into(),
-    }
-}
-
 pub(crate) async fn create_lab(
     api: &Api,
     c: &Arc<Caller>,
@@ -68,9 +64,7 @@ pub(crate) async fn create_lab(
             String::new()
         }
     };
-    if !r.lab_id.is_empty() {
-        v.check("lab_id", names::check_id(&r.lab_id));
-    }
+    let id = chosen_or_new_id(&mut v, "lab_id", &r.lab_id);
     v.into_result()?;
     require_admin(c)?;
     // Checked before anything is written: if the customers service cannot answer, the
@@ -81,11 +75,6 @@ pub(crate) async fn create_lab(
             format!("customers/{customer} does not exist"),
         ));
     }
-    let id = if r.lab_id.is_empty() {
-        names::new_id()
-    } else {
-        r.lab_id
-    };
     let now = api.clock.now();
     let row: LabRow = store::insert(
         &api.db,
@@ -110,7 +99,7 @@ pub(crate) async fn create_lab(
         key,
     )
     .await
-    .map_err(conflict(format!("labs/{id}")))?;
+    .map_err(status::exists_on_conflict(&format!("labs/{id}")))?;
     Ok(convert::lab(row))
 }
 
@@ -119,8 +108,9 @@ pub(crate) async fn get_lab(
     c: &Arc<Caller>,
     r: pb::GetLabRequest,
 ) -> Result<pb::Lab, Status> {
-    let ids = parse("name", &r.name, &["labs"])?;
-    Ok(convert::lab(open(&api.db, c, ids[0]).await?.lab))
+    Ok(convert::lab(
+        open_named(&api.db, c, "name", &r.name).await?.lab,
+    ))
 }
 
 pub(crate) async fn list_labs(
@@ -129,9 +119,7 @@ pub(crate) async fn list_labs(
     r: pb::ListLabsRequest,
 ) -> Result<pb::ListLabsResponse, Status> {
     let query = "labs";
-    let mut v = Violations::new();
-    let (limit, after) = page(r.page_size, &r.page_token, query, &mut v);
-    v.into_result()?;
+    let (limit, after) = checked_page(r.page_size, &r.page_token, query)?;
     let page = if is_admin(c) {
         store::list::<LabRow>(
             &api.db,
@@ -143,13 +131,11 @@ pub(crate) async fn list_labs(
                 show_deleted: false,
             },
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?
+        .await??
     } else {
         store::labs_of_member(&api.db, &c.org.claim(), &c.subject, after, limit).await?
     };
-    let mut labs = page.rows.into_iter().map(convert::lab).collect();
-    let next_page_token = next_token(page.next.fit(&mut labs), query);
+    let (labs, next_page_token) = page_items(page, query, |row| Ok(convert::lab(row)))?;
     Ok(pb::ListLabsResponse {
         labs,
         next_page_token,
@@ -260,9 +246,7 @@ pub(crate) async fn create_member(
             },
         }
     }
-    if !r.member_id.is_empty() {
-        v.check("member_id", names::check_id(&r.member_id));
-    }
+    let id = chosen_or_new_id(&mut v, "member_id", &r.member_id);
     let kp_customer = if vendor {
         String::new()
     } else {
@@ -316,11 +300,6 @@ pub(crate) async fn create_member(
             kp.display_name,
         )
     };
-    let id = if r.member_id.is_empty() {
-        names::new_id()
-    } else {
-        r.member_id
-    };
     let now = api.clock.now();
     let name = format!("{}/members/{id}", a.name());
     let row: MemberRow = store::insert(
@@ -350,7 +329,7 @@ pub(crate) async fn create_member(
         key,
     )
     .await
-    .map_err(conflict(name))?;
+    .map_err(status::exists_on_conflict(&name))?;
     if row.meta.scope != a.id() {
         return Err(status::not_found(&r.parent));
     }
@@ -362,11 +341,7 @@ pub(crate) async fn get_member(
     c: &Arc<Caller>,
     r: pb::GetMemberRequest,
 ) -> Result<pb::Member, Status> {
-    let ids = parse("name", &r.name, &["labs", "members"])?;
-    let a = open(&api.db, c, ids[0]).await?;
-    let m = store::get::<MemberRow>(&api.db, a.id(), ids[1])
-        .await?
-        .ok_or_else(|| status::not_found(&r.name))?;
+    let (_, m) = child::<MemberRow>(&api.db, c, "name", &r.name, &["labs", "members"]).await?;
     Ok(convert::member(m))
 }
 
@@ -375,8 +350,7 @@ pub(crate) async fn list_members(
     c: &Arc<Caller>,
     r: pb::ListMembersRequest,
 ) -> Result<pb::ListMembersResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
     let (members, next_page_token) = list_pb::<MemberRow, _>(
         api,
         a.id(),
@@ -451,8 +425,7 @@ pub(crate) async fn list_signer_keys(
     c: &Arc<Caller>,
     r: pb::ListSignerKeysRequest,
 ) -> Result<pb::ListSignerKeysResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
     let (signer_keys, next_page_token) = list_pb::<SignerKeyRow, _>(
         api,
         a.id(),

@@ -163,13 +163,8 @@ pub(crate) async fn watch_log_entries(
     } else {
         r.start_sequence
     };
-    a.audit_read(
-        &api.db,
-        api.clock.now(),
-        "WatchLogEntries",
-        format!("from sequence {next}"),
-    )
-    .await?;
+    a.audit_read(api, "WatchLogEntries", format!("from sequence {next}"))
+        .await?;
     let w = Watcher {
         api: api.clone(),
         caller: c.clone(),
@@ -390,13 +385,8 @@ pub(crate) async fn list_log_entries(
         None => r.after_sequence,
     };
     let a = open(&api.db, c, ids[0]).await?;
-    a.audit_read(
-        &api.db,
-        api.clock.now(),
-        "ListLogEntries",
-        format!("after sequence {after}, up to {limit} entries"),
-    )
-    .await?;
+    let detail = format!("after sequence {after}, up to {limit} entries");
+    a.audit_read(api, "ListLogEntries", detail).await?;
     let rows = store::log_range(&api.db, a.id(), after + 1, None, limit).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| rows.last().map(|l| l.seq.to_string()))
@@ -415,10 +405,8 @@ pub(crate) async fn verify_log(
     c: &Arc<Caller>,
     r: pb::VerifyLogRequest,
 ) -> Result<pb::VerifyLogResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
-    a.audit_read(&api.db, api.clock.now(), "VerifyLog", "whole log".into())
-        .await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
+    a.audit_read(api, "VerifyLog", "whole log".into()).await?;
     let mut verifier = Verifier::new();
     let mut from = 1;
     'pages: loop {
@@ -448,8 +436,7 @@ pub(crate) async fn list_access_records(
     c: &Arc<Caller>,
     r: pb::ListAccessRecordsRequest,
 ) -> Result<pb::ListAccessRecordsResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
     let (access_records, next_page_token) = list_pb::<AccessRow, _>(
         api,
         a.id(),

@@ -52,307 +52,62 @@ impl Api {
 
 type R<T> = Result<Response<T>, Status>;
 
-#[tonic::async_trait]
-impl LabsService for Api {
-    type WatchLogEntriesStream = logs::DecodedWatchStream;
+symbolon_platform::grpc_service! {
+    impl LabsService for Api;
+    create_lab(pb::CreateLabRequest) -> pb::Lab = labs::create_lab;
+    get_lab(pb::GetLabRequest) -> pb::Lab = labs::get_lab;
+    list_labs(pb::ListLabsRequest) -> pb::ListLabsResponse = labs::list_labs;
+    update_lab(pb::UpdateLabRequest) -> pb::Lab = labs::update_lab;
+    create_member(pb::CreateMemberRequest) -> pb::Member = labs::create_member;
+    get_member(pb::GetMemberRequest) -> pb::Member = labs::get_member;
+    list_members(pb::ListMembersRequest) -> pb::ListMembersResponse = labs::list_members;
+    create_proposal(pb::CreateProposalRequest) -> pb::Proposal = proposals::create_proposal;
+    get_proposal(pb::GetProposalRequest) -> pb::Proposal = proposals::get_proposal;
+    list_proposals(pb::ListProposalsRequest) -> pb::ListProposalsResponse = proposals::list_proposals;
+    revise_proposal(pb::ReviseProposalRequest) -> pb::Proposal = proposals::revise_proposal;
+    list_proposal_revisions(pb::ListProposalRevisionsRequest) -> pb::ListProposalRevisionsResponse = proposals::list_proposal_revisions;
+    approve_proposal(pb::ApproveProposalRequest) -> pb::Proposal = proposals::approve_proposal;
+    create_proposal_comment(pb::CreateProposalCommentRequest) -> pb::ProposalComment = proposals::create_proposal_comment;
+    list_proposal_comments(pb::ListProposalCommentsRequest) -> pb::ListProposalCommentsResponse = proposals::list_proposal_comments;
+    create_test_plan(pb::CreateTestPlanRequest) -> pb::TestPlan = tests::create_test_plan;
+    get_test_plan(pb::GetTestPlanRequest) -> pb::TestPlan = tests::get_test_plan;
+    list_test_plans(pb::ListTestPlansRequest) -> pb::ListTestPlansResponse = tests::list_test_plans;
+    create_test_run(pb::CreateTestRunRequest) -> pb::TestRun = tests::create_test_run;
+    get_test_run(pb::GetTestRunRequest) -> pb::TestRun = tests::get_test_run;
+    list_test_runs(pb::ListTestRunsRequest) -> pb::ListTestRunsResponse = tests::list_test_runs;
+    append_log_entries(pb::AppendLogEntriesRequest) -> pb::AppendLogEntriesResponse = logs::append_log_entries;
+    list_log_entries(pb::ListLogEntriesRequest) -> pb::ListLogEntriesResponse = logs::list_log_entries;
+    verify_log(pb::VerifyLogRequest) -> pb::VerifyLogResponse = logs::verify_log;
+    list_access_records(pb::ListAccessRecordsRequest) -> pb::ListAccessRecordsResponse = logs::list_access_records;
+    register_signer_key(pb::RegisterSignerKeyRequest) -> pb::SignerKey = labs::register_signer_key;
+    list_signer_keys(pb::ListSignerKeysRequest) -> pb::ListSignerKeysResponse = labs::list_signer_keys;
+    create_release(pb::CreateReleaseRequest) -> pb::Release = releases::create_release;
+    get_release(pb::GetReleaseRequest) -> pb::Release = releases::get_release;
+    list_releases(pb::ListReleasesRequest) -> pb::ListReleasesResponse = releases::list_releases;
+    sign_release(pb::SignReleaseRequest) -> pb::Release = releases::sign_release;
+    publish_release(pb::PublishReleaseRequest) -> pb::Release = releases::publish_release;
+    export_release(pb::ExportReleaseRequest) -> pb::ExportReleaseResponse = releases::export_release;
+    delete_member(pb::DeleteMemberRequest) -> () = labs::delete_member;
+    {
+        type WatchLogEntriesStream = logs::DecodedWatchStream;
 
-    async fn create_lab(&self, req: Request<pb::CreateLabRequest>) -> R<pb::Lab> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::create_lab(self, &c, req.into_inner()).await?,
-        ))
-    }
+        async fn stream_log_entries(
+            &self,
+            req: Request<Streaming<pb::AppendLogEntriesRequest>>,
+        ) -> R<pb::StreamLogEntriesResponse> {
+            let (c, r) = Caller::split(req)?;
+            Ok(Response::new(logs::stream_log_entries(self, &c, r).await?))
+        }
 
-    async fn get_lab(&self, req: Request<pb::GetLabRequest>) -> R<pb::Lab> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::get_lab(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_labs(&self, req: Request<pb::ListLabsRequest>) -> R<pb::ListLabsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::list_labs(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn update_lab(&self, req: Request<pb::UpdateLabRequest>) -> R<pb::Lab> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::update_lab(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_member(&self, req: Request<pb::CreateMemberRequest>) -> R<pb::Member> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::create_member(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_member(&self, req: Request<pb::GetMemberRequest>) -> R<pb::Member> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::get_member(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_members(
-        &self,
-        req: Request<pb::ListMembersRequest>,
-    ) -> R<pb::ListMembersResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::list_members(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_proposal(&self, req: Request<pb::CreateProposalRequest>) -> R<pb::Proposal> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            proposals::create_proposal(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_proposal(&self, req: Request<pb::GetProposalRequest>) -> R<pb::Proposal> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            proposals::get_proposal(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_proposals(
-        &self,
-        req: Request<pb::ListProposalsRequest>,
-    ) -> R<pb::ListProposalsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            proposals::list_proposals(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn revise_proposal(&self, req: Request<pb::ReviseProposalRequest>) -> R<pb::Proposal> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            proposals::revise_proposal(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_proposal_revisions(
-        &self,
-        req: Request<pb::ListProposalRevisionsRequest>,
-    ) -> R<pb::ListProposalRevisionsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            proposals::list_proposal_revisions(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn approve_proposal(&self, req: Request<pb::ApproveProposalRequest>) -> R<pb::Proposal> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            proposals::approve_proposal(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_proposal_comment(
-        &self,
-        req: Request<pb::CreateProposalCommentRequest>,
-    ) -> R<pb::ProposalComment> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            proposals::create_proposal_comment(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_proposal_comments(
-        &self,
-        req: Request<pb::ListProposalCommentsRequest>,
-    ) -> R<pb::ListProposalCommentsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            proposals::list_proposal_comments(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_test_plan(&self, req: Request<pb::CreateTestPlanRequest>) -> R<pb::TestPlan> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            tests::create_test_plan(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_test_plan(&self, req: Request<pb::GetTestPlanRequest>) -> R<pb::TestPlan> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            tests::get_test_plan(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_test_plans(
-        &self,
-        req: Request<pb::ListTestPlansRequest>,
-    ) -> R<pb::ListTestPlansResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            tests::list_test_plans(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_test_run(&self, req: Request<pb::CreateTestRunRequest>) -> R<pb::TestRun> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            tests::create_test_run(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_test_run(&self, req: Request<pb::GetTestRunRequest>) -> R<pb::TestRun> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            tests::get_test_run(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_test_runs(
-        &self,
-        req: Request<pb::ListTestRunsRequest>,
-    ) -> R<pb::ListTestRunsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            tests::list_test_runs(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn append_log_entries(
-        &self,
-        req: Request<pb::AppendLogEntriesRequest>,
-    ) -> R<pb::AppendLogEntriesResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            logs::append_log_entries(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_log_entries(
-        &self,
-        req: Request<pb::ListLogEntriesRequest>,
-    ) -> R<pb::ListLogEntriesResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            logs::list_log_entries(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn verify_log(&self, req: Request<pb::VerifyLogRequest>) -> R<pb::VerifyLogResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            logs::verify_log(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_access_records(
-        &self,
-        req: Request<pb::ListAccessRecordsRequest>,
-    ) -> R<pb::ListAccessRecordsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            logs::list_access_records(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn register_signer_key(
-        &self,
-        req: Request<pb::RegisterSignerKeyRequest>,
-    ) -> R<pb::SignerKey> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::register_signer_key(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_signer_keys(
-        &self,
-        req: Request<pb::ListSignerKeysRequest>,
-    ) -> R<pb::ListSignerKeysResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            labs::list_signer_keys(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_release(&self, req: Request<pb::CreateReleaseRequest>) -> R<pb::Release> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            releases::create_release(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_release(&self, req: Request<pb::GetReleaseRequest>) -> R<pb::Release> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            releases::get_release(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_releases(
-        &self,
-        req: Request<pb::ListReleasesRequest>,
-    ) -> R<pb::ListReleasesResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            releases::list_releases(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn sign_release(&self, req: Request<pb::SignReleaseRequest>) -> R<pb::Release> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            releases::sign_release(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn publish_release(&self, req: Request<pb::PublishReleaseRequest>) -> R<pb::Release> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            releases::publish_release(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn export_release(
-        &self,
-        req: Request<pb::ExportReleaseRequest>,
-    ) -> R<pb::ExportReleaseResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            releases::export_release(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn delete_member(&self, req: Request<pb::DeleteMemberRequest>) -> R<()> {
-        let c = Caller::of(&req)?;
-        labs::delete_member(self, &c, req.into_inner()).await?;
-        Ok(Response::new(()))
-    }
-
-    async fn stream_log_entries(
-        &self,
-        req: Request<Streaming<pb::AppendLogEntriesRequest>>,
-    ) -> R<pb::StreamLogEntriesResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            logs::stream_log_entries(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn watch_log_entries(
-        &self,
-        req: Request<pb::WatchLogEntriesRequest>,
-    ) -> R<Self::WatchLogEntriesStream> {
-        // Served by [`LabsRoutes`] with events encoded once for all watchers; this is
-        // the same stream, decoded, for whoever serves `Api` with the generated server.
-        let c = Caller::of(&req)?;
-        let events = logs::watch_log_entries(self, &c, req.into_inner()).await?;
-        Ok(Response::new(Box::pin(events.map(|e| e?.decode()))))
+        async fn watch_log_entries(
+            &self,
+            req: Request<pb::WatchLogEntriesRequest>,
+        ) -> R<Self::WatchLogEntriesStream> {
+            // Served by [`LabsRoutes`] with events encoded once for all watchers; this is
+            // the same stream, decoded, for whoever serves `Api` with the generated server.
+            let c = Caller::of(&req)?;
+            let events = logs::watch_log_entries(self, &c, req.into_inner()).await?;
+            Ok(Response::new(Box::pin(events.map(|e| e?.decode()))))
+        }
     }
 }

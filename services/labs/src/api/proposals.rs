@@ -6,8 +6,8 @@ use crate::store::{self, CommentRow, ProposalRow, RevisionRow, Side};
 use std::sync::Arc;
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
 use symbolon_platform::{
-    Caller, StoreError, Violations,
-    aip::{etag_version, request_key, text, written},
+    Caller, Violations,
+    aip::{chosen_or_new_id, etag_version, request_key, text, written},
     names, status,
 };
 use tonic::Status;
@@ -23,17 +23,10 @@ pub(crate) async fn create_proposal(
     let p = r.proposal.unwrap_or_default();
     text(&mut v, "proposal.title", &p.title, true, 300);
     text(&mut v, "proposal.content", &p.content, true, 100_000);
-    if !r.proposal_id.is_empty() {
-        v.check("proposal_id", names::check_id(&r.proposal_id));
-    }
+    let id = chosen_or_new_id(&mut v, "proposal_id", &r.proposal_id);
     v.into_result()?;
     let a = open(&api.db, c, ids[0]).await?;
     a.require(CONTRIBUTORS, "writing a proposal")?;
-    let id = if r.proposal_id.is_empty() {
-        names::new_id()
-    } else {
-        r.proposal_id
-    };
     let name = format!("{}/proposals/{id}", a.name());
     let row = store::create_proposal(
         &api.db,
@@ -46,10 +39,7 @@ pub(crate) async fn create_proposal(
         key,
     )
     .await
-    .map_err(|e| match e {
-        StoreError::Conflict(_) => status::already_exists(&name),
-        other => other.into(),
-    })?;
+    .map_err(status::exists_on_conflict(&name))?;
     Ok(convert::proposal(row))
 }
 
@@ -60,12 +50,7 @@ async fn proposal(
     field: &str,
     name: &str,
 ) -> Result<(Access, ProposalRow), Status> {
-    let ids = parse(field, name, &["labs", "proposals"])?;
-    let a = open(&api.db, c, ids[0]).await?;
-    let p = store::get::<ProposalRow>(&api.db, a.id(), ids[1])
-        .await?
-        .ok_or_else(|| status::not_found(name))?;
-    Ok((a, p))
+    child(&api.db, c, field, name, &["labs", "proposals"]).await
 }
 
 pub(crate) async fn get_proposal(
@@ -83,8 +68,7 @@ pub(crate) async fn list_proposals(
     c: &Arc<Caller>,
     r: pb::ListProposalsRequest,
 ) -> Result<pb::ListProposalsResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
     let (proposals, next_page_token) = list_pb::<ProposalRow, _>(
         api,
         a.id(),

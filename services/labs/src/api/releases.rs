@@ -12,7 +12,7 @@ use std::{collections::BTreeSet, sync::Arc};
 use symbolon_contracts::labs::v1::{self as pb, MemberRole, ReleaseState};
 use symbolon_platform::{
     Caller, StoreError, Violations,
-    aip::{request_key, text},
+    aip::{chosen_or_new_id, request_key, text},
     names, status,
 };
 use tonic::Status;
@@ -82,9 +82,7 @@ pub(crate) async fn create_release(
             );
         }
     }
-    if !r.release_id.is_empty() {
-        v.check("release_id", names::check_id(&r.release_id));
-    }
+    let id = chosen_or_new_id(&mut v, "release_id", &r.release_id);
     v.into_result()?;
     let a = open(&api.db, c, ids[0]).await?;
     if !c.is_vendor() {
@@ -93,11 +91,6 @@ pub(crate) async fn create_release(
         ));
     }
     a.require(&[MemberRole::VendorReleaseManager], "creating a release")?;
-    let id = if r.release_id.is_empty() {
-        names::new_id()
-    } else {
-        r.release_id
-    };
     let roles: Vec<i32> = roles.into_iter().collect();
     let artifacts: Vec<ArtifactDigest> = rel
         .artifacts
@@ -148,10 +141,7 @@ pub(crate) async fn create_release(
         key,
     )
     .await
-    .map_err(|e| match e {
-        StoreError::Conflict(_) => status::already_exists(&name),
-        other => other.into(),
-    })?;
+    .map_err(status::exists_on_conflict(&name))?;
     if row.meta.scope != a.id() {
         return Err(status::not_found(&r.parent));
     }
@@ -163,12 +153,8 @@ async fn load(
     c: &Arc<Caller>,
     name: &str,
 ) -> Result<(Access, ReleaseRow, Vec<SignatureRow>), Status> {
-    let ids = parse("name", name, &["labs", "releases"])?;
-    let a = open(&api.db, c, ids[0]).await?;
-    let row = store::get::<ReleaseRow>(&api.db, a.id(), ids[1])
-        .await?
-        .ok_or_else(|| status::not_found(name))?;
-    let sigs = store::signatures(&api.db, a.id(), ids[1]).await?;
+    let (a, row) = child::<ReleaseRow>(&api.db, c, "name", name, &["labs", "releases"]).await?;
+    let sigs = store::signatures(&api.db, a.id(), &row.meta.id).await?;
     Ok((a, row, sigs))
 }
 
@@ -186,8 +172,7 @@ pub(crate) async fn list_releases(
     c: &Arc<Caller>,
     r: pb::ListReleasesRequest,
 ) -> Result<pb::ListReleasesResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
     let (rows, next_page) = list_scoped::<ReleaseRow>(
         api,
         a.id(),

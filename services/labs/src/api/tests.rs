@@ -12,8 +12,8 @@ use crate::store::{self, CaseDef, CaseResultDef, TestPlanRow, TestRunRow};
 use std::{collections::HashSet, sync::Arc};
 use symbolon_contracts::labs::v1::{self as pb, MemberRole, TestPlanStatus, Verdict};
 use symbolon_platform::{
-    Caller, StoreError, Violations,
-    aip::{request_key, text},
+    Caller, Violations,
+    aip::{chosen_or_new_id, request_key, text},
     names, status,
 };
 use tonic::Status;
@@ -47,17 +47,10 @@ pub(crate) async fn create_test_plan(
             300,
         );
     }
-    if !r.test_plan_id.is_empty() {
-        v.check("test_plan_id", names::check_id(&r.test_plan_id));
-    }
+    let id = chosen_or_new_id(&mut v, "test_plan_id", &r.test_plan_id);
     v.into_result()?;
     let a = open(&api.db, c, ids[0]).await?;
     a.require(CONTRIBUTORS, "writing a test plan")?;
-    let id = if r.test_plan_id.is_empty() {
-        names::new_id()
-    } else {
-        r.test_plan_id
-    };
     let cases: Vec<CaseDef> = p
         .cases
         .into_iter()
@@ -90,10 +83,7 @@ pub(crate) async fn create_test_plan(
         key,
     )
     .await
-    .map_err(|e| match e {
-        StoreError::Conflict(_) => status::already_exists(&name),
-        other => other.into(),
-    })?;
+    .map_err(status::exists_on_conflict(&name))?;
     Ok(convert::test_plan(row, None))
 }
 
@@ -104,12 +94,7 @@ async fn plan(
     field: &str,
     name: &str,
 ) -> Result<(Access, TestPlanRow), Status> {
-    let ids = parse(field, name, &["labs", "testPlans"])?;
-    let a = open(&api.db, c, ids[0]).await?;
-    let p = store::get::<TestPlanRow>(&api.db, a.id(), ids[1])
-        .await?
-        .ok_or_else(|| status::not_found(name))?;
-    Ok((a, p))
+    child(&api.db, c, field, name, &["labs", "testPlans"]).await
 }
 
 async fn with_status(api: &Api, p: TestPlanRow) -> Result<pb::TestPlan, Status> {
@@ -131,8 +116,7 @@ pub(crate) async fn list_test_plans(
     c: &Arc<Caller>,
     r: pb::ListTestPlansRequest,
 ) -> Result<pb::ListTestPlansResponse, Status> {
-    let ids = parse("parent", &r.parent, &["labs"])?;
-    let a = open(&api.db, c, ids[0]).await?;
+    let a = open_named(&api.db, c, "parent", &r.parent).await?;
     let (rows, next_page) = list_scoped::<TestPlanRow>(
         api,
         a.id(),
@@ -255,11 +239,8 @@ pub(crate) async fn get_test_run(
     c: &Arc<Caller>,
     r: pb::GetTestRunRequest,
 ) -> Result<pb::TestRun, Status> {
-    let ids = parse("name", &r.name, &["labs", "testPlans", "testRuns"])?;
-    let a = open(&api.db, c, ids[0]).await?;
-    let row = store::get::<TestRunRow>(&api.db, &store::parent_key(a.id(), ids[1]), ids[2])
-        .await?
-        .ok_or_else(|| status::not_found(&r.name))?;
+    let collections = ["labs", "testPlans", "testRuns"];
+    let (_, row) = child::<TestRunRow>(&api.db, c, "name", &r.name, &collections).await?;
     Ok(convert::test_run(row))
 }
 

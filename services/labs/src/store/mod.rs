@@ -107,46 +107,35 @@ pub async fn delete_member(db: &Database, lab_id: &str, id: &str) -> Result<bool
 
 /// Stores a signer key; a key id already registered in the lab is a conflict.
 pub async fn insert_signer_key(db: &Database, k: &SignerKeyRow) -> Result<(), StoreError> {
-    let mut sql = Sql::new(
-        "INSERT INTO signer_keys (id, lab_id, member_id, subject, public_key_pem, create_time) VALUES (",
-    );
-    sql.bind(k.id.as_str())
-        .push(", ")
-        .bind(k.lab_id.as_str())
-        .push(", ")
-        .bind(k.member_id.as_str())
-        .push(", ")
-        .bind(k.subject.as_str())
-        .push(", ")
-        .bind(k.public_key_pem.as_str())
-        .push(", ")
-        .bind(k.create_time)
-        .push(")");
-    sql.query().execute(db.writer()).await?;
-    Ok(())
+    db.insert_row(
+        "signer_keys",
+        [
+            ("id", k.id.as_str().into()),
+            ("lab_id", k.lab_id.as_str().into()),
+            ("member_id", k.member_id.as_str().into()),
+            ("subject", k.subject.as_str().into()),
+            ("public_key_pem", k.public_key_pem.as_str().into()),
+            ("create_time", k.create_time.into()),
+        ],
+    )
+    .await
 }
 
 /// Records one read of a lab's log.
 pub async fn record_access(db: &Database, a: &AccessRow) -> Result<(), StoreError> {
-    let mut sql = Sql::new(
-        "INSERT INTO access_records (id, lab_id, subject, org, method, detail, access_time) VALUES (",
-    );
-    sql.bind(a.id.as_str())
-        .push(", ")
-        .bind(a.lab_id.as_str())
-        .push(", ")
-        .bind(a.subject.as_str())
-        .push(", ")
-        .bind(a.org.as_str())
-        .push(", ")
-        .bind(a.method.as_str())
-        .push(", ")
-        .bind(a.detail.as_str())
-        .push(", ")
-        .bind(a.access_time)
-        .push(")");
-    sql.query().execute(db.writer()).await?;
-    Ok(())
+    db.insert_row(
+        "access_records",
+        [
+            ("id", a.id.as_str().into()),
+            ("lab_id", a.lab_id.as_str().into()),
+            ("subject", a.subject.as_str().into()),
+            ("org", a.org.as_str().into()),
+            ("method", a.method.as_str().into()),
+            ("detail", a.detail.as_str().into()),
+            ("access_time", a.access_time.into()),
+        ],
+    )
+    .await
 }
 
 /// A log entry to append.
@@ -230,27 +219,18 @@ pub async fn append_log(
              create_time, prev_hash, hash) VALUES ",
         );
         for (i, r) in chunk.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push("(")
-                .bind(r.lab_id.as_str())
-                .push(", ")
-                .bind(r.seq)
-                .push(", ")
-                .bind(r.component.as_str())
-                .push(", ")
-                .bind(r.message.as_str())
-                .push(", ")
-                .bind(to_json(&r.attributes))
-                .push(", ")
-                .bind(r.author.as_str())
-                .push(", ")
-                .bind(r.create_time)
-                .push(", ")
-                .bind(r.prev_hash.as_str())
-                .push(", ")
-                .bind(r.hash.as_str())
+            sql.push(if i > 0 { ", (" } else { "(" })
+                .bind_list([
+                    r.lab_id.as_str().into(),
+                    r.seq.into(),
+                    r.component.as_str().into(),
+                    r.message.as_str().into(),
+                    to_json(&r.attributes).into(),
+                    r.author.as_str().into(),
+                    r.create_time.into(),
+                    r.prev_hash.as_str().into(),
+                    r.hash.as_str().into(),
+                ])
                 .push(")");
         }
         sql.query().execute(&mut *tx).await?;
@@ -261,13 +241,7 @@ pub async fn append_log(
     if let Some(k) = &request_key {
         let mut b =
             Sql::new("INSERT INTO log_batches (request_key, lab_id, first_seq, count) VALUES (");
-        b.bind(k.as_str())
-            .push(", ")
-            .bind(lab_id)
-            .push(", ")
-            .bind(first)
-            .push(", ")
-            .bind(n)
+        b.bind_list([k.as_str().into(), lab_id.into(), first.into(), n.into()])
             .push(")");
         if let Err(e) = b.query().execute(&mut *tx).await {
             // A concurrent retry of the same request won: answer with its entries.
@@ -368,20 +342,16 @@ pub async fn create_proposal(
     let mut sql = Sql::new(
         "INSERT INTO proposals (id, lab_id, title, author, create_time, update_time, request_key) VALUES (",
     );
-    sql.bind(id)
-        .push(", ")
-        .bind(lab_id)
-        .push(", ")
-        .bind(title)
-        .push(", ")
-        .bind(author)
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(request_key.clone())
-        .push(") ON CONFLICT (request_key) DO NOTHING RETURNING id");
+    sql.bind_list([
+        id.into(),
+        lab_id.into(),
+        title.into(),
+        author.into(),
+        now.into(),
+        now.into(),
+        request_key.clone().into(),
+    ])
+    .push(") ON CONFLICT (request_key) DO NOTHING RETURNING id");
     let inserted = sql.query().fetch_optional(&mut *tx).await?;
     let id = match inserted {
         Some(_) => {
@@ -413,18 +383,15 @@ async fn insert_revision(
     let mut sql = Sql::new(
         "INSERT INTO proposal_revisions (parent, id, number, content, author, create_time) VALUES (",
     );
-    sql.bind(parent)
-        .push(", ")
-        .bind(revision_id(n))
-        .push(", ")
-        .bind(n)
-        .push(", ")
-        .bind(content)
-        .push(", ")
-        .bind(author)
-        .push(", ")
-        .bind(now)
-        .push(")");
+    sql.bind_list([
+        parent.into(),
+        revision_id(n).into(),
+        n.into(),
+        content.into(),
+        author.into(),
+        now.into(),
+    ])
+    .push(")");
     sql.query().execute(&mut **tx).await?;
     Ok(())
 }
@@ -558,22 +525,17 @@ pub async fn add_signatures(
         let mut sql = Sql::new(
             "INSERT INTO release_signatures (lab_id, release_id, key_id, member_id, subject, roles, sig, sign_time) VALUES (",
         );
-        sql.bind(lab_id)
-            .push(", ")
-            .bind(release_id)
-            .push(", ")
-            .bind(s.key_id.as_str())
-            .push(", ")
-            .bind(s.member_id.as_str())
-            .push(", ")
-            .bind(s.subject.as_str())
-            .push(", ")
-            .bind(to_json(&s.roles))
-            .push(", ")
-            .bind(s.sig.as_str())
-            .push(", ")
-            .bind(s.sign_time)
-            .push(")");
+        sql.bind_list([
+            lab_id.into(),
+            release_id.into(),
+            s.key_id.as_str().into(),
+            s.member_id.as_str().into(),
+            s.subject.as_str().into(),
+            to_json(&s.roles).into(),
+            s.sig.as_str().into(),
+            s.sign_time.into(),
+        ])
+        .push(")");
         sql.query().execute(&mut *tx).await?;
     }
     tx.commit().await?;

@@ -8,7 +8,8 @@ use crate::{
 };
 use prost::Message;
 use std::collections::HashMap;
-use symbolon_platform::{Caller, StoreError, Violations, aip, names, status, time};
+use std::sync::Arc;
+use symbolon_platform::{Caller, Violations, aip, names, status, time};
 use tonic::{Request, Status};
 
 /// FNV-1a, 64 bits: stable across processes and releases (unlike std's hasher).
@@ -63,13 +64,6 @@ fn id_or_new(field: &str, id: &str, v: &mut Violations) -> String {
     }
 }
 
-fn conflict(name: String) -> impl FnOnce(StoreError) -> Status {
-    move |e| match e {
-        StoreError::Conflict(_) => status::already_exists(&name),
-        other => other.into(),
-    }
-}
-
 impl QualityApi {
     async fn template(&self, name: &str, field: &str) -> Result<pb::Template, Status> {
         let ids = parse_name(field, name, &["templates"])?;
@@ -93,13 +87,12 @@ impl QualityApi {
 
     pub(crate) async fn create_template_impl(
         &self,
-        req: Request<pb::CreateTemplateRequest>,
+        caller: &Arc<Caller>,
+        r: pb::CreateTemplateRequest,
     ) -> Result<pb::Template, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(SCRIPT_EDITORS)?;
-        let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CreateTemplate", "", &r, &mut v);
+        let key = aip::request_key(caller, "CreateTemplate", "", &r, &mut v);
         let mut t = r.template.unwrap_or_default();
         validate::template(&t, "template", &mut v);
         let id = id_or_new("template_id", &r.template_id, &mut v);
@@ -128,40 +121,31 @@ impl QualityApi {
             key,
         )
         .await
-        .map_err(conflict(name))?;
+        .map_err(status::exists_on_conflict(&name))?;
         self.template(&format!("templates/{stored}"), "template_id")
             .await
     }
 
     pub(crate) async fn get_template_impl(
         &self,
-        req: Request<pb::GetTemplateRequest>,
+        caller: &Arc<Caller>,
+        r: pb::GetTemplateRequest,
     ) -> Result<pb::Template, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(SCRIPT_USERS)?;
-        self.template(&req.into_inner().name, "name").await
+        self.template(&r.name, "name").await
     }
 
     pub(crate) async fn list_templates_impl(
         &self,
-        req: Request<pb::ListTemplatesRequest>,
+        caller: &Arc<Caller>,
+        r: pb::ListTemplatesRequest,
     ) -> Result<pb::ListTemplatesResponse, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(SCRIPT_USERS)?;
-        let r = req.into_inner();
-        let mut v = Violations::new();
         let query = format!("templates;{}", r.filter);
-        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list_templates(&self.db, &r.filter, after, limit)
-            .await?
-            .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-        let mut templates: Vec<_> = page
-            .rows
-            .iter()
-            .map(template_proto)
-            .collect::<Result<_, _>>()?;
-        let next_page_token = aip::next_token(page.next.fit(&mut templates), &query);
+        let (limit, after) = aip::checked_page(r.page_size, &r.page_token, &query)?;
+        let page = store::list_templates(&self.db, &r.filter, after, limit).await??;
+        let (templates, next_page_token) =
+            aip::page_items(page, &query, |row| template_proto(&row))?;
         Ok(pb::ListTemplatesResponse {
             templates,
             next_page_token,
@@ -170,11 +154,10 @@ impl QualityApi {
 
     pub(crate) async fn render_template_impl(
         &self,
-        req: Request<pb::RenderTemplateRequest>,
+        caller: &Arc<Caller>,
+        r: pb::RenderTemplateRequest,
     ) -> Result<pb::RenderTemplateResponse, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(SCRIPT_USERS)?;
-        let r = req.into_inner();
         let t = self.template(&r.name, "name").await?;
         let variant_id = if !r.variant_id.is_empty() {
             r.variant_id.clone()
@@ -221,13 +204,12 @@ impl QualityApi {
 
     pub(crate) async fn create_experiment_impl(
         &self,
-        req: Request<pb::CreateExperimentRequest>,
+        caller: &Arc<Caller>,
+        r: pb::CreateExperimentRequest,
     ) -> Result<pb::Experiment, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(SCRIPT_EDITORS)?;
-        let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CreateExperiment", "", &r, &mut v);
+        let key = aip::request_key(caller, "CreateExperiment", "", &r, &mut v);
         let mut e = r.experiment.unwrap_or_default();
         let id = id_or_new("experiment_id", &r.experiment_id, &mut v);
         let template = match names::parse(&e.template, &["templates"]) {
@@ -309,7 +291,7 @@ impl QualityApi {
             key,
         )
         .await
-        .map_err(conflict(format!("experiments/{id}")))?;
+        .map_err(status::exists_on_conflict(&format!("experiments/{id}")))?;
         Ok(self
             .experiment(&format!("experiments/{stored}"), "experiment_id")
             .await?
@@ -318,20 +300,19 @@ impl QualityApi {
 
     pub(crate) async fn get_experiment_impl(
         &self,
-        req: Request<pb::GetExperimentRequest>,
+        caller: &Arc<Caller>,
+        r: pb::GetExperimentRequest,
     ) -> Result<pb::Experiment, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(SCRIPT_USERS)?;
-        Ok(self.experiment(&req.into_inner().name, "name").await?.1)
+        Ok(self.experiment(&r.name, "name").await?.1)
     }
 
     pub(crate) async fn assign_variant_impl(
         &self,
-        req: Request<pb::AssignVariantRequest>,
+        caller: &Arc<Caller>,
+        r: pb::AssignVariantRequest,
     ) -> Result<pb::AssignVariantResponse, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(SCRIPT_USERS)?;
-        let r = req.into_inner();
         let mut v = Violations::new();
         aip::text(&mut v, "customer_key", &r.customer_key, true, 200);
         v.into_result()?;
@@ -343,13 +324,12 @@ impl QualityApi {
 
     pub(crate) async fn record_outcome_impl(
         &self,
-        req: Request<pb::RecordOutcomeRequest>,
+        caller: &Arc<Caller>,
+        r: pb::RecordOutcomeRequest,
     ) -> Result<pb::Outcome, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(SCRIPT_USERS)?;
-        let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "RecordOutcome", &r.experiment, &r, &mut v);
+        let key = aip::request_key(caller, "RecordOutcome", &r.experiment, &r, &mut v);
         let mut o = r.outcome.unwrap_or_default();
         aip::text(
             &mut v,

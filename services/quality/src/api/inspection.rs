@@ -125,21 +125,34 @@ impl QualityApi {
         convert::report(row)
     }
 
+    /// Checks what an inspection is asked (fields under `prefix`): a standard, and a
+    /// conversation (`live`: still going) of a customer that exists.
+    async fn check_inspection(
+        &self,
+        prefix: &str,
+        standard: &str,
+        conversation: &pb::Conversation,
+        live: bool,
+        v: &mut Violations,
+    ) -> Result<(), Status> {
+        if standard.is_empty() {
+            v.add(format!("{prefix}standard"), "is required");
+        }
+        validate::conversation(conversation, &format!("{prefix}conversation"), live, v);
+        self.check_customer(conversation, &format!("{prefix}conversation.customer"), v)
+            .await
+    }
+
     pub(crate) async fn inspect_conversation_impl(
         &self,
-        req: Request<pb::InspectConversationRequest>,
+        caller: &Arc<Caller>,
+        r: pb::InspectConversationRequest,
     ) -> Result<pb::Report, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
         let conversation = r.conversation.clone().unwrap_or_default();
-        Self::may_inspect(&caller, &conversation)?;
+        Self::may_inspect(caller, &conversation)?;
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "InspectConversation", "", &r, &mut v);
-        if r.standard.is_empty() {
-            v.add("standard", "is required");
-        }
-        validate::conversation(&conversation, "conversation", false, &mut v);
-        self.check_customer(&conversation, "conversation.customer", &mut v)
+        let key = aip::request_key(caller, "InspectConversation", "", &r, &mut v);
+        self.check_inspection("", &r.standard, &conversation, false, &mut v)
             .await?;
         v.into_result()?;
         let res = self.resolve_standard("standard", &r.standard).await?;
@@ -187,11 +200,7 @@ impl QualityApi {
         Self::may_inspect(&caller, &conversation)?;
         let mut v = Violations::new();
         let key = aip::request_key(&caller, "InspectLive", "", &start, &mut v);
-        if start.standard.is_empty() {
-            v.add("start.standard", "is required");
-        }
-        validate::conversation(&conversation, "start.conversation", true, &mut v);
-        self.check_customer(&conversation, "start.conversation.customer", &mut v)
+        self.check_inspection("start.", &start.standard, &conversation, true, &mut v)
             .await?;
         v.into_result()?;
         let res = self
@@ -333,22 +342,21 @@ impl QualityApi {
 
     pub(crate) async fn get_report_impl(
         &self,
-        req: Request<pb::GetReportRequest>,
+        caller: &Arc<Caller>,
+        r: pb::GetReportRequest,
     ) -> Result<pb::Report, Status> {
-        let caller = Caller::of(&req)?;
-        let name = req.into_inner().name;
+        let name = r.name;
         Ok(self
-            .visible_report(&caller, &name, "name")
+            .visible_report(caller, &name, "name")
             .await?
             .into_proto())
     }
 
     pub(crate) async fn list_reports_impl(
         &self,
-        req: Request<pb::ListReportsRequest>,
+        caller: &Arc<Caller>,
+        r: pb::ListReportsRequest,
     ) -> Result<pb::ListReportsResponse, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
         let scope = if let Some(c) = caller.customer_id() {
             ReportScope {
                 customer_id: Some(c.to_string()),
@@ -366,19 +374,10 @@ impl QualityApi {
                 "listing reports needs a quality role",
             ));
         };
-        let mut v = Violations::new();
         let query = format!("reports;{}", r.filter);
-        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list_reports(&self.db, &scope, &r.filter, after, limit)
-            .await?
-            .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-        let mut reports: Vec<_> = page
-            .rows
-            .into_iter()
-            .map(convert::report)
-            .collect::<Result<_, _>>()?;
-        let next_page_token = aip::next_token(page.next.fit(&mut reports), &query);
+        let (limit, after) = aip::checked_page(r.page_size, &r.page_token, &query)?;
+        let page = store::list_reports(&self.db, &scope, &r.filter, after, limit).await??;
+        let (reports, next_page_token) = aip::page_items(page, &query, convert::report)?;
         Ok(pb::ListReportsResponse {
             reports,
             next_page_token,

@@ -23,7 +23,7 @@ use std::{
     pin::Pin,
     sync::{Arc, Mutex},
 };
-use symbolon_platform::{Caller, Database, names, status, time::Clock};
+use symbolon_platform::{Caller, Database, time::Clock};
 use tokio_stream::Stream;
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status, Streaming};
@@ -106,13 +106,7 @@ impl QualityApi {
 type R<T> = Result<Response<T>, Status>;
 
 /// Parses `name` (reported as `field`) against `collections` and returns the ids.
-pub(crate) fn parse_name<'a>(
-    field: &str,
-    name: &'a str,
-    collections: &[&str],
-) -> Result<Vec<&'a str>, Status> {
-    names::parse(name, collections).map_err(|e| status::invalid_argument(field, e.to_string()))
-}
+pub(crate) use symbolon_platform::aip::ids_of as parse_name;
 
 /// The caller's ability to see a report.
 pub(crate) fn may_see_report(caller: &Caller, customer_id: &str, agent: &str) -> bool {
@@ -131,135 +125,53 @@ fn ok<T>(t: T) -> R<T> {
 /// The response stream of a live inspection.
 pub type LiveStream = Pin<Box<dyn Stream<Item = Result<pb::InspectLiveResponse, Status>> + Send>>;
 
-#[tonic::async_trait]
-impl QualityService for QualityApi {
-    async fn create_standard(&self, req: Request<pb::CreateStandardRequest>) -> R<pb::Standard> {
-        ok(self.create_standard_impl(req).await?)
-    }
-    async fn get_standard(&self, req: Request<pb::GetStandardRequest>) -> R<pb::Standard> {
-        ok(self.get_standard_impl(req).await?)
-    }
-    async fn list_standards(
-        &self,
-        req: Request<pb::ListStandardsRequest>,
-    ) -> R<pb::ListStandardsResponse> {
-        ok(self.list_standards_impl(req).await?)
-    }
-    async fn update_standard(&self, req: Request<pb::UpdateStandardRequest>) -> R<pb::Standard> {
-        ok(self.update_standard_impl(req).await?)
-    }
-    async fn get_standard_version(
-        &self,
-        req: Request<pb::GetStandardVersionRequest>,
-    ) -> R<pb::StandardVersion> {
-        ok(self.get_standard_version_impl(req).await?)
-    }
-    async fn list_standard_versions(
-        &self,
-        req: Request<pb::ListStandardVersionsRequest>,
-    ) -> R<pb::ListStandardVersionsResponse> {
-        ok(self.list_standard_versions_impl(req).await?)
-    }
+symbolon_platform::grpc_service! {
+    impl QualityService for QualityApi;
+    create_standard(pb::CreateStandardRequest) -> pb::Standard = QualityApi::create_standard_impl;
+    get_standard(pb::GetStandardRequest) -> pb::Standard = QualityApi::get_standard_impl;
+    list_standards(pb::ListStandardsRequest) -> pb::ListStandardsResponse = QualityApi::list_standards_impl;
+    update_standard(pb::UpdateStandardRequest) -> pb::Standard = QualityApi::update_standard_impl;
+    get_standard_version(pb::GetStandardVersionRequest) -> pb::StandardVersion = QualityApi::get_standard_version_impl;
+    list_standard_versions(pb::ListStandardVersionsRequest) -> pb::ListStandardVersionsResponse = QualityApi::list_standard_versions_impl;
+    inspect_conversation(pb::InspectConversationRequest) -> pb::Report = QualityApi::inspect_conversation_impl;
+    get_report(pb::GetReportRequest) -> pb::Report = QualityApi::get_report_impl;
+    list_reports(pb::ListReportsRequest) -> pb::ListReportsResponse = QualityApi::list_reports_impl;
+    review_report(pb::ReviewReportRequest) -> pb::Report = QualityApi::review_report_impl;
+    create_dispute(pb::CreateDisputeRequest) -> pb::Dispute = QualityApi::create_dispute_impl;
+    list_disputes(pb::ListDisputesRequest) -> pb::ListDisputesResponse = QualityApi::list_disputes_impl;
+    resolve_dispute(pb::ResolveDisputeRequest) -> pb::Dispute = QualityApi::resolve_dispute_impl;
+    get_calibration(pb::GetCalibrationRequest) -> pb::GetCalibrationResponse = QualityApi::get_calibration_impl;
+    create_template(pb::CreateTemplateRequest) -> pb::Template = QualityApi::create_template_impl;
+    get_template(pb::GetTemplateRequest) -> pb::Template = QualityApi::get_template_impl;
+    list_templates(pb::ListTemplatesRequest) -> pb::ListTemplatesResponse = QualityApi::list_templates_impl;
+    render_template(pb::RenderTemplateRequest) -> pb::RenderTemplateResponse = QualityApi::render_template_impl;
+    create_experiment(pb::CreateExperimentRequest) -> pb::Experiment = QualityApi::create_experiment_impl;
+    get_experiment(pb::GetExperimentRequest) -> pb::Experiment = QualityApi::get_experiment_impl;
+    assign_variant(pb::AssignVariantRequest) -> pb::AssignVariantResponse = QualityApi::assign_variant_impl;
+    record_outcome(pb::RecordOutcomeRequest) -> pb::Outcome = QualityApi::record_outcome_impl;
+    get_scorecard(pb::GetScorecardRequest) -> pb::Scorecard = QualityApi::get_scorecard_impl;
+    {
+        async fn evaluate_standard(
+            &self,
+            req: Request<pb::EvaluateStandardRequest>,
+        ) -> R<pb::EvaluateStandardResponse> {
+            ok(self.evaluate_standard_impl(req).await?)
+        }
 
-    async fn inspect_conversation(
-        &self,
-        req: Request<pb::InspectConversationRequest>,
-    ) -> R<pb::Report> {
-        ok(self.inspect_conversation_impl(req).await?)
-    }
+        type InspectLiveStream = LiveStream;
 
-    async fn evaluate_standard(
-        &self,
-        req: Request<pb::EvaluateStandardRequest>,
-    ) -> R<pb::EvaluateStandardResponse> {
-        ok(self.evaluate_standard_impl(req).await?)
-    }
+        async fn inspect_live(
+            &self,
+            req: Request<Streaming<pb::InspectLiveRequest>>,
+        ) -> R<Self::InspectLiveStream> {
+            ok(self.inspect_live_impl(req)?)
+        }
 
-    type InspectLiveStream = LiveStream;
-
-    async fn inspect_live(
-        &self,
-        req: Request<Streaming<pb::InspectLiveRequest>>,
-    ) -> R<Self::InspectLiveStream> {
-        ok(self.inspect_live_impl(req)?)
-    }
-
-    async fn get_report(&self, req: Request<pb::GetReportRequest>) -> R<pb::Report> {
-        ok(self.get_report_impl(req).await?)
-    }
-    async fn list_reports(
-        &self,
-        req: Request<pb::ListReportsRequest>,
-    ) -> R<pb::ListReportsResponse> {
-        ok(self.list_reports_impl(req).await?)
-    }
-
-    async fn review_report(&self, req: Request<pb::ReviewReportRequest>) -> R<pb::Report> {
-        ok(self.review_report_impl(req).await?)
-    }
-    async fn create_dispute(&self, req: Request<pb::CreateDisputeRequest>) -> R<pb::Dispute> {
-        ok(self.create_dispute_impl(req).await?)
-    }
-    async fn list_disputes(
-        &self,
-        req: Request<pb::ListDisputesRequest>,
-    ) -> R<pb::ListDisputesResponse> {
-        ok(self.list_disputes_impl(req).await?)
-    }
-    async fn resolve_dispute(&self, req: Request<pb::ResolveDisputeRequest>) -> R<pb::Dispute> {
-        ok(self.resolve_dispute_impl(req).await?)
-    }
-    async fn get_calibration(
-        &self,
-        req: Request<pb::GetCalibrationRequest>,
-    ) -> R<pb::GetCalibrationResponse> {
-        ok(self.get_calibration_impl(req).await?)
-    }
-
-    async fn create_template(&self, req: Request<pb::CreateTemplateRequest>) -> R<pb::Template> {
-        ok(self.create_template_impl(req).await?)
-    }
-    async fn get_template(&self, req: Request<pb::GetTemplateRequest>) -> R<pb::Template> {
-        ok(self.get_template_impl(req).await?)
-    }
-    async fn list_templates(
-        &self,
-        req: Request<pb::ListTemplatesRequest>,
-    ) -> R<pb::ListTemplatesResponse> {
-        ok(self.list_templates_impl(req).await?)
-    }
-    async fn render_template(
-        &self,
-        req: Request<pb::RenderTemplateRequest>,
-    ) -> R<pb::RenderTemplateResponse> {
-        ok(self.render_template_impl(req).await?)
-    }
-    async fn create_experiment(
-        &self,
-        req: Request<pb::CreateExperimentRequest>,
-    ) -> R<pb::Experiment> {
-        ok(self.create_experiment_impl(req).await?)
-    }
-    async fn get_experiment(&self, req: Request<pb::GetExperimentRequest>) -> R<pb::Experiment> {
-        ok(self.get_experiment_impl(req).await?)
-    }
-    async fn assign_variant(
-        &self,
-        req: Request<pb::AssignVariantRequest>,
-    ) -> R<pb::AssignVariantResponse> {
-        ok(self.assign_variant_impl(req).await?)
-    }
-    async fn record_outcome(&self, req: Request<pb::RecordOutcomeRequest>) -> R<pb::Outcome> {
-        ok(self.record_outcome_impl(req).await?)
-    }
-    async fn get_experiment_results(
-        &self,
-        req: Request<pb::GetExperimentResultsRequest>,
-    ) -> R<pb::ExperimentResults> {
-        ok(self.get_experiment_results_impl(req).await?)
-    }
-
-    async fn get_scorecard(&self, req: Request<pb::GetScorecardRequest>) -> R<pb::Scorecard> {
-        ok(self.get_scorecard_impl(req).await?)
+        async fn get_experiment_results(
+            &self,
+            req: Request<pb::GetExperimentResultsRequest>,
+        ) -> R<pb::ExperimentResults> {
+            ok(self.get_experiment_results_impl(req).await?)
+        }
     }
 }

@@ -4,8 +4,9 @@ use super::{QualityApi, READERS, REVIEWERS, convert, inspection::apply_totals, p
 use crate::{inspect, pb, store};
 use prost::Message;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use symbolon_platform::{Caller, Violations, aip, names, status, table::Write, time};
-use tonic::{Request, Status};
+use tonic::Status;
 
 fn verdict_ok(v: i32) -> bool {
     matches!(
@@ -31,12 +32,11 @@ impl QualityApi {
 
     pub(crate) async fn review_report_impl(
         &self,
-        req: Request<pb::ReviewReportRequest>,
+        caller: &Arc<Caller>,
+        r: pb::ReviewReportRequest,
     ) -> Result<pb::Report, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(REVIEWERS)?;
-        let r = req.into_inner();
-        let row = self.visible_report(&caller, &r.name, "name").await?;
+        let row = self.visible_report(caller, &r.name, "name").await?;
         if let Some(expected) = aip::etag_version(&r.etag)
             && expected != row.version
         {
@@ -105,18 +105,17 @@ impl QualityApi {
 
     pub(crate) async fn create_dispute_impl(
         &self,
-        req: Request<pb::CreateDisputeRequest>,
+        caller: &Arc<Caller>,
+        r: pb::CreateDisputeRequest,
     ) -> Result<pb::Dispute, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
-        let row = self.visible_report(&caller, &r.parent, "parent").await?;
+        let row = self.visible_report(caller, &r.parent, "parent").await?;
         if !(caller.is_vendor() && (caller.subject == row.agent || caller.has_role("admin"))) {
             return Err(status::permission_denied(
                 "only the report's agent may dispute its verdicts",
             ));
         }
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CreateDispute", &r.parent, &r, &mut v);
+        let key = aip::request_key(caller, "CreateDispute", &r.parent, &r, &mut v);
         let mut d = r.dispute.unwrap_or_default();
         if d.requested_verdict == 0 {
             d.requested_verdict = pb::Verdict::Pass as i32;
@@ -190,14 +189,13 @@ impl QualityApi {
 
     pub(crate) async fn list_disputes_impl(
         &self,
-        req: Request<pb::ListDisputesRequest>,
+        caller: &Arc<Caller>,
+        r: pb::ListDisputesRequest,
     ) -> Result<pb::ListDisputesResponse, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
         let report_id = if r.parent == "reports/-" {
             None
         } else {
-            let row = self.visible_report(&caller, &r.parent, "parent").await?;
+            let row = self.visible_report(caller, &r.parent, "parent").await?;
             Some(row.id)
         };
         let agent = if !caller.is_vendor() {
@@ -213,10 +211,8 @@ impl QualityApi {
                 "listing disputes needs a quality role",
             ));
         };
-        let mut v = Violations::new();
         let query = format!("disputes;{};{}", r.parent, r.filter);
-        let (limit, after) = aip::page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
+        let (limit, after) = aip::checked_page(r.page_size, &r.page_token, &query)?;
         let page = store::list_disputes(
             &self.db,
             report_id.as_deref(),
@@ -225,14 +221,8 @@ impl QualityApi {
             after,
             limit,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-        let mut disputes: Vec<_> = page
-            .rows
-            .into_iter()
-            .map(convert::dispute)
-            .collect::<Result<_, _>>()?;
-        let next_page_token = aip::next_token(page.next.fit(&mut disputes), &query);
+        .await??;
+        let (disputes, next_page_token) = aip::page_items(page, &query, convert::dispute)?;
         Ok(pb::ListDisputesResponse {
             disputes,
             next_page_token,
@@ -241,11 +231,10 @@ impl QualityApi {
 
     pub(crate) async fn resolve_dispute_impl(
         &self,
-        req: Request<pb::ResolveDisputeRequest>,
+        caller: &Arc<Caller>,
+        r: pb::ResolveDisputeRequest,
     ) -> Result<pb::Dispute, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(REVIEWERS)?;
-        let r = req.into_inner();
         let ids = parse_name("name", &r.name, &["reports", "disputes"])?;
         let mut v = Violations::new();
         let upheld = match pb::DisputeState::try_from(r.resolution) {
@@ -325,11 +314,10 @@ impl QualityApi {
 
     pub(crate) async fn get_calibration_impl(
         &self,
-        req: Request<pb::GetCalibrationRequest>,
+        caller: &Arc<Caller>,
+        r: pb::GetCalibrationRequest,
     ) -> Result<pb::GetCalibrationResponse, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(READERS)?;
-        let r = req.into_inner();
         let ids = parse_name("standard", &r.standard, &["standards"])?;
         let mut v = Violations::new();
         let start = match r.start_time.as_ref().map(time::from_timestamp) {

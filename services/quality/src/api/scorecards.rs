@@ -6,8 +6,9 @@ use crate::{
     store::{self, GroupBy},
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 use symbolon_platform::{Caller, Violations, status, time};
-use tonic::{Request, Status};
+use tonic::Status;
 
 const DAY: i64 = 86_400_000_000;
 /// Reports a scorecard reads at most.
@@ -114,10 +115,9 @@ pub(crate) fn scorecard(
 impl QualityApi {
     pub(crate) async fn get_scorecard_impl(
         &self,
-        req: Request<pb::GetScorecardRequest>,
+        caller: &Arc<Caller>,
+        r: pb::GetScorecardRequest,
     ) -> Result<pb::Scorecard, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
         let (column, value) = match r.subject.strip_prefix("teams/") {
             Some(team) => (GroupBy::Team, team.to_string()),
             None => (GroupBy::Agent, r.subject.clone()),

@@ -10,7 +10,7 @@ use crate::{
 use prost::Message;
 use std::sync::Arc;
 use symbolon_platform::{Caller, StoreError, Violations, aip, names, status, time};
-use tonic::{Request, Status};
+use tonic::Status;
 
 /// Everything a vendor reader may do with standards.
 fn may_read(caller: &Caller) -> Result<(), Status> {
@@ -150,13 +150,12 @@ impl QualityApi {
 
     pub(crate) async fn create_standard_impl(
         &self,
-        req: Request<pb::CreateStandardRequest>,
+        caller: &Arc<Caller>,
+        r: pb::CreateStandardRequest,
     ) -> Result<pb::Standard, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(EDITORS)?;
-        let r = req.into_inner();
         let mut v = Violations::new();
-        let key = aip::request_key(&caller, "CreateStandard", "", &r, &mut v);
+        let key = aip::request_key(caller, "CreateStandard", "", &r, &mut v);
         let s = with_defaults(r.standard.unwrap_or_default());
         validate::standard(&s, "standard", &mut v);
         let id = if r.standard_id.is_empty() {
@@ -179,20 +178,17 @@ impl QualityApi {
             key,
         )
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(_) => status::already_exists(&format!("standards/{id}")),
-            other => other.into(),
-        })?;
+        .map_err(status::exists_on_conflict(&format!("standards/{id}")))?;
         to_proto(row)
     }
 
     pub(crate) async fn get_standard_impl(
         &self,
-        req: Request<pb::GetStandardRequest>,
+        caller: &Arc<Caller>,
+        r: pb::GetStandardRequest,
     ) -> Result<pb::Standard, Status> {
-        let caller = Caller::of(&req)?;
-        may_read(&caller)?;
-        let name = req.into_inner().name;
+        may_read(caller)?;
+        let name = r.name;
         let ids = parse_name("name", &name, &["standards"])?;
         let row = store::get_standard(&self.db, ids[0])
             .await?
@@ -202,21 +198,13 @@ impl QualityApi {
 
     pub(crate) async fn list_standards_impl(
         &self,
-        req: Request<pb::ListStandardsRequest>,
+        caller: &Arc<Caller>,
+        r: pb::ListStandardsRequest,
     ) -> Result<pb::ListStandardsResponse, Status> {
-        let caller = Caller::of(&req)?;
-        may_read(&caller)?;
-        let r = req.into_inner();
-        let mut v = Violations::new();
-        let (limit, after) = aip::page(r.page_size, &r.page_token, "standards", &mut v);
-        v.into_result()?;
+        may_read(caller)?;
+        let (limit, after) = aip::checked_page(r.page_size, &r.page_token, "standards")?;
         let page = store::list_standards(&self.db, after, limit).await?;
-        let mut standards: Vec<_> = page
-            .rows
-            .into_iter()
-            .map(to_proto)
-            .collect::<Result<_, _>>()?;
-        let next_page_token = aip::next_token(page.next.fit(&mut standards), "standards");
+        let (standards, next_page_token) = aip::page_items(page, "standards", to_proto)?;
         Ok(pb::ListStandardsResponse {
             standards,
             next_page_token,
@@ -225,11 +213,10 @@ impl QualityApi {
 
     pub(crate) async fn update_standard_impl(
         &self,
-        req: Request<pb::UpdateStandardRequest>,
+        caller: &Arc<Caller>,
+        r: pb::UpdateStandardRequest,
     ) -> Result<pb::Standard, Status> {
-        let caller = Caller::of(&req)?;
         caller.require_vendor(EDITORS)?;
-        let r = req.into_inner();
         let given = r.standard.unwrap_or_default();
         let ids = parse_name("standard.name", &given.name, &["standards"])?;
         let id = ids[0].to_string();
@@ -305,11 +292,11 @@ impl QualityApi {
 
     pub(crate) async fn get_standard_version_impl(
         &self,
-        req: Request<pb::GetStandardVersionRequest>,
+        caller: &Arc<Caller>,
+        r: pb::GetStandardVersionRequest,
     ) -> Result<pb::StandardVersion, Status> {
-        let caller = Caller::of(&req)?;
-        may_read(&caller)?;
-        let name = req.into_inner().name;
+        may_read(caller)?;
+        let name = r.name;
         let ids = parse_name("name", &name, &["standards", "versions"])?;
         let n = version_no("name", ids[1])?;
         let v = store::get_version(&self.db, ids[0], n)
@@ -320,11 +307,10 @@ impl QualityApi {
 
     pub(crate) async fn list_standard_versions_impl(
         &self,
-        req: Request<pb::ListStandardVersionsRequest>,
+        caller: &Arc<Caller>,
+        r: pb::ListStandardVersionsRequest,
     ) -> Result<pb::ListStandardVersionsResponse, Status> {
-        let caller = Caller::of(&req)?;
-        may_read(&caller)?;
-        let r = req.into_inner();
+        may_read(caller)?;
         let ids = parse_name("parent", &r.parent, &["standards"])?;
         let mut v = Violations::new();
         let query = format!("versions;{}", r.parent);
@@ -342,12 +328,7 @@ impl QualityApi {
             return Err(status::not_found(&r.parent));
         }
         let page = store::list_versions(&self.db, ids[0], after, limit).await?;
-        let mut versions: Vec<_> = page
-            .rows
-            .into_iter()
-            .map(version_proto)
-            .collect::<Result<_, _>>()?;
-        let next_page_token = aip::next_token(page.next.fit(&mut versions), &query);
+        let (versions, next_page_token) = aip::page_items(page, &query, version_proto)?;
         Ok(pb::ListStandardVersionsResponse {
             versions,
             next_page_token,

@@ -23,6 +23,7 @@ use sqlx::Row;
 use symbolon_platform::{
     Database, StoreError,
     db::{Sql, Value},
+    filter::{Field, FilterError},
     table::Page,
 };
 
@@ -30,22 +31,28 @@ fn page<T>(db: &Database, rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) 
     Page::keyed(rows, limit, db.page_bytes(), key)
 }
 
-/// The row `sql` selects, if any (reader pool).
-async fn one<T>(db: &Database, sql: &Sql) -> Result<Option<T>, StoreError>
+/// The page after `after` (at most `limit` rows, in id order) of what `sql` selects,
+/// narrowed by the client's `filter` over `fields`; a bad filter is the inner error.
+async fn filtered_page<T>(
+    db: &Database,
+    mut sql: Sql,
+    (filter, fields): (&str, &[Field]),
+    after: Option<String>,
+    limit: i64,
+    id: impl Fn(&T) -> String,
+) -> Result<Result<Page<T>, FilterError>, StoreError>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
-    let row = sql.query().fetch_optional(db.reader()).await?;
-    Ok(row.as_ref().map(T::from_row).transpose()?)
-}
-
-/// Every row `sql` selects (reader pool).
-async fn all<T>(db: &Database, sql: &Sql) -> Result<Vec<T>, StoreError>
-where
-    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
-{
-    let rows = sql.query().fetch_all(db.reader()).await?;
-    Ok(rows.iter().map(T::from_row).collect::<Result<_, _>>()?)
+    if let Err(e) = symbolon_platform::filter::apply(filter, fields, &mut sql) {
+        return Ok(Err(e));
+    }
+    if let Some(a) = after {
+        sql.push(" AND id > ").bind(a);
+    }
+    sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
+    let rows = sql.read_all::<T>(db).await?;
+    Ok(Ok(page(db, rows, limit, id)))
 }
 
 /// How a request-keyed insert went.

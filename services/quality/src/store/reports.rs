@@ -2,12 +2,12 @@
 //! (`quality_disputes`).
 
 use super::body;
-use super::{DisputeState, Keyed, ReviewState, all, insert_keyed, one, page, written};
+use super::{DisputeState, Keyed, ReviewState, filtered_page, insert_keyed, written};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
     Database, StoreError,
     db::Sql,
-    filter::{self, Field, FilterError, Kind},
+    filter::{Field, FilterError, Kind},
     table::{Page, Write},
 };
 
@@ -128,30 +128,17 @@ pub async fn get_report(db: &Database, id: &str) -> Result<Option<ReportRow>, St
         "SELECT {REPORT_COLUMNS} FROM quality_reports WHERE id = "
     ));
     sql.bind(id);
-    one::<ReportRow>(db, &sql).await
+    sql.read_one::<ReportRow>(db).await
 }
 
 const REPORT_FILTER: &[Field] = &[
-    Field {
-        name: "agent",
-        column: "agent",
-        kind: Kind::Text,
-    },
-    Field {
-        name: "team",
-        column: "team",
-        kind: Kind::Text,
-    },
-    Field {
-        name: "customer",
-        column: "customer",
-        kind: Kind::Text,
-    },
-    Field {
-        name: "review_state",
-        column: "review_state",
-        kind: Kind::Enum(ReviewState::number_of, "REVIEW_STATE_"),
-    },
+    Field::column("agent", Kind::Text),
+    Field::column("team", Kind::Text),
+    Field::column("customer", Kind::Text),
+    Field::column(
+        "review_state",
+        Kind::Enum(ReviewState::number_of, "REVIEW_STATE_"),
+    ),
 ];
 
 /// Who may see which reports, as conditions of the query.
@@ -180,15 +167,15 @@ pub async fn list_reports(
     if let Some(a) = &scope.agent {
         sql.push(" AND agent = ").bind(a.clone());
     }
-    if let Err(e) = filter::apply(filter_text, REPORT_FILTER, &mut sql) {
-        return Ok(Err(e));
-    }
-    if let Some(a) = after {
-        sql.push(" AND id > ").bind(a);
-    }
-    sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = all::<ReportRow>(db, &sql).await?;
-    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
+    filtered_page(
+        db,
+        sql,
+        (filter_text, REPORT_FILTER),
+        after,
+        limit,
+        |r: &ReportRow| r.id.clone(),
+    )
+    .await
 }
 
 /// The UPDATE writing `s` into report `id` if its version is still `expected`.
@@ -388,20 +375,15 @@ pub async fn get_dispute(
         "SELECT {DISPUTE_COLUMNS} FROM quality_disputes WHERE report_id = "
     ));
     sql.bind(report_id).push(" AND id = ").bind(id);
-    one::<DisputeRow>(db, &sql).await
+    sql.read_one::<DisputeRow>(db).await
 }
 
 const DISPUTE_FILTER: &[Field] = &[
-    Field {
-        name: "state",
-        column: "state",
-        kind: Kind::Enum(DisputeState::number_of, "DISPUTE_STATE_"),
-    },
-    Field {
-        name: "agent",
-        column: "agent",
-        kind: Kind::Text,
-    },
+    Field::column(
+        "state",
+        Kind::Enum(DisputeState::number_of, "DISPUTE_STATE_"),
+    ),
+    Field::column("agent", Kind::Text),
 ];
 
 /// One page of disputes (of one report, or all), restricted to `agent` when given.
@@ -422,15 +404,15 @@ pub async fn list_disputes(
     if let Some(a) = agent {
         sql.push(" AND agent = ").bind(a);
     }
-    if let Err(e) = filter::apply(filter_text, DISPUTE_FILTER, &mut sql) {
-        return Ok(Err(e));
-    }
-    if let Some(a) = after {
-        sql.push(" AND id > ").bind(a);
-    }
-    sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = all::<DisputeRow>(db, &sql).await?;
-    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
+    filtered_page(
+        db,
+        sql,
+        (filter_text, DISPUTE_FILTER),
+        after,
+        limit,
+        |r: &DisputeRow| r.id.clone(),
+    )
+    .await
 }
 
 /// Resolves open dispute `id` of `report_id` (its new state and body) and writes the

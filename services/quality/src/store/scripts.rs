@@ -2,12 +2,12 @@
 //! (`quality_experiments`) and the experiments' outcomes (`quality_outcomes`).
 
 use super::body;
-use super::{Keyed, all, id_by_request_key, insert_keyed, one, page};
+use super::{Keyed, filtered_page, id_by_request_key, insert_keyed};
 use sqlx::{FromRow, any::AnyRow};
 use symbolon_platform::{
     Database, StoreError,
     db::{Sql, Value},
-    filter::{self, Field, FilterError, Kind},
+    filter::{Field, FilterError, Kind},
     table::Page,
 };
 
@@ -100,7 +100,7 @@ pub async fn get_script(
         "SELECT id, body_bytes, create_time FROM {table} WHERE id = "
     ));
     sql.bind(id);
-    one::<ScriptRow>(db, &sql).await
+    sql.read_one::<ScriptRow>(db).await
 }
 
 /// One page of templates.
@@ -110,21 +110,17 @@ pub async fn list_templates(
     after: Option<String>,
     limit: i64,
 ) -> Result<Result<Page<ScriptRow>, FilterError>, StoreError> {
-    const FIELDS: &[Field] = &[Field {
-        name: "scenario",
-        column: "scenario",
-        kind: Kind::Text,
-    }];
-    let mut sql = Sql::new("SELECT id, body_bytes, create_time FROM quality_templates WHERE 1 = 1");
-    if let Err(e) = filter::apply(filter_text, FIELDS, &mut sql) {
-        return Ok(Err(e));
-    }
-    if let Some(a) = after {
-        sql.push(" AND id > ").bind(a);
-    }
-    sql.push(" ORDER BY id LIMIT ").bind(limit + 1);
-    let rows = all::<ScriptRow>(db, &sql).await?;
-    Ok(Ok(page(db, rows, limit, |r| r.id.clone())))
+    const FIELDS: &[Field] = &[Field::column("scenario", Kind::Text)];
+    let sql = Sql::new("SELECT id, body_bytes, create_time FROM quality_templates WHERE 1 = 1");
+    filtered_page(
+        db,
+        sql,
+        (filter_text, FIELDS),
+        after,
+        limit,
+        |r: &ScriptRow| r.id.clone(),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 //! (`quality_standard_versions`).
 
 use super::body;
-use super::{Keyed, all, insert_keyed, one, page, written};
+use super::{Keyed, insert_keyed, page, written};
 use sqlx::{FromRow, Row};
 use symbolon_platform::{
     Database, StoreError,
@@ -124,7 +124,7 @@ pub async fn get_standard(db: &Database, id: &str) -> Result<Option<StandardRow>
         "SELECT {STANDARD_COLUMNS} FROM {STANDARD_FROM} WHERE s.id = "
     ));
     sql.bind(id);
-    one::<StandardRow>(db, &sql).await
+    sql.read_one::<StandardRow>(db).await
 }
 
 /// One page of standards in id order.
@@ -140,7 +140,7 @@ pub async fn list_standards(
         sql.push(" AND s.id > ").bind(a);
     }
     sql.push(" ORDER BY s.id LIMIT ").bind(limit + 1);
-    let rows = all::<StandardRow>(db, &sql).await?;
+    let rows = sql.read_all::<StandardRow>(db).await?;
     Ok(page(db, rows, limit, |r| r.id.clone()))
 }
 
@@ -223,7 +223,7 @@ pub async fn get_version(
         "SELECT {VERSION_COLUMNS} FROM quality_standard_versions WHERE standard_id = "
     ));
     sql.bind(id).push(" AND version_no = ").bind(n);
-    one::<VersionRow>(db, &sql).await
+    sql.read_one::<VersionRow>(db).await
 }
 
 /// One page of versions, oldest first.
@@ -241,6 +241,6 @@ pub async fn list_versions(
         sql.push(" AND version_no > ").bind(a);
     }
     sql.push(" ORDER BY version_no LIMIT ").bind(limit + 1);
-    let rows = all::<VersionRow>(db, &sql).await?;
+    let rows = sql.read_all::<VersionRow>(db).await?;
     Ok(page(db, rows, limit, |r| r.version_no.to_string()))
 }

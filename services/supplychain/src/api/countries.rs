@@ -5,7 +5,7 @@ use crate::{
     convert,
     model::{normalize, scoring::check_factor_id},
     store::{
-        self, CountryRow, GLOBAL, StoredFactor, Table, change,
+        CountryRow, GLOBAL, StoredFactor, Table, change,
         countries::{self, delete_country, live_country, write_country},
     },
 };
@@ -69,6 +69,17 @@ pub(crate) fn check_factor(
     })
 }
 
+/// A profile's display name: optional, at most 200 characters.
+fn check_display_name(v: &mut Violations, p: &pb::CountryProfile) {
+    text(
+        v,
+        "country_profile.display_name",
+        &p.display_name,
+        false,
+        200,
+    );
+}
+
 fn check_factors(
     v: &mut Violations,
     field: &str,
@@ -99,13 +110,7 @@ impl Api {
             .check("country_profile.country", CountryCode::parse(&p.country))
             .map(|c| c.to_string())
             .unwrap_or_default();
-        text(
-            &mut v,
-            "country_profile.display_name",
-            &p.display_name,
-            false,
-            200,
-        );
+        check_display_name(&mut v, &p);
         let factors = check_factors(&mut v, "country_profile.factors", &p.factors);
         v.into_result()?;
         let name = format!("countryProfiles/{cc}");
@@ -132,11 +137,9 @@ impl Api {
     ) -> Result<pb::CountryProfile, Status> {
         c.require_vendor(READERS)?;
         let cc = parse_country_name("name", &r.name)?;
-        let row = store::get::<CountryRow>(&self.db, GLOBAL, &cc)
-            .await?
-            .filter(|r| r.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::country(row))
+        Ok(convert::country(
+            self.live::<CountryRow>(&cc, &r.name).await?,
+        ))
     }
 
     pub(super) async fn list_country_profiles(
@@ -188,13 +191,7 @@ impl Api {
         }
         for path in &paths {
             if path == "display_name" {
-                text(
-                    &mut v,
-                    "country_profile.display_name",
-                    &p.display_name,
-                    false,
-                    200,
-                );
+                check_display_name(&mut v, &p);
             } else if path != "factors" && !path.starts_with("factors.") {
                 v.add(
                     "update_mask.paths",

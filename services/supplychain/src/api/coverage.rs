@@ -8,7 +8,7 @@ use crate::{
 use std::sync::Arc;
 use symbolon_contracts::supplychain::v1 as pb;
 use symbolon_platform::auth::RoleKind;
-use symbolon_platform::{Caller, Violations, country::CountryCode, names, status};
+use symbolon_platform::{Caller, Violations, country::CountryCode, status};
 use tokio::sync::mpsc;
 use tonic::Status;
 
@@ -153,18 +153,12 @@ impl Api {
             true,
             500,
         );
-        if !r.coverage_registration_id.is_empty() {
-            v.check(
-                "coverage_registration_id",
-                names::check_id(&r.coverage_registration_id),
-            );
-        }
+        let id = chosen_or_new_id(
+            &mut v,
+            "coverage_registration_id",
+            &r.coverage_registration_id,
+        );
         v.into_result()?;
-        let id = if r.coverage_registration_id.is_empty() {
-            names::new_id()
-        } else {
-            r.coverage_registration_id.clone()
-        };
         let name = format!("coverageRegistrations/{id}");
         let now = self.clock.now();
         // Beside other registrations, never beside a change of live data (see `change`).
@@ -231,10 +225,7 @@ impl Api {
     ) -> Result<pb::CoverageRegistration, Status> {
         require_any_vendor(c)?;
         let id = parse_id("name", &r.name, "coverageRegistrations")?;
-        let row = store::get::<RegistrationRow>(&self.db, GLOBAL, &id)
-            .await?
-            .filter(|r| r.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(&r.name))?;
+        let row = self.live::<RegistrationRow>(&id, &r.name).await?;
         Ok(convert::registration(row))
     }
 

@@ -135,15 +135,8 @@ impl Api {
         for f in DepotField::ALL {
             sets.extend(check_depot_field(&d, f, &mut v));
         }
-        if !r.depot_id.is_empty() {
-            v.check("depot_id", names::check_id(&r.depot_id));
-        }
+        let id = chosen_or_new_id(&mut v, "depot_id", &r.depot_id);
         v.into_result()?;
-        let id = if r.depot_id.is_empty() {
-            names::new_id()
-        } else {
-            r.depot_id.clone()
-        };
         let name = format!("depots/{id}");
         let now = self.clock.now();
         let mut values: Vec<Value> = vec![id.into(), GLOBAL.into(), now.into(), now.into()];
@@ -166,11 +159,7 @@ impl Api {
     ) -> Result<pb::Depot, Status> {
         c.require_vendor(READERS)?;
         let id = parse_id("name", &r.name, "depots")?;
-        let row = store::get::<DepotRow>(&self.db, GLOBAL, &id)
-            .await?
-            .filter(|d| d.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::depot(row))
+        Ok(convert::depot(self.live::<DepotRow>(&id, &r.name).await?))
     }
 
     pub(super) async fn list_depots(
@@ -311,7 +300,8 @@ impl Api {
             ch.rollback().await?;
             return Err(status::not_found(&format!("depots/{depot}")));
         }
-        let existing = depots::stock(&mut ch, &depot, &part).await?;
+        // The stock of `part` at `depot`, if any was ever set.
+        let existing = store::scoped::<StockRow>(&mut ch, &depot, &part).await?;
         let before = existing.as_ref().map_or(0, |e| e.on_hand);
         if let Some(e) = &existing {
             if let Some(want) = etag_version(&s.etag)
@@ -352,10 +342,7 @@ impl Api {
     ) -> Result<pb::StockLevel, Status> {
         c.require_vendor(READERS)?;
         let (depot, part) = parse_depot_child("name", &r.name, "stockLevels")?;
-        let row = store::get::<StockRow>(&self.db, &depot, &part)
-            .await?
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::stock(row))
+        Ok(convert::stock(self.found(&depot, &part, &r.name).await?))
     }
 
     pub(super) async fn list_stock_levels(
@@ -534,10 +521,9 @@ impl Api {
     ) -> Result<pb::Reservation, Status> {
         require_any_vendor(c)?;
         let (depot, id) = parse_depot_child("name", &r.name, "reservations")?;
-        let row = store::get::<ReservationRow>(&self.db, &depot, &id)
-            .await?
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::reservation(row))
+        Ok(convert::reservation(
+            self.found(&depot, &id, &r.name).await?,
+        ))
     }
 
     pub(super) async fn list_reservations(
@@ -562,8 +548,24 @@ impl Api {
         })
     }
 
+    pub(super) async fn release_reservation(
+        &self,
+        c: &Caller,
+        r: pb::ReleaseReservationRequest,
+    ) -> Result<pb::Reservation, Status> {
+        self.finish_reservation(c, &r.name, false).await
+    }
+
+    pub(super) async fn dispatch_reservation(
+        &self,
+        c: &Caller,
+        r: pb::DispatchReservationRequest,
+    ) -> Result<pb::Reservation, Status> {
+        self.finish_reservation(c, &r.name, true).await
+    }
+
     /// Release (`dispatch == false`) or dispatch an active reservation.
-    pub(super) async fn finish_reservation(
+    async fn finish_reservation(
         &self,
         c: &Caller,
         name: &str,
@@ -578,7 +580,7 @@ impl Api {
         };
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
-        let Some(row) = depots::reservation(&mut ch, &depot, &id).await? else {
+        let Some(row) = store::scoped::<ReservationRow>(&mut ch, &depot, &id).await? else {
             ch.rollback().await?;
             return Err(status::not_found(name));
         };

@@ -81,6 +81,20 @@ impl Api {
         Ok(())
     }
 
+    /// Row `id` of `T` in `scope` (deleted or not), or NOT_FOUND naming `name`.
+    async fn found<T: Table>(&self, scope: &str, id: &str, name: &str) -> Result<T, Status> {
+        crate::store::get::<T>(&self.db, scope, id)
+            .await?
+            .ok_or_else(|| status::not_found(name))
+    }
+
+    /// The vendor-global row `id` of `T` unless it is deleted, or NOT_FOUND naming `name`.
+    async fn live<T: Table>(&self, id: &str, name: &str) -> Result<T, Status> {
+        crate::store::get_live::<T>(&self.db, crate::store::GLOBAL, id)
+            .await?
+            .ok_or_else(|| status::not_found(name))
+    }
+
     /// Ends the change of a create: committed when the row is new, rolled back when a
     /// retry found the first one (nothing was written).
     async fn finish_create(
@@ -119,352 +133,64 @@ async fn insert_once<T: Table>(
 
 type R<T> = Result<Response<T>, Status>;
 
-#[tonic::async_trait]
-impl SupplyChainService for Api {
-    async fn create_country_profile(
-        &self,
-        req: Request<pb::CreateCountryProfileRequest>,
-    ) -> R<pb::CountryProfile> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::create_country_profile(self, &c, req.into_inner()).await?,
-        ))
-    }
+symbolon_platform::grpc_service! {
+    impl SupplyChainService for Api;
+    create_country_profile(pb::CreateCountryProfileRequest) -> pb::CountryProfile = Api::create_country_profile;
+    get_country_profile(pb::GetCountryProfileRequest) -> pb::CountryProfile = Api::get_country_profile;
+    list_country_profiles(pb::ListCountryProfilesRequest) -> pb::ListCountryProfilesResponse = Api::list_country_profiles;
+    update_country_profile(pb::UpdateCountryProfileRequest) -> pb::CountryProfile = Api::update_country_profile;
+    delete_country_profile(pb::DeleteCountryProfileRequest) -> pb::CountryProfile = Api::delete_country_profile;
+    create_scoring_model(pb::CreateScoringModelRequest) -> pb::ScoringModel = Api::create_scoring_model;
+    get_scoring_model(pb::GetScoringModelRequest) -> pb::ScoringModel = Api::get_scoring_model;
+    list_scoring_models(pb::ListScoringModelsRequest) -> pb::ListScoringModelsResponse = Api::list_scoring_models;
+    update_scoring_model(pb::UpdateScoringModelRequest) -> pb::ScoringModel = Api::update_scoring_model;
+    delete_scoring_model(pb::DeleteScoringModelRequest) -> pb::ScoringModel = Api::delete_scoring_model;
+    activate_scoring_model(pb::ActivateScoringModelRequest) -> pb::ScoringModel = Api::activate_scoring_model;
+    score_country(pb::ScoreCountryRequest) -> pb::CountryScore = Api::score_country;
+    list_country_scores(pb::ListCountryScoresRequest) -> pb::ListCountryScoresResponse = Api::list_country_scores;
+    rank_countries(pb::RankCountriesRequest) -> pb::RankCountriesResponse = Api::rank_countries;
+    create_depot(pb::CreateDepotRequest) -> pb::Depot = Api::create_depot;
+    get_depot(pb::GetDepotRequest) -> pb::Depot = Api::get_depot;
+    list_depots(pb::ListDepotsRequest) -> pb::ListDepotsResponse = Api::list_depots;
+    update_depot(pb::UpdateDepotRequest) -> pb::Depot = Api::update_depot;
+    delete_depot(pb::DeleteDepotRequest) -> pb::Depot = Api::delete_depot;
+    set_stock_level(pb::SetStockLevelRequest) -> pb::StockLevel = Api::set_stock_level;
+    get_stock_level(pb::GetStockLevelRequest) -> pb::StockLevel = Api::get_stock_level;
+    list_stock_levels(pb::ListStockLevelsRequest) -> pb::ListStockLevelsResponse = Api::list_stock_levels;
+    create_reservation(pb::CreateReservationRequest) -> pb::Reservation = Api::create_reservation;
+    get_reservation(pb::GetReservationRequest) -> pb::Reservation = Api::get_reservation;
+    list_reservations(pb::ListReservationsRequest) -> pb::ListReservationsResponse = Api::list_reservations;
+    assess_coverage(pb::AssessCoverageRequest) -> pb::CoverageAssessment = Api::assess_coverage;
+    batch_assess_coverage(pb::BatchAssessCoverageRequest) -> pb::BatchAssessCoverageResponse = Api::batch_assess_coverage;
+    get_coverage_model(pb::GetCoverageModelRequest) -> pb::CoverageModel = Api::get_coverage_model;
+    create_coverage_registration(pb::CreateCoverageRegistrationRequest) -> pb::CoverageRegistration = Api::create_coverage_registration;
+    get_coverage_registration(pb::GetCoverageRegistrationRequest) -> pb::CoverageRegistration = Api::get_coverage_registration;
+    list_coverage_registrations(pb::ListCoverageRegistrationsRequest) -> pb::ListCoverageRegistrationsResponse = Api::list_coverage_registrations;
+    delete_coverage_registration(pb::DeleteCoverageRegistrationRequest) -> pb::CoverageRegistration = Api::delete_coverage_registration;
+    simulate_disruption(pb::SimulateDisruptionRequest) -> pb::SimulateDisruptionResponse = Api::simulate_disruption;
+    release_reservation(pb::ReleaseReservationRequest) -> pb::Reservation = Api::release_reservation;
+    dispatch_reservation(pb::DispatchReservationRequest) -> pb::Reservation = Api::dispatch_reservation;
+    {
+        async fn import_country_factors(
+            &self,
+            req: Request<Streaming<pb::ImportCountryFactorsRequest>>,
+        ) -> R<pb::ImportCountryFactorsResponse> {
+            let (c, r) = Caller::split(req)?;
+            Ok(Response::new(
+                Api::import_country_factors(self, &c, r).await?,
+            ))
+        }
 
-    async fn get_country_profile(
-        &self,
-        req: Request<pb::GetCountryProfileRequest>,
-    ) -> R<pb::CountryProfile> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_country_profile(self, &c, req.into_inner()).await?,
-        ))
-    }
+        type WatchRiskEventsStream =
+            Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::RiskEvent, Status>> + Send + 'static>>;
 
-    async fn list_country_profiles(
-        &self,
-        req: Request<pb::ListCountryProfilesRequest>,
-    ) -> R<pb::ListCountryProfilesResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_country_profiles(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn update_country_profile(
-        &self,
-        req: Request<pb::UpdateCountryProfileRequest>,
-    ) -> R<pb::CountryProfile> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::update_country_profile(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn delete_country_profile(
-        &self,
-        req: Request<pb::DeleteCountryProfileRequest>,
-    ) -> R<pb::CountryProfile> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::delete_country_profile(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_scoring_model(
-        &self,
-        req: Request<pb::CreateScoringModelRequest>,
-    ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::create_scoring_model(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_scoring_model(
-        &self,
-        req: Request<pb::GetScoringModelRequest>,
-    ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_scoring_model(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_scoring_models(
-        &self,
-        req: Request<pb::ListScoringModelsRequest>,
-    ) -> R<pb::ListScoringModelsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_scoring_models(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn update_scoring_model(
-        &self,
-        req: Request<pb::UpdateScoringModelRequest>,
-    ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::update_scoring_model(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn delete_scoring_model(
-        &self,
-        req: Request<pb::DeleteScoringModelRequest>,
-    ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::delete_scoring_model(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn activate_scoring_model(
-        &self,
-        req: Request<pb::ActivateScoringModelRequest>,
-    ) -> R<pb::ScoringModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::activate_scoring_model(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn score_country(&self, req: Request<pb::ScoreCountryRequest>) -> R<pb::CountryScore> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::score_country(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_country_scores(
-        &self,
-        req: Request<pb::ListCountryScoresRequest>,
-    ) -> R<pb::ListCountryScoresResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_country_scores(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn rank_countries(
-        &self,
-        req: Request<pb::RankCountriesRequest>,
-    ) -> R<pb::RankCountriesResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::rank_countries(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_depot(&self, req: Request<pb::CreateDepotRequest>) -> R<pb::Depot> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::create_depot(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_depot(&self, req: Request<pb::GetDepotRequest>) -> R<pb::Depot> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_depot(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_depots(&self, req: Request<pb::ListDepotsRequest>) -> R<pb::ListDepotsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_depots(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn update_depot(&self, req: Request<pb::UpdateDepotRequest>) -> R<pb::Depot> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::update_depot(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn delete_depot(&self, req: Request<pb::DeleteDepotRequest>) -> R<pb::Depot> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::delete_depot(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn set_stock_level(&self, req: Request<pb::SetStockLevelRequest>) -> R<pb::StockLevel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::set_stock_level(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_stock_level(&self, req: Request<pb::GetStockLevelRequest>) -> R<pb::StockLevel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_stock_level(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_stock_levels(
-        &self,
-        req: Request<pb::ListStockLevelsRequest>,
-    ) -> R<pb::ListStockLevelsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_stock_levels(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_reservation(
-        &self,
-        req: Request<pb::CreateReservationRequest>,
-    ) -> R<pb::Reservation> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::create_reservation(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_reservation(&self, req: Request<pb::GetReservationRequest>) -> R<pb::Reservation> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_reservation(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_reservations(
-        &self,
-        req: Request<pb::ListReservationsRequest>,
-    ) -> R<pb::ListReservationsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_reservations(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn assess_coverage(
-        &self,
-        req: Request<pb::AssessCoverageRequest>,
-    ) -> R<pb::CoverageAssessment> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::assess_coverage(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn batch_assess_coverage(
-        &self,
-        req: Request<pb::BatchAssessCoverageRequest>,
-    ) -> R<pb::BatchAssessCoverageResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::batch_assess_coverage(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_coverage_model(
-        &self,
-        req: Request<pb::GetCoverageModelRequest>,
-    ) -> R<pb::CoverageModel> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_coverage_model(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn create_coverage_registration(
-        &self,
-        req: Request<pb::CreateCoverageRegistrationRequest>,
-    ) -> R<pb::CoverageRegistration> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::create_coverage_registration(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn get_coverage_registration(
-        &self,
-        req: Request<pb::GetCoverageRegistrationRequest>,
-    ) -> R<pb::CoverageRegistration> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::get_coverage_registration(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn list_coverage_registrations(
-        &self,
-        req: Request<pb::ListCoverageRegistrationsRequest>,
-    ) -> R<pb::ListCoverageRegistrationsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::list_coverage_registrations(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn delete_coverage_registration(
-        &self,
-        req: Request<pb::DeleteCoverageRegistrationRequest>,
-    ) -> R<pb::CoverageRegistration> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::delete_coverage_registration(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn simulate_disruption(
-        &self,
-        req: Request<pb::SimulateDisruptionRequest>,
-    ) -> R<pb::SimulateDisruptionResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::simulate_disruption(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn import_country_factors(
-        &self,
-        req: Request<Streaming<pb::ImportCountryFactorsRequest>>,
-    ) -> R<pb::ImportCountryFactorsResponse> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            Api::import_country_factors(self, &c, req.into_inner()).await?,
-        ))
-    }
-
-    async fn release_reservation(
-        &self,
-        req: Request<pb::ReleaseReservationRequest>,
-    ) -> R<pb::Reservation> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            self.finish_reservation(&c, &req.into_inner().name, false)
-                .await?,
-        ))
-    }
-
-    async fn dispatch_reservation(
-        &self,
-        req: Request<pb::DispatchReservationRequest>,
-    ) -> R<pb::Reservation> {
-        let c = Caller::of(&req)?;
-        Ok(Response::new(
-            self.finish_reservation(&c, &req.into_inner().name, true)
-                .await?,
-        ))
-    }
-
-    type WatchRiskEventsStream =
-        Pin<Box<dyn tokio_stream::Stream<Item = Result<pb::RiskEvent, Status>> + Send + 'static>>;
-
-    async fn watch_risk_events(
-        &self,
-        req: Request<pb::WatchRiskEventsRequest>,
-    ) -> R<Self::WatchRiskEventsStream> {
-        let c = Caller::of(&req)?;
-        let rx = Api::watch_risk_events(self, &c, req.into_inner())?;
-        Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        async fn watch_risk_events(
+            &self,
+            req: Request<pb::WatchRiskEventsRequest>,
+        ) -> R<Self::WatchRiskEventsStream> {
+            let c = Caller::of(&req)?;
+            let rx = Api::watch_risk_events(self, &c, req.into_inner())?;
+            Ok(Response::new(Box::pin(ReceiverStream::new(rx))))
+        }
     }
 }

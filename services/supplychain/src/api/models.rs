@@ -4,7 +4,7 @@ use super::{Api, common::*, insert_once};
 use crate::{
     convert,
     model::scoring::{self, validate_weights},
-    store::{self, CountryRow, GLOBAL, ListQuery, ModelRow, ScoreRow, change, models, snapshot},
+    store::{self, CountryRow, GLOBAL, ModelRow, ScoreRow, change, models, snapshot},
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use prost::Message;
@@ -59,6 +59,22 @@ pub(crate) fn score_of(country: &CountryRow, model: &ModelRow, now: i64) -> pb::
     }
 }
 
+/// A recorded score as it was computed (its contributions kept encoded).
+fn recorded_score(row: ScoreRow) -> pb::CountryScore {
+    let mut s = STANDARD
+        .decode(&row.detail)
+        .ok()
+        .and_then(|b| pb::CountryScore::decode(b.as_slice()).ok())
+        .unwrap_or_default();
+    s.name = format!("countryProfiles/{}/scores/{}", row.country, row.id);
+    s.country = row.country;
+    s.score = row.score;
+    s.model = row.model;
+    s.model_version = row.model_version;
+    s.compute_time = Some(to_timestamp(row.compute_time));
+    s
+}
+
 impl Api {
     async fn model_named(&self, field: &str, name: &str) -> Result<ModelRow, Status> {
         if name.is_empty() {
@@ -76,11 +92,8 @@ impl Api {
                 )
             });
         }
-        let id = parse_id(field, name, "scoringModels")?;
-        store::get::<ModelRow>(&self.db, GLOBAL, &id)
-            .await?
-            .filter(|m| m.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(name))
+        self.live(&parse_id(field, name, "scoringModels")?, name)
+            .await
     }
 
     pub(super) async fn create_scoring_model(
@@ -107,15 +120,8 @@ impl Api {
             2000,
         );
         let weights = check_weights(&mut v, "scoring_model.weights", &m.weights);
-        if !r.scoring_model_id.is_empty() {
-            v.check("scoring_model_id", names::check_id(&r.scoring_model_id));
-        }
+        let id = chosen_or_new_id(&mut v, "scoring_model_id", &r.scoring_model_id);
         v.into_result()?;
-        let id = if r.scoring_model_id.is_empty() {
-            names::new_id()
-        } else {
-            r.scoring_model_id.clone()
-        };
         let name = format!("scoringModels/{id}");
         let now = self.clock.now();
         let mut ch = change::begin(&self.db).await?;
@@ -161,10 +167,7 @@ impl Api {
     ) -> Result<pb::ScoringModel, Status> {
         c.require_vendor(READERS)?;
         let id = parse_id("name", &r.name, "scoringModels")?;
-        let row = store::get::<ModelRow>(&self.db, GLOBAL, &id)
-            .await?
-            .ok_or_else(|| status::not_found(&r.name))?;
-        Ok(convert::model(row))
+        Ok(convert::model(self.found(GLOBAL, &id, &r.name).await?))
     }
 
     pub(super) async fn list_scoring_models(
@@ -253,9 +256,9 @@ impl Api {
             models::update_model(&mut ch, &id, sets, bump, etag_version(&m.etag), now).await?;
         let Some(row) = written else {
             ch.rollback().await?;
-            let exists = store::get::<ModelRow>(&self.db, GLOBAL, &id)
+            let exists = store::get_live::<ModelRow>(&self.db, GLOBAL, &id)
                 .await?
-                .is_some_and(|m| m.meta.delete_time.is_none());
+                .is_some();
             return Err(if exists {
                 status::stale_etag(&m.name)
             } else {
@@ -274,10 +277,7 @@ impl Api {
     ) -> Result<pb::ScoringModel, Status> {
         c.require_vendor(PROFILE_WRITERS)?;
         let id = parse_id("name", &r.name, "scoringModels")?;
-        let existing = store::get::<ModelRow>(&self.db, GLOBAL, &id)
-            .await?
-            .filter(|m| m.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(&r.name))?;
+        let existing = self.live::<ModelRow>(&id, &r.name).await?;
         if existing.active {
             return Err(status::failed_precondition(
                 "MODEL_ACTIVE",
@@ -317,10 +317,7 @@ impl Api {
         c.require_vendor(READERS)?;
         let cc = parse_country_name("country_profile", &r.country_profile)?;
         let model = self.model_named("scoring_model", &r.scoring_model).await?;
-        let country = store::get::<CountryRow>(&self.db, GLOBAL, &cc)
-            .await?
-            .filter(|r| r.meta.delete_time.is_none())
-            .ok_or_else(|| status::not_found(&r.country_profile))?;
+        let country = self.live::<CountryRow>(&cc, &r.country_profile).await?;
         let now = self.clock.now();
         let mut s = score_of(&country, &model, now);
         let id = names::new_id();
@@ -349,42 +346,16 @@ impl Api {
         c.require_vendor(READERS)?;
         let cc = parse_country_name("parent", &r.parent)?;
         let query = format!("scores;{cc}");
-        let mut v = Violations::new();
-        let (limit, after) = page(r.page_size, &r.page_token, &query, &mut v);
-        v.into_result()?;
-        let page = store::list::<ScoreRow>(
+        let (country_scores, next_page_token) = list_pb::<ScoreRow, _>(
             &self.db,
-            ListQuery {
-                scope: Some(&cc),
-                filter: "",
-                after,
-                limit,
-                show_deleted: false,
-            },
+            (&cc, "", &query),
+            r.page_size,
+            &r.page_token,
+            recorded_score,
         )
-        .await?
-        .map_err(|e| status::invalid_argument("filter", e.to_string()))?;
-        let mut scores = page
-            .rows
-            .into_iter()
-            .map(|row| {
-                let mut s = STANDARD
-                    .decode(&row.detail)
-                    .ok()
-                    .and_then(|b| pb::CountryScore::decode(b.as_slice()).ok())
-                    .unwrap_or_default();
-                s.name = format!("countryProfiles/{}/scores/{}", row.country, row.id);
-                s.country = row.country;
-                s.score = row.score;
-                s.model = row.model;
-                s.model_version = row.model_version;
-                s.compute_time = Some(to_timestamp(row.compute_time));
-                s
-            })
-            .collect();
-        let next_page_token = next_token(page.next.fit(&mut scores), &query);
+        .await?;
         Ok(pb::ListCountryScoresResponse {
-            country_scores: scores,
+            country_scores,
             next_page_token,
         })
     }

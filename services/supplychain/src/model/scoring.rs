@@ -164,17 +164,21 @@ mod tests {
         assert_eq!(score(&BTreeMap::new(), &|_| Some(1.0)).total, 0.0);
     }
 
+    /// `n` random weights `f0`… summing to 1.
+    fn random_weights(rng: &mut Rng, n: usize) -> BTreeMap<String, f64> {
+        let raw: Vec<f64> = (0..n).map(|_| rng.unit()).collect();
+        let sum: f64 = raw.iter().sum::<f64>().max(1e-9);
+        raw.iter()
+            .enumerate()
+            .map(|(i, x)| (format!("f{i}"), x / sum))
+            .collect()
+    }
+
     #[test]
     fn generated_weights_always_score_within_bounds() {
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
         for _ in 0..2000 {
-            let raw: Vec<f64> = (0..4).map(|_| rng.unit()).collect();
-            let sum: f64 = raw.iter().sum::<f64>().max(1e-9);
-            let w: BTreeMap<String, f64> = raw
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("f{i}"), x / sum))
-                .collect();
+            let w = random_weights(&mut rng, 4);
             assert!(validate_weights(&w).is_ok());
             let vals: Vec<f64> = (0..4).map(|_| rng.unit()).collect();
             let s = score(&w, &|f| f[1..].parse::<usize>().ok().map(|i| vals[i]));
@@ -188,13 +192,7 @@ mod tests {
     fn better_inputs_never_lower_a_score() {
         let mut rng = Rng(42);
         for _ in 0..5000 {
-            let raw: Vec<f64> = (0..3).map(|_| rng.unit()).collect();
-            let sum: f64 = raw.iter().sum::<f64>().max(1e-9);
-            let w: BTreeMap<String, f64> = raw
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("f{i}"), x / sum))
-                .collect();
+            let w = random_weights(&mut rng, 3);
             let before: Vec<Option<f64>> = (0..3)
                 .map(|_| (rng.unit() > 0.2).then(|| rng.unit()))
                 .collect();

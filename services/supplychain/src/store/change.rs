@@ -220,26 +220,19 @@ impl Change {
                 "INSERT INTO risk_events (seq, registration_id, reference, previous_state, \
                  state, previous_redundancy, redundancy, cause, assessment, event_time) VALUES (",
             );
-            ins.bind(ev.seq)
-                .push(", ")
-                .bind(ev.registration_id.clone())
-                .push(", ")
-                .bind(ev.reference.clone())
-                .push(", ")
-                .bind(ev.previous_state)
-                .push(", ")
-                .bind(ev.state)
-                .push(", ")
-                .bind(ev.previous_redundancy)
-                .push(", ")
-                .bind(ev.redundancy)
-                .push(", ")
-                .bind(ev.cause.clone())
-                .push(", ")
-                .bind(ev.assessment.clone())
-                .push(", ")
-                .bind(ev.event_time)
-                .push(")");
+            ins.bind_list([
+                ev.seq.into(),
+                ev.registration_id.clone().into(),
+                ev.reference.clone().into(),
+                ev.previous_state.into(),
+                ev.state.into(),
+                ev.previous_redundancy.into(),
+                ev.redundancy.into(),
+                ev.cause.clone().into(),
+                ev.assessment.clone().into(),
+                ev.event_time.into(),
+            ])
+            .push(")");
             self.exec(&ins).await?;
             events.push(ev);
         }

@@ -67,16 +67,8 @@ pub async fn write_country(
             "INSERT INTO country_profiles ({}) VALUES (",
             INSERT_COLUMNS.join(", ")
         ));
-        for (i, v) in insert_values(cc, display_name, factors, now)
-            .into_iter()
-            .enumerate()
-        {
-            if i > 0 {
-                s.push(", ");
-            }
-            s.bind(v);
-        }
-        s.push(&format!(") RETURNING {}", CountryRow::COLUMNS));
+        s.bind_list(insert_values(cc, display_name, factors, now))
+            .push(&format!(") RETURNING {}", CountryRow::COLUMNS));
         s
     };
     ch.one(&sql).await

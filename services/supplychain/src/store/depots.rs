@@ -55,20 +55,6 @@ pub async fn delete_depot(
     ch.one(&sql).await
 }
 
-/// The stock of `part` at `depot`, if any was ever set.
-pub async fn stock(
-    ch: &mut Change,
-    depot: &str,
-    part: &str,
-) -> Result<Option<StockRow>, StoreError> {
-    let mut sql = Sql::new(&format!(
-        "SELECT {} FROM stock_levels WHERE depot_id = ",
-        StockRow::COLUMNS
-    ));
-    sql.bind(depot).push(" AND id = ").bind(part);
-    ch.one(&sql).await
-}
-
 /// Sets the units on hand of `part` at `depot` (`exists`: whether its row does); the
 /// stock as written.
 pub async fn set_on_hand(
@@ -93,11 +79,7 @@ pub async fn set_on_hand(
         let mut i = Sql::new(
             "INSERT INTO stock_levels (id, depot_id, on_hand, reserved, create_time, update_time) VALUES (",
         );
-        i.bind(part)
-            .push(", ")
-            .bind(depot)
-            .push(", ")
-            .bind(on_hand)
+        i.bind_list([part.into(), depot.into(), on_hand.into()])
             .push(", 0, ")
             .bind(now)
             .push(", ")
@@ -106,7 +88,7 @@ pub async fn set_on_hand(
         i
     };
     ch.exec(&sql).await?;
-    stock(ch, depot, part).await
+    super::scoped(ch, depot, part).await
 }
 
 /// Reserves `line` at `depot` if enough is available: one conditional UPDATE, so
@@ -142,20 +124,6 @@ pub async fn available(ch: &mut Change, depot: &str, part: &str) -> Result<i64, 
     })
 }
 
-/// The reservation `id` of `depot`.
-pub async fn reservation(
-    ch: &mut Change,
-    depot: &str,
-    id: &str,
-) -> Result<Option<ReservationRow>, StoreError> {
-    let mut read = Sql::new(&format!(
-        "SELECT {} FROM reservations WHERE depot_id = ",
-        ReservationRow::COLUMNS
-    ));
-    read.bind(depot).push(" AND id = ").bind(id);
-    ch.one(&read).await
-}
-
 /// Ends reservation `id` of `depot` in `state`: its units are no longer reserved and,
 /// when `dispatch`, leave the depot. The reservation as written.
 pub async fn finish_reservation(
@@ -189,5 +157,5 @@ pub async fn finish_reservation(
         .push(" AND id = ")
         .bind(row.meta.id.as_str());
     ch.exec(&up).await?;
-    reservation(ch, depot, row.meta.id.as_str()).await
+    super::scoped(ch, depot, row.meta.id.as_str()).await
 }

@@ -18,6 +18,15 @@ use symbolon_platform::{
     db::{Sql, Value},
 };
 
+/// Row `id` of `T` in `scope` (its scope column), read inside the change.
+pub async fn scoped<T: Table>(
+    ch: &mut change::Change,
+    scope: &str,
+    id: &str,
+) -> Result<Option<T>, StoreError> {
+    ch.one(&by_id::<T>(scope, id)).await
+}
+
 /// Row `id` of `T`'s table, unless it is deleted.
 pub async fn live<T: Table>(ch: &mut change::Change, id: &str) -> Result<Option<T>, StoreError> {
     let mut sql = Sql::new(&format!(

@@ -57,25 +57,17 @@ pub async fn activate_model(
 
 /// Records a computed score (append-only, outside any change: it alters no coverage).
 pub async fn insert_score(db: &Database, s: ScoreRow) -> Result<(), StoreError> {
-    let mut sql = Sql::new(&format!(
-        "INSERT INTO {} ({}) VALUES (",
+    db.insert_row(
         ScoreRow::NAME,
-        ScoreRow::COLUMNS
-    ));
-    sql.bind(s.id)
-        .push(", ")
-        .bind(s.country)
-        .push(", ")
-        .bind(s.score)
-        .push(", ")
-        .bind(s.model)
-        .push(", ")
-        .bind(s.model_version)
-        .push(", ")
-        .bind(s.detail)
-        .push(", ")
-        .bind(s.compute_time)
-        .push(")");
-    sql.query().execute(db.writer()).await?;
-    Ok(())
+        [
+            ("id", s.id.into()),
+            ("country", s.country.into()),
+            ("score", s.score.into()),
+            ("model", s.model.into()),
+            ("model_version", s.model_version.into()),
+            ("detail", s.detail.into()),
+            ("compute_time", s.compute_time.into()),
+        ],
+    )
+    .await
 }

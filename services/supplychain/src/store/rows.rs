@@ -1,12 +1,12 @@
 //! The rows of each table and how they are read.
 
 use serde::{Deserialize, Serialize};
-use sqlx::{Row, any::AnyRow};
+use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
 use symbolon_contracts::supplychain::v1 as pb;
 use symbolon_platform::filter::{Field, Kind};
 use symbolon_platform::table;
-use symbolon_platform::table::{Meta, Table, json, meta};
+use symbolon_platform::table::Meta;
 
 /// The scope value of vendor-global tables.
 pub const GLOBAL: &str = "global";
@@ -70,22 +70,22 @@ pub struct ModelRow {
     pub active: bool,
 }
 
-impl Table for ModelRow {
-    const NAME: &'static str = "scoring_models";
-    const SCOPE: &'static str = "scope";
-    const COLUMNS: &'static str = "id, scope, create_time, update_time, delete_time, version, display_name, description, weights, model_version, active";
-    const SOFT_DELETE: bool = true;
-    const FILTER: &'static [Field] = &[];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let mut r: Self = sqlx::FromRow::from_row(row)?;
-        r.meta = meta::<Self>(row)?;
-        r.weights = json(row, "weights")?;
-        r.active = row.try_get::<i64, _>("active")? != 0;
-        Ok(r)
-    }
-    fn id(&self) -> &str {
-        &self.meta.id
-    }
+table!(
+    ModelRow,
+    "scoring_models",
+    "scope",
+    "id, scope, create_time, update_time, delete_time, version, display_name, description, weights, model_version, active",
+    true,
+    id: meta.id,
+    meta: meta,
+    json: [weights],
+    fill: active_flag
+);
+
+/// `active` is stored as a 0/1 integer.
+fn active_flag(r: &mut ModelRow, row: &AnyRow) -> Result<(), sqlx::Error> {
+    r.active = table::flag(row, "active")?;
+    Ok(())
 }
 
 /// A recorded score (append-only).
@@ -146,16 +146,8 @@ table!(
     id: meta.id,
     meta: meta,
     filter: &[
-        Field {
-            name: "country",
-            column: "country",
-            kind: Kind::UpperText,
-        },
-        Field {
-            name: "status",
-            column: "status",
-            kind: Kind::Enum(enum_status, "DEPOT_STATUS_"),
-        },
+        Field::column("country", Kind::UpperText),
+        Field::column("status", Kind::Enum(enum_status, "DEPOT_STATUS_")),
     ]
 );
 
@@ -261,16 +253,8 @@ table!(
     meta: meta,
     json: [part_numbers],
     filter: &[
-        Field {
-            name: "state",
-            column: "state",
-            kind: Kind::Enum(enum_coverage_state, "COVERAGE_STATE_"),
-        },
-        Field {
-            name: "reference",
-            column: "reference",
-            kind: Kind::Text,
-        },
+        Field::column("state", Kind::Enum(enum_coverage_state, "COVERAGE_STATE_")),
+        Field::column("reference", Kind::Text),
     ]
 );
 

@@ -8,7 +8,7 @@ pub(super) mod risk;
 
 use super::store::{self, CommitmentRow, NewCommitment, NewCoverage, StatusChangeRow};
 use super::{SupplyChain, check_part, derived_id, human, place_of};
-use crate::api::common::{customer_page, live_parent, parse_name, scoped_page};
+use crate::api::common::{customer_page, fetch, live_parent, parse_name, scoped_page};
 use crate::visibility;
 use std::collections::HashSet;
 use symbolon_contracts::customers::v1::{
@@ -53,10 +53,7 @@ impl Commitments {
         name: &str,
     ) -> Result<CommitmentRow, Status> {
         let n = parse_name(field, name, &["customers", "commitments"])?;
-        caller.ensure_customer(n.customer_id, name)?;
-        store::get(&self.db, n.customer_id, n.id)
-            .await?
-            .ok_or_else(|| status::not_found(name))
+        fetch(&self.db, caller, name, &n).await
     }
 
     /// The commitment with its coverage, as `caller` may see it.
@@ -216,8 +213,7 @@ impl CommitmentsService for Commitments {
         &self,
         req: Request<pb::CreateCommitmentRequest>,
     ) -> Result<Response<pb::Commitment>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(WRITERS)?;
         let mut v = Violations::new();
@@ -434,8 +430,7 @@ impl CommitmentsService for Commitments {
         &self,
         req: Request<pb::ListCommitmentsRequest>,
     ) -> Result<Response<pb::ListCommitmentsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let (customer_id, rows, next_page) = customer_page::<CommitmentRow>(
             &self.db,
             &caller,
@@ -467,8 +462,7 @@ impl CommitmentsService for Commitments {
         &self,
         req: Request<pb::ListCommitmentStatusChangesRequest>,
     ) -> Result<Response<pb::ListCommitmentStatusChangesResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let row = self.commitment(&caller, "parent", &r.parent).await?;
         let query = format!("commitmentStatusChanges;{}", r.parent);
         let scope = format!("{}/{}", row.customer_id, row.id);
@@ -490,8 +484,7 @@ impl CommitmentsService for Commitments {
         &self,
         req: Request<pb::AssessSiteCoverageRequest>,
     ) -> Result<Response<pb::SiteCoverageAssessment>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let a =
             assess::assess_site(&self.db, &self.clock, self.supply.as_ref(), &caller, r).await?;
         Ok(Response::new(a))

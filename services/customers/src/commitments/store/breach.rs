@@ -86,14 +86,9 @@ pub(crate) async fn schedule(
         .bind(customer_id)
         .push(" AND state = ")
         .bind(i64::from(crate::incidents::store::code::INCIDENT_OPEN))
-        .push(" AND site IN (");
-    for (i, site) in sites.iter().enumerate() {
-        if i > 0 {
-            u.push(", ");
-        }
-        u.bind(*site);
-    }
-    u.push("))");
+        .push(" AND site IN (")
+        .bind_list(sites.iter().map(|site| (*site).into()))
+        .push("))");
     u.query().execute(&mut **tx).await?;
     Ok(())
 }

@@ -16,7 +16,7 @@ use symbolon_platform::{
     Database, StoreError,
     db::{Backend, Sql},
     filter::{Field, Kind},
-    table::{self, Table},
+    table,
 };
 
 /// Stored status codes: the published enum's numbers (`api/convert.rs` checks them).
@@ -51,27 +51,23 @@ fn status_of(s: &str) -> Option<i32> {
     pb::CommitmentStatus::from_str_name(s).map(|v| v as i32)
 }
 
-impl Table for CommitmentRow {
-    const NAME: &'static str = "commitments";
-    const SCOPE: &'static str = "customer_id";
-    const COLUMNS: &'static str = "id, customer_id, display_name, clauses_bytes, status, status_reason, \
-        risk_accepted, created_by, create_time, update_time, version";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[Field {
-        name: "status",
-        column: "status",
-        kind: Kind::Enum(status_of, "COMMITMENT_STATUS_"),
-    }];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        Ok(Self {
-            clauses: clauses_of(row)?,
-            risk_accepted: row.try_get::<i64, _>("risk_accepted")? != 0,
-            ..sqlx::FromRow::from_row(row)?
-        })
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
+symbolon_platform::table!(
+    CommitmentRow,
+    "commitments",
+    "customer_id",
+    "id, customer_id, display_name, clauses_bytes, status, status_reason, \
+        risk_accepted, created_by, create_time, update_time, version",
+    false,
+    id: id,
+    filter: &[Field::column("status", Kind::Enum(status_of, "COMMITMENT_STATUS_"))],
+    fill: clauses_and_flag
+);
+
+/// The clauses' bytes, and `risk_accepted` (a 0/1 integer).
+fn clauses_and_flag(r: &mut CommitmentRow, row: &AnyRow) -> Result<(), sqlx::Error> {
+    r.clauses = clauses_of(row)?;
+    r.risk_accepted = table::flag(row, "risk_accepted")?;
+    Ok(())
 }
 
 impl CommitmentRow {
@@ -95,20 +91,15 @@ pub(crate) struct StatusChangeRow {
     pub(crate) change_time: i64,
 }
 
-impl Table for StatusChangeRow {
-    const NAME: &'static str = "commitment_status_changes";
-    const SCOPE: &'static str = "commitment_key";
-    const COLUMNS: &'static str = "id, customer_id, commitment_id, previous_status, status, reason, \
-        risk_sequence, change_time";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        sqlx::FromRow::from_row(row)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+symbolon_platform::table!(
+    StatusChangeRow,
+    "commitment_status_changes",
+    "commitment_key",
+    "id, customer_id, commitment_id, previous_status, status, reason, \
+        risk_sequence, change_time",
+    false,
+    id: id
+);
 
 /// One (clause, site) of a commitment: the promise assessed at creation and what holds
 /// now.
@@ -150,28 +141,15 @@ pub(crate) async fn coverage(
          redundancy, promised_place, promised_within, current_depot, current_place, \
          current_arrival, current_within, assess_time FROM commitment_coverage WHERE customer_id = ",
     );
-    q.bind(customer_id).push(" AND commitment_id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*id);
-    }
-    q.push(") ORDER BY commitment_id, clause, site");
+    q.bind(customer_id)
+        .push(" AND commitment_id IN (")
+        .bind_list(ids.iter().map(|id| (*id).into()))
+        .push(") ORDER BY commitment_id, clause, site");
     for r in q.query().fetch_all(db.reader()).await? {
         let row = <CoverageRow as sqlx::FromRow<'_, AnyRow>>::from_row(&r)?;
         out.entry(row.commitment_id.clone()).or_default().push(row);
     }
     Ok(out)
-}
-
-/// The commitment `id` of `customer_id`.
-pub(crate) async fn get(
-    db: &Database,
-    customer_id: &str,
-    id: &str,
-) -> Result<Option<CommitmentRow>, StoreError> {
-    table::get::<CommitmentRow>(db, customer_id, id).await
 }
 
 /// The commitment created under `request_key`, if any.
@@ -237,25 +215,21 @@ pub(crate) async fn create(
          risk_accepted, created_by, create_time, update_time, version, last_change, request_key) VALUES (",
     );
     insert
-        .bind(new.id)
-        .push(", ")
-        .bind(new.customer_id)
-        .push(", ")
-        .bind(new.display_name)
-        .push(", ")
-        .bind(hex(&new.clauses))
-        .push(", ")
-        .bind(new.clauses.as_slice())
-        .push(", ")
-        .bind(i64::from(code::UNSPECIFIED))
+        .bind_list([
+            new.id.into(),
+            new.customer_id.into(),
+            new.display_name.into(),
+            hex(&new.clauses).into(),
+            new.clauses.as_slice().into(),
+            i64::from(code::UNSPECIFIED).into(),
+        ])
         .push(", '', ")
-        .bind(i64::from(new.risk_accepted))
-        .push(", ")
-        .bind(new.created_by)
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(now)
+        .bind_list([
+            i64::from(new.risk_accepted).into(),
+            new.created_by.into(),
+            now.into(),
+            now.into(),
+        ])
         .push(", 1, 0, ")
         .bind(new.request_key.clone())
         .push(") ON CONFLICT (request_key) DO NOTHING");
@@ -272,38 +246,28 @@ pub(crate) async fn create(
              promised_within, current_depot, current_place, current_arrival, current_within, \
              assess_time) VALUES (",
         );
-        q.bind(c.registration.as_str())
-            .push(", ")
-            .bind(new.customer_id)
-            .push(", ")
-            .bind(new.id)
-            .push(", ")
-            .bind(c.clause)
-            .push(", ")
-            .bind(c.site.as_str())
-            .push(", ")
-            .bind(i64::from(c.covered))
-            .push(", ")
-            .bind(c.best_arrival)
-            .push(", ")
-            .bind(c.best_depot.as_str())
-            .push(", ")
-            .bind(c.redundancy)
-            .push(", 0, ")
-            .bind(c.best_place.as_str())
-            .push(", ")
-            .bind(i64::from(c.within_window))
-            .push(", ")
-            .bind(c.best_depot.as_str())
-            .push(", ")
-            .bind(c.best_place.as_str())
-            .push(", ")
-            .bind(c.best_arrival)
-            .push(", ")
-            .bind(i64::from(c.within_window))
-            .push(", ")
-            .bind(now)
-            .push(")");
+        q.bind_list([
+            c.registration.as_str().into(),
+            new.customer_id.into(),
+            new.id.into(),
+            c.clause.into(),
+            c.site.as_str().into(),
+            i64::from(c.covered).into(),
+            c.best_arrival.into(),
+            c.best_depot.as_str().into(),
+            c.redundancy.into(),
+        ])
+        .push(", 0, ")
+        .bind_list([
+            c.best_place.as_str().into(),
+            i64::from(c.within_window).into(),
+            c.best_depot.as_str().into(),
+            c.best_place.as_str().into(),
+            c.best_arrival.into(),
+            i64::from(c.within_window).into(),
+            now.into(),
+        ])
+        .push(")");
         q.query().execute(&mut *tx).await?;
     }
     let registrations: Vec<&str> = new
@@ -342,7 +306,7 @@ pub(crate) async fn create(
     )
     .await?;
     tx.commit().await?;
-    get(db, new.customer_id, new.id).await
+    table::get::<CommitmentRow>(db, new.customer_id, new.id).await
 }
 
 /// Commitments by status, (healthy, at risk, breached), of each of `customer_ids`
@@ -354,13 +318,8 @@ pub(crate) async fn counts(
     let mut q = Sql::new(
         "SELECT customer_id, status, COUNT(*) AS n FROM commitments WHERE customer_id IN (",
     );
-    for (i, id) in customer_ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(id.as_str());
-    }
-    q.push(") GROUP BY customer_id, status");
+    q.bind_list(customer_ids.iter().map(|id| id.as_str().into()))
+        .push(") GROUP BY customer_id, status");
     let mut out: HashMap<String, (i32, i32, i32)> = HashMap::new();
     for r in q.query().fetch_all(db.reader()).await? {
         let n = r.try_get::<i64, _>("n")? as i32;
@@ -393,24 +352,18 @@ pub(crate) async fn append_change(
         "INSERT INTO commitment_status_changes (commitment_key, id, customer_id, commitment_id, \
          previous_status, status, reason, risk_sequence, change_time) VALUES (",
     );
-    q.bind(format!("{customer_id}/{commitment_id}"))
-        .push(", ")
-        .bind(format!("{sequence:010}"))
-        .push(", ")
-        .bind(customer_id)
-        .push(", ")
-        .bind(commitment_id)
-        .push(", ")
-        .bind(i64::from(previous))
-        .push(", ")
-        .bind(i64::from(status))
-        .push(", ")
-        .bind(reason)
-        .push(", ")
-        .bind(risk_sequence)
-        .push(", ")
-        .bind(now)
-        .push(")");
+    q.bind_list([
+        (format!("{customer_id}/{commitment_id}")).into(),
+        (format!("{sequence:010}")).into(),
+        customer_id.into(),
+        commitment_id.into(),
+        i64::from(previous).into(),
+        i64::from(status).into(),
+        reason.into(),
+        risk_sequence.into(),
+        now.into(),
+    ])
+    .push(")");
     q.query().execute(&mut **tx).await?;
     Ok(())
 }

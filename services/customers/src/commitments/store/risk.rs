@@ -136,33 +136,26 @@ async fn hold(tx: &mut Transaction<'static, Any>, c: &RiskChange<'_>) -> Result<
         "INSERT INTO commitment_risk_pending (registration, sequence, covered, redundancy, cause, \
          best_depot, best_place, best_arrival, best_within, event_time) VALUES (",
     );
-    p.bind(c.registration)
-        .push(", ")
-        .bind(c.sequence)
-        .push(", ")
-        .bind(i64::from(c.covered))
-        .push(", ")
-        .bind(c.redundancy)
-        .push(", ")
-        .bind(c.cause)
-        .push(", ")
-        .bind(c.best_depot)
-        .push(", ")
-        .bind(c.best_place)
-        .push(", ")
-        .bind(c.best_arrival)
-        .push(", ")
-        .bind(i64::from(c.best_within))
-        .push(", ")
-        .bind(c.event_time)
-        .push(
-            ") ON CONFLICT (registration) DO UPDATE SET sequence = excluded.sequence, \
+    p.bind_list([
+        c.registration.into(),
+        c.sequence.into(),
+        i64::from(c.covered).into(),
+        c.redundancy.into(),
+        c.cause.into(),
+        c.best_depot.into(),
+        c.best_place.into(),
+        c.best_arrival.into(),
+        i64::from(c.best_within).into(),
+        c.event_time.into(),
+    ])
+    .push(
+        ") ON CONFLICT (registration) DO UPDATE SET sequence = excluded.sequence, \
              covered = excluded.covered, redundancy = excluded.redundancy, cause = excluded.cause, \
              best_depot = excluded.best_depot, best_place = excluded.best_place, \
              best_arrival = excluded.best_arrival, best_within = excluded.best_within, \
              event_time = excluded.event_time \
              WHERE commitment_risk_pending.sequence < excluded.sequence",
-        );
+    );
     p.query().execute(&mut **tx).await?;
     Ok(())
 }

@@ -132,8 +132,7 @@ impl DashboardService for Dashboard {
         &self,
         req: Request<pb::GetTrustDashboardRequest>,
     ) -> Result<Response<pb::TrustDashboard>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let mut v = symbolon_platform::Violations::new();
         let ids = v.check("customer", names::parse(&r.customer, &["customers"]));
         let quarter = v.check("quarter", Quarter::parse(&r.quarter));

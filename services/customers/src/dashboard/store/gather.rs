@@ -49,14 +49,10 @@ pub(crate) fn label(q: Quarter) -> String {
 }
 
 fn in_list(sql: &mut Sql, column: &str, ids: &[String]) {
-    sql.push(column).push(" IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            sql.push(", ");
-        }
-        sql.bind(id.as_str());
-    }
-    sql.push(")");
+    sql.push(column)
+        .push(" IN (")
+        .bind_list(ids.iter().map(|id| id.as_str().into()))
+        .push(")");
 }
 
 fn feelings(tally: Tally) -> Vec<Feeling> {
@@ -182,17 +178,11 @@ pub(crate) async fn gather_raw(
     id: &str,
     q: Quarter,
 ) -> Result<Gathered, StoreError> {
-    let mut sql = Sql::new(
-        "SELECT occur_time, mood, intensity, strategic_anxiety, implicit_expectations FROM touchpoints t WHERE customer_id = ",
+    let sql = super::uncorrected_touchpoints(
+        "occur_time, mood, intensity, strategic_anxiety, implicit_expectations",
+        id,
+        q,
     );
-    sql.bind(id)
-        .push(" AND occur_time >= ")
-        .bind(q.start())
-        .push(" AND occur_time < ")
-        .bind(q.end())
-        .push(
-            " AND NOT EXISTS (SELECT 1 FROM touchpoints c WHERE c.customer_id = t.customer_id AND c.corrects_id = t.id)",
-        );
     let mut tally = Tally::new();
     let mut g = Gathered::default();
     for row in sql.query().fetch_all(db.reader()).await? {

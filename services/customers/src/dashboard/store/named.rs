@@ -9,9 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 use symbolon_platform::{Database, StoreError, db::Sql};
 
 /// A commitment at risk or breached.
+#[derive(sqlx::FromRow)]
 pub(crate) struct Promise {
     pub(crate) id: String,
     pub(crate) display_name: String,
+    #[sqlx(try_from = "i64")]
     pub(crate) status: i32,
     pub(crate) status_reason: String,
     pub(crate) update_time: i64,
@@ -31,23 +33,16 @@ pub(crate) async fn commitments(
         .push(", ")
         .bind(i64::from(code::BREACHED))
         .push(") ORDER BY update_time, id");
-    let mut out = Vec::new();
-    for row in q.query().fetch_all(db.reader()).await? {
-        out.push(Promise {
-            id: row.try_get("id")?,
-            display_name: row.try_get("display_name")?,
-            status: row.try_get::<i64, _>("status")? as i32,
-            status_reason: row.try_get("status_reason")?,
-            update_time: row.try_get("update_time")?,
-        });
-    }
-    Ok(out)
+    q.read_all(db).await
 }
 
 /// An incident open now.
+#[derive(sqlx::FromRow)]
 pub(crate) struct OpenIncident {
     pub(crate) id: String,
+    #[sqlx(try_from = "i64")]
     pub(crate) severity: i32,
+    #[sqlx(try_from = "i64")]
     pub(crate) state: i32,
     pub(crate) summary: String,
     pub(crate) detect_time: i64,
@@ -66,18 +61,7 @@ pub(crate) async fn open_incidents(
         .push(" AND state = ")
         .bind(i64::from(code::INCIDENT_OPEN))
         .push(" ORDER BY detect_time, id");
-    let mut out = Vec::new();
-    for row in q.query().fetch_all(db.reader()).await? {
-        out.push(OpenIncident {
-            id: row.try_get("id")?,
-            severity: row.try_get::<i64, _>("severity")? as i32,
-            state: row.try_get::<i64, _>("state")? as i32,
-            summary: row.try_get("summary")?,
-            detect_time: row.try_get("detect_time")?,
-            acknowledge_time: row.try_get("acknowledge_time")?,
-        });
-    }
-    Ok(out)
+    q.read_all(db).await
 }
 
 /// Key person name → (display name, title, feelings of the quarter), in name order.
@@ -121,20 +105,11 @@ pub(crate) async fn key_person_tallies(
                 .push(" AND n > 0");
             tq
         }
-        Source::Touchpoints => {
-            let mut tq = Sql::new(
-                "SELECT key_person, occur_time, mood, intensity, 1 AS n FROM touchpoints t WHERE customer_id = ",
-            );
-            tq.bind(customer_id)
-                .push(" AND occur_time >= ")
-                .bind(q.start())
-                .push(" AND occur_time < ")
-                .bind(q.end())
-                .push(
-                    " AND NOT EXISTS (SELECT 1 FROM touchpoints c WHERE c.customer_id = t.customer_id AND c.corrects_id = t.id)",
-                );
-            tq
-        }
+        Source::Touchpoints => super::uncorrected_touchpoints(
+            "key_person, occur_time, mood, intensity, 1 AS n",
+            customer_id,
+            q,
+        ),
     };
     // A key person written both as a name and as a bare id is one person.
     let mut tallies = PersonTallies::new();
@@ -204,14 +179,10 @@ async fn profiles<'a>(
         return Ok(out);
     }
     let mut kq = Sql::new("SELECT id, display_name, title FROM key_persons WHERE customer_id = ");
-    kq.bind(customer_id).push(" AND id IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            kq.push(", ");
-        }
-        kq.bind(*id);
-    }
-    kq.push(")");
+    kq.bind(customer_id)
+        .push(" AND id IN (")
+        .bind_list(ids.iter().map(|id| (*id).into()))
+        .push(")");
     for row in kq.query().fetch_all(db.reader()).await? {
         let id: String = row.try_get("id")?;
         out.insert(

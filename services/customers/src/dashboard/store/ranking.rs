@@ -102,24 +102,19 @@ pub(crate) async fn refresh(
         );
         for (i, (id, version)) in ids.iter().zip(&versions).enumerate() {
             let s = score(id, gathered.remove(id).unwrap_or_default(), &label);
-            if i > 0 {
-                upsert.push(", ");
-            }
             upsert
-                .push("(")
-                .bind(id.as_str())
-                .push(", ")
-                .bind(label.as_str())
-                .push(", ")
-                .bind(*version)
-                .push(", ")
-                .bind(*version)
-                .push(", ")
-                .bind(s.attention)
-                .push(", ")
-                .bind(s.trust_index)
-                .push(", ")
-                .bind(serde_json::to_string(&s.reasons).unwrap_or_else(|_| "[]".into()))
+                .push(if i > 0 { ", (" } else { "(" })
+                .bind_list([
+                    id.as_str().into(),
+                    label.as_str().into(),
+                    (*version).into(),
+                    (*version).into(),
+                    s.attention.into(),
+                    s.trust_index.into(),
+                    serde_json::to_string(&s.reasons)
+                        .unwrap_or_else(|_| "[]".into())
+                        .into(),
+                ])
                 .push(")");
         }
         upsert.push(

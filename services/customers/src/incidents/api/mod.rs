@@ -12,7 +12,7 @@ use super::store::{
     timeline,
 };
 use super::timers::IncidentTimers;
-use crate::api::common::{customer_page, live_parent, parse_name, scoped_page};
+use crate::api::common::{Named, customer_page, fetch, live_parent, parse_name, scoped_page};
 use crate::commitments::{SupplyChain, breach};
 use crate::visibility;
 use convert::{busy, not_open, state_name, still_open};
@@ -120,10 +120,7 @@ impl Incidents {
         name: &str,
     ) -> Result<IncidentRow, Status> {
         let n = parse_name(field, name, &["customers", "incidents"])?;
-        caller.ensure_customer(n.customer_id, name)?;
-        store::incident(&self.db, n.customer_id, n.id)
-            .await?
-            .ok_or_else(|| status::not_found(name))
+        fetch(&self.db, caller, name, &n).await
     }
 
     /// The fire request `name` names and its incident, if the caller may see them.
@@ -133,10 +130,11 @@ impl Incidents {
         name: &str,
     ) -> Result<(IncidentRow, FireRequestRow), Status> {
         let ids = aip::ids_of("name", name, &["customers", "incidents", "fireRequests"])?;
-        caller.ensure_customer(ids[0], name)?;
-        let incident = store::incident(&self.db, ids[0], ids[1])
-            .await?
-            .ok_or_else(|| status::not_found(name))?;
+        let incident_of = Named {
+            customer_id: ids[0],
+            id: ids[1],
+        };
+        let incident: IncidentRow = fetch(&self.db, caller, name, &incident_of).await?;
         let fr = store::fire_request(&self.db, ids[0], ids[1], ids[2])
             .await?
             .ok_or_else(|| status::not_found(name))?;
@@ -160,8 +158,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::OpenIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let customer_id = live_parent(&self.db, &caller, &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
@@ -215,8 +212,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::ListIncidentsRequest>,
     ) -> Result<Response<pb::ListIncidentsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let (_, rows, next_page) = customer_page::<IncidentRow>(
             &self.db,
             &caller,
@@ -239,8 +235,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::CallForFireRequest>,
     ) -> Result<Response<pb::FireRequest>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "parent", &r.parent).await?;
         caller.require_vendor(FRONTLINE)?;
         // Tenancy::IncidentOwner (access.rs): the incident's frontline owner, or an admin.
@@ -375,8 +370,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::ListFireRequestsRequest>,
     ) -> Result<Response<pb::ListFireRequestsResponse>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "parent", &r.parent).await?;
         let query = format!("fire;{}", r.parent);
         let key = incident_key(&incident.customer_id, &incident.id);
@@ -412,8 +406,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::FulfilFireRequestRequest>,
     ) -> Result<Response<pb::FireRequest>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         self.advance(&caller, &r.name, code::FULFILLED, r.note)
             .await
     }
@@ -422,8 +415,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::CloseIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "name", &r.name).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
@@ -452,8 +444,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::CancelFireRequestRequest>,
     ) -> Result<Response<pb::FireRequest>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let (incident, fr) = self.fire_request(&caller, &r.name).await?;
         let department = format!("department:{}", fr.department);
         if caller.require_vendor(FRONTLINE).is_err()
@@ -518,8 +509,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::CancelIncidentRequest>,
     ) -> Result<Response<pb::Incident>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "name", &r.name).await?;
         caller.require_vendor(FRONTLINE)?;
         let mut v = Violations::new();
@@ -626,8 +616,7 @@ impl IncidentsService for Incidents {
         &self,
         req: Request<pb::WatchIncidentRequest>,
     ) -> Result<Response<EventStream>, Status> {
-        let caller = Caller::of(&req)?;
-        let r = req.into_inner();
+        let (caller, r) = Caller::split(req)?;
         let incident = self.incident(&caller, "name", &r.name).await?;
         if r.after_sequence < 0 {
             return Err(status::invalid_argument(

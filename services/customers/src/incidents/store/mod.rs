@@ -23,15 +23,6 @@ pub(crate) fn incident_key(customer_id: &str, incident_id: &str) -> String {
     format!("{customer_id}/{incident_id}")
 }
 
-/// The incident `id` of `customer_id`.
-pub(crate) async fn incident(
-    db: &Database,
-    customer_id: &str,
-    id: &str,
-) -> Result<Option<IncidentRow>, StoreError> {
-    table::get::<IncidentRow>(db, customer_id, id).await
-}
-
 /// The fire request `id` of incident (`customer_id`, `incident_id`).
 pub(crate) async fn fire_request(
     db: &Database,
@@ -86,25 +77,18 @@ pub(crate) async fn open(
         "INSERT INTO incidents (id, customer_id, site, severity, summary, detect_time, state, owner, create_time, request_key) VALUES (",
     );
     insert
-        .bind(id.as_str())
-        .push(", ")
-        .bind(new.customer_id)
-        .push(", ")
-        .bind(new.site)
-        .push(", ")
-        .bind(i64::from(new.severity))
-        .push(", ")
-        .bind(new.summary)
-        .push(", ")
-        .bind(new.detect_time)
-        .push(", ")
-        .bind(i64::from(code::INCIDENT_OPEN))
-        .push(", ")
-        .bind(new.owner)
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(new.request_key.clone())
+        .bind_list([
+            id.as_str().into(),
+            new.customer_id.into(),
+            new.site.into(),
+            i64::from(new.severity).into(),
+            new.summary.into(),
+            new.detect_time.into(),
+            i64::from(code::INCIDENT_OPEN).into(),
+            new.owner.into(),
+            now.into(),
+            new.request_key.clone().into(),
+        ])
         .push(&format!(
             ") ON CONFLICT (request_key) DO NOTHING RETURNING {}",
             IncidentRow::COLUMNS
@@ -167,35 +151,23 @@ pub(crate) async fn call(
          ack_warn_at, ack_due, fulfil_warn_at, fulfil_due, request_key, parts, reservation, breach_due) VALUES (",
     );
     insert
-        .bind(new.id)
-        .push(", ")
-        .bind(key.as_str())
-        .push(", ")
-        .bind(new.customer_id)
-        .push(", ")
-        .bind(new.incident_id)
-        .push(", ")
-        .bind(new.department)
-        .push(", ")
-        .bind(new.ask)
-        .push(", ")
-        .bind(i64::from(code::REQUESTED))
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(now + new.ack * 3 / 4)
-        .push(", ")
-        .bind(now + new.ack)
-        .push(", ")
-        .bind(now + new.fulfil * 3 / 4)
-        .push(", ")
-        .bind(now + new.fulfil)
-        .push(", ")
-        .bind(new.request_key.clone())
-        .push(", ")
-        .bind(parts_to_json(new.parts))
-        .push(", ")
-        .bind(new.reservation)
+        .bind_list([
+            new.id.into(),
+            key.as_str().into(),
+            new.customer_id.into(),
+            new.incident_id.into(),
+            new.department.into(),
+            new.ask.into(),
+            i64::from(code::REQUESTED).into(),
+            now.into(),
+            (now + new.ack * 3 / 4).into(),
+            (now + new.ack).into(),
+            (now + new.fulfil * 3 / 4).into(),
+            (now + new.fulfil).into(),
+            new.request_key.clone().into(),
+            parts_to_json(new.parts).into(),
+            new.reservation.into(),
+        ])
         .push(", ")
         // Parts could break a commitment: due at once, the first breach sweep dates it.
         .bind((!new.parts.is_empty()).then_some(now))

@@ -2,10 +2,7 @@
 
 use sqlx::{Row, any::AnyRow};
 use symbolon_contracts::customers::v1 as pb;
-use symbolon_platform::{
-    filter::{Field, Kind},
-    table::Table,
-};
+use symbolon_platform::filter::{Field, Kind};
 
 /// An incident.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -35,51 +32,39 @@ fn state(s: &str) -> Option<i32> {
     pb::IncidentState::from_str_name(s).map(|v| v as i32)
 }
 
-impl Table for IncidentRow {
-    const NAME: &'static str = "incidents";
-    const SCOPE: &'static str = "customer_id";
-    const COLUMNS: &'static str = "id, customer_id, site, severity, summary, detect_time, state, owner, root_cause, \
-        customer_impact, timeline, what_changes, create_time, acknowledge_time, close_time";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[
-        Field {
-            name: "severity",
-            column: "severity",
-            kind: Kind::Enum(severity, "SEVERITY_"),
-        },
-        Field {
-            name: "state",
-            column: "state",
-            kind: Kind::Enum(state, "INCIDENT_STATE_"),
-        },
-        Field {
-            name: "detect_time",
-            column: "detect_time",
-            kind: Kind::Time,
-        },
-    ];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        let root_cause: Option<String> = row.try_get("root_cause")?;
-        let notice = match root_cause {
-            Some(rc) => Some([
-                rc,
-                row.try_get::<Option<String>, _>("customer_impact")?
-                    .unwrap_or_default(),
-                row.try_get::<Option<String>, _>("timeline")?
-                    .unwrap_or_default(),
-                row.try_get::<Option<String>, _>("what_changes")?
-                    .unwrap_or_default(),
-            ]),
-            None => None,
-        };
-        Ok(Self {
-            notice,
-            ..sqlx::FromRow::from_row(row)?
-        })
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
+symbolon_platform::table!(
+    IncidentRow,
+    "incidents",
+    "customer_id",
+    "id, customer_id, site, severity, summary, detect_time, state, owner, root_cause, \
+        customer_impact, timeline, what_changes, create_time, acknowledge_time, close_time",
+    false,
+    id: id,
+    filter: &[
+        Field::column("severity", Kind::Enum(severity, "SEVERITY_")),
+        Field::column("state", Kind::Enum(state, "INCIDENT_STATE_")),
+        Field::column("detect_time", Kind::Time),
+    ],
+    fill: notice
+);
+
+/// The closing notice: four columns, set together when the incident closes.
+fn notice(r: &mut IncidentRow, row: &AnyRow) -> Result<(), sqlx::Error> {
+    let Some(root_cause) = row.try_get::<Option<String>, _>("root_cause")? else {
+        return Ok(());
+    };
+    let rest = |column: &str| -> Result<String, sqlx::Error> {
+        Ok(row
+            .try_get::<Option<String>, _>(column)?
+            .unwrap_or_default())
+    };
+    r.notice = Some([
+        root_cause,
+        rest("customer_impact")?,
+        rest("timeline")?,
+        rest("what_changes")?,
+    ]);
+    Ok(())
 }
 
 impl IncidentRow {
@@ -113,24 +98,16 @@ pub(crate) struct FireRequestRow {
     pub(crate) settlement: String,
 }
 
-impl Table for FireRequestRow {
-    const NAME: &'static str = "fire_requests";
-    const SCOPE: &'static str = "incident_key";
-    const COLUMNS: &'static str = "id, incident_key, customer_id, incident_id, department, ask, state, create_time, ack_due, \
-        fulfil_due, ack_time, fulfil_time, acknowledged_by, fulfilled_by, parts, reservation, settlement";
-    const SOFT_DELETE: bool = false;
-    const FILTER: &'static [Field] = &[Field {
-        name: "department",
-        column: "department",
-        kind: Kind::Text,
-    }];
-    fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
-        sqlx::FromRow::from_row(row)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
+symbolon_platform::table!(
+    FireRequestRow,
+    "fire_requests",
+    "incident_key",
+    "id, incident_key, customer_id, incident_id, department, ask, state, create_time, ack_due, \
+        fulfil_due, ack_time, fulfil_time, acknowledged_by, fulfilled_by, parts, reservation, settlement",
+    false,
+    id: id,
+    filter: &[Field::column("department", Kind::Text)]
+);
 
 impl FireRequestRow {
     pub(crate) fn name(&self) -> String {

@@ -58,23 +58,17 @@ pub(crate) async fn append(
         "INSERT INTO incident_events (customer_id, incident_id, sequence, time, kind, actor, fire_request, message, notify) VALUES (",
     );
     insert
-        .bind(customer_id)
-        .push(", ")
-        .bind(incident_id)
-        .push(", ")
-        .bind(seq)
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        .bind(event.kind as i64)
-        .push(", ")
-        .bind(event.actor)
-        .push(", ")
-        .bind(event.fire_request.as_str())
-        .push(", ")
-        .bind(event.message)
-        .push(", ")
-        .bind(serde_json::to_string(&event.notify).unwrap_or_else(|_| "[]".into()))
+        .bind_list([
+            customer_id.into(),
+            incident_id.into(),
+            seq.into(),
+            now.into(),
+            (event.kind as i64).into(),
+            event.actor.into(),
+            event.fire_request.as_str().into(),
+            event.message.into(),
+            (serde_json::to_string(&event.notify).unwrap_or_else(|_| "[]".into())).into(),
+        ])
         .push(")");
     insert.query().execute(&mut **tx).await?;
     Ok(seq)

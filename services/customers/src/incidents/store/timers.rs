@@ -3,7 +3,7 @@
 //! the one whose update matched acts on it).
 
 use super::code;
-use sqlx::{Any, FromRow, Transaction, any::AnyRow};
+use sqlx::{Any, Transaction};
 use symbolon_platform::{Database, StoreError, db::Sql};
 
 /// One of the four timers, by its columns: the flag it sets, the due time it watches and
@@ -59,7 +59,7 @@ pub(crate) async fn due_timers(
         .push(" ORDER BY f.")
         .push(timer.due)
         .push(" LIMIT 500");
-    rows(&due, db).await
+    due.read_all(db).await
 }
 
 /// Sets `timer`'s flag on the request if it is still unset: false when another replica
@@ -97,7 +97,7 @@ pub(crate) async fn due_breaches(
     );
     due.bind(now)
         .push(&format!(" ORDER BY f.breach_due LIMIT {limit}"));
-    rows(&due, db).await
+    due.read_all(db).await
 }
 
 /// Locks the request while it is still open and due as read (`was_due`): false when a
@@ -135,13 +135,4 @@ pub(crate) async fn set_breach_due(
         .bind(id);
     set.query().execute(&mut **tx).await?;
     Ok(())
-}
-
-/// Every row `query` reads, mapped.
-async fn rows<T: for<'r> FromRow<'r, AnyRow>>(
-    query: &Sql,
-    db: &Database,
-) -> Result<Vec<T>, StoreError> {
-    let read = query.query().fetch_all(db.reader()).await?;
-    Ok(read.iter().map(T::from_row).collect::<Result<_, _>>()?)
 }

@@ -891,8 +891,7 @@ fn dou_le(norm: &str) -> Option<(usize, usize)> {
     ];
     for (at, _) in norm.match_indices('都') {
         let rest = &norm[at + '都'.len_utf8()..];
-        let mut seen = 0;
-        for (i, c) in rest.char_indices() {
+        for (seen, (i, c)) in rest.char_indices().enumerate() {
             if is_clause_end(c) || seen > 8 {
                 break;
             }
@@ -903,7 +902,6 @@ fn dou_le(norm: &str) -> Option<(usize, usize)> {
                 }
                 break;
             }
-            seen += 1;
         }
     }
     None

@@ -7,6 +7,8 @@
 //! - [`Keys`]: a throwaway Ed25519 key pair; mints tokens for any caller.
 //! - [`server_config`]: a `ServerConfig` on `127.0.0.1:0` for a database and keys.
 //! - [`authed`]: a request carrying a bearer token.
+//! - [`call`], [`Api`] (`rpc.rs`): send a unary request by its type ([`Rpc`], generated
+//!   from `proto/`) as a caller, answering the reply's message.
 //! - [`Raw`]: a codec that sends and receives encoded messages as they are, for tests
 //!   generated from the descriptor set.
 //! - [`both_backends!`]: runs one async test body on SQLite and on PostgreSQL.
@@ -16,8 +18,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod refusals;
+mod rpc;
 mod seed;
 pub use refusals::*;
+pub use rpc::*;
 pub use seed::*;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};

@@ -3,15 +3,13 @@
 use crate::helpers::*;
 use prost_types::Duration;
 use symbolon_contracts::supplychain::v1 as pb;
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 
 async fn bad_input_names_the_fields(backend: Backend) {
     let app = spawn_app(backend).await;
-    let c = app.client();
     // Out-of-range factors, unknown country.
-    let bad = c
-        .clone()
-        .create_country_profile(authed(
+    let bad = app
+        .call_as(
             &app.admin,
             pb::CreateCountryProfileRequest {
                 country_profile: Some(pb::CountryProfile {
@@ -38,7 +36,7 @@ async fn bad_input_names_the_fields(backend: Backend) {
                 }),
                 request_id: "nope".into(),
             },
-        ))
+        )
         .await;
     assert_invalid(
         bad,
@@ -57,9 +55,8 @@ async fn bad_input_names_the_fields(backend: Backend) {
         ([("a", 0.5), ("b", 0.4)], "scoring_model.weights"),
         ([("a", 1.5), ("b", -0.5)], "scoring_model.weights.b"),
     ] {
-        let w = c
-            .clone()
-            .create_scoring_model(authed(
+        let w = app
+            .call_as(
                 &app.admin,
                 pb::CreateScoringModelRequest {
                     scoring_model: Some(pb::ScoringModel {
@@ -69,17 +66,13 @@ async fn bad_input_names_the_fields(backend: Backend) {
                     }),
                     ..Default::default()
                 },
-            ))
+            )
             .await;
         assert_invalid(w, &[field]);
     }
     // A location off the earth is refused by the codec, before the handler's checks.
-    let r = c
-        .clone()
-        .assess_coverage(authed(
-            &app.admin,
-            assess_request(91.0, 8.0, "DE", &["RRU"], 4),
-        ))
+    let r = app
+        .call_as(&app.admin, assess_request(91.0, 8.0, "DE", &["RRU"], 4))
         .await;
     assert_invalid(r, &["site.location.latitude"]);
     // Negative window, empty parts, unknown country: reported together.
@@ -88,15 +81,14 @@ async fn bad_input_names_the_fields(backend: Backend) {
         seconds: -3600,
         nanos: 0,
     });
-    let r = c.clone().assess_coverage(authed(&app.admin, req)).await;
+    let r = app.call_as(&app.admin, req).await;
     assert_invalid(r, &["site.country", "part_numbers", "window"]);
     let mut req = assess_request(50.0, 8.0, "DE", &["ok", "bad part!"], 4);
     req.window = None;
-    let r = c.clone().assess_coverage(authed(&app.admin, req)).await;
+    let r = app.call_as(&app.admin, req).await;
     assert_invalid(r, &["part_numbers[1]", "window"]);
-    let batch = c
-        .clone()
-        .batch_assess_coverage(authed(
+    let batch = app
+        .call_as(
             &app.admin,
             pb::BatchAssessCoverageRequest {
                 requests: vec![
@@ -104,13 +96,12 @@ async fn bad_input_names_the_fields(backend: Backend) {
                     assess_request(50.0, 8.0, "DE", &[], 4),
                 ],
             },
-        ))
+        )
         .await;
     assert_invalid(batch, &["requests[1].part_numbers"]);
     // Depots.
-    let d = c
-        .clone()
-        .create_depot(authed(
+    let d = app
+        .call_as(
             &app.admin,
             pb::CreateDepotRequest {
                 depot: Some(pb::Depot {
@@ -124,7 +115,7 @@ async fn bad_input_names_the_fields(backend: Backend) {
                 depot_id: "Bad Id".into(),
                 request_id: String::new(),
             },
-        ))
+        )
         .await;
     assert_invalid(
         d,
@@ -137,9 +128,8 @@ async fn bad_input_names_the_fields(backend: Backend) {
             "depot_id",
         ],
     );
-    let res = c
-        .clone()
-        .create_reservation(authed(
+    let res = app
+        .call_as(
             &app.admin,
             pb::CreateReservationRequest {
                 parent: "depots/fra".into(),
@@ -153,7 +143,7 @@ async fn bad_input_names_the_fields(backend: Backend) {
                 request_id: String::new(),
                 site: None,
             },
-        ))
+        )
         .await;
     assert_invalid(res, &["reservation.lines[0].quantity"]);
     let list = app.country_profiles().await;

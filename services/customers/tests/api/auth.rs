@@ -77,17 +77,12 @@ async fn bad_tokens_are_unauthenticated() {
         ("alg none", unsigned),
         ("garbage", "abc".into()),
     ] {
-        let r = app.client().list_customers(authed(&token, req())).await;
+        let r = app.call_as(&token, req()).await;
         assert_eq!(code(r), Code::Unauthenticated, "{what}");
     }
     // The same claims, properly signed, pass.
     let good = app.keys.minter().mint_claims(&claims).unwrap();
-    assert!(
-        app.client()
-            .list_customers(authed(&good, req()))
-            .await
-            .is_ok()
-    );
+    assert!(app.call_as(&good, req()).await.is_ok());
 }
 
 #[tokio::test]
@@ -263,8 +258,7 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
     ];
     for (what, token) in &corpus {
         let r = app
-            .client()
-            .list_customers(authed(token, Default::default()))
+            .call_as(token, pb::ListCustomersRequest::default())
             .await;
         let err = r.err().unwrap_or_else(|| panic!("{what}: accepted"));
         assert_eq!(
@@ -280,8 +274,7 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
         let app = &app;
         let token = token.to_string();
         async move {
-            app.client()
-                .list_customers(authed(&token, Default::default()))
+            app.call_as(&token, pb::ListCustomersRequest::default())
                 .await
                 .unwrap_err()
                 .message()
@@ -308,8 +301,7 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
     });
     for (what, token) in [("aud array", &aud_array), ("skew within leeway", &skewed)] {
         let r = app
-            .client()
-            .list_customers(authed(token, Default::default()))
+            .call_as(token, pb::ListCustomersRequest::default())
             .await;
         assert!(r.is_ok(), "{what}: {:?}", r.err());
     }
@@ -317,8 +309,7 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
         c.insert("roles".into(), json!([]));
     });
     let r = app
-        .client()
-        .list_customers(authed(&no_roles, Default::default()))
+        .call_as(&no_roles, pb::ListCustomersRequest::default())
         .await;
     assert_eq!(code(r), Code::PermissionDenied);
 }
@@ -375,23 +366,19 @@ async fn roles_outside_the_vocabulary_grant_nothing() {
         vec![],
     ] {
         let t = vendor_with(&roles);
-        let list = app
-            .client()
-            .list_customers(authed(&t, Default::default()))
-            .await;
+        let list = app.call_as(&t, pb::ListCustomersRequest::default()).await;
         assert_eq!(
             code(list),
             Code::PermissionDenied,
             "{roles:?} listed customers"
         );
         let get = app
-            .client()
-            .get_customer(authed(
+            .call_as(
                 &t,
                 pb::GetCustomerRequest {
                     name: "customers/acme".into(),
                 },
-            ))
+            )
             .await;
         assert_eq!(
             code(get),
@@ -401,16 +388,12 @@ async fn roles_outside_the_vocabulary_grant_nothing() {
     }
     // A customer's token holding vendor role names gets nothing from them either.
     let t = app.keys.customer("acme", &["admin", "frontline"]);
-    let r = app
-        .client()
-        .list_customers(authed(&t, Default::default()))
-        .await;
+    let r = app.call_as(&t, pb::ListCustomersRequest::default()).await;
     assert_eq!(code(r), Code::PermissionDenied);
     // A known role beside unknown ones still counts.
     let t = vendor_with(&["superuser", "analyst"]);
     assert!(
-        app.client()
-            .list_customers(authed(&t, Default::default()))
+        app.call_as(&t, pb::ListCustomersRequest::default())
             .await
             .is_ok()
     );

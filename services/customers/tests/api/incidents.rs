@@ -31,8 +31,8 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     let stranger = app.keys.customer("other", &["customer-executive"]);
 
     // 02:40, the core network alarm.
-    let incident = incidents
-        .open_incident(authed(
+    let incident = app
+        .call_as(
             &frontline,
             pb::OpenIncidentRequest {
                 parent: "customers/nordlicht".into(),
@@ -45,10 +45,9 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
                 }),
                 request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
             },
-        ))
+        )
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(incident.state, pb::IncidentState::Open as i32);
     assert_eq!(incident.owner, "li.wei");
 
@@ -56,8 +55,8 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     let call = |department: &str, ask: &str, ack: i64, fulfil: i64| {
         requests::call_for_fire(&incident.name, department, ask, ack, fulfil, &[])
     };
-    let parts = incidents
-        .call_for_fire(authed(
+    let parts = app
+        .call_as(
             &frontline,
             call(
                 "supply-chain",
@@ -65,39 +64,33 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
                 600,
                 4 * 3600,
             ),
-        ))
+        )
         .await
-        .unwrap()
-        .into_inner();
-    let fix = incidents
-        .call_for_fire(authed(
+        .unwrap();
+    let fix = app
+        .call_as(
             &frontline,
             call("rnd", "Root-cause the routing crash", 1200, 8 * 3600),
-        ))
+        )
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
 
     // Only the named department acknowledges.
-    let wrong = incidents
-        .acknowledge_fire_request(authed(&rnd, requests::acknowledge(parts.name.clone())))
+    let wrong = app
+        .call_as(&rnd, requests::acknowledge(parts.name.clone()))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
-    let wrong = incidents
-        .acknowledge_fire_request(authed(
-            &app.admin,
-            requests::acknowledge(parts.name.clone()),
-        ))
+    let wrong = app
+        .call_as(&app.admin, requests::acknowledge(parts.name.clone()))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
 
     // Supply chain acknowledges within two minutes.
     clock.advance(Duration::from_secs(120));
-    let acked = incidents
-        .acknowledge_fire_request(authed(&supply, requests::acknowledge(parts.name.clone())))
+    let acked = app
+        .call_as(&supply, requests::acknowledge(parts.name.clone()))
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(acked.state, pb::FireRequestState::Acknowledged as i32);
     assert_eq!(acked.time_to_acknowledge.unwrap().seconds, 120);
 
@@ -111,24 +104,19 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     app.timers.sweep().await.unwrap();
 
     // R&D finally fulfils; supply chain delivers.
-    incidents
-        .fulfil_fire_request(authed(
-            &rnd,
-            requests::fulfil(fix.name.clone(), "Hotfix deployed"),
-        ))
+    app.call_as(&rnd, requests::fulfil(fix.name.clone(), "Hotfix deployed"))
         .await
         .unwrap();
-    incidents
-        .fulfil_fire_request(authed(
-            &supply,
-            requests::fulfil(parts.name.clone(), "Cards installed"),
-        ))
-        .await
-        .unwrap();
+    app.call_as(
+        &supply,
+        requests::fulfil(parts.name.clone(), "Cards installed"),
+    )
+    .await
+    .unwrap();
 
     // Closing needs a candid fault notice, every field.
-    let vague = incidents
-        .close_incident(authed(
+    let vague = app
+        .call_as(
             &frontline,
             pb::CloseIncidentRequest {
                 name: incident.name.clone(),
@@ -137,7 +125,7 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
                     ..Default::default()
                 }),
             },
-        ))
+        )
         .await;
     assert_invalid(
         vague,
@@ -147,8 +135,8 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
             "fault_notice.what_changes",
         ],
     );
-    let closed = incidents
-        .close_incident(authed(
+    let closed = app
+        .call_as(
             &frontline,
             pb::CloseIncidentRequest {
                 name: incident.name.clone(),
@@ -162,38 +150,36 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
                         "Input validation in the daemon; upgrades move to a staged window".into(),
                 }),
             },
-        ))
+        )
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(closed.state, pb::IncidentState::Closed as i32);
     assert_eq!(closed.time_to_acknowledge.unwrap().seconds, 60 + 120);
     assert!(closed.time_to_resolve.unwrap().seconds > 21 * 60);
 
     // The customer's own people read the notice; other customers cannot see the incident.
-    let seen = incidents
-        .get_incident(authed(
+    let seen = app
+        .call_as(
             &customer,
             pb::GetIncidentRequest {
                 name: incident.name.clone(),
             },
-        ))
+        )
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert!(
         seen.fault_notice
             .unwrap()
             .what_changes
             .contains("staged window")
     );
-    let hidden = incidents
-        .get_incident(authed(
+    let hidden = app
+        .call_as(
             &stranger,
             pb::GetIncidentRequest {
                 name: incident.name.clone(),
             },
-        ))
+        )
         .await;
     assert_eq!(code(hidden), Code::NotFound);
     let hidden = incidents
@@ -248,18 +234,15 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
         }),
         request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
     };
-    let again = incidents
-        .open_incident(authed(
+    let again = app
+        .call_as(
             &frontline,
             open("Core network outage alarm: two provinces without data service"),
-        ))
+        )
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(again.name, incident.name);
-    let reused = incidents
-        .open_incident(authed(&frontline, open("retry")))
-        .await;
+    let reused = app.call_as(&frontline, open("retry")).await;
     crate::request_ids::assert_reused(reused);
 }
 
@@ -267,20 +250,15 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let app = spawn_app(backend).await;
     app.customer("acme", pb::Industry::Energy, "CL").await;
     let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
-    let incident = incidents
-        .open_incident(authed(
-            &app.admin,
-            requests::open_incident(
-                "customers/acme",
-                "",
-                pb::Severity::Concern,
-                "Data-sovereignty worry",
-                now(),
-            ),
+    let incident = app
+        .call(requests::open_incident(
+            "customers/acme",
+            "",
+            pb::Severity::Concern,
+            "Data-sovereignty worry",
+            now(),
         ))
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     let call = |ask: &str| requests::call_for_fire(&incident.name, "legal", ask, 3600, 86_400, &[]);
     let mut watch = incidents
         .watch_incident(authed(
@@ -293,8 +271,7 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let first = watch.next().await.unwrap().unwrap();
     assert_eq!(first.sequence, 1);
     // Live: an event appended now arrives on the open stream.
-    incidents
-        .call_for_fire(authed(&app.admin, call("Compliance letter")))
+    app.call_as(&app.admin, call("Compliance letter"))
         .await
         .unwrap();
     let live = tokio::time::timeout(Duration::from_secs(2), watch.next())
@@ -305,12 +282,10 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     assert_eq!(live.sequence, 2);
     drop(watch);
     // Missed while disconnected, then resumed from the last sequence seen.
-    incidents
-        .call_for_fire(authed(&app.admin, call("Data-residency annex")))
+    app.call_as(&app.admin, call("Data-residency annex"))
         .await
         .unwrap();
-    incidents
-        .call_for_fire(authed(&app.admin, call("Local hosting option")))
+    app.call_as(&app.admin, call("Local hosting option"))
         .await
         .unwrap();
     let mut resumed = incidents
@@ -332,15 +307,14 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
 async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
     let app = spawn_app(backend).await;
     app.customer("acme", pb::Industry::Energy, "CL").await;
-    let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
-    let bad_open = incidents
-        .open_incident(authed(
+    let bad_open = app
+        .call_as(
             &app.admin,
             pb::OpenIncidentRequest {
                 parent: "customers/acme".into(),
                 ..Default::default()
             },
-        ))
+        )
         .await;
     assert_invalid(
         bad_open,
@@ -351,32 +325,27 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
         ],
     );
     let engineer = app.keys.customer("acme", &["customer-engineer"]);
-    let denied = incidents
-        .open_incident(authed(
+    let denied = app
+        .call_as(
             &engineer,
             pb::OpenIncidentRequest {
                 parent: "customers/acme".into(),
                 ..Default::default()
             },
-        ))
+        )
         .await;
     assert_eq!(code(denied), Code::PermissionDenied);
-    let incident = incidents
-        .open_incident(authed(
-            &app.admin,
-            requests::open_incident(
-                "customers/acme",
-                "",
-                pb::Severity::Major,
-                "Substation link down",
-                now(),
-            ),
+    let incident = app
+        .call(requests::open_incident(
+            "customers/acme",
+            "",
+            pb::Severity::Major,
+            "Substation link down",
+            now(),
         ))
-        .await
-        .unwrap()
-        .into_inner();
-    let bad = incidents
-        .call_for_fire(authed(
+        .await;
+    let bad = app
+        .call_as(
             &app.admin,
             pb::CallForFireRequest {
                 parent: incident.name.clone(),
@@ -388,7 +357,7 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
                 }),
                 request_id: String::new(),
             },
-        ))
+        )
         .await;
     assert_invalid(
         bad,
@@ -399,17 +368,12 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
             "fire_request.fulfil_within",
         ],
     );
-    let listed = incidents
-        .list_fire_requests(authed(
-            &app.admin,
-            pb::ListFireRequestsRequest {
-                parent: incident.name.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = app
+        .call(pb::ListFireRequestsRequest {
+            parent: incident.name.clone(),
+            ..Default::default()
+        })
+        .await;
     assert!(listed.fire_requests.is_empty(), "nothing half-written");
 }
 

@@ -2,12 +2,14 @@ use symbolon_contracts::customers::v1::{
     self as pb, customers_service_client::CustomersServiceClient,
 };
 use symbolon_customers::{Application, CustomersConfig};
+pub use symbolon_testkit::{Api, assert_invalid, code, violated_fields};
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
-pub use symbolon_testkit::{assert_invalid, code, violated_fields};
 use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
+    pub channel: Channel,
     pub keys: Keys,
     pub admin: String,
     pub shutdown: CancellationToken,
@@ -37,13 +39,24 @@ pub async fn start(db: TestDb) -> TestApp {
         let _ = app.run_until_stopped().await;
     });
     let admin = keys.vendor_admin();
+    let channel = symbolon_testkit::channel(addr).await;
     TestApp {
         addr,
+        channel,
         keys,
         admin,
         shutdown,
         running: Some(running),
         db: Some(db),
+    }
+}
+
+impl Api for TestApp {
+    fn channel(&self) -> &Channel {
+        &self.channel
+    }
+    fn admin(&self) -> &str {
+        &self.admin
     }
 }
 

@@ -2,24 +2,25 @@
 //! client, its method and its answer (`Rpc`, generated from `proto/` by `build.rs`), so
 //! a test writes the request and the caller, not the client and the unwrapping.
 
+use std::pin::Pin;
 use tonic::{Status, transport::Channel};
 
-/// An answer on its way.
-pub type Pending<T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Status>> + Send>>;
+/// An answer on its way. It borrows nothing, so it may be kept, spawned or returned
+/// from a closure.
+pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T, Status>> + Send>>;
 
 /// A unary request message: what it is sent to and what it answers.
 pub trait Rpc: Sized {
     /// The answer's message.
-    type Reply;
+    type Reply: Send + 'static;
     /// Sends the request as the caller of `token` on `channel`.
     fn send(self, channel: Channel, token: &str) -> Pending<Self::Reply>;
 }
 
 /// Sends `request` as the caller of `token` on `channel`: the answer's message, or the
 /// refusal.
-pub async fn call<R: Rpc>(channel: &Channel, token: &str, request: R) -> Result<R::Reply, Status> {
-    request.send(channel.clone(), token).await
+pub fn call<R: Rpc>(channel: &Channel, token: &str, request: R) -> Pending<R::Reply> {
+    request.send(channel.clone(), token)
 }
 
 /// A running service a test calls: a channel to it and the token of its vendor admin.
@@ -31,22 +32,18 @@ pub trait Api {
 
     /// Sends `request` as the vendor admin: the answer's message; a refusal panics with
     /// its status (what `.unwrap().into_inner()` said at each call before).
-    fn call<R: Rpc>(&self, request: R) -> impl Future<Output = R::Reply> + Send {
+    fn call<R: Rpc>(&self, request: R) -> Pin<Box<dyn Future<Output = R::Reply> + Send>> {
         let pending = request.send(self.channel().clone(), self.admin());
-        async move {
+        Box::pin(async move {
             match pending.await {
                 Ok(reply) => reply,
                 Err(status) => panic!("the call failed: {status:?}"),
             }
-        }
+        })
     }
 
     /// Sends `request` as the caller of `token`: the answer's message, or the refusal.
-    fn call_as<R: Rpc>(
-        &self,
-        token: &str,
-        request: R,
-    ) -> impl Future<Output = Result<R::Reply, Status>> + Send {
+    fn call_as<R: Rpc>(&self, token: &str, request: R) -> Pending<R::Reply> {
         request.send(self.channel().clone(), token)
     }
 }

@@ -3,13 +3,12 @@
 
 use crate::helpers::*;
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::Code;
 
 /// Creates `proposals/p1`, `testPlans/t1` and `releases/r1` in the lab.
 async fn seed(w: &World) {
-    let mut c = w.client();
-    c.create_proposal(authed(
+    w.call_as(
         &w.eng(),
         pb::CreateProposalRequest {
             parent: LAB.into(),
@@ -21,10 +20,10 @@ async fn seed(w: &World) {
             proposal_id: "p1".into(),
             request_id: String::new(),
         },
-    ))
+    )
     .await
     .expect("proposal");
-    c.create_test_plan(authed(
+    w.call_as(
         &w.eng(),
         pb::CreateTestPlanRequest {
             parent: LAB.into(),
@@ -47,10 +46,10 @@ async fn seed(w: &World) {
             test_plan_id: "t1".into(),
             request_id: String::new(),
         },
-    ))
+    )
     .await
     .expect("test plan");
-    c.create_release(authed(&w.rm(), release_request("r1", vec![])))
+    w.call_as(&w.rm(), release_request("r1", vec![]))
         .await
         .expect("release");
 }
@@ -81,19 +80,10 @@ pub fn release_request(id: &str, extra_roles: Vec<MemberRole>) -> pb::CreateRele
 async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision(backend: Backend) {
     let w = world(backend).await;
     seed(&w).await;
-    let mut c = w.client();
     let name = format!("{LAB}/proposals/p1");
     let approve = |token: String, revision: i32| {
-        let mut c = w.client();
         let name = name.clone();
-        async move {
-            c.approve_proposal(authed(
-                &token,
-                pb::ApproveProposalRequest { name, revision },
-            ))
-            .await
-            .map(|r| r.into_inner())
-        }
+        w.call_as(&token, pb::ApproveProposalRequest { name, revision })
     };
     let p = approve(w.eng(), 1).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::InReview as i32);
@@ -101,7 +91,7 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
     let p = approve(w.ceng(), 1).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::Approved as i32);
     // A comment, then a new revision: approvals reset.
-    c.create_proposal_comment(authed(
+    w.call_as(
         &w.cto(),
         pb::CreateProposalCommentRequest {
             parent: name.clone(),
@@ -111,21 +101,20 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
             }),
             request_id: String::new(),
         },
-    ))
+    )
     .await
     .unwrap();
-    let p = c
-        .revise_proposal(authed(
+    let p = w
+        .call_as(
             &w.eng(),
             pb::ReviseProposalRequest {
                 name: name.clone(),
                 content: "40 ms urban, 60 ms rural.".into(),
                 etag: p.etag.clone(),
             },
-        ))
+        )
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(
         (p.latest_revision, p.state),
         (2, pb::ProposalState::InReview as i32)
@@ -138,33 +127,31 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
     approve(w.cto(), 2).await.unwrap();
     let p = approve(w.rm(), 2).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::Approved as i32);
-    let revisions = c
-        .list_proposal_revisions(authed(
+    let revisions = w
+        .call_as(
             &w.ceng(),
             pb::ListProposalRevisionsRequest {
                 parent: name.clone(),
                 ..Default::default()
             },
-        ))
+        )
         .await
         .unwrap()
-        .into_inner()
         .revisions;
     assert_eq!(
         revisions.iter().map(|r| r.number).collect::<Vec<_>>(),
         vec![1, 2]
     );
-    let comments = c
-        .list_proposal_comments(authed(
+    let comments = w
+        .call_as(
             &w.eng(),
             pb::ListProposalCommentsRequest {
                 parent: name.clone(),
                 ..Default::default()
             },
-        ))
+        )
         .await
         .unwrap()
-        .into_inner()
         .comments;
     assert_eq!((comments.len(), comments[0].revision), (1, 1));
 }
@@ -172,21 +159,13 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
 async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
     let w = world(backend).await;
     seed(&w).await;
-    let mut c = w.client();
     let plan = format!("{LAB}/testPlans/t1");
-    let status = |c: &mut Client| {
-        let mut c = c.clone();
+    let status = || {
         let plan = plan.clone();
-        let t = w.ceng();
-        async move {
-            c.get_test_plan(authed(&t, pb::GetTestPlanRequest { name: plan }))
-                .await
-                .unwrap()
-                .into_inner()
-                .status
-        }
+        let answer = w.call_as(&w.ceng(), pb::GetTestPlanRequest { name: plan });
+        async move { answer.await.unwrap().status }
     };
-    assert_eq!(status(&mut c).await, pb::TestPlanStatus::NotRun as i32);
+    assert_eq!(status().await, pb::TestPlanStatus::NotRun as i32);
     let run = |results: Vec<(&str, pb::Verdict)>| pb::CreateTestRunRequest {
         parent: plan.clone(),
         test_run: Some(pb::TestRun {
@@ -203,53 +182,48 @@ async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
         }),
         request_id: String::new(),
     };
-    let r = c
-        .create_test_run(authed(
-            &w.eng(),
-            run(vec![("handover", pb::Verdict::Passed)]),
-        ))
+    let r = w
+        .call_as(&w.eng(), run(vec![("handover", pb::Verdict::Passed)]))
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(r.outcome, pb::TestPlanStatus::Incomplete as i32);
-    c.create_test_run(authed(
+    w.call_as(
         &w.ceng(),
         run(vec![
             ("handover", pb::Verdict::Passed),
             ("throughput", pb::Verdict::Failed),
         ]),
-    ))
+    )
     .await
     .unwrap();
-    assert_eq!(status(&mut c).await, pb::TestPlanStatus::Failed as i32);
-    c.create_test_run(authed(
+    assert_eq!(status().await, pb::TestPlanStatus::Failed as i32);
+    w.call_as(
         &w.eng(),
         run(vec![
             ("handover", pb::Verdict::Passed),
             ("throughput", pb::Verdict::Passed),
         ]),
-    ))
+    )
     .await
     .unwrap();
-    assert_eq!(status(&mut c).await, pb::TestPlanStatus::Passed as i32);
+    assert_eq!(status().await, pb::TestPlanStatus::Passed as i32);
     // Bad digests and unknown cases are named.
     let mut bad = run(vec![("nope", pb::Verdict::Passed)]);
     if let Some(r) = bad.test_run.as_mut() {
         r.results[0].evidence_sha256 = vec!["not-a-digest".into()];
     }
-    let err = c.create_test_run(authed(&w.eng(), bad)).await.unwrap_err();
+    let err = w.call_as(&w.eng(), bad).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    let runs = c
-        .list_test_runs(authed(
+    let runs = w
+        .call_as(
             &w.cto(),
             pb::ListTestRunsRequest {
                 parent: plan.clone(),
                 ..Default::default()
             },
-        ))
+        )
         .await
         .unwrap()
-        .into_inner()
         .test_runs;
     assert_eq!(runs.len(), 3);
 }

@@ -6,6 +6,7 @@ use symbolon_contracts::{
 use symbolon_customers::{Application as Customers, CustomersConfig};
 use symbolon_labs::{Application as Labs, LabsConfig};
 use symbolon_platform::auth::Org;
+pub use symbolon_testkit::Api;
 use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::{Status, transport::Channel};
@@ -44,6 +45,15 @@ impl People {
     pub const VENDOR_RM: &'static str = "rm@vendor";
     pub const CUSTOMER_CTO: &'static str = "anna@acme";
     pub const CUSTOMER_ENG: &'static str = "jonas@acme";
+}
+
+impl Api for World {
+    fn channel(&self) -> &Channel {
+        &self.labs_channel
+    }
+    fn admin(&self) -> &str {
+        &self.admin
+    }
 }
 
 impl World {
@@ -97,11 +107,9 @@ impl World {
     }
 
     pub async fn append(&self, token: &str, lab: &str, from: usize, n: usize) -> Vec<pb::LogEntry> {
-        self.client()
-            .append_log_entries(authed(token, append_request(lab, from, n)))
+        self.call_as(token, append_request(lab, from, n))
             .await
-            .expect("append")
-            .into_inner()
+            .unwrap()
             .entries
     }
 }
@@ -241,22 +249,16 @@ pub async fn world_with(backend: Backend, buffer: usize) -> World {
 }
 
 pub async fn create_lab(w: &World, id: &str, customer: &str) -> pb::Lab {
-    w.client()
-        .create_lab(authed(
-            &w.admin,
-            pb::CreateLabRequest {
-                lab: Some(pb::Lab {
-                    customer: format!("customers/{customer}"),
-                    display_name: format!("Lab {id}"),
-                    ..Default::default()
-                }),
-                lab_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("create lab")
-        .into_inner()
+    w.call(pb::CreateLabRequest {
+        lab: Some(pb::Lab {
+            customer: format!("customers/{customer}"),
+            display_name: format!("Lab {id}"),
+            ..Default::default()
+        }),
+        lab_id: id.into(),
+        request_id: String::new(),
+    })
+    .await
 }
 
 pub async fn vendor_member(
@@ -297,21 +299,19 @@ async fn create_member(
     member: pb::Member,
     roles: Vec<MemberRole>,
 ) -> Result<pb::Member, Status> {
-    w.client()
-        .create_member(authed(
-            &w.admin,
-            pb::CreateMemberRequest {
-                parent: lab.into(),
-                member: Some(pb::Member {
-                    roles: roles.into_iter().map(|r| r as i32).collect(),
-                    ..member
-                }),
-                member_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .map(|r| r.into_inner())
+    w.call_as(
+        &w.admin,
+        pb::CreateMemberRequest {
+            parent: lab.into(),
+            member: Some(pb::Member {
+                roles: roles.into_iter().map(|r| r as i32).collect(),
+                ..member
+            }),
+            member_id: id.into(),
+            request_id: String::new(),
+        },
+    )
+    .await
 }
 
 pub use symbolon_testkit::{code, reason};

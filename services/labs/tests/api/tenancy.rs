@@ -6,15 +6,14 @@
 
 use crate::helpers::*;
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::Code;
 
 async fn labs_and_members_are_checked_against_the_customers_service(backend: Backend) {
     let w = world(backend).await;
-    let mut c = w.client();
     // An unknown customer.
-    let err = c
-        .create_lab(authed(
+    let err = w
+        .call_as(
             &w.admin,
             pb::CreateLabRequest {
                 lab: Some(pb::Lab {
@@ -24,13 +23,13 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
                 }),
                 ..Default::default()
             },
-        ))
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
     // Only vendor admins create labs.
-    let err = c
-        .create_lab(authed(
+    let err = w
+        .call_as(
             &w.eng(),
             pb::CreateLabRequest {
                 lab: Some(pb::Lab {
@@ -40,7 +39,7 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
                 }),
                 ..Default::default()
             },
-        ))
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
@@ -84,8 +83,8 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
     assert_eq!(code(wrong_role), Code::InvalidArgument);
     // The customer's executive may add their own people; the member takes the key
     // person's subject, so that person now sees the lab.
-    let m = c
-        .create_member(authed(
+    let m = w
+        .call_as(
             &w.cto(),
             pb::CreateMemberRequest {
                 parent: LAB.into(),
@@ -97,31 +96,30 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
                 member_id: "intern".into(),
                 request_id: String::new(),
             },
-        ))
+        )
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(
         (m.subject.as_str(), m.org.as_str()),
         ("intern@acme", "customers/acme")
     );
-    c.get_lab(authed(
+    w.call_as(
         &w.customer("acme", "intern@acme"),
         pb::GetLabRequest { name: LAB.into() },
-    ))
+    )
     .await
     .unwrap();
     // An observer cannot write, a customer engineer cannot add people.
-    let err = c
-        .append_log_entries(authed(
+    let err = w
+        .call_as(
             &w.customer("acme", "intern@acme"),
             append_request(LAB, 0, 1),
-        ))
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
-    let err = c
-        .create_member(authed(
+    let err = w
+        .call_as(
             &w.ceng(),
             pb::CreateMemberRequest {
                 parent: LAB.into(),
@@ -132,24 +130,24 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
                 }),
                 ..Default::default()
             },
-        ))
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // Removing a member hides the lab from them again.
-    c.delete_member(authed(
+    w.call_as(
         &w.admin,
         pb::DeleteMemberRequest {
             name: format!("{LAB}/members/intern"),
         },
-    ))
+    )
     .await
     .unwrap();
-    let err = c
-        .get_lab(authed(
+    let err = w
+        .call_as(
             &w.customer("acme", "intern@acme"),
             pb::GetLabRequest { name: LAB.into() },
-        ))
+        )
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);

@@ -23,17 +23,26 @@ pub fn call<R: Rpc>(channel: &Channel, token: &str, request: R) -> Pending<R::Re
     request.send(channel.clone(), token)
 }
 
-/// A running service a test calls: a channel to it and the token of its vendor admin.
+/// A running service a test calls: a channel to it and the token its calls carry (its
+/// vendor admin's, or another caller's through [`Api::by`]).
 pub trait Api {
     /// A channel to the service.
     fn channel(&self) -> &Channel;
-    /// The vendor admin's token.
-    fn admin(&self) -> &str;
+    /// The token [`Api::call`] sends.
+    fn token(&self) -> &str;
 
-    /// Sends `request` as the vendor admin: the answer's message; a refusal panics with
+    /// The same service, called as the caller of `token`.
+    fn by<'a>(&'a self, token: &'a str) -> By<'a> {
+        By {
+            channel: self.channel(),
+            token,
+        }
+    }
+
+    /// Sends `request` with [`Api::token`]: the answer's message; a refusal panics with
     /// its status (what `.unwrap().into_inner()` said at each call before).
     fn call<R: Rpc>(&self, request: R) -> Pin<Box<dyn Future<Output = R::Reply> + Send>> {
-        let pending = request.send(self.channel().clone(), self.admin());
+        let pending = request.send(self.channel().clone(), self.token());
         Box::pin(async move {
             match pending.await {
                 Ok(reply) => reply,
@@ -45,6 +54,21 @@ pub trait Api {
     /// Sends `request` as the caller of `token`: the answer's message, or the refusal.
     fn call_as<R: Rpc>(&self, token: &str, request: R) -> Pending<R::Reply> {
         request.send(self.channel().clone(), token)
+    }
+}
+
+/// A service called as someone else: [`Api::by`].
+pub struct By<'a> {
+    channel: &'a Channel,
+    token: &'a str,
+}
+
+impl Api for By<'_> {
+    fn channel(&self) -> &Channel {
+        self.channel
+    }
+    fn token(&self) -> &str {
+        self.token
     }
 }
 

@@ -279,52 +279,36 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
     ranking_agrees(&app, &db, &["hot", "calm", "gone"], "2026-Q3").await;
 
     // Written after the quarter was ranked: each moves its row.
-    app.call_as(
-        &app.admin,
-        pb::CancelIncidentRequest {
-            name: minor.name.clone(),
-            reason: "False alarm".into(),
-        },
-    )
-    .await
-    .unwrap();
+    app.call(pb::CancelIncidentRequest {
+        name: minor.name.clone(),
+        reason: "False alarm".into(),
+    })
+    .await;
     record(
         &app,
         feel("calm", pb::Mood::Angry, 5, JULY + 2 * DAY, "Sudden worry"),
     )
     .await;
     app.customer("late", pb::Industry::Finance, "PT").await;
-    app.call_as(
-        &app.admin,
-        pb::DeleteCustomerRequest {
-            name: "customers/gone".into(),
-            etag: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    app.call(pb::DeleteCustomerRequest {
+        name: "customers/gone".into(),
+        etag: String::new(),
+    })
+    .await;
     // A key person leaves: their months stay on the board, in both.
-    app.call_as(
-        &app.admin,
-        pb::DeleteKeyPersonRequest {
-            name: "customers/hot/keyPersons/cfo".into(),
-            etag: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    app.call(pb::DeleteKeyPersonRequest {
+        name: "customers/hot/keyPersons/cfo".into(),
+        etag: String::new(),
+    })
+    .await;
     clock.advance(std::time::Duration::from_secs(3 * 3600));
     boards_agree(&app, &db, &clock, &["hot", "calm", "late"], &quarters).await;
     ranking_agrees(&app, &db, &["hot", "calm", "late"], "2026-Q3").await;
 
-    app.call_as(
-        &app.admin,
-        pb::UndeleteCustomerRequest {
-            name: "customers/gone".into(),
-        },
-    )
-    .await
-    .unwrap();
+    app.call(pb::UndeleteCustomerRequest {
+        name: "customers/gone".into(),
+    })
+    .await;
     ranking_agrees(&app, &db, &["hot", "calm", "late", "gone"], "2026-Q3").await;
     // A quarter ranked for the first time lists every customer, quiet ones too.
     ranking_agrees(&app, &db, &["hot", "calm", "late", "gone"], "2026-Q2").await;

@@ -27,16 +27,12 @@ async fn feel(
         intensity,
     });
     t.strategic_anxiety = anxiety.into();
-    app.call_as(
-        &app.admin,
-        pb::RecordTouchpointRequest {
-            parent: format!("customers/{customer}"),
-            touchpoint: Some(t),
-            request_id: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    app.call(pb::RecordTouchpointRequest {
+        parent: format!("customers/{customer}"),
+        touchpoint: Some(t),
+        request_id: String::new(),
+    })
+    .await;
 }
 
 async fn dashboard_matches_the_documented_index(backend: Backend) {
@@ -74,24 +70,20 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
         "Outside the quarter",
     )
     .await;
-    app.call_as(
-        &app.admin,
-        pb::OpenIncidentRequest {
-            parent: "customers/angry".into(),
-            incident: Some(pb::Incident {
-                severity: pb::Severity::Critical as i32,
-                summary: "Payment switch down".into(),
-                detect_time: Some(prost_types::Timestamp {
-                    seconds: JULY + 7200,
-                    nanos: 0,
-                }),
-                ..Default::default()
+    app.call(pb::OpenIncidentRequest {
+        parent: "customers/angry".into(),
+        incident: Some(pb::Incident {
+            severity: pb::Severity::Critical as i32,
+            summary: "Payment switch down".into(),
+            detect_time: Some(prost_types::Timestamp {
+                seconds: JULY + 7200,
+                nanos: 0,
             }),
-            request_id: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    })
+    .await;
 
     let d = app
         .call(pb::GetTrustDashboardRequest {

@@ -32,22 +32,19 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
 
     // 02:40, the core network alarm.
     let incident = app
-        .call_as(
-            &frontline,
-            pb::OpenIncidentRequest {
-                parent: "customers/nordlicht".into(),
-                incident: Some(pb::Incident {
-                    site: "customers/nordlicht/sites/frankfurt-core".into(),
-                    severity: pb::Severity::Critical as i32,
-                    summary: "Core network outage alarm: two provinces without data service".into(),
-                    detect_time: Some(symbolon_platform::time::to_timestamp(start - 60_000_000)),
-                    ..Default::default()
-                }),
-                request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
-            },
-        )
-        .await
-        .unwrap();
+        .by(&frontline)
+        .call(pb::OpenIncidentRequest {
+            parent: "customers/nordlicht".into(),
+            incident: Some(pb::Incident {
+                site: "customers/nordlicht/sites/frankfurt-core".into(),
+                severity: pb::Severity::Critical as i32,
+                summary: "Core network outage alarm: two provinces without data service".into(),
+                detect_time: Some(symbolon_platform::time::to_timestamp(start - 60_000_000)),
+                ..Default::default()
+            }),
+            request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
+        })
+        .await;
     assert_eq!(incident.state, pb::IncidentState::Open as i32);
     assert_eq!(incident.owner, "li.wei");
 
@@ -56,24 +53,18 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
         requests::call_for_fire(&incident.name, department, ask, ack, fulfil, &[])
     };
     let parts = app
-        .call_as(
-            &frontline,
-            call(
-                "supply-chain",
-                "2 line cards SPX-400 to Frankfurt",
-                600,
-                4 * 3600,
-            ),
-        )
-        .await
-        .unwrap();
+        .by(&frontline)
+        .call(call(
+            "supply-chain",
+            "2 line cards SPX-400 to Frankfurt",
+            600,
+            4 * 3600,
+        ))
+        .await;
     let fix = app
-        .call_as(
-            &frontline,
-            call("rnd", "Root-cause the routing crash", 1200, 8 * 3600),
-        )
-        .await
-        .unwrap();
+        .by(&frontline)
+        .call(call("rnd", "Root-cause the routing crash", 1200, 8 * 3600))
+        .await;
 
     // Only the named department acknowledges.
     let wrong = app
@@ -88,9 +79,9 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     // Supply chain acknowledges within two minutes.
     clock.advance(Duration::from_secs(120));
     let acked = app
-        .call_as(&supply, requests::acknowledge(parts.name.clone()))
-        .await
-        .unwrap();
+        .by(&supply)
+        .call(requests::acknowledge(parts.name.clone()))
+        .await;
     assert_eq!(acked.state, pb::FireRequestState::Acknowledged as i32);
     assert_eq!(acked.time_to_acknowledge.unwrap().seconds, 120);
 
@@ -104,15 +95,12 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     app.timers.sweep().await.unwrap();
 
     // R&D finally fulfils; supply chain delivers.
-    app.call_as(&rnd, requests::fulfil(fix.name.clone(), "Hotfix deployed"))
-        .await
-        .unwrap();
-    app.call_as(
-        &supply,
-        requests::fulfil(parts.name.clone(), "Cards installed"),
-    )
-    .await
-    .unwrap();
+    app.by(&rnd)
+        .call(requests::fulfil(fix.name.clone(), "Hotfix deployed"))
+        .await;
+    app.by(&supply)
+        .call(requests::fulfil(parts.name.clone(), "Cards installed"))
+        .await;
 
     // Closing needs a candid fault notice, every field.
     let vague = app
@@ -136,37 +124,30 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
         ],
     );
     let closed = app
-        .call_as(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: incident.name.clone(),
-                fault_notice: Some(pb::FaultNotice {
-                    root_cause:
-                        "A routing daemon crashed on a malformed update after the 02:00 upgrade"
-                            .into(),
-                    customer_impact: "Data service lost in two provinces for 38 minutes".into(),
-                    timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
-                    what_changes:
-                        "Input validation in the daemon; upgrades move to a staged window".into(),
-                }),
-            },
-        )
-        .await
-        .unwrap();
+        .by(&frontline)
+        .call(pb::CloseIncidentRequest {
+            name: incident.name.clone(),
+            fault_notice: Some(pb::FaultNotice {
+                root_cause:
+                    "A routing daemon crashed on a malformed update after the 02:00 upgrade".into(),
+                customer_impact: "Data service lost in two provinces for 38 minutes".into(),
+                timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
+                what_changes: "Input validation in the daemon; upgrades move to a staged window"
+                    .into(),
+            }),
+        })
+        .await;
     assert_eq!(closed.state, pb::IncidentState::Closed as i32);
     assert_eq!(closed.time_to_acknowledge.unwrap().seconds, 60 + 120);
     assert!(closed.time_to_resolve.unwrap().seconds > 21 * 60);
 
     // The customer's own people read the notice; other customers cannot see the incident.
     let seen = app
-        .call_as(
-            &customer,
-            pb::GetIncidentRequest {
-                name: incident.name.clone(),
-            },
-        )
-        .await
-        .unwrap();
+        .by(&customer)
+        .call(pb::GetIncidentRequest {
+            name: incident.name.clone(),
+        })
+        .await;
     assert!(
         seen.fault_notice
             .unwrap()
@@ -235,12 +216,11 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
         request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
     };
     let again = app
-        .call_as(
-            &frontline,
-            open("Core network outage alarm: two provinces without data service"),
-        )
-        .await
-        .unwrap();
+        .by(&frontline)
+        .call(open(
+            "Core network outage alarm: two provinces without data service",
+        ))
+        .await;
     assert_eq!(again.name, incident.name);
     let reused = app.call_as(&frontline, open("retry")).await;
     crate::request_ids::assert_reused(reused);
@@ -271,9 +251,7 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let first = watch.next().await.unwrap().unwrap();
     assert_eq!(first.sequence, 1);
     // Live: an event appended now arrives on the open stream.
-    app.call_as(&app.admin, call("Compliance letter"))
-        .await
-        .unwrap();
+    app.call(call("Compliance letter")).await;
     let live = tokio::time::timeout(Duration::from_secs(2), watch.next())
         .await
         .unwrap()
@@ -282,12 +260,8 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     assert_eq!(live.sequence, 2);
     drop(watch);
     // Missed while disconnected, then resumed from the last sequence seen.
-    app.call_as(&app.admin, call("Data-residency annex"))
-        .await
-        .unwrap();
-    app.call_as(&app.admin, call("Local hosting option"))
-        .await
-        .unwrap();
+    app.call(call("Data-residency annex")).await;
+    app.call(call("Local hosting option")).await;
     let mut resumed = incidents
         .watch_incident(authed(
             &app.admin,

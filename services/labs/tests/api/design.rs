@@ -91,30 +91,24 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
     let p = approve(w.ceng(), 1).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::Approved as i32);
     // A comment, then a new revision: approvals reset.
-    w.call_as(
-        &w.cto(),
-        pb::CreateProposalCommentRequest {
+    w.by(&w.cto())
+        .call(pb::CreateProposalCommentRequest {
             parent: name.clone(),
             comment: Some(pb::ProposalComment {
                 body: "Also cover the rural cluster.".into(),
                 ..Default::default()
             }),
             request_id: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await;
     let p = w
-        .call_as(
-            &w.eng(),
-            pb::ReviseProposalRequest {
-                name: name.clone(),
-                content: "40 ms urban, 60 ms rural.".into(),
-                etag: p.etag.clone(),
-            },
-        )
-        .await
-        .unwrap();
+        .by(&w.eng())
+        .call(pb::ReviseProposalRequest {
+            name: name.clone(),
+            content: "40 ms urban, 60 ms rural.".into(),
+            etag: p.etag.clone(),
+        })
+        .await;
     assert_eq!(
         (p.latest_revision, p.state),
         (2, pb::ProposalState::InReview as i32)
@@ -128,30 +122,24 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
     let p = approve(w.rm(), 2).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::Approved as i32);
     let revisions = w
-        .call_as(
-            &w.ceng(),
-            pb::ListProposalRevisionsRequest {
-                parent: name.clone(),
-                ..Default::default()
-            },
-        )
+        .by(&w.ceng())
+        .call(pb::ListProposalRevisionsRequest {
+            parent: name.clone(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
         .revisions;
     assert_eq!(
         revisions.iter().map(|r| r.number).collect::<Vec<_>>(),
         vec![1, 2]
     );
     let comments = w
-        .call_as(
-            &w.eng(),
-            pb::ListProposalCommentsRequest {
-                parent: name.clone(),
-                ..Default::default()
-            },
-        )
+        .by(&w.eng())
+        .call(pb::ListProposalCommentsRequest {
+            parent: name.clone(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
         .comments;
     assert_eq!((comments.len(), comments[0].revision), (1, 1));
 }
@@ -183,29 +171,23 @@ async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
         request_id: String::new(),
     };
     let r = w
-        .call_as(&w.eng(), run(vec![("handover", pb::Verdict::Passed)]))
-        .await
-        .unwrap();
+        .by(&w.eng())
+        .call(run(vec![("handover", pb::Verdict::Passed)]))
+        .await;
     assert_eq!(r.outcome, pb::TestPlanStatus::Incomplete as i32);
-    w.call_as(
-        &w.ceng(),
-        run(vec![
+    w.by(&w.ceng())
+        .call(run(vec![
             ("handover", pb::Verdict::Passed),
             ("throughput", pb::Verdict::Failed),
-        ]),
-    )
-    .await
-    .unwrap();
+        ]))
+        .await;
     assert_eq!(status().await, pb::TestPlanStatus::Failed as i32);
-    w.call_as(
-        &w.eng(),
-        run(vec![
+    w.by(&w.eng())
+        .call(run(vec![
             ("handover", pb::Verdict::Passed),
             ("throughput", pb::Verdict::Passed),
-        ]),
-    )
-    .await
-    .unwrap();
+        ]))
+        .await;
     assert_eq!(status().await, pb::TestPlanStatus::Passed as i32);
     // Bad digests and unknown cases are named.
     let mut bad = run(vec![("nope", pb::Verdict::Passed)]);
@@ -215,15 +197,12 @@ async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
     let err = w.call_as(&w.eng(), bad).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     let runs = w
-        .call_as(
-            &w.cto(),
-            pb::ListTestRunsRequest {
-                parent: plan.clone(),
-                ..Default::default()
-            },
-        )
+        .by(&w.cto())
+        .call(pb::ListTestRunsRequest {
+            parent: plan.clone(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
         .test_runs;
     assert_eq!(runs.len(), 3);
 }

@@ -51,7 +51,7 @@ impl Api for World {
     fn channel(&self) -> &Channel {
         &self.labs_channel
     }
-    fn admin(&self) -> &str {
+    fn token(&self) -> &str {
         &self.admin
     }
 }
@@ -107,9 +107,9 @@ impl World {
     }
 
     pub async fn append(&self, token: &str, lab: &str, from: usize, n: usize) -> Vec<pb::LogEntry> {
-        self.call_as(token, append_request(lab, from, n))
+        self.by(token)
+            .call(append_request(lab, from, n))
             .await
-            .unwrap()
             .entries
     }
 }

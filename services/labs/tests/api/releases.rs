@@ -19,18 +19,15 @@ fn signer() -> Signer {
 }
 
 async fn register(w: &World, token: &str, s: &Signer) -> pb::SignerKey {
-    w.call_as(
-        token,
-        pb::RegisterSignerKeyRequest {
+    w.by(token)
+        .call(pb::RegisterSignerKeyRequest {
             parent: LAB.into(),
             signer_key: Some(pb::SignerKey {
                 public_key_pem: s.public.clone(),
                 ..Default::default()
             }),
-        },
-    )
-    .await
-    .unwrap()
+        })
+        .await
 }
 
 /// `statement` signed with `key`, as the API carries it.
@@ -74,10 +71,7 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
     let (rm, cto, rogue) = (signer(), signer(), signer());
     let rm_key = register(&w, &w.rm(), &rm).await;
     register(&w, &w.cto(), &cto).await;
-    let release = w
-        .call_as(&w.rm(), release_request("r1", vec![]))
-        .await
-        .unwrap();
+    let release = w.by(&w.rm()).call(release_request("r1", vec![])).await;
     let name = release.name.clone();
     // What is signed is the canonical statement the server shows.
     let statement = dsse::Statement::parse(&release.statement).unwrap();
@@ -169,9 +163,9 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
 
     // Exported and verified offline with only the public keys.
     let exported = w
-        .call_as(&w.cto(), pb::ExportReleaseRequest { name: name.clone() })
-        .await
-        .unwrap();
+        .by(&w.cto())
+        .call(pb::ExportReleaseRequest { name: name.clone() })
+        .await;
     let v = dsse::verify_envelope(&exported.dsse_json, &[&rm.public, &cto.public]).unwrap();
     assert_eq!(v.statement, statement);
     assert!(v.signed_by.contains(&rm_key.key_id));
@@ -207,12 +201,9 @@ async fn one_person_cannot_fill_two_required_roles(backend: Backend) {
     register(&w, &both_token, &both).await;
     register(&w, &w.cto(), &cto).await;
     let release = w
-        .call_as(
-            &w.rm(),
-            release_request("r2", vec![MemberRole::VendorEngineer]),
-        )
-        .await
-        .unwrap();
+        .by(&w.rm())
+        .call(release_request("r2", vec![MemberRole::VendorEngineer]))
+        .await;
     for (t, s) in [(&both_token, &both), (&w.cto(), &cto)] {
         sign(&w, t, &release.name, signed(&release.statement, s))
             .await

@@ -119,9 +119,9 @@ async fn two_replicas_append_gap_free_and_deliver_live_across(backend: Backend) 
     let (got, _) = take_batched(&mut batched, 400, 64).await;
     assert_eq!(got, (1..=400).collect::<Vec<_>>());
     let v = w
-        .call_as(&w.eng(), pb::VerifyLogRequest { parent: LAB.into() })
-        .await
-        .unwrap();
+        .by(&w.eng())
+        .call(pb::VerifyLogRequest { parent: LAB.into() })
+        .await;
     assert!(v.valid && v.entries_checked == 400, "{v:?}");
 }
 

@@ -84,31 +84,25 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
     // The customer's executive may add their own people; the member takes the key
     // person's subject, so that person now sees the lab.
     let m = w
-        .call_as(
-            &w.cto(),
-            pb::CreateMemberRequest {
-                parent: LAB.into(),
-                member: Some(pb::Member {
-                    key_person: "customers/acme/keyPersons/intern".into(),
-                    roles: vec![MemberRole::Observer as i32],
-                    ..Default::default()
-                }),
-                member_id: "intern".into(),
-                request_id: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+        .by(&w.cto())
+        .call(pb::CreateMemberRequest {
+            parent: LAB.into(),
+            member: Some(pb::Member {
+                key_person: "customers/acme/keyPersons/intern".into(),
+                roles: vec![MemberRole::Observer as i32],
+                ..Default::default()
+            }),
+            member_id: "intern".into(),
+            request_id: String::new(),
+        })
+        .await;
     assert_eq!(
         (m.subject.as_str(), m.org.as_str()),
         ("intern@acme", "customers/acme")
     );
-    w.call_as(
-        &w.customer("acme", "intern@acme"),
-        pb::GetLabRequest { name: LAB.into() },
-    )
-    .await
-    .unwrap();
+    w.by(&w.customer("acme", "intern@acme"))
+        .call(pb::GetLabRequest { name: LAB.into() })
+        .await;
     // An observer cannot write, a customer engineer cannot add people.
     let err = w
         .call_as(
@@ -135,14 +129,10 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // Removing a member hides the lab from them again.
-    w.call_as(
-        &w.admin,
-        pb::DeleteMemberRequest {
-            name: format!("{LAB}/members/intern"),
-        },
-    )
-    .await
-    .unwrap();
+    w.call(pb::DeleteMemberRequest {
+        name: format!("{LAB}/members/intern"),
+    })
+    .await;
     let err = w
         .call_as(
             &w.customer("acme", "intern@acme"),

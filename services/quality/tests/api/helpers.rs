@@ -55,7 +55,7 @@ impl Api for TestApp {
     fn channel(&self) -> &Channel {
         &self.channel
     }
-    fn admin(&self) -> &str {
+    fn token(&self) -> &str {
         &self.admin
     }
 }

@@ -103,9 +103,9 @@ pub(crate) async fn load_default(app: &TestApp, id: &str) -> pb::Standard {
 
 /// Report `name` as the caller of `token` sees it.
 async fn report_as(app: &TestApp, token: &str, name: &str) -> pb::Report {
-    app.call_as(token, pb::GetReportRequest { name: name.into() })
+    app.by(token)
+        .call(pb::GetReportRequest { name: name.into() })
         .await
-        .unwrap()
 }
 
 pub(crate) async fn inspect(app: &TestApp, standard: &str, c: pb::Conversation) -> pb::Report {
@@ -395,16 +395,12 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
             });
         }
     }
-    app.call_as(
-        &app.admin,
-        pb::CreateStandardRequest {
-            standard: Some(s),
-            standard_id: "live".into(),
-            request_id: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    app.call(pb::CreateStandardRequest {
+        standard: Some(s),
+        standard_id: "live".into(),
+        request_id: String::new(),
+    })
+    .await;
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     let send = |e: Event| {
         let tx = tx.clone();
@@ -591,7 +587,7 @@ async fn review_overrides_and_disputes(backend: Backend) {
         code(app.call_as(&reviewer, req("999")).await),
         Code::FailedPrecondition
     );
-    let reviewed = app.call_as(&reviewer, req(&poor.etag)).await.unwrap();
+    let reviewed = app.by(&reviewer).call(req(&poor.etag)).await;
     let g = result(&reviewed, "greeting");
     assert_eq!(
         (g.verdict, g.automatic_verdict, g.source),
@@ -642,7 +638,7 @@ async fn review_overrides_and_disputes(backend: Backend) {
         Code::NotFound,
         "another agent does not even see the report"
     );
-    let d = app.call_as(&agent, dispute.clone()).await.unwrap();
+    let d = app.by(&agent).call(dispute.clone()).await;
     assert_eq!(d.state, pb::DisputeState::Open as i32);
     assert_eq!(d.raised_by, "li@vendor");
     assert!(d.name.starts_with(&format!("{}/disputes/", poor.name)));
@@ -653,16 +649,13 @@ async fn review_overrides_and_disputes(backend: Backend) {
             .contains(&(pb::ReviewReason::Disputed as i32))
     );
     let open = app
-        .call_as(
-            &reviewer,
-            pb::ListDisputesRequest {
-                parent: "reports/-".into(),
-                filter: "state = OPEN".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        .by(&reviewer)
+        .call(pb::ListDisputesRequest {
+            parent: "reports/-".into(),
+            filter: "state = OPEN".into(),
+            ..Default::default()
+        })
+        .await;
     assert_eq!(open.disputes.len(), 1);
 
     assert_eq!(
@@ -680,16 +673,13 @@ async fn review_overrides_and_disputes(backend: Backend) {
         Code::PermissionDenied
     );
     let resolved = app
-        .call_as(
-            &reviewer,
-            pb::ResolveDisputeRequest {
-                name: d.name.clone(),
-                resolution: pb::DisputeState::Upheld as i32,
-                note: "policy allows it".into(),
-            },
-        )
-        .await
-        .unwrap();
+        .by(&reviewer)
+        .call(pb::ResolveDisputeRequest {
+            name: d.name.clone(),
+            resolution: pb::DisputeState::Upheld as i32,
+            note: "policy allows it".into(),
+        })
+        .await;
     assert_eq!(resolved.state, pb::DisputeState::Upheld as i32);
     assert_eq!(resolved.resolved_by, "rita@vendor");
     let after = report_as(&app, &agent, &poor.name).await;
@@ -727,16 +717,13 @@ async fn review_overrides_and_disputes(backend: Backend) {
 
     // Calibration: greeting and proof disagreed once each; the rest agreed.
     let cal = app
-        .call_as(
-            &reviewer,
-            pb::GetCalibrationRequest {
-                standard: "standards/support".into(),
-                min_reviews: 1,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        .by(&reviewer)
+        .call(pb::GetCalibrationRequest {
+            standard: "standards/support".into(),
+            min_reviews: 1,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(cal.reviewed_reports, 1);
     let greet = cal
         .indicators
@@ -772,20 +759,36 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     let cs = app
         .keys
         .token("lin@vendor", &Org::Vendor, &["department:customer-service"]);
-    let t = app.call_as(&cs, pb::CreateTemplateRequest {
-                template: Some(pb::Template {
-                    scenario: "damaged-on-arrival".into(),
-                    display_name: "Damaged item on arrival".into(),
-                    variants: vec![
-                        pb::TemplateVariant { id: "plain".into(), text: "{customer_name}, we will replace order {order_id}.".into(), empathy_phrase: String::new() },
-                        pb::TemplateVariant { id: "empathic".into(), text: "{customer_name},非常理解您的心情。订单 {order_id} 我们直接为您补发。".into(), empathy_phrase: "非常理解您的心情".into() },
-                    ],
-                    empathy_phrases: vec!["非常理解您的心情".into(), "I understand how you feel".into()],
-                    ..Default::default()
-                }),
-                template_id: "damaged".into(),
-                request_id: String::new(),
-            }).await.unwrap();
+    let t = app
+        .by(&cs)
+        .call(pb::CreateTemplateRequest {
+            template: Some(pb::Template {
+                scenario: "damaged-on-arrival".into(),
+                display_name: "Damaged item on arrival".into(),
+                variants: vec![
+                    pb::TemplateVariant {
+                        id: "plain".into(),
+                        text: "{customer_name}, we will replace order {order_id}.".into(),
+                        empathy_phrase: String::new(),
+                    },
+                    pb::TemplateVariant {
+                        id: "empathic".into(),
+                        text:
+                            "{customer_name},非常理解您的心情。订单 {order_id} 我们直接为您补发。"
+                                .into(),
+                        empathy_phrase: "非常理解您的心情".into(),
+                    },
+                ],
+                empathy_phrases: vec![
+                    "非常理解您的心情".into(),
+                    "I understand how you feel".into(),
+                ],
+                ..Default::default()
+            }),
+            template_id: "damaged".into(),
+            request_id: String::new(),
+        })
+        .await;
     assert_eq!(
         t.placeholders,
         vec!["customer_name".to_string(), "order_id".to_string()]
@@ -817,21 +820,18 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     );
 
     let e = app
-        .call_as(
-            &cs,
-            pb::CreateExperimentRequest {
-                experiment: Some(pb::Experiment {
-                    template: t.name.clone(),
-                    primary_metric: pb::Metric::QaScore as i32,
-                    min_samples: 10,
-                    ..Default::default()
-                }),
-                experiment_id: "damaged-ab".into(),
-                request_id: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+        .by(&cs)
+        .call(pb::CreateExperimentRequest {
+            experiment: Some(pb::Experiment {
+                template: t.name.clone(),
+                primary_metric: pb::Metric::QaScore as i32,
+                min_samples: 10,
+                ..Default::default()
+            }),
+            experiment_id: "damaged-ab".into(),
+            request_id: String::new(),
+        })
+        .await;
     assert_eq!(
         e.variants,
         vec!["plain".to_string(), "empathic".to_string()]
@@ -842,43 +842,34 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     for k in 0..200 {
         let key = format!("customers/c{k}");
         let a = app
-            .call_as(
-                &cs,
-                pb::AssignVariantRequest {
-                    experiment: e.name.clone(),
-                    customer_key: key.clone(),
-                },
-            )
-            .await
-            .unwrap();
+            .by(&cs)
+            .call(pb::AssignVariantRequest {
+                experiment: e.name.clone(),
+                customer_key: key.clone(),
+            })
+            .await;
         let b = app
-            .call_as(
-                &cs,
-                pb::AssignVariantRequest {
-                    experiment: e.name.clone(),
-                    customer_key: key.clone(),
-                },
-            )
-            .await
-            .unwrap();
+            .by(&cs)
+            .call(pb::AssignVariantRequest {
+                experiment: e.name.clone(),
+                customer_key: key.clone(),
+            })
+            .await;
         assert_eq!(a.variant_id, b.variant_id);
         by_variant.entry(a.variant_id).or_default().push(key);
     }
     // The rendered variant follows the assignment.
     let key = by_variant["empathic"][0].clone();
     let r = app
-        .call_as(
-            &cs,
-            pb::RenderTemplateRequest {
-                name: t.name.clone(),
-                values,
-                experiment: e.name.clone(),
-                customer_key: key,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        .by(&cs)
+        .call(pb::RenderTemplateRequest {
+            name: t.name.clone(),
+            values,
+            experiment: e.name.clone(),
+            customer_key: key,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(r.variant_id, "empathic");
 
     // Control: QA 1..5 twice, 4 of 10 resolved; empathic: QA 3..7 twice, 9 of 10 resolved.
@@ -898,16 +889,13 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
             };
             n += 1;
             let rec = app
-                .call_as(
-                    &cs,
-                    pb::RecordOutcomeRequest {
-                        experiment: e.name.clone(),
-                        outcome: Some(o),
-                        request_id: String::new(),
-                    },
-                )
-                .await
-                .unwrap();
+                .by(&cs)
+                .call(pb::RecordOutcomeRequest {
+                    experiment: e.name.clone(),
+                    outcome: Some(o),
+                    request_id: String::new(),
+                })
+                .await;
             assert_eq!(rec.variant_id, variant);
         }
     }
@@ -1033,16 +1021,12 @@ async fn no_winner_below_the_threshold(backend: Backend) {
             resolved: Some(n.is_multiple_of(2)),
             ..Default::default()
         };
-        app.call_as(
-            &app.admin,
-            pb::RecordOutcomeRequest {
-                experiment: e.name.clone(),
-                outcome: Some(o),
-                request_id: String::new(),
-            },
-        )
-        .await
-        .unwrap();
+        app.call(pb::RecordOutcomeRequest {
+            experiment: e.name.clone(),
+            outcome: Some(o),
+            request_id: String::new(),
+        })
+        .await;
     }
     let res = app
         .call(pb::GetExperimentResultsRequest {
@@ -1101,7 +1085,7 @@ async fn scorecards_roll_up_agents_and_teams(backend: Backend) {
         bucket_days: 7,
     };
     let me = agent_token(&app, "li@vendor");
-    let card = app.call_as(&me, req("li@vendor")).await.unwrap();
+    let card = app.by(&me).call(req("li@vendor")).await;
     assert_eq!(card.conversations, 4);
     let mean = scores.iter().sum::<f64>() / 4.0;
     assert!((card.mean_score - mean).abs() < 1e-9);
@@ -1170,9 +1154,9 @@ async fn tenancy_and_bad_input(backend: Backend) {
         Code::NotFound
     );
     let listed = app
-        .call_as(&acme_eng, pb::ListReportsRequest::default())
-        .await
-        .unwrap();
+        .by(&acme_eng)
+        .call(pb::ListReportsRequest::default())
+        .await;
     assert_eq!(
         listed
             .reports
@@ -1182,15 +1166,12 @@ async fn tenancy_and_bad_input(backend: Backend) {
         vec![acme.name.clone()]
     );
     let filtered = app
-        .call_as(
-            &acme_eng,
-            pb::ListReportsRequest {
-                filter: "customer = \"customers/globex\"".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        .by(&acme_eng)
+        .call(pb::ListReportsRequest {
+            filter: "customer = \"customers/globex\"".into(),
+            ..Default::default()
+        })
+        .await;
     assert!(filtered.reports.is_empty());
     // Customers neither inspect, read standards, nor dispute.
     let r = app
@@ -1233,10 +1214,7 @@ async fn tenancy_and_bad_input(backend: Backend) {
         code(app.call_as(&wang, get(&acme.name)).await),
         Code::NotFound
     );
-    let none = app
-        .call_as(&wang, pb::ListReportsRequest::default())
-        .await
-        .unwrap();
+    let none = app.by(&wang).call(pb::ListReportsRequest::default()).await;
     assert!(none.reports.is_empty());
     let nobody = app.keys.token("x@vendor", &Org::Vendor, &[]);
     assert_eq!(
@@ -1408,17 +1386,14 @@ async fn evaluate_standard_against_labels(backend: Backend) {
     let labels: i32 = heldout.iter().map(|c| c.labels.len() as i32).sum();
     let reviewer = reviewer_token(&app);
     let r = app
-        .call_as(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/support".into(),
-                conversations: heldout.clone(),
-                max_disagreements: 5,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        .by(&reviewer)
+        .call(pb::EvaluateStandardRequest {
+            standard: "standards/support".into(),
+            conversations: heldout.clone(),
+            max_disagreements: 5,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(r.standard_version, "standards/support/versions/1");
     assert_eq!(r.conversations as usize, heldout.len());
     let overall = r.overall.clone().unwrap();
@@ -1456,16 +1431,13 @@ async fn evaluate_standard_against_labels(backend: Backend) {
         pb::Verdict::Fail as i32
     };
     let d = app
-        .call_as(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                draft: Some(default_standard()),
-                conversations: vec![wrong.clone()],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        .by(&reviewer)
+        .call(pb::EvaluateStandardRequest {
+            draft: Some(default_standard()),
+            conversations: vec![wrong.clone()],
+            ..Default::default()
+        })
+        .await;
     assert!(d.standard_version.is_empty());
     let dis: Vec<_> = d
         .disagreements
@@ -1482,9 +1454,8 @@ async fn evaluate_standard_against_labels(backend: Backend) {
         poor_en("en-1", "li@vendor", "", 0),
     )
     .await;
-    app.call_as(
-        &reviewer,
-        pb::ReviewReportRequest {
+    app.by(&reviewer)
+        .call(pb::ReviewReportRequest {
             name: poor.name.clone(),
             overrides: vec![pb::VerdictOverride {
                 indicator_id: "greeting".into(),
@@ -1492,21 +1463,16 @@ async fn evaluate_standard_against_labels(backend: Backend) {
                 note: "greeted by voice".into(),
             }],
             etag: poor.etag.clone(),
-        },
-    )
-    .await
-    .unwrap();
+        })
+        .await;
     let rev = app
-        .call_as(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/support".into(),
-                include_reviewed_reports: true,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        .by(&reviewer)
+        .call(pb::EvaluateStandardRequest {
+            standard: "standards/support".into(),
+            include_reviewed_reports: true,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(rev.conversations, 1);
     assert_eq!(rev.disagreement_count, 1);
     assert_eq!(rev.disagreements[0].indicator_id, "greeting");

@@ -217,37 +217,24 @@ async fn an_earlier_releases_quality_data_survives_the_upgrade(backend: Backend)
     assert_eq!(quality_tables_beside_the_crm(&db).await, 7, "old layout");
 
     let app = start(db).await;
-    let admin_now = app.admin.clone();
     let got = app
-        .call_as(
-            &admin_now,
-            pb::GetStandardRequest {
-                name: standard.name.clone(),
-            },
-        )
-        .await
-        .unwrap();
+        .call(pb::GetStandardRequest {
+            name: standard.name.clone(),
+        })
+        .await;
     assert_eq!(got, standard);
     let got = app
-        .call_as(
-            &admin_now,
-            pb::GetReportRequest {
-                name: report.name.clone(),
-            },
-        )
-        .await
-        .unwrap();
+        .call(pb::GetReportRequest {
+            name: report.name.clone(),
+        })
+        .await;
     assert_eq!(got, report);
     // Written by the previous release as hex only: read from the back-filled bytes.
     let got = app
-        .call_as(
-            &admin_now,
-            pb::GetTemplateRequest {
-                name: "templates/from-before".into(),
-            },
-        )
-        .await
-        .unwrap();
+        .call(pb::GetTemplateRequest {
+            name: "templates/from-before".into(),
+        })
+        .await;
     assert_eq!(got, served(template("late-delivery"), "from-before", 5));
     // Written after the upgrade, beside what was adopted, and read back.
     let new = inspect(
@@ -257,14 +244,10 @@ async fn an_earlier_releases_quality_data_survives_the_upgrade(backend: Backend)
     )
     .await;
     let got = app
-        .call_as(
-            &admin_now,
-            pb::GetReportRequest {
-                name: new.name.clone(),
-            },
-        )
-        .await
-        .unwrap();
+        .call(pb::GetReportRequest {
+            name: new.name.clone(),
+        })
+        .await;
     assert_eq!(got, new);
 
     // During the rollout the previous release's pods write hex only: an insert, and
@@ -296,24 +279,16 @@ async fn an_earlier_releases_quality_data_survives_the_upgrade(backend: Backend)
     .await;
     drop(old);
     let got = app
-        .call_as(
-            &admin_now,
-            pb::GetTemplateRequest {
-                name: "templates/during-rollout".into(),
-            },
-        )
-        .await
-        .unwrap();
+        .call(pb::GetTemplateRequest {
+            name: "templates/during-rollout".into(),
+        })
+        .await;
     assert_eq!(got, served(template("greeting"), "during-rollout", 7));
     let got = app
-        .call_as(
-            &admin_now,
-            pb::GetReportRequest {
-                name: report.name.clone(),
-            },
-        )
-        .await
-        .unwrap();
+        .call(pb::GetReportRequest {
+            name: report.name.clone(),
+        })
+        .await;
     assert_eq!(got.reviewer, "an-old-pod@vendor");
     assert_eq!(got.results, report.results);
     assert_eq!(got.conversation, report.conversation);

@@ -57,9 +57,9 @@ async fn customers_see_coverage_but_no_depots(backend: Backend) {
     app.world().await;
     let (lat, lng) = FRANKFURT;
     let a = app
-        .call_as(&app.customer(), assess_request(lat, lng, "DE", &["RRU"], 4))
-        .await
-        .unwrap();
+        .by(&app.customer())
+        .call(assess_request(lat, lng, "DE", &["RRU"], 4))
+        .await;
     assert!(a.covered);
     let best = a.best.unwrap();
     // The place (display name, country), never the depot's name.

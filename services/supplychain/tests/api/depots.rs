@@ -81,14 +81,11 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     // Release gives the stock back, twice is harmless.
     for _ in 0..2 {
         let r = app
-            .call_as(
-                &frontline,
-                pb::ReleaseReservationRequest {
-                    name: first.name.clone(),
-                },
-            )
-            .await
-            .unwrap();
+            .by(&frontline)
+            .call(pb::ReleaseReservationRequest {
+                name: first.name.clone(),
+            })
+            .await;
         assert_eq!(r.state, pb::ReservationState::Released as i32);
     }
     assert_eq!(stock_of(&app, "fra", "RRU").await.available, 3);
@@ -97,14 +94,11 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
         .await
         .unwrap();
     let out = app
-        .call_as(
-            &frontline,
-            pb::DispatchReservationRequest {
-                name: d.name.clone(),
-            },
-        )
-        .await
-        .unwrap();
+        .by(&frontline)
+        .call(pb::DispatchReservationRequest {
+            name: d.name.clone(),
+        })
+        .await;
     assert_eq!(out.state, pb::ReservationState::Dispatched as i32);
     let s = stock_of(&app, "muc", "RRU").await;
     assert_eq!((s.on_hand, s.reserved), (6, 0));
@@ -130,24 +124,21 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     // depots/-: the fastest depot for the site that has the parts.
     let (lat, lng) = FRANKFURT;
     let any = app
-        .call_as(
-            &frontline,
-            pb::CreateReservationRequest {
-                parent: "depots/-".into(),
-                reservation: Some(reservation(&[("RRU", 5)])),
-                request_id: request_id(),
-                site: Some(pb::SiteLocation {
-                    location: Some(symbolon_contracts::common::v1::LatLng {
-                        latitude: lat,
-                        longitude: lng,
-                    }),
-                    country: "DE".into(),
-                    site: String::new(),
+        .by(&frontline)
+        .call(pb::CreateReservationRequest {
+            parent: "depots/-".into(),
+            reservation: Some(reservation(&[("RRU", 5)])),
+            request_id: request_id(),
+            site: Some(pb::SiteLocation {
+                location: Some(symbolon_contracts::common::v1::LatLng {
+                    latitude: lat,
+                    longitude: lng,
                 }),
-            },
-        )
-        .await
-        .unwrap();
+                country: "DE".into(),
+                site: String::new(),
+            }),
+        })
+        .await;
     assert!(
         any.name.starts_with("depots/fra/reservations/"),
         "{}",

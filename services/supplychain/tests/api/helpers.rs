@@ -66,7 +66,7 @@ impl Api for TestApp {
     fn channel(&self) -> &Channel {
         &self.instance.channel
     }
-    fn admin(&self) -> &str {
+    fn token(&self) -> &str {
         &self.admin
     }
 }

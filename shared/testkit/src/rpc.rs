@@ -57,10 +57,16 @@ pub trait Api {
     }
 }
 
-/// A service called as someone else: [`Api::by`].
+/// A service called as someone else: [`Api::by`], or [`at`] for a test that holds
+/// channels rather than an app.
 pub struct By<'a> {
     channel: &'a Channel,
     token: &'a str,
+}
+
+/// The service at the end of `channel`, called as the caller of `token`.
+pub fn at<'a>(channel: &'a Channel, token: &'a str) -> By<'a> {
+    By { channel, token }
 }
 
 impl Api for By<'_> {

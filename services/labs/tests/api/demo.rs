@@ -24,7 +24,7 @@ async fn the_demo_loads_and_is_idempotent(backend: Backend) {
             &w.admin,
             symbolon_testkit::create_customer_request(
                 customer,
-                customer,
+                *customer,
                 cpb::Industry::TelecomOperator,
                 "DE",
             ),

@@ -23,26 +23,21 @@ pub fn call<R: Rpc>(channel: &Channel, token: &str, request: R) -> Pending<R::Re
     request.send(channel.clone(), token)
 }
 
-/// A running service a test calls: a channel to it and the token its calls carry (its
-/// vendor admin's, or another caller's through [`Api::by`]).
+/// A running service a test calls, as its vendor admin unless told otherwise ([`Api::by`]).
 pub trait Api {
-    /// A channel to the service.
-    fn channel(&self) -> &Channel;
-    /// The token [`Api::call`] sends.
-    fn token(&self) -> &str;
+    /// Where the calls go and the token they carry.
+    fn caller(&self) -> By<'_>;
 
     /// The same service, called as the caller of `token`.
     fn by<'a>(&'a self, token: &'a str) -> By<'a> {
-        By {
-            channel: self.channel(),
-            token,
-        }
+        at(self.caller().channel, token)
     }
 
-    /// Sends `request` with [`Api::token`]: the answer's message; a refusal panics with
+    /// Sends `request` as [`Api::caller`]: the answer's message; a refusal panics with
     /// its status (what `.unwrap().into_inner()` said at each call before).
     fn call<R: Rpc>(&self, request: R) -> Pin<Box<dyn Future<Output = R::Reply> + Send>> {
-        let pending = request.send(self.channel().clone(), self.token());
+        let By { channel, token } = self.caller();
+        let pending = request.send(channel.clone(), token);
         Box::pin(async move {
             match pending.await {
                 Ok(reply) => reply,
@@ -53,12 +48,13 @@ pub trait Api {
 
     /// Sends `request` as the caller of `token`: the answer's message, or the refusal.
     fn call_as<R: Rpc>(&self, token: &str, request: R) -> Pending<R::Reply> {
-        request.send(self.channel().clone(), token)
+        request.send(self.caller().channel.clone(), token)
     }
 }
 
-/// A service called as someone else: [`Api::by`], or [`at`] for a test that holds
-/// channels rather than an app.
+/// A service and who calls it: [`Api::by`], or [`at`] for a test that holds channels
+/// rather than an app.
+#[derive(Clone, Copy)]
 pub struct By<'a> {
     channel: &'a Channel,
     token: &'a str,
@@ -70,11 +66,8 @@ pub fn at<'a>(channel: &'a Channel, token: &'a str) -> By<'a> {
 }
 
 impl Api for By<'_> {
-    fn channel(&self) -> &Channel {
-        self.channel
-    }
-    fn token(&self) -> &str {
-        self.token
+    fn caller(&self) -> By<'_> {
+        *self
     }
 }
 

@@ -9,7 +9,7 @@ use symbolon_contracts::{
 };
 use symbolon_customers::{Application, CustomersConfig, incidents::IncidentTimers};
 use symbolon_platform::time::Clock;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use symbolon_testkit::{Backend, By, Keys, TestDb, at, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
@@ -65,12 +65,10 @@ pub async fn spawn_app_with_clock(backend: Backend, clock: Clock) -> TestApp {
     }
 }
 
+// Calls go to the service as its vendor admin.
 impl Api for TestApp {
-    fn channel(&self) -> &Channel {
-        &self.channel
-    }
-    fn token(&self) -> &str {
-        &self.admin
+    fn caller(&self) -> By<'_> {
+        at(&self.channel, &self.admin)
     }
 }
 

@@ -7,7 +7,7 @@ use symbolon_customers::{Application as Customers, CustomersConfig};
 use symbolon_labs::{Application as Labs, LabsConfig};
 use symbolon_platform::auth::Org;
 pub use symbolon_testkit::Api;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use symbolon_testkit::{Backend, By, Keys, TestDb, at, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::{Status, transport::Channel};
 
@@ -47,12 +47,10 @@ impl People {
     pub const CUSTOMER_ENG: &'static str = "jonas@acme";
 }
 
+// Calls go to the service as its vendor admin.
 impl Api for World {
-    fn channel(&self) -> &Channel {
-        &self.labs_channel
-    }
-    fn token(&self) -> &str {
-        &self.admin
+    fn caller(&self) -> By<'_> {
+        at(&self.labs_channel, &self.admin)
     }
 }
 

@@ -3,7 +3,7 @@ use symbolon_contracts::customers::v1::{
 };
 use symbolon_customers::{Application, CustomersConfig};
 pub use symbolon_testkit::{Api, assert_invalid, code, violated_fields};
-use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use symbolon_testkit::{Backend, By, Keys, TestDb, at, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
@@ -51,12 +51,10 @@ pub async fn start(db: TestDb) -> TestApp {
     }
 }
 
+// Calls go to the service as its vendor admin.
 impl Api for TestApp {
-    fn channel(&self) -> &Channel {
-        &self.channel
-    }
-    fn token(&self) -> &str {
-        &self.admin
+    fn caller(&self) -> By<'_> {
+        at(&self.channel, &self.admin)
     }
 }
 

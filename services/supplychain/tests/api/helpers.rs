@@ -5,7 +5,7 @@ use symbolon_contracts::{
 };
 use symbolon_platform::auth::Org;
 use symbolon_supplychain::{Application, SupplyChainConfig};
-use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use symbolon_testkit::{Backend, By, Keys, TestDb, at, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::{Status, transport::Channel};
 
@@ -62,12 +62,10 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     }
 }
 
+// Calls go to the service as its vendor admin.
 impl Api for TestApp {
-    fn channel(&self) -> &Channel {
-        &self.instance.channel
-    }
-    fn token(&self) -> &str {
-        &self.admin
+    fn caller(&self) -> By<'_> {
+        at(&self.instance.channel, &self.admin)
     }
 }
 

@@ -6,21 +6,23 @@
 use heck::ToSnakeCase;
 use std::{fmt::Write as _, path::Path};
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../proto/symbolon");
     println!("cargo:rerun-if-changed={}", root.display());
     let mut out = String::new();
     for package in ["customers", "labs", "quality", "supplychain"] {
         let dir = root.join(package).join("v1");
         println!("cargo:rerun-if-changed={}", dir.display());
-        let mut files: Vec<_> = std::fs::read_dir(&dir)
-            .expect("proto directory")
-            .map(|e| e.expect("proto entry").path())
-            .filter(|p| p.extension().is_some_and(|e| e == "proto"))
-            .collect();
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "proto") {
+                files.push(path);
+            }
+        }
         files.sort();
         for file in files {
-            let text = std::fs::read_to_string(&file).expect("proto file");
+            let text = std::fs::read_to_string(&file)?;
             let mut service = String::new();
             for line in text.lines().map(str::trim) {
                 if let Some(rest) = line.strip_prefix("service ") {
@@ -30,12 +32,12 @@ fn main() {
                     if rest.contains("stream ") {
                         continue;
                     }
-                    let (method, rest) = rest.split_once('(').expect("rpc method");
-                    let (request, rest) = rest.split_once(')').expect("rpc request");
+                    let (method, rest) = rest.split_once('(').ok_or("rpc without a request")?;
+                    let (request, rest) = rest.split_once(')').ok_or("rpc without a request")?;
                     let reply = rest
                         .split_once('(')
                         .and_then(|(_, r)| r.split_once(')'))
-                        .expect("rpc reply")
+                        .ok_or("rpc without a reply")?
                         .0;
                     let reply = match reply {
                         "google.protobuf.Empty" => "()".to_string(),
@@ -57,12 +59,12 @@ fn main() {
         }})
     }}
 }}"
-                    )
-                    .expect("write");
+                    )?;
                 }
             }
         }
     }
-    let path = Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("rpc.rs");
-    std::fs::write(path, out).expect("write rpc.rs");
+    let path = Path::new(&std::env::var("OUT_DIR")?).join("rpc.rs");
+    std::fs::write(path, out)?;
+    Ok(())
 }

@@ -85,7 +85,7 @@ impl TestApp {
     pub async fn customer(&self, id: &str, industry: pb::Industry, country: &str) -> pb::Customer {
         self.call(symbolon_testkit::create_customer_request(
             id,
-            &format!("Customer {id}"),
+            format!("Customer {id}"),
             industry,
             country,
         ))

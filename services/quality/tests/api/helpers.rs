@@ -80,7 +80,7 @@ impl TestApp {
                 &self.admin,
                 symbolon_testkit::create_customer_request(
                     id,
-                    &format!("Customer {id}"),
+                    format!("Customer {id}"),
                     industry,
                     country,
                 ),

@@ -11,6 +11,7 @@
 //!   from `proto/`) as a caller, answering the reply's message.
 //! - [`Raw`]: a codec that sends and receives encoded messages as they are, for tests
 //!   generated from the descriptor set.
+//! - [`connect`], [`run_sql`]: a connection of the test's own to a service's database.
 //! - [`both_backends!`]: runs one async test body on SQLite and on PostgreSQL.
 //! - [`reason`], [`assert_request_id_reused`], [`request_id`] (`refusals.rs`): what a
 //!   refused call says, and fresh request ids.
@@ -43,6 +44,23 @@ pub enum Backend {
 pub fn postgres_admin_url() -> String {
     std::env::var("SYMBOLON_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A connection of the test's own to a service's database (for migration tests: the
+/// previous release's pods, the migrator).
+pub async fn connect(url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url)
+        .await
+        .expect("connect to the test database")
+}
+
+/// Runs `sql` on `c`; a failure panics naming the statement.
+pub async fn run_sql(c: &mut sqlx::AnyConnection, sql: &str) {
+    sqlx::Executor::execute(c, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 /// A database that lives as long as the test.

@@ -7,10 +7,9 @@
 use crate::helpers::*;
 use crate::quality::{good_zh, inspect, load_default};
 use prost::Message;
-use sqlx::{Connection, Executor};
 use symbolon_contracts::customers::v1 as cpb;
 use symbolon_contracts::quality::v1 as pb;
-use symbolon_testkit::{Backend, TestDb, both_backends};
+use symbolon_testkit::{Backend, TestDb, both_backends, connect, run_sql as run};
 
 /// The tables with a protobuf body.
 const BODIES: [&str; 5] = [
@@ -71,17 +70,6 @@ const TABLES: [&str; 7] = [
 ];
 
 both_backends!(an_earlier_releases_quality_data_survives_the_upgrade);
-
-async fn connect(url: &str) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    sqlx::AnyConnection::connect(url).await.unwrap()
-}
-
-async fn run(c: &mut sqlx::AnyConnection, sql: &str) {
-    c.execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
 
 /// How many quality tables the CRM's own place holds.
 async fn quality_tables_beside_the_crm(db: &TestDb) -> i64 {

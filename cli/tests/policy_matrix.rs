@@ -24,6 +24,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+use common::policies;
 use prost::Message;
 use prost_types::FileDescriptorSet;
 use std::io::Write;
@@ -75,14 +77,6 @@ async fn seed(ch: Channel, admin: &str) {
         })
         .await;
     }
-}
-
-fn policies() -> Vec<&'static ServicePolicy> {
-    let mut all: Vec<&'static ServicePolicy> = symbolon_customers::access::POLICIES.to_vec();
-    all.extend(symbolon_quality::access::POLICIES);
-    all.push(&symbolon_labs::access::LABS);
-    all.push(&symbolon_supplychain::access::SUPPLY_CHAIN_SERVICE);
-    all
 }
 
 /// One kind of caller: its token (none: no header) and the roles it holds.

@@ -22,15 +22,7 @@ fn last_quarter() -> (String, [i64; 3]) {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    // Civil from days (H. Hinnant), enough to find the month.
-    let z = now / 86_400 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month) = symbolon_testkit::civil_from_days(now / 86_400);
     let q = (month - 1) / 3; // 0-based quarter of today
     let (y, pq) = if q == 0 { (year - 1, 3) } else { (year, q - 1) };
     // Days from civil (the 15th of each month of that quarter, noon).

@@ -63,6 +63,19 @@ pub async fn run_sql(c: &mut sqlx::AnyConnection, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
+/// The (year, month) of `days` since 1970-01-01 (H. Hinnant's civil from days), for
+/// tests that name a quarter.
+pub fn civil_from_days(days: i64) -> (i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month)
+}
+
 /// A database that lives as long as the test.
 pub struct TestDb {
     /// Connection URL for the service.

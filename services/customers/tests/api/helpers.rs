@@ -235,3 +235,13 @@ pub async fn customer_with_sites(
             .expect("create site");
     }
 }
+
+/// Nordlicht Telecom with its Frankfurt core site, through the customers service at
+/// `channel`: where the incident scenes happen.
+pub async fn nordlicht_with_frankfurt_core(channel: Channel, admin: &str) {
+    let telecom = pb::Industry::TelecomOperator;
+    let customer = requests::customer("nordlicht", "Nordlicht Telecom", telecom, "DE");
+    let core = site_message("DE", 50.11552, 8.68417);
+    let site = requests::site("customers/nordlicht", "frankfurt-core", core);
+    customer_with_sites(channel, admin, customer, [site]).await;
+}

@@ -3,7 +3,7 @@
 //! reserves nothing twice, an unknown part or an outage writes nothing, and cancelling
 //! the incident releases them.
 
-use crate::helpers::{assert_invalid, site_message, stocked_depot, timeline};
+use crate::helpers::{assert_invalid, stocked_depot, timeline};
 use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
 use symbolon_contracts::customers::v1::{
@@ -76,18 +76,7 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
         stocked_depot(&mut sc, &admin, depot, &[("SPX-400", n)]).await;
     }
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let customer = requests::customer(
-        "nordlicht",
-        "Nordlicht Telecom",
-        pb::Industry::TelecomOperator,
-        "DE",
-    );
-    let site = requests::site(
-        "customers/nordlicht",
-        "frankfurt-core",
-        site_message("DE", 50.11552, 8.68417),
-    );
-    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
+    crate::helpers::nordlicht_with_frankfurt_core(channel.clone(), &admin).await;
 
     let mut incidents = IncidentsServiceClient::new(channel.clone());
     let api = at(&channel, &admin);

@@ -5,7 +5,7 @@
 
 use crate::requests;
 use crate::{
-    helpers::{code, site_message},
+    helpers::code,
     two_services::{start_customers_at, start_supplychain},
 };
 use std::time::Duration;
@@ -34,18 +34,7 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     }
 
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let customer = requests::customer(
-        "nordlicht",
-        "Nordlicht Telecom",
-        pb::Industry::TelecomOperator,
-        "DE",
-    );
-    let site = requests::site(
-        "customers/nordlicht",
-        "frankfurt-core",
-        site_message("DE", 50.11552, 8.68417),
-    );
-    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
+    crate::helpers::nordlicht_with_frankfurt_core(channel.clone(), &admin).await;
 
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
     let supply = keys.token("sc.duty", &Org::Vendor, &["department:supply-chain"]);

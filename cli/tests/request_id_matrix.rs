@@ -163,29 +163,7 @@ fn conversation(id: &str) -> qpb::Conversation {
 /// A poor chat by li@vendor: late, no greeting, demands proof (its reports fail
 /// `no-unnecessary-proof`, which the agent may dispute).
 fn poor_conversation(id: &str) -> qpb::Conversation {
-    use qpb::Speaker::{Agent as A, Customer as C};
-    let turn = |s: qpb::Speaker, t: i64, text: &str| qpb::Turn {
-        speaker: s as i32,
-        text: text.into(),
-        send_time: ts(1_767_225_600 + t),
-    };
-    qpb::Conversation {
-        conversation_id: id.into(),
-        customer: String::new(),
-        agent: "li@vendor".into(),
-        team: "team-east".into(),
-        customer_display_name: "Anna".into(),
-        turns: vec![
-            turn(C, 0, "My charger arrived broken. This is ridiculous!"),
-            turn(A, 120, "Order number?"),
-            turn(C, 130, "12345"),
-            turn(
-                A,
-                200,
-                "Please send proof of purchase and a video evidence of the fault.",
-            ),
-        ],
-    }
+    symbolon_testkit::poor_chat(id, "li@vendor", "", 1_767_225_600)
 }
 
 fn template(display_name: &str) -> qpb::Template {

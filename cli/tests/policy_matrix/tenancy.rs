@@ -430,33 +430,9 @@ fn release(version: &str) -> lpb::Release {
     }
 }
 
+/// A poor chat (2026-01-01) by `agent`, for `customer`.
 fn conversation(id: &str, agent: &str, customer: &str) -> qpb::Conversation {
-    use qpb::Speaker::{Agent as A, Customer as C};
-    let turn = |s: qpb::Speaker, t: i64, text: &str| qpb::Turn {
-        speaker: s as i32,
-        text: text.into(),
-        send_time: Some(prost_types::Timestamp {
-            seconds: 1_767_225_600 + t,
-            nanos: 0,
-        }),
-    };
-    qpb::Conversation {
-        conversation_id: id.into(),
-        customer: customer.into(),
-        agent: agent.into(),
-        team: "team-east".into(),
-        customer_display_name: "Anna".into(),
-        turns: vec![
-            turn(C, 0, "My charger arrived broken. This is ridiculous!"),
-            turn(A, 120, "Order number?"),
-            turn(C, 130, "12345"),
-            turn(
-                A,
-                200,
-                "Please send proof of purchase and a video evidence of the fault.",
-            ),
-        ],
-    }
+    symbolon_testkit::poor_chat(id, agent, customer, 1_767_225_600)
 }
 
 /// What was seeded: per kind, tenant A's resource and tenant B's.

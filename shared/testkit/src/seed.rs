@@ -1,7 +1,9 @@
 //! Requests that seed the records many tests start from: customers, their sites and
 //! key persons, depots and their stock. Each scene names only what is particular to it.
 
-use symbolon_contracts::{common::v1::LatLng, customers::v1 as pb, supplychain::v1 as spb};
+use symbolon_contracts::{
+    common::v1::LatLng, customers::v1 as pb, quality::v1 as qpb, supplychain::v1 as spb,
+};
 
 /// A request creating customer `id` named `display_name`, without a request id.
 pub fn create_customer_request(
@@ -138,5 +140,36 @@ pub async fn seed_tenant(crm: &impl crate::Api, customer: &str, people: &[(&str,
             subject,
         ))
         .await;
+    }
+}
+
+/// A poor English support chat (late, no greeting, demands proof, never confirms) by
+/// `agent`, for `customer` when not empty, its first turn at `start` (Unix seconds).
+pub fn poor_chat(id: &str, agent: &str, customer: &str, start: i64) -> qpb::Conversation {
+    use qpb::Speaker::{Agent as A, Customer as C};
+    let turn = |s: qpb::Speaker, t: i64, text: &str| qpb::Turn {
+        speaker: s as i32,
+        text: text.into(),
+        send_time: Some(prost_types::Timestamp {
+            seconds: start + t,
+            nanos: 0,
+        }),
+    };
+    qpb::Conversation {
+        conversation_id: id.into(),
+        customer: customer.into(),
+        agent: agent.into(),
+        team: "team-east".into(),
+        customer_display_name: "Anna".into(),
+        turns: vec![
+            turn(C, 0, "My charger arrived broken. This is ridiculous!"),
+            turn(A, 120, "Order number?"),
+            turn(C, 130, "12345"),
+            turn(
+                A,
+                200,
+                "Please send proof of purchase and a video evidence of the fault.",
+            ),
+        ],
     }
 }

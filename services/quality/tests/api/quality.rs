@@ -73,23 +73,7 @@ pub(crate) fn good_zh(id: &str, agent: &str, customer: &str, start: i64) -> pb::
 
 /// A poor English chat: late, no greeting, demands proof, never confirms.
 fn poor_en(id: &str, agent: &str, customer: &str, start: i64) -> pb::Conversation {
-    pb::Conversation {
-        conversation_id: id.into(),
-        customer: customer.into(),
-        agent: agent.into(),
-        team: "team-east".into(),
-        customer_display_name: "Anna".into(),
-        turns: vec![
-            turn(C, start, "My charger arrived broken. This is ridiculous!"),
-            turn(A, start + 120, "Order number?"),
-            turn(C, start + 130, "12345"),
-            turn(
-                A,
-                start + 200,
-                "Please send proof of purchase and a video evidence of the fault.",
-            ),
-        ],
-    }
+    symbolon_testkit::poor_chat(id, agent, customer, T0 + start)
 }
 
 pub(crate) async fn load_default(app: &TestApp, id: &str) -> pb::Standard {

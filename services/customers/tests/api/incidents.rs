@@ -125,17 +125,7 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     );
     let closed = app
         .by(&frontline)
-        .call(pb::CloseIncidentRequest {
-            name: incident.name.clone(),
-            fault_notice: Some(pb::FaultNotice {
-                root_cause:
-                    "A routing daemon crashed on a malformed update after the 02:00 upgrade".into(),
-                customer_impact: "Data service lost in two provinces for 38 minutes".into(),
-                timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
-                what_changes: "Input validation in the daemon; upgrades move to a staged window"
-                    .into(),
-            }),
-        })
+        .call(requests::close_routing_outage(incident.name.clone()))
         .await;
     assert_eq!(closed.state, pb::IncidentState::Closed as i32);
     assert_eq!(closed.time_to_acknowledge.unwrap().seconds, 60 + 120);

@@ -65,6 +65,21 @@ pub(crate) fn fulfil(name: impl Into<String>, note: &str) -> pb::FulfilFireReque
     }
 }
 
+/// Closes incident `name` with the candid fault notice of the night-outage scene: the
+/// routing daemon's crash, every field filled.
+pub(crate) fn close_routing_outage(name: impl Into<String>) -> pb::CloseIncidentRequest {
+    pb::CloseIncidentRequest {
+        name: name.into(),
+        fault_notice: Some(pb::FaultNotice {
+            root_cause: "A routing daemon crashed on a malformed update after the 02:00 upgrade"
+                .into(),
+            customer_impact: "Data service lost in two provinces for 38 minutes".into(),
+            timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
+            what_changes: "Input validation in the daemon; upgrades move to a staged window".into(),
+        }),
+    }
+}
+
 /// Opens an incident under `parent` (`customers/{c}`) at `site` (a resource name, or
 /// empty for none).
 pub(crate) fn open_incident(

@@ -35,8 +35,8 @@ use symbolon_labs::LabsConfig;
 use symbolon_platform::auth::Org;
 use symbolon_supplychain::SupplyChainConfig;
 use symbolon_testkit::{
-    Api, Backend, Keys, Raw, TestDb, at, authed, channel, create_depot_request, server_config,
-    set_stock_request,
+    Api, Backend, Keys, Raw, TestDb, at, authed, channel, create_depot_request, create_lab_request,
+    server_config, set_stock_request,
 };
 use tonic::{Code, Status, transport::Channel};
 use tonic_types::StatusExt;
@@ -446,13 +446,8 @@ impl Suite {
             }
             .encode_to_vec(),
             "CreateLab" => lpb::CreateLabRequest {
-                lab: Some(lpb::Lab {
-                    customer: "customers/alpha".into(),
-                    display_name: format!("Lab {t}"),
-                    ..Default::default()
-                }),
-                lab_id: "idem".into(),
                 request_id: r,
+                ..create_lab_request("idem", "customers/alpha", format!("Lab {t}"))
             }
             .encode_to_vec(),
             "CreateMember" => lpb::CreateMemberRequest {
@@ -1130,15 +1125,11 @@ async fn seed(s: &mut Suite) {
         // Labs: lab1 of alpha, lab2 of beta; engineer, release manager and the
         // customer's engineer are members; a proposal and a test plan each.
         let lab = format!("labs/lab{}", i + 1);
-        labs.call(lpb::CreateLabRequest {
-            lab: Some(lpb::Lab {
-                customer: parent.clone(),
-                display_name: format!("Lab of {c}"),
-                ..Default::default()
-            }),
-            lab_id: format!("lab{}", i + 1),
-            request_id: String::new(),
-        })
+        labs.call(create_lab_request(
+            format!("lab{}", i + 1),
+            &parent,
+            format!("Lab of {c}"),
+        ))
         .await;
         for (id, subject, key_person, role) in [
             ("eng", "eng@vendor", "", MemberRole::VendorEngineer),

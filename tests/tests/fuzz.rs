@@ -613,12 +613,10 @@ async fn seed_world(
     labs: SocketAddr,
     admin: &str,
 ) -> BTreeMap<&'static str, String> {
-    use symbolon_contracts::{
-        customers::v1 as cpb, labs::v1 as lpb, quality::v1 as qpb, supplychain::v1 as spb,
-    };
+    use symbolon_contracts::{customers::v1 as cpb, quality::v1 as qpb, supplychain::v1 as spb};
     use symbolon_testkit::{
         Api, at, create_customer_request, create_depot_request, create_key_person_request,
-        create_site_request,
+        create_lab_request, create_site_request,
     };
     let (sc_channel, cu_channel, labs_channel) = (
         symbolon_testkit::channel(supply).await,
@@ -697,15 +695,7 @@ async fn seed_world(
         .await;
     world.insert("Standard", standard.name);
     let created = lab
-        .call(lpb::CreateLabRequest {
-            lab: Some(lpb::Lab {
-                customer: customer.clone(),
-                display_name: "Seeded lab".into(),
-                ..Default::default()
-            }),
-            lab_id: "seeded-lab".into(),
-            request_id: String::new(),
-        })
+        .call(create_lab_request("seeded-lab", &customer, "Seeded lab"))
         .await;
     world.insert("Lab", created.name);
     world.insert("Customer", customer);

@@ -34,6 +34,7 @@ use prost_types::DescriptorProto;
 use std::collections::HashMap;
 use symbolon_contracts::labs::v1::{self as lpb, MemberRole};
 use symbolon_contracts::quality::v1 as qpb;
+use symbolon_testkit::create_lab_request;
 
 /// Methods naming a resource that no tenant-A caller may call, and why.
 pub(super) const EXEMPT: &[(&str, &str)] = &[
@@ -552,15 +553,11 @@ pub(super) async fn seed(keys: &Keys, cu: Channel, labs_ch: Channel) -> World {
         // (other) has eng2, rm2 and other's anna.
         let lab = format!("labs/lab{}", i + 1);
         put("lab", i, lab.clone());
-        labs.call(lpb::CreateLabRequest {
-            lab: Some(lpb::Lab {
-                customer: parent.clone(),
-                display_name: format!("Lab of {c}"),
-                ..Default::default()
-            }),
-            lab_id: format!("lab{}", i + 1),
-            request_id: String::new(),
-        })
+        labs.call(create_lab_request(
+            format!("lab{}", i + 1),
+            &parent,
+            format!("Lab of {c}"),
+        ))
         .await;
         let suffix = if i == 0 { "" } else { "2" };
         let members = [

@@ -2,7 +2,8 @@
 //! key persons, depots and their stock. Each scene names only what is particular to it.
 
 use symbolon_contracts::{
-    common::v1::LatLng, customers::v1 as pb, quality::v1 as qpb, supplychain::v1 as spb,
+    common::v1::LatLng, customers::v1 as pb, labs::v1 as lpb, quality::v1 as qpb,
+    supplychain::v1 as spb,
 };
 
 /// A request creating customer `id` named `display_name`, without a request id.
@@ -107,6 +108,24 @@ pub fn set_stock_request(name: impl Into<String>, on_hand: i64) -> spb::SetStock
             on_hand,
             ..Default::default()
         }),
+    }
+}
+
+/// A request creating lab `id` of `customer` (`customers/{c}`) named `display_name`,
+/// without a request id.
+pub fn create_lab_request(
+    id: impl Into<String>,
+    customer: impl Into<String>,
+    display_name: impl Into<String>,
+) -> lpb::CreateLabRequest {
+    lpb::CreateLabRequest {
+        lab: Some(lpb::Lab {
+            customer: customer.into(),
+            display_name: display_name.into(),
+            ..Default::default()
+        }),
+        lab_id: id.into(),
+        request_id: String::new(),
     }
 }
 

@@ -247,15 +247,11 @@ pub async fn world_with(backend: Backend, buffer: usize) -> World {
 }
 
 pub async fn create_lab(w: &World, id: &str, customer: &str) -> pb::Lab {
-    w.call(pb::CreateLabRequest {
-        lab: Some(pb::Lab {
-            customer: format!("customers/{customer}"),
-            display_name: format!("Lab {id}"),
-            ..Default::default()
-        }),
-        lab_id: id.into(),
-        request_id: String::new(),
-    })
+    w.call(symbolon_testkit::create_lab_request(
+        id,
+        format!("customers/{customer}"),
+        format!("Lab {id}"),
+    ))
     .await
 }
 

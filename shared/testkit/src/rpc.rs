@@ -46,9 +46,10 @@ pub trait Api {
         })
     }
 
-    /// Sends `request` as the caller of `token`: the answer's message, or the refusal.
-    fn call_as<R: Rpc>(&self, token: &str, request: R) -> Pending<R::Reply> {
-        request.send(self.caller().channel.clone(), token)
+    /// Sends `request` as [`Api::caller`]: the answer's message, or the refusal.
+    fn try_call<R: Rpc>(&self, request: R) -> Pending<R::Reply> {
+        let By { channel, token } = self.caller();
+        request.send(channel.clone(), token)
     }
 }
 

@@ -77,12 +77,12 @@ async fn bad_tokens_are_unauthenticated() {
         ("alg none", unsigned),
         ("garbage", "abc".into()),
     ] {
-        let r = app.call_as(&token, req()).await;
+        let r = app.by(&token).try_call(req()).await;
         assert_eq!(code(r), Code::Unauthenticated, "{what}");
     }
     // The same claims, properly signed, pass.
     let good = app.keys.minter().mint_claims(&claims).unwrap();
-    assert!(app.call_as(&good, req()).await.is_ok());
+    assert!(app.by(&good).try_call(req()).await.is_ok());
 }
 
 #[tokio::test]
@@ -258,7 +258,8 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
     ];
     for (what, token) in &corpus {
         let r = app
-            .call_as(token, pb::ListCustomersRequest::default())
+            .by(token)
+            .try_call(pb::ListCustomersRequest::default())
             .await;
         let err = r.err().unwrap_or_else(|| panic!("{what}: accepted"));
         assert_eq!(
@@ -274,7 +275,8 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
         let app = &app;
         let token = token.to_string();
         async move {
-            app.call_as(&token, pb::ListCustomersRequest::default())
+            app.by(&token)
+                .try_call(pb::ListCustomersRequest::default())
                 .await
                 .unwrap_err()
                 .message()
@@ -301,7 +303,8 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
     });
     for (what, token) in [("aud array", &aud_array), ("skew within leeway", &skewed)] {
         let r = app
-            .call_as(token, pb::ListCustomersRequest::default())
+            .by(token)
+            .try_call(pb::ListCustomersRequest::default())
             .await;
         assert!(r.is_ok(), "{what}: {:?}", r.err());
     }
@@ -309,7 +312,8 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
         c.insert("roles".into(), json!([]));
     });
     let r = app
-        .call_as(&no_roles, pb::ListCustomersRequest::default())
+        .by(&no_roles)
+        .try_call(pb::ListCustomersRequest::default())
         .await;
     assert_eq!(code(r), Code::PermissionDenied);
 }
@@ -366,19 +370,20 @@ async fn roles_outside_the_vocabulary_grant_nothing() {
         vec![],
     ] {
         let t = vendor_with(&roles);
-        let list = app.call_as(&t, pb::ListCustomersRequest::default()).await;
+        let list = app
+            .by(&t)
+            .try_call(pb::ListCustomersRequest::default())
+            .await;
         assert_eq!(
             code(list),
             Code::PermissionDenied,
             "{roles:?} listed customers"
         );
         let get = app
-            .call_as(
-                &t,
-                pb::GetCustomerRequest {
-                    name: "customers/acme".into(),
-                },
-            )
+            .by(&t)
+            .try_call(pb::GetCustomerRequest {
+                name: "customers/acme".into(),
+            })
             .await;
         assert_eq!(
             code(get),
@@ -388,12 +393,16 @@ async fn roles_outside_the_vocabulary_grant_nothing() {
     }
     // A customer's token holding vendor role names gets nothing from them either.
     let t = app.keys.customer("acme", &["admin", "frontline"]);
-    let r = app.call_as(&t, pb::ListCustomersRequest::default()).await;
+    let r = app
+        .by(&t)
+        .try_call(pb::ListCustomersRequest::default())
+        .await;
     assert_eq!(code(r), Code::PermissionDenied);
     // A known role beside unknown ones still counts.
     let t = vendor_with(&["superuser", "analyst"]);
     assert!(
-        app.call_as(&t, pb::ListCustomersRequest::default())
+        app.by(&t)
+            .try_call(pb::ListCustomersRequest::default())
             .await
             .is_ok()
     );

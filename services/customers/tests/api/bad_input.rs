@@ -8,9 +8,7 @@ use tonic::Code;
 
 async fn malformed_requests_name_their_fields(backend: Backend) {
     let app = spawn_app(backend).await;
-    let empty = app
-        .call_as(&app.admin, pb::CreateCustomerRequest::default())
-        .await;
+    let empty = app.try_call(pb::CreateCustomerRequest::default()).await;
     assert_invalid(
         empty,
         &[
@@ -20,19 +18,16 @@ async fn malformed_requests_name_their_fields(backend: Backend) {
         ],
     );
     let bad = app
-        .call_as(
-            &app.admin,
-            pb::CreateCustomerRequest {
-                customer: Some(pb::Customer {
-                    display_name: "X".into(),
-                    industry: 99,
-                    home_country: "XX".into(),
-                    ..Default::default()
-                }),
-                customer_id: "Not Valid!".into(),
-                request_id: "not-a-uuid".into(),
-            },
-        )
+        .try_call(pb::CreateCustomerRequest {
+            customer: Some(pb::Customer {
+                display_name: "X".into(),
+                industry: 99,
+                home_country: "XX".into(),
+                ..Default::default()
+            }),
+            customer_id: "Not Valid!".into(),
+            request_id: "not-a-uuid".into(),
+        })
         .await;
     assert_invalid(
         bad,
@@ -60,7 +55,7 @@ async fn malformed_requests_name_their_fields(backend: Backend) {
             ..site_message("FRA", lat, lng)
         };
         let created = app
-            .call_as(&app.admin, requests::site("customers/acme", "", site))
+            .try_call(requests::site("customers/acme", "", site))
             .await;
         assert_invalid(created, fields);
     }
@@ -83,52 +78,37 @@ async fn malformed_requests_name_their_fields(backend: Backend) {
     ];
     for (request, field) in pages {
         let listed = app
-            .call_as(
-                &app.admin,
-                pb::ListSitesRequest {
-                    parent: "customers/acme".into(),
-                    ..request
-                },
-            )
+            .try_call(pb::ListSitesRequest {
+                parent: "customers/acme".into(),
+                ..request
+            })
             .await;
         assert_invalid(listed, &[field]);
     }
     let bad_name = app
-        .call_as(
-            &app.admin,
-            pb::GetCustomerRequest {
-                name: "acme".into(),
-            },
-        )
+        .try_call(pb::GetCustomerRequest {
+            name: "acme".into(),
+        })
         .await;
     assert_invalid(bad_name, &["name"]);
     let missing = app
-        .call_as(
-            &app.admin,
-            pb::GetCustomerRequest {
-                name: "customers/nope".into(),
-            },
-        )
+        .try_call(pb::GetCustomerRequest {
+            name: "customers/nope".into(),
+        })
         .await;
     assert_eq!(code(missing), Code::NotFound);
     let wrong_etag = app
-        .call_as(
-            &app.admin,
-            pb::DeleteCustomerRequest {
-                name: "customers/acme".into(),
-                etag: "999".into(),
-            },
-        )
+        .try_call(pb::DeleteCustomerRequest {
+            name: "customers/acme".into(),
+            etag: "999".into(),
+        })
         .await;
     assert_eq!(code(wrong_etag), Code::FailedPrecondition);
     let huge = app
-        .call_as(
-            &app.admin,
-            pb::ListCustomersRequest {
-                page_size: 100_000,
-                ..Default::default()
-            },
-        )
+        .try_call(pb::ListCustomersRequest {
+            page_size: 100_000,
+            ..Default::default()
+        })
         .await;
     assert!(huge.is_ok(), "oversized pages are coerced, not refused");
 

@@ -151,45 +151,36 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
     // The customer's own people see their board; others do not.
     let own = app.keys.customer("angry", &["customer-executive"]);
     assert!(
-        app.call_as(
-            &own,
-            pb::GetTrustDashboardRequest {
+        app.by(&own)
+            .try_call(pb::GetTrustDashboardRequest {
                 customer: "customers/angry".into(),
                 quarter: "2026-Q3".into()
-            }
-        )
-        .await
-        .is_ok()
+            })
+            .await
+            .is_ok()
     );
     let other = app.keys.customer("calm", &["customer-executive"]);
     let hidden = app
-        .call_as(
-            &other,
-            pb::GetTrustDashboardRequest {
-                customer: "customers/angry".into(),
-                quarter: "2026-Q3".into(),
-            },
-        )
+        .by(&other)
+        .try_call(pb::GetTrustDashboardRequest {
+            customer: "customers/angry".into(),
+            quarter: "2026-Q3".into(),
+        })
         .await;
     assert_eq!(code(hidden), Code::NotFound);
     let ranking_denied = app
-        .call_as(
-            &own,
-            pb::RankCustomersForAttentionRequest {
-                quarter: "2026-Q3".into(),
-                ..Default::default()
-            },
-        )
+        .by(&own)
+        .try_call(pb::RankCustomersForAttentionRequest {
+            quarter: "2026-Q3".into(),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(ranking_denied), Code::PermissionDenied);
     let bad = app
-        .call_as(
-            &app.admin,
-            pb::GetTrustDashboardRequest {
-                customer: "angry".into(),
-                quarter: "Q3".into(),
-            },
-        )
+        .try_call(pb::GetTrustDashboardRequest {
+            customer: "angry".into(),
+            quarter: "Q3".into(),
+        })
         .await;
     assert_invalid(bad, &["customer", "quarter"]);
 

@@ -148,15 +148,13 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
         .await
         .len();
     let err = api
-        .call_as(
-            &frontline,
-            call(
-                &incident.name,
-                "supply-chain",
-                &[("NOPE-1", 1)],
-                "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e002",
-            ),
-        )
+        .by(&frontline)
+        .try_call(call(
+            &incident.name,
+            "supply-chain",
+            &[("NOPE-1", 1)],
+            "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e002",
+        ))
         .await
         .expect_err("unknown part");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
@@ -174,32 +172,26 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
 
     // Bad input names each field.
     assert_invalid(
-        api.call_as(
-            &frontline,
-            call(&incident.name, "rnd", &[("SPX-400", 1)], ""),
-        )
-        .await,
+        api.by(&frontline)
+            .try_call(call(&incident.name, "rnd", &[("SPX-400", 1)], ""))
+            .await,
         &["fire_request.parts"],
     );
     assert_invalid(
-        api.call_as(
-            &frontline,
-            call(&siteless.name, "supply-chain", &[("SPX-400", 1)], ""),
-        )
-        .await,
+        api.by(&frontline)
+            .try_call(call(&siteless.name, "supply-chain", &[("SPX-400", 1)], ""))
+            .await,
         &["fire_request.parts"],
     );
     assert_invalid(
-        api.call_as(
-            &frontline,
-            call(
+        api.by(&frontline)
+            .try_call(call(
                 &incident.name,
                 "supply-chain",
                 &[("SPX-400", 0), ("", 1)],
                 "",
-            ),
-        )
-        .await,
+            ))
+            .await,
         &[
             "fire_request.parts[0].quantity",
             "fire_request.parts[1].part_number",
@@ -209,23 +201,22 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     // The supply-chain service down: UNAVAILABLE, nothing written, nothing cancelled.
     sc_run.stop().await;
     let err = api
-        .call_as(
-            &frontline,
-            call(
-                &incident.name,
-                "supply-chain",
-                &[("SPX-400", 1)],
-                "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e003",
-            ),
-        )
+        .by(&frontline)
+        .try_call(call(
+            &incident.name,
+            "supply-chain",
+            &[("SPX-400", 1)],
+            "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e003",
+        ))
         .await
         .expect_err("supply chain down");
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
     let err = api
-        .call_as(
-            &frontline,
-            requests::cancel_incident(incident.name.clone(), "false alarm"),
-        )
+        .by(&frontline)
+        .try_call(requests::cancel_incident(
+            incident.name.clone(),
+            "false alarm",
+        ))
         .await
         .expect_err("supply chain down");
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
@@ -287,15 +278,14 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
 
     // Once cancelled, no more: neither cancel nor call for fire.
     let err = api
-        .call_as(
-            &frontline,
-            requests::cancel_incident(incident.name.clone(), ""),
-        )
+        .by(&frontline)
+        .try_call(requests::cancel_incident(incident.name.clone(), ""))
         .await
         .expect_err("cancel twice");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
     let err = api
-        .call_as(&frontline, call(&incident.name, "rnd", &[], ""))
+        .by(&frontline)
+        .try_call(call(&incident.name, "rnd", &[], ""))
         .await
         .expect_err("call for fire on a cancelled incident");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
@@ -303,7 +293,8 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     // Only frontline staff cancel.
     let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
     let err = api
-        .call_as(&rnd, requests::cancel_incident(siteless.name.clone(), ""))
+        .by(&rnd)
+        .try_call(requests::cancel_incident(siteless.name.clone(), ""))
         .await
         .expect_err("not frontline");
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");

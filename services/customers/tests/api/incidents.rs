@@ -68,11 +68,12 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
 
     // Only the named department acknowledges.
     let wrong = app
-        .call_as(&rnd, requests::acknowledge(parts.name.clone()))
+        .by(&rnd)
+        .try_call(requests::acknowledge(parts.name.clone()))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
     let wrong = app
-        .call_as(&app.admin, requests::acknowledge(parts.name.clone()))
+        .try_call(requests::acknowledge(parts.name.clone()))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
 
@@ -104,16 +105,14 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
 
     // Closing needs a candid fault notice, every field.
     let vague = app
-        .call_as(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: incident.name.clone(),
-                fault_notice: Some(pb::FaultNotice {
-                    root_cause: "A glitch".into(),
-                    ..Default::default()
-                }),
-            },
-        )
+        .by(&frontline)
+        .try_call(pb::CloseIncidentRequest {
+            name: incident.name.clone(),
+            fault_notice: Some(pb::FaultNotice {
+                root_cause: "A glitch".into(),
+                ..Default::default()
+            }),
+        })
         .await;
     assert_invalid(
         vague,
@@ -145,12 +144,10 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
             .contains("staged window")
     );
     let hidden = app
-        .call_as(
-            &stranger,
-            pb::GetIncidentRequest {
-                name: incident.name.clone(),
-            },
-        )
+        .by(&stranger)
+        .try_call(pb::GetIncidentRequest {
+            name: incident.name.clone(),
+        })
         .await;
     assert_eq!(code(hidden), Code::NotFound);
     let hidden = incidents
@@ -212,7 +209,7 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
         ))
         .await;
     assert_eq!(again.name, incident.name);
-    let reused = app.call_as(&frontline, open("retry")).await;
+    let reused = app.by(&frontline).try_call(open("retry")).await;
     crate::request_ids::assert_reused(reused);
 }
 
@@ -272,13 +269,10 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
     let app = spawn_app(backend).await;
     app.customer("acme", pb::Industry::Energy, "CL").await;
     let bad_open = app
-        .call_as(
-            &app.admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/acme".into(),
-                ..Default::default()
-            },
-        )
+        .try_call(pb::OpenIncidentRequest {
+            parent: "customers/acme".into(),
+            ..Default::default()
+        })
         .await;
     assert_invalid(
         bad_open,
@@ -290,13 +284,11 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
     );
     let engineer = app.keys.customer("acme", &["customer-engineer"]);
     let denied = app
-        .call_as(
-            &engineer,
-            pb::OpenIncidentRequest {
-                parent: "customers/acme".into(),
-                ..Default::default()
-            },
-        )
+        .by(&engineer)
+        .try_call(pb::OpenIncidentRequest {
+            parent: "customers/acme".into(),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(denied), Code::PermissionDenied);
     let incident = app
@@ -309,19 +301,16 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
         ))
         .await;
     let bad = app
-        .call_as(
-            &app.admin,
-            pb::CallForFireRequest {
-                parent: incident.name.clone(),
-                fire_request: Some(pb::FireRequest {
-                    department: "Supply Chain!".into(),
-                    acknowledge_within: dur(-5),
-                    fulfil_within: dur(-10),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
-        )
+        .try_call(pb::CallForFireRequest {
+            parent: incident.name.clone(),
+            fire_request: Some(pb::FireRequest {
+                department: "Supply Chain!".into(),
+                acknowledge_within: dur(-5),
+                fulfil_within: dur(-10),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
         .await;
     assert_invalid(
         bad,

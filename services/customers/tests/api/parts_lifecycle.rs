@@ -120,7 +120,8 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     // The supply-chain service down: the fulfilment is UNAVAILABLE, nothing changes.
     sc_run.stop().await;
     let err = api
-        .call_as(&supply, fulfil(&first.name))
+        .by(&supply)
+        .try_call(fulfil(&first.name))
         .await
         .expect_err("supply chain down");
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
@@ -129,7 +130,8 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     assert_eq!(lima(&mut sc, &admin).await, (5, 1));
     // Meanwhile its cancellation is refused: the request is being fulfilled.
     let err = api
-        .call_as(&frontline, requests::cancel_fire(first.name.clone(), ""))
+        .by(&frontline)
+        .try_call(requests::cancel_fire(first.name.clone(), ""))
         .await
         .expect_err("being fulfilled");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
@@ -165,7 +167,8 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     // A second part, fulfilled in one go: on hand 4 → 3, reserved 1 → 0.
     let second = api.by(&frontline).call(call(&incident.name)).await;
     assert_eq!(lima(&mut sc, &admin).await, (4, 1));
-    api.call_as(&supply, fulfil(&second.name))
+    api.by(&supply)
+        .try_call(fulfil(&second.name))
         .await
         .expect("fulfil second");
     assert_eq!(lima(&mut sc, &admin).await, (3, 0));
@@ -187,19 +190,22 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     );
     // A cancelled request is not fulfilled, a fulfilled one not cancelled.
     let err = api
-        .call_as(&supply, fulfil(&third.name))
+        .by(&supply)
+        .try_call(fulfil(&third.name))
         .await
         .expect_err("fulfil a cancelled request");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
     let err = api
-        .call_as(&frontline, requests::cancel_fire(second.name.clone(), ""))
+        .by(&frontline)
+        .try_call(requests::cancel_fire(second.name.clone(), ""))
         .await
         .expect_err("cancel a fulfilled request");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
     // Another department may not cancel it.
     let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
     let err = api
-        .call_as(&rnd, requests::cancel_fire(first.name.clone(), ""))
+        .by(&rnd)
+        .try_call(requests::cancel_fire(first.name.clone(), ""))
         .await
         .expect_err("another department");
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
@@ -208,13 +214,11 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let fourth = api.by(&frontline).call(call(&incident.name)).await;
     assert_eq!(lima(&mut sc, &admin).await, (3, 1));
     let err = api
-        .call_as(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: incident.name.clone(),
-                fault_notice: Some(notice()),
-            },
-        )
+        .by(&frontline)
+        .try_call(pb::CloseIncidentRequest {
+            name: incident.name.clone(),
+            fault_notice: Some(notice()),
+        })
         .await
         .expect_err("a request is open");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
@@ -227,7 +231,8 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         .map(|v| v.subject)
         .collect();
     assert_eq!(subjects, vec![fourth.name.clone()]);
-    api.call_as(&supply, fulfil(&fourth.name))
+    api.by(&supply)
+        .try_call(fulfil(&fourth.name))
         .await
         .expect("fulfil fourth");
     assert_eq!(lima(&mut sc, &admin).await, (2, 0));

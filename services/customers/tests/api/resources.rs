@@ -28,14 +28,11 @@ async fn create_is_idempotent_by_request_id(backend: Backend) {
     // A chosen id that exists already is ALREADY_EXISTS.
     app.customer("acme", pb::Industry::Energy, "FR").await;
     let again = app
-        .call_as(
-            &app.admin,
-            pb::CreateCustomerRequest {
-                customer_id: "acme".into(),
-                request_id: String::new(),
-                ..request()
-            },
-        )
+        .try_call(pb::CreateCustomerRequest {
+            customer_id: "acme".into(),
+            request_id: String::new(),
+            ..request()
+        })
         .await;
     assert_eq!(code(again), Code::AlreadyExists);
 }
@@ -97,15 +94,12 @@ async fn pages_walk_every_row_once_with_filters(backend: Backend) {
         })
         .await;
     let reused = app
-        .call_as(
-            &app.admin,
-            pb::ListCustomersRequest {
-                page_size: 1,
-                page_token: first.next_page_token,
-                filter: "industry = FINANCE".into(),
-                ..Default::default()
-            },
-        )
+        .try_call(pb::ListCustomersRequest {
+            page_size: 1,
+            page_token: first.next_page_token,
+            filter: "industry = FINANCE".into(),
+            ..Default::default()
+        })
         .await;
     assert_invalid(reused, &["page_token"]);
 }
@@ -133,20 +127,17 @@ async fn update_honours_mask_and_etag(backend: Backend) {
 
     // The old etag is stale: FAILED_PRECONDITION, and nothing is overwritten.
     let stale = app
-        .call_as(
-            &app.admin,
-            pb::UpdateCustomerRequest {
-                customer: Some(pb::Customer {
-                    name: c.name.clone(),
-                    display_name: "Lost write".into(),
-                    etag: c.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(FieldMask {
-                    paths: vec!["display_name".into()],
-                }),
-            },
-        )
+        .try_call(pb::UpdateCustomerRequest {
+            customer: Some(pb::Customer {
+                name: c.name.clone(),
+                display_name: "Lost write".into(),
+                etag: c.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+        })
         .await;
     assert_eq!(code(stale), Code::FailedPrecondition);
     let now = app
@@ -157,18 +148,15 @@ async fn update_honours_mask_and_etag(backend: Backend) {
     assert_eq!(now.display_name, "ACME Énergie");
 
     let bad_path = app
-        .call_as(
-            &app.admin,
-            pb::UpdateCustomerRequest {
-                customer: Some(pb::Customer {
-                    name: c.name.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(FieldMask {
-                    paths: vec!["create_time".into()],
-                }),
-            },
-        )
+        .try_call(pb::UpdateCustomerRequest {
+            customer: Some(pb::Customer {
+                name: c.name.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(FieldMask {
+                paths: vec!["create_time".into()],
+            }),
+        })
         .await;
     assert_invalid(bad_path, &["update_mask.paths"]);
 }
@@ -194,13 +182,10 @@ async fn soft_delete_hides_and_undelete_restores(backend: Backend) {
     let all = app.call(list(true)).await;
     assert_eq!(all.sites.len(), 1, "nothing is lost");
     let twice = app
-        .call_as(
-            &app.admin,
-            pb::DeleteSiteRequest {
-                name: site.name.clone(),
-                etag: String::new(),
-            },
-        )
+        .try_call(pb::DeleteSiteRequest {
+            name: site.name.clone(),
+            etag: String::new(),
+        })
         .await;
     assert_eq!(code(twice), Code::NotFound);
     let restored = app
@@ -211,7 +196,7 @@ async fn soft_delete_hides_and_undelete_restores(backend: Backend) {
     assert!(restored.delete_time.is_none());
     assert_eq!(restored.display_name, site.display_name);
     let again = app
-        .call_as(&app.admin, pb::UndeleteSiteRequest { name: site.name })
+        .try_call(pb::UndeleteSiteRequest { name: site.name })
         .await;
     assert_eq!(code(again), Code::AlreadyExists);
 }

@@ -88,7 +88,8 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
 
     // Only the named department acknowledges; supply chain does within two minutes.
     let wrong = api
-        .call_as(&rnd, requests::acknowledge(parts.name.clone()))
+        .by(&rnd)
+        .try_call(requests::acknowledge(parts.name.clone()))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
     clock.advance(Duration::from_secs(120));

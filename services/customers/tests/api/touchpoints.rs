@@ -17,9 +17,7 @@ async fn every_missing_emotional_field_is_named(backend: Backend) {
         occur_time: Some(now()),
         ..Default::default()
     };
-    let r = app
-        .call_as(&app.admin, requests::record("customers/acme", bare))
-        .await;
+    let r = app.try_call(requests::record("customers/acme", bare)).await;
     assert_invalid(
         r,
         &[
@@ -35,9 +33,7 @@ async fn every_missing_emotional_field_is_named(backend: Backend) {
             mood: pb::Mood::Angry as i32,
             intensity,
         });
-        let r = app
-            .call_as(&app.admin, requests::record("customers/acme", t))
-            .await;
+        let r = app.try_call(requests::record("customers/acme", t)).await;
         assert_invalid(r, &["touchpoint.emotional_state.intensity"]);
     }
     let listed = app
@@ -75,9 +71,7 @@ async fn corrections_are_new_touchpoints(backend: Backend) {
         pb::Mood::Calm as i32,
         "the original is unchanged"
     );
-    let second = app
-        .call_as(&app.admin, requests::record("customers/acme", fix))
-        .await;
+    let second = app.try_call(requests::record("customers/acme", fix)).await;
     assert_eq!(code(second), Code::FailedPrecondition);
 }
 
@@ -115,7 +109,7 @@ async fn list_filters_by_mood_kind_person_and_time(backend: Backend) {
         ))
         .await;
     assert_eq!(past.touchpoints.len(), 3);
-    let bad = app.call_as(&app.admin, list("mood = HANGRY")).await;
+    let bad = app.try_call(list("mood = HANGRY")).await;
     assert_invalid(bad, &["filter"]);
 }
 
@@ -126,9 +120,7 @@ async fn key_person_must_belong_to_the_customer(backend: Backend) {
     app.customer("other", pb::Industry::Finance, "PT").await;
     app.key_person("other", "bob").await;
     let t = touchpoint_message("customers/other/keyPersons/bob", pb::Mood::Calm);
-    let r = app
-        .call_as(&app.admin, requests::record("customers/acme", t))
-        .await;
+    let r = app.try_call(requests::record("customers/acme", t)).await;
     assert_invalid(r, &["touchpoint.key_person"]);
 }
 

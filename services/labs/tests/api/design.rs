@@ -8,9 +8,8 @@ use tonic::Code;
 
 /// Creates `proposals/p1`, `testPlans/t1` and `releases/r1` in the lab.
 async fn seed(w: &World) {
-    w.call_as(
-        &w.eng(),
-        pb::CreateProposalRequest {
+    w.by(&w.eng())
+        .try_call(pb::CreateProposalRequest {
             parent: LAB.into(),
             proposal: Some(pb::Proposal {
                 title: "PDCP reordering timer".into(),
@@ -19,13 +18,11 @@ async fn seed(w: &World) {
             }),
             proposal_id: "p1".into(),
             request_id: String::new(),
-        },
-    )
-    .await
-    .expect("proposal");
-    w.call_as(
-        &w.eng(),
-        pb::CreateTestPlanRequest {
+        })
+        .await
+        .expect("proposal");
+    w.by(&w.eng())
+        .try_call(pb::CreateTestPlanRequest {
             parent: LAB.into(),
             test_plan: Some(pb::TestPlan {
                 title: "Drive test".into(),
@@ -45,11 +42,11 @@ async fn seed(w: &World) {
             }),
             test_plan_id: "t1".into(),
             request_id: String::new(),
-        },
-    )
-    .await
-    .expect("test plan");
-    w.call_as(&w.rm(), release_request("r1", vec![]))
+        })
+        .await
+        .expect("test plan");
+    w.by(&w.rm())
+        .try_call(release_request("r1", vec![]))
         .await
         .expect("release");
 }
@@ -83,7 +80,8 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
     let name = format!("{LAB}/proposals/p1");
     let approve = |token: String, revision: i32| {
         let name = name.clone();
-        w.call_as(&token, pb::ApproveProposalRequest { name, revision })
+        w.by(&token)
+            .try_call(pb::ApproveProposalRequest { name, revision })
     };
     let p = approve(w.eng(), 1).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::InReview as i32);
@@ -150,7 +148,9 @@ async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
     let plan = format!("{LAB}/testPlans/t1");
     let status = || {
         let plan = plan.clone();
-        let answer = w.call_as(&w.ceng(), pb::GetTestPlanRequest { name: plan });
+        let answer = w
+            .by(&w.ceng())
+            .try_call(pb::GetTestPlanRequest { name: plan });
         async move { answer.await.unwrap().status }
     };
     assert_eq!(status().await, pb::TestPlanStatus::NotRun as i32);
@@ -194,7 +194,7 @@ async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
     if let Some(r) = bad.test_run.as_mut() {
         r.results[0].evidence_sha256 = vec!["not-a-digest".into()];
     }
-    let err = w.call_as(&w.eng(), bad).await.unwrap_err();
+    let err = w.by(&w.eng()).try_call(bad).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
     let runs = w
         .by(&w.cto())

@@ -293,18 +293,15 @@ async fn create_member(
     member: pb::Member,
     roles: Vec<MemberRole>,
 ) -> Result<pb::Member, Status> {
-    w.call_as(
-        &w.admin,
-        pb::CreateMemberRequest {
-            parent: lab.into(),
-            member: Some(pb::Member {
-                roles: roles.into_iter().map(|r| r as i32).collect(),
-                ..member
-            }),
-            member_id: id.into(),
-            request_id: String::new(),
-        },
-    )
+    w.try_call(pb::CreateMemberRequest {
+        parent: lab.into(),
+        member: Some(pb::Member {
+            roles: roles.into_iter().map(|r| r as i32).collect(),
+            ..member
+        }),
+        member_id: id.into(),
+        request_id: String::new(),
+    })
     .await
 }
 

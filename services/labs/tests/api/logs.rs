@@ -271,7 +271,7 @@ async fn appends_are_idempotent_and_customer_reads_are_audited(backend: Backend)
     assert_eq!(a, b);
     // The same id with another batch appends nothing (the sequence numbers below
     // continue from the first batch) and returns nothing of the first.
-    let reused = w.call_as(&w.eng(), other).await.unwrap_err();
+    let reused = w.by(&w.eng()).try_call(other).await.unwrap_err();
     symbolon_testkit::assert_request_id_reused(&reused);
     // Client streaming: each message is one batch.
     let out = c
@@ -285,7 +285,8 @@ async fn appends_are_idempotent_and_customer_reads_are_audited(backend: Backend)
     assert_eq!((out.entries_appended, out.last_sequence), (7, 10));
     // Customer engineers cannot append.
     let err = w
-        .call_as(&w.ceng(), append_request(LAB, 0, 1))
+        .by(&w.ceng())
+        .try_call(append_request(LAB, 0, 1))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);

@@ -41,24 +41,20 @@ async fn sign(
     release: &str,
     env: pb::Envelope,
 ) -> Result<pb::Release, Status> {
-    w.call_as(
-        token,
-        pb::SignReleaseRequest {
+    w.by(token)
+        .try_call(pb::SignReleaseRequest {
             name: release.into(),
             envelope: Some(env),
-        },
-    )
-    .await
+        })
+        .await
 }
 
 async fn publish(w: &World, release: &str) -> Result<pb::Release, Status> {
-    w.call_as(
-        &w.rm(),
-        pb::PublishReleaseRequest {
+    w.by(&w.rm())
+        .try_call(pb::PublishReleaseRequest {
             name: release.into(),
-        },
-    )
-    .await
+        })
+        .await
 }
 
 fn refused(r: Result<pb::Release, Status>, code: Code, why: &str) {
@@ -128,16 +124,13 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
     );
     // Nobody registers a key for someone else: the key is the caller's own.
     let err = w
-        .call_as(
-            &w.admin,
-            pb::RegisterSignerKeyRequest {
-                parent: LAB.into(),
-                signer_key: Some(pb::SignerKey {
-                    public_key_pem: signer().public,
-                    ..Default::default()
-                }),
-            },
-        )
+        .try_call(pb::RegisterSignerKeyRequest {
+            parent: LAB.into(),
+            signer_key: Some(pb::SignerKey {
+                public_key_pem: signer().public,
+                ..Default::default()
+            }),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);

@@ -59,12 +59,9 @@ async fn customers_down_is_unavailable_fast_and_writes_nothing(backend: Backend)
     let labs = w.call(pb::ListLabsRequest::default()).await.labs;
     assert_eq!(labs.len(), 1);
     let err = w
-        .call_as(
-            &w.admin,
-            pb::GetMemberRequest {
-                name: format!("{LAB}/members/intern"),
-            },
-        )
+        .try_call(pb::GetMemberRequest {
+            name: format!("{LAB}/members/intern"),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
@@ -129,7 +126,7 @@ async fn many_concurrent_appends_get_consecutive_ranges(backend: Backend) {
     let w = world(backend).await;
     let mut tasks = Vec::new();
     for i in 0..60 {
-        let append = w.call_as(&w.eng(), append_request(LAB, i * 10, 10));
+        let append = w.by(&w.eng()).try_call(append_request(LAB, i * 10, 10));
         tasks.push(tokio::spawn(append));
     }
     let mut ranges = Vec::new();

@@ -13,33 +13,28 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
     let w = world(backend).await;
     // An unknown customer.
     let err = w
-        .call_as(
-            &w.admin,
-            pb::CreateLabRequest {
-                lab: Some(pb::Lab {
-                    customer: "customers/nobody".into(),
-                    display_name: "x".into(),
-                    ..Default::default()
-                }),
+        .try_call(pb::CreateLabRequest {
+            lab: Some(pb::Lab {
+                customer: "customers/nobody".into(),
+                display_name: "x".into(),
                 ..Default::default()
-            },
-        )
+            }),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
     // Only vendor admins create labs.
     let err = w
-        .call_as(
-            &w.eng(),
-            pb::CreateLabRequest {
-                lab: Some(pb::Lab {
-                    customer: "customers/acme".into(),
-                    display_name: "x".into(),
-                    ..Default::default()
-                }),
+        .by(&w.eng())
+        .try_call(pb::CreateLabRequest {
+            lab: Some(pb::Lab {
+                customer: "customers/acme".into(),
+                display_name: "x".into(),
                 ..Default::default()
-            },
-        )
+            }),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
@@ -105,26 +100,22 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
         .await;
     // An observer cannot write, a customer engineer cannot add people.
     let err = w
-        .call_as(
-            &w.customer("acme", "intern@acme"),
-            append_request(LAB, 0, 1),
-        )
+        .by(&w.customer("acme", "intern@acme"))
+        .try_call(append_request(LAB, 0, 1))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     let err = w
-        .call_as(
-            &w.ceng(),
-            pb::CreateMemberRequest {
-                parent: LAB.into(),
-                member: Some(pb::Member {
-                    key_person: "customers/acme/keyPersons/nosub".into(),
-                    roles: vec![MemberRole::Observer as i32],
-                    ..Default::default()
-                }),
+        .by(&w.ceng())
+        .try_call(pb::CreateMemberRequest {
+            parent: LAB.into(),
+            member: Some(pb::Member {
+                key_person: "customers/acme/keyPersons/nosub".into(),
+                roles: vec![MemberRole::Observer as i32],
                 ..Default::default()
-            },
-        )
+            }),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
@@ -134,10 +125,8 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
     })
     .await;
     let err = w
-        .call_as(
-            &w.customer("acme", "intern@acme"),
-            pb::GetLabRequest { name: LAB.into() },
-        )
+        .by(&w.customer("acme", "intern@acme"))
+        .try_call(pb::GetLabRequest { name: LAB.into() })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);

@@ -154,18 +154,15 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
 
     // A stale etag overwrites nothing.
     let stale = app
-        .call_as(
-            &app.admin,
-            pb::UpdateStandardRequest {
-                standard: Some(pb::Standard {
-                    name: s.name.clone(),
-                    review_threshold: 50.0,
-                    etag: s.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: None,
-            },
-        )
+        .try_call(pb::UpdateStandardRequest {
+            standard: Some(pb::Standard {
+                name: s.name.clone(),
+                review_threshold: 50.0,
+                etag: s.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: None,
+        })
         .await;
     assert_eq!(code(stale), Code::FailedPrecondition);
 
@@ -244,12 +241,9 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
     );
     assert_eq!(
         code(
-            app.call_as(
-                &app.admin,
-                pb::GetStandardVersionRequest {
-                    name: "standards/support/versions/9".into()
-                }
-            )
+            app.try_call(pb::GetStandardVersionRequest {
+                name: "standards/support/versions/9".into()
+            })
             .await
         ),
         Code::NotFound
@@ -564,11 +558,11 @@ async fn review_overrides_and_disputes(backend: Backend) {
         etag: etag.into(),
     };
     assert_eq!(
-        code(app.call_as(&agent, req(&poor.etag)).await),
+        code(app.by(&agent).try_call(req(&poor.etag)).await),
         Code::PermissionDenied
     );
     assert_eq!(
-        code(app.call_as(&reviewer, req("999")).await),
+        code(app.by(&reviewer).try_call(req("999")).await),
         Code::FailedPrecondition
     );
     let reviewed = app.by(&reviewer).call(req(&poor.etag)).await;
@@ -591,18 +585,16 @@ async fn review_overrides_and_disputes(backend: Backend) {
     assert_eq!(reviewed.review_state, pb::ReviewState::Reviewed as i32);
     assert_eq!(reviewed.reviewer, "rita@vendor");
     let bad = app
-        .call_as(
-            &reviewer,
-            pb::ReviewReportRequest {
-                name: poor.name.clone(),
-                overrides: vec![pb::VerdictOverride {
-                    indicator_id: "nope".into(),
-                    verdict: 9,
-                    note: String::new(),
-                }],
-                etag: String::new(),
-            },
-        )
+        .by(&reviewer)
+        .try_call(pb::ReviewReportRequest {
+            name: poor.name.clone(),
+            overrides: vec![pb::VerdictOverride {
+                indicator_id: "nope".into(),
+                verdict: 9,
+                note: String::new(),
+            }],
+            etag: String::new(),
+        })
         .await;
     assert_invalid(bad, &["overrides[0].indicator_id", "overrides[0].verdict"]);
 
@@ -618,7 +610,7 @@ async fn review_overrides_and_disputes(backend: Backend) {
     };
     let other = app.keys.token("wang@vendor", &Org::Vendor, &["frontline"]);
     assert_eq!(
-        code(app.call_as(&other, dispute.clone()).await),
+        code(app.by(&other).try_call(dispute.clone()).await),
         Code::NotFound,
         "another agent does not even see the report"
     );
@@ -644,15 +636,13 @@ async fn review_overrides_and_disputes(backend: Backend) {
 
     assert_eq!(
         code(
-            app.call_as(
-                &agent,
-                pb::ResolveDisputeRequest {
+            app.by(&agent)
+                .try_call(pb::ResolveDisputeRequest {
                     name: d.name.clone(),
                     resolution: pb::DisputeState::Upheld as i32,
                     note: String::new()
-                }
-            )
-            .await
+                })
+                .await
         ),
         Code::PermissionDenied
     );
@@ -681,21 +671,19 @@ async fn review_overrides_and_disputes(backend: Backend) {
     assert!(after.score > reviewed.score);
     assert_eq!(
         code(
-            app.call_as(
-                &reviewer,
-                pb::ResolveDisputeRequest {
+            app.by(&reviewer)
+                .try_call(pb::ResolveDisputeRequest {
                     name: d.name.clone(),
                     resolution: pb::DisputeState::Rejected as i32,
                     note: String::new()
-                }
-            )
-            .await
+                })
+                .await
         ),
         Code::FailedPrecondition
     );
     // Disputing a verdict that is already what is asked for.
     assert_eq!(
-        code(app.call_as(&agent, dispute).await),
+        code(app.by(&agent).try_call(dispute).await),
         Code::FailedPrecondition
     );
 
@@ -891,15 +879,13 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     };
     assert_eq!(
         code(
-            app.call_as(
-                &cs,
-                pb::RecordOutcomeRequest {
+            app.by(&cs)
+                .try_call(pb::RecordOutcomeRequest {
                     experiment: e.name.clone(),
                     outcome: Some(dup),
                     request_id: String::new()
-                }
-            )
-            .await
+                })
+                .await
         ),
         Code::AlreadyExists
     );
@@ -911,15 +897,13 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
         ..Default::default()
     };
     assert_invalid(
-        app.call_as(
-            &cs,
-            pb::RecordOutcomeRequest {
+        app.by(&cs)
+            .try_call(pb::RecordOutcomeRequest {
                 experiment: e.name.clone(),
                 outcome: Some(bad),
                 request_id: String::new(),
-            },
-        )
-        .await,
+            })
+            .await,
         &["outcome.csat"],
     );
 
@@ -1020,18 +1004,15 @@ async fn no_winner_below_the_threshold(backend: Backend) {
     assert!(res.winner.is_empty(), "{res:?}");
     assert!(res.qa_score.is_empty(), "no QA scores were recorded");
     let bad = app
-        .call_as(
-            &app.admin,
-            pb::CreateExperimentRequest {
-                experiment: Some(pb::Experiment {
-                    template: "templates/nope".into(),
-                    // In the contract's range (0 to 1), below the handler's 0.5.
-                    confidence_threshold: 0.2,
-                    ..Default::default()
-                }),
+        .try_call(pb::CreateExperimentRequest {
+            experiment: Some(pb::Experiment {
+                template: "templates/nope".into(),
+                // In the contract's range (0 to 1), below the handler's 0.5.
+                confidence_threshold: 0.2,
                 ..Default::default()
-            },
-        )
+            }),
+            ..Default::default()
+        })
         .await;
     assert_invalid(
         bad,
@@ -1083,21 +1064,18 @@ async fn scorecards_roll_up_agents_and_teams(backend: Backend) {
     let top = &card.top_failed_indicators[0];
     assert!(top.failures >= 1 && top.failure_rate > 0.0);
     assert_eq!(
-        code(app.call_as(&me, req("wang@vendor")).await),
+        code(app.by(&me).try_call(req("wang@vendor")).await),
         Code::PermissionDenied
     );
     let team = app.call(req("teams/team-east")).await;
     assert_eq!(team.conversations, 5);
     let bad = app
-        .call_as(
-            &app.admin,
-            pb::GetScorecardRequest {
-                subject: String::new(),
-                start_time: ts(10),
-                end_time: ts(5),
-                bucket_days: -1,
-            },
-        )
+        .try_call(pb::GetScorecardRequest {
+            subject: String::new(),
+            start_time: ts(10),
+            end_time: ts(5),
+            bucket_days: -1,
+        })
         .await;
     // A number out of its range is refused by the codec, before the handler's checks.
     assert_invalid(bad, &["bucket_days"]);
@@ -1128,13 +1106,13 @@ async fn tenancy_and_bad_input(backend: Backend) {
     .await;
     let acme_eng = app.keys.customer("acme", &["customer-engineer"]);
     let get = |name: &str| pb::GetReportRequest { name: name.into() };
-    assert!(app.call_as(&acme_eng, get(&acme.name)).await.is_ok());
+    assert!(app.by(&acme_eng).try_call(get(&acme.name)).await.is_ok());
     assert_eq!(
-        code(app.call_as(&acme_eng, get(&globex.name)).await),
+        code(app.by(&acme_eng).try_call(get(&globex.name)).await),
         Code::NotFound
     );
     assert_eq!(
-        code(app.call_as(&acme_eng, get(&internal.name)).await),
+        code(app.by(&acme_eng).try_call(get(&internal.name)).await),
         Code::NotFound
     );
     let listed = app
@@ -1159,43 +1137,37 @@ async fn tenancy_and_bad_input(backend: Backend) {
     assert!(filtered.reports.is_empty());
     // Customers neither inspect, read standards, nor dispute.
     let r = app
-        .call_as(
-            &acme_eng,
-            pb::InspectConversationRequest {
-                standard: "standards/support".into(),
-                conversation: Some(good_zh("x", "li@vendor", "customers/acme", 0)),
-                ..Default::default()
-            },
-        )
+        .by(&acme_eng)
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/support".into(),
+            conversation: Some(good_zh("x", "li@vendor", "customers/acme", 0)),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(r), Code::PermissionDenied);
     assert_eq!(
         code(
-            app.call_as(
-                &acme_eng,
-                pb::GetStandardRequest {
+            app.by(&acme_eng)
+                .try_call(pb::GetStandardRequest {
                     name: "standards/support".into()
-                }
-            )
-            .await
+                })
+                .await
         ),
         Code::PermissionDenied
     );
     // A frontline agent inspects only their own conversations and sees only their reports.
     let wang = agent_token(&app, "wang@vendor");
     let r = app
-        .call_as(
-            &wang,
-            pb::InspectConversationRequest {
-                standard: "standards/support".into(),
-                conversation: Some(good_zh("x", "li@vendor", "", 0)),
-                ..Default::default()
-            },
-        )
+        .by(&wang)
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/support".into(),
+            conversation: Some(good_zh("x", "li@vendor", "", 0)),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(r), Code::PermissionDenied);
     assert_eq!(
-        code(app.call_as(&wang, get(&acme.name)).await),
+        code(app.by(&wang).try_call(get(&acme.name)).await),
         Code::NotFound
     );
     let none = app.by(&wang).call(pb::ListReportsRequest::default()).await;
@@ -1203,28 +1175,27 @@ async fn tenancy_and_bad_input(backend: Backend) {
     let nobody = app.keys.token("x@vendor", &Org::Vendor, &[]);
     assert_eq!(
         code(
-            app.call_as(&nobody, pb::ListReportsRequest::default())
+            app.by(&nobody)
+                .try_call(pb::ListReportsRequest::default())
                 .await
         ),
         Code::PermissionDenied
     );
     assert_eq!(
         code(
-            app.call_as(
-                &wang,
-                pb::CreateStandardRequest {
+            app.by(&wang)
+                .try_call(pb::CreateStandardRequest {
                     standard: Some(default_standard()),
                     ..Default::default()
-                }
-            )
-            .await
+                })
+                .await
         ),
         Code::PermissionDenied
     );
 
     // Bad input names every field.
     let empty = app
-        .call_as(&app.admin, pb::InspectConversationRequest::default())
+        .try_call(pb::InspectConversationRequest::default())
         .await;
     assert_invalid(
         empty,
@@ -1240,15 +1211,12 @@ async fn tenancy_and_bad_input(backend: Backend) {
     c.turns[2].speaker = 0;
     c.turns[3].send_time = None;
     let r = app
-        .call_as(
-            &app.admin,
-            pb::InspectConversationRequest {
-                standard: "standards/support".into(),
-                conversation: Some(c),
-                request_id: "nope".into(),
-                validate_only: false,
-            },
-        )
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/support".into(),
+            conversation: Some(c),
+            request_id: "nope".into(),
+            validate_only: false,
+        })
         .await;
     assert_invalid(
         r,
@@ -1261,25 +1229,19 @@ async fn tenancy_and_bad_input(backend: Backend) {
         ],
     );
     let r = app
-        .call_as(
-            &app.admin,
-            pb::InspectConversationRequest {
-                standard: "standards/missing".into(),
-                conversation: Some(good_zh("b-2", "li@vendor", "", 0)),
-                ..Default::default()
-            },
-        )
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/missing".into(),
+            conversation: Some(good_zh("b-2", "li@vendor", "", 0)),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(r), Code::NotFound);
     let r = app
-        .call_as(
-            &app.admin,
-            pb::InspectConversationRequest {
-                standard: "standards/support/versions/zero".into(),
-                conversation: Some(good_zh("b-3", "li@vendor", "", 0)),
-                ..Default::default()
-            },
-        )
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/support/versions/zero".into(),
+            conversation: Some(good_zh("b-3", "li@vendor", "", 0)),
+            ..Default::default()
+        })
         .await;
     assert_invalid(r, &["standard"]);
     let mut s = default_standard();
@@ -1292,27 +1254,21 @@ async fn tenancy_and_bad_input(backend: Backend) {
     s.review_threshold = 100.0;
     s.indicators[3].weight = -1.0;
     let out_of_range = app
-        .call_as(
-            &app.admin,
-            pb::CreateStandardRequest {
-                standard: Some(s.clone()),
-                standard_id: "Bad Id".into(),
-                request_id: String::new(),
-            },
-        )
+        .try_call(pb::CreateStandardRequest {
+            standard: Some(s.clone()),
+            standard_id: "Bad Id".into(),
+            request_id: String::new(),
+        })
         .await;
     // A number out of its contract range is refused by the codec, before the handler.
     assert_invalid(out_of_range, &["standard.indicators[3].weight"]);
     s.indicators[3].weight = default_standard().indicators[3].weight;
     let r = app
-        .call_as(
-            &app.admin,
-            pb::CreateStandardRequest {
-                standard: Some(s),
-                standard_id: "Bad Id".into(),
-                request_id: String::new(),
-            },
-        )
+        .try_call(pb::CreateStandardRequest {
+            standard: Some(s),
+            standard_id: "Bad Id".into(),
+            request_id: String::new(),
+        })
         .await;
     assert_invalid(
         r,
@@ -1326,32 +1282,26 @@ async fn tenancy_and_bad_input(backend: Backend) {
     );
     assert_eq!(
         code(
-            app.call_as(
-                &app.admin,
-                pb::CreateStandardRequest {
-                    standard: Some(default_standard()),
-                    standard_id: "support".into(),
-                    request_id: String::new()
-                }
-            )
+            app.try_call(pb::CreateStandardRequest {
+                standard: Some(default_standard()),
+                standard_id: "support".into(),
+                request_id: String::new()
+            })
             .await
         ),
         Code::AlreadyExists
     );
     let r = app
-        .call_as(
-            &app.admin,
-            pb::ListReportsRequest {
-                filter: "score > 3".into(),
-                page_size: -1,
-                ..Default::default()
-            },
-        )
+        .try_call(pb::ListReportsRequest {
+            filter: "score > 3".into(),
+            page_size: -1,
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(r), Code::InvalidArgument);
-    let r = app.call_as(&app.admin, get("reports/Not_Valid")).await;
+    let r = app.try_call(get("reports/Not_Valid")).await;
     assert_invalid(r, &["name"]);
-    let r = app.call_as(&app.admin, get("reports/missing")).await;
+    let r = app.try_call(get("reports/missing")).await;
     assert_eq!(code(r), Code::NotFound);
 }
 
@@ -1466,37 +1416,31 @@ async fn evaluate_standard_against_labels(backend: Backend) {
     let mut unknown = heldout[0].clone();
     unknown.labels[0].indicator_id = "nope".into();
     let bad = app
-        .call_as(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/support".into(),
-                conversations: vec![unknown],
-                ..Default::default()
-            },
-        )
+        .by(&reviewer)
+        .try_call(pb::EvaluateStandardRequest {
+            standard: "standards/support".into(),
+            conversations: vec![unknown],
+            ..Default::default()
+        })
         .await;
     assert_invalid(bad, &["conversations[0].labels[0].indicator_id"]);
     let bad = app
-        .call_as(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/support".into(),
-                draft: Some(default_standard()),
-                max_disagreements: -1,
-                ..Default::default()
-            },
-        )
+        .by(&reviewer)
+        .try_call(pb::EvaluateStandardRequest {
+            standard: "standards/support".into(),
+            draft: Some(default_standard()),
+            max_disagreements: -1,
+            ..Default::default()
+        })
         .await;
     // A number out of its range is refused by the codec, before the handler's checks.
     assert_invalid(bad, &["max_disagreements"]);
     let missing = app
-        .call_as(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/missing".into(),
-                ..Default::default()
-            },
-        )
+        .by(&reviewer)
+        .try_call(pb::EvaluateStandardRequest {
+            standard: "standards/missing".into(),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(missing), Code::NotFound);
     for token in [
@@ -1505,13 +1449,11 @@ async fn evaluate_standard_against_labels(backend: Backend) {
             .token("eve@acme", &Org::Customer("acme".into()), &["admin"]),
     ] {
         let r = app
-            .call_as(
-                &token,
-                pb::EvaluateStandardRequest {
-                    standard: "standards/support".into(),
-                    ..Default::default()
-                },
-            )
+            .by(&token)
+            .try_call(pb::EvaluateStandardRequest {
+                standard: "standards/support".into(),
+                ..Default::default()
+            })
             .await;
         assert_eq!(code(r), Code::PermissionDenied);
     }

@@ -38,19 +38,16 @@ async fn profiles_normalise_each_scale(backend: Backend) {
     assert_eq!(updated.factors["partner_maturity"].source, "test");
     // The old etag is stale now.
     let stale = app
-        .call_as(
-            &app.admin,
-            pb::UpdateCountryProfileRequest {
-                country_profile: Some(pb::CountryProfile {
-                    name: "countryProfiles/DE".into(),
-                    display_name: "Germany".into(),
-                    etag: p.etag,
-                    ..Default::default()
-                }),
-                update_mask: None,
-                allow_missing: false,
-            },
-        )
+        .try_call(pb::UpdateCountryProfileRequest {
+            country_profile: Some(pb::CountryProfile {
+                name: "countryProfiles/DE".into(),
+                display_name: "Germany".into(),
+                etag: p.etag,
+                ..Default::default()
+            }),
+            update_mask: None,
+            allow_missing: false,
+        })
         .await;
     assert_eq!(code(stale), Code::FailedPrecondition);
     let got = app
@@ -60,12 +57,9 @@ async fn profiles_normalise_each_scale(backend: Backend) {
         .await;
     assert_eq!(got.factors.len(), 3);
     let missing = app
-        .call_as(
-            &app.admin,
-            pb::GetCountryProfileRequest {
-                name: "countryProfiles/FR".into(),
-            },
-        )
+        .try_call(pb::GetCountryProfileRequest {
+            name: "countryProfiles/FR".into(),
+        })
         .await;
     assert_eq!(code(missing), Code::NotFound);
 }
@@ -146,22 +140,22 @@ async fn readers_read_and_only_keepers_write(backend: Backend) {
     app.country("DE", 0.5, 4.0).await;
     let frontline = app.vendor(&["frontline"]);
     let ok = app
-        .call_as(&frontline, pb::ListCountryProfilesRequest::default())
+        .by(&frontline)
+        .try_call(pb::ListCountryProfilesRequest::default())
         .await;
     assert!(ok.is_ok());
     let write = app
-        .call_as(
-            &frontline,
-            pb::DeleteCountryProfileRequest {
-                name: "countryProfiles/DE".into(),
-                etag: String::new(),
-            },
-        )
+        .by(&frontline)
+        .try_call(pb::DeleteCountryProfileRequest {
+            name: "countryProfiles/DE".into(),
+            etag: String::new(),
+        })
         .await;
     assert_eq!(code(write), Code::PermissionDenied);
     let customer = app.customer();
     let read = app
-        .call_as(&customer, pb::ListCountryProfilesRequest::default())
+        .by(&customer)
+        .try_call(pb::ListCountryProfilesRequest::default())
         .await;
     assert_eq!(code(read), Code::PermissionDenied);
     // Analysts read and never write; the supply-chain department keeps profiles.

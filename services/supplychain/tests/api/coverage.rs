@@ -70,7 +70,8 @@ async fn customers_see_coverage_but_no_depots(backend: Backend) {
     );
     assert!(best.estimated_arrival.is_some());
     let list = app
-        .call_as(&app.customer(), pb::ListDepotsRequest::default())
+        .by(&app.customer())
+        .try_call(pb::ListDepotsRequest::default())
         .await;
     assert_eq!(code(list), tonic::Code::PermissionDenied);
 }
@@ -120,17 +121,14 @@ async fn huge_stock_is_refused_and_the_largest_allowed_assesses(backend: Backend
     assert_eq!(a.resilience.unwrap().stock_depth_component, 1.0);
     // A what-if losing i64::MAX units is refused by name, not a panic.
     let lose = app
-        .call_as(
-            &app.admin,
-            pb::SimulateDisruptionRequest {
-                stock_losses: vec![pb::StockLoss {
-                    depot: "depots/fra".into(),
-                    part_number: "RRU".into(),
-                    quantity: i64::MAX,
-                }],
-                ..Default::default()
-            },
-        )
+        .try_call(pb::SimulateDisruptionRequest {
+            stock_losses: vec![pb::StockLoss {
+                depot: "depots/fra".into(),
+                part_number: "RRU".into(),
+                quantity: i64::MAX,
+            }],
+            ..Default::default()
+        })
         .await;
     assert_invalid(lose, &["stock_losses[0].quantity"]);
 }

@@ -26,16 +26,14 @@ async fn reserve(
     parts: &[(&str, i64)],
     request_id: &str,
 ) -> Result<pb::Reservation, tonic::Status> {
-    app.call_as(
-        token,
-        pb::CreateReservationRequest {
+    app.by(token)
+        .try_call(pb::CreateReservationRequest {
             parent: format!("depots/{depot}"),
             reservation: Some(reservation(parts)),
             request_id: request_id.into(),
             site: None,
-        },
-    )
-    .await
+        })
+        .await
 }
 
 async fn stock_of(app: &TestApp, depot: &str, part: &str) -> pb::StockLevel {
@@ -103,7 +101,8 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     let s = stock_of(&app, "muc", "RRU").await;
     assert_eq!((s.on_hand, s.reserved), (6, 0));
     let again = app
-        .call_as(&frontline, pb::ReleaseReservationRequest { name: d.name })
+        .by(&frontline)
+        .try_call(pb::ReleaseReservationRequest { name: d.name })
         .await;
     assert_eq!(code(again), Code::FailedPrecondition);
     // Stock cannot be set below what is reserved; outage depots reserve nothing.
@@ -145,15 +144,13 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
         any.name
     );
     let none = app
-        .call_as(
-            &frontline,
-            pb::CreateReservationRequest {
-                parent: "depots/-".into(),
-                reservation: Some(reservation(&[("RRU", 500)])),
-                request_id: request_id(),
-                site: None,
-            },
-        )
+        .by(&frontline)
+        .try_call(pb::CreateReservationRequest {
+            parent: "depots/-".into(),
+            reservation: Some(reservation(&[("RRU", 500)])),
+            request_id: request_id(),
+            site: None,
+        })
         .await;
     assert_invalid(none, &["site"]);
     let customer = app.customer();

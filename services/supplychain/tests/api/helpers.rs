@@ -152,17 +152,15 @@ impl TestApp {
         part: &str,
         on_hand: i64,
     ) -> Result<pb::StockLevel, Status> {
-        self.call_as(
-            token,
-            pb::SetStockLevelRequest {
+        self.by(token)
+            .try_call(pb::SetStockLevelRequest {
                 stock_level: Some(pb::StockLevel {
                     name: format!("depots/{depot}/stockLevels/{part}"),
                     on_hand,
                     ..Default::default()
                 }),
-            },
-        )
-        .await
+            })
+            .await
     }
 
     /// The first page of country profiles, as the admin sees it.

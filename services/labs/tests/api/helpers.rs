@@ -38,6 +38,9 @@ impl Drop for World {
 
 pub const LAB: &str = "labs/lab1";
 
+/// A key person of acme that no lab has as a member at first.
+pub const INTERN: &str = "customers/acme/keyPersons/intern";
+
 /// Who is who.
 pub struct People;
 impl People {
@@ -266,9 +269,7 @@ pub async fn vendor_member(
         subject: subject.into(),
         ..Default::default()
     };
-    create_member(w, lab, id, member, roles)
-        .await
-        .expect("vendor member")
+    w.call(member_request(lab, id, member, roles)).await
 }
 
 pub async fn key_person_member(
@@ -278,22 +279,33 @@ pub async fn key_person_member(
     key_person: &str,
     roles: Vec<MemberRole>,
 ) -> Result<pb::Member, Status> {
+    w.try_call(key_person_member_request(lab, id, key_person, roles))
+        .await
+}
+
+/// A request adding key person `key_person` (a resource name) to `lab` as member `id`
+/// with `roles`.
+pub fn key_person_member_request(
+    lab: &str,
+    id: &str,
+    key_person: &str,
+    roles: Vec<MemberRole>,
+) -> pb::CreateMemberRequest {
     let member = pb::Member {
         key_person: key_person.into(),
         ..Default::default()
     };
-    create_member(w, lab, id, member, roles).await
+    member_request(lab, id, member, roles)
 }
 
-/// Adds `member` with `roles` to `lab` as the admin.
-async fn create_member(
-    w: &World,
+/// A request adding `member` with `roles` to `lab` as member `id`.
+fn member_request(
     lab: &str,
     id: &str,
     member: pb::Member,
     roles: Vec<MemberRole>,
-) -> Result<pb::Member, Status> {
-    w.try_call(pb::CreateMemberRequest {
+) -> pb::CreateMemberRequest {
+    pb::CreateMemberRequest {
         parent: lab.into(),
         member: Some(pb::Member {
             roles: roles.into_iter().map(|r| r as i32).collect(),
@@ -301,8 +313,7 @@ async fn create_member(
         }),
         member_id: id.into(),
         request_id: String::new(),
-    })
-    .await
+    }
 }
 
 pub use symbolon_testkit::{code, reason};

@@ -42,16 +42,7 @@ async fn customers_down_is_unavailable_fast_and_writes_nothing(backend: Backend)
     let refused = down
         .create_member(authed(
             &w.admin,
-            pb::CreateMemberRequest {
-                parent: LAB.into(),
-                member: Some(pb::Member {
-                    key_person: "customers/acme/keyPersons/intern".into(),
-                    roles: vec![MemberRole::Observer as i32],
-                    ..Default::default()
-                }),
-                member_id: "intern".into(),
-                request_id: String::new(),
-            },
+            key_person_member_request(LAB, "intern", INTERN, vec![MemberRole::Observer]),
         ))
         .await;
     unavailable_within_3s(refused, t);

@@ -67,29 +67,19 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
     )
     .await;
     assert_eq!(code(nosub), Code::FailedPrecondition);
-    let wrong_role = key_person_member(
-        &w,
-        LAB,
-        "intern",
-        "customers/acme/keyPersons/intern",
-        vec![MemberRole::VendorEngineer],
-    )
-    .await;
+    let wrong_role =
+        key_person_member(&w, LAB, "intern", INTERN, vec![MemberRole::VendorEngineer]).await;
     assert_eq!(code(wrong_role), Code::InvalidArgument);
     // The customer's executive may add their own people; the member takes the key
     // person's subject, so that person now sees the lab.
     let m = w
         .by(&w.cto())
-        .call(pb::CreateMemberRequest {
-            parent: LAB.into(),
-            member: Some(pb::Member {
-                key_person: "customers/acme/keyPersons/intern".into(),
-                roles: vec![MemberRole::Observer as i32],
-                ..Default::default()
-            }),
-            member_id: "intern".into(),
-            request_id: String::new(),
-        })
+        .call(key_person_member_request(
+            LAB,
+            "intern",
+            INTERN,
+            vec![MemberRole::Observer],
+        ))
         .await;
     assert_eq!(
         (m.subject.as_str(), m.org.as_str()),

@@ -4,6 +4,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+use common::policies;
 use std::path::{Path, PathBuf};
 use symbolon_platform::access::{self, ServicePolicy};
 
@@ -17,14 +19,6 @@ const SERVICES: &[&str] = &[
     "symbolon.labs.v1.LabsService",
     "symbolon.supplychain.v1.SupplyChainService",
 ];
-
-fn policies() -> Vec<&'static ServicePolicy> {
-    let mut all: Vec<&'static ServicePolicy> = symbolon_customers::access::POLICIES.to_vec();
-    all.extend(symbolon_quality::access::POLICIES);
-    all.push(&symbolon_labs::access::LABS);
-    all.push(&symbolon_supplychain::access::SUPPLY_CHAIN_SERVICE);
-    all
-}
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

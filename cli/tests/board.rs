@@ -7,19 +7,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{path::Path, process::Command, time::Duration};
-use symbolon_contracts::{
-    common::v1::LatLng,
-    customers::v1::{
-        self as pb, commitments_service_client::CommitmentsServiceClient,
-        customers_service_client::CustomersServiceClient,
-        incidents_service_client::IncidentsServiceClient,
-    },
-    supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
-};
+use symbolon_contracts::customers::v1 as pb;
 use symbolon_customers::CustomersConfig;
 use symbolon_platform::auth::Org;
 use symbolon_supplychain::SupplyChainConfig;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, channel, server_config};
+use symbolon_testkit::{
+    Api, Backend, Keys, TestDb, at, channel, create_depot_request, create_site_request,
+    server_config, set_stock_request,
+};
 
 /// The quarter before today's, `YYYY-Qn`, and a time (seconds) in each of its months.
 fn last_quarter() -> (String, [i64; 3]) {
@@ -27,15 +22,7 @@ fn last_quarter() -> (String, [i64; 3]) {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    // Civil from days (H. Hinnant), enough to find the month.
-    let z = now / 86_400 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month) = symbolon_testkit::civil_from_days(now / 86_400);
     let q = (month - 1) / 3; // 0-based quarter of today
     let (y, pq) = if q == 0 { (year - 1, 3) } else { (year, q - 1) };
     // Days from civil (the 15th of each month of that quarter, noon).
@@ -142,96 +129,51 @@ async fn the_board_renders_in_a_real_browser_without_a_console_message() {
     tokio::spawn(cu_app.run_until_stopped());
 
     // Lima depot, and a customer with a site beside it and one far away.
-    let mut sc = SupplyChainServiceClient::new(channel(sc_addr).await);
-    sc.create_depot(authed(
-        &admin,
-        spb::CreateDepotRequest {
-            depot: Some(spb::Depot {
-                display_name: "Lima".into(),
-                country: "PE".into(),
-                location: Some(LatLng {
-                    latitude: -12.02,
-                    longitude: -77.11,
-                }),
-                status: spb::DepotStatus::Operational as i32,
-                dispatch_preparation_time: dur(1800),
-                ..Default::default()
-            }),
-            depot_id: "lima".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .unwrap();
-    sc.set_stock_level(authed(
-        &admin,
-        spb::SetStockLevelRequest {
-            stock_level: Some(spb::StockLevel {
-                name: "depots/lima/stockLevels/SPX-400".into(),
-                on_hand: 4,
-                ..Default::default()
-            }),
-        },
-    ))
-    .await
-    .unwrap();
+    let sc_channel = channel(sc_addr).await;
+    let sc = at(&sc_channel, &admin);
+    let depot = create_depot_request("lima", "Lima", "PE", (-12.02, -77.11));
+    sc.call(depot).await;
+    sc.call(set_stock_request("depots/lima/stockLevels/SPX-400", 4))
+        .await;
     let cu = channel(cu_addr).await;
-    let mut crm = CustomersServiceClient::new(cu.clone());
-    crm.create_customer(authed(
-        &admin,
-        symbolon_testkit::create_customer_request(
-            "andes",
-            "Andes Energía",
-            pb::Industry::Energy,
-            "PE",
-        ),
+    let crm = at(&cu, &admin);
+    crm.call(symbolon_testkit::create_customer_request(
+        "andes",
+        "Andes Energía",
+        pb::Industry::Energy,
+        "PE",
     ))
-    .await
-    .unwrap();
+    .await;
     for (id, cc, lat, lng) in [
         ("lima", "PE", -12.05, -77.04),
         ("cusco", "PE", -13.53, -71.97),
     ] {
-        crm.create_site(authed(
-            &admin,
-            pb::CreateSiteRequest {
-                parent: "customers/andes".into(),
-                site: Some(pb::Site {
-                    display_name: format!("{id} plant"),
-                    country: cc.into(),
-                    location: Some(LatLng {
-                        latitude: lat,
-                        longitude: lng,
-                    }),
-                    ..Default::default()
-                }),
-                site_id: id.into(),
-                request_id: String::new(),
-            },
+        let plant = format!("{id} plant");
+        crm.call(create_site_request(
+            "customers/andes",
+            id,
+            &plant,
+            cc,
+            (lat, lng),
         ))
-        .await
-        .unwrap();
+        .await;
     }
     for (id, name, title) in [
         ("cto", "Dr. Elena Quispe", "CTO"),
         ("ops", "Marco Rojas", "Head of operations"),
     ] {
-        crm.create_key_person(authed(
-            &admin,
-            pb::CreateKeyPersonRequest {
-                parent: "customers/andes".into(),
-                key_person: Some(pb::KeyPerson {
-                    display_name: name.into(),
-                    title: title.into(),
-                    decision_role: pb::DecisionRole::DecisionMaker as i32,
-                    ..Default::default()
-                }),
-                key_person_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+        crm.call(pb::CreateKeyPersonRequest {
+            parent: "customers/andes".into(),
+            key_person: Some(pb::KeyPerson {
+                display_name: name.into(),
+                title: title.into(),
+                decision_role: pb::DecisionRole::DecisionMaker as i32,
+                ..Default::default()
+            }),
+            key_person_id: id.into(),
+            request_id: String::new(),
+        })
+        .await;
     }
     let (quarter, months) = last_quarter();
     use pb::Mood::*;
@@ -248,31 +190,26 @@ async fn the_board_renders_in_a_real_browser_without_a_console_message() {
         ("ops", Calm, 2, "Regulator fines after an hour of outage"),
     ];
     for (who, mood, month, anxiety) in feelings {
-        crm.record_touchpoint(authed(
-            &admin,
-            pb::RecordTouchpointRequest {
-                parent: "customers/andes".into(),
-                touchpoint: Some(pb::Touchpoint {
-                    kind: pb::TouchpointKind::Meeting as i32,
-                    key_person: format!("customers/andes/keyPersons/{who}"),
-                    occur_time: ts(months[month]),
-                    summary: "Quarterly check-in".into(),
-                    emotional_state: Some(pb::EmotionalState {
-                        mood: mood as i32,
-                        intensity: 4,
-                    }),
-                    strategic_anxiety: anxiety.into(),
-                    implicit_expectations: vec!["Candid fault notices".into()],
-                    ..Default::default()
+        crm.call(pb::RecordTouchpointRequest {
+            parent: "customers/andes".into(),
+            touchpoint: Some(pb::Touchpoint {
+                kind: pb::TouchpointKind::Meeting as i32,
+                key_person: format!("customers/andes/keyPersons/{who}"),
+                occur_time: ts(months[month]),
+                summary: "Quarterly check-in".into(),
+                emotional_state: Some(pb::EmotionalState {
+                    mood: mood as i32,
+                    intensity: 4,
                 }),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+                strategic_anxiety: anxiety.into(),
+                implicit_expectations: vec!["Candid fault notices".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await;
     }
     // A resolved incident and an open one.
-    let mut incidents = IncidentsServiceClient::new(cu.clone());
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline", "department:rnd"]);
     let mut opened = Vec::new();
     for (summary, at) in [
@@ -280,99 +217,77 @@ async fn the_board_renders_in_a_real_browser_without_a_console_message() {
         ("SCADA link flapping", months[2]),
     ] {
         opened.push(
-            incidents
-                .open_incident(authed(
-                    &frontline,
-                    pb::OpenIncidentRequest {
-                        parent: "customers/andes".into(),
-                        incident: Some(pb::Incident {
-                            site: "customers/andes/sites/lima".into(),
-                            severity: pb::Severity::Critical as i32,
-                            summary: summary.into(),
-                            detect_time: ts(at),
-                            ..Default::default()
-                        }),
-                        request_id: String::new(),
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner(),
+            crm.by(&frontline)
+                .call(pb::OpenIncidentRequest {
+                    parent: "customers/andes".into(),
+                    incident: Some(pb::Incident {
+                        site: "customers/andes/sites/lima".into(),
+                        severity: pb::Severity::Critical as i32,
+                        summary: summary.into(),
+                        detect_time: ts(at),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                })
+                .await,
         );
     }
-    let fr = incidents
-        .call_for_fire(authed(
-            &frontline,
-            pb::CallForFireRequest {
-                parent: opened[0].name.clone(),
-                fire_request: Some(pb::FireRequest {
-                    department: "rnd".into(),
-                    ask: "Find the root cause".into(),
-                    acknowledge_within: dur(600),
-                    fulfil_within: dur(3600),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    incidents
-        .fulfil_fire_request(authed(
-            &frontline,
-            pb::FulfilFireRequestRequest {
-                name: fr.name,
-                note: "fixed".into(),
-            },
-        ))
-        .await
-        .unwrap();
-    incidents
-        .close_incident(authed(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: opened[0].name.clone(),
-                fault_notice: Some(pb::FaultNotice {
-                    root_cause: "A line card failed after a power surge".into(),
-                    customer_impact: "Data service lost for 40 minutes".into(),
-                    timeline: "02:39 detected, 03:30 restored".into(),
-                    what_changes: "Surge protection on every rack".into(),
-                }),
-            },
-        ))
-        .await
-        .unwrap();
+    let fr = crm
+        .by(&frontline)
+        .call(pb::CallForFireRequest {
+            parent: opened[0].name.clone(),
+            fire_request: Some(pb::FireRequest {
+                department: "rnd".into(),
+                ask: "Find the root cause".into(),
+                acknowledge_within: dur(600),
+                fulfil_within: dur(3600),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await;
+    crm.by(&frontline)
+        .call(pb::FulfilFireRequestRequest {
+            name: fr.name,
+            note: "fixed".into(),
+        })
+        .await;
+    crm.by(&frontline)
+        .call(pb::CloseIncidentRequest {
+            name: opened[0].name.clone(),
+            fault_notice: Some(pb::FaultNotice {
+                root_cause: "A line card failed after a power surge".into(),
+                customer_impact: "Data service lost for 40 minutes".into(),
+                timeline: "02:39 detected, 03:30 restored".into(),
+                what_changes: "Surge protection on every rack".into(),
+            }),
+        })
+        .await;
     // A commitment kept (Lima) and one at risk (Cusco, too far for 4 hours).
-    let mut commitments = CommitmentsServiceClient::new(cu.clone());
     for (name, site, accept_risk) in [
         ("Lima core non-stop", "lima", false),
         ("Cusco plant 4-hour parts", "cusco", true),
     ] {
-        commitments
-            .create_commitment(authed(
-                &frontline,
-                pb::CreateCommitmentRequest {
-                    parent: "customers/andes".into(),
-                    commitment: Some(pb::Commitment {
-                        display_name: name.into(),
-                        clauses: vec![pb::CommitmentClause {
-                            kind: Some(pb::commitment_clause::Kind::SpareParts(
-                                pb::SparePartsClause {
-                                    sites: vec![format!("customers/andes/sites/{site}")],
-                                    part_numbers: vec!["SPX-400".into()],
-                                    window: dur(4 * 3600),
-                                },
-                            )),
-                        }],
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                    accept_risk,
-                },
-            ))
-            .await
-            .unwrap();
+        crm.by(&frontline)
+            .call(pb::CreateCommitmentRequest {
+                parent: "customers/andes".into(),
+                commitment: Some(pb::Commitment {
+                    display_name: name.into(),
+                    clauses: vec![pb::CommitmentClause {
+                        kind: Some(pb::commitment_clause::Kind::SpareParts(
+                            pb::SparePartsClause {
+                                sites: vec![format!("customers/andes/sites/{site}")],
+                                part_numbers: vec!["SPX-400".into()],
+                                window: dur(4 * 3600),
+                            },
+                        )),
+                    }],
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+                accept_risk,
+            })
+            .await;
     }
 
     // The command writes both pages.

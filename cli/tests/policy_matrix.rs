@@ -24,6 +24,8 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+use common::policies;
 use prost::Message;
 use prost_types::FileDescriptorSet;
 use std::io::Write;
@@ -38,7 +40,7 @@ use symbolon_platform::{
     auth::{Org, Role},
 };
 use symbolon_supplychain::SupplyChainConfig;
-use symbolon_testkit::{Backend, Keys, TestDb, channel, server_config};
+use symbolon_testkit::{Api, Backend, Keys, TestDb, at, channel, server_config};
 use symbolon_testkit::{Raw, authed};
 
 #[path = "policy_matrix/tenancy.rs"]
@@ -48,90 +50,33 @@ use tonic_prost::ProstCodec;
 
 /// Two customers with a site, a key person and a touchpoint each.
 async fn seed(ch: Channel, admin: &str) {
-    let mut crm = CustomersServiceClient::new(ch);
+    let crm = at(&ch, admin);
     for c in ["acme", "other"] {
-        crm.create_customer(authed(
-            admin,
-            symbolon_testkit::create_customer_request(
-                c,
-                &format!("Customer {c}"),
-                pb::Industry::Energy,
-                "DE",
-            ),
-        ))
-        .await
-        .unwrap();
+        symbolon_testkit::seed_tenant(&crm, c, &[("anna", "Anna Weber", format!("anna@{c}"))])
+            .await;
         let parent = format!("customers/{c}");
-        crm.create_site(authed(
-            admin,
-            pb::CreateSiteRequest {
-                parent: parent.clone(),
-                site: Some(pb::Site {
-                    display_name: "Plant".into(),
-                    country: "DE".into(),
-                    location: Some(symbolon_contracts::common::v1::LatLng {
-                        latitude: 50.1,
-                        longitude: 8.7,
-                    }),
-                    ..Default::default()
+        crm.call(pb::RecordTouchpointRequest {
+            parent: parent.clone(),
+            touchpoint: Some(pb::Touchpoint {
+                kind: pb::TouchpointKind::Meeting as i32,
+                key_person: format!("{parent}/keyPersons/anna"),
+                occur_time: Some(prost_types::Timestamp {
+                    seconds: 1_760_000_000,
+                    nanos: 0,
                 }),
-                site_id: "plant".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
-        crm.create_key_person(authed(
-            admin,
-            pb::CreateKeyPersonRequest {
-                parent: parent.clone(),
-                key_person: Some(pb::KeyPerson {
-                    display_name: "Anna Weber".into(),
-                    title: "CTO".into(),
-                    decision_role: pb::DecisionRole::DecisionMaker as i32,
-                    subject: format!("anna@{c}"),
-                    ..Default::default()
+                summary: "Quarterly review".into(),
+                emotional_state: Some(pb::EmotionalState {
+                    mood: pb::Mood::Concerned as i32,
+                    intensity: 3,
                 }),
-                key_person_id: "anna".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
-        crm.record_touchpoint(authed(
-            admin,
-            pb::RecordTouchpointRequest {
-                parent: parent.clone(),
-                touchpoint: Some(pb::Touchpoint {
-                    kind: pb::TouchpointKind::Meeting as i32,
-                    key_person: format!("{parent}/keyPersons/anna"),
-                    occur_time: Some(prost_types::Timestamp {
-                        seconds: 1_760_000_000,
-                        nanos: 0,
-                    }),
-                    summary: "Quarterly review".into(),
-                    emotional_state: Some(pb::EmotionalState {
-                        mood: pb::Mood::Concerned as i32,
-                        intensity: 3,
-                    }),
-                    strategic_anxiety: "Outages before the regulator's audit".into(),
-                    implicit_expectations: vec!["Spare parts within the hour".into()],
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+                strategic_anxiety: "Outages before the regulator's audit".into(),
+                implicit_expectations: vec!["Spare parts within the hour".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await;
     }
-}
-
-fn policies() -> Vec<&'static ServicePolicy> {
-    let mut all: Vec<&'static ServicePolicy> = symbolon_customers::access::POLICIES.to_vec();
-    all.extend(symbolon_quality::access::POLICIES);
-    all.push(&symbolon_labs::access::LABS);
-    all.push(&symbolon_supplychain::access::SUPPLY_CHAIN_SERVICE);
-    all
 }
 
 /// One kind of caller: its token (none: no header) and the roles it holds.

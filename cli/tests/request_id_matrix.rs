@@ -34,7 +34,10 @@ use symbolon_customers::CustomersConfig;
 use symbolon_labs::LabsConfig;
 use symbolon_platform::auth::Org;
 use symbolon_supplychain::SupplyChainConfig;
-use symbolon_testkit::{Backend, Keys, Raw, TestDb, authed, channel, server_config};
+use symbolon_testkit::{
+    Api, Backend, Keys, Raw, TestDb, at, authed, channel, create_depot_request, create_lab_request,
+    server_config, set_stock_request,
+};
 use tonic::{Code, Status, transport::Channel};
 use tonic_types::StatusExt;
 
@@ -160,29 +163,7 @@ fn conversation(id: &str) -> qpb::Conversation {
 /// A poor chat by li@vendor: late, no greeting, demands proof (its reports fail
 /// `no-unnecessary-proof`, which the agent may dispute).
 fn poor_conversation(id: &str) -> qpb::Conversation {
-    use qpb::Speaker::{Agent as A, Customer as C};
-    let turn = |s: qpb::Speaker, t: i64, text: &str| qpb::Turn {
-        speaker: s as i32,
-        text: text.into(),
-        send_time: ts(1_767_225_600 + t),
-    };
-    qpb::Conversation {
-        conversation_id: id.into(),
-        customer: String::new(),
-        agent: "li@vendor".into(),
-        team: "team-east".into(),
-        customer_display_name: "Anna".into(),
-        turns: vec![
-            turn(C, 0, "My charger arrived broken. This is ridiculous!"),
-            turn(A, 120, "Order number?"),
-            turn(C, 130, "12345"),
-            turn(
-                A,
-                200,
-                "Please send proof of purchase and a video evidence of the fault.",
-            ),
-        ],
-    }
+    symbolon_testkit::poor_chat(id, "li@vendor", "", 1_767_225_600)
 }
 
 fn template(display_name: &str) -> qpb::Template {
@@ -427,9 +408,8 @@ impl Suite {
             }
             .encode_to_vec(),
             "CreateDepot" => spb::CreateDepotRequest {
-                depot: Some(depot_message(&format!("Depot {t}"), 50.05, 8.57)),
-                depot_id: "idem".into(),
                 request_id: r,
+                ..create_depot_request("idem", format!("Depot {t}"), "DE", (50.05, 8.57))
             }
             .encode_to_vec(),
             "CreateReservation" => spb::CreateReservationRequest {
@@ -466,13 +446,8 @@ impl Suite {
             }
             .encode_to_vec(),
             "CreateLab" => lpb::CreateLabRequest {
-                lab: Some(lpb::Lab {
-                    customer: "customers/alpha".into(),
-                    display_name: format!("Lab {t}"),
-                    ..Default::default()
-                }),
-                lab_id: "idem".into(),
                 request_id: r,
+                ..create_lab_request("idem", "customers/alpha", format!("Lab {t}"))
             }
             .encode_to_vec(),
             "CreateMember" => lpb::CreateMemberRequest {
@@ -952,23 +927,6 @@ fn name(method: &str) -> &str {
     method.rsplit('/').next().unwrap_or(method)
 }
 
-fn depot_message(display_name: &str, lat: f64, lng: f64) -> spb::Depot {
-    spb::Depot {
-        display_name: display_name.into(),
-        country: "DE".into(),
-        location: Some(LatLng {
-            latitude: lat,
-            longitude: lng,
-        }),
-        status: spb::DepotStatus::Operational as i32,
-        dispatch_preparation_time: Some(Duration {
-            seconds: 1800,
-            nanos: 0,
-        }),
-        ..Default::default()
-    }
-}
-
 /// A unary call of `method` (`package.Service/Method`) with an encoded request.
 async fn unary(
     ch: Channel,
@@ -1139,110 +1097,40 @@ async fn suite(backend: Backend) -> (Suite, Vec<Stop>, Vec<TestDb>) {
 }
 
 async fn seed(s: &mut Suite) {
-    use cpb::{
-        customers_service_client::CustomersServiceClient,
-        incidents_service_client::IncidentsServiceClient,
-    };
-    use lpb::labs_service_client::LabsServiceClient;
-    use qpb::quality_service_client::QualityServiceClient;
-    use spb::supply_chain_service_client::SupplyChainServiceClient;
     let admin = s.admin.clone();
-    let mut crm = CustomersServiceClient::new(s.cu.clone());
-    let mut incidents = IncidentsServiceClient::new(s.cu.clone());
-    let mut labs = LabsServiceClient::new(s.labs.clone());
-    let mut quality = QualityServiceClient::new(s.cu.clone());
-    let mut sc = SupplyChainServiceClient::new(s.sc.clone());
+    // The channels are cloned out of the suite, which the seed fills in as it goes.
+    let (cu_channel, labs_channel, sc_channel) = (s.cu.clone(), s.labs.clone(), s.sc.clone());
+    let cu = at(&cu_channel, &admin);
+    let labs = at(&labs_channel, &admin);
+    let sc = at(&sc_channel, &admin);
     for (i, c) in ["alpha", "beta"].into_iter().enumerate() {
-        crm.create_customer(authed(
-            &admin,
-            symbolon_testkit::create_customer_request(
-                c,
-                &format!("Customer {c}"),
-                cpb::Industry::Energy,
-                "DE",
-            ),
-        ))
-        .await
-        .unwrap();
+        let people = ["anna", "jonas"].map(|id| (id, id, format!("{id}@{c}")));
+        symbolon_testkit::seed_tenant(&cu, c, &people).await;
         let parent = format!("customers/{c}");
-        crm.create_site(authed(
-            &admin,
-            cpb::CreateSiteRequest {
+        s.incidents[i] = cu
+            .call(cpb::OpenIncidentRequest {
                 parent: parent.clone(),
-                site: Some(cpb::Site {
-                    display_name: "Plant".into(),
-                    country: "DE".into(),
-                    location: Some(LatLng {
-                        latitude: 50.1,
-                        longitude: 8.7,
-                    }),
+                incident: Some(cpb::Incident {
+                    site: format!("{parent}/sites/plant"),
+                    severity: cpb::Severity::Major as i32,
+                    summary: "Seeded outage".into(),
+                    detect_time: ts(1_760_000_000),
                     ..Default::default()
                 }),
-                site_id: "plant".into(),
                 request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
-        for (id, subject) in [
-            ("anna", format!("anna@{c}")),
-            ("jonas", format!("jonas@{c}")),
-        ] {
-            crm.create_key_person(authed(
-                &admin,
-                cpb::CreateKeyPersonRequest {
-                    parent: parent.clone(),
-                    key_person: Some(cpb::KeyPerson {
-                        display_name: id.into(),
-                        title: "CTO".into(),
-                        decision_role: cpb::DecisionRole::DecisionMaker as i32,
-                        subject,
-                        ..Default::default()
-                    }),
-                    key_person_id: id.into(),
-                    request_id: String::new(),
-                },
-            ))
+            })
             .await
-            .unwrap();
-        }
-        s.incidents[i] = incidents
-            .open_incident(authed(
-                &admin,
-                cpb::OpenIncidentRequest {
-                    parent: parent.clone(),
-                    incident: Some(cpb::Incident {
-                        site: format!("{parent}/sites/plant"),
-                        severity: cpb::Severity::Major as i32,
-                        summary: "Seeded outage".into(),
-                        detect_time: ts(1_760_000_000),
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
             .name;
 
         // Labs: lab1 of alpha, lab2 of beta; engineer, release manager and the
         // customer's engineer are members; a proposal and a test plan each.
         let lab = format!("labs/lab{}", i + 1);
-        labs.create_lab(authed(
-            &admin,
-            lpb::CreateLabRequest {
-                lab: Some(lpb::Lab {
-                    customer: parent.clone(),
-                    display_name: format!("Lab of {c}"),
-                    ..Default::default()
-                }),
-                lab_id: format!("lab{}", i + 1),
-                request_id: String::new(),
-            },
+        labs.call(create_lab_request(
+            format!("lab{}", i + 1),
+            &parent,
+            format!("Lab of {c}"),
         ))
-        .await
-        .unwrap();
+        .await;
         for (id, subject, key_person, role) in [
             ("eng", "eng@vendor", "", MemberRole::VendorEngineer),
             ("rm", "rm@vendor", "", MemberRole::VendorReleaseManager),
@@ -1253,151 +1141,104 @@ async fn seed(s: &mut Suite) {
                 MemberRole::CustomerEngineer,
             ),
         ] {
-            labs.create_member(authed(
-                &admin,
-                lpb::CreateMemberRequest {
-                    parent: lab.clone(),
-                    member: Some(lpb::Member {
-                        subject: subject.into(),
-                        key_person: key_person.into(),
-                        roles: vec![role as i32],
-                        ..Default::default()
-                    }),
-                    member_id: id.into(),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .unwrap();
+            labs.call(lpb::CreateMemberRequest {
+                parent: lab.clone(),
+                member: Some(lpb::Member {
+                    subject: subject.into(),
+                    key_person: key_person.into(),
+                    roles: vec![role as i32],
+                    ..Default::default()
+                }),
+                member_id: id.into(),
+                request_id: String::new(),
+            })
+            .await;
         }
         s.proposals[i] = labs
-            .create_proposal(authed(
-                &s.eng(),
-                lpb::CreateProposalRequest {
-                    parent: lab.clone(),
-                    proposal: Some(lpb::Proposal {
-                        title: "Seeded".into(),
-                        content: "Seeded proposal.".into(),
-                        ..Default::default()
-                    }),
-                    proposal_id: "p1".into(),
-                    request_id: String::new(),
-                },
-            ))
+            .by(&s.eng())
+            .call(lpb::CreateProposalRequest {
+                parent: lab.clone(),
+                proposal: Some(lpb::Proposal {
+                    title: "Seeded".into(),
+                    content: "Seeded proposal.".into(),
+                    ..Default::default()
+                }),
+                proposal_id: "p1".into(),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         s.plans[i] = labs
-            .create_test_plan(authed(
-                &s.eng(),
-                lpb::CreateTestPlanRequest {
-                    parent: lab.clone(),
-                    test_plan: Some(lpb::TestPlan {
-                        title: "Seeded plan".into(),
-                        cases: vec![lpb::TestCase {
-                            id: "handover".into(),
-                            title: "Handover".into(),
-                            ..Default::default()
-                        }],
+            .by(&s.eng())
+            .call(lpb::CreateTestPlanRequest {
+                parent: lab.clone(),
+                test_plan: Some(lpb::TestPlan {
+                    title: "Seeded plan".into(),
+                    cases: vec![lpb::TestCase {
+                        id: "handover".into(),
+                        title: "Handover".into(),
                         ..Default::default()
-                    }),
-                    test_plan_id: "t1".into(),
-                    request_id: String::new(),
-                },
-            ))
+                    }],
+                    ..Default::default()
+                }),
+                test_plan_id: "t1".into(),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
     }
 
     // Supply chain: two depots with stock.
     for (id, lat, lng) in [("fra", 50.05, 8.57), ("muc", 48.14, 11.58)] {
-        sc.create_depot(authed(
-            &admin,
-            spb::CreateDepotRequest {
-                depot: Some(depot_message(id, lat, lng)),
-                depot_id: id.into(),
-                request_id: String::new(),
-            },
+        sc.call(create_depot_request(id, id, "DE", (lat, lng)))
+            .await;
+        sc.call(set_stock_request(
+            format!("depots/{id}/stockLevels/RRU"),
+            10,
         ))
-        .await
-        .unwrap();
-        sc.set_stock_level(authed(
-            &admin,
-            spb::SetStockLevelRequest {
-                stock_level: Some(spb::StockLevel {
-                    name: format!("depots/{id}/stockLevels/RRU"),
-                    on_hand: 10,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await
-        .unwrap();
+        .await;
     }
 
     // Quality: a standard, two reports of li@vendor, a template, two experiments.
-    quality
-        .create_standard(authed(
-            &admin,
-            qpb::CreateStandardRequest {
-                standard: Some(symbolon_quality::default_standard()),
-                standard_id: "support".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+    cu.call(qpb::CreateStandardRequest {
+        standard: Some(symbolon_quality::default_standard()),
+        standard_id: "support".into(),
+        request_id: String::new(),
+    })
+    .await;
     for i in 0..2 {
-        let report = quality
-            .inspect_conversation(authed(
-                &admin,
-                qpb::InspectConversationRequest {
-                    standard: "standards/support".into(),
-                    conversation: Some(poor_conversation(&format!("seed-{i}"))),
-                    request_id: String::new(),
-                    validate_only: false,
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let report = cu
+            .call(qpb::InspectConversationRequest {
+                standard: "standards/support".into(),
+                conversation: Some(poor_conversation(&format!("seed-{i}"))),
+                request_id: String::new(),
+                validate_only: false,
+            })
+            .await;
         s.reports[i] = report.name;
         s.indicator = "no-unnecessary-proof".into();
     }
-    s.template = quality
-        .create_template(authed(
-            &admin,
-            qpb::CreateTemplateRequest {
-                template: Some(template("Seeded")),
-                template_id: "seeded".into(),
-                request_id: String::new(),
-            },
-        ))
+    s.template = cu
+        .call(qpb::CreateTemplateRequest {
+            template: Some(template("Seeded")),
+            template_id: "seeded".into(),
+            request_id: String::new(),
+        })
         .await
-        .unwrap()
-        .into_inner()
         .name;
     for i in 0..2 {
-        s.experiments[i] = quality
-            .create_experiment(authed(
-                &admin,
-                qpb::CreateExperimentRequest {
-                    experiment: Some(qpb::Experiment {
-                        template: s.template.clone(),
-                        primary_metric: qpb::Metric::QaScore as i32,
-                        min_samples: 10,
-                        ..Default::default()
-                    }),
-                    experiment_id: format!("exp{i}"),
-                    request_id: String::new(),
-                },
-            ))
+        s.experiments[i] = cu
+            .call(qpb::CreateExperimentRequest {
+                experiment: Some(qpb::Experiment {
+                    template: s.template.clone(),
+                    primary_metric: qpb::Metric::QaScore as i32,
+                    min_samples: 10,
+                    ..Default::default()
+                }),
+                experiment_id: format!("exp{i}"),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
     }
 }

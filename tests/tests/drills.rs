@@ -13,7 +13,10 @@ use symbolon_contracts::{
 };
 use symbolon_platform::Org;
 use symbolon_suite_tests::{Service, free_addr, health, health_becomes, proxy::FaultProxy, start};
-use symbolon_testkit::{Backend, Keys, TestDb, authed, postgres_admin_url};
+use symbolon_testkit::{
+    Backend, Keys, TestDb, authed, create_customer_request, create_depot_request,
+    create_key_person_request, create_site_request, postgres_admin_url, set_stock_request,
+};
 use tonic::{Code, transport::Channel};
 use tonic_health::pb::health_check_response::ServingStatus;
 
@@ -94,37 +97,15 @@ async fn customer_with_key_person(
     admin: &str,
     id: &str,
 ) {
+    let telecom = cpb::Industry::TelecomOperator;
+    let customer = create_customer_request(id, format!("Customer {id}"), telecom, "DE");
     client
-        .create_customer(authed(
-            admin,
-            cpb::CreateCustomerRequest {
-                customer: Some(cpb::Customer {
-                    display_name: format!("Customer {id}"),
-                    industry: cpb::Industry::TelecomOperator as i32,
-                    home_country: "DE".into(),
-                    ..Default::default()
-                }),
-                customer_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
+        .create_customer(authed(admin, customer))
         .await
         .unwrap();
+    let person = create_key_person_request(format!("customers/{id}"), "cto", "Dr. Anna Weber", "");
     client
-        .create_key_person(authed(
-            admin,
-            cpb::CreateKeyPersonRequest {
-                parent: format!("customers/{id}"),
-                key_person: Some(cpb::KeyPerson {
-                    display_name: "Dr. Anna Weber".into(),
-                    title: "CTO".into(),
-                    decision_role: cpb::DecisionRole::DecisionMaker as i32,
-                    ..Default::default()
-                }),
-                key_person_id: "cto".into(),
-                request_id: String::new(),
-            },
-        ))
+        .create_key_person(authed(admin, person))
         .await
         .unwrap();
 }
@@ -721,62 +702,15 @@ impl CommitmentWorld {
             proxy,
         };
         let mut sc = w.supplychain();
-        sc.create_depot(authed(
-            &w.admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: "Frankfurt airport".into(),
-                    country: "DE".into(),
-                    location: Some(symbolon_contracts::common::v1::LatLng {
-                        latitude: 50.05,
-                        longitude: 8.57,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: Some(prost_types::Duration {
-                        seconds: 1800,
-                        nanos: 0,
-                    }),
-                    ..Default::default()
-                }),
-                depot_id: "fra".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
-        sc.set_stock_level(authed(
-            &w.admin,
-            spb::SetStockLevelRequest {
-                stock_level: Some(spb::StockLevel {
-                    name: "depots/fra/stockLevels/RRU-5258".into(),
-                    on_hand: 3,
-                    ..Default::default()
-                }),
-            },
-        ))
-        .await
-        .unwrap();
+        let depot = create_depot_request("fra", "Frankfurt airport", "DE", (50.05, 8.57));
+        sc.create_depot(authed(&w.admin, depot)).await.unwrap();
+        let stock = set_stock_request("depots/fra/stockLevels/RRU-5258", 3);
+        sc.set_stock_level(authed(&w.admin, stock)).await.unwrap();
         let mut crm = CustomersServiceClient::new(lazy_channel(w.customers_addr()));
         customer_with_key_person(&mut crm, &w.admin, "acme").await;
-        crm.create_site(authed(
-            &w.admin,
-            cpb::CreateSiteRequest {
-                parent: "customers/acme".into(),
-                site: Some(cpb::Site {
-                    display_name: "Frankfurt core".into(),
-                    country: "DE".into(),
-                    location: Some(symbolon_contracts::common::v1::LatLng {
-                        latitude: 50.11552,
-                        longitude: 8.68417,
-                    }),
-                    ..Default::default()
-                }),
-                site_id: "frankfurt".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+        let core = (50.11552, 8.68417);
+        let site = create_site_request("customers/acme", "frankfurt", "Frankfurt core", "DE", core);
+        crm.create_site(authed(&w.admin, site)).await.unwrap();
         w
     }
 

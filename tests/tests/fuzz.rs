@@ -613,18 +613,19 @@ async fn seed_world(
     labs: SocketAddr,
     admin: &str,
 ) -> BTreeMap<&'static str, String> {
-    use symbolon_contracts::{
-        common::v1::LatLng,
-        customers::v1::{self as cpb, customers_service_client::CustomersServiceClient},
-        labs::v1::{self as lpb, labs_service_client::LabsServiceClient},
-        quality::v1::{self as qpb, quality_service_client::QualityServiceClient},
-        supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
+    use symbolon_contracts::{customers::v1 as cpb, quality::v1 as qpb, supplychain::v1 as spb};
+    use symbolon_testkit::{
+        Api, at, create_customer_request, create_depot_request, create_key_person_request,
+        create_lab_request, create_site_request,
     };
-    use symbolon_testkit::authed;
-    let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(supply).await);
-    let mut crm = CustomersServiceClient::new(symbolon_testkit::channel(customers).await);
-    let mut quality = QualityServiceClient::new(symbolon_testkit::channel(customers).await);
-    let mut lab = LabsServiceClient::new(symbolon_testkit::channel(labs).await);
+    let (sc_channel, cu_channel, labs_channel) = (
+        symbolon_testkit::channel(supply).await,
+        symbolon_testkit::channel(customers).await,
+        symbolon_testkit::channel(labs).await,
+    );
+    let sc = at(&sc_channel, admin);
+    let crm = at(&cu_channel, admin);
+    let lab = at(&labs_channel, admin);
     let factor = |value: f64, scale: spb::Scale| spb::FactorValue {
         value,
         scale: scale as i32,
@@ -637,157 +638,66 @@ async fn seed_world(
     };
     let mut world = BTreeMap::new();
     let profile = sc
-        .update_country_profile(authed(
-            admin,
-            spb::UpdateCountryProfileRequest {
-                country_profile: Some(spb::CountryProfile {
-                    name: "countryProfiles/NO".into(),
-                    display_name: "Norway".into(),
-                    factors: [
-                        (
-                            "political_stability".to_string(),
-                            factor(1.1, spb::Scale::WgiEstimate),
-                        ),
-                        (
-                            "logistics_reachability".to_string(),
-                            factor(3.8, spb::Scale::Lpi),
-                        ),
-                    ]
+        .call(spb::UpdateCountryProfileRequest {
+            country_profile: Some(spb::CountryProfile {
+                name: "countryProfiles/NO".into(),
+                display_name: "Norway".into(),
+                factors: [
+                    (
+                        "political_stability".to_string(),
+                        factor(1.1, spb::Scale::WgiEstimate),
+                    ),
+                    (
+                        "logistics_reachability".to_string(),
+                        factor(3.8, spb::Scale::Lpi),
+                    ),
+                ]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            }),
+            update_mask: None,
+            allow_missing: true,
+        })
+        .await;
+    world.insert("CountryProfile", profile.name);
+    let model = sc
+        .call(spb::CreateScoringModelRequest {
+            scoring_model: Some(spb::ScoringModel {
+                display_name: "Seeded model".into(),
+                weights: [("political_stability".to_string(), 1.0)]
                     .into_iter()
                     .collect(),
-                    ..Default::default()
-                }),
-                update_mask: None,
-                allow_missing: true,
-            },
-        ))
-        .await
-        .expect("seed a country profile");
-    world.insert("CountryProfile", profile.into_inner().name);
-    let model = sc
-        .create_scoring_model(authed(
-            admin,
-            spb::CreateScoringModelRequest {
-                scoring_model: Some(spb::ScoringModel {
-                    display_name: "Seeded model".into(),
-                    weights: [("political_stability".to_string(), 1.0)]
-                        .into_iter()
-                        .collect(),
-                    ..Default::default()
-                }),
-                scoring_model_id: "seeded-model".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("seed a scoring model");
-    world.insert("ScoringModel", model.into_inner().name);
-    let depot = sc
-        .create_depot(authed(
-            admin,
-            spb::CreateDepotRequest {
-                depot: Some(spb::Depot {
-                    display_name: "Oslo depot".into(),
-                    country: "NO".into(),
-                    location: Some(LatLng {
-                        latitude: 59.91273,
-                        longitude: 10.74609,
-                    }),
-                    status: spb::DepotStatus::Operational as i32,
-                    dispatch_preparation_time: Some(prost_types::Duration {
-                        seconds: 1800,
-                        nanos: 0,
-                    }),
-                    ..Default::default()
-                }),
-                depot_id: "seeded-depot".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("seed a depot");
-    world.insert("Depot", depot.into_inner().name);
-    let customer = crm
-        .create_customer(authed(
-            admin,
-            symbolon_testkit::create_customer_request(
-                "seeded",
-                "Seeded Telecom",
-                cpb::Industry::TelecomOperator,
-                "NO",
-            ),
-        ))
-        .await
-        .expect("seed a customer")
-        .into_inner()
-        .name;
-    let site = crm
-        .create_site(authed(
-            admin,
-            cpb::CreateSiteRequest {
-                parent: customer.clone(),
-                site: Some(cpb::Site {
-                    display_name: "Oslo core".into(),
-                    country: "NO".into(),
-                    location: Some(LatLng {
-                        latitude: 59.91273,
-                        longitude: 10.74609,
-                    }),
-                    ..Default::default()
-                }),
-                site_id: "seeded-site".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("seed a site");
-    world.insert("Site", site.into_inner().name);
-    let person = crm
-        .create_key_person(authed(
-            admin,
-            cpb::CreateKeyPersonRequest {
-                parent: customer.clone(),
-                key_person: Some(cpb::KeyPerson {
-                    display_name: "Ingrid Berg".into(),
-                    title: "CTO".into(),
-                    decision_role: cpb::DecisionRole::DecisionMaker as i32,
-                    ..Default::default()
-                }),
-                key_person_id: "seeded-person".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("seed a key person");
-    world.insert("KeyPerson", person.into_inner().name);
-    let standard = quality
-        .create_standard(authed(
-            admin,
-            qpb::CreateStandardRequest {
-                standard: Some(symbolon_quality::default_standard()),
-                standard_id: "seeded-standard".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("seed a standard");
-    world.insert("Standard", standard.into_inner().name);
+                ..Default::default()
+            }),
+            scoring_model_id: "seeded-model".into(),
+            request_id: String::new(),
+        })
+        .await;
+    world.insert("ScoringModel", model.name);
+    let oslo = (59.91273, 10.74609);
+    let depot = create_depot_request("seeded-depot", "Oslo depot", "NO", oslo);
+    world.insert("Depot", sc.call(depot).await.name);
+    let telecom = cpb::Industry::TelecomOperator;
+    let customer = create_customer_request("seeded", "Seeded Telecom", telecom, "NO");
+    let customer = crm.call(customer).await.name;
+    let site = create_site_request(&customer, "seeded-site", "Oslo core", "NO", oslo);
+    world.insert("Site", crm.call(site).await.name);
+    let person = create_key_person_request(&customer, "seeded-person", "Ingrid Berg", "");
+    let person = crm.call(person).await;
+    world.insert("KeyPerson", person.name);
+    let standard = crm
+        .call(qpb::CreateStandardRequest {
+            standard: Some(symbolon_quality::default_standard()),
+            standard_id: "seeded-standard".into(),
+            request_id: String::new(),
+        })
+        .await;
+    world.insert("Standard", standard.name);
     let created = lab
-        .create_lab(authed(
-            admin,
-            lpb::CreateLabRequest {
-                lab: Some(lpb::Lab {
-                    customer: customer.clone(),
-                    display_name: "Seeded lab".into(),
-                    ..Default::default()
-                }),
-                lab_id: "seeded-lab".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("seed a lab");
-    world.insert("Lab", created.into_inner().name);
+        .call(create_lab_request("seeded-lab", &customer, "Seeded lab"))
+        .await;
+    world.insert("Lab", created.name);
     world.insert("Customer", customer);
     world
 }

@@ -9,11 +9,13 @@ use opentelemetry_proto::tonic::{
     trace::v1::{Span, span::SpanKind},
 };
 use symbolon_contracts::{
-    customers::v1::{self as cpb, customers_service_client::CustomersServiceClient},
+    customers::v1 as cpb,
     labs::v1::{self as lpb, labs_service_client::LabsServiceClient},
 };
 use symbolon_suite_tests::{free_addr, otlp_receiver, start};
-use symbolon_testkit::{Keys, authed, channel};
+use symbolon_testkit::{
+    Api, Keys, at, authed, channel, create_customer_request, create_site_request,
+};
 
 fn attr(span: &Span, key: &str) -> Option<String> {
     span.attributes.iter().find(|a| a.key == key).and_then(|a| {
@@ -86,18 +88,11 @@ async fn a_labs_call_that_checks_the_customer_is_one_trace() {
     let labs = start("symbolon-labs", free_addr(), &labs_env).await;
 
     let admin = keys.vendor_admin();
-    CustomersServiceClient::new(channel(customers.addr).await)
-        .create_customer(authed(
-            &admin,
-            symbolon_testkit::create_customer_request(
-                "nordlicht",
-                "Nordlicht Telecom",
-                cpb::Industry::TelecomOperator,
-                "DE",
-            ),
-        ))
-        .await
-        .unwrap();
+    let telecom = cpb::Industry::TelecomOperator;
+    let nordlicht = create_customer_request("nordlicht", "Nordlicht Telecom", telecom, "DE");
+    at(&channel(customers.addr).await, &admin)
+        .call(nordlicht)
+        .await;
 
     // The caller starts the trace: its traceparent must be honoured end to end.
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -375,37 +370,25 @@ async fn a_commitment_checked_against_the_supply_chain_is_one_trace() {
     let customers = start("symbolon-customers", free_addr(), &customers_env).await;
 
     let admin = keys.vendor_admin();
-    let mut crm = CustomersServiceClient::new(channel(customers.addr).await);
-    crm.create_customer(authed(
-        &admin,
-        symbolon_testkit::create_customer_request(
-            "sakura",
-            "Sakura Precision",
-            cpb::Industry::Manufacturing,
-            "JP",
-        ),
+    let cu_channel = channel(customers.addr).await;
+    let crm = at(&cu_channel, &admin);
+    let manufacturing = cpb::Industry::Manufacturing;
+    crm.call(create_customer_request(
+        "sakura",
+        "Sakura Precision",
+        manufacturing,
+        "JP",
     ))
-    .await
-    .unwrap();
-    crm.create_site(authed(
-        &admin,
-        cpb::CreateSiteRequest {
-            parent: "customers/sakura".into(),
-            site: Some(cpb::Site {
-                display_name: "Nagoya line 3".into(),
-                country: "JP".into(),
-                location: Some(symbolon_contracts::common::v1::LatLng {
-                    latitude: 35.18147,
-                    longitude: 136.90641,
-                }),
-                ..Default::default()
-            }),
-            site_id: "nagoya".into(),
-            request_id: String::new(),
-        },
+    .await;
+    let nagoya = (35.18147, 136.90641);
+    crm.call(create_site_request(
+        "customers/sakura",
+        "nagoya",
+        "Nagoya line 3",
+        "JP",
+        nagoya,
     ))
-    .await
-    .unwrap();
+    .await;
 
     let trace_id = "0af7651916cd43dd8448eb211c80319c";
     let caller_span = "b7ad6b7169203331";

@@ -32,10 +32,9 @@ use super::*;
 use prost::encoding::{WireType, encode_key, encode_varint};
 use prost_types::DescriptorProto;
 use std::collections::HashMap;
-use symbolon_contracts::labs::v1::{
-    self as lpb, MemberRole, labs_service_client::LabsServiceClient,
-};
-use symbolon_contracts::quality::v1::{self as qpb, quality_service_client::QualityServiceClient};
+use symbolon_contracts::labs::v1::{self as lpb, MemberRole};
+use symbolon_contracts::quality::v1 as qpb;
+use symbolon_testkit::create_lab_request;
 
 /// Methods naming a resource that no tenant-A caller may call, and why.
 pub(super) const EXEMPT: &[(&str, &str)] = &[
@@ -432,33 +431,9 @@ fn release(version: &str) -> lpb::Release {
     }
 }
 
+/// A poor chat (2026-01-01) by `agent`, for `customer`.
 fn conversation(id: &str, agent: &str, customer: &str) -> qpb::Conversation {
-    use qpb::Speaker::{Agent as A, Customer as C};
-    let turn = |s: qpb::Speaker, t: i64, text: &str| qpb::Turn {
-        speaker: s as i32,
-        text: text.into(),
-        send_time: Some(prost_types::Timestamp {
-            seconds: 1_767_225_600 + t,
-            nanos: 0,
-        }),
-    };
-    qpb::Conversation {
-        conversation_id: id.into(),
-        customer: customer.into(),
-        agent: agent.into(),
-        team: "team-east".into(),
-        customer_display_name: "Anna".into(),
-        turns: vec![
-            turn(C, 0, "My charger arrived broken. This is ridiculous!"),
-            turn(A, 120, "Order number?"),
-            turn(C, 130, "12345"),
-            turn(
-                A,
-                200,
-                "Please send proof of purchase and a video evidence of the fault.",
-            ),
-        ],
-    }
+    symbolon_testkit::poor_chat(id, agent, customer, 1_767_225_600)
 }
 
 /// What was seeded: per kind, tenant A's resource and tenant B's.
@@ -474,33 +449,21 @@ pub(super) struct World {
 /// Seeds both tenants through the real services (as the admin, the incident's owner
 /// and the labs' members).
 pub(super) async fn seed(keys: &Keys, cu: Channel, labs_ch: Channel) -> World {
-    use pb::{
-        commitments_service_client::CommitmentsServiceClient,
-        incidents_service_client::IncidentsServiceClient,
-    };
     let admin = keys.vendor_admin();
     let owner = keys.token("owner@vendor", &Org::Vendor, &["frontline"]);
-    let mut crm = CustomersServiceClient::new(cu.clone());
-    let mut incidents = IncidentsServiceClient::new(cu.clone());
-    let mut commitments = CommitmentsServiceClient::new(cu.clone());
-    let mut labs = LabsServiceClient::new(labs_ch);
-    let mut quality = QualityServiceClient::new(cu.clone());
+    let crm = at(&cu, &admin);
+    let labs = at(&labs_ch, &admin);
     let mut pairs: HashMap<&'static str, [String; 2]> = HashMap::new();
     let mut put = |kind: &'static str, i: usize, name: String| {
         pairs.entry(kind).or_default()[i] = name;
     };
     super::seed(cu.clone(), &admin).await;
-    quality
-        .create_standard(authed(
-            &admin,
-            qpb::CreateStandardRequest {
-                standard: Some(symbolon_quality::default_standard()),
-                standard_id: "support".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+    crm.call(qpb::CreateStandardRequest {
+        standard: Some(symbolon_quality::default_standard()),
+        standard_id: "support".into(),
+        request_id: String::new(),
+    })
+    .await;
     let mut fire = String::new();
     let mut incident_a = String::new();
     for (i, c) in ["acme", "other"].into_iter().enumerate() {
@@ -510,101 +473,79 @@ pub(super) async fn seed(keys: &Keys, cu: Channel, labs_ch: Channel) -> World {
         put("key person", i, format!("{parent}/keyPersons/anna"));
         // jonas becomes a member of the lab in the matrix (CreateMember); intern never.
         for id in ["jonas", "intern"] {
-            crm.create_key_person(authed(
-                &admin,
-                pb::CreateKeyPersonRequest {
-                    parent: parent.clone(),
-                    key_person: Some(pb::KeyPerson {
-                        display_name: id.into(),
-                        title: "Network engineer".into(),
-                        decision_role: pb::DecisionRole::Influencer as i32,
-                        subject: format!("{id}@{c}"),
-                        ..Default::default()
-                    }),
-                    key_person_id: id.into(),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .unwrap();
+            crm.call(pb::CreateKeyPersonRequest {
+                parent: parent.clone(),
+                key_person: Some(pb::KeyPerson {
+                    display_name: id.into(),
+                    title: "Network engineer".into(),
+                    decision_role: pb::DecisionRole::Influencer as i32,
+                    subject: format!("{id}@{c}"),
+                    ..Default::default()
+                }),
+                key_person_id: id.into(),
+                request_id: String::new(),
+            })
+            .await;
         }
         let tp = crm
-            .list_touchpoints(authed(
-                &admin,
-                pb::ListTouchpointsRequest {
-                    parent: parent.clone(),
-                    ..Default::default()
-                },
-            ))
+            .call(pb::ListTouchpointsRequest {
+                parent: parent.clone(),
+                ..Default::default()
+            })
             .await
-            .unwrap()
-            .into_inner()
             .touchpoints;
         put("touchpoint", i, tp[0].name.clone());
-        let incident = incidents
-            .open_incident(authed(
-                &owner,
-                pb::OpenIncidentRequest {
-                    parent: parent.clone(),
-                    incident: Some(pb::Incident {
-                        site: format!("{parent}/sites/plant"),
-                        severity: pb::Severity::Major as i32,
-                        summary: "Line 3 stopped".into(),
-                        detect_time: Some(prost_types::Timestamp {
-                            seconds: 1_760_000_000,
-                            nanos: 0,
-                        }),
-                        ..Default::default()
+        let incident = crm
+            .by(&owner)
+            .call(pb::OpenIncidentRequest {
+                parent: parent.clone(),
+                incident: Some(pb::Incident {
+                    site: format!("{parent}/sites/plant"),
+                    severity: pb::Severity::Major as i32,
+                    summary: "Line 3 stopped".into(),
+                    detect_time: Some(prost_types::Timestamp {
+                        seconds: 1_760_000_000,
+                        nanos: 0,
                     }),
-                    request_id: String::new(),
-                },
-            ))
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         put("incident", i, incident.clone());
-        let f = incidents
-            .call_for_fire(authed(
-                &owner,
-                pb::CallForFireRequest {
-                    parent: incident.clone(),
-                    fire_request: Some(fire_request()),
-                    request_id: String::new(),
-                },
-            ))
+        let f = crm
+            .by(&owner)
+            .call(pb::CallForFireRequest {
+                parent: incident.clone(),
+                fire_request: Some(fire_request()),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         if i == 0 {
             fire = f;
             incident_a = incident;
         }
-        let commitment = commitments
-            .create_commitment(authed(
-                &admin,
-                pb::CreateCommitmentRequest {
-                    parent: parent.clone(),
-                    commitment: Some(pb::Commitment {
-                        display_name: "Remote expert around the clock".into(),
-                        clauses: vec![pb::CommitmentClause {
-                            kind: Some(pb::commitment_clause::Kind::RemoteExpert(
-                                pb::RemoteExpertClause {
-                                    hours_per_day: 24,
-                                    days_per_week: 7,
-                                },
-                            )),
-                        }],
-                        ..Default::default()
-                    }),
-                    request_id: String::new(),
-                    accept_risk: false,
-                },
-            ))
+        let commitment = crm
+            .call(pb::CreateCommitmentRequest {
+                parent: parent.clone(),
+                commitment: Some(pb::Commitment {
+                    display_name: "Remote expert around the clock".into(),
+                    clauses: vec![pb::CommitmentClause {
+                        kind: Some(pb::commitment_clause::Kind::RemoteExpert(
+                            pb::RemoteExpertClause {
+                                hours_per_day: 24,
+                                days_per_week: 7,
+                            },
+                        )),
+                    }],
+                    ..Default::default()
+                }),
+                request_id: String::new(),
+                accept_risk: false,
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         put("commitment", i, commitment);
 
@@ -612,20 +553,12 @@ pub(super) async fn seed(keys: &Keys, cu: Channel, labs_ch: Channel) -> World {
         // (other) has eng2, rm2 and other's anna.
         let lab = format!("labs/lab{}", i + 1);
         put("lab", i, lab.clone());
-        labs.create_lab(authed(
-            &admin,
-            lpb::CreateLabRequest {
-                lab: Some(lpb::Lab {
-                    customer: parent.clone(),
-                    display_name: format!("Lab of {c}"),
-                    ..Default::default()
-                }),
-                lab_id: format!("lab{}", i + 1),
-                request_id: String::new(),
-            },
+        labs.call(create_lab_request(
+            format!("lab{}", i + 1),
+            &parent,
+            format!("Lab of {c}"),
         ))
-        .await
-        .unwrap();
+        .await;
         let suffix = if i == 0 { "" } else { "2" };
         let members = [
             (
@@ -649,23 +582,18 @@ pub(super) async fn seed(keys: &Keys, cu: Channel, labs_ch: Channel) -> World {
         ];
         for (id, subject, key_person, roles) in members {
             let m = labs
-                .create_member(authed(
-                    &admin,
-                    lpb::CreateMemberRequest {
-                        parent: lab.clone(),
-                        member: Some(lpb::Member {
-                            subject,
-                            key_person,
-                            roles: roles.into_iter().map(|r| r as i32).collect(),
-                            ..Default::default()
-                        }),
-                        member_id: id.clone(),
-                        request_id: String::new(),
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner();
+                .call(lpb::CreateMemberRequest {
+                    parent: lab.clone(),
+                    member: Some(lpb::Member {
+                        subject,
+                        key_person,
+                        roles: roles.into_iter().map(|r| r as i32).collect(),
+                        ..Default::default()
+                    }),
+                    member_id: id.clone(),
+                    request_id: String::new(),
+                })
+                .await;
             if id == "anna" {
                 put("member", i, m.name);
             }
@@ -681,80 +609,59 @@ pub(super) async fn seed(keys: &Keys, cu: Channel, labs_ch: Channel) -> World {
             &["release-manager"],
         );
         let p = labs
-            .create_proposal(authed(
-                &eng,
-                lpb::CreateProposalRequest {
-                    parent: lab.clone(),
-                    proposal: Some(proposal()),
-                    proposal_id: "p1".into(),
-                    request_id: String::new(),
-                },
-            ))
+            .by(&eng)
+            .call(lpb::CreateProposalRequest {
+                parent: lab.clone(),
+                proposal: Some(proposal()),
+                proposal_id: "p1".into(),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         put("proposal", i, p);
         let plan = labs
-            .create_test_plan(authed(
-                &eng,
-                lpb::CreateTestPlanRequest {
-                    parent: lab.clone(),
-                    test_plan: Some(test_plan()),
-                    test_plan_id: "t1".into(),
-                    request_id: String::new(),
-                },
-            ))
+            .by(&eng)
+            .call(lpb::CreateTestPlanRequest {
+                parent: lab.clone(),
+                test_plan: Some(test_plan()),
+                test_plan_id: "t1".into(),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         let run = labs
-            .create_test_run(authed(
-                &eng,
-                lpb::CreateTestRunRequest {
-                    parent: plan.clone(),
-                    test_run: Some(test_run()),
-                    request_id: String::new(),
-                },
-            ))
+            .by(&eng)
+            .call(lpb::CreateTestRunRequest {
+                parent: plan.clone(),
+                test_run: Some(test_run()),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         put("test plan", i, plan);
         put("test run", i, run);
         let r = labs
-            .create_release(authed(
-                &rm,
-                lpb::CreateReleaseRequest {
-                    parent: lab.clone(),
-                    release: Some(release("24.3.1")),
-                    release_id: "r1".into(),
-                    request_id: String::new(),
-                },
-            ))
+            .by(&rm)
+            .call(lpb::CreateReleaseRequest {
+                parent: lab.clone(),
+                release: Some(release("24.3.1")),
+                release_id: "r1".into(),
+                request_id: String::new(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         put("release", i, r);
 
         // A report: acme's conversation by agent ann, other's by agent bob.
         let agent = ["ann@vendor", "bob@vendor"][i];
-        let report = quality
-            .inspect_conversation(authed(
-                &admin,
-                qpb::InspectConversationRequest {
-                    standard: "standards/support".into(),
-                    conversation: Some(conversation(&format!("conv-{c}"), agent, &parent)),
-                    request_id: String::new(),
-                    validate_only: false,
-                },
-            ))
+        let report = crm
+            .call(qpb::InspectConversationRequest {
+                standard: "standards/support".into(),
+                conversation: Some(conversation(&format!("conv-{c}"), agent, &parent)),
+                request_id: String::new(),
+                validate_only: false,
+            })
             .await
-            .unwrap()
-            .into_inner()
             .name;
         put("report", i, report);
     }

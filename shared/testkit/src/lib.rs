@@ -7,8 +7,11 @@
 //! - [`Keys`]: a throwaway Ed25519 key pair; mints tokens for any caller.
 //! - [`server_config`]: a `ServerConfig` on `127.0.0.1:0` for a database and keys.
 //! - [`authed`]: a request carrying a bearer token.
+//! - [`call`], [`Api`] (`rpc.rs`): send a unary request by its type ([`Rpc`], generated
+//!   from `proto/`) as a caller, answering the reply's message.
 //! - [`Raw`]: a codec that sends and receives encoded messages as they are, for tests
 //!   generated from the descriptor set.
+//! - [`connect`], [`run_sql`]: a connection of the test's own to a service's database.
 //! - [`both_backends!`]: runs one async test body on SQLite and on PostgreSQL.
 //! - [`reason`], [`assert_request_id_reused`], [`request_id`] (`refusals.rs`): what a
 //!   refused call says, and fresh request ids.
@@ -16,8 +19,10 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod refusals;
+mod rpc;
 mod seed;
 pub use refusals::*;
+pub use rpc::*;
 pub use seed::*;
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
@@ -39,6 +44,36 @@ pub enum Backend {
 pub fn postgres_admin_url() -> String {
     std::env::var("SYMBOLON_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// A connection of the test's own to a service's database (for migration tests: the
+/// previous release's pods, the migrator).
+pub async fn connect(url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url)
+        .await
+        .expect("connect to the test database")
+}
+
+/// Runs `sql` on `c`; a failure panics naming the statement.
+pub async fn run_sql(c: &mut sqlx::AnyConnection, sql: &str) {
+    sqlx::Executor::execute(c, sql)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The (year, month) of `days` since 1970-01-01 (H. Hinnant's civil from days), for
+/// tests that name a quarter.
+pub fn civil_from_days(days: i64) -> (i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month)
 }
 
 /// A database that lives as long as the test.

@@ -6,16 +6,13 @@
 //! key person's months, open incidents, commitments) included.
 
 use crate::helpers::*;
-use symbolon_contracts::customers::v1::{
-    self as pb, dashboard_service_client::DashboardServiceClient,
-    incidents_service_client::IncidentsServiceClient,
-};
+use symbolon_contracts::customers::v1::{self as pb};
 use symbolon_customers::{
     dashboard::{attention_from_raw_rows, board_from_raw_rows},
     startup::MIGRATIONS,
 };
 use symbolon_platform::{Database, time::Clock};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 
 /// 2026-07-15T12:00:00Z: quarter 2026-Q3; months July to September follow.
 const JULY: i64 = 1_784_116_800;
@@ -48,18 +45,12 @@ async fn record(app: &TestApp, f: Feel<'_>) -> pb::Touchpoint {
     t.strategic_anxiety = f.anxiety.into();
     t.implicit_expectations = f.expectations.iter().map(|e| e.to_string()).collect();
     t.corrects = f.corrects.unwrap_or_default();
-    app.client()
-        .record_touchpoint(authed(
-            &app.admin,
-            pb::RecordTouchpointRequest {
-                parent: format!("customers/{}", f.customer),
-                touchpoint: Some(t),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
+    app.call(pb::RecordTouchpointRequest {
+        parent: format!("customers/{}", f.customer),
+        touchpoint: Some(t),
+        request_id: String::new(),
+    })
+    .await
 }
 
 fn feel<'a>(
@@ -89,20 +80,14 @@ async fn boards_agree(
     customers: &[&str],
     quarters: &[&str],
 ) {
-    let mut dash = DashboardServiceClient::new(symbolon_testkit::channel(app.addr).await);
     for c in customers {
         for q in quarters {
-            let served = dash
-                .get_trust_dashboard(authed(
-                    &app.admin,
-                    pb::GetTrustDashboardRequest {
-                        customer: format!("customers/{c}"),
-                        quarter: q.to_string(),
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner();
+            let served = app
+                .call(pb::GetTrustDashboardRequest {
+                    customer: format!("customers/{c}"),
+                    quarter: q.to_string(),
+                })
+                .await;
             let raw = board_from_raw_rows(db, c, q, clock.now()).await.unwrap();
             assert_eq!(served, raw, "board of {c} in {q}");
         }
@@ -111,22 +96,16 @@ async fn boards_agree(
 
 /// The whole ranking of `quarter`, a page of `size` at a time.
 async fn ranking(app: &TestApp, quarter: &str, size: i32) -> Vec<pb::CustomerAttention> {
-    let mut dash = DashboardServiceClient::new(symbolon_testkit::channel(app.addr).await);
     let mut all = Vec::new();
     let mut token = String::new();
     loop {
-        let page = dash
-            .rank_customers_for_attention(authed(
-                &app.admin,
-                pb::RankCustomersForAttentionRequest {
-                    quarter: quarter.into(),
-                    page_size: size,
-                    page_token: token.clone(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let page = app
+            .call(pb::RankCustomersForAttentionRequest {
+                quarter: quarter.into(),
+                page_size: size,
+                page_token: token.clone(),
+            })
+            .await;
         assert!(page.customers.len() <= size as usize);
         all.extend(page.customers);
         if page.next_page_token.is_empty() {
@@ -239,9 +218,8 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
     )
     .await;
 
-    let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
     let open = |customer: &str, severity: pb::Severity, at: i64| {
-        let req = pb::OpenIncidentRequest {
+        app.call(pb::OpenIncidentRequest {
             parent: format!("customers/{customer}"),
             incident: Some(pb::Incident {
                 severity: severity as i32,
@@ -253,16 +231,7 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
                 ..Default::default()
             }),
             request_id: String::new(),
-        };
-        let admin = app.admin.clone();
-        let mut client = incidents.clone();
-        async move {
-            client
-                .open_incident(authed(&admin, req))
-                .await
-                .unwrap()
-                .into_inner()
-        }
+        })
     };
     open("hot", pb::Severity::Critical, JULY + 3 * DAY).await;
     let minor = open("calm", pb::Severity::Minor, JULY + 4 * DAY).await;
@@ -310,56 +279,36 @@ async fn aggregates_agree_with_raw_rows(backend: Backend) {
     ranking_agrees(&app, &db, &["hot", "calm", "gone"], "2026-Q3").await;
 
     // Written after the quarter was ranked: each moves its row.
-    incidents
-        .cancel_incident(authed(
-            &app.admin,
-            pb::CancelIncidentRequest {
-                name: minor.name.clone(),
-                reason: "False alarm".into(),
-            },
-        ))
-        .await
-        .unwrap();
+    app.call(pb::CancelIncidentRequest {
+        name: minor.name.clone(),
+        reason: "False alarm".into(),
+    })
+    .await;
     record(
         &app,
         feel("calm", pb::Mood::Angry, 5, JULY + 2 * DAY, "Sudden worry"),
     )
     .await;
     app.customer("late", pb::Industry::Finance, "PT").await;
-    app.client()
-        .delete_customer(authed(
-            &app.admin,
-            pb::DeleteCustomerRequest {
-                name: "customers/gone".into(),
-                etag: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+    app.call(pb::DeleteCustomerRequest {
+        name: "customers/gone".into(),
+        etag: String::new(),
+    })
+    .await;
     // A key person leaves: their months stay on the board, in both.
-    app.client()
-        .delete_key_person(authed(
-            &app.admin,
-            pb::DeleteKeyPersonRequest {
-                name: "customers/hot/keyPersons/cfo".into(),
-                etag: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+    app.call(pb::DeleteKeyPersonRequest {
+        name: "customers/hot/keyPersons/cfo".into(),
+        etag: String::new(),
+    })
+    .await;
     clock.advance(std::time::Duration::from_secs(3 * 3600));
     boards_agree(&app, &db, &clock, &["hot", "calm", "late"], &quarters).await;
     ranking_agrees(&app, &db, &["hot", "calm", "late"], "2026-Q3").await;
 
-    app.client()
-        .undelete_customer(authed(
-            &app.admin,
-            pb::UndeleteCustomerRequest {
-                name: "customers/gone".into(),
-            },
-        ))
-        .await
-        .unwrap();
+    app.call(pb::UndeleteCustomerRequest {
+        name: "customers/gone".into(),
+    })
+    .await;
     ranking_agrees(&app, &db, &["hot", "calm", "late", "gone"], "2026-Q3").await;
     // A quarter ranked for the first time lists every customer, quiet ones too.
     ranking_agrees(&app, &db, &["hot", "calm", "late", "gone"], "2026-Q2").await;
@@ -372,30 +321,21 @@ async fn ranking_tokens_are_bound_to_their_quarter(backend: Backend) {
     for id in ["a", "b"] {
         app.customer(id, pb::Industry::Energy, "DE").await;
     }
-    let mut dash = DashboardServiceClient::new(symbolon_testkit::channel(app.addr).await);
-    let first = dash
-        .rank_customers_for_attention(authed(
-            &app.admin,
-            pb::RankCustomersForAttentionRequest {
-                quarter: "2026-Q3".into(),
-                page_size: 1,
-                page_token: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let first = app
+        .call(pb::RankCustomersForAttentionRequest {
+            quarter: "2026-Q3".into(),
+            page_size: 1,
+            page_token: String::new(),
+        })
+        .await;
     assert_eq!(first.customers.len(), 1);
     assert!(!first.next_page_token.is_empty());
-    let other = dash
-        .rank_customers_for_attention(authed(
-            &app.admin,
-            pb::RankCustomersForAttentionRequest {
-                quarter: "2026-Q4".into(),
-                page_size: 1,
-                page_token: first.next_page_token,
-            },
-        ))
+    let other = app
+        .try_call(pb::RankCustomersForAttentionRequest {
+            quarter: "2026-Q4".into(),
+            page_size: 1,
+            page_token: first.next_page_token,
+        })
         .await;
     assert_invalid(other, &["page_token"]);
 }

@@ -77,17 +77,12 @@ async fn bad_tokens_are_unauthenticated() {
         ("alg none", unsigned),
         ("garbage", "abc".into()),
     ] {
-        let r = app.client().list_customers(authed(&token, req())).await;
+        let r = app.by(&token).try_call(req()).await;
         assert_eq!(code(r), Code::Unauthenticated, "{what}");
     }
     // The same claims, properly signed, pass.
     let good = app.keys.minter().mint_claims(&claims).unwrap();
-    assert!(
-        app.client()
-            .list_customers(authed(&good, req()))
-            .await
-            .is_ok()
-    );
+    assert!(app.by(&good).try_call(req()).await.is_ok());
 }
 
 #[tokio::test]
@@ -263,8 +258,8 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
     ];
     for (what, token) in &corpus {
         let r = app
-            .client()
-            .list_customers(authed(token, Default::default()))
+            .by(token)
+            .try_call(pb::ListCustomersRequest::default())
             .await;
         let err = r.err().unwrap_or_else(|| panic!("{what}: accepted"));
         assert_eq!(
@@ -280,8 +275,8 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
         let app = &app;
         let token = token.to_string();
         async move {
-            app.client()
-                .list_customers(authed(&token, Default::default()))
+            app.by(&token)
+                .try_call(pb::ListCustomersRequest::default())
                 .await
                 .unwrap_err()
                 .message()
@@ -308,8 +303,8 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
     });
     for (what, token) in [("aud array", &aud_array), ("skew within leeway", &skewed)] {
         let r = app
-            .client()
-            .list_customers(authed(token, Default::default()))
+            .by(token)
+            .try_call(pb::ListCustomersRequest::default())
             .await;
         assert!(r.is_ok(), "{what}: {:?}", r.err());
     }
@@ -317,8 +312,8 @@ async fn a_corpus_of_mutated_tokens_is_refused_with_plain_messages() {
         c.insert("roles".into(), json!([]));
     });
     let r = app
-        .client()
-        .list_customers(authed(&no_roles, Default::default()))
+        .by(&no_roles)
+        .try_call(pb::ListCustomersRequest::default())
         .await;
     assert_eq!(code(r), Code::PermissionDenied);
 }
@@ -376,8 +371,8 @@ async fn roles_outside_the_vocabulary_grant_nothing() {
     ] {
         let t = vendor_with(&roles);
         let list = app
-            .client()
-            .list_customers(authed(&t, Default::default()))
+            .by(&t)
+            .try_call(pb::ListCustomersRequest::default())
             .await;
         assert_eq!(
             code(list),
@@ -385,13 +380,10 @@ async fn roles_outside_the_vocabulary_grant_nothing() {
             "{roles:?} listed customers"
         );
         let get = app
-            .client()
-            .get_customer(authed(
-                &t,
-                pb::GetCustomerRequest {
-                    name: "customers/acme".into(),
-                },
-            ))
+            .by(&t)
+            .try_call(pb::GetCustomerRequest {
+                name: "customers/acme".into(),
+            })
             .await;
         assert_eq!(
             code(get),
@@ -402,15 +394,15 @@ async fn roles_outside_the_vocabulary_grant_nothing() {
     // A customer's token holding vendor role names gets nothing from them either.
     let t = app.keys.customer("acme", &["admin", "frontline"]);
     let r = app
-        .client()
-        .list_customers(authed(&t, Default::default()))
+        .by(&t)
+        .try_call(pb::ListCustomersRequest::default())
         .await;
     assert_eq!(code(r), Code::PermissionDenied);
     // A known role beside unknown ones still counts.
     let t = vendor_with(&["superuser", "analyst"]);
     assert!(
-        app.client()
-            .list_customers(authed(&t, Default::default()))
+        app.by(&t)
+            .try_call(pb::ListCustomersRequest::default())
             .await
             .is_ok()
     );

@@ -3,16 +3,12 @@
 use crate::helpers::*;
 use crate::requests;
 use symbolon_contracts::customers::v1 as pb;
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::Code;
 
 async fn malformed_requests_name_their_fields(backend: Backend) {
     let app = spawn_app(backend).await;
-    let c = app.client();
-    let empty = c
-        .clone()
-        .create_customer(authed(&app.admin, pb::CreateCustomerRequest::default()))
-        .await;
+    let empty = app.try_call(pb::CreateCustomerRequest::default()).await;
     assert_invalid(
         empty,
         &[
@@ -21,21 +17,17 @@ async fn malformed_requests_name_their_fields(backend: Backend) {
             "customer.home_country",
         ],
     );
-    let bad = c
-        .clone()
-        .create_customer(authed(
-            &app.admin,
-            pb::CreateCustomerRequest {
-                customer: Some(pb::Customer {
-                    display_name: "X".into(),
-                    industry: 99,
-                    home_country: "XX".into(),
-                    ..Default::default()
-                }),
-                customer_id: "Not Valid!".into(),
-                request_id: "not-a-uuid".into(),
-            },
-        ))
+    let bad = app
+        .try_call(pb::CreateCustomerRequest {
+            customer: Some(pb::Customer {
+                display_name: "X".into(),
+                industry: 99,
+                home_country: "XX".into(),
+                ..Default::default()
+            }),
+            customer_id: "Not Valid!".into(),
+            request_id: "not-a-uuid".into(),
+        })
         .await;
     assert_invalid(
         bad,
@@ -62,12 +54,8 @@ async fn malformed_requests_name_their_fields(backend: Backend) {
             display_name: "Plant".into(),
             ..site_message("FRA", lat, lng)
         };
-        let created = c
-            .clone()
-            .create_site(authed(
-                &app.admin,
-                requests::site("customers/acme", "", site),
-            ))
+        let created = app
+            .try_call(requests::site("customers/acme", "", site))
             .await;
         assert_invalid(created, fields);
     }
@@ -89,87 +77,56 @@ async fn malformed_requests_name_their_fields(backend: Backend) {
         ),
     ];
     for (request, field) in pages {
-        let listed = c
-            .clone()
-            .list_sites(authed(
-                &app.admin,
-                pb::ListSitesRequest {
-                    parent: "customers/acme".into(),
-                    ..request
-                },
-            ))
+        let listed = app
+            .try_call(pb::ListSitesRequest {
+                parent: "customers/acme".into(),
+                ..request
+            })
             .await;
         assert_invalid(listed, &[field]);
     }
-    let bad_name = c
-        .clone()
-        .get_customer(authed(
-            &app.admin,
-            pb::GetCustomerRequest {
-                name: "acme".into(),
-            },
-        ))
+    let bad_name = app
+        .try_call(pb::GetCustomerRequest {
+            name: "acme".into(),
+        })
         .await;
     assert_invalid(bad_name, &["name"]);
-    let missing = c
-        .clone()
-        .get_customer(authed(
-            &app.admin,
-            pb::GetCustomerRequest {
-                name: "customers/nope".into(),
-            },
-        ))
+    let missing = app
+        .try_call(pb::GetCustomerRequest {
+            name: "customers/nope".into(),
+        })
         .await;
     assert_eq!(code(missing), Code::NotFound);
-    let wrong_etag = c
-        .clone()
-        .delete_customer(authed(
-            &app.admin,
-            pb::DeleteCustomerRequest {
-                name: "customers/acme".into(),
-                etag: "999".into(),
-            },
-        ))
+    let wrong_etag = app
+        .try_call(pb::DeleteCustomerRequest {
+            name: "customers/acme".into(),
+            etag: "999".into(),
+        })
         .await;
     assert_eq!(code(wrong_etag), Code::FailedPrecondition);
-    let huge = c
-        .clone()
-        .list_customers(authed(
-            &app.admin,
-            pb::ListCustomersRequest {
-                page_size: 100_000,
-                ..Default::default()
-            },
-        ))
+    let huge = app
+        .try_call(pb::ListCustomersRequest {
+            page_size: 100_000,
+            ..Default::default()
+        })
         .await;
     assert!(huge.is_ok(), "oversized pages are coerced, not refused");
 
     // None of the refused calls wrote anything.
-    let sites = c
-        .clone()
-        .list_sites(authed(
-            &app.admin,
-            pb::ListSitesRequest {
-                parent: "customers/acme".into(),
-                show_deleted: true,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let sites = app
+        .call(pb::ListSitesRequest {
+            parent: "customers/acme".into(),
+            show_deleted: true,
+            ..Default::default()
+        })
+        .await;
     assert!(sites.sites.is_empty());
-    let acme = c
-        .clone()
-        .get_customer(authed(
-            &app.admin,
-            pb::GetCustomerRequest {
-                name: "customers/acme".into(),
-            },
-        ))
-        .await
-        .unwrap();
-    assert!(acme.into_inner().delete_time.is_none());
+    let acme = app
+        .call(pb::GetCustomerRequest {
+            name: "customers/acme".into(),
+        })
+        .await;
+    assert!(acme.delete_time.is_none());
 }
 
 both_backends!(malformed_requests_name_their_fields);

@@ -335,15 +335,7 @@ fn this_quarter() -> String {
         .unwrap_or_default()
         .as_secs() as i64
         / 86_400;
-    // Civil from days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month) = symbolon_testkit::civil_from_days(days);
     format!("{year}-Q{}", (month - 1) / 3 + 1)
 }
 

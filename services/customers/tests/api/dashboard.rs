@@ -1,11 +1,8 @@
 //! The trust dashboard and the attention ranking, checked against hand-computed figures.
 
 use crate::helpers::*;
-use symbolon_contracts::customers::v1::{
-    self as pb, dashboard_service_client::DashboardServiceClient,
-    incidents_service_client::IncidentsServiceClient,
-};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_contracts::customers::v1::{self as pb};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::Code;
 
 /// 2026-07-15T12:00:00Z and 2026-09-15T12:00:00Z, in seconds.
@@ -30,17 +27,12 @@ async fn feel(
         intensity,
     });
     t.strategic_anxiety = anxiety.into();
-    app.client()
-        .record_touchpoint(authed(
-            &app.admin,
-            pb::RecordTouchpointRequest {
-                parent: format!("customers/{customer}"),
-                touchpoint: Some(t),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+    app.call(pb::RecordTouchpointRequest {
+        parent: format!("customers/{customer}"),
+        touchpoint: Some(t),
+        request_id: String::new(),
+    })
+    .await;
 }
 
 async fn dashboard_matches_the_documented_index(backend: Backend) {
@@ -78,39 +70,27 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
         "Outside the quarter",
     )
     .await;
-    let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
-    incidents
-        .open_incident(authed(
-            &app.admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/angry".into(),
-                incident: Some(pb::Incident {
-                    severity: pb::Severity::Critical as i32,
-                    summary: "Payment switch down".into(),
-                    detect_time: Some(prost_types::Timestamp {
-                        seconds: JULY + 7200,
-                        nanos: 0,
-                    }),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+    app.call(pb::OpenIncidentRequest {
+        parent: "customers/angry".into(),
+        incident: Some(pb::Incident {
+            severity: pb::Severity::Critical as i32,
+            summary: "Payment switch down".into(),
+            detect_time: Some(prost_types::Timestamp {
+                seconds: JULY + 7200,
+                nanos: 0,
+            }),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+    })
+    .await;
 
-    let mut dash = DashboardServiceClient::new(symbolon_testkit::channel(app.addr).await);
-    let d = dash
-        .get_trust_dashboard(authed(
-            &app.admin,
-            pb::GetTrustDashboardRequest {
-                customer: "customers/angry".into(),
-                quarter: "2026-Q3".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let d = app
+        .call(pb::GetTrustDashboardRequest {
+            customer: "customers/angry".into(),
+            quarter: "2026-Q3".into(),
+        })
+        .await;
     // sentiment (−0.8 + 1) / 2 = 0.1 → 4; one month → 0.5 → 5; one critical → 1/2 → 12.5;
     // never acknowledged → 0; no commitments → 15. Total 36.5.
     let points: Vec<(String, f64)> = d
@@ -171,60 +151,46 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
     // The customer's own people see their board; others do not.
     let own = app.keys.customer("angry", &["customer-executive"]);
     assert!(
-        dash.get_trust_dashboard(authed(
-            &own,
-            pb::GetTrustDashboardRequest {
+        app.by(&own)
+            .try_call(pb::GetTrustDashboardRequest {
                 customer: "customers/angry".into(),
                 quarter: "2026-Q3".into()
-            }
-        ))
-        .await
-        .is_ok()
+            })
+            .await
+            .is_ok()
     );
     let other = app.keys.customer("calm", &["customer-executive"]);
-    let hidden = dash
-        .get_trust_dashboard(authed(
-            &other,
-            pb::GetTrustDashboardRequest {
-                customer: "customers/angry".into(),
-                quarter: "2026-Q3".into(),
-            },
-        ))
+    let hidden = app
+        .by(&other)
+        .try_call(pb::GetTrustDashboardRequest {
+            customer: "customers/angry".into(),
+            quarter: "2026-Q3".into(),
+        })
         .await;
     assert_eq!(code(hidden), Code::NotFound);
-    let ranking_denied = dash
-        .rank_customers_for_attention(authed(
-            &own,
-            pb::RankCustomersForAttentionRequest {
-                quarter: "2026-Q3".into(),
-                ..Default::default()
-            },
-        ))
+    let ranking_denied = app
+        .by(&own)
+        .try_call(pb::RankCustomersForAttentionRequest {
+            quarter: "2026-Q3".into(),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(ranking_denied), Code::PermissionDenied);
-    let bad = dash
-        .get_trust_dashboard(authed(
-            &app.admin,
-            pb::GetTrustDashboardRequest {
-                customer: "angry".into(),
-                quarter: "Q3".into(),
-            },
-        ))
+    let bad = app
+        .try_call(pb::GetTrustDashboardRequest {
+            customer: "angry".into(),
+            quarter: "Q3".into(),
+        })
         .await;
     assert_invalid(bad, &["customer", "quarter"]);
 
     // The angry customer with an open critical incident comes first, with its reasons.
-    let ranking = dash
-        .rank_customers_for_attention(authed(
-            &app.admin,
-            pb::RankCustomersForAttentionRequest {
-                quarter: "2026-Q3".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let ranking = app
+        .call(pb::RankCustomersForAttentionRequest {
+            quarter: "2026-Q3".into(),
+            ..Default::default()
+        })
+        .await;
     let order: Vec<&str> = ranking
         .customers
         .iter()
@@ -242,17 +208,12 @@ async fn dashboard_matches_the_documented_index(backend: Backend) {
     // The ranking reads every customer's quarter at once; each figure is that
     // customer's own board.
     for ranked in &ranking.customers {
-        let board = dash
-            .get_trust_dashboard(authed(
-                &app.admin,
-                pb::GetTrustDashboardRequest {
-                    customer: ranked.customer.clone(),
-                    quarter: "2026-Q3".into(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let board = app
+            .call(pb::GetTrustDashboardRequest {
+                customer: ranked.customer.clone(),
+                quarter: "2026-Q3".into(),
+            })
+            .await;
         assert_eq!(board.trust_index, ranked.trust_index, "{}", ranked.customer);
     }
 }

@@ -9,7 +9,7 @@ use symbolon_contracts::{
 };
 use symbolon_customers::{Application, CustomersConfig, incidents::IncidentTimers};
 use symbolon_platform::time::Clock;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use symbolon_testkit::{Backend, By, Keys, TestDb, at, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
@@ -19,6 +19,7 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub keys: Keys,
     pub admin: String,
+    pub channel: Channel,
     pub client: Client,
     pub shutdown: CancellationToken,
     pub timers: IncidentTimers,
@@ -49,16 +50,25 @@ pub async fn spawn_app_with_clock(backend: Backend, clock: Clock) -> TestApp {
     let addr = app.local_addr();
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
-    let client = CustomersServiceClient::new(symbolon_testkit::channel(addr).await);
+    let channel = symbolon_testkit::channel(addr).await;
+    let client = CustomersServiceClient::new(channel.clone());
     let admin = keys.vendor_admin();
     TestApp {
         addr,
         keys,
         admin,
+        channel,
         client,
         shutdown,
         timers,
         _db: db,
+    }
+}
+
+// Calls go to the service as its vendor admin.
+impl Api for TestApp {
+    fn caller(&self) -> By<'_> {
+        at(&self.channel, &self.admin)
     }
 }
 
@@ -73,55 +83,37 @@ impl TestApp {
     }
 
     pub async fn customer(&self, id: &str, industry: pb::Industry, country: &str) -> pb::Customer {
-        self.client()
-            .create_customer(authed(
-                &self.admin,
-                symbolon_testkit::create_customer_request(
-                    id,
-                    &format!("Customer {id}"),
-                    industry,
-                    country,
-                ),
-            ))
-            .await
-            .expect("create customer")
-            .into_inner()
+        self.call(symbolon_testkit::create_customer_request(
+            id,
+            format!("Customer {id}"),
+            industry,
+            country,
+        ))
+        .await
     }
 
     pub async fn site(&self, customer: &str, id: &str) -> pb::Site {
-        self.client()
-            .create_site(authed(
-                &self.admin,
-                requests::site(
-                    format!("customers/{customer}"),
-                    id,
-                    site_message("DE", 50.1, 8.7),
-                ),
-            ))
-            .await
-            .expect("create site")
-            .into_inner()
+        self.call(requests::site(
+            format!("customers/{customer}"),
+            id,
+            site_message("DE", 50.1, 8.7),
+        ))
+        .await
     }
 
     pub async fn key_person(&self, customer: &str, id: &str) -> pb::KeyPerson {
-        self.client()
-            .create_key_person(authed(
-                &self.admin,
-                pb::CreateKeyPersonRequest {
-                    parent: format!("customers/{customer}"),
-                    key_person: Some(pb::KeyPerson {
-                        display_name: "Dr. Anna Weber".into(),
-                        title: "CTO".into(),
-                        decision_role: pb::DecisionRole::DecisionMaker as i32,
-                        ..Default::default()
-                    }),
-                    key_person_id: id.into(),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .expect("create key person")
-            .into_inner()
+        self.call(pb::CreateKeyPersonRequest {
+            parent: format!("customers/{customer}"),
+            key_person: Some(pb::KeyPerson {
+                display_name: "Dr. Anna Weber".into(),
+                title: "CTO".into(),
+                decision_role: pb::DecisionRole::DecisionMaker as i32,
+                ..Default::default()
+            }),
+            key_person_id: id.into(),
+            request_id: String::new(),
+        })
+        .await
     }
 
     pub async fn touchpoint(
@@ -130,21 +122,15 @@ impl TestApp {
         key_person: &str,
         mood: pb::Mood,
     ) -> pb::Touchpoint {
-        self.client()
-            .record_touchpoint(authed(
-                &self.admin,
-                pb::RecordTouchpointRequest {
-                    parent: format!("customers/{customer}"),
-                    touchpoint: Some(touchpoint_message(
-                        &format!("customers/{customer}/keyPersons/{key_person}"),
-                        mood,
-                    )),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .expect("record touchpoint")
-            .into_inner()
+        self.call(pb::RecordTouchpointRequest {
+            parent: format!("customers/{customer}"),
+            touchpoint: Some(touchpoint_message(
+                &format!("customers/{customer}/keyPersons/{key_person}"),
+                mood,
+            )),
+            request_id: String::new(),
+        })
+        .await
     }
 }
 
@@ -187,7 +173,7 @@ pub fn touchpoint_message(key_person: &str, mood: pb::Mood) -> pb::Touchpoint {
     }
 }
 
-pub use symbolon_testkit::{assert_invalid, code, violated_fields};
+pub use symbolon_testkit::{Api, assert_invalid, code, violated_fields};
 
 /// Incident `incident`'s timeline as `token` reads it: the replay, until nothing more
 /// arrives for half a second.
@@ -248,4 +234,14 @@ pub async fn customer_with_sites(
             .await
             .expect("create site");
     }
+}
+
+/// Nordlicht Telecom with its Frankfurt core site, through the customers service at
+/// `channel`: where the incident scenes happen.
+pub async fn nordlicht_with_frankfurt_core(channel: Channel, admin: &str) {
+    let telecom = pb::Industry::TelecomOperator;
+    let customer = requests::customer("nordlicht", "Nordlicht Telecom", telecom, "DE");
+    let core = site_message("DE", 50.11552, 8.68417);
+    let site = requests::site("customers/nordlicht", "frankfurt-core", core);
+    customer_with_sites(channel, admin, customer, [site]).await;
 }

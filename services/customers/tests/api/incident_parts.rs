@@ -3,7 +3,7 @@
 //! reserves nothing twice, an unknown part or an outage writes nothing, and cancelling
 //! the incident releases them.
 
-use crate::helpers::{assert_invalid, site_message, stocked_depot, timeline};
+use crate::helpers::{assert_invalid, stocked_depot, timeline};
 use crate::requests;
 use crate::two_services::{start_customers, start_supplychain};
 use symbolon_contracts::customers::v1::{
@@ -13,7 +13,7 @@ use symbolon_contracts::supplychain::v1::{
     self as spb, supply_chain_service_client::SupplyChainServiceClient,
 };
 use symbolon_platform::auth::Org;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
+use symbolon_testkit::{Api, Backend, Keys, TestDb, at, authed, both_backends};
 use tonic::{Code, transport::Channel};
 
 fn call(
@@ -48,23 +48,14 @@ async fn stock(sc: &mut SupplyChainServiceClient<Channel>, admin: &str, depot: &
     .reserved
 }
 
-async fn fire_request_count(
-    incidents: &mut IncidentsServiceClient<Channel>,
-    token: &str,
-    incident: &str,
-) -> usize {
-    incidents
-        .list_fire_requests(authed(
-            token,
-            pb::ListFireRequestsRequest {
-                parent: incident.into(),
-                page_size: 100,
-                page_token: String::new(),
-            },
-        ))
+async fn fire_request_count(api: &impl Api, token: &str, incident: &str) -> usize {
+    api.by(token)
+        .call(pb::ListFireRequestsRequest {
+            parent: incident.into(),
+            page_size: 100,
+            page_token: String::new(),
+        })
         .await
-        .expect("list fire requests")
-        .into_inner()
         .fire_requests
         .len()
 }
@@ -85,20 +76,10 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
         stocked_depot(&mut sc, &admin, depot, &[("SPX-400", n)]).await;
     }
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let customer = requests::customer(
-        "nordlicht",
-        "Nordlicht Telecom",
-        pb::Industry::TelecomOperator,
-        "DE",
-    );
-    let site = requests::site(
-        "customers/nordlicht",
-        "frankfurt-core",
-        site_message("DE", 50.11552, 8.68417),
-    );
-    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
+    crate::helpers::nordlicht_with_frankfurt_core(channel.clone(), &admin).await;
 
-    let mut incidents = IncidentsServiceClient::new(channel);
+    let mut incidents = IncidentsServiceClient::new(channel.clone());
+    let api = at(&channel, &admin);
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
     let open = |site: &str| {
         requests::open_incident(
@@ -109,30 +90,18 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
             crate::helpers::now(),
         )
     };
-    let incident = incidents
-        .open_incident(authed(
-            &frontline,
-            open("customers/nordlicht/sites/frankfurt-core"),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let siteless = incidents
-        .open_incident(authed(&frontline, open("")))
-        .await
-        .unwrap()
-        .into_inner();
+    let incident = api
+        .by(&frontline)
+        .call(open("customers/nordlicht/sites/frankfurt-core"))
+        .await;
+    let siteless = api.by(&frontline).call(open("")).await;
 
     // Reserved at the nearer depot.
     let rid = "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e001";
-    let fr = incidents
-        .call_for_fire(authed(
-            &frontline,
-            call(&incident.name, "supply-chain", &[("SPX-400", 2)], rid),
-        ))
-        .await
-        .expect("call for fire with parts")
-        .into_inner();
+    let fr = api
+        .by(&frontline)
+        .call(call(&incident.name, "supply-chain", &[("SPX-400", 2)], rid))
+        .await;
     assert!(
         fr.reservation.starts_with("depots/fra/reservations/"),
         "{}",
@@ -157,28 +126,20 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     assert_eq!(reservation.state, spb::ReservationState::Active as i32);
 
     // A retry answers with the same request and reserves nothing more.
-    let again = incidents
-        .call_for_fire(authed(
-            &frontline,
-            call(&incident.name, "supply-chain", &[("SPX-400", 2)], rid),
-        ))
-        .await
-        .expect("retry")
-        .into_inner();
+    let again = api
+        .by(&frontline)
+        .call(call(&incident.name, "supply-chain", &[("SPX-400", 2)], rid))
+        .await;
     assert_eq!(again.name, fr.name);
     assert_eq!(again.reservation, fr.reservation);
     assert_eq!(stock(&mut sc, &admin, "fra").await, 2);
     assert_eq!(stock(&mut sc, &admin, "muc").await, 0);
 
     // More than the nearest depot has left: the next one that has them all.
-    let far = incidents
-        .call_for_fire(authed(
-            &frontline,
-            call(&incident.name, "supply-chain", &[("SPX-400", 4)], ""),
-        ))
-        .await
-        .expect("call for fire, Munich")
-        .into_inner();
+    let far = api
+        .by(&frontline)
+        .call(call(&incident.name, "supply-chain", &[("SPX-400", 4)], ""))
+        .await;
     assert!(far.reservation.starts_with("depots/muc/reservations/"));
     assert_eq!(stock(&mut sc, &admin, "muc").await, 4);
 
@@ -186,22 +147,20 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     let events_before = timeline(&mut incidents, &frontline, &incident.name)
         .await
         .len();
-    let err = incidents
-        .call_for_fire(authed(
-            &frontline,
-            call(
-                &incident.name,
-                "supply-chain",
-                &[("NOPE-1", 1)],
-                "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e002",
-            ),
+    let err = api
+        .by(&frontline)
+        .try_call(call(
+            &incident.name,
+            "supply-chain",
+            &[("NOPE-1", 1)],
+            "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e002",
         ))
         .await
         .expect_err("unknown part");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
     assert!(err.message().contains("NOPE-1"), "{err:?}");
     assert_eq!(
-        fire_request_count(&mut incidents, &frontline, &incident.name).await,
+        fire_request_count(&api, &frontline, &incident.name).await,
         2
     );
     assert_eq!(
@@ -213,33 +172,24 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
 
     // Bad input names each field.
     assert_invalid(
-        incidents
-            .call_for_fire(authed(
-                &frontline,
-                call(&incident.name, "rnd", &[("SPX-400", 1)], ""),
-            ))
+        api.by(&frontline)
+            .try_call(call(&incident.name, "rnd", &[("SPX-400", 1)], ""))
             .await,
         &["fire_request.parts"],
     );
     assert_invalid(
-        incidents
-            .call_for_fire(authed(
-                &frontline,
-                call(&siteless.name, "supply-chain", &[("SPX-400", 1)], ""),
-            ))
+        api.by(&frontline)
+            .try_call(call(&siteless.name, "supply-chain", &[("SPX-400", 1)], ""))
             .await,
         &["fire_request.parts"],
     );
     assert_invalid(
-        incidents
-            .call_for_fire(authed(
-                &frontline,
-                call(
-                    &incident.name,
-                    "supply-chain",
-                    &[("SPX-400", 0), ("", 1)],
-                    "",
-                ),
+        api.by(&frontline)
+            .try_call(call(
+                &incident.name,
+                "supply-chain",
+                &[("SPX-400", 0), ("", 1)],
+                "",
             ))
             .await,
         &[
@@ -250,55 +200,49 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
 
     // The supply-chain service down: UNAVAILABLE, nothing written, nothing cancelled.
     sc_run.stop().await;
-    let err = incidents
-        .call_for_fire(authed(
-            &frontline,
-            call(
-                &incident.name,
-                "supply-chain",
-                &[("SPX-400", 1)],
-                "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e003",
-            ),
+    let err = api
+        .by(&frontline)
+        .try_call(call(
+            &incident.name,
+            "supply-chain",
+            &[("SPX-400", 1)],
+            "7b0d5c1e-2f7a-4d3b-9a61-52a0c1f4e003",
         ))
         .await
         .expect_err("supply chain down");
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
-    let err = incidents
-        .cancel_incident(authed(
-            &frontline,
-            requests::cancel_incident(incident.name.clone(), "false alarm"),
+    let err = api
+        .by(&frontline)
+        .try_call(requests::cancel_incident(
+            incident.name.clone(),
+            "false alarm",
         ))
         .await
         .expect_err("supply chain down");
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
     assert_eq!(
-        fire_request_count(&mut incidents, &frontline, &incident.name).await,
+        fire_request_count(&api, &frontline, &incident.name).await,
         2
     );
-    let still = incidents
-        .get_incident(authed(
-            &frontline,
-            pb::GetIncidentRequest {
-                name: incident.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let still = api
+        .by(&frontline)
+        .call(pb::GetIncidentRequest {
+            name: incident.name.clone(),
+        })
+        .await;
     assert_eq!(still.state, pb::IncidentState::Open as i32);
     let sc_run = start_supplychain(&sc_db.url, &keys, Some(sc_addr)).await;
     let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
     assert_eq!(stock(&mut sc, &admin, "fra").await, 2);
 
     // Cancelling releases everything.
-    let cancelled = incidents
-        .cancel_incident(authed(
-            &frontline,
-            requests::cancel_incident(incident.name.clone(), "false alarm"),
+    let cancelled = api
+        .by(&frontline)
+        .call(requests::cancel_incident(
+            incident.name.clone(),
+            "false alarm",
         ))
-        .await
-        .expect("cancel")
-        .into_inner();
+        .await;
     assert_eq!(cancelled.state, pb::IncidentState::Cancelled as i32);
     assert_eq!(stock(&mut sc, &admin, "fra").await, 0);
     assert_eq!(stock(&mut sc, &admin, "muc").await, 0);
@@ -333,27 +277,24 @@ async fn parts_are_reserved_at_the_nearest_depot_once_and_released_on_cancel(bac
     );
 
     // Once cancelled, no more: neither cancel nor call for fire.
-    let err = incidents
-        .cancel_incident(authed(
-            &frontline,
-            requests::cancel_incident(incident.name.clone(), ""),
-        ))
+    let err = api
+        .by(&frontline)
+        .try_call(requests::cancel_incident(incident.name.clone(), ""))
         .await
         .expect_err("cancel twice");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
-    let err = incidents
-        .call_for_fire(authed(&frontline, call(&incident.name, "rnd", &[], "")))
+    let err = api
+        .by(&frontline)
+        .try_call(call(&incident.name, "rnd", &[], ""))
         .await
         .expect_err("call for fire on a cancelled incident");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
 
     // Only frontline staff cancel.
     let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
-    let err = incidents
-        .cancel_incident(authed(
-            &rnd,
-            requests::cancel_incident(siteless.name.clone(), ""),
-        ))
+    let err = api
+        .by(&rnd)
+        .try_call(requests::cancel_incident(siteless.name.clone(), ""))
         .await
         .expect_err("not frontline");
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");

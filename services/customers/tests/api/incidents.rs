@@ -31,24 +31,20 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     let stranger = app.keys.customer("other", &["customer-executive"]);
 
     // 02:40, the core network alarm.
-    let incident = incidents
-        .open_incident(authed(
-            &frontline,
-            pb::OpenIncidentRequest {
-                parent: "customers/nordlicht".into(),
-                incident: Some(pb::Incident {
-                    site: "customers/nordlicht/sites/frankfurt-core".into(),
-                    severity: pb::Severity::Critical as i32,
-                    summary: "Core network outage alarm: two provinces without data service".into(),
-                    detect_time: Some(symbolon_platform::time::to_timestamp(start - 60_000_000)),
-                    ..Default::default()
-                }),
-                request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let incident = app
+        .by(&frontline)
+        .call(pb::OpenIncidentRequest {
+            parent: "customers/nordlicht".into(),
+            incident: Some(pb::Incident {
+                site: "customers/nordlicht/sites/frankfurt-core".into(),
+                severity: pb::Severity::Critical as i32,
+                summary: "Core network outage alarm: two provinces without data service".into(),
+                detect_time: Some(symbolon_platform::time::to_timestamp(start - 60_000_000)),
+                ..Default::default()
+            }),
+            request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
+        })
+        .await;
     assert_eq!(incident.state, pb::IncidentState::Open as i32);
     assert_eq!(incident.owner, "li.wei");
 
@@ -56,48 +52,37 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     let call = |department: &str, ask: &str, ack: i64, fulfil: i64| {
         requests::call_for_fire(&incident.name, department, ask, ack, fulfil, &[])
     };
-    let parts = incidents
-        .call_for_fire(authed(
-            &frontline,
-            call(
-                "supply-chain",
-                "2 line cards SPX-400 to Frankfurt",
-                600,
-                4 * 3600,
-            ),
+    let parts = app
+        .by(&frontline)
+        .call(call(
+            "supply-chain",
+            "2 line cards SPX-400 to Frankfurt",
+            600,
+            4 * 3600,
         ))
-        .await
-        .unwrap()
-        .into_inner();
-    let fix = incidents
-        .call_for_fire(authed(
-            &frontline,
-            call("rnd", "Root-cause the routing crash", 1200, 8 * 3600),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
+    let fix = app
+        .by(&frontline)
+        .call(call("rnd", "Root-cause the routing crash", 1200, 8 * 3600))
+        .await;
 
     // Only the named department acknowledges.
-    let wrong = incidents
-        .acknowledge_fire_request(authed(&rnd, requests::acknowledge(parts.name.clone())))
+    let wrong = app
+        .by(&rnd)
+        .try_call(requests::acknowledge(parts.name.clone()))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
-    let wrong = incidents
-        .acknowledge_fire_request(authed(
-            &app.admin,
-            requests::acknowledge(parts.name.clone()),
-        ))
+    let wrong = app
+        .try_call(requests::acknowledge(parts.name.clone()))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
 
     // Supply chain acknowledges within two minutes.
     clock.advance(Duration::from_secs(120));
-    let acked = incidents
-        .acknowledge_fire_request(authed(&supply, requests::acknowledge(parts.name.clone())))
-        .await
-        .unwrap()
-        .into_inner();
+    let acked = app
+        .by(&supply)
+        .call(requests::acknowledge(parts.name.clone()))
+        .await;
     assert_eq!(acked.state, pb::FireRequestState::Acknowledged as i32);
     assert_eq!(acked.time_to_acknowledge.unwrap().seconds, 120);
 
@@ -111,33 +96,23 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
     app.timers.sweep().await.unwrap();
 
     // R&D finally fulfils; supply chain delivers.
-    incidents
-        .fulfil_fire_request(authed(
-            &rnd,
-            requests::fulfil(fix.name.clone(), "Hotfix deployed"),
-        ))
-        .await
-        .unwrap();
-    incidents
-        .fulfil_fire_request(authed(
-            &supply,
-            requests::fulfil(parts.name.clone(), "Cards installed"),
-        ))
-        .await
-        .unwrap();
+    app.by(&rnd)
+        .call(requests::fulfil(fix.name.clone(), "Hotfix deployed"))
+        .await;
+    app.by(&supply)
+        .call(requests::fulfil(parts.name.clone(), "Cards installed"))
+        .await;
 
     // Closing needs a candid fault notice, every field.
-    let vague = incidents
-        .close_incident(authed(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: incident.name.clone(),
-                fault_notice: Some(pb::FaultNotice {
-                    root_cause: "A glitch".into(),
-                    ..Default::default()
-                }),
-            },
-        ))
+    let vague = app
+        .by(&frontline)
+        .try_call(pb::CloseIncidentRequest {
+            name: incident.name.clone(),
+            fault_notice: Some(pb::FaultNotice {
+                root_cause: "A glitch".into(),
+                ..Default::default()
+            }),
+        })
         .await;
     assert_invalid(
         vague,
@@ -147,53 +122,32 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
             "fault_notice.what_changes",
         ],
     );
-    let closed = incidents
-        .close_incident(authed(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: incident.name.clone(),
-                fault_notice: Some(pb::FaultNotice {
-                    root_cause:
-                        "A routing daemon crashed on a malformed update after the 02:00 upgrade"
-                            .into(),
-                    customer_impact: "Data service lost in two provinces for 38 minutes".into(),
-                    timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
-                    what_changes:
-                        "Input validation in the daemon; upgrades move to a staged window".into(),
-                }),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let closed = app
+        .by(&frontline)
+        .call(requests::close_routing_outage(incident.name.clone()))
+        .await;
     assert_eq!(closed.state, pb::IncidentState::Closed as i32);
     assert_eq!(closed.time_to_acknowledge.unwrap().seconds, 60 + 120);
     assert!(closed.time_to_resolve.unwrap().seconds > 21 * 60);
 
     // The customer's own people read the notice; other customers cannot see the incident.
-    let seen = incidents
-        .get_incident(authed(
-            &customer,
-            pb::GetIncidentRequest {
-                name: incident.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let seen = app
+        .by(&customer)
+        .call(pb::GetIncidentRequest {
+            name: incident.name.clone(),
+        })
+        .await;
     assert!(
         seen.fault_notice
             .unwrap()
             .what_changes
             .contains("staged window")
     );
-    let hidden = incidents
-        .get_incident(authed(
-            &stranger,
-            pb::GetIncidentRequest {
-                name: incident.name.clone(),
-            },
-        ))
+    let hidden = app
+        .by(&stranger)
+        .try_call(pb::GetIncidentRequest {
+            name: incident.name.clone(),
+        })
         .await;
     assert_eq!(code(hidden), Code::NotFound);
     let hidden = incidents
@@ -248,18 +202,14 @@ async fn outage_at_night_from_alarm_to_candid_close(backend: Backend) {
         }),
         request_id: "3f1c1a52-8b1e-4c55-9d1e-0f6f8d0c2a11".into(),
     };
-    let again = incidents
-        .open_incident(authed(
-            &frontline,
-            open("Core network outage alarm: two provinces without data service"),
+    let again = app
+        .by(&frontline)
+        .call(open(
+            "Core network outage alarm: two provinces without data service",
         ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(again.name, incident.name);
-    let reused = incidents
-        .open_incident(authed(&frontline, open("retry")))
         .await;
+    assert_eq!(again.name, incident.name);
+    let reused = app.by(&frontline).try_call(open("retry")).await;
     crate::request_ids::assert_reused(reused);
 }
 
@@ -267,20 +217,15 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let app = spawn_app(backend).await;
     app.customer("acme", pb::Industry::Energy, "CL").await;
     let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
-    let incident = incidents
-        .open_incident(authed(
-            &app.admin,
-            requests::open_incident(
-                "customers/acme",
-                "",
-                pb::Severity::Concern,
-                "Data-sovereignty worry",
-                now(),
-            ),
+    let incident = app
+        .call(requests::open_incident(
+            "customers/acme",
+            "",
+            pb::Severity::Concern,
+            "Data-sovereignty worry",
+            now(),
         ))
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     let call = |ask: &str| requests::call_for_fire(&incident.name, "legal", ask, 3600, 86_400, &[]);
     let mut watch = incidents
         .watch_incident(authed(
@@ -293,10 +238,7 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     let first = watch.next().await.unwrap().unwrap();
     assert_eq!(first.sequence, 1);
     // Live: an event appended now arrives on the open stream.
-    incidents
-        .call_for_fire(authed(&app.admin, call("Compliance letter")))
-        .await
-        .unwrap();
+    app.call(call("Compliance letter")).await;
     let live = tokio::time::timeout(Duration::from_secs(2), watch.next())
         .await
         .unwrap()
@@ -305,14 +247,8 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
     assert_eq!(live.sequence, 2);
     drop(watch);
     // Missed while disconnected, then resumed from the last sequence seen.
-    incidents
-        .call_for_fire(authed(&app.admin, call("Data-residency annex")))
-        .await
-        .unwrap();
-    incidents
-        .call_for_fire(authed(&app.admin, call("Local hosting option")))
-        .await
-        .unwrap();
+    app.call(call("Data-residency annex")).await;
+    app.call(call("Local hosting option")).await;
     let mut resumed = incidents
         .watch_incident(authed(
             &app.admin,
@@ -332,15 +268,11 @@ async fn watch_replays_then_follows_and_resumes(backend: Backend) {
 async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
     let app = spawn_app(backend).await;
     app.customer("acme", pb::Industry::Energy, "CL").await;
-    let mut incidents = IncidentsServiceClient::new(symbolon_testkit::channel(app.addr).await);
-    let bad_open = incidents
-        .open_incident(authed(
-            &app.admin,
-            pb::OpenIncidentRequest {
-                parent: "customers/acme".into(),
-                ..Default::default()
-            },
-        ))
+    let bad_open = app
+        .try_call(pb::OpenIncidentRequest {
+            parent: "customers/acme".into(),
+            ..Default::default()
+        })
         .await;
     assert_invalid(
         bad_open,
@@ -351,44 +283,34 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
         ],
     );
     let engineer = app.keys.customer("acme", &["customer-engineer"]);
-    let denied = incidents
-        .open_incident(authed(
-            &engineer,
-            pb::OpenIncidentRequest {
-                parent: "customers/acme".into(),
-                ..Default::default()
-            },
-        ))
+    let denied = app
+        .by(&engineer)
+        .try_call(pb::OpenIncidentRequest {
+            parent: "customers/acme".into(),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(denied), Code::PermissionDenied);
-    let incident = incidents
-        .open_incident(authed(
-            &app.admin,
-            requests::open_incident(
-                "customers/acme",
-                "",
-                pb::Severity::Major,
-                "Substation link down",
-                now(),
-            ),
+    let incident = app
+        .call(requests::open_incident(
+            "customers/acme",
+            "",
+            pb::Severity::Major,
+            "Substation link down",
+            now(),
         ))
-        .await
-        .unwrap()
-        .into_inner();
-    let bad = incidents
-        .call_for_fire(authed(
-            &app.admin,
-            pb::CallForFireRequest {
-                parent: incident.name.clone(),
-                fire_request: Some(pb::FireRequest {
-                    department: "Supply Chain!".into(),
-                    acknowledge_within: dur(-5),
-                    fulfil_within: dur(-10),
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-            },
-        ))
+        .await;
+    let bad = app
+        .try_call(pb::CallForFireRequest {
+            parent: incident.name.clone(),
+            fire_request: Some(pb::FireRequest {
+                department: "Supply Chain!".into(),
+                acknowledge_within: dur(-5),
+                fulfil_within: dur(-10),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
         .await;
     assert_invalid(
         bad,
@@ -399,17 +321,12 @@ async fn bad_calls_for_fire_are_refused_whole(backend: Backend) {
             "fire_request.fulfil_within",
         ],
     );
-    let listed = incidents
-        .list_fire_requests(authed(
-            &app.admin,
-            pb::ListFireRequestsRequest {
-                parent: incident.name.clone(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = app
+        .call(pb::ListFireRequestsRequest {
+            parent: incident.name.clone(),
+            ..Default::default()
+        })
+        .await;
     assert!(listed.fire_requests.is_empty(), "nothing half-written");
 }
 

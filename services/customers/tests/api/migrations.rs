@@ -4,10 +4,12 @@
 
 use crate::requests;
 use prost::Message;
-use sqlx::{Connection, Executor, migrate::Migrator};
+use sqlx::migrate::Migrator;
 use symbolon_contracts::customers::v1 as pb;
 use symbolon_customers::{Application, CustomersConfig, startup::MIGRATIONS};
-use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends, server_config};
+use symbolon_testkit::{
+    Backend, Keys, TestDb, authed, both_backends, connect, run_sql as run, server_config,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replicas_starting_together_migrate_once() {
@@ -62,18 +64,6 @@ async fn replicas_starting_together_migrate_once() {
 }
 
 both_backends!(clauses_stored_as_hex_read_back_the_same_after_the_upgrade);
-
-/// A connection of the test's own (the previous release's pods, the migrator).
-async fn connect(url: &str) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    sqlx::AnyConnection::connect(url).await.unwrap()
-}
-
-async fn run(c: &mut sqlx::AnyConnection, sql: &str) {
-    c.execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
 
 /// Clauses as the previous release stores them: the `Commitment` message holding only
 /// its clauses, encoded, in hex.

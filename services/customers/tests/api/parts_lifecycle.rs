@@ -15,7 +15,7 @@ use symbolon_contracts::supplychain::v1::{
     self as spb, supply_chain_service_client::SupplyChainServiceClient,
 };
 use symbolon_platform::auth::Org;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
+use symbolon_testkit::{Api, Backend, Keys, TestDb, at, authed, both_backends};
 use tonic::{Code, transport::Channel};
 use tonic_types::StatusExt;
 
@@ -95,8 +95,10 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         site_message("PE", -12.05, -77.04),
     );
     crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
-    let mut incidents = IncidentsServiceClient::new(channel);
-    let mut incidents2 = IncidentsServiceClient::new(symbolon_testkit::channel(cu2.addr).await);
+    let mut incidents = IncidentsServiceClient::new(channel.clone());
+    let api = at(&channel, &admin);
+    let channel2 = symbolon_testkit::channel(cu2.addr).await;
+    let api2 = at(&channel2, &admin);
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
     let supply = keys.token("ana.supply", &Org::Vendor, &["department:supply-chain"]);
     let open = || {
@@ -108,25 +110,18 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
             crate::helpers::now(),
         )
     };
-    let incident = incidents
-        .open_incident(authed(&frontline, open()))
-        .await
-        .unwrap()
-        .into_inner();
+    let incident = api.by(&frontline).call(open()).await;
 
     // Reserved: on hand 5, reserved 1.
-    let first = incidents
-        .call_for_fire(authed(&frontline, call(&incident.name)))
-        .await
-        .expect("call for fire")
-        .into_inner();
+    let first = api.by(&frontline).call(call(&incident.name)).await;
     assert!(first.reservation.starts_with("depots/lima/reservations/"));
     assert_eq!(lima(&mut sc, &admin).await, (5, 1));
 
     // The supply-chain service down: the fulfilment is UNAVAILABLE, nothing changes.
     sc_run.stop().await;
-    let err = incidents
-        .fulfil_fire_request(authed(&supply, fulfil(&first.name)))
+    let err = api
+        .by(&supply)
+        .try_call(fulfil(&first.name))
         .await
         .expect_err("supply chain down");
     assert_eq!(err.code(), Code::Unavailable, "{err:?}");
@@ -134,11 +129,9 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     let mut sc = SupplyChainServiceClient::new(symbolon_testkit::channel(sc_addr).await);
     assert_eq!(lima(&mut sc, &admin).await, (5, 1));
     // Meanwhile its cancellation is refused: the request is being fulfilled.
-    let err = incidents
-        .cancel_fire_request(authed(
-            &frontline,
-            requests::cancel_fire(first.name.clone(), ""),
-        ))
+    let err = api
+        .by(&frontline)
+        .try_call(requests::cancel_fire(first.name.clone(), ""))
         .await
         .expect_err("being fulfilled");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
@@ -156,12 +149,8 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
     assert_eq!(lima(&mut sc, &admin).await, (4, 0));
     // The retry, through both replicas at once: fulfilled once, dispatched once.
     let (a, b) = tokio::join!(
-        incidents.fulfil_fire_request(authed(&supply, fulfil(&first.name))),
-        incidents2.fulfil_fire_request(authed(&supply, fulfil(&first.name))),
-    );
-    let (a, b) = (
-        a.expect("fulfil").into_inner(),
-        b.expect("fulfil").into_inner(),
+        api.by(&supply).call(fulfil(&first.name)),
+        api2.by(&supply).call(fulfil(&first.name)),
     );
     assert_eq!(a.state, pb::FireRequestState::Fulfilled as i32);
     assert_eq!(a.fulfil_time, b.fulfil_time);
@@ -171,48 +160,28 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         spb::ReservationState::Dispatched as i32
     );
     // And once more later: the same answer, the same figures.
-    let again = incidents
-        .fulfil_fire_request(authed(&supply, fulfil(&first.name)))
-        .await
-        .expect("fulfil again")
-        .into_inner();
+    let again = api.by(&supply).call(fulfil(&first.name)).await;
     assert_eq!(again.fulfil_time, a.fulfil_time);
     assert_eq!(lima(&mut sc, &admin).await, (4, 0));
 
     // A second part, fulfilled in one go: on hand 4 → 3, reserved 1 → 0.
-    let second = incidents
-        .call_for_fire(authed(&frontline, call(&incident.name)))
-        .await
-        .unwrap()
-        .into_inner();
+    let second = api.by(&frontline).call(call(&incident.name)).await;
     assert_eq!(lima(&mut sc, &admin).await, (4, 1));
-    incidents
-        .fulfil_fire_request(authed(&supply, fulfil(&second.name)))
+    api.by(&supply)
+        .try_call(fulfil(&second.name))
         .await
         .expect("fulfil second");
     assert_eq!(lima(&mut sc, &admin).await, (3, 0));
 
     // A third, no longer needed: cancelling releases it (reserved 1 → 0, on hand kept),
     // twice is the same.
-    let third = incidents
-        .call_for_fire(authed(&frontline, call(&incident.name)))
-        .await
-        .unwrap()
-        .into_inner();
+    let third = api.by(&frontline).call(call(&incident.name)).await;
     assert_eq!(lima(&mut sc, &admin).await, (3, 1));
     let cancel = requests::cancel_fire(third.name.clone(), "the spare on site fitted");
-    let c1 = incidents
-        .cancel_fire_request(authed(&frontline, cancel.clone()))
-        .await
-        .expect("cancel request")
-        .into_inner();
+    let c1 = api.by(&frontline).call(cancel.clone()).await;
     assert_eq!(c1.state, pb::FireRequestState::Cancelled as i32);
     assert_eq!(lima(&mut sc, &admin).await, (3, 0));
-    let c2 = incidents2
-        .cancel_fire_request(authed(&supply, cancel))
-        .await
-        .expect("cancel again")
-        .into_inner();
+    let c2 = api2.by(&supply).call(cancel).await;
     assert_eq!(c2.state, c1.state);
     assert_eq!(lima(&mut sc, &admin).await, (3, 0));
     assert_eq!(
@@ -220,42 +189,36 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         spb::ReservationState::Released as i32
     );
     // A cancelled request is not fulfilled, a fulfilled one not cancelled.
-    let err = incidents
-        .fulfil_fire_request(authed(&supply, fulfil(&third.name)))
+    let err = api
+        .by(&supply)
+        .try_call(fulfil(&third.name))
         .await
         .expect_err("fulfil a cancelled request");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
-    let err = incidents
-        .cancel_fire_request(authed(
-            &frontline,
-            requests::cancel_fire(second.name.clone(), ""),
-        ))
+    let err = api
+        .by(&frontline)
+        .try_call(requests::cancel_fire(second.name.clone(), ""))
         .await
         .expect_err("cancel a fulfilled request");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
     // Another department may not cancel it.
     let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
-    let err = incidents
-        .cancel_fire_request(authed(&rnd, requests::cancel_fire(first.name.clone(), "")))
+    let err = api
+        .by(&rnd)
+        .try_call(requests::cancel_fire(first.name.clone(), ""))
         .await
         .expect_err("another department");
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
 
     // A fourth still open: the close is refused, naming it, and nothing changes.
-    let fourth = incidents
-        .call_for_fire(authed(&frontline, call(&incident.name)))
-        .await
-        .unwrap()
-        .into_inner();
+    let fourth = api.by(&frontline).call(call(&incident.name)).await;
     assert_eq!(lima(&mut sc, &admin).await, (3, 1));
-    let err = incidents
-        .close_incident(authed(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: incident.name.clone(),
-                fault_notice: Some(notice()),
-            },
-        ))
+    let err = api
+        .by(&frontline)
+        .try_call(pb::CloseIncidentRequest {
+            name: incident.name.clone(),
+            fault_notice: Some(notice()),
+        })
         .await
         .expect_err("a request is open");
     assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
@@ -268,22 +231,18 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
         .map(|v| v.subject)
         .collect();
     assert_eq!(subjects, vec![fourth.name.clone()]);
-    incidents
-        .fulfil_fire_request(authed(&supply, fulfil(&fourth.name)))
+    api.by(&supply)
+        .try_call(fulfil(&fourth.name))
         .await
         .expect("fulfil fourth");
     assert_eq!(lima(&mut sc, &admin).await, (2, 0));
-    let closed = incidents
-        .close_incident(authed(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: incident.name.clone(),
-                fault_notice: Some(notice()),
-            },
-        ))
-        .await
-        .expect("close")
-        .into_inner();
+    let closed = api
+        .by(&frontline)
+        .call(pb::CloseIncidentRequest {
+            name: incident.name.clone(),
+            fault_notice: Some(notice()),
+        })
+        .await;
     assert_eq!(closed.state, pb::IncidentState::Closed as i32);
 
     // The timeline tells it: three dispatches, one release.
@@ -304,34 +263,17 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
 
     // Cancelling an incident settles every open request: acknowledged or not, each is
     // cancelled and its parts released.
-    let other = incidents
-        .open_incident(authed(&frontline, open()))
-        .await
-        .unwrap()
-        .into_inner();
-    let r1 = incidents
-        .call_for_fire(authed(&frontline, call(&other.name)))
-        .await
-        .unwrap()
-        .into_inner();
-    let r2 = incidents
-        .call_for_fire(authed(&frontline, call(&other.name)))
-        .await
-        .unwrap()
-        .into_inner();
-    incidents
-        .acknowledge_fire_request(authed(&supply, requests::acknowledge(r2.name.clone())))
-        .await
-        .unwrap();
+    let other = api.by(&frontline).call(open()).await;
+    let r1 = api.by(&frontline).call(call(&other.name)).await;
+    let r2 = api.by(&frontline).call(call(&other.name)).await;
+    api.by(&supply)
+        .call(requests::acknowledge(r2.name.clone()))
+        .await;
     assert_eq!(lima(&mut sc, &admin).await, (2, 2));
-    let cancelled = incidents2
-        .cancel_incident(authed(
-            &frontline,
-            requests::cancel_incident(other.name.clone(), "false alarm"),
-        ))
-        .await
-        .expect("cancel incident")
-        .into_inner();
+    let cancelled = api2
+        .by(&frontline)
+        .call(requests::cancel_incident(other.name.clone(), "false alarm"))
+        .await;
     assert_eq!(cancelled.state, pb::IncidentState::Cancelled as i32);
     assert_eq!(lima(&mut sc, &admin).await, (2, 0));
     for r in [&r1, &r2] {
@@ -340,18 +282,14 @@ async fn a_part_from_reservation_to_dispatch_exactly_once(backend: Backend) {
             spb::ReservationState::Released as i32
         );
     }
-    let listed = incidents
-        .list_fire_requests(authed(
-            &frontline,
-            pb::ListFireRequestsRequest {
-                parent: other.name.clone(),
-                page_size: 10,
-                page_token: String::new(),
-            },
-        ))
+    let listed = api
+        .by(&frontline)
+        .call(pb::ListFireRequestsRequest {
+            parent: other.name.clone(),
+            page_size: 10,
+            page_token: String::new(),
+        })
         .await
-        .unwrap()
-        .into_inner()
         .fire_requests;
     assert!(
         listed

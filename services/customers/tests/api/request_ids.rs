@@ -20,18 +20,12 @@ pub fn assert_reused<T: std::fmt::Debug>(result: Result<T, tonic::Status>) {
 }
 
 async fn touchpoints_of_alpha(app: &TestApp) -> Vec<pb::Touchpoint> {
-    app.client()
-        .list_touchpoints(authed(
-            &app.admin,
-            pb::ListTouchpointsRequest {
-                parent: "customers/alpha".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .touchpoints
+    app.call(pb::ListTouchpointsRequest {
+        parent: "customers/alpha".into(),
+        ..Default::default()
+    })
+    .await
+    .touchpoints
 }
 
 /// Concurrent calls with one id, half of them with another body: exactly one row, every

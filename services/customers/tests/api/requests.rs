@@ -2,7 +2,7 @@
 //! particular to it. The commitments bench includes this file by path.
 #![allow(dead_code)]
 
-use symbolon_contracts::{common::v1::LatLng, customers::v1 as pb, supplychain::v1 as spb};
+use symbolon_contracts::customers::v1 as pb;
 
 /// `secs` as a protobuf duration.
 pub(crate) fn dur(secs: i64) -> Option<prost_types::Duration> {
@@ -12,60 +12,11 @@ pub(crate) fn dur(secs: i64) -> Option<prost_types::Duration> {
     })
 }
 
-/// Creates operational depot `id` at `(latitude, longitude)`, preparing a dispatch in
-/// 30 minutes.
-pub(crate) fn depot(
-    id: &str,
-    display_name: impl Into<String>,
-    country: &str,
-    (latitude, longitude): (f64, f64),
-) -> spb::CreateDepotRequest {
-    spb::CreateDepotRequest {
-        depot: Some(spb::Depot {
-            display_name: display_name.into(),
-            country: country.into(),
-            location: Some(LatLng {
-                latitude,
-                longitude,
-            }),
-            status: spb::DepotStatus::Operational as i32,
-            dispatch_preparation_time: dur(1800),
-            ..Default::default()
-        }),
-        depot_id: id.into(),
-        request_id: String::new(),
-    }
-}
-
-/// Sets stock level `name` (`depots/{d}/stockLevels/{part}`) to `on_hand`.
-pub(crate) fn stock(name: impl Into<String>, on_hand: i64) -> spb::SetStockLevelRequest {
-    spb::SetStockLevelRequest {
-        stock_level: Some(spb::StockLevel {
-            name: name.into(),
-            on_hand,
-            ..Default::default()
-        }),
-    }
-}
-
-/// Creates customer `id`.
-pub(crate) fn customer(
-    id: &str,
-    display_name: impl Into<String>,
-    industry: pb::Industry,
-    home_country: &str,
-) -> pb::CreateCustomerRequest {
-    pb::CreateCustomerRequest {
-        customer: Some(pb::Customer {
-            display_name: display_name.into(),
-            industry: industry as i32,
-            home_country: home_country.into(),
-            ..Default::default()
-        }),
-        customer_id: id.into(),
-        request_id: String::new(),
-    }
-}
+// The depot, its stock and the customer are the testkit's seed requests, under the
+// names these tests and the commitments bench call them by.
+pub(crate) use symbolon_testkit::{
+    create_customer_request as customer, create_depot_request as depot, set_stock_request as stock,
+};
 
 /// Creates `site` as site `id` of `parent` (`customers/{c}`).
 pub(crate) fn site(parent: impl Into<String>, id: &str, site: pb::Site) -> pb::CreateSiteRequest {
@@ -111,6 +62,21 @@ pub(crate) fn fulfil(name: impl Into<String>, note: &str) -> pb::FulfilFireReque
     pb::FulfilFireRequestRequest {
         name: name.into(),
         note: note.into(),
+    }
+}
+
+/// Closes incident `name` with the candid fault notice of the night-outage scene: the
+/// routing daemon's crash, every field filled.
+pub(crate) fn close_routing_outage(name: impl Into<String>) -> pb::CloseIncidentRequest {
+    pb::CloseIncidentRequest {
+        name: name.into(),
+        fault_notice: Some(pb::FaultNotice {
+            root_cause: "A routing daemon crashed on a malformed update after the 02:00 upgrade"
+                .into(),
+            customer_impact: "Data service lost in two provinces for 38 minutes".into(),
+            timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
+            what_changes: "Input validation in the daemon; upgrades move to a staged window".into(),
+        }),
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use prost_types::FieldMask;
 use symbolon_contracts::customers::v1 as pb;
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::Code;
 
 async fn create_is_idempotent_by_request_id(backend: Backend) {
@@ -19,39 +19,20 @@ async fn create_is_idempotent_by_request_id(backend: Backend) {
         customer_id: String::new(),
         request_id: "5b0ad5a4-4c45-4bb4-9d8f-2c3fb0a8f6a1".into(),
     };
-    let first = app
-        .client()
-        .create_customer(authed(&app.admin, request()))
-        .await
-        .unwrap()
-        .into_inner();
-    let retry = app
-        .client()
-        .create_customer(authed(&app.admin, request()))
-        .await
-        .unwrap()
-        .into_inner();
+    let first = app.call(request()).await;
+    let retry = app.call(request()).await;
     assert_eq!(first.name, retry.name, "a retry returns the first result");
     assert_eq!(first.home_country, "DE");
-    let all = app
-        .client()
-        .list_customers(authed(&app.admin, pb::ListCustomersRequest::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let all = app.call(pb::ListCustomersRequest::default()).await;
     assert_eq!(all.customers.len(), 1, "nothing was created twice");
     // A chosen id that exists already is ALREADY_EXISTS.
     app.customer("acme", pb::Industry::Energy, "FR").await;
     let again = app
-        .client()
-        .create_customer(authed(
-            &app.admin,
-            pb::CreateCustomerRequest {
-                customer_id: "acme".into(),
-                request_id: String::new(),
-                ..request()
-            },
-        ))
+        .try_call(pb::CreateCustomerRequest {
+            customer_id: "acme".into(),
+            request_id: String::new(),
+            ..request()
+        })
         .await;
     assert_eq!(code(again), Code::AlreadyExists);
 }
@@ -71,18 +52,12 @@ async fn pages_walk_every_row_once_with_filters(backend: Backend) {
     let mut pages = 0;
     loop {
         let page = app
-            .client()
-            .list_customers(authed(
-                &app.admin,
-                pb::ListCustomersRequest {
-                    page_size: 2,
-                    page_token: token.clone(),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+            .call(pb::ListCustomersRequest {
+                page_size: 2,
+                page_token: token.clone(),
+                ..Default::default()
+            })
+            .await;
         pages += 1;
         assert!(page.customers.len() <= 2);
         seen.extend(page.customers.into_iter().map(|c| c.name));
@@ -98,17 +73,11 @@ async fn pages_walk_every_row_once_with_filters(backend: Backend) {
     assert_eq!(sorted.len(), 7, "every customer exactly once: {seen:?}");
 
     let energy_in_namibia = app
-        .client()
-        .list_customers(authed(
-            &app.admin,
-            pb::ListCustomersRequest {
-                filter: r#"industry = ENERGY AND home_country = "NA""#.into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListCustomersRequest {
+            filter: r#"industry = ENERGY AND home_country = "NA""#.into(),
+            ..Default::default()
+        })
+        .await;
     assert_eq!(energy_in_namibia.customers.len(), 4);
     assert!(
         energy_in_namibia
@@ -119,28 +88,18 @@ async fn pages_walk_every_row_once_with_filters(backend: Backend) {
 
     // A token is bound to its query.
     let first = app
-        .client()
-        .list_customers(authed(
-            &app.admin,
-            pb::ListCustomersRequest {
-                page_size: 1,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListCustomersRequest {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await;
     let reused = app
-        .client()
-        .list_customers(authed(
-            &app.admin,
-            pb::ListCustomersRequest {
-                page_size: 1,
-                page_token: first.next_page_token,
-                filter: "industry = FINANCE".into(),
-                ..Default::default()
-            },
-        ))
+        .try_call(pb::ListCustomersRequest {
+            page_size: 1,
+            page_token: first.next_page_token,
+            filter: "industry = FINANCE".into(),
+            ..Default::default()
+        })
         .await;
     assert_invalid(reused, &["page_token"]);
 }
@@ -149,75 +108,55 @@ async fn update_honours_mask_and_etag(backend: Backend) {
     let app = spawn_app(backend).await;
     let c = app.customer("acme", pb::Industry::Energy, "FR").await;
     let updated = app
-        .client()
-        .update_customer(authed(
-            &app.admin,
-            pb::UpdateCustomerRequest {
-                customer: Some(pb::Customer {
-                    name: c.name.clone(),
-                    display_name: "ACME Énergie".into(),
-                    home_country: "ZZ".into(), // not in the mask: ignored, so not validated
-                    etag: c.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(FieldMask {
-                    paths: vec!["display_name".into()],
-                }),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::UpdateCustomerRequest {
+            customer: Some(pb::Customer {
+                name: c.name.clone(),
+                display_name: "ACME Énergie".into(),
+                home_country: "ZZ".into(), // not in the mask: ignored, so not validated
+                etag: c.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+        })
+        .await;
     assert_eq!(updated.display_name, "ACME Énergie");
     assert_eq!(updated.home_country, "FR");
     assert_ne!(updated.etag, c.etag);
 
     // The old etag is stale: FAILED_PRECONDITION, and nothing is overwritten.
     let stale = app
-        .client()
-        .update_customer(authed(
-            &app.admin,
-            pb::UpdateCustomerRequest {
-                customer: Some(pb::Customer {
-                    name: c.name.clone(),
-                    display_name: "Lost write".into(),
-                    etag: c.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(FieldMask {
-                    paths: vec!["display_name".into()],
-                }),
-            },
-        ))
+        .try_call(pb::UpdateCustomerRequest {
+            customer: Some(pb::Customer {
+                name: c.name.clone(),
+                display_name: "Lost write".into(),
+                etag: c.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+        })
         .await;
     assert_eq!(code(stale), Code::FailedPrecondition);
     let now = app
-        .client()
-        .get_customer(authed(
-            &app.admin,
-            pb::GetCustomerRequest {
-                name: c.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::GetCustomerRequest {
+            name: c.name.clone(),
+        })
+        .await;
     assert_eq!(now.display_name, "ACME Énergie");
 
     let bad_path = app
-        .client()
-        .update_customer(authed(
-            &app.admin,
-            pb::UpdateCustomerRequest {
-                customer: Some(pb::Customer {
-                    name: c.name.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(FieldMask {
-                    paths: vec!["create_time".into()],
-                }),
-            },
-        ))
+        .try_call(pb::UpdateCustomerRequest {
+            customer: Some(pb::Customer {
+                name: c.name.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(FieldMask {
+                paths: vec!["create_time".into()],
+            }),
+        })
         .await;
     assert_invalid(bad_path, &["update_mask.paths"]);
 }
@@ -227,67 +166,37 @@ async fn soft_delete_hides_and_undelete_restores(backend: Backend) {
     app.customer("acme", pb::Industry::Energy, "FR").await;
     let site = app.site("acme", "plant-1").await;
     let deleted = app
-        .client()
-        .delete_site(authed(
-            &app.admin,
-            pb::DeleteSiteRequest {
-                name: site.name.clone(),
-                etag: site.etag.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::DeleteSiteRequest {
+            name: site.name.clone(),
+            etag: site.etag.clone(),
+        })
+        .await;
     assert!(deleted.delete_time.is_some());
     let list = |show_deleted| pb::ListSitesRequest {
         parent: "customers/acme".into(),
         show_deleted,
         ..Default::default()
     };
-    let visible = app
-        .client()
-        .list_sites(authed(&app.admin, list(false)))
-        .await
-        .unwrap()
-        .into_inner();
+    let visible = app.call(list(false)).await;
     assert!(visible.sites.is_empty());
-    let all = app
-        .client()
-        .list_sites(authed(&app.admin, list(true)))
-        .await
-        .unwrap()
-        .into_inner();
+    let all = app.call(list(true)).await;
     assert_eq!(all.sites.len(), 1, "nothing is lost");
     let twice = app
-        .client()
-        .delete_site(authed(
-            &app.admin,
-            pb::DeleteSiteRequest {
-                name: site.name.clone(),
-                etag: String::new(),
-            },
-        ))
+        .try_call(pb::DeleteSiteRequest {
+            name: site.name.clone(),
+            etag: String::new(),
+        })
         .await;
     assert_eq!(code(twice), Code::NotFound);
     let restored = app
-        .client()
-        .undelete_site(authed(
-            &app.admin,
-            pb::UndeleteSiteRequest {
-                name: site.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::UndeleteSiteRequest {
+            name: site.name.clone(),
+        })
+        .await;
     assert!(restored.delete_time.is_none());
     assert_eq!(restored.display_name, site.display_name);
     let again = app
-        .client()
-        .undelete_site(authed(
-            &app.admin,
-            pb::UndeleteSiteRequest { name: site.name },
-        ))
+        .try_call(pb::UndeleteSiteRequest { name: site.name })
         .await;
     assert_eq!(code(again), Code::AlreadyExists);
 }
@@ -298,31 +207,19 @@ async fn key_persons_round_trip(backend: Backend) {
     let kp = app.key_person("acme", "wanjiru").await;
     assert_eq!(kp.name, "customers/acme/keyPersons/wanjiru");
     let got = app
-        .client()
-        .get_key_person(authed(
-            &app.admin,
-            pb::GetKeyPersonRequest {
-                name: kp.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::GetKeyPersonRequest {
+            name: kp.name.clone(),
+        })
+        .await;
     assert_eq!(got.title, "CTO");
     assert_eq!(got.decision_role, pb::DecisionRole::DecisionMaker as i32);
     let listed = app
-        .client()
-        .list_key_persons(authed(
-            &app.admin,
-            pb::ListKeyPersonsRequest {
-                parent: "customers/acme".into(),
-                filter: "decision_role = INFLUENCER".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListKeyPersonsRequest {
+            parent: "customers/acme".into(),
+            filter: "decision_role = INFLUENCER".into(),
+            ..Default::default()
+        })
+        .await;
     assert!(listed.key_persons.is_empty());
 }
 

@@ -5,7 +5,7 @@
 
 use crate::requests;
 use crate::{
-    helpers::{code, site_message},
+    helpers::code,
     two_services::{start_customers_at, start_supplychain},
 };
 use std::time::Duration;
@@ -14,7 +14,7 @@ use symbolon_contracts::{
     supplychain::v1::{self as spb, supply_chain_service_client::SupplyChainServiceClient},
 };
 use symbolon_platform::{Org, time::Clock};
-use symbolon_testkit::{Backend, Keys, TestDb, authed, both_backends};
+use symbolon_testkit::{Api, Backend, Keys, TestDb, at, authed, both_backends};
 use tonic::Code;
 
 async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
@@ -34,90 +34,68 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     }
 
     let channel = symbolon_testkit::channel(cu.addr).await;
-    let customer = requests::customer(
-        "nordlicht",
-        "Nordlicht Telecom",
-        pb::Industry::TelecomOperator,
-        "DE",
-    );
-    let site = requests::site(
-        "customers/nordlicht",
-        "frankfurt-core",
-        site_message("DE", 50.11552, 8.68417),
-    );
-    crate::helpers::customer_with_sites(channel.clone(), &admin, customer, [site]).await;
+    crate::helpers::nordlicht_with_frankfurt_core(channel.clone(), &admin).await;
 
     let frontline = keys.token("li.wei", &Org::Vendor, &["frontline"]);
     let supply = keys.token("sc.duty", &Org::Vendor, &["department:supply-chain"]);
     let rnd = keys.token("rnd.duty", &Org::Vendor, &["department:rnd"]);
-    let mut incidents = IncidentsServiceClient::new(channel);
+    let mut incidents = IncidentsServiceClient::new(channel.clone());
+    let api = at(&channel, &admin);
 
     // 02:40: the core network alarm.
-    let incident = incidents
-        .open_incident(authed(
-            &frontline,
-            requests::open_incident(
-                "customers/nordlicht",
-                "customers/nordlicht/sites/frankfurt-core",
-                pb::Severity::Critical,
-                "Core network outage alarm: two provinces without data service",
-                symbolon_platform::time::to_timestamp(night - 60_000_000),
-            ),
+    let incident = api
+        .by(&frontline)
+        .call(requests::open_incident(
+            "customers/nordlicht",
+            "customers/nordlicht/sites/frankfurt-core",
+            pb::Severity::Critical,
+            "Core network outage alarm: two provinces without data service",
+            symbolon_platform::time::to_timestamp(night - 60_000_000),
         ))
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
 
     // Calling for fire, no approval chain: spare parts from supply chain, a fix from R&D.
-    let parts = incidents
-        .call_for_fire(authed(
-            &frontline,
-            pb::CallForFireRequest {
-                request_id: "6d1f4e0e-5d5a-4c8f-9f0e-1a2b3c4d5e6f".into(),
-                ..requests::call_for_fire(
-                    &incident.name,
-                    "supply-chain",
-                    "Two SPX-400 line cards to Frankfurt core",
-                    600,
-                    4 * 3600,
-                    &[("SPX-400", 2)],
-                )
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let parts = api
+        .by(&frontline)
+        .call(pb::CallForFireRequest {
+            request_id: "6d1f4e0e-5d5a-4c8f-9f0e-1a2b3c4d5e6f".into(),
+            ..requests::call_for_fire(
+                &incident.name,
+                "supply-chain",
+                "Two SPX-400 line cards to Frankfurt core",
+                600,
+                4 * 3600,
+                &[("SPX-400", 2)],
+            )
+        })
+        .await;
     assert!(
         parts.reservation.starts_with("depots/fra/"),
         "reserved at the nearest depot: {}",
         parts.reservation
     );
-    let fix = incidents
-        .call_for_fire(authed(
-            &frontline,
-            requests::call_for_fire(
-                &incident.name,
-                "rnd",
-                "Root-cause the routing crash",
-                1200,
-                8 * 3600,
-                &[],
-            ),
+    let fix = api
+        .by(&frontline)
+        .call(requests::call_for_fire(
+            &incident.name,
+            "rnd",
+            "Root-cause the routing crash",
+            1200,
+            8 * 3600,
+            &[],
         ))
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
 
     // Only the named department acknowledges; supply chain does within two minutes.
-    let wrong = incidents
-        .acknowledge_fire_request(authed(&rnd, requests::acknowledge(parts.name.clone())))
+    let wrong = api
+        .by(&rnd)
+        .try_call(requests::acknowledge(parts.name.clone()))
         .await;
     assert_eq!(code(wrong), Code::PermissionDenied);
     clock.advance(Duration::from_secs(120));
-    incidents
-        .acknowledge_fire_request(authed(&supply, requests::acknowledge(parts.name.clone())))
-        .await
-        .unwrap();
+    api.by(&supply)
+        .call(requests::acknowledge(parts.name.clone()))
+        .await;
 
     // R&D stays silent: a warning at 75% of its 20 minutes, an escalation after 20.
     clock.advance(Duration::from_secs(15 * 60 - 120));
@@ -126,39 +104,16 @@ async fn a_night_outage_from_alarm_to_candid_close(backend: Backend) {
     timers.sweep().await.unwrap();
     timers.sweep().await.unwrap();
 
-    incidents
-        .fulfil_fire_request(authed(
-            &rnd,
-            requests::fulfil(fix.name.clone(), "Hotfix deployed"),
-        ))
-        .await
-        .unwrap();
-    incidents
-        .fulfil_fire_request(authed(
-            &supply,
-            requests::fulfil(parts.name.clone(), "Cards installed"),
-        ))
-        .await
-        .unwrap();
-    let closed = incidents
-        .close_incident(authed(
-            &frontline,
-            pb::CloseIncidentRequest {
-                name: incident.name.clone(),
-                fault_notice: Some(pb::FaultNotice {
-                    root_cause:
-                        "A routing daemon crashed on a malformed update after the 02:00 upgrade"
-                            .into(),
-                    customer_impact: "Data service lost in two provinces for 38 minutes".into(),
-                    timeline: "02:39 detected, 02:41 parts and R&D called, 03:17 restored".into(),
-                    what_changes:
-                        "Input validation in the daemon; upgrades move to a staged window".into(),
-                }),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    api.by(&rnd)
+        .call(requests::fulfil(fix.name.clone(), "Hotfix deployed"))
+        .await;
+    api.by(&supply)
+        .call(requests::fulfil(parts.name.clone(), "Cards installed"))
+        .await;
+    let closed = api
+        .by(&frontline)
+        .call(requests::close_routing_outage(incident.name.clone()))
+        .await;
     assert_eq!(closed.state, pb::IncidentState::Closed as i32);
     assert_eq!(closed.time_to_acknowledge.unwrap().seconds, 180);
 

@@ -17,10 +17,7 @@ async fn every_missing_emotional_field_is_named(backend: Backend) {
         occur_time: Some(now()),
         ..Default::default()
     };
-    let r = app
-        .client()
-        .record_touchpoint(authed(&app.admin, requests::record("customers/acme", bare)))
-        .await;
+    let r = app.try_call(requests::record("customers/acme", bare)).await;
     assert_invalid(
         r,
         &[
@@ -36,24 +33,15 @@ async fn every_missing_emotional_field_is_named(backend: Backend) {
             mood: pb::Mood::Angry as i32,
             intensity,
         });
-        let r = app
-            .client()
-            .record_touchpoint(authed(&app.admin, requests::record("customers/acme", t)))
-            .await;
+        let r = app.try_call(requests::record("customers/acme", t)).await;
         assert_invalid(r, &["touchpoint.emotional_state.intensity"]);
     }
     let listed = app
-        .client()
-        .list_touchpoints(authed(
-            &app.admin,
-            pb::ListTouchpointsRequest {
-                parent: "customers/acme".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListTouchpointsRequest {
+            parent: "customers/acme".into(),
+            ..Default::default()
+        })
+        .await;
     assert!(
         listed.touchpoints.is_empty(),
         "a refused touchpoint leaves nothing behind"
@@ -69,36 +57,21 @@ async fn corrections_are_new_touchpoints(backend: Backend) {
     let mut fix = touchpoint_message("customers/acme/keyPersons/anna", pb::Mood::Anxious);
     fix.corrects = original.name.clone();
     let correction = app
-        .client()
-        .record_touchpoint(authed(
-            &app.admin,
-            requests::record("customers/acme", fix.clone()),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(requests::record("customers/acme", fix.clone()))
+        .await;
     assert_eq!(correction.corrects, original.name);
     let reread = app
-        .client()
-        .get_touchpoint(authed(
-            &app.admin,
-            pb::GetTouchpointRequest {
-                name: original.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::GetTouchpointRequest {
+            name: original.name.clone(),
+        })
+        .await;
     assert_eq!(reread.corrected_by, correction.name);
     assert_eq!(
         reread.emotional_state.unwrap().mood,
         pb::Mood::Calm as i32,
         "the original is unchanged"
     );
-    let second = app
-        .client()
-        .record_touchpoint(authed(&app.admin, requests::record("customers/acme", fix)))
-        .await;
+    let second = app.try_call(requests::record("customers/acme", fix)).await;
     assert_eq!(code(second), Code::FailedPrecondition);
 }
 
@@ -116,47 +89,27 @@ async fn list_filters_by_mood_kind_person_and_time(backend: Backend) {
         filter: filter.into(),
         ..Default::default()
     };
-    let angry = app
-        .client()
-        .list_touchpoints(authed(&app.admin, list("mood = ANGRY")))
-        .await
-        .unwrap()
-        .into_inner();
+    let angry = app.call(list("mood = ANGRY")).await;
     assert_eq!(angry.touchpoints.len(), 2);
     let anna_angry = app
-        .client()
-        .list_touchpoints(authed(
-            &app.admin,
-            list(r#"mood = MOOD_ANGRY AND key_person = "customers/acme/keyPersons/anna""#),
+        .call(list(
+            r#"mood = MOOD_ANGRY AND key_person = "customers/acme/keyPersons/anna""#,
         ))
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     assert_eq!(anna_angry.touchpoints.len(), 1);
     let future = app
-        .client()
-        .list_touchpoints(authed(
-            &app.admin,
-            list(r#"occur_time >= "2999-01-01T00:00:00Z" AND kind = INCIDENT"#),
+        .call(list(
+            r#"occur_time >= "2999-01-01T00:00:00Z" AND kind = INCIDENT"#,
         ))
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     assert!(future.touchpoints.is_empty());
     let past = app
-        .client()
-        .list_touchpoints(authed(
-            &app.admin,
-            list(r#"occur_time >= "2000-01-01T00:00:00Z" AND kind = INCIDENT"#),
+        .call(list(
+            r#"occur_time >= "2000-01-01T00:00:00Z" AND kind = INCIDENT"#,
         ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(past.touchpoints.len(), 3);
-    let bad = app
-        .client()
-        .list_touchpoints(authed(&app.admin, list("mood = HANGRY")))
         .await;
+    assert_eq!(past.touchpoints.len(), 3);
+    let bad = app.try_call(list("mood = HANGRY")).await;
     assert_invalid(bad, &["filter"]);
 }
 
@@ -167,10 +120,7 @@ async fn key_person_must_belong_to_the_customer(backend: Backend) {
     app.customer("other", pb::Industry::Finance, "PT").await;
     app.key_person("other", "bob").await;
     let t = touchpoint_message("customers/other/keyPersons/bob", pb::Mood::Calm);
-    let r = app
-        .client()
-        .record_touchpoint(authed(&app.admin, requests::record("customers/acme", t)))
-        .await;
+    let r = app.try_call(requests::record("customers/acme", t)).await;
     assert_invalid(r, &["touchpoint.key_person"]);
 }
 
@@ -249,19 +199,13 @@ async fn time_filtered_pages_follow_occur_time(backend: Backend) {
     let mut token = String::new();
     loop {
         let page = app
-            .client()
-            .list_touchpoints(authed(
-                &app.admin,
-                pb::ListTouchpointsRequest {
-                    parent: "customers/acme".into(),
-                    filter: filter.clone(),
-                    page_size: 2,
-                    page_token: token.clone(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+            .call(pb::ListTouchpointsRequest {
+                parent: "customers/acme".into(),
+                filter: filter.clone(),
+                page_size: 2,
+                page_token: token.clone(),
+            })
+            .await;
         if seen.is_empty() {
             // Older than the cursor: it must not show up, nor push a row off a page.
             record(16).await;
@@ -285,12 +229,7 @@ async fn record_at(app: &TestApp, secs_ago: i64) -> String {
     let mut at = now();
     at.seconds -= secs_ago;
     t.occur_time = Some(at);
-    app.client()
-        .record_touchpoint(authed(&app.admin, requests::record("customers/acme", t)))
-        .await
-        .unwrap()
-        .into_inner()
-        .name
+    app.call(requests::record("customers/acme", t)).await.name
 }
 
 /// Keyset pages hold under writes: while a client pages through the touchpoints (in id
@@ -312,19 +251,13 @@ async fn pages_never_skip_or_repeat_under_concurrent_writes(backend: Backend) {
         let mut written = 0;
         loop {
             let page = app
-                .client()
-                .list_touchpoints(authed(
-                    &app.admin,
-                    pb::ListTouchpointsRequest {
-                        parent: "customers/acme".into(),
-                        filter: filter.into(),
-                        page_size: 7,
-                        page_token: token.clone(),
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner();
+                .call(pb::ListTouchpointsRequest {
+                    parent: "customers/acme".into(),
+                    filter: filter.into(),
+                    page_size: 7,
+                    page_token: token.clone(),
+                })
+                .await;
             seen.extend(page.touchpoints.into_iter().map(|t| t.name));
             if page.next_page_token.is_empty() {
                 break;

@@ -24,7 +24,7 @@ async fn the_demo_loads_and_is_idempotent(backend: Backend) {
             &w.admin,
             symbolon_testkit::create_customer_request(
                 customer,
-                customer,
+                *customer,
                 cpb::Industry::TelecomOperator,
                 "DE",
             ),
@@ -55,26 +55,13 @@ async fn the_demo_loads_and_is_idempotent(backend: Backend) {
         .unwrap();
     assert_eq!(summary, "6 labs, 1800 log entries, 6 co-signed releases");
     let lab = "labs/nordlicht-telecom-lab";
-    let mut c = w.client();
-    let v = c
-        .verify_log(authed(
-            &w.admin,
-            pb::VerifyLogRequest { parent: lab.into() },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let v = w.call(pb::VerifyLogRequest { parent: lab.into() }).await;
     assert!(v.valid && v.entries_checked == 300, "{v:?}");
-    let r = c
-        .get_release(authed(
-            &w.admin,
-            pb::GetReleaseRequest {
-                name: format!("{lab}/releases/24-3-1"),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = w
+        .call(pb::GetReleaseRequest {
+            name: format!("{lab}/releases/24-3-1"),
+        })
+        .await;
     assert_eq!(
         (r.state, r.signatures.len()),
         (pb::ReleaseState::Published as i32, 2)
@@ -84,14 +71,7 @@ async fn the_demo_loads_and_is_idempotent(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(again, "0 labs, 1800 log entries, 0 co-signed releases");
-    let v = c
-        .verify_log(authed(
-            &w.admin,
-            pb::VerifyLogRequest { parent: lab.into() },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let v = w.call(pb::VerifyLogRequest { parent: lab.into() }).await;
     assert_eq!(v.entries_checked, 300);
 }
 

@@ -3,15 +3,13 @@
 
 use crate::helpers::*;
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::Code;
 
 /// Creates `proposals/p1`, `testPlans/t1` and `releases/r1` in the lab.
 async fn seed(w: &World) {
-    let mut c = w.client();
-    c.create_proposal(authed(
-        &w.eng(),
-        pb::CreateProposalRequest {
+    w.by(&w.eng())
+        .try_call(pb::CreateProposalRequest {
             parent: LAB.into(),
             proposal: Some(pb::Proposal {
                 title: "PDCP reordering timer".into(),
@@ -20,13 +18,11 @@ async fn seed(w: &World) {
             }),
             proposal_id: "p1".into(),
             request_id: String::new(),
-        },
-    ))
-    .await
-    .expect("proposal");
-    c.create_test_plan(authed(
-        &w.eng(),
-        pb::CreateTestPlanRequest {
+        })
+        .await
+        .expect("proposal");
+    w.by(&w.eng())
+        .try_call(pb::CreateTestPlanRequest {
             parent: LAB.into(),
             test_plan: Some(pb::TestPlan {
                 title: "Drive test".into(),
@@ -46,11 +42,11 @@ async fn seed(w: &World) {
             }),
             test_plan_id: "t1".into(),
             request_id: String::new(),
-        },
-    ))
-    .await
-    .expect("test plan");
-    c.create_release(authed(&w.rm(), release_request("r1", vec![])))
+        })
+        .await
+        .expect("test plan");
+    w.by(&w.rm())
+        .try_call(release_request("r1", vec![]))
         .await
         .expect("release");
 }
@@ -81,19 +77,11 @@ pub fn release_request(id: &str, extra_roles: Vec<MemberRole>) -> pb::CreateRele
 async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision(backend: Backend) {
     let w = world(backend).await;
     seed(&w).await;
-    let mut c = w.client();
     let name = format!("{LAB}/proposals/p1");
     let approve = |token: String, revision: i32| {
-        let mut c = w.client();
         let name = name.clone();
-        async move {
-            c.approve_proposal(authed(
-                &token,
-                pb::ApproveProposalRequest { name, revision },
-            ))
-            .await
-            .map(|r| r.into_inner())
-        }
+        w.by(&token)
+            .try_call(pb::ApproveProposalRequest { name, revision })
     };
     let p = approve(w.eng(), 1).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::InReview as i32);
@@ -101,31 +89,24 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
     let p = approve(w.ceng(), 1).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::Approved as i32);
     // A comment, then a new revision: approvals reset.
-    c.create_proposal_comment(authed(
-        &w.cto(),
-        pb::CreateProposalCommentRequest {
+    w.by(&w.cto())
+        .call(pb::CreateProposalCommentRequest {
             parent: name.clone(),
             comment: Some(pb::ProposalComment {
                 body: "Also cover the rural cluster.".into(),
                 ..Default::default()
             }),
             request_id: String::new(),
-        },
-    ))
-    .await
-    .unwrap();
-    let p = c
-        .revise_proposal(authed(
-            &w.eng(),
-            pb::ReviseProposalRequest {
-                name: name.clone(),
-                content: "40 ms urban, 60 ms rural.".into(),
-                etag: p.etag.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        })
+        .await;
+    let p = w
+        .by(&w.eng())
+        .call(pb::ReviseProposalRequest {
+            name: name.clone(),
+            content: "40 ms urban, 60 ms rural.".into(),
+            etag: p.etag.clone(),
+        })
+        .await;
     assert_eq!(
         (p.latest_revision, p.state),
         (2, pb::ProposalState::InReview as i32)
@@ -138,33 +119,25 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
     approve(w.cto(), 2).await.unwrap();
     let p = approve(w.rm(), 2).await.unwrap();
     assert_eq!(p.state, pb::ProposalState::Approved as i32);
-    let revisions = c
-        .list_proposal_revisions(authed(
-            &w.ceng(),
-            pb::ListProposalRevisionsRequest {
-                parent: name.clone(),
-                ..Default::default()
-            },
-        ))
+    let revisions = w
+        .by(&w.ceng())
+        .call(pb::ListProposalRevisionsRequest {
+            parent: name.clone(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
-        .into_inner()
         .revisions;
     assert_eq!(
         revisions.iter().map(|r| r.number).collect::<Vec<_>>(),
         vec![1, 2]
     );
-    let comments = c
-        .list_proposal_comments(authed(
-            &w.eng(),
-            pb::ListProposalCommentsRequest {
-                parent: name.clone(),
-                ..Default::default()
-            },
-        ))
+    let comments = w
+        .by(&w.eng())
+        .call(pb::ListProposalCommentsRequest {
+            parent: name.clone(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
-        .into_inner()
         .comments;
     assert_eq!((comments.len(), comments[0].revision), (1, 1));
 }
@@ -172,21 +145,15 @@ async fn a_proposal_is_approved_only_when_both_sides_approve_its_latest_revision
 async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
     let w = world(backend).await;
     seed(&w).await;
-    let mut c = w.client();
     let plan = format!("{LAB}/testPlans/t1");
-    let status = |c: &mut Client| {
-        let mut c = c.clone();
+    let status = || {
         let plan = plan.clone();
-        let t = w.ceng();
-        async move {
-            c.get_test_plan(authed(&t, pb::GetTestPlanRequest { name: plan }))
-                .await
-                .unwrap()
-                .into_inner()
-                .status
-        }
+        let answer = w
+            .by(&w.ceng())
+            .try_call(pb::GetTestPlanRequest { name: plan });
+        async move { answer.await.unwrap().status }
     };
-    assert_eq!(status(&mut c).await, pb::TestPlanStatus::NotRun as i32);
+    assert_eq!(status().await, pb::TestPlanStatus::NotRun as i32);
     let run = |results: Vec<(&str, pb::Verdict)>| pb::CreateTestRunRequest {
         parent: plan.clone(),
         test_run: Some(pb::TestRun {
@@ -203,53 +170,39 @@ async fn a_test_plans_status_derives_from_its_runs(backend: Backend) {
         }),
         request_id: String::new(),
     };
-    let r = c
-        .create_test_run(authed(
-            &w.eng(),
-            run(vec![("handover", pb::Verdict::Passed)]),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = w
+        .by(&w.eng())
+        .call(run(vec![("handover", pb::Verdict::Passed)]))
+        .await;
     assert_eq!(r.outcome, pb::TestPlanStatus::Incomplete as i32);
-    c.create_test_run(authed(
-        &w.ceng(),
-        run(vec![
+    w.by(&w.ceng())
+        .call(run(vec![
             ("handover", pb::Verdict::Passed),
             ("throughput", pb::Verdict::Failed),
-        ]),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(status(&mut c).await, pb::TestPlanStatus::Failed as i32);
-    c.create_test_run(authed(
-        &w.eng(),
-        run(vec![
+        ]))
+        .await;
+    assert_eq!(status().await, pb::TestPlanStatus::Failed as i32);
+    w.by(&w.eng())
+        .call(run(vec![
             ("handover", pb::Verdict::Passed),
             ("throughput", pb::Verdict::Passed),
-        ]),
-    ))
-    .await
-    .unwrap();
-    assert_eq!(status(&mut c).await, pb::TestPlanStatus::Passed as i32);
+        ]))
+        .await;
+    assert_eq!(status().await, pb::TestPlanStatus::Passed as i32);
     // Bad digests and unknown cases are named.
     let mut bad = run(vec![("nope", pb::Verdict::Passed)]);
     if let Some(r) = bad.test_run.as_mut() {
         r.results[0].evidence_sha256 = vec!["not-a-digest".into()];
     }
-    let err = c.create_test_run(authed(&w.eng(), bad)).await.unwrap_err();
+    let err = w.by(&w.eng()).try_call(bad).await.unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument);
-    let runs = c
-        .list_test_runs(authed(
-            &w.cto(),
-            pb::ListTestRunsRequest {
-                parent: plan.clone(),
-                ..Default::default()
-            },
-        ))
+    let runs = w
+        .by(&w.cto())
+        .call(pb::ListTestRunsRequest {
+            parent: plan.clone(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
-        .into_inner()
         .test_runs;
     assert_eq!(runs.len(), 3);
 }

@@ -6,7 +6,8 @@ use symbolon_contracts::{
 use symbolon_customers::{Application as Customers, CustomersConfig};
 use symbolon_labs::{Application as Labs, LabsConfig};
 use symbolon_platform::auth::Org;
-use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+pub use symbolon_testkit::Api;
+use symbolon_testkit::{Backend, By, Keys, TestDb, at, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::{Status, transport::Channel};
 
@@ -37,6 +38,9 @@ impl Drop for World {
 
 pub const LAB: &str = "labs/lab1";
 
+/// A key person of acme that no lab has as a member at first.
+pub const INTERN: &str = "customers/acme/keyPersons/intern";
+
 /// Who is who.
 pub struct People;
 impl People {
@@ -44,6 +48,13 @@ impl People {
     pub const VENDOR_RM: &'static str = "rm@vendor";
     pub const CUSTOMER_CTO: &'static str = "anna@acme";
     pub const CUSTOMER_ENG: &'static str = "jonas@acme";
+}
+
+// Calls go to the service as its vendor admin.
+impl Api for World {
+    fn caller(&self) -> By<'_> {
+        at(&self.labs_channel, &self.admin)
+    }
 }
 
 impl World {
@@ -97,11 +108,9 @@ impl World {
     }
 
     pub async fn append(&self, token: &str, lab: &str, from: usize, n: usize) -> Vec<pb::LogEntry> {
-        self.client()
-            .append_log_entries(authed(token, append_request(lab, from, n)))
+        self.by(token)
+            .call(append_request(lab, from, n))
             .await
-            .expect("append")
-            .into_inner()
             .entries
     }
 }
@@ -241,22 +250,12 @@ pub async fn world_with(backend: Backend, buffer: usize) -> World {
 }
 
 pub async fn create_lab(w: &World, id: &str, customer: &str) -> pb::Lab {
-    w.client()
-        .create_lab(authed(
-            &w.admin,
-            pb::CreateLabRequest {
-                lab: Some(pb::Lab {
-                    customer: format!("customers/{customer}"),
-                    display_name: format!("Lab {id}"),
-                    ..Default::default()
-                }),
-                lab_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .expect("create lab")
-        .into_inner()
+    w.call(symbolon_testkit::create_lab_request(
+        id,
+        format!("customers/{customer}"),
+        format!("Lab {id}"),
+    ))
+    .await
 }
 
 pub async fn vendor_member(
@@ -270,9 +269,7 @@ pub async fn vendor_member(
         subject: subject.into(),
         ..Default::default()
     };
-    create_member(w, lab, id, member, roles)
-        .await
-        .expect("vendor member")
+    w.call(member_request(lab, id, member, roles)).await
 }
 
 pub async fn key_person_member(
@@ -282,36 +279,41 @@ pub async fn key_person_member(
     key_person: &str,
     roles: Vec<MemberRole>,
 ) -> Result<pb::Member, Status> {
+    w.try_call(key_person_member_request(lab, id, key_person, roles))
+        .await
+}
+
+/// A request adding key person `key_person` (a resource name) to `lab` as member `id`
+/// with `roles`.
+pub fn key_person_member_request(
+    lab: &str,
+    id: &str,
+    key_person: &str,
+    roles: Vec<MemberRole>,
+) -> pb::CreateMemberRequest {
     let member = pb::Member {
         key_person: key_person.into(),
         ..Default::default()
     };
-    create_member(w, lab, id, member, roles).await
+    member_request(lab, id, member, roles)
 }
 
-/// Adds `member` with `roles` to `lab` as the admin.
-async fn create_member(
-    w: &World,
+/// A request adding `member` with `roles` to `lab` as member `id`.
+fn member_request(
     lab: &str,
     id: &str,
     member: pb::Member,
     roles: Vec<MemberRole>,
-) -> Result<pb::Member, Status> {
-    w.client()
-        .create_member(authed(
-            &w.admin,
-            pb::CreateMemberRequest {
-                parent: lab.into(),
-                member: Some(pb::Member {
-                    roles: roles.into_iter().map(|r| r as i32).collect(),
-                    ..member
-                }),
-                member_id: id.into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .map(|r| r.into_inner())
+) -> pb::CreateMemberRequest {
+    pb::CreateMemberRequest {
+        parent: lab.into(),
+        member: Some(pb::Member {
+            roles: roles.into_iter().map(|r| r as i32).collect(),
+            ..member
+        }),
+        member_id: id.into(),
+        request_id: String::new(),
+    }
 }
 
 pub use symbolon_testkit::{code, reason};

@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use std::time::{Duration, Instant};
 use symbolon_contracts::labs::v1::{self as pb, watch_log_entries_response::Event};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, authed, both_backends, call};
 use tonic::Code;
 
 async fn watch(w: &World, token: &str, from: i64) -> tonic::Streaming<pb::WatchLogEntriesResponse> {
@@ -51,12 +51,11 @@ async fn replay_then_follow_and_resume_without_gaps_or_duplicates(backend: Backe
     let mut s = watch(&w, &w.ceng(), 14).await;
     assert_eq!(take_entries(&mut s, 7).await, (14..=20).collect::<Vec<_>>());
     let appender = {
-        let w_client = w.client();
+        let channel = w.labs_channel.clone();
         let eng = eng.clone();
         tokio::spawn(async move {
-            let mut c = w_client;
             for i in 0..5 {
-                c.append_log_entries(authed(&eng, append_request(LAB, 21 + i, 1)))
+                call(&channel, &eng, append_request(LAB, 21 + i, 1))
                     .await
                     .unwrap();
             }
@@ -85,14 +84,13 @@ async fn a_slow_watcher_does_not_block_appends_and_is_told_to_resume(backend: Ba
     let slow_batched = watch_batched(&w, &w.ceng(), 1, 50).await;
     let total = 3000;
     let started = Instant::now();
-    let mut c = w.client();
     for b in 0..30 {
         let mut req = append_request(LAB, 1 + b * 100, 100);
         for e in &mut req.entries {
             e.message = format!("{} {}", e.message, "x".repeat(2000));
         }
         let t = Instant::now();
-        c.append_log_entries(authed(&eng, req)).await.unwrap();
+        w.by(&eng).call(req).await;
         assert!(
             t.elapsed() < Duration::from_secs(3),
             "an append waited for a watcher"
@@ -147,11 +145,11 @@ async fn batched_watch_delivers_exactly_the_entries_in_order(backend: Backend) {
     assert_eq!(got, (11..=35).collect::<Vec<_>>());
     // Many small appends at once, each entry exactly once and in order.
     let appender = {
-        let mut c = w.client();
+        let channel = w.labs_channel.clone();
         let eng = eng.clone();
         tokio::spawn(async move {
             for i in 0..20 {
-                c.append_log_entries(authed(&eng, append_request(LAB, 36 + i, 1)))
+                call(&channel, &eng, append_request(LAB, 36 + i, 1))
                     .await
                     .unwrap();
             }
@@ -205,14 +203,9 @@ async fn exec(url: &str, sql: &str) {
 }
 
 async fn verify(w: &World) -> pb::VerifyLogResponse {
-    w.client()
-        .verify_log(authed(
-            &w.cto(),
-            pb::VerifyLogRequest { parent: LAB.into() },
-        ))
+    w.by(&w.cto())
+        .call(pb::VerifyLogRequest { parent: LAB.into() })
         .await
-        .unwrap()
-        .into_inner()
 }
 
 async fn tampering_is_detected_online_and_offline(backend: Backend) {
@@ -271,25 +264,14 @@ async fn appends_are_idempotent_and_customer_reads_are_audited(backend: Backend)
     let mut c = w.client();
     let mut req = append_request(LAB, 1, 3);
     req.request_id = symbolon_testkit::request_id();
-    let a = c
-        .append_log_entries(authed(&w.eng(), req.clone()))
-        .await
-        .unwrap()
-        .into_inner();
+    let a = w.by(&w.eng()).call(req.clone()).await;
     let mut other = append_request(LAB, 1, 4);
     other.request_id = req.request_id.clone();
-    let b = c
-        .append_log_entries(authed(&w.eng(), req))
-        .await
-        .unwrap()
-        .into_inner();
+    let b = w.by(&w.eng()).call(req).await;
     assert_eq!(a, b);
     // The same id with another batch appends nothing (the sequence numbers below
     // continue from the first batch) and returns nothing of the first.
-    let reused = c
-        .append_log_entries(authed(&w.eng(), other))
-        .await
-        .unwrap_err();
+    let reused = w.by(&w.eng()).try_call(other).await.unwrap_err();
     symbolon_testkit::assert_request_id_reused(&reused);
     // Client streaming: each message is one batch.
     let out = c
@@ -302,43 +284,34 @@ async fn appends_are_idempotent_and_customer_reads_are_audited(backend: Backend)
         .into_inner();
     assert_eq!((out.entries_appended, out.last_sequence), (7, 10));
     // Customer engineers cannot append.
-    let err = c
-        .append_log_entries(authed(&w.ceng(), append_request(LAB, 0, 1)))
+    let err = w
+        .by(&w.ceng())
+        .try_call(append_request(LAB, 0, 1))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // Reads by the customer's people are recorded; the vendor's are not.
-    c.list_log_entries(authed(
-        &w.ceng(),
-        pb::ListLogEntriesRequest {
+    w.by(&w.ceng())
+        .call(pb::ListLogEntriesRequest {
             parent: LAB.into(),
             ..Default::default()
-        },
-    ))
-    .await
-    .unwrap();
+        })
+        .await;
     let mut s = watch(&w, &w.ceng(), 5).await;
     take_entries(&mut s, 2).await;
-    c.list_log_entries(authed(
-        &w.eng(),
-        pb::ListLogEntriesRequest {
+    w.by(&w.eng())
+        .call(pb::ListLogEntriesRequest {
             parent: LAB.into(),
             ..Default::default()
-        },
-    ))
-    .await
-    .unwrap();
-    let records = c
-        .list_access_records(authed(
-            &w.cto(),
-            pb::ListAccessRecordsRequest {
-                parent: LAB.into(),
-                ..Default::default()
-            },
-        ))
+        })
+        .await;
+    let records = w
+        .by(&w.cto())
+        .call(pb::ListAccessRecordsRequest {
+            parent: LAB.into(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
-        .into_inner()
         .access_records;
     let seen: Vec<(&str, &str)> = records
         .iter()
@@ -356,15 +329,10 @@ async fn appends_are_idempotent_and_customer_reads_are_audited(backend: Backend)
 async fn a_watcher_removed_from_the_lab_is_cut_off(backend: Backend) {
     let w = world(backend).await;
     let mut s = watch(&w, &w.ceng(), 1).await;
-    w.client()
-        .delete_member(authed(
-            &w.admin,
-            pb::DeleteMemberRequest {
-                name: format!("{LAB}/members/jonas"),
-            },
-        ))
-        .await
-        .unwrap();
+    w.call(pb::DeleteMemberRequest {
+        name: format!("{LAB}/members/jonas"),
+    })
+    .await;
     let end = tokio::time::timeout(Duration::from_secs(10), s.message())
         .await
         .expect("ends in time");

@@ -5,7 +5,7 @@
 use crate::{design::release_request, helpers::*};
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
 use symbolon_labs::{dsse, tools::to_proto as envelope};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::{Code, Status};
 
 struct Signer {
@@ -19,20 +19,15 @@ fn signer() -> Signer {
 }
 
 async fn register(w: &World, token: &str, s: &Signer) -> pb::SignerKey {
-    w.client()
-        .register_signer_key(authed(
-            token,
-            pb::RegisterSignerKeyRequest {
-                parent: LAB.into(),
-                signer_key: Some(pb::SignerKey {
-                    public_key_pem: s.public.clone(),
-                    ..Default::default()
-                }),
-            },
-        ))
+    w.by(token)
+        .call(pb::RegisterSignerKeyRequest {
+            parent: LAB.into(),
+            signer_key: Some(pb::SignerKey {
+                public_key_pem: s.public.clone(),
+                ..Default::default()
+            }),
+        })
         .await
-        .expect("register key")
-        .into_inner()
 }
 
 /// `statement` signed with `key`, as the API carries it.
@@ -46,28 +41,20 @@ async fn sign(
     release: &str,
     env: pb::Envelope,
 ) -> Result<pb::Release, Status> {
-    w.client()
-        .sign_release(authed(
-            token,
-            pb::SignReleaseRequest {
-                name: release.into(),
-                envelope: Some(env),
-            },
-        ))
+    w.by(token)
+        .try_call(pb::SignReleaseRequest {
+            name: release.into(),
+            envelope: Some(env),
+        })
         .await
-        .map(|r| r.into_inner())
 }
 
 async fn publish(w: &World, release: &str) -> Result<pb::Release, Status> {
-    w.client()
-        .publish_release(authed(
-            &w.rm(),
-            pb::PublishReleaseRequest {
-                name: release.into(),
-            },
-        ))
+    w.by(&w.rm())
+        .try_call(pb::PublishReleaseRequest {
+            name: release.into(),
+        })
         .await
-        .map(|r| r.into_inner())
 }
 
 fn refused(r: Result<pb::Release, Status>, code: Code, why: &str) {
@@ -80,12 +67,7 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
     let (rm, cto, rogue) = (signer(), signer(), signer());
     let rm_key = register(&w, &w.rm(), &rm).await;
     register(&w, &w.cto(), &cto).await;
-    let release = w
-        .client()
-        .create_release(authed(&w.rm(), release_request("r1", vec![])))
-        .await
-        .unwrap()
-        .into_inner();
+    let release = w.by(&w.rm()).call(release_request("r1", vec![])).await;
     let name = release.name.clone();
     // What is signed is the canonical statement the server shows.
     let statement = dsse::Statement::parse(&release.statement).unwrap();
@@ -142,17 +124,13 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
     );
     // Nobody registers a key for someone else: the key is the caller's own.
     let err = w
-        .client()
-        .register_signer_key(authed(
-            &w.admin,
-            pb::RegisterSignerKeyRequest {
-                parent: LAB.into(),
-                signer_key: Some(pb::SignerKey {
-                    public_key_pem: signer().public,
-                    ..Default::default()
-                }),
-            },
-        ))
+        .try_call(pb::RegisterSignerKeyRequest {
+            parent: LAB.into(),
+            signer_key: Some(pb::SignerKey {
+                public_key_pem: signer().public,
+                ..Default::default()
+            }),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
@@ -178,14 +156,9 @@ async fn publication_needs_every_role_from_distinct_verified_signers(backend: Ba
 
     // Exported and verified offline with only the public keys.
     let exported = w
-        .client()
-        .export_release(authed(
-            &w.cto(),
-            pb::ExportReleaseRequest { name: name.clone() },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .by(&w.cto())
+        .call(pb::ExportReleaseRequest { name: name.clone() })
+        .await;
     let v = dsse::verify_envelope(&exported.dsse_json, &[&rm.public, &cto.public]).unwrap();
     assert_eq!(v.statement, statement);
     assert!(v.signed_by.contains(&rm_key.key_id));
@@ -221,14 +194,9 @@ async fn one_person_cannot_fill_two_required_roles(backend: Backend) {
     register(&w, &both_token, &both).await;
     register(&w, &w.cto(), &cto).await;
     let release = w
-        .client()
-        .create_release(authed(
-            &w.rm(),
-            release_request("r2", vec![MemberRole::VendorEngineer]),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .by(&w.rm())
+        .call(release_request("r2", vec![MemberRole::VendorEngineer]))
+        .await;
     for (t, s) in [(&both_token, &both), (&w.cto(), &cto)] {
         sign(&w, t, &release.name, signed(&release.statement, s))
             .await

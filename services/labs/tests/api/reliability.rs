@@ -42,36 +42,17 @@ async fn customers_down_is_unavailable_fast_and_writes_nothing(backend: Backend)
     let refused = down
         .create_member(authed(
             &w.admin,
-            pb::CreateMemberRequest {
-                parent: LAB.into(),
-                member: Some(pb::Member {
-                    key_person: "customers/acme/keyPersons/intern".into(),
-                    roles: vec![MemberRole::Observer as i32],
-                    ..Default::default()
-                }),
-                member_id: "intern".into(),
-                request_id: String::new(),
-            },
+            key_person_member_request(LAB, "intern", INTERN, vec![MemberRole::Observer]),
         ))
         .await;
     unavailable_within_3s(refused, t);
     // Nothing was written.
-    let labs = w
-        .client()
-        .list_labs(authed(&w.admin, pb::ListLabsRequest::default()))
-        .await
-        .unwrap()
-        .into_inner()
-        .labs;
+    let labs = w.call(pb::ListLabsRequest::default()).await.labs;
     assert_eq!(labs.len(), 1);
     let err = w
-        .client()
-        .get_member(authed(
-            &w.admin,
-            pb::GetMemberRequest {
-                name: format!("{LAB}/members/intern"),
-            },
-        ))
+        .try_call(pb::GetMemberRequest {
+            name: format!("{LAB}/members/intern"),
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
@@ -126,14 +107,9 @@ async fn two_replicas_append_gap_free_and_deliver_live_across(backend: Backend) 
     let (got, _) = take_batched(&mut batched, 400, 64).await;
     assert_eq!(got, (1..=400).collect::<Vec<_>>());
     let v = w
-        .client()
-        .verify_log(authed(
-            &w.eng(),
-            pb::VerifyLogRequest { parent: LAB.into() },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .by(&w.eng())
+        .call(pb::VerifyLogRequest { parent: LAB.into() })
+        .await;
     assert!(v.valid && v.entries_checked == 400, "{v:?}");
 }
 
@@ -141,17 +117,12 @@ async fn many_concurrent_appends_get_consecutive_ranges(backend: Backend) {
     let w = world(backend).await;
     let mut tasks = Vec::new();
     for i in 0..60 {
-        let c = w.client();
-        let eng = w.eng();
-        tasks.push(tokio::spawn(async move {
-            let mut c = c;
-            c.append_log_entries(authed(&eng, append_request(LAB, i * 10, 10)))
-                .await
-        }));
+        let append = w.by(&w.eng()).try_call(append_request(LAB, i * 10, 10));
+        tasks.push(tokio::spawn(append));
     }
     let mut ranges = Vec::new();
     for t in tasks {
-        let entries = t.await.unwrap().unwrap().into_inner().entries;
+        let entries = t.await.unwrap().unwrap().entries;
         let seqs: Vec<i64> = entries.iter().map(|e| e.sequence).collect();
         // Each batch is one consecutive range.
         assert_eq!(seqs, (seqs[0]..seqs[0] + 10).collect::<Vec<_>>());

@@ -6,41 +6,35 @@
 
 use crate::helpers::*;
 use symbolon_contracts::labs::v1::{self as pb, MemberRole};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::Code;
 
 async fn labs_and_members_are_checked_against_the_customers_service(backend: Backend) {
     let w = world(backend).await;
-    let mut c = w.client();
     // An unknown customer.
-    let err = c
-        .create_lab(authed(
-            &w.admin,
-            pb::CreateLabRequest {
-                lab: Some(pb::Lab {
-                    customer: "customers/nobody".into(),
-                    display_name: "x".into(),
-                    ..Default::default()
-                }),
+    let err = w
+        .try_call(pb::CreateLabRequest {
+            lab: Some(pb::Lab {
+                customer: "customers/nobody".into(),
+                display_name: "x".into(),
                 ..Default::default()
-            },
-        ))
+            }),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
     // Only vendor admins create labs.
-    let err = c
-        .create_lab(authed(
-            &w.eng(),
-            pb::CreateLabRequest {
-                lab: Some(pb::Lab {
-                    customer: "customers/acme".into(),
-                    display_name: "x".into(),
-                    ..Default::default()
-                }),
+    let err = w
+        .by(&w.eng())
+        .try_call(pb::CreateLabRequest {
+            lab: Some(pb::Lab {
+                customer: "customers/acme".into(),
+                display_name: "x".into(),
                 ..Default::default()
-            },
-        ))
+            }),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
@@ -73,83 +67,56 @@ async fn labs_and_members_are_checked_against_the_customers_service(backend: Bac
     )
     .await;
     assert_eq!(code(nosub), Code::FailedPrecondition);
-    let wrong_role = key_person_member(
-        &w,
-        LAB,
-        "intern",
-        "customers/acme/keyPersons/intern",
-        vec![MemberRole::VendorEngineer],
-    )
-    .await;
+    let wrong_role =
+        key_person_member(&w, LAB, "intern", INTERN, vec![MemberRole::VendorEngineer]).await;
     assert_eq!(code(wrong_role), Code::InvalidArgument);
     // The customer's executive may add their own people; the member takes the key
     // person's subject, so that person now sees the lab.
-    let m = c
-        .create_member(authed(
-            &w.cto(),
-            pb::CreateMemberRequest {
-                parent: LAB.into(),
-                member: Some(pb::Member {
-                    key_person: "customers/acme/keyPersons/intern".into(),
-                    roles: vec![MemberRole::Observer as i32],
-                    ..Default::default()
-                }),
-                member_id: "intern".into(),
-                request_id: String::new(),
-            },
+    let m = w
+        .by(&w.cto())
+        .call(key_person_member_request(
+            LAB,
+            "intern",
+            INTERN,
+            vec![MemberRole::Observer],
         ))
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     assert_eq!(
         (m.subject.as_str(), m.org.as_str()),
         ("intern@acme", "customers/acme")
     );
-    c.get_lab(authed(
-        &w.customer("acme", "intern@acme"),
-        pb::GetLabRequest { name: LAB.into() },
-    ))
-    .await
-    .unwrap();
+    w.by(&w.customer("acme", "intern@acme"))
+        .call(pb::GetLabRequest { name: LAB.into() })
+        .await;
     // An observer cannot write, a customer engineer cannot add people.
-    let err = c
-        .append_log_entries(authed(
-            &w.customer("acme", "intern@acme"),
-            append_request(LAB, 0, 1),
-        ))
+    let err = w
+        .by(&w.customer("acme", "intern@acme"))
+        .try_call(append_request(LAB, 0, 1))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
-    let err = c
-        .create_member(authed(
-            &w.ceng(),
-            pb::CreateMemberRequest {
-                parent: LAB.into(),
-                member: Some(pb::Member {
-                    key_person: "customers/acme/keyPersons/nosub".into(),
-                    roles: vec![MemberRole::Observer as i32],
-                    ..Default::default()
-                }),
+    let err = w
+        .by(&w.ceng())
+        .try_call(pb::CreateMemberRequest {
+            parent: LAB.into(),
+            member: Some(pb::Member {
+                key_person: "customers/acme/keyPersons/nosub".into(),
+                roles: vec![MemberRole::Observer as i32],
                 ..Default::default()
-            },
-        ))
+            }),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied);
     // Removing a member hides the lab from them again.
-    c.delete_member(authed(
-        &w.admin,
-        pb::DeleteMemberRequest {
-            name: format!("{LAB}/members/intern"),
-        },
-    ))
-    .await
-    .unwrap();
-    let err = c
-        .get_lab(authed(
-            &w.customer("acme", "intern@acme"),
-            pb::GetLabRequest { name: LAB.into() },
-        ))
+    w.call(pb::DeleteMemberRequest {
+        name: format!("{LAB}/members/intern"),
+    })
+    .await;
+    let err = w
+        .by(&w.customer("acme", "intern@acme"))
+        .try_call(pb::GetLabRequest { name: LAB.into() })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);

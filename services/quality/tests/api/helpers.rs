@@ -2,12 +2,14 @@ use symbolon_contracts::customers::v1::{
     self as pb, customers_service_client::CustomersServiceClient,
 };
 use symbolon_customers::{Application, CustomersConfig};
-use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
-pub use symbolon_testkit::{assert_invalid, code, violated_fields};
+pub use symbolon_testkit::{Api, assert_invalid, code, violated_fields};
+use symbolon_testkit::{Backend, By, Keys, TestDb, at, authed, server_config};
 use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
 
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
+    pub channel: Channel,
     pub keys: Keys,
     pub admin: String,
     pub shutdown: CancellationToken,
@@ -37,13 +39,22 @@ pub async fn start(db: TestDb) -> TestApp {
         let _ = app.run_until_stopped().await;
     });
     let admin = keys.vendor_admin();
+    let channel = symbolon_testkit::channel(addr).await;
     TestApp {
         addr,
+        channel,
         keys,
         admin,
         shutdown,
         running: Some(running),
         db: Some(db),
+    }
+}
+
+// Calls go to the service as its vendor admin.
+impl Api for TestApp {
+    fn caller(&self) -> By<'_> {
+        at(&self.channel, &self.admin)
     }
 }
 
@@ -69,7 +80,7 @@ impl TestApp {
                 &self.admin,
                 symbolon_testkit::create_customer_request(
                     id,
-                    &format!("Customer {id}"),
+                    format!("Customer {id}"),
                     industry,
                     country,
                 ),

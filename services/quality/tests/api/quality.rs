@@ -73,65 +73,33 @@ pub(crate) fn good_zh(id: &str, agent: &str, customer: &str, start: i64) -> pb::
 
 /// A poor English chat: late, no greeting, demands proof, never confirms.
 fn poor_en(id: &str, agent: &str, customer: &str, start: i64) -> pb::Conversation {
-    pb::Conversation {
-        conversation_id: id.into(),
-        customer: customer.into(),
-        agent: agent.into(),
-        team: "team-east".into(),
-        customer_display_name: "Anna".into(),
-        turns: vec![
-            turn(C, start, "My charger arrived broken. This is ridiculous!"),
-            turn(A, start + 120, "Order number?"),
-            turn(C, start + 130, "12345"),
-            turn(
-                A,
-                start + 200,
-                "Please send proof of purchase and a video evidence of the fault.",
-            ),
-        ],
-    }
+    symbolon_testkit::poor_chat(id, agent, customer, T0 + start)
 }
 
-pub(crate) async fn load_default(app: &TestApp, q: &mut Q, id: &str) -> pb::Standard {
-    q.create_standard(authed(
-        &app.admin,
-        pb::CreateStandardRequest {
-            standard: Some(default_standard()),
-            standard_id: id.into(),
-            request_id: String::new(),
-        },
-    ))
+pub(crate) async fn load_default(app: &TestApp, id: &str) -> pb::Standard {
+    app.call(pb::CreateStandardRequest {
+        standard: Some(default_standard()),
+        standard_id: id.into(),
+        request_id: String::new(),
+    })
     .await
-    .unwrap()
-    .into_inner()
 }
 
 /// Report `name` as the caller of `token` sees it.
-async fn report_as(q: &mut Q, token: &str, name: &str) -> pb::Report {
-    q.get_report(authed(token, pb::GetReportRequest { name: name.into() }))
+async fn report_as(app: &TestApp, token: &str, name: &str) -> pb::Report {
+    app.by(token)
+        .call(pb::GetReportRequest { name: name.into() })
         .await
-        .unwrap()
-        .into_inner()
 }
 
-pub(crate) async fn inspect(
-    app: &TestApp,
-    q: &mut Q,
-    standard: &str,
-    c: pb::Conversation,
-) -> pb::Report {
-    q.inspect_conversation(authed(
-        &app.admin,
-        pb::InspectConversationRequest {
-            standard: standard.into(),
-            conversation: Some(c),
-            request_id: String::new(),
-            validate_only: false,
-        },
-    ))
+pub(crate) async fn inspect(app: &TestApp, standard: &str, c: pb::Conversation) -> pb::Report {
+    app.call(pb::InspectConversationRequest {
+        standard: standard.into(),
+        conversation: Some(c),
+        request_id: String::new(),
+        validate_only: false,
+    })
     .await
-    .unwrap()
-    .into_inner()
 }
 
 fn result<'a>(r: &'a pb::Report, id: &str) -> &'a pb::IndicatorResult {
@@ -140,27 +108,18 @@ fn result<'a>(r: &'a pb::Report, id: &str) -> &'a pb::IndicatorResult {
 
 async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
     let app = spawn_app(backend).await;
-    let mut q = client(&app).await;
     let rid = symbolon_testkit::request_id();
     let create = |rid: String| pb::CreateStandardRequest {
         standard: Some(default_standard()),
         standard_id: "support".into(),
         request_id: rid,
     };
-    let s = q
-        .create_standard(authed(&app.admin, create(rid.clone())))
-        .await
-        .unwrap()
-        .into_inner();
+    let s = app.call(create(rid.clone())).await;
     assert_eq!(s.name, "standards/support");
     assert_eq!(s.version, 1);
     assert_eq!(s.current_version, "standards/support/versions/1");
     assert!(s.indicators.len() >= 40);
-    let again = q
-        .create_standard(authed(&app.admin, create(rid)))
-        .await
-        .unwrap()
-        .into_inner();
+    let again = app.call(create(rid)).await;
     assert_eq!(
         again.name, s.name,
         "a retried create returns the first result"
@@ -168,7 +127,6 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
 
     let old = inspect(
         &app,
-        &mut q,
         "standards/support",
         poor_en("c-1", "li@vendor", "", 0),
     )
@@ -176,73 +134,59 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
     assert_eq!(old.standard_version, "standards/support/versions/1");
 
     // Renaming changes nothing that scores depend on: no new version.
-    let renamed = q
-        .update_standard(authed(
-            &app.admin,
-            pb::UpdateStandardRequest {
-                standard: Some(pb::Standard {
-                    name: s.name.clone(),
-                    display_name: "Support chat".into(),
-                    etag: s.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(prost_types::FieldMask {
-                    paths: vec!["display_name".into()],
-                }),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let renamed = app
+        .call(pb::UpdateStandardRequest {
+            standard: Some(pb::Standard {
+                name: s.name.clone(),
+                display_name: "Support chat".into(),
+                etag: s.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["display_name".into()],
+            }),
+        })
+        .await;
     assert_eq!(
         (renamed.version, renamed.display_name.as_str()),
         (1, "Support chat")
     );
 
     // A stale etag overwrites nothing.
-    let stale = q
-        .update_standard(authed(
-            &app.admin,
-            pb::UpdateStandardRequest {
-                standard: Some(pb::Standard {
-                    name: s.name.clone(),
-                    review_threshold: 50.0,
-                    etag: s.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: None,
-            },
-        ))
+    let stale = app
+        .try_call(pb::UpdateStandardRequest {
+            standard: Some(pb::Standard {
+                name: s.name.clone(),
+                review_threshold: 50.0,
+                etag: s.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: None,
+        })
         .await;
     assert_eq!(code(stale), Code::FailedPrecondition);
 
     // Dropping the proof indicator changes scores: version 2.
     let mut indicators = renamed.indicators.clone();
     indicators.retain(|i| i.id != "no-unnecessary-proof");
-    let v2 = q
-        .update_standard(authed(
-            &app.admin,
-            pb::UpdateStandardRequest {
-                standard: Some(pb::Standard {
-                    name: s.name.clone(),
-                    indicators,
-                    etag: renamed.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(prost_types::FieldMask {
-                    paths: vec!["indicators".into()],
-                }),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let v2 = app
+        .call(pb::UpdateStandardRequest {
+            standard: Some(pb::Standard {
+                name: s.name.clone(),
+                indicators,
+                etag: renamed.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["indicators".into()],
+            }),
+        })
+        .await;
     assert_eq!(v2.version, 2);
     assert_eq!(v2.display_name, "Support chat");
 
     let new = inspect(
         &app,
-        &mut q,
         "standards/support",
         poor_en("c-2", "li@vendor", "", 0),
     )
@@ -253,57 +197,41 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
             .iter()
             .all(|r| r.indicator_id != "no-unnecessary-proof")
     );
-    let kept = report_as(&mut q, &app.admin, &old.name).await;
+    let kept = report_as(&app, &app.admin, &old.name).await;
     assert_eq!(kept.standard_version, "standards/support/versions/1");
     assert_eq!(kept.score, old.score);
     assert_eq!(kept.results, old.results, "old reports are never rescored");
     // Pinning the old version still scores with it.
     let pinned = inspect(
         &app,
-        &mut q,
         "standards/support/versions/1",
         poor_en("c-3", "li@vendor", "", 0),
     )
     .await;
     assert_eq!(pinned.results, old.results);
 
-    let versions = q
-        .list_standard_versions(authed(
-            &app.admin,
-            pb::ListStandardVersionsRequest {
-                parent: s.name.clone(),
-                page_size: 1,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let versions = app
+        .call(pb::ListStandardVersionsRequest {
+            parent: s.name.clone(),
+            page_size: 1,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(versions.versions.len(), 1);
     assert_eq!(versions.versions[0].name, "standards/support/versions/1");
-    let rest = q
-        .list_standard_versions(authed(
-            &app.admin,
-            pb::ListStandardVersionsRequest {
-                parent: s.name.clone(),
-                page_size: 1,
-                page_token: versions.next_page_token,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let rest = app
+        .call(pb::ListStandardVersionsRequest {
+            parent: s.name.clone(),
+            page_size: 1,
+            page_token: versions.next_page_token,
+        })
+        .await;
     assert_eq!(rest.versions[0].name, "standards/support/versions/2");
-    let v1 = q
-        .get_standard_version(authed(
-            &app.admin,
-            pb::GetStandardVersionRequest {
-                name: "standards/support/versions/1".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let v1 = app
+        .call(pb::GetStandardVersionRequest {
+            name: "standards/support/versions/1".into(),
+        })
+        .await;
     assert!(
         v1.standard
             .unwrap()
@@ -313,12 +241,9 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
     );
     assert_eq!(
         code(
-            q.get_standard_version(authed(
-                &app.admin,
-                pb::GetStandardVersionRequest {
-                    name: "standards/support/versions/9".into()
-                }
-            ))
+            app.try_call(pb::GetStandardVersionRequest {
+                name: "standards/support/versions/9".into()
+            })
             .await
         ),
         Code::NotFound
@@ -327,11 +252,9 @@ async fn standards_are_versioned_and_reports_keep_theirs(backend: Backend) {
 
 async fn inspection_scores_with_evidence_in_both_languages(backend: Backend) {
     let app = spawn_app(backend).await;
-    let mut q = client(&app).await;
-    load_default(&app, &mut q, "support").await;
+    load_default(&app, "support").await;
     let good = inspect(
         &app,
-        &mut q,
         "standards/support",
         good_zh("zh-1", "li@vendor", "", 0),
     )
@@ -363,7 +286,6 @@ async fn inspection_scores_with_evidence_in_both_languages(backend: Backend) {
 
     let poor = inspect(
         &app,
-        &mut q,
         "standards/support",
         poor_en("en-1", "li@vendor", "", 0),
     )
@@ -396,17 +318,12 @@ async fn inspection_scores_with_evidence_in_both_languages(backend: Backend) {
     );
 
     // The review queue.
-    let pending = q
-        .list_reports(authed(
-            &app.admin,
-            pb::ListReportsRequest {
-                filter: "review_state = PENDING".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let pending = app
+        .call(pb::ListReportsRequest {
+            filter: "review_state = PENDING".into(),
+            ..Default::default()
+        })
+        .await;
     let names: Vec<&str> = pending.reports.iter().map(|r| r.name.as_str()).collect();
     assert!(
         names.contains(&poor.name.as_str()) && !names.contains(&good.name.as_str()),
@@ -414,38 +331,28 @@ async fn inspection_scores_with_evidence_in_both_languages(backend: Backend) {
     );
 
     // validate_only stores nothing.
-    let dry = q
-        .inspect_conversation(authed(
-            &app.admin,
-            pb::InspectConversationRequest {
-                standard: "standards/support".into(),
-                conversation: Some(good_zh("zh-2", "li@vendor", "", 0)),
-                request_id: String::new(),
-                validate_only: true,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let dry = app
+        .call(pb::InspectConversationRequest {
+            standard: "standards/support".into(),
+            conversation: Some(good_zh("zh-2", "li@vendor", "", 0)),
+            request_id: String::new(),
+            validate_only: true,
+        })
+        .await;
     assert!(dry.name.is_empty());
     assert_eq!(dry.score, good.score);
     // A retried inspection stores one report.
     let rid = symbolon_testkit::request_id();
     let mut names = Vec::new();
     for _ in 0..2 {
-        let r = q
-            .inspect_conversation(authed(
-                &app.admin,
-                pb::InspectConversationRequest {
-                    standard: "standards/support".into(),
-                    conversation: Some(good_zh("zh-3", "li@vendor", "", 0)),
-                    request_id: rid.clone(),
-                    validate_only: false,
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let r = app
+            .call(pb::InspectConversationRequest {
+                standard: "standards/support".into(),
+                conversation: Some(good_zh("zh-3", "li@vendor", "", 0)),
+                request_id: rid.clone(),
+                validate_only: false,
+            })
+            .await;
         names.push(r.name);
     }
     assert_eq!(names[0], names[1]);
@@ -466,16 +373,12 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
             });
         }
     }
-    q.create_standard(authed(
-        &app.admin,
-        pb::CreateStandardRequest {
-            standard: Some(s),
-            standard_id: "live".into(),
-            request_id: String::new(),
-        },
-    ))
-    .await
-    .unwrap();
+    app.call(pb::CreateStandardRequest {
+        standard: Some(s),
+        standard_id: "live".into(),
+        request_id: String::new(),
+    })
+    .await;
     let (tx, rx) = tokio::sync::mpsc::channel(16);
     let send = |e: Event| {
         let tx = tx.clone();
@@ -568,7 +471,7 @@ async fn live_hints_arrive_before_the_conversation_ends(backend: Backend) {
         result(&report, "no-unnecessary-proof").verdict,
         pb::Verdict::Fail as i32
     );
-    let stored = report_as(&mut q, &token, &report.name).await;
+    let stored = report_as(&app, &token, &report.name).await;
     assert_eq!(stored.results, report.results);
 
     // A stream that does not start with `start` is refused; so is a turn out of order.
@@ -633,11 +536,9 @@ async fn live_requests(
 
 async fn review_overrides_and_disputes(backend: Backend) {
     let app = spawn_app(backend).await;
-    let mut q = client(&app).await;
-    load_default(&app, &mut q, "support").await;
+    load_default(&app, "support").await;
     let poor = inspect(
         &app,
-        &mut q,
         "standards/support",
         poor_en("en-1", "li@vendor", "", 0),
     )
@@ -657,18 +558,14 @@ async fn review_overrides_and_disputes(backend: Backend) {
         etag: etag.into(),
     };
     assert_eq!(
-        code(q.review_report(authed(&agent, req(&poor.etag))).await),
+        code(app.by(&agent).try_call(req(&poor.etag)).await),
         Code::PermissionDenied
     );
     assert_eq!(
-        code(q.review_report(authed(&reviewer, req("999"))).await),
+        code(app.by(&reviewer).try_call(req("999")).await),
         Code::FailedPrecondition
     );
-    let reviewed = q
-        .review_report(authed(&reviewer, req(&poor.etag)))
-        .await
-        .unwrap()
-        .into_inner();
+    let reviewed = app.by(&reviewer).call(req(&poor.etag)).await;
     let g = result(&reviewed, "greeting");
     assert_eq!(
         (g.verdict, g.automatic_verdict, g.source),
@@ -687,19 +584,17 @@ async fn review_overrides_and_disputes(backend: Backend) {
     assert!(reviewed.score > poor.score);
     assert_eq!(reviewed.review_state, pb::ReviewState::Reviewed as i32);
     assert_eq!(reviewed.reviewer, "rita@vendor");
-    let bad = q
-        .review_report(authed(
-            &reviewer,
-            pb::ReviewReportRequest {
-                name: poor.name.clone(),
-                overrides: vec![pb::VerdictOverride {
-                    indicator_id: "nope".into(),
-                    verdict: 9,
-                    note: String::new(),
-                }],
-                etag: String::new(),
-            },
-        ))
+    let bad = app
+        .by(&reviewer)
+        .try_call(pb::ReviewReportRequest {
+            name: poor.name.clone(),
+            overrides: vec![pb::VerdictOverride {
+                indicator_id: "nope".into(),
+                verdict: 9,
+                note: String::new(),
+            }],
+            etag: String::new(),
+        })
         .await;
     assert_invalid(bad, &["overrides[0].indicator_id", "overrides[0].verdict"]);
 
@@ -715,67 +610,53 @@ async fn review_overrides_and_disputes(backend: Backend) {
     };
     let other = app.keys.token("wang@vendor", &Org::Vendor, &["frontline"]);
     assert_eq!(
-        code(q.create_dispute(authed(&other, dispute.clone())).await),
+        code(app.by(&other).try_call(dispute.clone()).await),
         Code::NotFound,
         "another agent does not even see the report"
     );
-    let d = q
-        .create_dispute(authed(&agent, dispute.clone()))
-        .await
-        .unwrap()
-        .into_inner();
+    let d = app.by(&agent).call(dispute.clone()).await;
     assert_eq!(d.state, pb::DisputeState::Open as i32);
     assert_eq!(d.raised_by, "li@vendor");
     assert!(d.name.starts_with(&format!("{}/disputes/", poor.name)));
-    let back = report_as(&mut q, &agent, &poor.name).await;
+    let back = report_as(&app, &agent, &poor.name).await;
     assert_eq!(back.review_state, pb::ReviewState::Pending as i32);
     assert!(
         back.review_reasons
             .contains(&(pb::ReviewReason::Disputed as i32))
     );
-    let open = q
-        .list_disputes(authed(
-            &reviewer,
-            pb::ListDisputesRequest {
-                parent: "reports/-".into(),
-                filter: "state = OPEN".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let open = app
+        .by(&reviewer)
+        .call(pb::ListDisputesRequest {
+            parent: "reports/-".into(),
+            filter: "state = OPEN".into(),
+            ..Default::default()
+        })
+        .await;
     assert_eq!(open.disputes.len(), 1);
 
     assert_eq!(
         code(
-            q.resolve_dispute(authed(
-                &agent,
-                pb::ResolveDisputeRequest {
+            app.by(&agent)
+                .try_call(pb::ResolveDisputeRequest {
                     name: d.name.clone(),
                     resolution: pb::DisputeState::Upheld as i32,
                     note: String::new()
-                }
-            ))
-            .await
+                })
+                .await
         ),
         Code::PermissionDenied
     );
-    let resolved = q
-        .resolve_dispute(authed(
-            &reviewer,
-            pb::ResolveDisputeRequest {
-                name: d.name.clone(),
-                resolution: pb::DisputeState::Upheld as i32,
-                note: "policy allows it".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let resolved = app
+        .by(&reviewer)
+        .call(pb::ResolveDisputeRequest {
+            name: d.name.clone(),
+            resolution: pb::DisputeState::Upheld as i32,
+            note: "policy allows it".into(),
+        })
+        .await;
     assert_eq!(resolved.state, pb::DisputeState::Upheld as i32);
     assert_eq!(resolved.resolved_by, "rita@vendor");
-    let after = report_as(&mut q, &agent, &poor.name).await;
+    let after = report_as(&app, &agent, &poor.name).await;
     let p = result(&after, "no-unnecessary-proof");
     assert_eq!(
         (p.verdict, p.automatic_verdict, p.source),
@@ -790,37 +671,31 @@ async fn review_overrides_and_disputes(backend: Backend) {
     assert!(after.score > reviewed.score);
     assert_eq!(
         code(
-            q.resolve_dispute(authed(
-                &reviewer,
-                pb::ResolveDisputeRequest {
+            app.by(&reviewer)
+                .try_call(pb::ResolveDisputeRequest {
                     name: d.name.clone(),
                     resolution: pb::DisputeState::Rejected as i32,
                     note: String::new()
-                }
-            ))
-            .await
+                })
+                .await
         ),
         Code::FailedPrecondition
     );
     // Disputing a verdict that is already what is asked for.
     assert_eq!(
-        code(q.create_dispute(authed(&agent, dispute)).await),
+        code(app.by(&agent).try_call(dispute).await),
         Code::FailedPrecondition
     );
 
     // Calibration: greeting and proof disagreed once each; the rest agreed.
-    let cal = q
-        .get_calibration(authed(
-            &reviewer,
-            pb::GetCalibrationRequest {
-                standard: "standards/support".into(),
-                min_reviews: 1,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let cal = app
+        .by(&reviewer)
+        .call(pb::GetCalibrationRequest {
+            standard: "standards/support".into(),
+            min_reviews: 1,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(cal.reviewed_reports, 1);
     let greet = cal
         .indicators
@@ -856,27 +731,36 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     let cs = app
         .keys
         .token("lin@vendor", &Org::Vendor, &["department:customer-service"]);
-    let t = q
-        .create_template(authed(
-            &cs,
-            pb::CreateTemplateRequest {
-                template: Some(pb::Template {
-                    scenario: "damaged-on-arrival".into(),
-                    display_name: "Damaged item on arrival".into(),
-                    variants: vec![
-                        pb::TemplateVariant { id: "plain".into(), text: "{customer_name}, we will replace order {order_id}.".into(), empathy_phrase: String::new() },
-                        pb::TemplateVariant { id: "empathic".into(), text: "{customer_name},非常理解您的心情。订单 {order_id} 我们直接为您补发。".into(), empathy_phrase: "非常理解您的心情".into() },
-                    ],
-                    empathy_phrases: vec!["非常理解您的心情".into(), "I understand how you feel".into()],
-                    ..Default::default()
-                }),
-                template_id: "damaged".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let t = app
+        .by(&cs)
+        .call(pb::CreateTemplateRequest {
+            template: Some(pb::Template {
+                scenario: "damaged-on-arrival".into(),
+                display_name: "Damaged item on arrival".into(),
+                variants: vec![
+                    pb::TemplateVariant {
+                        id: "plain".into(),
+                        text: "{customer_name}, we will replace order {order_id}.".into(),
+                        empathy_phrase: String::new(),
+                    },
+                    pb::TemplateVariant {
+                        id: "empathic".into(),
+                        text:
+                            "{customer_name},非常理解您的心情。订单 {order_id} 我们直接为您补发。"
+                                .into(),
+                        empathy_phrase: "非常理解您的心情".into(),
+                    },
+                ],
+                empathy_phrases: vec![
+                    "非常理解您的心情".into(),
+                    "I understand how you feel".into(),
+                ],
+                ..Default::default()
+            }),
+            template_id: "damaged".into(),
+            request_id: String::new(),
+        })
+        .await;
     assert_eq!(
         t.placeholders,
         vec!["customer_name".to_string(), "order_id".to_string()]
@@ -907,23 +791,19 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
         "王女士,非常理解您的心情。订单 A-1 我们直接为您补发。"
     );
 
-    let e = q
-        .create_experiment(authed(
-            &cs,
-            pb::CreateExperimentRequest {
-                experiment: Some(pb::Experiment {
-                    template: t.name.clone(),
-                    primary_metric: pb::Metric::QaScore as i32,
-                    min_samples: 10,
-                    ..Default::default()
-                }),
-                experiment_id: "damaged-ab".into(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let e = app
+        .by(&cs)
+        .call(pb::CreateExperimentRequest {
+            experiment: Some(pb::Experiment {
+                template: t.name.clone(),
+                primary_metric: pb::Metric::QaScore as i32,
+                min_samples: 10,
+                ..Default::default()
+            }),
+            experiment_id: "damaged-ab".into(),
+            request_id: String::new(),
+        })
+        .await;
     assert_eq!(
         e.variants,
         vec!["plain".to_string(), "empathic".to_string()]
@@ -933,47 +813,35 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     let mut by_variant: std::collections::HashMap<String, Vec<String>> = Default::default();
     for k in 0..200 {
         let key = format!("customers/c{k}");
-        let a = q
-            .assign_variant(authed(
-                &cs,
-                pb::AssignVariantRequest {
-                    experiment: e.name.clone(),
-                    customer_key: key.clone(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
-        let b = q
-            .assign_variant(authed(
-                &cs,
-                pb::AssignVariantRequest {
-                    experiment: e.name.clone(),
-                    customer_key: key.clone(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+        let a = app
+            .by(&cs)
+            .call(pb::AssignVariantRequest {
+                experiment: e.name.clone(),
+                customer_key: key.clone(),
+            })
+            .await;
+        let b = app
+            .by(&cs)
+            .call(pb::AssignVariantRequest {
+                experiment: e.name.clone(),
+                customer_key: key.clone(),
+            })
+            .await;
         assert_eq!(a.variant_id, b.variant_id);
         by_variant.entry(a.variant_id).or_default().push(key);
     }
     // The rendered variant follows the assignment.
     let key = by_variant["empathic"][0].clone();
-    let r = q
-        .render_template(authed(
-            &cs,
-            pb::RenderTemplateRequest {
-                name: t.name.clone(),
-                values,
-                experiment: e.name.clone(),
-                customer_key: key,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = app
+        .by(&cs)
+        .call(pb::RenderTemplateRequest {
+            name: t.name.clone(),
+            values,
+            experiment: e.name.clone(),
+            customer_key: key,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(r.variant_id, "empathic");
 
     // Control: QA 1..5 twice, 4 of 10 resolved; empathic: QA 3..7 twice, 9 of 10 resolved.
@@ -992,18 +860,14 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
                 ..Default::default()
             };
             n += 1;
-            let rec = q
-                .record_outcome(authed(
-                    &cs,
-                    pb::RecordOutcomeRequest {
-                        experiment: e.name.clone(),
-                        outcome: Some(o),
-                        request_id: String::new(),
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner();
+            let rec = app
+                .by(&cs)
+                .call(pb::RecordOutcomeRequest {
+                    experiment: e.name.clone(),
+                    outcome: Some(o),
+                    request_id: String::new(),
+                })
+                .await;
             assert_eq!(rec.variant_id, variant);
         }
     }
@@ -1015,15 +879,13 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
     };
     assert_eq!(
         code(
-            q.record_outcome(authed(
-                &cs,
-                pb::RecordOutcomeRequest {
+            app.by(&cs)
+                .try_call(pb::RecordOutcomeRequest {
                     experiment: e.name.clone(),
                     outcome: Some(dup),
                     request_id: String::new()
-                }
-            ))
-            .await
+                })
+                .await
         ),
         Code::AlreadyExists
     );
@@ -1035,28 +897,21 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
         ..Default::default()
     };
     assert_invalid(
-        q.record_outcome(authed(
-            &cs,
-            pb::RecordOutcomeRequest {
+        app.by(&cs)
+            .try_call(pb::RecordOutcomeRequest {
                 experiment: e.name.clone(),
                 outcome: Some(bad),
                 request_id: String::new(),
-            },
-        ))
-        .await,
+            })
+            .await,
         &["outcome.csat"],
     );
 
-    let res = q
-        .get_experiment_results(authed(
-            &app.admin,
-            pb::GetExperimentResultsRequest {
-                name: e.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let res = app
+        .call(pb::GetExperimentResultsRequest {
+            name: e.name.clone(),
+        })
+        .await;
     assert_eq!((res.qa_score[0].mean, res.qa_score[1].mean), (3.0, 5.0));
     assert_eq!(res.qa_score[0].samples, 10);
     let qa = res
@@ -1082,65 +937,49 @@ async fn experiments_report_winners_with_confidence(backend: Backend) {
 
 async fn no_winner_below_the_threshold(backend: Backend) {
     let app = spawn_app(backend).await;
-    let mut q = client(&app).await;
-    let t = q
-        .create_template(authed(
-            &app.admin,
-            pb::CreateTemplateRequest {
-                template: Some(pb::Template {
-                    scenario: "late-delivery".into(),
-                    variants: vec![
-                        pb::TemplateVariant {
-                            id: "a".into(),
-                            text: "Sorry, {customer_name}.".into(),
-                            empathy_phrase: String::new(),
-                        },
-                        pb::TemplateVariant {
-                            id: "b".into(),
-                            text: "So sorry for the wait, {customer_name}.".into(),
-                            empathy_phrase: String::new(),
-                        },
-                    ],
-                    ..Default::default()
-                }),
-                template_id: String::new(),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let e = q
-        .create_experiment(authed(
-            &app.admin,
-            pb::CreateExperimentRequest {
-                experiment: Some(pb::Experiment {
-                    template: t.name.clone(),
-                    primary_metric: pb::Metric::ResolutionRate as i32,
-                    min_samples: 2,
-                    ..Default::default()
-                }),
+    let t = app
+        .call(pb::CreateTemplateRequest {
+            template: Some(pb::Template {
+                scenario: "late-delivery".into(),
+                variants: vec![
+                    pb::TemplateVariant {
+                        id: "a".into(),
+                        text: "Sorry, {customer_name}.".into(),
+                        empathy_phrase: String::new(),
+                    },
+                    pb::TemplateVariant {
+                        id: "b".into(),
+                        text: "So sorry for the wait, {customer_name}.".into(),
+                        empathy_phrase: String::new(),
+                    },
+                ],
                 ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+            }),
+            template_id: String::new(),
+            request_id: String::new(),
+        })
+        .await;
+    let e = app
+        .call(pb::CreateExperimentRequest {
+            experiment: Some(pb::Experiment {
+                template: t.name.clone(),
+                primary_metric: pb::Metric::ResolutionRate as i32,
+                min_samples: 2,
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await;
     // Half of each variant's conversations resolved: no difference at all.
     let mut seen: std::collections::HashMap<String, usize> = Default::default();
     for k in 0..12 {
         let key = format!("k{k}");
-        let v = q
-            .assign_variant(authed(
-                &app.admin,
-                pb::AssignVariantRequest {
-                    experiment: e.name.clone(),
-                    customer_key: key.clone(),
-                },
-            ))
+        let v = app
+            .call(pb::AssignVariantRequest {
+                experiment: e.name.clone(),
+                customer_key: key.clone(),
+            })
             .await
-            .unwrap()
-            .into_inner()
             .variant_id;
         let n = seen.entry(v).or_default();
         *n += 1;
@@ -1150,42 +989,30 @@ async fn no_winner_below_the_threshold(backend: Backend) {
             resolved: Some(n.is_multiple_of(2)),
             ..Default::default()
         };
-        q.record_outcome(authed(
-            &app.admin,
-            pb::RecordOutcomeRequest {
-                experiment: e.name.clone(),
-                outcome: Some(o),
-                request_id: String::new(),
-            },
-        ))
-        .await
-        .unwrap();
+        app.call(pb::RecordOutcomeRequest {
+            experiment: e.name.clone(),
+            outcome: Some(o),
+            request_id: String::new(),
+        })
+        .await;
     }
-    let res = q
-        .get_experiment_results(authed(
-            &app.admin,
-            pb::GetExperimentResultsRequest {
-                name: e.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let res = app
+        .call(pb::GetExperimentResultsRequest {
+            name: e.name.clone(),
+        })
+        .await;
     assert!(res.winner.is_empty(), "{res:?}");
     assert!(res.qa_score.is_empty(), "no QA scores were recorded");
-    let bad = q
-        .create_experiment(authed(
-            &app.admin,
-            pb::CreateExperimentRequest {
-                experiment: Some(pb::Experiment {
-                    template: "templates/nope".into(),
-                    // In the contract's range (0 to 1), below the handler's 0.5.
-                    confidence_threshold: 0.2,
-                    ..Default::default()
-                }),
+    let bad = app
+        .try_call(pb::CreateExperimentRequest {
+            experiment: Some(pb::Experiment {
+                template: "templates/nope".into(),
+                // In the contract's range (0 to 1), below the handler's 0.5.
+                confidence_threshold: 0.2,
                 ..Default::default()
-            },
-        ))
+            }),
+            ..Default::default()
+        })
         .await;
     assert_invalid(
         bad,
@@ -1199,8 +1026,7 @@ async fn no_winner_below_the_threshold(backend: Backend) {
 
 async fn scorecards_roll_up_agents_and_teams(backend: Backend) {
     let app = spawn_app(backend).await;
-    let mut q = client(&app).await;
-    load_default(&app, &mut q, "support").await;
+    load_default(&app, "support").await;
     let day = 86_400;
     let mut scores = Vec::new();
     for (k, good) in [(0, true), (1, false), (8, true), (9, true)] {
@@ -1209,11 +1035,10 @@ async fn scorecards_roll_up_agents_and_teams(backend: Backend) {
         } else {
             poor_en(&format!("c{k}"), "li@vendor", "", k * day)
         };
-        scores.push(inspect(&app, &mut q, "standards/support", c).await.score);
+        scores.push(inspect(&app, "standards/support", c).await.score);
     }
     inspect(
         &app,
-        &mut q,
         "standards/support",
         poor_en("other", "wang@vendor", "", 0),
     )
@@ -1225,11 +1050,7 @@ async fn scorecards_roll_up_agents_and_teams(backend: Backend) {
         bucket_days: 7,
     };
     let me = agent_token(&app, "li@vendor");
-    let card = q
-        .get_scorecard(authed(&me, req("li@vendor")))
-        .await
-        .unwrap()
-        .into_inner();
+    let card = app.by(&me).call(req("li@vendor")).await;
     assert_eq!(card.conversations, 4);
     let mean = scores.iter().sum::<f64>() / 4.0;
     assert!((card.mean_score - mean).abs() < 1e-9);
@@ -1243,25 +1064,18 @@ async fn scorecards_roll_up_agents_and_teams(backend: Backend) {
     let top = &card.top_failed_indicators[0];
     assert!(top.failures >= 1 && top.failure_rate > 0.0);
     assert_eq!(
-        code(q.get_scorecard(authed(&me, req("wang@vendor"))).await),
+        code(app.by(&me).try_call(req("wang@vendor")).await),
         Code::PermissionDenied
     );
-    let team = q
-        .get_scorecard(authed(&app.admin, req("teams/team-east")))
-        .await
-        .unwrap()
-        .into_inner();
+    let team = app.call(req("teams/team-east")).await;
     assert_eq!(team.conversations, 5);
-    let bad = q
-        .get_scorecard(authed(
-            &app.admin,
-            pb::GetScorecardRequest {
-                subject: String::new(),
-                start_time: ts(10),
-                end_time: ts(5),
-                bucket_days: -1,
-            },
-        ))
+    let bad = app
+        .try_call(pb::GetScorecardRequest {
+            subject: String::new(),
+            start_time: ts(10),
+            end_time: ts(5),
+            bucket_days: -1,
+        })
         .await;
     // A number out of its range is refused by the codec, before the handler's checks.
     assert_invalid(bad, &["bucket_days"]);
@@ -1271,49 +1085,40 @@ async fn tenancy_and_bad_input(backend: Backend) {
     let app = spawn_app(backend).await;
     app.customer("acme", cpb::Industry::Retail, "CN").await;
     app.customer("globex", cpb::Industry::Retail, "DE").await;
-    let mut q = client(&app).await;
-    load_default(&app, &mut q, "support").await;
+    load_default(&app, "support").await;
     let acme = inspect(
         &app,
-        &mut q,
         "standards/support",
         good_zh("a-1", "li@vendor", "customers/acme", 0),
     )
     .await;
     let globex = inspect(
         &app,
-        &mut q,
         "standards/support",
         poor_en("g-1", "li@vendor", "customers/globex", 0),
     )
     .await;
     let internal = inspect(
         &app,
-        &mut q,
         "standards/support",
         poor_en("i-1", "li@vendor", "", 0),
     )
     .await;
     let acme_eng = app.keys.customer("acme", &["customer-engineer"]);
     let get = |name: &str| pb::GetReportRequest { name: name.into() };
-    assert!(
-        q.get_report(authed(&acme_eng, get(&acme.name)))
-            .await
-            .is_ok()
-    );
+    assert!(app.by(&acme_eng).try_call(get(&acme.name)).await.is_ok());
     assert_eq!(
-        code(q.get_report(authed(&acme_eng, get(&globex.name))).await),
+        code(app.by(&acme_eng).try_call(get(&globex.name)).await),
         Code::NotFound
     );
     assert_eq!(
-        code(q.get_report(authed(&acme_eng, get(&internal.name))).await),
+        code(app.by(&acme_eng).try_call(get(&internal.name)).await),
         Code::NotFound
     );
-    let listed = q
-        .list_reports(authed(&acme_eng, pb::ListReportsRequest::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let listed = app
+        .by(&acme_eng)
+        .call(pb::ListReportsRequest::default())
+        .await;
     assert_eq!(
         listed
             .reports
@@ -1322,93 +1127,75 @@ async fn tenancy_and_bad_input(backend: Backend) {
             .collect::<Vec<_>>(),
         vec![acme.name.clone()]
     );
-    let filtered = q
-        .list_reports(authed(
-            &acme_eng,
-            pb::ListReportsRequest {
-                filter: "customer = \"customers/globex\"".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let filtered = app
+        .by(&acme_eng)
+        .call(pb::ListReportsRequest {
+            filter: "customer = \"customers/globex\"".into(),
+            ..Default::default()
+        })
+        .await;
     assert!(filtered.reports.is_empty());
     // Customers neither inspect, read standards, nor dispute.
-    let r = q
-        .inspect_conversation(authed(
-            &acme_eng,
-            pb::InspectConversationRequest {
-                standard: "standards/support".into(),
-                conversation: Some(good_zh("x", "li@vendor", "customers/acme", 0)),
-                ..Default::default()
-            },
-        ))
+    let r = app
+        .by(&acme_eng)
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/support".into(),
+            conversation: Some(good_zh("x", "li@vendor", "customers/acme", 0)),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(r), Code::PermissionDenied);
     assert_eq!(
         code(
-            q.get_standard(authed(
-                &acme_eng,
-                pb::GetStandardRequest {
+            app.by(&acme_eng)
+                .try_call(pb::GetStandardRequest {
                     name: "standards/support".into()
-                }
-            ))
-            .await
+                })
+                .await
         ),
         Code::PermissionDenied
     );
     // A frontline agent inspects only their own conversations and sees only their reports.
     let wang = agent_token(&app, "wang@vendor");
-    let r = q
-        .inspect_conversation(authed(
-            &wang,
-            pb::InspectConversationRequest {
-                standard: "standards/support".into(),
-                conversation: Some(good_zh("x", "li@vendor", "", 0)),
-                ..Default::default()
-            },
-        ))
+    let r = app
+        .by(&wang)
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/support".into(),
+            conversation: Some(good_zh("x", "li@vendor", "", 0)),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(r), Code::PermissionDenied);
     assert_eq!(
-        code(q.get_report(authed(&wang, get(&acme.name))).await),
+        code(app.by(&wang).try_call(get(&acme.name)).await),
         Code::NotFound
     );
-    let none = q
-        .list_reports(authed(&wang, pb::ListReportsRequest::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let none = app.by(&wang).call(pb::ListReportsRequest::default()).await;
     assert!(none.reports.is_empty());
     let nobody = app.keys.token("x@vendor", &Org::Vendor, &[]);
     assert_eq!(
         code(
-            q.list_reports(authed(&nobody, pb::ListReportsRequest::default()))
+            app.by(&nobody)
+                .try_call(pb::ListReportsRequest::default())
                 .await
         ),
         Code::PermissionDenied
     );
     assert_eq!(
         code(
-            q.create_standard(authed(
-                &wang,
-                pb::CreateStandardRequest {
+            app.by(&wang)
+                .try_call(pb::CreateStandardRequest {
                     standard: Some(default_standard()),
                     ..Default::default()
-                }
-            ))
-            .await
+                })
+                .await
         ),
         Code::PermissionDenied
     );
 
     // Bad input names every field.
-    let empty = q
-        .inspect_conversation(authed(
-            &app.admin,
-            pb::InspectConversationRequest::default(),
-        ))
+    let empty = app
+        .try_call(pb::InspectConversationRequest::default())
         .await;
     assert_invalid(
         empty,
@@ -1423,16 +1210,13 @@ async fn tenancy_and_bad_input(backend: Backend) {
     c.turns[1].send_time = ts(-5);
     c.turns[2].speaker = 0;
     c.turns[3].send_time = None;
-    let r = q
-        .inspect_conversation(authed(
-            &app.admin,
-            pb::InspectConversationRequest {
-                standard: "standards/support".into(),
-                conversation: Some(c),
-                request_id: "nope".into(),
-                validate_only: false,
-            },
-        ))
+    let r = app
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/support".into(),
+            conversation: Some(c),
+            request_id: "nope".into(),
+            validate_only: false,
+        })
         .await;
     assert_invalid(
         r,
@@ -1444,26 +1228,20 @@ async fn tenancy_and_bad_input(backend: Backend) {
             "conversation.turns[3].send_time",
         ],
     );
-    let r = q
-        .inspect_conversation(authed(
-            &app.admin,
-            pb::InspectConversationRequest {
-                standard: "standards/missing".into(),
-                conversation: Some(good_zh("b-2", "li@vendor", "", 0)),
-                ..Default::default()
-            },
-        ))
+    let r = app
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/missing".into(),
+            conversation: Some(good_zh("b-2", "li@vendor", "", 0)),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(r), Code::NotFound);
-    let r = q
-        .inspect_conversation(authed(
-            &app.admin,
-            pb::InspectConversationRequest {
-                standard: "standards/support/versions/zero".into(),
-                conversation: Some(good_zh("b-3", "li@vendor", "", 0)),
-                ..Default::default()
-            },
-        ))
+    let r = app
+        .try_call(pb::InspectConversationRequest {
+            standard: "standards/support/versions/zero".into(),
+            conversation: Some(good_zh("b-3", "li@vendor", "", 0)),
+            ..Default::default()
+        })
         .await;
     assert_invalid(r, &["standard"]);
     let mut s = default_standard();
@@ -1475,28 +1253,22 @@ async fn tenancy_and_bad_input(backend: Backend) {
     // rules are reported together.
     s.review_threshold = 100.0;
     s.indicators[3].weight = -1.0;
-    let out_of_range = q
-        .create_standard(authed(
-            &app.admin,
-            pb::CreateStandardRequest {
-                standard: Some(s.clone()),
-                standard_id: "Bad Id".into(),
-                request_id: String::new(),
-            },
-        ))
+    let out_of_range = app
+        .try_call(pb::CreateStandardRequest {
+            standard: Some(s.clone()),
+            standard_id: "Bad Id".into(),
+            request_id: String::new(),
+        })
         .await;
     // A number out of its contract range is refused by the codec, before the handler.
     assert_invalid(out_of_range, &["standard.indicators[3].weight"]);
     s.indicators[3].weight = default_standard().indicators[3].weight;
-    let r = q
-        .create_standard(authed(
-            &app.admin,
-            pb::CreateStandardRequest {
-                standard: Some(s),
-                standard_id: "Bad Id".into(),
-                request_id: String::new(),
-            },
-        ))
+    let r = app
+        .try_call(pb::CreateStandardRequest {
+            standard: Some(s),
+            standard_id: "Bad Id".into(),
+            request_id: String::new(),
+        })
         .await;
     assert_invalid(
         r,
@@ -1510,36 +1282,26 @@ async fn tenancy_and_bad_input(backend: Backend) {
     );
     assert_eq!(
         code(
-            q.create_standard(authed(
-                &app.admin,
-                pb::CreateStandardRequest {
-                    standard: Some(default_standard()),
-                    standard_id: "support".into(),
-                    request_id: String::new()
-                }
-            ))
+            app.try_call(pb::CreateStandardRequest {
+                standard: Some(default_standard()),
+                standard_id: "support".into(),
+                request_id: String::new()
+            })
             .await
         ),
         Code::AlreadyExists
     );
-    let r = q
-        .list_reports(authed(
-            &app.admin,
-            pb::ListReportsRequest {
-                filter: "score > 3".into(),
-                page_size: -1,
-                ..Default::default()
-            },
-        ))
+    let r = app
+        .try_call(pb::ListReportsRequest {
+            filter: "score > 3".into(),
+            page_size: -1,
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(r), Code::InvalidArgument);
-    let r = q
-        .get_report(authed(&app.admin, get("reports/Not_Valid")))
-        .await;
+    let r = app.try_call(get("reports/Not_Valid")).await;
     assert_invalid(r, &["name"]);
-    let r = q
-        .get_report(authed(&app.admin, get("reports/missing")))
-        .await;
+    let r = app.try_call(get("reports/missing")).await;
     assert_eq!(code(r), Code::NotFound);
 }
 
@@ -1552,25 +1314,20 @@ async fn evaluate_standard_against_labels(backend: Backend) {
         labelled_from_jsonl,
     };
     let app = spawn_app(backend).await;
-    let mut q = client(&app).await;
-    load_default(&app, &mut q, "support").await;
+    load_default(&app, "support").await;
     let heldout =
         labelled_from_jsonl(include_str!("../../corpus/labelled.jsonl"), Some("heldout")).unwrap();
     let labels: i32 = heldout.iter().map(|c| c.labels.len() as i32).sum();
     let reviewer = reviewer_token(&app);
-    let r = q
-        .evaluate_standard(authed(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/support".into(),
-                conversations: heldout.clone(),
-                max_disagreements: 5,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let r = app
+        .by(&reviewer)
+        .call(pb::EvaluateStandardRequest {
+            standard: "standards/support".into(),
+            conversations: heldout.clone(),
+            max_disagreements: 5,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(r.standard_version, "standards/support/versions/1");
     assert_eq!(r.conversations as usize, heldout.len());
     let overall = r.overall.clone().unwrap();
@@ -1607,18 +1364,14 @@ async fn evaluate_standard_against_labels(backend: Backend) {
     } else {
         pb::Verdict::Fail as i32
     };
-    let d = q
-        .evaluate_standard(authed(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                draft: Some(default_standard()),
-                conversations: vec![wrong.clone()],
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let d = app
+        .by(&reviewer)
+        .call(pb::EvaluateStandardRequest {
+            draft: Some(default_standard()),
+            conversations: vec![wrong.clone()],
+            ..Default::default()
+        })
+        .await;
     assert!(d.standard_version.is_empty());
     let dis: Vec<_> = d
         .disagreements
@@ -1631,14 +1384,12 @@ async fn evaluate_standard_against_labels(backend: Backend) {
     // Reviewed reports are labels too: the reviewer said the greeting passed.
     let poor = inspect(
         &app,
-        &mut q,
         "standards/support",
         poor_en("en-1", "li@vendor", "", 0),
     )
     .await;
-    q.review_report(authed(
-        &reviewer,
-        pb::ReviewReportRequest {
+    app.by(&reviewer)
+        .call(pb::ReviewReportRequest {
             name: poor.name.clone(),
             overrides: vec![pb::VerdictOverride {
                 indicator_id: "greeting".into(),
@@ -1646,22 +1397,16 @@ async fn evaluate_standard_against_labels(backend: Backend) {
                 note: "greeted by voice".into(),
             }],
             etag: poor.etag.clone(),
-        },
-    ))
-    .await
-    .unwrap();
-    let rev = q
-        .evaluate_standard(authed(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/support".into(),
-                include_reviewed_reports: true,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        })
+        .await;
+    let rev = app
+        .by(&reviewer)
+        .call(pb::EvaluateStandardRequest {
+            standard: "standards/support".into(),
+            include_reviewed_reports: true,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(rev.conversations, 1);
     assert_eq!(rev.disagreement_count, 1);
     assert_eq!(rev.disagreements[0].indicator_id, "greeting");
@@ -1670,38 +1415,32 @@ async fn evaluate_standard_against_labels(backend: Backend) {
     // Bad input names its fields; only the vendor's QA people may ask.
     let mut unknown = heldout[0].clone();
     unknown.labels[0].indicator_id = "nope".into();
-    let bad = q
-        .evaluate_standard(authed(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/support".into(),
-                conversations: vec![unknown],
-                ..Default::default()
-            },
-        ))
+    let bad = app
+        .by(&reviewer)
+        .try_call(pb::EvaluateStandardRequest {
+            standard: "standards/support".into(),
+            conversations: vec![unknown],
+            ..Default::default()
+        })
         .await;
     assert_invalid(bad, &["conversations[0].labels[0].indicator_id"]);
-    let bad = q
-        .evaluate_standard(authed(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/support".into(),
-                draft: Some(default_standard()),
-                max_disagreements: -1,
-                ..Default::default()
-            },
-        ))
+    let bad = app
+        .by(&reviewer)
+        .try_call(pb::EvaluateStandardRequest {
+            standard: "standards/support".into(),
+            draft: Some(default_standard()),
+            max_disagreements: -1,
+            ..Default::default()
+        })
         .await;
     // A number out of its range is refused by the codec, before the handler's checks.
     assert_invalid(bad, &["max_disagreements"]);
-    let missing = q
-        .evaluate_standard(authed(
-            &reviewer,
-            pb::EvaluateStandardRequest {
-                standard: "standards/missing".into(),
-                ..Default::default()
-            },
-        ))
+    let missing = app
+        .by(&reviewer)
+        .try_call(pb::EvaluateStandardRequest {
+            standard: "standards/missing".into(),
+            ..Default::default()
+        })
         .await;
     assert_eq!(code(missing), Code::NotFound);
     for token in [
@@ -1709,14 +1448,12 @@ async fn evaluate_standard_against_labels(backend: Backend) {
         app.keys
             .token("eve@acme", &Org::Customer("acme".into()), &["admin"]),
     ] {
-        let r = q
-            .evaluate_standard(authed(
-                &token,
-                pb::EvaluateStandardRequest {
-                    standard: "standards/support".into(),
-                    ..Default::default()
-                },
-            ))
+        let r = app
+            .by(&token)
+            .try_call(pb::EvaluateStandardRequest {
+                standard: "standards/support".into(),
+                ..Default::default()
+            })
             .await;
         assert_eq!(code(r), Code::PermissionDenied);
     }

@@ -5,12 +5,11 @@
 //! which this release writes beside the hex the previous release still reads.
 
 use crate::helpers::*;
-use crate::quality::{client, good_zh, inspect, load_default};
+use crate::quality::{good_zh, inspect, load_default};
 use prost::Message;
-use sqlx::{Connection, Executor};
 use symbolon_contracts::customers::v1 as cpb;
 use symbolon_contracts::quality::v1 as pb;
-use symbolon_testkit::{Backend, TestDb, authed, both_backends};
+use symbolon_testkit::{Backend, TestDb, both_backends, connect, run_sql as run};
 
 /// The tables with a protobuf body.
 const BODIES: [&str; 5] = [
@@ -71,17 +70,6 @@ const TABLES: [&str; 7] = [
 ];
 
 both_backends!(an_earlier_releases_quality_data_survives_the_upgrade);
-
-async fn connect(url: &str) -> sqlx::AnyConnection {
-    sqlx::any::install_default_drivers();
-    sqlx::AnyConnection::connect(url).await.unwrap()
-}
-
-async fn run(c: &mut sqlx::AnyConnection, sql: &str) {
-    c.execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
 
 /// How many quality tables the CRM's own place holds.
 async fn quality_tables_beside_the_crm(db: &TestDb) -> i64 {
@@ -203,11 +191,9 @@ async fn bodies_out_of_step(db: &TestDb) -> i64 {
 async fn an_earlier_releases_quality_data_survives_the_upgrade(backend: Backend) {
     let app = spawn_app(backend).await;
     app.customer("acme", cpb::Industry::Retail, "CN").await;
-    let mut q = client(&app).await;
-    let standard = load_default(&app, &mut q, "support-chat").await;
+    let standard = load_default(&app, "support-chat").await;
     let report = inspect(
         &app,
-        &mut q,
         "standards/support-chat",
         good_zh("c1", "li@vendor", "customers/acme", 0),
     )
@@ -219,60 +205,37 @@ async fn an_earlier_releases_quality_data_survives_the_upgrade(backend: Backend)
     assert_eq!(quality_tables_beside_the_crm(&db).await, 7, "old layout");
 
     let app = start(db).await;
-    let mut q = client(&app).await;
-    let admin_now = app.admin.clone();
-    let got = q
-        .get_standard(authed(
-            &admin_now,
-            pb::GetStandardRequest {
-                name: standard.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let got = app
+        .call(pb::GetStandardRequest {
+            name: standard.name.clone(),
+        })
+        .await;
     assert_eq!(got, standard);
-    let got = q
-        .get_report(authed(
-            &admin_now,
-            pb::GetReportRequest {
-                name: report.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let got = app
+        .call(pb::GetReportRequest {
+            name: report.name.clone(),
+        })
+        .await;
     assert_eq!(got, report);
     // Written by the previous release as hex only: read from the back-filled bytes.
-    let got = q
-        .get_template(authed(
-            &admin_now,
-            pb::GetTemplateRequest {
-                name: "templates/from-before".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let got = app
+        .call(pb::GetTemplateRequest {
+            name: "templates/from-before".into(),
+        })
+        .await;
     assert_eq!(got, served(template("late-delivery"), "from-before", 5));
     // Written after the upgrade, beside what was adopted, and read back.
     let new = inspect(
         &app,
-        &mut q,
         "standards/support-chat",
         good_zh("c2", "li@vendor", "customers/acme", 100),
     )
     .await;
-    let got = q
-        .get_report(authed(
-            &admin_now,
-            pb::GetReportRequest {
-                name: new.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let got = app
+        .call(pb::GetReportRequest {
+            name: new.name.clone(),
+        })
+        .await;
     assert_eq!(got, new);
 
     // During the rollout the previous release's pods write hex only: an insert, and
@@ -303,27 +266,17 @@ async fn an_earlier_releases_quality_data_survives_the_upgrade(backend: Backend)
     )
     .await;
     drop(old);
-    let got = q
-        .get_template(authed(
-            &admin_now,
-            pb::GetTemplateRequest {
-                name: "templates/during-rollout".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let got = app
+        .call(pb::GetTemplateRequest {
+            name: "templates/during-rollout".into(),
+        })
+        .await;
     assert_eq!(got, served(template("greeting"), "during-rollout", 7));
-    let got = q
-        .get_report(authed(
-            &admin_now,
-            pb::GetReportRequest {
-                name: report.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let got = app
+        .call(pb::GetReportRequest {
+            name: report.name.clone(),
+        })
+        .await;
     assert_eq!(got.reviewer, "an-old-pod@vendor");
     assert_eq!(got.results, report.results);
     assert_eq!(got.conversation, report.conversation);

@@ -3,42 +3,37 @@
 use crate::helpers::*;
 use prost_types::Duration;
 use symbolon_contracts::supplychain::v1 as pb;
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 
 async fn bad_input_names_the_fields(backend: Backend) {
     let app = spawn_app(backend).await;
-    let c = app.client();
     // Out-of-range factors, unknown country.
-    let bad = c
-        .clone()
-        .create_country_profile(authed(
-            &app.admin,
-            pb::CreateCountryProfileRequest {
-                country_profile: Some(pb::CountryProfile {
-                    country: "ZZ".into(),
-                    factors: [
-                        (
-                            "political_stability".to_string(),
-                            factor(3.9, pb::Scale::WgiEstimate),
-                        ),
-                        (
-                            "logistics_reachability".to_string(),
-                            factor(0.5, pb::Scale::Lpi),
-                        ),
-                        (
-                            "partner_maturity".to_string(),
-                            factor(101.0, pb::Scale::PercentileRank),
-                        ),
-                        ("other".to_string(), factor(1.5, pb::Scale::Unit)),
-                        ("noscale".to_string(), factor(0.5, pb::Scale::Unspecified)),
-                    ]
-                    .into_iter()
-                    .collect(),
-                    ..Default::default()
-                }),
-                request_id: "nope".into(),
-            },
-        ))
+    let bad = app
+        .try_call(pb::CreateCountryProfileRequest {
+            country_profile: Some(pb::CountryProfile {
+                country: "ZZ".into(),
+                factors: [
+                    (
+                        "political_stability".to_string(),
+                        factor(3.9, pb::Scale::WgiEstimate),
+                    ),
+                    (
+                        "logistics_reachability".to_string(),
+                        factor(0.5, pb::Scale::Lpi),
+                    ),
+                    (
+                        "partner_maturity".to_string(),
+                        factor(101.0, pb::Scale::PercentileRank),
+                    ),
+                    ("other".to_string(), factor(1.5, pb::Scale::Unit)),
+                    ("noscale".to_string(), factor(0.5, pb::Scale::Unspecified)),
+                ]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            }),
+            request_id: "nope".into(),
+        })
         .await;
     assert_invalid(
         bad,
@@ -57,29 +52,21 @@ async fn bad_input_names_the_fields(backend: Backend) {
         ([("a", 0.5), ("b", 0.4)], "scoring_model.weights"),
         ([("a", 1.5), ("b", -0.5)], "scoring_model.weights.b"),
     ] {
-        let w = c
-            .clone()
-            .create_scoring_model(authed(
-                &app.admin,
-                pb::CreateScoringModelRequest {
-                    scoring_model: Some(pb::ScoringModel {
-                        display_name: "x".into(),
-                        weights: weights.map(|(k, w)| (k.to_string(), w)).into(),
-                        ..Default::default()
-                    }),
+        let w = app
+            .try_call(pb::CreateScoringModelRequest {
+                scoring_model: Some(pb::ScoringModel {
+                    display_name: "x".into(),
+                    weights: weights.map(|(k, w)| (k.to_string(), w)).into(),
                     ..Default::default()
-                },
-            ))
+                }),
+                ..Default::default()
+            })
             .await;
         assert_invalid(w, &[field]);
     }
     // A location off the earth is refused by the codec, before the handler's checks.
-    let r = c
-        .clone()
-        .assess_coverage(authed(
-            &app.admin,
-            assess_request(91.0, 8.0, "DE", &["RRU"], 4),
-        ))
+    let r = app
+        .try_call(assess_request(91.0, 8.0, "DE", &["RRU"], 4))
         .await;
     assert_invalid(r, &["site.location.latitude"]);
     // Negative window, empty parts, unknown country: reported together.
@@ -88,43 +75,35 @@ async fn bad_input_names_the_fields(backend: Backend) {
         seconds: -3600,
         nanos: 0,
     });
-    let r = c.clone().assess_coverage(authed(&app.admin, req)).await;
+    let r = app.try_call(req).await;
     assert_invalid(r, &["site.country", "part_numbers", "window"]);
     let mut req = assess_request(50.0, 8.0, "DE", &["ok", "bad part!"], 4);
     req.window = None;
-    let r = c.clone().assess_coverage(authed(&app.admin, req)).await;
+    let r = app.try_call(req).await;
     assert_invalid(r, &["part_numbers[1]", "window"]);
-    let batch = c
-        .clone()
-        .batch_assess_coverage(authed(
-            &app.admin,
-            pb::BatchAssessCoverageRequest {
-                requests: vec![
-                    assess_request(50.0, 8.0, "DE", &["RRU"], 4),
-                    assess_request(50.0, 8.0, "DE", &[], 4),
-                ],
-            },
-        ))
+    let batch = app
+        .try_call(pb::BatchAssessCoverageRequest {
+            requests: vec![
+                assess_request(50.0, 8.0, "DE", &["RRU"], 4),
+                assess_request(50.0, 8.0, "DE", &[], 4),
+            ],
+        })
         .await;
     assert_invalid(batch, &["requests[1].part_numbers"]);
     // Depots.
-    let d = c
-        .clone()
-        .create_depot(authed(
-            &app.admin,
-            pb::CreateDepotRequest {
-                depot: Some(pb::Depot {
-                    country: "DEU".into(),
-                    dispatch_preparation_time: Some(Duration {
-                        seconds: -1,
-                        nanos: 0,
-                    }),
-                    ..Default::default()
+    let d = app
+        .try_call(pb::CreateDepotRequest {
+            depot: Some(pb::Depot {
+                country: "DEU".into(),
+                dispatch_preparation_time: Some(Duration {
+                    seconds: -1,
+                    nanos: 0,
                 }),
-                depot_id: "Bad Id".into(),
-                request_id: String::new(),
-            },
-        ))
+                ..Default::default()
+            }),
+            depot_id: "Bad Id".into(),
+            request_id: String::new(),
+        })
         .await;
     assert_invalid(
         d,
@@ -137,23 +116,19 @@ async fn bad_input_names_the_fields(backend: Backend) {
             "depot_id",
         ],
     );
-    let res = c
-        .clone()
-        .create_reservation(authed(
-            &app.admin,
-            pb::CreateReservationRequest {
-                parent: "depots/fra".into(),
-                reservation: Some(pb::Reservation {
-                    lines: vec![pb::PartQuantity {
-                        part_number: "RRU".into(),
-                        quantity: 0,
-                    }],
-                    ..Default::default()
-                }),
-                request_id: String::new(),
-                site: None,
-            },
-        ))
+    let res = app
+        .try_call(pb::CreateReservationRequest {
+            parent: "depots/fra".into(),
+            reservation: Some(pb::Reservation {
+                lines: vec![pb::PartQuantity {
+                    part_number: "RRU".into(),
+                    quantity: 0,
+                }],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+            site: None,
+        })
         .await;
     assert_invalid(res, &["reservation.lines[0].quantity"]);
     let list = app.country_profiles().await;

@@ -15,71 +15,51 @@ async fn profiles_normalise_each_scale(backend: Backend) {
     assert!((lr.normalized_value - 0.775).abs() < 1e-9);
     // One more factor, on another scale, without a schema change; merged by mask.
     let updated = app
-        .client()
-        .update_country_profile(authed(
-            &app.admin,
-            pb::UpdateCountryProfileRequest {
-                country_profile: Some(pb::CountryProfile {
-                    name: "countryProfiles/DE".into(),
-                    factors: [(
-                        "partner_maturity".to_string(),
-                        factor(80.0, pb::Scale::PercentileRank),
-                    )]
-                    .into_iter()
-                    .collect(),
-                    etag: p.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(prost_types::FieldMask {
-                    paths: vec!["factors.partner_maturity".into()],
-                }),
-                allow_missing: false,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::UpdateCountryProfileRequest {
+            country_profile: Some(pb::CountryProfile {
+                name: "countryProfiles/DE".into(),
+                factors: [(
+                    "partner_maturity".to_string(),
+                    factor(80.0, pb::Scale::PercentileRank),
+                )]
+                .into_iter()
+                .collect(),
+                etag: p.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["factors.partner_maturity".into()],
+            }),
+            allow_missing: false,
+        })
+        .await;
     assert_eq!(updated.factors.len(), 3);
     assert!((updated.factors["partner_maturity"].normalized_value - 0.8).abs() < 1e-9);
     assert_eq!(updated.factors["partner_maturity"].source, "test");
     // The old etag is stale now.
     let stale = app
-        .client()
-        .update_country_profile(authed(
-            &app.admin,
-            pb::UpdateCountryProfileRequest {
-                country_profile: Some(pb::CountryProfile {
-                    name: "countryProfiles/DE".into(),
-                    display_name: "Germany".into(),
-                    etag: p.etag,
-                    ..Default::default()
-                }),
-                update_mask: None,
-                allow_missing: false,
-            },
-        ))
+        .try_call(pb::UpdateCountryProfileRequest {
+            country_profile: Some(pb::CountryProfile {
+                name: "countryProfiles/DE".into(),
+                display_name: "Germany".into(),
+                etag: p.etag,
+                ..Default::default()
+            }),
+            update_mask: None,
+            allow_missing: false,
+        })
         .await;
     assert_eq!(code(stale), Code::FailedPrecondition);
     let got = app
-        .client()
-        .get_country_profile(authed(
-            &app.admin,
-            pb::GetCountryProfileRequest {
-                name: "countryProfiles/de".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::GetCountryProfileRequest {
+            name: "countryProfiles/de".into(),
+        })
+        .await;
     assert_eq!(got.factors.len(), 3);
     let missing = app
-        .client()
-        .get_country_profile(authed(
-            &app.admin,
-            pb::GetCountryProfileRequest {
-                name: "countryProfiles/FR".into(),
-            },
-        ))
+        .try_call(pb::GetCountryProfileRequest {
+            name: "countryProfiles/FR".into(),
+        })
         .await;
     assert_eq!(code(missing), Code::NotFound);
 }
@@ -160,28 +140,22 @@ async fn readers_read_and_only_keepers_write(backend: Backend) {
     app.country("DE", 0.5, 4.0).await;
     let frontline = app.vendor(&["frontline"]);
     let ok = app
-        .client()
-        .list_country_profiles(authed(
-            &frontline,
-            pb::ListCountryProfilesRequest::default(),
-        ))
+        .by(&frontline)
+        .try_call(pb::ListCountryProfilesRequest::default())
         .await;
     assert!(ok.is_ok());
     let write = app
-        .client()
-        .delete_country_profile(authed(
-            &frontline,
-            pb::DeleteCountryProfileRequest {
-                name: "countryProfiles/DE".into(),
-                etag: String::new(),
-            },
-        ))
+        .by(&frontline)
+        .try_call(pb::DeleteCountryProfileRequest {
+            name: "countryProfiles/DE".into(),
+            etag: String::new(),
+        })
         .await;
     assert_eq!(code(write), Code::PermissionDenied);
     let customer = app.customer();
     let read = app
-        .client()
-        .list_country_profiles(authed(&customer, pb::ListCountryProfilesRequest::default()))
+        .by(&customer)
+        .try_call(pb::ListCountryProfilesRequest::default())
         .await;
     assert_eq!(code(read), Code::PermissionDenied);
     // Analysts read and never write; the supply-chain department keeps profiles.

@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use symbolon_contracts::supplychain::v1 as pb;
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 
 async fn coverage_answers_with_best_depot_and_breakdown(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -57,14 +57,9 @@ async fn customers_see_coverage_but_no_depots(backend: Backend) {
     app.world().await;
     let (lat, lng) = FRANKFURT;
     let a = app
-        .client()
-        .assess_coverage(authed(
-            &app.customer(),
-            assess_request(lat, lng, "DE", &["RRU"], 4),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .by(&app.customer())
+        .call(assess_request(lat, lng, "DE", &["RRU"], 4))
+        .await;
     assert!(a.covered);
     let best = a.best.unwrap();
     // The place (display name, country), never the depot's name.
@@ -75,8 +70,8 @@ async fn customers_see_coverage_but_no_depots(backend: Backend) {
     );
     assert!(best.estimated_arrival.is_some());
     let list = app
-        .client()
-        .list_depots(authed(&app.customer(), pb::ListDepotsRequest::default()))
+        .by(&app.customer())
+        .try_call(pb::ListDepotsRequest::default())
         .await;
     assert_eq!(code(list), tonic::Code::PermissionDenied);
 }
@@ -99,26 +94,13 @@ async fn batch_assesses_many_sites_in_order(backend: Backend) {
             requests.push(assess_request(38.71667, -9.13333, "PT", &["RRU"], 4));
         }
     }
-    let out = app
-        .client()
-        .batch_assess_coverage(authed(
-            &app.admin,
-            pb::BatchAssessCoverageRequest { requests },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let out = app.call(pb::BatchAssessCoverageRequest { requests }).await;
     assert_eq!(out.assessments.len(), 500);
     for (i, a) in out.assessments.iter().enumerate() {
         assert_eq!(a.covered, i % 2 == 0, "site {i}");
     }
     // The model in force is published.
-    let m = app
-        .client()
-        .get_coverage_model(authed(&app.admin, pb::GetCoverageModelRequest {}))
-        .await
-        .unwrap()
-        .into_inner();
+    let m = app.call(pb::GetCoverageModelRequest {}).await;
     assert_eq!(m.road_factor, 1.25);
     assert_eq!(m.target_redundancy, 3);
 }
@@ -139,18 +121,14 @@ async fn huge_stock_is_refused_and_the_largest_allowed_assesses(backend: Backend
     assert_eq!(a.resilience.unwrap().stock_depth_component, 1.0);
     // A what-if losing i64::MAX units is refused by name, not a panic.
     let lose = app
-        .client()
-        .simulate_disruption(authed(
-            &app.admin,
-            pb::SimulateDisruptionRequest {
-                stock_losses: vec![pb::StockLoss {
-                    depot: "depots/fra".into(),
-                    part_number: "RRU".into(),
-                    quantity: i64::MAX,
-                }],
-                ..Default::default()
-            },
-        ))
+        .try_call(pb::SimulateDisruptionRequest {
+            stock_losses: vec![pb::StockLoss {
+                depot: "depots/fra".into(),
+                part_number: "RRU".into(),
+                quantity: i64::MAX,
+            }],
+            ..Default::default()
+        })
         .await;
     assert_invalid(lose, &["stock_losses[0].quantity"]);
 }

@@ -3,7 +3,7 @@
 use crate::helpers::*;
 use symbolon_contracts::supplychain::v1 as pb;
 use symbolon_supplychain::{demo, import};
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 
 async fn demo_covers_some_sites_and_not_others(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -36,17 +36,11 @@ async fn demo_covers_some_sites_and_not_others(backend: Backend) {
         ]
     );
     let rank = app
-        .client()
-        .rank_countries(authed(
-            &app.admin,
-            pb::RankCountriesRequest {
-                page_size: 3,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::RankCountriesRequest {
+            page_size: 3,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(rank.country_scores.len(), 3);
     assert!(!rank.next_page_token.is_empty());
     assert!(rank.country_scores[0].score >= rank.country_scores[2].score);
@@ -81,16 +75,10 @@ async fn csv_import_reports_rows(backend: Backend) {
         .collect();
     assert_eq!(errs, vec![(2, "value.value"), (3, "value")]);
     let na = app
-        .client()
-        .get_country_profile(authed(
-            &app.admin,
-            pb::GetCountryProfileRequest {
-                name: "countryProfiles/NA".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::GetCountryProfileRequest {
+            name: "countryProfiles/NA".into(),
+        })
+        .await;
     assert_eq!(na.display_name, "Namibia");
 }
 

@@ -26,31 +26,21 @@ async fn reserve(
     parts: &[(&str, i64)],
     request_id: &str,
 ) -> Result<pb::Reservation, tonic::Status> {
-    app.client()
-        .create_reservation(authed(
-            token,
-            pb::CreateReservationRequest {
-                parent: format!("depots/{depot}"),
-                reservation: Some(reservation(parts)),
-                request_id: request_id.into(),
-                site: None,
-            },
-        ))
+    app.by(token)
+        .try_call(pb::CreateReservationRequest {
+            parent: format!("depots/{depot}"),
+            reservation: Some(reservation(parts)),
+            request_id: request_id.into(),
+            site: None,
+        })
         .await
-        .map(|r| r.into_inner())
 }
 
 async fn stock_of(app: &TestApp, depot: &str, part: &str) -> pb::StockLevel {
-    app.client()
-        .get_stock_level(authed(
-            &app.admin,
-            pb::GetStockLevelRequest {
-                name: format!("depots/{depot}/stockLevels/{part}"),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
+    app.call(pb::GetStockLevelRequest {
+        name: format!("depots/{depot}/stockLevels/{part}"),
+    })
+    .await
 }
 
 async fn reservations_are_idempotent_and_releasable(backend: Backend) {
@@ -89,16 +79,11 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     // Release gives the stock back, twice is harmless.
     for _ in 0..2 {
         let r = app
-            .client()
-            .release_reservation(authed(
-                &frontline,
-                pb::ReleaseReservationRequest {
-                    name: first.name.clone(),
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner();
+            .by(&frontline)
+            .call(pb::ReleaseReservationRequest {
+                name: first.name.clone(),
+            })
+            .await;
         assert_eq!(r.state, pb::ReservationState::Released as i32);
     }
     assert_eq!(stock_of(&app, "fra", "RRU").await.available, 3);
@@ -107,25 +92,17 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
         .await
         .unwrap();
     let out = app
-        .client()
-        .dispatch_reservation(authed(
-            &frontline,
-            pb::DispatchReservationRequest {
-                name: d.name.clone(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .by(&frontline)
+        .call(pb::DispatchReservationRequest {
+            name: d.name.clone(),
+        })
+        .await;
     assert_eq!(out.state, pb::ReservationState::Dispatched as i32);
     let s = stock_of(&app, "muc", "RRU").await;
     assert_eq!((s.on_hand, s.reserved), (6, 0));
     let again = app
-        .client()
-        .release_reservation(authed(
-            &frontline,
-            pb::ReleaseReservationRequest { name: d.name },
-        ))
+        .by(&frontline)
+        .try_call(pb::ReleaseReservationRequest { name: d.name })
         .await;
     assert_eq!(code(again), Code::FailedPrecondition);
     // Stock cannot be set below what is reserved; outage depots reserve nothing.
@@ -146,42 +123,34 @@ async fn reservations_are_idempotent_and_releasable(backend: Backend) {
     // depots/-: the fastest depot for the site that has the parts.
     let (lat, lng) = FRANKFURT;
     let any = app
-        .client()
-        .create_reservation(authed(
-            &frontline,
-            pb::CreateReservationRequest {
-                parent: "depots/-".into(),
-                reservation: Some(reservation(&[("RRU", 5)])),
-                request_id: request_id(),
-                site: Some(pb::SiteLocation {
-                    location: Some(symbolon_contracts::common::v1::LatLng {
-                        latitude: lat,
-                        longitude: lng,
-                    }),
-                    country: "DE".into(),
-                    site: String::new(),
+        .by(&frontline)
+        .call(pb::CreateReservationRequest {
+            parent: "depots/-".into(),
+            reservation: Some(reservation(&[("RRU", 5)])),
+            request_id: request_id(),
+            site: Some(pb::SiteLocation {
+                location: Some(symbolon_contracts::common::v1::LatLng {
+                    latitude: lat,
+                    longitude: lng,
                 }),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+                country: "DE".into(),
+                site: String::new(),
+            }),
+        })
+        .await;
     assert!(
         any.name.starts_with("depots/fra/reservations/"),
         "{}",
         any.name
     );
     let none = app
-        .client()
-        .create_reservation(authed(
-            &frontline,
-            pb::CreateReservationRequest {
-                parent: "depots/-".into(),
-                reservation: Some(reservation(&[("RRU", 500)])),
-                request_id: request_id(),
-                site: None,
-            },
-        ))
+        .by(&frontline)
+        .try_call(pb::CreateReservationRequest {
+            parent: "depots/-".into(),
+            reservation: Some(reservation(&[("RRU", 500)])),
+            request_id: request_id(),
+            site: None,
+        })
         .await;
     assert_invalid(none, &["site"]);
     let customer = app.customer();
@@ -195,45 +164,27 @@ async fn depots_list_filter_and_update(backend: Backend) {
     let d = app.set_status("nbo", pb::DepotStatus::Outage).await;
     assert_eq!(d.status, pb::DepotStatus::Outage as i32);
     let list = app
-        .client()
-        .list_depots(authed(
-            &app.admin,
-            pb::ListDepotsRequest {
-                filter: "status = DEPOT_STATUS_OUTAGE".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListDepotsRequest {
+            filter: "status = DEPOT_STATUS_OUTAGE".into(),
+            ..Default::default()
+        })
+        .await;
     let names: Vec<&str> = list.depots.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, vec!["depots/nbo"]);
     let page = app
-        .client()
-        .list_depots(authed(
-            &app.admin,
-            pb::ListDepotsRequest {
-                page_size: 2,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListDepotsRequest {
+            page_size: 2,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(page.depots.len(), 2);
     assert!(!page.next_page_token.is_empty());
     let stock = app
-        .client()
-        .list_stock_levels(authed(
-            &app.admin,
-            pb::ListStockLevelsRequest {
-                parent: "depots/fra".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListStockLevelsRequest {
+            parent: "depots/fra".into(),
+            ..Default::default()
+        })
+        .await;
     let parts: Vec<&str> = stock
         .stock_levels
         .iter()
@@ -289,18 +240,12 @@ async fn never_oversells_under_concurrency(backend: Backend) {
     let s = stock_of(&app, "hub", "RRU").await;
     assert_eq!((s.on_hand, s.reserved, s.available), (10, 10, 0));
     let all = app
-        .client()
-        .list_reservations(authed(
-            &app.admin,
-            pb::ListReservationsRequest {
-                parent: "depots/hub".into(),
-                page_size: 1000,
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListReservationsRequest {
+            parent: "depots/hub".into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await;
     assert_eq!(all.reservations.len(), 10, "retries created nothing twice");
 }
 

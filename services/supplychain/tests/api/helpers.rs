@@ -5,7 +5,7 @@ use symbolon_contracts::{
 };
 use symbolon_platform::auth::Org;
 use symbolon_supplychain::{Application, SupplyChainConfig};
-use symbolon_testkit::{Backend, Keys, TestDb, authed, server_config};
+use symbolon_testkit::{Backend, By, Keys, TestDb, at, authed, server_config};
 use tokio_util::sync::CancellationToken;
 use tonic::{Status, transport::Channel};
 
@@ -14,6 +14,7 @@ pub type Client = SupplyChainServiceClient<Channel>;
 /// One running instance.
 pub struct Instance {
     pub addr: std::net::SocketAddr,
+    pub channel: Channel,
     pub client: Client,
     pub shutdown: CancellationToken,
 }
@@ -38,9 +39,11 @@ pub async fn start(url: &str, keys: &Keys) -> Instance {
     let addr = app.local_addr();
     let shutdown = app.shutdown_token();
     tokio::spawn(app.run_until_stopped());
-    let client = SupplyChainServiceClient::new(symbolon_testkit::channel(addr).await);
+    let channel = symbolon_testkit::channel(addr).await;
+    let client = SupplyChainServiceClient::new(channel.clone());
     Instance {
         addr,
+        channel,
         client,
         shutdown,
     }
@@ -56,6 +59,13 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         admin,
         instance,
         db,
+    }
+}
+
+// Calls go to the service as its vendor admin.
+impl Api for TestApp {
+    fn caller(&self) -> By<'_> {
+        at(&self.instance.channel, &self.admin)
     }
 }
 
@@ -82,68 +92,50 @@ impl TestApp {
     }
 
     pub async fn country(&self, cc: &str, stability: f64, lpi: f64) -> pb::CountryProfile {
-        self.client()
-            .update_country_profile(authed(
-                &self.admin,
-                pb::UpdateCountryProfileRequest {
-                    country_profile: Some(pb::CountryProfile {
-                        name: format!("countryProfiles/{cc}"),
-                        display_name: cc.into(),
-                        factors: [
-                            (
-                                "political_stability".to_string(),
-                                factor(stability, pb::Scale::WgiEstimate),
-                            ),
-                            (
-                                "logistics_reachability".to_string(),
-                                factor(lpi, pb::Scale::Lpi),
-                            ),
-                        ]
-                        .into_iter()
-                        .collect(),
-                        ..Default::default()
-                    }),
-                    update_mask: None,
-                    allow_missing: true,
-                },
-            ))
-            .await
-            .expect("upsert country")
-            .into_inner()
+        self.call(pb::UpdateCountryProfileRequest {
+            country_profile: Some(pb::CountryProfile {
+                name: format!("countryProfiles/{cc}"),
+                display_name: cc.into(),
+                factors: [
+                    (
+                        "political_stability".to_string(),
+                        factor(stability, pb::Scale::WgiEstimate),
+                    ),
+                    (
+                        "logistics_reachability".to_string(),
+                        factor(lpi, pb::Scale::Lpi),
+                    ),
+                ]
+                .into_iter()
+                .collect(),
+                ..Default::default()
+            }),
+            update_mask: None,
+            allow_missing: true,
+        })
+        .await
     }
 
     pub async fn model(&self, id: &str, weights: &[(&str, f64)]) -> pb::ScoringModel {
-        self.client()
-            .create_scoring_model(authed(
-                &self.admin,
-                pb::CreateScoringModelRequest {
-                    scoring_model: Some(pb::ScoringModel {
-                        display_name: format!("Model {id}"),
-                        weights: weights.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-                        ..Default::default()
-                    }),
-                    scoring_model_id: id.into(),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .expect("create model")
-            .into_inner()
+        self.call(pb::CreateScoringModelRequest {
+            scoring_model: Some(pb::ScoringModel {
+                display_name: format!("Model {id}"),
+                weights: weights.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                ..Default::default()
+            }),
+            scoring_model_id: id.into(),
+            request_id: String::new(),
+        })
+        .await
     }
 
     pub async fn depot(&self, id: &str, cc: &str, lat: f64, lng: f64) -> pb::Depot {
-        self.client()
-            .create_depot(authed(
-                &self.admin,
-                pb::CreateDepotRequest {
-                    depot: Some(depot_message(cc, lat, lng)),
-                    depot_id: id.into(),
-                    request_id: String::new(),
-                },
-            ))
-            .await
-            .expect("create depot")
-            .into_inner()
+        self.call(pb::CreateDepotRequest {
+            depot: Some(depot_message(cc, lat, lng)),
+            depot_id: id.into(),
+            request_id: String::new(),
+        })
+        .await
     }
 
     pub async fn stock(&self, depot: &str, part: &str, on_hand: i64) -> pb::StockLevel {
@@ -160,31 +152,21 @@ impl TestApp {
         part: &str,
         on_hand: i64,
     ) -> Result<pb::StockLevel, Status> {
-        self.client()
-            .set_stock_level(authed(
-                token,
-                pb::SetStockLevelRequest {
-                    stock_level: Some(pb::StockLevel {
-                        name: format!("depots/{depot}/stockLevels/{part}"),
-                        on_hand,
-                        ..Default::default()
-                    }),
-                },
-            ))
+        self.by(token)
+            .try_call(pb::SetStockLevelRequest {
+                stock_level: Some(pb::StockLevel {
+                    name: format!("depots/{depot}/stockLevels/{part}"),
+                    on_hand,
+                    ..Default::default()
+                }),
+            })
             .await
-            .map(|r| r.into_inner())
     }
 
     /// The first page of country profiles, as the admin sees it.
     pub async fn country_profiles(&self) -> Vec<pb::CountryProfile> {
-        self.client()
-            .list_country_profiles(authed(
-                &self.admin,
-                pb::ListCountryProfilesRequest::default(),
-            ))
+        self.call(pb::ListCountryProfilesRequest::default())
             .await
-            .expect("list country profiles")
-            .into_inner()
             .country_profiles
     }
 
@@ -220,18 +202,12 @@ impl TestApp {
 
     /// Every coverage registration (up to 100), in name order.
     pub async fn registrations(&self) -> Vec<pb::CoverageRegistration> {
-        self.client()
-            .list_coverage_registrations(authed(
-                &self.admin,
-                pb::ListCoverageRegistrationsRequest {
-                    page_size: 100,
-                    ..Default::default()
-                },
-            ))
-            .await
-            .expect("list registrations")
-            .into_inner()
-            .coverage_registrations
+        self.call(pb::ListCoverageRegistrationsRequest {
+            page_size: 100,
+            ..Default::default()
+        })
+        .await
+        .coverage_registrations
     }
 
     pub async fn assess(
@@ -242,14 +218,7 @@ impl TestApp {
         parts: &[&str],
         hours: i64,
     ) -> pb::CoverageAssessment {
-        self.client()
-            .assess_coverage(authed(
-                &self.admin,
-                assess_request(lat, lng, cc, parts, hours),
-            ))
-            .await
-            .expect("assess")
-            .into_inner()
+        self.call(assess_request(lat, lng, cc, parts, hours)).await
     }
 
     /// Germany and Kenya with real-ish values, a model, and depots at Frankfurt airport
@@ -337,4 +306,4 @@ pub fn hours(d: &Option<Duration>) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-pub use symbolon_testkit::{assert_invalid, code, request_id};
+pub use symbolon_testkit::{Api, assert_invalid, code, request_id};

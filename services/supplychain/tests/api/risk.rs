@@ -43,18 +43,12 @@ async fn register(
     parts: &[&str],
     reference: &str,
 ) -> pb::CoverageRegistration {
-    app.client()
-        .create_coverage_registration(authed(
-            &app.admin,
-            pb::CreateCoverageRegistrationRequest {
-                coverage_registration: Some(registration(id, (lat, lng), cc, parts, reference)),
-                coverage_registration_id: id.into(),
-                request_id: request_id(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
+    app.call(pb::CreateCoverageRegistrationRequest {
+        coverage_registration: Some(registration(id, (lat, lng), cc, parts, reference)),
+        coverage_registration_id: id.into(),
+        request_id: request_id(),
+    })
+    .await
 }
 
 async fn watch(client: &mut Client, token: &str, after: i64) -> Streaming<pb::RiskEvent> {
@@ -117,22 +111,16 @@ async fn simulation_lists_what_breaks_and_changes_nothing(backend: Backend) {
     assert_eq!(lis.state, pb::CoverageState::AtRisk as i32);
 
     let sim = app
-        .client()
-        .simulate_disruption(authed(
-            &app.admin,
-            pb::SimulateDisruptionRequest {
-                depot_outages: vec![],
-                stock_losses: vec![pb::StockLoss {
-                    depot: "depots/fra".into(),
-                    part_number: "BBU".into(),
-                    quantity: 0,
-                }],
-                country_shocks: vec![],
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::SimulateDisruptionRequest {
+            depot_outages: vec![],
+            stock_losses: vec![pb::StockLoss {
+                depot: "depots/fra".into(),
+                part_number: "BBU".into(),
+                quantity: 0,
+            }],
+            country_shocks: vec![],
+        })
+        .await;
     assert_eq!(sim.registrations_assessed, 3);
     assert_eq!(sim.registrations_broken, 1);
     let broken: Vec<&str> = sim
@@ -149,32 +137,22 @@ async fn simulation_lists_what_breaks_and_changes_nothing(backend: Backend) {
     );
 
     let outage = app
-        .client()
-        .simulate_disruption(authed(
-            &app.admin,
-            pb::SimulateDisruptionRequest {
-                depot_outages: vec!["depots/fra".into()],
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::SimulateDisruptionRequest {
+            depot_outages: vec!["depots/fra".into()],
+            ..Default::default()
+        })
+        .await;
     assert_eq!(outage.registrations_broken, 2);
     let bad = app
-        .client()
-        .simulate_disruption(authed(
-            &app.admin,
-            pb::SimulateDisruptionRequest {
-                depot_outages: vec!["depots/nowhere".into()],
-                country_shocks: vec![pb::CountryShock {
-                    country: "DE".into(),
-                    factor: "logistics_reachability".into(),
-                    normalized_value: 2.0,
-                }],
-                ..Default::default()
-            },
-        ))
+        .try_call(pb::SimulateDisruptionRequest {
+            depot_outages: vec!["depots/nowhere".into()],
+            country_shocks: vec![pb::CountryShock {
+                country: "DE".into(),
+                factor: "logistics_reachability".into(),
+                normalized_value: 2.0,
+            }],
+            ..Default::default()
+        })
         .await;
     assert_invalid(
         bad,
@@ -184,14 +162,8 @@ async fn simulation_lists_what_breaks_and_changes_nothing(backend: Backend) {
     let a = app.assess(lat, lng, "DE", &["BBU"], 4).await;
     assert!(a.covered);
     let still = app
-        .client()
-        .get_coverage_registration(authed(
-            &app.admin,
-            pb::GetCoverageRegistrationRequest { name: bbu.name },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::GetCoverageRegistrationRequest { name: bbu.name })
+        .await;
     assert_eq!(still.state, pb::CoverageState::Covered as i32);
 }
 
@@ -217,17 +189,11 @@ async fn live_changes_stream_risk_events_with_resume(backend: Backend) {
     assert!(e1.cause.contains("OPERATIONAL -> OUTAGE"), "{}", e1.cause);
     assert!(e1.assessment.is_some());
     let registration = app
-        .client()
-        .list_coverage_registrations(authed(
-            &app.admin,
-            pb::ListCoverageRegistrationsRequest {
-                filter: "state = COVERAGE_STATE_AT_RISK".into(),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ListCoverageRegistrationsRequest {
+            filter: "state = COVERAGE_STATE_AT_RISK".into(),
+            ..Default::default()
+        })
+        .await;
     assert_eq!(registration.coverage_registrations.len(), 2);
 
     // The subscriber goes away; changes happen meanwhile.

@@ -3,21 +3,15 @@
 
 use crate::helpers::*;
 use symbolon_contracts::supplychain::v1 as pb;
-use symbolon_testkit::{Backend, authed, both_backends};
+use symbolon_testkit::{Backend, both_backends};
 use tonic::Code;
 
 async fn score(app: &TestApp, cc: &str) -> pb::CountryScore {
-    app.client()
-        .score_country(authed(
-            &app.admin,
-            pb::ScoreCountryRequest {
-                country_profile: format!("countryProfiles/{cc}"),
-                scoring_model: String::new(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
+    app.call(pb::ScoreCountryRequest {
+        country_profile: format!("countryProfiles/{cc}"),
+        scoring_model: String::new(),
+    })
+    .await
 }
 
 async fn scores_keep_their_model_version(backend: Backend) {
@@ -51,42 +45,30 @@ async fn scores_keep_their_model_version(backend: Backend) {
 
     // Change the weights: version 2; the recorded score keeps version 1.
     let updated = app
-        .client()
-        .update_scoring_model(authed(
-            &app.admin,
-            pb::UpdateScoringModelRequest {
-                scoring_model: Some(pb::ScoringModel {
-                    name: "scoringModels/baseline".into(),
-                    weights: [("political_stability".to_string(), 1.0)]
-                        .into_iter()
-                        .collect(),
-                    etag: m.etag.clone(),
-                    ..Default::default()
-                }),
-                update_mask: Some(prost_types::FieldMask {
-                    paths: vec!["weights".into()],
-                }),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::UpdateScoringModelRequest {
+            scoring_model: Some(pb::ScoringModel {
+                name: "scoringModels/baseline".into(),
+                weights: [("political_stability".to_string(), 1.0)]
+                    .into_iter()
+                    .collect(),
+                etag: m.etag.clone(),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["weights".into()],
+            }),
+        })
+        .await;
     assert_eq!(updated.version, 2);
     let second = score(&app, "DE").await;
     assert_eq!(second.model_version, 2);
     assert_ne!(second.score, first.score);
     let history = app
-        .client()
-        .list_country_scores(authed(
-            &app.admin,
-            pb::ListCountryScoresRequest {
-                parent: "countryProfiles/DE".into(),
-                ..Default::default()
-            },
-        ))
+        .call(pb::ListCountryScoresRequest {
+            parent: "countryProfiles/DE".into(),
+            ..Default::default()
+        })
         .await
-        .unwrap()
-        .into_inner()
         .country_scores;
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].model_version, 1);
@@ -95,12 +77,7 @@ async fn scores_keep_their_model_version(backend: Backend) {
     assert_eq!(history[1].model_version, 2);
 
     // Ranking: Germany above Kenya.
-    let rank = app
-        .client()
-        .rank_countries(authed(&app.admin, pb::RankCountriesRequest::default()))
-        .await
-        .unwrap()
-        .into_inner();
+    let rank = app.call(pb::RankCountriesRequest::default()).await;
     let order: Vec<(&str, i32)> = rank
         .country_scores
         .iter()
@@ -116,23 +93,14 @@ async fn exactly_one_model_is_active(backend: Backend) {
     let b = app.model("b", &[("logistics_reachability", 1.0)]).await;
     assert!(!b.active);
     let on = app
-        .client()
-        .activate_scoring_model(authed(
-            &app.admin,
-            pb::ActivateScoringModelRequest {
-                name: "scoringModels/b".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+        .call(pb::ActivateScoringModelRequest {
+            name: "scoringModels/b".into(),
+        })
+        .await;
     assert!(on.active);
     let all = app
-        .client()
-        .list_scoring_models(authed(&app.admin, pb::ListScoringModelsRequest::default()))
+        .call(pb::ListScoringModelsRequest::default())
         .await
-        .unwrap()
-        .into_inner()
         .scoring_models;
     let active: Vec<&str> = all
         .iter()
@@ -141,14 +109,10 @@ async fn exactly_one_model_is_active(backend: Backend) {
         .collect();
     assert_eq!(active, vec!["scoringModels/b"]);
     let del = app
-        .client()
-        .delete_scoring_model(authed(
-            &app.admin,
-            pb::DeleteScoringModelRequest {
-                name: "scoringModels/b".into(),
-                etag: String::new(),
-            },
-        ))
+        .try_call(pb::DeleteScoringModelRequest {
+            name: "scoringModels/b".into(),
+            etag: String::new(),
+        })
         .await;
     assert_eq!(code(del), Code::FailedPrecondition);
 }

@@ -22,23 +22,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         files.sort();
         for file in files {
-            let text = std::fs::read_to_string(&file)?;
+            // Declarations may span lines: read the file as one line of tokens, without
+            // its comments.
+            let text: String = std::fs::read_to_string(&file)?
+                .lines()
+                .map(|l| l.split_once("//").map_or(l, |(code, _)| code))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
             let mut service = String::new();
-            for line in text.lines().map(str::trim) {
-                if let Some(rest) = line.strip_prefix("service ") {
-                    service = rest.trim_end_matches('{').trim().to_string();
-                } else if let Some(rest) = line.strip_prefix("rpc ") {
+            for part in text.split(['{', ';', '}']).map(str::trim) {
+                if let Some(rest) = part.strip_prefix("service ") {
+                    service = rest.trim().to_string();
+                } else if let Some(rest) = part.strip_prefix("rpc ") {
                     // Streams need a stream of requests or answers: not `Rpc`.
                     if rest.contains("stream ") {
                         continue;
                     }
                     let (method, rest) = rest.split_once('(').ok_or("rpc without a request")?;
+                    let method = method.trim();
                     let (request, rest) = rest.split_once(')').ok_or("rpc without a request")?;
+                    let request = request.trim();
                     let reply = rest
                         .split_once('(')
                         .and_then(|(_, r)| r.split_once(')'))
                         .ok_or("rpc without a reply")?
-                        .0;
+                        .0
+                        .trim();
                     let reply = match reply {
                         "google.protobuf.Empty" => "()".to_string(),
                         r => format!("symbolon_contracts::{package}::v1::{r}"),

@@ -4861,6 +4861,154 @@ const TABLE: &[(Cue, f32, &[&str])] = &[
     (C::CheckQ, 1.0, &["哪里不清楚", "还有哪里"]),
     (C::Closing, 1.0, &["加油", "身体健康", "现场见"]),
     (C::Optional, 1.0, &["没有也"]),
+    // ---- eighth widening (issue 22, by the categories of blind-10's misses; that set is
+    // spent) ----
+    // Upset: rhetorical "这就是…?", "干嘛用的?", "怎么不说…?", "能顶什么用?"; resignation
+    // ("算我倒霉"); sarcasm in praise or thanks ("真行", "thanks for ruining",
+    // "technically"); impatience ("is anyone actually going to").
+    (
+        C::Upset,
+        1.0,
+        &["thanks for ruining", "thanks for nothing", "right. wow"],
+    ),
+    (
+        C::Upset,
+        0.6,
+        &[
+            "真行",
+            "算我倒霉",
+            "闭着眼睛",
+            "能顶什么用",
+            "以后再也不",
+            "is anyone actually",
+            "lovely job on",
+            "great job on",
+        ],
+    ),
+    (
+        C::Upset,
+        0.4,
+        &[
+            "吃灰",
+            "特地",
+            "stopped speaking",
+            "was meant to",
+            "were meant to",
+            "technically",
+            "shame your",
+            "wasn't there before",
+        ],
+    ),
+    (C::Upset, 0.3, &["at midnight", "without it"]),
+    (
+        C::Rhetorical,
+        0.5,
+        &[
+            "这就是你们",
+            "干嘛用的",
+            "怎么不说",
+            "谁来赔",
+            "不会提前",
+            "被你们",
+            "for this?",
+        ],
+    ),
+    // Conditional dissatisfaction is no upset ("不满意再退?").
+    (C::Harmless, 1.0, &["不满意再", "不满意的话", "不满意可以"]),
+    // Rudeness: "read it yourself", "what are you so worked up about", mock fondness, "the
+    // rule isn't mine", "however will you cope", "hardly the end of the world".
+    (
+        C::Rude,
+        1.0,
+        &[
+            "自己看一下",
+            "都写着呢",
+            "您激动什么",
+            "又不是我定的",
+            "so worked up",
+            "hardly the end of the world",
+        ],
+    ),
+    (
+        C::Sarcasm,
+        1.0,
+        &[
+            "挺有缘分",
+            "三天两头回来",
+            "however will you",
+            "will you cope",
+        ],
+    ),
+    // Blame: more misuses and omissions ("挪到暖气片旁边", "逾期不缴费", "you've probably
+    // put the wrong…", "caught it on something", a rule not followed).
+    (
+        C::BlameQ,
+        1.0,
+        &[
+            "you've probably",
+            "you have probably",
+            "was he",
+            "was she",
+            "were they",
+        ],
+    ),
+    (
+        C::Misuse,
+        1.0,
+        &[
+            "挪到",
+            "挪了",
+            "暖气",
+            "caught it on",
+            "following the",
+            "the rules",
+            "change string",
+            "change the",
+        ],
+    ),
+    (
+        C::Omission,
+        1.0,
+        &["没仔细看", "没看清", "逾期不缴", "不缴费"],
+    ),
+    (C::Blame, 1.0, &["您自己逾期", "您设置的是"]),
+    (
+        C::Harmless,
+        1.0,
+        &["should have been enjoying", "should have been relaxing"],
+    ),
+    // Runarounds: "需要您(自己)先和…协商", "give them a ring", "请您联系…公司".
+    (
+        C::Referral,
+        1.0,
+        &[
+            "需要您先和",
+            "您先和",
+            "需要您自己和",
+            "您自己和",
+            "give them a ring",
+            "请您联系",
+        ],
+    ),
+    (C::Party, 1.0, &["司机", "保险公司", "partner", "卖家"]),
+    (C::SelfAct, 1.0, &["刚联系了", "已经联系了", "我联系了"]),
+    // Refusals: outside the cover ("不在赔付范围内"), "用不了的"; "nobody can help it" is no
+    // refusal; "but if you…" offers a way.
+    (
+        C::Refusal,
+        1.0,
+        &["不在赔付范围", "不在保障范围", "不在范围内", "用不了的"],
+    ),
+    (C::Harmless, 1.0, &["谁也没办法"]),
+    (C::Alternative, 1.0, &["but if you"]),
+    // Resolution: "检查一下…是不是", "您看下…对不对", "let me know the lawn's clear".
+    (
+        C::Confirm,
+        1.0,
+        &["检查一下", "您看下", "看下", "let me know the"],
+    ),
+    (C::Outcome, 1.0, &["clear"]),
+    (C::Optional, 1.0, &["不拍也没关系", "不拍也"]),
     (
         C::Misuse,
         1.0,

@@ -851,7 +851,11 @@ fn scare_quote(norm: &str) -> Option<(usize, usize)> {
             let at = from + p;
             let inner_at = at + open.len_utf8();
             from = inner_at;
-            if open == '\'' && !(at == 0 || norm[..at].ends_with(' ')) {
+            // In English an apostrophe opens a quote only after a space; in Chinese text
+            // after any Chinese character ("写的'无霉无雾'").
+            if open == '\''
+                && !(at == 0 || norm[..at].ends_with(|c: char| c == ' ' || !c.is_ascii()))
+            {
                 continue;
             }
             let Some(q) = norm[inner_at..].find(close) else {
@@ -910,7 +914,7 @@ fn dou_le(norm: &str) -> Option<(usize, usize)> {
 /// A short sentence of praise after the first ("Fantastic.", "Really great investment.",
 /// "真有你们的。"): said after a complaint, it is ironic.
 fn ironic_praise(norm: &str) -> Option<(usize, usize)> {
-    const PRAISE: [&str; 16] = [
+    const PRAISE: [&str; 19] = [
         "fantastic",
         "brilliant",
         "great",
@@ -924,6 +928,9 @@ fn ironic_praise(norm: &str) -> Option<(usize, usize)> {
         "excellent",
         "amazing",
         "awesome",
+        "gorgeous",
+        "tremendous",
+        "terrific",
         "太好了",
         "真棒",
         "好极了",
@@ -2279,5 +2286,34 @@ mod tests {
             a,
             "Do you have a photo showing the damage?"
         ));
+    }
+
+    // Eighth widening: written for the mechanisms, not from any blind set.
+    #[test]
+    fn eighth_widening_rhetoric_sarcasm_and_quotes_in_chinese() {
+        use pb::Meaning::*;
+        let (a, c) = (pb::Speaker::Agent, pb::Speaker::Customer);
+        // A quote after a Chinese character is a quote; sarcastic thanks are upset.
+        assert!(says(
+            Upset,
+            c,
+            "页面写的'当天发货',一周了还没动静,这就是你们说的极速达?"
+        ));
+        assert!(says(Upset, c, "Thanks for ruining our anniversary dinner."));
+        // Conditional dissatisfaction is no upset.
+        assert!(!says(Upset, c, "能先试用一周吗?不满意再退。"));
+        // "What are you so worked up about" and mock fondness are rude.
+        assert!(says(Rudeness, a, "您激动什么,又不是我让它坏的。"));
+        assert!(says(
+            Rudeness,
+            a,
+            "There's no need to get so worked up about a scratch."
+        ));
+        // A habit or a move supposed is blame; asking what they need is not.
+        assert!(says(Blame, a, "您是不是把冰箱挪到暖气旁边了?"));
+        assert!(!says(Blame, a, "您是不是需要开发票?我们开的是电子发票。"));
+        // "Nobody can help it" is no refusal; outside the cover is one.
+        assert!(!says(FlatRefusal, a, "下雨这种事谁也没办法,我们给您改期。"));
+        assert!(says(FlatRefusal, a, "间接损失不在赔付范围内。"));
     }
 }

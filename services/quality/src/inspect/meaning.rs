@@ -790,7 +790,11 @@ fn weigh_upset(v: &View<'_>, listed: &[Listed<'_>]) -> Option<(f32, f32, String,
     // A fault reported after a greeting, with no exclamation, question of reproach or
     // shouting ("Hi, the bed frame creaks every time I turn over."), is a calm report:
     // it weighs against upset, though the agent's reply may still corroborate it.
-    let report = if greets(v.norm)
+    let greets = v
+        .of(Cue::Greeting)
+        .chain(v.of(Cue::GreetingStart))
+        .any(|h| h.at == 0);
+    let report = if greets
         && !v.norm.contains('!')
         && !v.norm.contains("??")
         && !counted
@@ -804,24 +808,6 @@ fn weigh_upset(v: &View<'_>, listed: &[Listed<'_>]) -> Option<(f32, f32, String,
     let net = score - calm - report;
     let (w, text, at) = best?;
     Some((net, w, text, at, calm))
-}
-
-/// The turn opens with a greeting ("Hi, …", "你好,…").
-fn greets(norm: &str) -> bool {
-    [
-        "hi,",
-        "hi ",
-        "hello",
-        "hey,",
-        "hey ",
-        "morning",
-        "good morning",
-        "good afternoon",
-        "你好",
-        "您好",
-    ]
-    .iter()
-    .any(|g| norm.starts_with(g))
 }
 
 /// "连 … 都 …?" in one sentence that ends in a question mark: the byte range.
